@@ -1,0 +1,108 @@
+// The command tree and the one top-level catch.
+//
+// main() calls run(). Subcommand callbacks registered by each cmd_*.cpp only
+// choose what to run; the work starts after the whole command line parsed
+// and logging is set up, inside the single try block below that turns every
+// webox::Error into "webox: error: <message>" and its exit code.
+#include "cli/app.hpp"
+
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.hpp"
+#include "lib/core/cancel.hpp"
+#include "lib/core/error.hpp"
+#include "lib/core/logging.hpp"
+#include "lib/net/http_client.hpp"
+#include "lib/plugin/registry.hpp"
+
+namespace webox::cli {
+namespace {
+
+constexpr const char *kExamples = R"(
+Examples:
+  webox chat -m openai:gpt-4o-mini "Explique le RAII en deux phrases"
+  webox chat -c "Et avec un exemple ?"
+  git diff | webox chat -m anthropic:claude-sonnet-4-5 -s "Tu relis du code" "Relis ce diff"
+  webox chat -m echo "offline test, no key needed"
+  webox logs -n 5
+  webox plugins list
+
+Exit status: 0 ok, 1 failure, 2 usage, 3 partial, 4 missing key or config,
+5 budget or quota, 75 temporary failure after retries, 130 interrupted.
+See webox(1) and webox-<command>(1).)";
+
+void print_error(const std::string &message) {
+  std::string line = "webox: error: " + logging::redact(message) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+// "webox chta" -> "did you mean 'chat'?"
+std::string suggest_command(const CLI::App &app, const std::string &word) {
+  std::vector<std::string> names;
+  for (const CLI::App *sub : app.get_subcommands([](const CLI::App *) { return true; }))
+    names.push_back(sub->get_name());
+  return plugin::closest_match(word, names);
+}
+
+} // namespace
+
+int run(int argc, char **argv) {
+  cancel::install_handlers();
+  net::global_init(); // before any thread starts
+
+  Context ctx;
+  CLI::App app{"webox: many AI providers behind one fast, scriptable command"};
+  app.set_version_flag("--version", std::string("webox ") + WEBOX_VERSION);
+  app.require_subcommand(1);
+  app.footer(kExamples);
+  int verbose = 0;
+  bool quiet = false;
+  app.add_flag("-v,--verbose", verbose, "More diagnostics on stderr (-v info, -vv debug, -vvv trace)");
+  app.add_flag("-q,--quiet", quiet, "Only errors on stderr");
+  app.add_option("--plugin-dir", ctx.global.plugin_dirs, "Also look for plugins in DIR (repeatable, searched first)")
+      ->type_name("DIR");
+
+  setup_chat(app, ctx);
+  setup_logs(app, ctx);
+  setup_keys(app, ctx);
+  setup_plugins(app, ctx);
+  setup_models(app, ctx);
+  setup_config(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    std::string message = e.what();
+    if (argc > 1 && argv[1][0] != '-' && dynamic_cast<const CLI::ExtrasError *>(&e)) {
+      std::string hint = suggest_command(app, argv[1]);
+      message = "unknown command '" + std::string(argv[1]) + "'" +
+                (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
+    }
+    print_error(message + "\nRun 'webox --help' for usage.");
+    return static_cast<int>(ExitCode::usage);
+  }
+
+  ctx.global.verbosity = quiet ? -1 : verbose;
+  logging::init(ctx.global.verbosity);
+  try {
+    if (ctx.command) ctx.command();
+    return ctx.exit_code;
+  } catch (const Error &e) {
+    print_error(e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception &e) {
+    print_error(std::string("internal error: ") + e.what());
+    return static_cast<int>(ExitCode::failure);
+  }
+}
+
+} // namespace webox::cli

@@ -1,0 +1,164 @@
+// `webox chat`: one prompt to one model, streamed, remembered.
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "cli/repl.hpp"
+#include "lib/chat/session.hpp"
+#include "lib/core/error.hpp"
+
+namespace webox::cli {
+namespace {
+
+struct ChatOptions {
+  std::string model;
+  std::string system;
+  std::string assistant;
+  std::optional<double> temperature;
+  std::optional<int64_t> max_tokens;
+  std::vector<std::string> options;
+  bool continue_last = false;
+  std::string cid;
+  bool no_stream = false;
+  bool no_log = false;
+  bool json = false;
+  std::vector<std::string> prompt_words;
+};
+
+constexpr const char *kChatExamples = R"(
+Examples:
+  webox chat -m openai:gpt-4o-mini "Explique le RAII en deux phrases"
+  webox chat -c "Et avec un exemple ?"                 # continue the last conversation
+  git diff | webox chat -m anthropic:claude-sonnet-4-5 -s "Tu relis du code" "Relis ce diff"
+  webox chat -m ollama:llama3.2                        # interactive on a terminal
+  webox chat --assistant traducteur "Good morning"
+  webox chat -m echo --json "hello" | jq .text         # offline, no key
+  webox chat -m gemini:gemini-2.5-flash -o top_p=0.9 --max-tokens 200 "..."
+
+The prompt is the arguments, or standard input, or both (input first, then
+the arguments). Text is written as it arrives. See webox-chat(1).)";
+
+std::vector<std::pair<std::string, std::string>> parse_options(const std::vector<std::string> &raw) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto &o : raw) {
+    size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("-o expects key=value, got '" + o + "'");
+    out.emplace_back(o.substr(0, eq), o.substr(eq + 1));
+  }
+  return out;
+}
+
+std::string join_words(const std::vector<std::string> &words) {
+  std::string out;
+  for (const auto &w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+std::string read_stdin() {
+  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+}
+
+nlohmann::json turn_json(const chat::TurnResult &turn) {
+  auto tokens = [](const std::optional<int64_t> &v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  nlohmann::json j = {
+      {"model", turn.model.text()},
+      {"resolved_model", turn.resolved_model},
+      {"text", turn.text},
+      {"usage", {{"input_tokens", tokens(turn.input_tokens)}, {"output_tokens", tokens(turn.output_tokens)}}},
+      {"latency_ms", turn.latency_ms},
+      {"ttft_ms", turn.ttft_ms ? nlohmann::json(*turn.ttft_ms) : nlohmann::json(nullptr)},
+      {"finish_reason", turn.finish_reason},
+      {"conversation_id", turn.conversation_id},
+  };
+  return j;
+}
+
+// Streams one turn to stdout: each delta as it arrives, then one newline.
+// On failure what was printed stays a prefix of the answer on stdout; the
+// terminal gets its line break on stderr.
+void send_streamed(chat::ChatSession &session, const std::string &prompt) {
+  bool printed = false;
+  try {
+    session.send(prompt, [&](std::string_view delta) {
+      printed = true;
+      out::write(delta);
+    });
+  } catch (...) {
+    if (printed && out::is_tty()) std::fputc('\n', stderr);
+    throw;
+  }
+  out::write("\n");
+}
+
+void run_chat(Context &ctx, const ChatOptions &o) {
+  chat::ChatSettings settings;
+  settings.model_spec = o.model;
+  settings.system = o.system;
+  settings.assistant = o.assistant;
+  settings.temperature = o.temperature;
+  settings.max_tokens = o.max_tokens;
+  settings.options = parse_options(o.options);
+  settings.continue_last = o.continue_last;
+  settings.conversation_id = o.cid;
+  settings.streaming = o.no_stream ? chat::Streaming::no : chat::Streaming::yes;
+  settings.logging = o.no_log ? chat::Logging::no : chat::Logging::yes;
+  if (o.continue_last && !o.cid.empty()) throw UsageError("use either -c or --cid, not both");
+
+  std::string prompt = join_words(o.prompt_words);
+  bool interactive = prompt.empty() && out::stdin_is_tty();
+  if (!out::stdin_is_tty()) {
+    std::string piped = read_stdin();
+    if (!piped.empty() && !prompt.empty()) prompt = piped + "\n\n" + prompt;
+    else if (!piped.empty()) prompt = piped;
+  }
+  if (!interactive && prompt.empty()) throw UsageError("no prompt: give it as arguments or on standard input");
+  if (interactive && o.json) throw UsageError("--json needs a prompt (arguments or standard input)");
+
+  const Config &config = ctx.config();
+  bool needs_store = !o.no_log || o.continue_last || !o.cid.empty();
+  chat::ChatSession session(ctx.plugins(), config, needs_store ? &ctx.db() : nullptr, settings);
+
+  if (interactive) {
+    run_repl({"webox chat with " + session.model().text(),
+              [&](const std::string &p) { send_streamed(session, p); }});
+    return;
+  }
+  if (o.json) {
+    chat::TurnResult turn = session.send(prompt, [](std::string_view) {});
+    out::line(turn_json(turn).dump());
+    return;
+  }
+  send_streamed(session, prompt);
+}
+
+} // namespace
+
+void setup_chat(CLI::App &app, Context &ctx) {
+  auto o = std::make_shared<ChatOptions>();
+  CLI::App *cmd = app.add_subcommand("chat", "Talk to a model; streamed, remembered");
+  cmd->add_option("-m,--model", o->model, "provider:model, an alias, or a provider (default: config default_model)")
+      ->type_name("MODEL");
+  cmd->add_option("-s,--system", o->system, "System prompt")->type_name("TEXT");
+  cmd->add_option("--assistant", o->assistant, "Use an assistant from prompts/assistants (system prompt, model)")
+      ->type_name("NAME");
+  cmd->add_option("--temperature", o->temperature, "Sampling temperature")->type_name("T");
+  cmd->add_option("--max-tokens", o->max_tokens, "Maximum tokens in the answer")->type_name("N");
+  cmd->add_option("-o,--option", o->options, "Any other model option, key=value (repeatable; JSON values parsed)")
+      ->type_name("KEY=VALUE");
+  cmd->add_flag("-c,--continue", o->continue_last, "Continue the last conversation");
+  cmd->add_option("--cid", o->cid, "Continue the conversation with this id")->type_name("ID");
+  cmd->add_flag("--no-stream", o->no_stream, "Ask for the whole answer at once");
+  cmd->add_flag("--no-log", o->no_log, "Do not record this call in the store");
+  cmd->add_flag("--json", o->json, "Print one JSON object: model, text, usage, latency_ms, conversation_id");
+  cmd->add_option("prompt", o->prompt_words, "The prompt (joined with spaces)");
+  cmd->footer(kChatExamples);
+  cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_chat(ctx, *o); }; });
+}
+
+} // namespace webox::cli

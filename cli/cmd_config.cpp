@@ -1,0 +1,120 @@
+// `webox config`: where the configuration lives and which source won for
+// every resolved setting (flag, environment, file, default). Keys are never
+// printed, only where they come from.
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "lib/chat/model_ref.hpp"
+#include "lib/core/config.hpp"
+#include "lib/core/keystore.hpp"
+#include "lib/core/paths.hpp"
+#include "lib/plugin/registry.hpp"
+
+namespace webox::cli {
+namespace {
+
+struct Setting {
+  std::string name;
+  std::string value;
+  std::string source;
+};
+
+std::string env_or(const char *var, const std::string &fallback, std::string &source, const std::string &fallback_source) {
+  std::string v = paths::env(var);
+  if (!v.empty()) {
+    source = std::string("env ") + var;
+    return v;
+  }
+  source = fallback_source;
+  return fallback;
+}
+
+std::vector<Setting> explain(Context &ctx) {
+  const Config &cfg = ctx.config();
+  std::vector<Setting> out;
+  std::string src;
+  out.push_back({"config_file", cfg.source.string(),
+                 std::string(paths::env("WEBOX_CONFIG").empty() ? "default" : "env WEBOX_CONFIG") +
+                     (cfg.file_exists ? "" : " (missing)")});
+  std::string db = env_or("WEBOX_DB", (paths::data_dir() / "webox.db").string(), src, "default");
+  out.push_back({"database", db, src});
+  std::string model = env_or("WEBOX_MODEL", cfg.default_model, src, cfg.default_model.empty() ? "default" : "file");
+  out.push_back({"default_model", chat::default_model_spec(cfg), src});
+  out.push_back({"keys_file", ctx.keys().file().string(), "default"});
+
+  KeyStore &keys = ctx.keys();
+  std::vector<std::string> stored;
+  std::error_code ec;
+  if (std::filesystem::exists(keys.file(), ec)) stored = keys.names();
+  auto has_stored = [&](const std::string &n) { return std::find(stored.begin(), stored.end(), n) != stored.end(); };
+
+  for (const auto &m : ctx.plugins().manifests()) {
+    std::string base = m.default_base_url;
+    std::string base_src = "default";
+    if (auto it = cfg.providers.find(m.id); it != cfg.providers.end() && !it->second.base_url.empty()) {
+      base = it->second.base_url;
+      base_src = "file";
+    }
+    if (!m.base_url_env.empty() && !paths::env(m.base_url_env.c_str()).empty()) {
+      base = paths::env(m.base_url_env.c_str());
+      base_src = "env " + m.base_url_env;
+    }
+    if (!base.empty()) out.push_back({m.id + ".base_url", base, base_src});
+    if (m.secrets.empty()) continue;
+    std::string key_src = "missing";
+    for (const auto &s : m.secrets) {
+      if (!paths::env(s.c_str()).empty()) { key_src = "env " + s; break; }
+      if (has_stored(s)) { key_src = "keys file (" + s + ")"; break; }
+    }
+    if (key_src == "missing" && has_stored(m.id)) key_src = "keys file (" + m.id + ")";
+    out.push_back({m.id + ".key", key_src == "missing" ? "" : "[REDACTED]", key_src});
+  }
+  for (const auto &[name, p] : cfg.providers) {
+    if (ctx.plugins().find(name)) continue;
+    out.push_back({name + ".base_url", p.base_url, "file (type " + (p.plugin.empty() ? name : p.plugin) + ")"});
+  }
+  return out;
+}
+
+void run_explain(Context &ctx, bool json) {
+  std::vector<Setting> settings = explain(ctx);
+  if (json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto &s : settings) arr.push_back({{"setting", s.name}, {"value", s.value}, {"source", s.source}});
+    out::line(arr.dump(2));
+    return;
+  }
+  size_t width = 0;
+  for (const auto &s : settings) width = std::max(width, s.name.size());
+  for (const auto &s : settings) {
+    std::string name = s.name;
+    name.resize(width + 2, ' ');
+    out::line(name + (s.value.empty() ? "-" : s.value) + "  [" + s.source + "]");
+  }
+}
+
+} // namespace
+
+void setup_config(CLI::App &app, Context &ctx) {
+  CLI::App *cmd = app.add_subcommand("config", "Where settings live and which source won");
+  cmd->require_subcommand(1);
+  cmd->footer(R"(
+Examples:
+  webox config path
+  webox config explain
+  OPENAI_BASE_URL=http://127.0.0.1:8080/v1 webox config explain --json
+
+Precedence: flag > environment > config file > default. Keys are never shown.)");
+  CLI::App *path = cmd->add_subcommand("path", "The config file's path");
+  path->callback([&ctx] { ctx.command = [] { out::line(paths::config_file().string()); }; });
+  auto json = std::make_shared<bool>(false);
+  CLI::App *exp = cmd->add_subcommand("explain", "Every resolved setting and its source");
+  exp->add_flag("--json", *json, "JSON output");
+  exp->callback([&ctx, json] { ctx.command = [&ctx, json] { run_explain(ctx, *json); }; });
+}
+
+} // namespace webox::cli

@@ -1,0 +1,79 @@
+#include "cli/context.hpp"
+
+#include <filesystem>
+
+#include "lib/core/config.hpp"
+#include "lib/core/keystore.hpp"
+#include "lib/core/paths.hpp"
+#include "lib/plugin/host_api.hpp"
+#include "lib/plugin/registry.hpp"
+#include "lib/store/db.hpp"
+
+namespace webox::cli {
+namespace {
+
+int64_t env_int(const char *name, int64_t fallback) {
+  std::string v = paths::env(name);
+  if (v.empty()) return fallback;
+  try {
+    return std::stoll(v);
+  } catch (...) {
+    return fallback;
+  }
+}
+
+// HTTP settings: environment > config file > built-in defaults.
+net::HttpSettings http_settings(const Config &cfg) {
+  net::HttpSettings s;
+  if (cfg.http.connect_timeout_ms) s.connect_timeout_ms = *cfg.http.connect_timeout_ms;
+  if (cfg.http.read_timeout_ms) s.idle_timeout_ms = *cfg.http.read_timeout_ms;
+  if (cfg.http.retries) s.retry.max_retries = *cfg.http.retries;
+  s.ca_bundle = cfg.http.ca_bundle;
+  s.idle_timeout_ms = env_int("WEBOX_TIMEOUT_MS", s.idle_timeout_ms);
+  s.retry.max_retries = static_cast<int>(env_int("WEBOX_RETRIES", s.retry.max_retries));
+  s.retry.base_delay_ms = env_int("WEBOX_RETRY_BASE_MS", s.retry.base_delay_ms);
+  std::string ca = paths::env("WEBOX_CA_BUNDLE");
+  if (!ca.empty()) s.ca_bundle = ca;
+  return s;
+}
+
+} // namespace
+
+Context::Context() = default;
+Context::~Context() = default;
+
+const Config &Context::config() {
+  if (!m_config) {
+    m_config = std::make_unique<Config>(load_config(paths::config_file()));
+    plugin::configure_http(http_settings(*m_config));
+    // Plugins ask for secrets; the key store is opened only when the
+    // environment does not have the value.
+    // (Created here, before any thread, because the fallback runs on
+    // whichever thread a plugin calls from.)
+    KeyStore *store = &keys();
+    plugin::set_secret_fallback([store](const std::string &name) -> std::optional<std::string> {
+      std::error_code ec;
+      if (!std::filesystem::exists(store->file(), ec)) return std::nullopt;
+      return store->get(name);
+    });
+  }
+  return *m_config;
+}
+
+store::Db &Context::db() {
+  if (!m_db) m_db = std::make_unique<store::Db>(paths::database());
+  return *m_db;
+}
+
+plugin::Registry &Context::plugins() {
+  if (!m_plugins)
+    m_plugins = std::make_unique<plugin::Registry>(plugin::Registry::default_search_path(global.plugin_dirs));
+  return *m_plugins;
+}
+
+KeyStore &Context::keys() {
+  if (!m_keys) m_keys = std::make_unique<KeyStore>(paths::config_dir());
+  return *m_keys;
+}
+
+} // namespace webox::cli

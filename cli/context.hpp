@@ -1,0 +1,67 @@
+// What every subcommand shares: global flags and lazily opened services.
+//
+// Nothing is opened at start-up: `webox --version` must not touch the config
+// file, the database or any plugin. Each accessor opens its service on first
+// use and keeps it for the rest of the process.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace webox {
+struct Config;
+class KeyStore;
+namespace store {
+class Db;
+}
+namespace plugin {
+class Registry;
+}
+} // namespace webox
+
+namespace webox::cli {
+
+struct GlobalOptions {
+  int verbosity = 0; // -q = -1, -v = 1, -vv = 2
+  std::vector<std::string> plugin_dirs;
+};
+
+class Context {
+public:
+  Context();
+  ~Context();
+
+  GlobalOptions global;
+  int exit_code = 0; // set by a subcommand's run function
+  // What the chosen subcommand runs, set by its parse callback; run() calls
+  // it after parsing, inside the one top-level catch.
+  std::function<void()> command;
+
+  const Config &config();
+  store::Db &db();
+  plugin::Registry &plugins();
+  KeyStore &keys();
+
+private:
+  std::unique_ptr<Config> m_config;
+  std::unique_ptr<store::Db> m_db;
+  std::unique_ptr<plugin::Registry> m_plugins;
+  std::unique_ptr<KeyStore> m_keys;
+};
+
+// One per cli/cmd_<name>.cpp: adds the subcommand with its options, help
+// text and examples to `app`; its parse callback sets ctx.command.
+void setup_chat(CLI::App &app, Context &ctx);
+void setup_logs(CLI::App &app, Context &ctx);
+void setup_keys(CLI::App &app, Context &ctx);
+void setup_plugins(CLI::App &app, Context &ctx);
+void setup_models(CLI::App &app, Context &ctx);
+void setup_config(CLI::App &app, Context &ctx);
+
+} // namespace webox::cli

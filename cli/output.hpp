@@ -1,0 +1,29 @@
+// The only code that writes to stdout.
+//
+// Data goes to stdout, everything else (progress, warnings, errors) to
+// stderr. Streamed text is flushed piece by piece so that a reader sees each
+// delta as it arrives. A closed pipe (`webox ... | head -1`) turns into a
+// quiet stop, not a crash.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace webox::cli::out {
+
+// Writes `text` to stdout and flushes. Returns false when stdout is closed.
+bool write(std::string_view text);
+
+// write(text + "\n").
+bool line(std::string_view text);
+
+// True when stdout is a terminal (human rendering), false when piped.
+bool is_tty();
+
+// True when stdin is a terminal.
+bool stdin_is_tty();
+
+// Colors are allowed: stdout is a TTY and NO_COLOR is unset or empty.
+bool color();
+
+} // namespace webox::cli::out

@@ -1,0 +1,104 @@
+#include "lib/chat/assistants.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <utf8proc.h>
+#include <yaml-cpp/yaml.h>
+
+#include "lib/core/error.hpp"
+#include "lib/core/paths.hpp"
+
+namespace webox::chat {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Case-folded, accents stripped: "Rédacteur" -> "redacteur".
+std::string fold(const std::string &text) {
+  utf8proc_uint8_t *out = nullptr;
+  auto options = static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD);
+  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t *>(text.c_str()),
+                                    static_cast<utf8proc_ssize_t>(text.size()), &out, options);
+  if (n < 0) return text;
+  std::string folded(reinterpret_cast<char *>(out), static_cast<size_t>(n));
+  std::free(out);
+  return folded;
+}
+
+std::vector<fs::path> assistant_dirs() {
+  return {paths::config_dir() / "prompts" / "assistants", paths::shared_data_dir() / "prompts" / "assistants"};
+}
+
+} // namespace
+
+Assistant parse_assistant(const fs::path &file) {
+  std::ifstream in(file);
+  if (!in) throw Error("cannot read " + file.string());
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+
+  Assistant a;
+  a.file = file;
+  a.name = file.stem().string();
+  std::string body = text;
+  if (text.rfind("---\n", 0) == 0) {
+    size_t end = text.find("\n---", 4);
+    if (end == std::string::npos) throw Error(file.string() + ": front matter is not closed by '---'");
+    try {
+      YAML::Node meta = YAML::Load(text.substr(4, end - 4));
+      if (meta["name"]) a.name = meta["name"].as<std::string>();
+      if (meta["description"]) a.description = meta["description"].as<std::string>();
+      if (meta["model"]) a.model = meta["model"].as<std::string>();
+      if (meta["temperature"]) a.temperature = meta["temperature"].as<double>();
+      if (meta["aliases"])
+        for (const auto &alias : meta["aliases"]) a.aliases.push_back(alias.as<std::string>());
+    } catch (const YAML::Exception &e) {
+      throw Error(file.string() + ": front matter: " + e.what());
+    }
+    size_t body_start = text.find('\n', end + 1);
+    body = body_start == std::string::npos ? std::string() : text.substr(body_start + 1);
+  }
+  size_t first = body.find_first_not_of(" \n\r\t");
+  size_t last = body.find_last_not_of(" \n\r\t");
+  a.system_prompt = first == std::string::npos ? std::string() : body.substr(first, last - first + 1);
+  if (a.system_prompt.empty()) throw Error(file.string() + ": the assistant has no prompt");
+  return a;
+}
+
+std::vector<Assistant> list_assistants() {
+  std::map<std::string, Assistant> by_name;
+  for (const auto &dir : assistant_dirs()) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) continue;
+    std::vector<fs::path> files;
+    for (const auto &e : fs::directory_iterator(dir, ec))
+      if (e.path().extension() == ".md") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto &f : files) {
+      Assistant a = parse_assistant(f);
+      by_name.emplace(fold(a.name), std::move(a)); // emplace keeps the user's, met first
+    }
+  }
+  std::vector<Assistant> out;
+  for (auto &kv : by_name) out.push_back(std::move(kv.second));
+  return out;
+}
+
+Assistant find_assistant(const std::string &name) {
+  std::string wanted = fold(name);
+  std::vector<Assistant> all = list_assistants();
+  for (const auto &a : all) {
+    if (fold(a.name) == wanted || fold(a.file.stem().string()) == wanted) return a;
+    for (const auto &alias : a.aliases)
+      if (fold(alias) == wanted) return a;
+  }
+  std::string names;
+  for (const auto &a : all) names += (names.empty() ? "" : ", ") + a.name;
+  throw UsageError("no assistant '" + name + "'" + (names.empty() ? "" : " (available: " + names + ")"));
+}
+
+} // namespace webox::chat

@@ -1,0 +1,141 @@
+#include "lib/core/config.hpp"
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "lib/core/error.hpp"
+
+namespace webox {
+namespace {
+
+[[noreturn]] void fail_at(const std::filesystem::path &file, const YAML::Mark &mark,
+                          const std::string &what) {
+  std::string where = file.string();
+  if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  throw Error(where + ": " + what, ExitCode::config);
+}
+
+std::string scalar(const std::filesystem::path &file, const YAML::Node &node, const std::string &key) {
+  if (!node.IsScalar()) fail_at(file, node.Mark(), "'" + key + "' must be a text value");
+  return node.as<std::string>();
+}
+
+// YAML to JSON for provider options: scalars that look like numbers or
+// booleans become numbers or booleans, as a user writing `temperature: 0.3`
+// means.
+nlohmann::json to_json(const YAML::Node &node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json obj = nlohmann::json::object();
+      for (const auto &kv : node) obj[kv.first.as<std::string>()] = to_json(kv.second);
+      return obj;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json arr = nlohmann::json::array();
+      for (const auto &item : node) arr.push_back(to_json(item));
+      return arr;
+    }
+    case YAML::NodeType::Scalar: {
+      std::string text = node.as<std::string>();
+      if (node.Tag() == "!") return text; // quoted in the file: keep it a string
+      auto parsed = nlohmann::json::parse(text, nullptr, false);
+      if (!parsed.is_discarded() && (parsed.is_number() || parsed.is_boolean() || parsed.is_null()))
+        return parsed;
+      return text;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+int64_t positive_int(const std::filesystem::path &file, const YAML::Node &node, const std::string &key) {
+  try {
+    long long v = node.as<long long>();
+    if (v < 0) fail_at(file, node.Mark(), "'" + key + "' must not be negative");
+    return v;
+  } catch (const YAML::BadConversion &) {
+    fail_at(file, node.Mark(), "'" + key + "' must be a whole number");
+  }
+}
+
+void read_providers(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
+  if (!node.IsMap()) fail_at(file, node.Mark(), "'providers' must be a mapping of provider names");
+  for (const auto &kv : node) {
+    std::string name = kv.first.as<std::string>();
+    const YAML::Node &p = kv.second;
+    if (!p.IsMap()) fail_at(file, p.Mark(), "provider '" + name + "' must be a mapping");
+    ProviderSettings s;
+    for (const auto &field : p) {
+      std::string key = field.first.as<std::string>();
+      if (key == "type" || key == "plugin") s.plugin = scalar(file, field.second, key);
+      else if (key == "base_url") s.base_url = scalar(file, field.second, key);
+      else if (key == "api_key_env") s.api_key_env = scalar(file, field.second, key);
+      else if (key == "options") {
+        if (!field.second.IsMap()) fail_at(file, field.second.Mark(), "'options' must be a mapping");
+        s.options_json = to_json(field.second).dump();
+      } else {
+        fail_at(file, field.first.Mark(), "unknown setting '" + key + "' for provider '" + name +
+                                              "' (known: type, base_url, api_key_env, options)");
+      }
+    }
+    cfg.providers[name] = std::move(s);
+  }
+}
+
+void read_http(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
+  if (!node.IsMap()) fail_at(file, node.Mark(), "'http' must be a mapping");
+  for (const auto &kv : node) {
+    std::string key = kv.first.as<std::string>();
+    if (key == "connect_timeout_ms") cfg.http.connect_timeout_ms = positive_int(file, kv.second, key);
+    else if (key == "read_timeout_ms") cfg.http.read_timeout_ms = positive_int(file, kv.second, key);
+    else if (key == "retries") cfg.http.retries = static_cast<int>(positive_int(file, kv.second, key));
+    else if (key == "ca_bundle") cfg.http.ca_bundle = scalar(file, kv.second, key);
+    else fail_at(file, kv.first.Mark(), "unknown http setting '" + key + "'");
+  }
+}
+
+} // namespace
+
+Config load_config(const std::filesystem::path &file) {
+  Config cfg;
+  cfg.source = file;
+  std::ifstream in(file);
+  if (!in) return cfg;
+  cfg.file_exists = true;
+  YAML::Node root;
+  try {
+    root = YAML::Load(in);
+  } catch (const YAML::ParserException &e) {
+    fail_at(file, e.mark, e.msg);
+  }
+  if (root.IsNull()) return cfg;
+  if (!root.IsMap()) fail_at(file, root.Mark(), "the configuration must be a mapping");
+  for (const auto &kv : root) {
+    std::string key = kv.first.as<std::string>();
+    const YAML::Node &value = kv.second;
+    if (key == "default_model") {
+      cfg.default_model = scalar(file, value, key);
+    } else if (key == "aliases") {
+      if (!value.IsMap()) fail_at(file, value.Mark(), "'aliases' must be a mapping of name: provider:model");
+      for (const auto &a : value) cfg.aliases[a.first.as<std::string>()] = scalar(file, a.second, "aliases");
+    } else if (key == "providers") {
+      read_providers(file, value, cfg);
+    } else if (key == "http") {
+      read_http(file, value, cfg);
+    } else {
+      // Sections owned by later features are accepted so that one config
+      // file serves every webox version; they are validated where used.
+      static const char *const later[] = {"fallbacks", "budgets", "prices", "leads", "workflow", "social"};
+      bool known = false;
+      for (const char *k : later) known = known || key == k;
+      if (!known)
+        fail_at(file, kv.first.Mark(), "unknown setting '" + key +
+                                           "' (known: default_model, aliases, providers, http)");
+    }
+  }
+  return cfg;
+}
+
+} // namespace webox

@@ -1,0 +1,61 @@
+// The user's configuration: $XDG_CONFIG_HOME/webox/config.yaml (or
+// WEBOX_CONFIG). Every setting is optional; a missing file is an empty
+// configuration.
+//
+//   default_model: anthropic:claude-sonnet-4-5
+//   aliases:
+//     claude: anthropic:claude-sonnet-4-5
+//     local: ollama:llama3.2
+//   providers:
+//     openai:
+//       base_url: https://my-proxy.example/v1
+//       options: {temperature: 0.3}
+//     lmstudio:                     # any OpenAI-compatible server
+//       type: openai                # the plugin that speaks its protocol
+//       base_url: http://127.0.0.1:1234/v1
+//       api_key_env: LMSTUDIO_KEY
+//   http:
+//     connect_timeout_ms: 10000
+//     read_timeout_ms: 120000
+//     retries: 3
+//     ca_bundle: /etc/ssl/private-ca.pem
+//
+// Precedence, everywhere: command-line flag > environment > this file >
+// built-in default. Errors name the file, line and column.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace webox {
+
+struct ProviderSettings {
+  std::string plugin;       // plugin id; "" = the provider name itself
+  std::string base_url;     // "" = unset
+  std::string api_key_env;  // "" = the plugin's own variable
+  std::string options_json = "{}";
+};
+
+struct HttpConfig {
+  std::optional<int64_t> connect_timeout_ms;
+  std::optional<int64_t> read_timeout_ms;
+  std::optional<int> retries;
+  std::string ca_bundle;
+};
+
+struct Config {
+  std::filesystem::path source; // the file read, even when it did not exist
+  bool file_exists = false;
+  std::string default_model;
+  std::map<std::string, std::string> aliases;
+  std::map<std::string, ProviderSettings> providers;
+  HttpConfig http;
+};
+
+// Reads and validates the config at `file`. A missing file yields defaults;
+// a malformed one throws webox::Error (exit 4) with file:line:column.
+Config load_config(const std::filesystem::path &file);
+
+} // namespace webox

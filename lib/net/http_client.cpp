@@ -1,0 +1,256 @@
+#include "lib/net/http_client.hpp"
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+
+#include "lib/core/cancel.hpp"
+
+#ifndef WEBOX_VERSION
+#define WEBOX_VERSION "0"
+#endif
+
+namespace webox::net {
+namespace {
+
+struct CurlDeleter {
+  void operator()(CURL *h) const { curl_easy_cleanup(h); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist *l) const { curl_slist_free_all(l); }
+};
+
+// One easy handle per thread, reused so that keep-alive connections survive
+// from one request to the next (compare and workflows send many).
+CURL *thread_handle() {
+  thread_local std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
+  curl_easy_reset(handle.get());
+  return handle.get();
+}
+
+bool is_success(long status) { return status >= 200 && status < 300; }
+
+// What one attempt collects while libcurl runs its callbacks.
+struct Transfer {
+  const HttpSettings &settings;
+  const Request &request;
+  Framer *framer = nullptr; // null for collected bodies
+  long status = 0;
+  std::string headers;
+  std::string body;
+  bool delivered = false;     // something went to the framer
+  bool sink_stopped = false;  // the framer's sink asked to stop
+  bool too_big = false;
+  bool deadline_hit = false;
+  int64_t deadline_ms = 0;
+};
+
+size_t on_header(char *data, size_t size, size_t count, void *user) {
+  auto *t = static_cast<Transfer *>(user);
+  std::string_view line(data, size * count);
+  if (line.rfind("HTTP/", 0) == 0) {
+    // A new response starts (after a redirect or a 100 Continue): keep only
+    // the final response's headers.
+    t->headers.clear();
+    size_t space = line.find(' ');
+    if (space != std::string_view::npos) t->status = std::strtol(line.data() + space + 1, nullptr, 10);
+    return size * count;
+  }
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (!line.empty()) {
+    t->headers.append(line);
+    t->headers += '\n';
+  }
+  return size * count;
+}
+
+size_t on_body(char *data, size_t size, size_t count, void *user) {
+  auto *t = static_cast<Transfer *>(user);
+  size_t n = size * count;
+  std::string_view bytes(data, n);
+  if (t->framer && is_success(t->status)) {
+    t->delivered = true;
+    if (!t->framer->feed(bytes)) {
+      t->sink_stopped = true;
+      return 0; // makes libcurl stop with CURLE_WRITE_ERROR
+    }
+    return n;
+  }
+  size_t limit = t->framer ? t->settings.max_error_body_bytes : t->settings.max_body_bytes;
+  if (t->body.size() + n > limit) {
+    if (t->framer) { // an error body: a truncated message is still a message
+      t->body.append(bytes.substr(0, limit - t->body.size()));
+      return n;
+    }
+    t->too_big = true;
+    return 0;
+  }
+  t->body.append(bytes);
+  return n;
+}
+
+int on_progress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto *t = static_cast<Transfer *>(user);
+  if (cancel::requested()) return 1;
+  if (t->deadline_ms && cancel::monotonic_ms() >= t->deadline_ms) {
+    t->deadline_hit = true;
+    return 1;
+  }
+  return 0;
+}
+
+// Sleeps `ms` in short slices so that Ctrl-C still interrupts a backoff.
+// Returns false when cancelled or when the deadline would pass.
+bool wait_interruptibly(int64_t ms, int64_t deadline_ms) {
+  int64_t until = cancel::monotonic_ms() + ms;
+  if (deadline_ms && until > deadline_ms) return false;
+  while (cancel::monotonic_ms() < until) {
+    if (cancel::requested()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(10, until - cancel::monotonic_ms())));
+  }
+  return !cancel::requested();
+}
+
+void configure(CURL *h, Transfer &t, curl_slist *headers, char *errbuf) {
+  const Request &r = t.request;
+  curl_easy_setopt(h, CURLOPT_URL, r.url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "webox/" WEBOX_VERSION);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+  // Never follow a redirect from HTTPS down to HTTP: the next request would
+  // carry the same Authorization header in clear text.
+  bool https = r.url.rfind("https://", 0) == 0;
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""); // every encoding libcurl decodes
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(t.settings.connect_timeout_ms));
+  int64_t idle_ms = r.idle_timeout_ms ? r.idle_timeout_ms : t.settings.idle_timeout_ms;
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>((idle_ms + 999) / 1000));
+  if (!t.settings.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, t.settings.ca_bundle.c_str());
+  if (r.method == "GET") {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else {
+    if (r.method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    else curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, r.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+  }
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
+}
+
+struct Attempt {
+  Outcome outcome;
+  bool delivered = false;
+};
+
+Attempt attempt_once(const HttpSettings &settings, const Request &request, Framer *framer) {
+  Transfer t{settings, request, framer, 0, {}, {}, false, false, false, false, 0};
+  t.deadline_ms = request.deadline_ms;
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  curl_slist *list = curl_slist_append(nullptr, "Expect:"); // no 100-continue round trip
+  for (const auto &h : request.headers) list = curl_slist_append(list, h.c_str());
+  headers.reset(list);
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  CURL *h = thread_handle();
+  configure(h, t, headers.get(), errbuf);
+  CURLcode rc = curl_easy_perform(h);
+  if (rc == CURLE_OK && framer && is_success(t.status) && !framer->finish()) t.sink_stopped = true;
+
+  Attempt a;
+  a.delivered = t.delivered;
+  Outcome &o = a.outcome;
+  o.response.status = static_cast<int>(t.status);
+  o.response.headers = std::move(t.headers);
+  o.response.body = std::move(t.body);
+  if (t.sink_stopped) {
+    o.failure = Failure::cancelled;
+    o.message = "stopped by the reader";
+  } else if (rc == CURLE_OK) {
+    o.failure = Failure::none;
+  } else if (rc == CURLE_ABORTED_BY_CALLBACK && !t.deadline_hit) {
+    o.failure = Failure::cancelled;
+    o.message = "interrupted";
+  } else if (rc == CURLE_OPERATION_TIMEDOUT || t.deadline_hit) {
+    o.failure = Failure::timeout;
+    o.message = errbuf[0] ? errbuf : "deadline reached";
+  } else if (t.too_big) {
+    o.failure = Failure::network;
+    o.message = "response larger than " + std::to_string(settings.max_body_bytes) + " bytes";
+  } else {
+    o.failure = Failure::network;
+    o.message = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+    if (t.delivered) o.message = "connection lost mid-stream: " + o.message;
+  }
+  return a;
+}
+
+} // namespace
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+HttpClient::HttpClient(HttpSettings settings) : m_settings(std::move(settings)) { global_init(); }
+
+Outcome HttpClient::send(const Request &request) const { return run(request, Framing::raw, nullptr); }
+
+Outcome HttpClient::stream(const Request &request, Framing framing, const UnitSink &sink) const {
+  return run(request, framing, &sink);
+}
+
+Outcome HttpClient::run(const Request &request, Framing framing, const UnitSink *sink) const {
+  const RetryPolicy &policy = m_settings.retry;
+  for (int attempt = 1;; ++attempt) {
+    std::unique_ptr<Framer> framer;
+    if (sink) {
+      if (framing == Framing::sse) framer = std::make_unique<SseDecoder>(*sink);
+      else if (framing == Framing::ndjson) framer = std::make_unique<NdjsonDecoder>(*sink);
+      else framer = std::make_unique<RawPassThrough>(*sink);
+    }
+    int64_t started = cancel::monotonic_ms();
+    Attempt a = attempt_once(m_settings, request, framer.get());
+    Outcome &o = a.outcome;
+    o.response.attempts = attempt;
+    spdlog::debug("{} {} -> {} in {} ms (attempt {}){}", request.method, request.url, o.response.status,
+                  cancel::monotonic_ms() - started, attempt, o.ok() ? "" : ": " + o.message);
+
+    bool may_retry = attempt <= policy.max_retries && !a.delivered;
+    if (o.failure == Failure::cancelled || !may_retry) return o;
+    std::optional<int64_t> hint;
+    if (o.failure == Failure::none) {
+      int status = o.response.status;
+      if (is_success(status) || (status >= 300 && status < 400)) return o;
+      bool retry = request.should_retry ? request.should_retry(status, o.response.body)
+                                        : RetryPolicy::retryable_status(status);
+      if (!retry) return o;
+      hint = retry_after_from_headers(o.response.headers, static_cast<int64_t>(std::time(nullptr)));
+    }
+    int64_t delay = policy.delay_ms(attempt, hint);
+    spdlog::info("retrying {} in {} ms ({})", request.url, delay,
+                 o.failure == Failure::none ? "HTTP " + std::to_string(o.response.status) : o.message);
+    if (!wait_interruptibly(delay, request.deadline_ms)) {
+      if (cancel::requested()) {
+        o.failure = Failure::cancelled;
+        o.message = "interrupted";
+      }
+      return o;
+    }
+  }
+}
+
+} // namespace webox::net

@@ -1,0 +1,89 @@
+// HTTP for the whole program, over libcurl.
+//
+// Plugins never link libcurl: they ask the host, and the host does it here,
+// once, for everyone: connect and idle-read timeouts, a deadline, bounded
+// retries with backoff that honour the server's Retry-After, gzip, TLS
+// verification, redirects that never go from HTTPS to HTTP, bounded
+// response sizes, and cancellation by Ctrl-C within milliseconds (libcurl's
+// progress callback polls the cancel token).
+//
+// Streamed requests hand the 2xx body to a Framer (SSE, NDJSON or raw) as it
+// arrives. They are retried only while nothing has been handed out yet:
+// after the first delta, a retry would repeat text the user already saw.
+// A non-2xx answer is never streamed: its body is collected (bounded) so the
+// caller can read the provider's error.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/net/framing.hpp"
+#include "lib/net/retry.hpp"
+
+namespace webox::net {
+
+struct HttpSettings {
+  int64_t connect_timeout_ms = 10'000;
+  int64_t idle_timeout_ms = 120'000; // no byte received for this long = timeout
+  RetryPolicy retry;
+  std::string ca_bundle;             // extra CA file; verification is always on
+  size_t max_body_bytes = 64u << 20; // collected bodies; larger = network error
+  size_t max_error_body_bytes = 64u << 10;
+};
+
+enum class Framing { raw, sse, ndjson };
+
+struct Request {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers; // "Name: value"
+  std::string_view body;
+  int64_t idle_timeout_ms = 0;      // 0 = settings default
+  int64_t deadline_ms = 0;          // monotonic ms, 0 = none
+  // Decides whether a non-2xx answer may be retried; empty = the default
+  // statuses (RetryPolicy::retryable_status).
+  std::function<bool(int status, std::string_view body)> should_retry;
+};
+
+struct Response {
+  int status = 0;       // 0 when no response arrived
+  std::string headers;  // the final response's header lines
+  std::string body;     // empty for a streamed 2xx
+  int attempts = 0;
+};
+
+enum class Failure { none, network, timeout, cancelled };
+
+struct Outcome {
+  Response response;
+  Failure failure = Failure::none;
+  std::string message; // what went wrong when failure != none
+  bool ok() const { return failure == Failure::none; }
+};
+
+class HttpClient {
+public:
+  explicit HttpClient(HttpSettings settings = {});
+
+  // Sends `request` and collects the body.
+  Outcome send(const Request &request) const;
+
+  // Sends `request`; a 2xx body goes through `framing` to `sink`. A sink that
+  // returns false stops the transfer (Failure::cancelled).
+  Outcome stream(const Request &request, Framing framing, const UnitSink &sink) const;
+
+  const HttpSettings &settings() const { return m_settings; }
+
+private:
+  Outcome run(const Request &request, Framing framing, const UnitSink *sink) const;
+  HttpSettings m_settings;
+};
+
+// libcurl's global initialisation; idempotent and thread-safe. Called by the
+// first HttpClient, and by main before any thread starts.
+void global_init();
+
+} // namespace webox::net

@@ -1,0 +1,188 @@
+#include "lib/plugin/host_api.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include <spdlog/spdlog.h>
+
+#include "lib/core/cancel.hpp"
+#include "lib/core/logging.hpp"
+#include "lib/core/paths.hpp"
+
+#ifndef WEBOX_VERSION
+#define WEBOX_VERSION "0"
+#endif
+
+namespace webox::plugin {
+namespace {
+
+std::atomic<uint64_t> g_next_call_id{1};
+std::mutex g_config_mutex;
+std::shared_ptr<net::HttpClient> g_http = std::make_shared<net::HttpClient>();
+SecretFallback g_secret_fallback;
+
+const CallScope *scope_of(const webox_call *call) {
+  return call ? static_cast<const CallScope *>(call->host_private) : nullptr;
+}
+
+// Owned bytes the host hands to a plugin: a heap string released by delete.
+void give(std::string text, webox_buf *out) {
+  if (!out) return;
+  auto *holder = new std::string(std::move(text));
+  out->data = holder->data();
+  out->size = holder->size();
+  out->owner = holder;
+  out->release = [](webox_buf *self) {
+    delete static_cast<std::string *>(self->owner);
+    *self = webox_buf{};
+  };
+}
+
+void svc_log(const webox_call *call, int level, const char *message) {
+  const CallScope *scope = scope_of(call);
+  std::string prefix = scope ? scope->instance + ": " : std::string("plugin: ");
+  std::string text = prefix + (message ? message : "");
+  switch (level) {
+    case WEBOX_LOG_TRACE: spdlog::trace(text); break;
+    case WEBOX_LOG_DEBUG: spdlog::debug(text); break;
+    case WEBOX_LOG_INFO: spdlog::info(text); break;
+    case WEBOX_LOG_WARN: spdlog::warn(text); break;
+    default: spdlog::error(text); break;
+  }
+}
+
+webox_status svc_get_secret(const webox_call *call, const char *name, webox_buf *out) {
+  if (!name || !out) return WEBOX_E_INVALID;
+  const CallScope *scope = scope_of(call);
+  auto value = lookup_secret(name, scope ? scope->instance : "", scope ? scope->primary_secret : "");
+  if (!value) return WEBOX_E_AUTH;
+  give(std::move(*value), out);
+  return WEBOX_OK;
+}
+
+net::Request to_request(const webox_call *call, const webox_http_request *req) {
+  net::Request r;
+  r.method = req->method ? req->method : "GET";
+  r.url = req->url ? req->url : "";
+  for (const char *const *h = req->headers; h && *h; ++h) r.headers.emplace_back(*h);
+  r.body = std::string_view(req->body ? req->body : "", req->body_size);
+  r.idle_timeout_ms = req->timeout_ms;
+  r.deadline_ms = call ? call->deadline_ms : 0;
+  if (req->should_retry) {
+    webox_retry_fn fn = req->should_retry;
+    void *user = req->retry_user;
+    r.should_retry = [fn, user](int status, std::string_view body) {
+      return fn(user, status, body.data(), body.size()) != 0;
+    };
+  }
+  return r;
+}
+
+webox_status fill_response(net::Outcome &o, webox_http_response *resp) {
+  if (resp) {
+    resp->status = o.response.status;
+    give(std::move(o.response.headers), &resp->headers);
+    // When no response arrived, the body says why, for the plugin's message.
+    give(o.ok() ? std::move(o.response.body) : o.message, &resp->body);
+  }
+  switch (o.failure) {
+    case net::Failure::none: return WEBOX_OK;
+    case net::Failure::cancelled: return WEBOX_E_CANCELLED;
+    case net::Failure::timeout: return WEBOX_E_TIMEOUT;
+    case net::Failure::network: return WEBOX_E_NETWORK;
+  }
+  return WEBOX_E_INTERNAL;
+}
+
+webox_status svc_http(const webox_call *call, const webox_http_request *req, webox_http_response *resp) {
+  if (!req || !req->url) return WEBOX_E_INVALID;
+  net::Request r = to_request(call, req);
+  net::Outcome o = http_client()->send(r);
+  return fill_response(o, resp);
+}
+
+webox_status svc_http_stream(const webox_call *call, const webox_http_request *req, webox_sink_fn on_data,
+                             void *user, webox_http_response *resp) {
+  if (!req || !req->url || !on_data) return WEBOX_E_INVALID;
+  net::Request r = to_request(call, req);
+  net::Framing framing = req->framing == WEBOX_HTTP_SSE      ? net::Framing::sse
+                         : req->framing == WEBOX_HTTP_NDJSON ? net::Framing::ndjson
+                                                             : net::Framing::raw;
+  net::UnitSink sink = [on_data, user](std::string_view unit) {
+    return on_data(user, unit.data(), unit.size()) == 0;
+  };
+  net::Outcome o = http_client()->stream(r, framing, sink);
+  return fill_response(o, resp);
+}
+
+int svc_is_cancelled(const webox_call *call) {
+  if (cancel::requested()) return 1;
+  return call && call->deadline_ms && cancel::monotonic_ms() >= call->deadline_ms;
+}
+
+void *svc_alloc(size_t size) { return std::malloc(size); }
+void svc_free(void *ptr) { std::free(ptr); }
+
+const webox_host_api kHostApi = {
+    sizeof(webox_host_api),
+    WEBOX_ABI_MAJOR,
+    WEBOX_ABI_MINOR,
+    WEBOX_VERSION,
+    svc_log,
+    svc_get_secret,
+    svc_http,
+    svc_http_stream,
+    svc_is_cancelled,
+    svc_alloc,
+    svc_free,
+};
+
+} // namespace
+
+const webox_host_api *host_api() { return &kHostApi; }
+
+void configure_http(const net::HttpSettings &settings) {
+  std::lock_guard lock(g_config_mutex);
+  g_http = std::make_shared<net::HttpClient>(settings);
+}
+
+std::shared_ptr<const net::HttpClient> http_client() {
+  std::lock_guard lock(g_config_mutex);
+  return g_http;
+}
+
+void set_secret_fallback(SecretFallback fallback) {
+  std::lock_guard lock(g_config_mutex);
+  g_secret_fallback = std::move(fallback);
+}
+
+std::optional<std::string> lookup_secret(const std::string &name, const std::string &instance,
+                                         const std::string &primary_secret) {
+  std::optional<std::string> value;
+  std::string from_env = paths::env(name.c_str());
+  if (!from_env.empty()) value = from_env;
+  SecretFallback fallback;
+  {
+    std::lock_guard lock(g_config_mutex);
+    fallback = g_secret_fallback;
+  }
+  if (!value && fallback) value = fallback(name);
+  if (!value && fallback && !instance.empty() && name == primary_secret) value = fallback(instance);
+  if (value) logging::register_secret(*value);
+  return value;
+}
+
+CallScope::CallScope(std::string plugin_id_, std::string instance_, std::string primary_secret_,
+                     int64_t deadline_ms)
+    : plugin_id(std::move(plugin_id_)), instance(std::move(instance_)),
+      primary_secret(std::move(primary_secret_)) {
+  m_call.struct_size = sizeof m_call;
+  m_call.call_id = g_next_call_id.fetch_add(1);
+  m_call.deadline_ms = deadline_ms;
+  m_call.host_private = const_cast<CallScope *>(this);
+}
+
+} // namespace webox::plugin

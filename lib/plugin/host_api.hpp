@@ -1,0 +1,54 @@
+// The services table the host lends to every plugin (webox_host_api).
+//
+// Each operation runs under a webox_call whose host_private points to a
+// CallScope: which plugin instance is calling (for log prefixes and for the
+// key-store fallback of get_secret), its deadline, and the HTTP client to
+// use. Every secret handed out is registered for redaction first.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <webox/plugin.h>
+
+#include "lib/net/http_client.hpp"
+
+namespace webox::plugin {
+
+// The table; valid until the process ends.
+const webox_host_api *host_api();
+
+// Replaces the HTTP settings every plugin request uses (from config and
+// flags). Call before the first plugin call.
+void configure_http(const net::HttpSettings &settings);
+std::shared_ptr<const net::HttpClient> http_client();
+
+// Where get_secret looks after the environment (the encrypted key store).
+using SecretFallback = std::function<std::optional<std::string>(const std::string &name)>;
+void set_secret_fallback(SecretFallback fallback);
+
+// Looks a secret up as plugins do: environment, then the key store under
+// `name`, then — when `name` is the instance's primary key — under the
+// instance name (`webox keys set openai`). Registers the value for redaction.
+std::optional<std::string> lookup_secret(const std::string &name, const std::string &instance,
+                                         const std::string &primary_secret);
+
+// Owns a webox_call for one operation of one plugin instance.
+class CallScope {
+public:
+  CallScope(std::string plugin_id, std::string instance, std::string primary_secret,
+            int64_t deadline_ms = 0);
+  const webox_call *call() const { return &m_call; }
+
+  const std::string plugin_id;
+  const std::string instance;
+  const std::string primary_secret;
+
+private:
+  webox_call m_call{};
+};
+
+} // namespace webox::plugin

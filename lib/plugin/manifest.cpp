@@ -1,0 +1,107 @@
+#include "lib/plugin/manifest.hpp"
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <webox/plugin.h>
+
+#include "lib/core/error.hpp"
+
+namespace webox::plugin {
+namespace {
+
+struct CapabilityName {
+  uint64_t bit;
+  const char *name;
+};
+
+constexpr CapabilityName kCapabilities[] = {
+    {WEBOX_CAP_CHAT, "chat"},
+    {WEBOX_CAP_CHAT_STREAM, "chat-stream"},
+    {WEBOX_CAP_EMBED, "embed"},
+    {WEBOX_CAP_IMAGE, "image"},
+    {WEBOX_CAP_TTS, "tts"},
+    {WEBOX_CAP_STT, "stt"},
+    {WEBOX_CAP_SOCIAL_COLLECT, "social-collect"},
+    {WEBOX_CAP_SOCIAL_SEND, "social-send"},
+};
+
+[[noreturn]] void bad(const std::string &why) { throw Error("plugin.json: " + why); }
+
+std::string text_field(const nlohmann::json &j, const char *key, bool required) {
+  if (!j.contains(key)) {
+    if (required) bad(std::string("missing '") + key + "'");
+    return {};
+  }
+  if (!j[key].is_string()) bad(std::string("'") + key + "' must be a string");
+  return j[key].get<std::string>();
+}
+
+std::vector<std::string> string_list(const nlohmann::json &j, const char *key) {
+  std::vector<std::string> out;
+  if (!j.contains(key)) return out;
+  if (!j[key].is_array()) bad(std::string("'") + key + "' must be a list of strings");
+  for (const auto &v : j[key]) {
+    if (!v.is_string()) bad(std::string("'") + key + "' must be a list of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+} // namespace
+
+uint64_t capability_bit(const std::string &name) {
+  for (const auto &c : kCapabilities)
+    if (name == c.name) return c.bit;
+  return 0;
+}
+
+std::vector<std::string> capability_names(uint64_t caps) {
+  std::vector<std::string> out;
+  for (const auto &c : kCapabilities)
+    if (caps & c.bit) out.emplace_back(c.name);
+  return out;
+}
+
+Manifest read_manifest(const std::filesystem::path &dir) {
+  std::ifstream in(dir / "plugin.json");
+  if (!in) bad("cannot be read");
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) bad("is not a JSON object");
+
+  Manifest m;
+  m.dir = dir;
+  m.id = text_field(j, "id", true);
+  if (m.id != dir.filename().string()) bad("id '" + m.id + "' differs from its folder name '" + dir.filename().string() + "'");
+  m.name = text_field(j, "name", false);
+  if (m.name.empty()) m.name = m.id;
+  m.version = text_field(j, "version", true);
+  m.library = text_field(j, "library", false);
+  if (m.library.empty()) m.library = "webox-" + m.id + ".so";
+  if (m.library.find('/') != std::string::npos) bad("'library' must be a file name in the plugin's folder");
+  m.description = text_field(j, "description", false);
+  m.base_url_env = text_field(j, "base_url_env", false);
+  m.default_base_url = text_field(j, "default_base_url", false);
+  m.secrets = string_list(j, "secrets");
+  m.models = string_list(j, "models");
+
+  if (!j.contains("abi") || !j["abi"].is_object() || !j["abi"].contains("major") || !j["abi"]["major"].is_number_integer())
+    bad("missing 'abi.major'");
+  m.abi_major = j["abi"]["major"].get<int>();
+  m.min_host_minor = j["abi"].value("min_host_minor", 0);
+  if (m.abi_major != WEBOX_ABI_MAJOR)
+    bad("'abi.major' is " + std::to_string(m.abi_major) + ", this webox speaks " + std::to_string(WEBOX_ABI_MAJOR));
+  if (m.min_host_minor > WEBOX_ABI_MINOR)
+    bad("needs host ABI 1." + std::to_string(m.min_host_minor) + ", this webox provides 1." + std::to_string(WEBOX_ABI_MINOR));
+
+  for (const auto &name : string_list(j, "capabilities")) {
+    uint64_t bit = capability_bit(name);
+    // Capabilities are append-only: a newer plugin may know one we do not.
+    if (!bit) spdlog::debug("plugin {}: ignoring unknown capability '{}'", m.id, name);
+    m.capabilities |= bit;
+  }
+  return m;
+}
+
+} // namespace webox::plugin

@@ -1,0 +1,44 @@
+// plugin.json: what the host knows about a plugin without loading it.
+//
+// `webox plugins list`, model listings and shell completion read manifests
+// only; no library is opened until a command needs the plugin. That is what
+// keeps start-up in milliseconds however many plugins are installed.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace webox::plugin {
+
+struct Manifest {
+  std::filesystem::path dir;      // the plugin's folder
+  std::string id;
+  std::string name;
+  std::string version;
+  std::string library;            // "webox-<id>.so"
+  std::string description;
+  int abi_major = 0;
+  int min_host_minor = 0;
+  uint64_t capabilities = 0;      // WEBOX_CAP_* bits
+  std::vector<std::string> secrets;  // secrets[0] is the primary key
+  std::string base_url_env;       // e.g. "OPENAI_BASE_URL"
+  std::string default_base_url;
+  std::vector<std::string> models;
+
+  std::filesystem::path library_path() const { return dir / library; }
+  std::string primary_secret() const { return secrets.empty() ? std::string() : secrets.front(); }
+};
+
+// Reads and checks `<dir>/plugin.json`. Throws webox::Error with a one-line
+// reason ("plugin.json: 'abi.major' is 2, this webox speaks 1").
+Manifest read_manifest(const std::filesystem::path &dir);
+
+// "chat-stream" -> WEBOX_CAP_CHAT_STREAM; 0 for an unknown name.
+uint64_t capability_bit(const std::string &name);
+
+// Names of the bits set in `caps`, in bit order.
+std::vector<std::string> capability_names(uint64_t caps);
+
+} // namespace webox::plugin

@@ -1,0 +1,203 @@
+#include "lib/plugin/provider.hpp"
+
+#include "lib/core/cancel.hpp"
+#include "lib/core/paths.hpp"
+#include "lib/plugin/host_api.hpp"
+#include "lib/plugin/registry.hpp"
+
+namespace webox::plugin {
+namespace {
+
+// Releases a webox_buf exactly once, whatever happens.
+struct BufGuard {
+  webox_buf &buf;
+  ~BufGuard() {
+    if (buf.data && buf.release) buf.release(&buf);
+    buf = webox_buf{};
+  }
+  std::string text() const { return buf.data ? std::string(buf.data, buf.size) : std::string(); }
+};
+
+struct ResultGuard {
+  webox_result &r;
+  BufGuard json{r.json}, blob{r.blob}, error{r.error};
+};
+
+const char *status_name(webox_status s) {
+  switch (s) {
+    case WEBOX_E_INVALID: return "invalid request";
+    case WEBOX_E_UNSUPPORTED: return "unsupported";
+    case WEBOX_E_AUTH: return "authentication failed";
+    case WEBOX_E_RATE_LIMITED: return "rate limited";
+    case WEBOX_E_NETWORK: return "network error";
+    case WEBOX_E_TIMEOUT: return "timed out";
+    case WEBOX_E_CANCELLED: return "cancelled";
+    case WEBOX_E_UPSTREAM: return "the service failed";
+    case WEBOX_E_QUOTA: return "quota exhausted";
+    default: return "internal error";
+  }
+}
+
+webox_request make_request(const std::string &json) {
+  webox_request req{};
+  req.struct_size = sizeof req;
+  req.json = json.data();
+  req.json_size = json.size();
+  return req;
+}
+
+} // namespace
+
+ProviderError::ProviderError(webox_status status, const std::string &message, nlohmann::json detail)
+    : Error(message, exit_code_for(status, detail.is_object() ? detail.value("http_status", 0) : 0)),
+      m_status(status), m_detail(std::move(detail)) {}
+
+int ProviderError::http_status() const { return m_detail.is_object() ? m_detail.value("http_status", 0) : 0; }
+
+ExitCode exit_code_for(webox_status status, int http_status) {
+  switch (status) {
+    case WEBOX_OK: return ExitCode::ok;
+    case WEBOX_E_AUTH: return ExitCode::config;
+    case WEBOX_E_QUOTA: return ExitCode::quota;
+    case WEBOX_E_RATE_LIMITED:
+    case WEBOX_E_NETWORK:
+    case WEBOX_E_TIMEOUT: return ExitCode::temporary;
+    case WEBOX_E_UPSTREAM: return http_status >= 500 ? ExitCode::temporary : ExitCode::failure;
+    case WEBOX_E_INVALID:
+    case WEBOX_E_UNSUPPORTED: return ExitCode::usage;
+    case WEBOX_E_CANCELLED: return cancel::requested() ? ExitCode::interrupted : ExitCode::failure;
+    default: return ExitCode::failure;
+  }
+}
+
+ProviderBinding bind_provider(Registry &registry, const Config &config, const std::string &instance) {
+  ProviderSettings settings;
+  if (auto it = config.providers.find(instance); it != config.providers.end()) settings = it->second;
+  std::string plugin_id = settings.plugin.empty() ? instance : settings.plugin;
+
+  ProviderBinding b;
+  b.instance = instance;
+  b.plugin = &registry.load(plugin_id);
+  const Manifest &m = b.plugin->manifest;
+
+  std::string base_url = m.default_base_url;
+  if (!settings.base_url.empty()) base_url = settings.base_url;
+  // OPENAI_BASE_URL is about the openai provider, not about a configured
+  // server that merely speaks the same protocol.
+  if (instance == plugin_id && !m.base_url_env.empty()) {
+    std::string from_env = paths::env(m.base_url_env.c_str());
+    if (!from_env.empty()) base_url = from_env;
+  }
+  while (base_url.size() > 1 && base_url.back() == '/') base_url.pop_back();
+
+  b.config = {
+      {"instance", instance},
+      {"base_url", base_url},
+      {"api_key_name", settings.api_key_env.empty() ? m.primary_secret() : settings.api_key_env},
+      {"timeout_ms", config.http.read_timeout_ms.value_or(0)},
+      {"options", nlohmann::json::parse(settings.options_json, nullptr, false)},
+  };
+  if (b.config["options"].is_discarded()) b.config["options"] = nlohmann::json::object();
+  return b;
+}
+
+Provider::Provider(ProviderBinding binding) : m_binding(std::move(binding)) {
+  std::string cfg = m_binding.config.dump();
+  webox_buf error{};
+  BufGuard error_guard{error};
+  webox_status s = m_binding.plugin->descriptor->create(cfg.data(), cfg.size(), &m_instance, &error);
+  if (s != WEBOX_OK || !m_instance) {
+    auto detail = nlohmann::json::parse(error_guard.text(), nullptr, false);
+    std::string msg = detail.is_object() ? detail.value("message", "") : "";
+    m_instance = nullptr;
+    throw ProviderError(s == WEBOX_OK ? WEBOX_E_INTERNAL : s,
+                        m_binding.instance + ": cannot start: " + (msg.empty() ? status_name(s) : msg),
+                        detail.is_discarded() ? nlohmann::json() : detail);
+  }
+}
+
+Provider::~Provider() {
+  if (m_instance) m_binding.plugin->descriptor->destroy(m_instance);
+}
+
+bool Provider::can(uint64_t capability) const { return (m_binding.plugin->descriptor->capabilities & capability) != 0; }
+
+nlohmann::json Provider::finish(webox_status status, webox_result &result, const char *operation) {
+  ResultGuard guard{result};
+  if (status == WEBOX_OK) {
+    auto doc = nlohmann::json::parse(guard.json.text(), nullptr, false);
+    if (doc.is_discarded())
+      throw ProviderError(WEBOX_E_INTERNAL, m_binding.instance + ": " + operation + " returned invalid JSON", {});
+    return doc;
+  }
+  auto detail = nlohmann::json::parse(guard.error.text(), nullptr, false);
+  if (detail.is_discarded()) detail = nlohmann::json::object();
+  std::string message = detail.is_object() ? detail.value("message", "") : "";
+  if (message.empty()) message = std::string(status_name(status));
+  // Plugins are asked to name themselves; make sure the user sees who failed.
+  if (message.rfind(m_binding.instance + ":", 0) != 0 && message.rfind(manifest().id + ":", 0) != 0)
+    message = m_binding.instance + ": " + message;
+  throw ProviderError(status, message, detail);
+}
+
+nlohmann::json Provider::describe() {
+  webox_buf out{};
+  BufGuard guard{out};
+  webox_status s = m_binding.plugin->descriptor->describe ? m_binding.plugin->descriptor->describe(m_instance, &out)
+                                                          : WEBOX_E_UNSUPPORTED;
+  if (s != WEBOX_OK) return nlohmann::json::object();
+  auto doc = nlohmann::json::parse(guard.text(), nullptr, false);
+  return doc.is_discarded() ? nlohmann::json::object() : doc;
+}
+
+nlohmann::json Provider::chat(const nlohmann::json &request, int64_t deadline_ms) {
+  if (!can(WEBOX_CAP_CHAT))
+    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot chat", {});
+  std::string body = request.dump();
+  webox_request req = make_request(body);
+  webox_result result{};
+  result.struct_size = sizeof result;
+  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->chat(m_instance, scope.call(), &req, &result);
+  return finish(s, result, "chat");
+}
+
+nlohmann::json Provider::chat_stream(const nlohmann::json &request,
+                                     const std::function<bool(const nlohmann::json &)> &on_event,
+                                     int64_t deadline_ms) {
+  if (!can(WEBOX_CAP_CHAT_STREAM)) {
+    // Not every provider streams; answering in one piece is still an answer.
+    nlohmann::json result = chat(request, deadline_ms);
+    std::string text = result.value("text", "");
+    if (!text.empty()) on_event({{"type", "delta"}, {"text", text}});
+    return result;
+  }
+  std::string body = request.dump();
+  webox_request req = make_request(body);
+  webox_result result{};
+  result.struct_size = sizeof result;
+  struct SinkCtx {
+    const std::function<bool(const nlohmann::json &)> *fn;
+    std::exception_ptr error;
+  } ctx{&on_event, nullptr};
+  auto sink = [](void *user, const char *data, size_t size) -> int {
+    auto *c = static_cast<SinkCtx *>(user);
+    try {
+      auto event = nlohmann::json::parse(std::string_view(data, size), nullptr, false);
+      if (event.is_discarded()) return 0; // a malformed event is the plugin's bug; keep the stream
+      return (*c->fn)(event) ? 0 : 1;
+    } catch (...) {
+      c->error = std::current_exception();
+      return 1;
+    }
+  };
+  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->chat_stream(m_instance, scope.call(), &req, sink, &ctx, &result);
+  if (ctx.error) {
+    ResultGuard release{result};
+    std::rethrow_exception(ctx.error);
+  }
+  return finish(s, result, "chat");
+}
+
+} // namespace webox::plugin

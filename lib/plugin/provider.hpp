@@ -1,0 +1,77 @@
+// Provider: the C++ face of one plugin instance. CLI and library code never
+// see the C types of plugin.h.
+//
+// It creates the instance from its resolved settings, destroys it exactly
+// once, releases every webox_buf the plugin hands back (even when an
+// exception is on its way), and turns a failure status into a ProviderError
+// whose exit code follows the status class.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/core/config.hpp"
+#include "lib/core/error.hpp"
+#include "lib/plugin/loader.hpp"
+
+namespace webox::plugin {
+
+class Registry;
+
+// A plugin's failure: its status class and the detail JSON it sent.
+class ProviderError : public Error {
+public:
+  ProviderError(webox_status status, const std::string &message, nlohmann::json detail);
+  webox_status status() const { return m_status; }
+  const nlohmann::json &detail() const { return m_detail; }
+  int http_status() const;
+
+private:
+  webox_status m_status;
+  nlohmann::json m_detail;
+};
+
+// The exit code a status class maps to (see docs/ARCHITECTURE.md).
+ExitCode exit_code_for(webox_status status, int http_status);
+
+// What the host resolved for one provider instance before creating it.
+struct ProviderBinding {
+  std::string instance;           // as the user named it: "openai", "lmstudio"
+  const LoadedPlugin *plugin = nullptr;
+  nlohmann::json config;          // the create() document
+};
+
+// Resolves `instance` against the config (providers.<name>) and the plugin's
+// manifest; loads the plugin. Precedence for the base URL: the plugin's
+// environment variable (only for the plugin's own name) > config > manifest.
+ProviderBinding bind_provider(Registry &registry, const Config &config, const std::string &instance);
+
+class Provider {
+public:
+  explicit Provider(ProviderBinding binding);
+  ~Provider();
+  Provider(const Provider &) = delete;
+  Provider &operator=(const Provider &) = delete;
+
+  const std::string &instance() const { return m_binding.instance; }
+  const Manifest &manifest() const { return m_binding.plugin->manifest; }
+  bool can(uint64_t capability) const;
+
+  // Each returns the plugin's result document; throws ProviderError.
+  nlohmann::json describe();
+  nlohmann::json chat(const nlohmann::json &request, int64_t deadline_ms = 0);
+  // `on_event` gets each event; returning false stops the stream (the call
+  // then throws ProviderError with WEBOX_E_CANCELLED).
+  nlohmann::json chat_stream(const nlohmann::json &request,
+                             const std::function<bool(const nlohmann::json &event)> &on_event,
+                             int64_t deadline_ms = 0);
+
+private:
+  nlohmann::json finish(webox_status status, webox_result &result, const char *operation);
+  ProviderBinding m_binding;
+  webox_instance *m_instance = nullptr;
+};
+
+} // namespace webox::plugin

@@ -1,0 +1,60 @@
+// The SQLite store: one file, WAL, busy timeout, foreign keys, forward
+// migrations keyed by PRAGMA user_version.
+//
+// Several webox processes may write the same database at once (xargs -P,
+// cron overlapping an interactive session): WAL lets readers and one writer
+// proceed together, and a generous busy timeout plus BEGIN IMMEDIATE for
+// write transactions turns "database is locked" into a short wait.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace SQLite {
+class Database;
+}
+
+namespace webox::store {
+
+class Db {
+public:
+  // Opens (creating parent directories with mode 0700 and the file with mode
+  // 0600) and migrates to the latest schema. Throws webox::Error.
+  explicit Db(const std::filesystem::path &file);
+  ~Db();
+  Db(const Db &) = delete;
+  Db &operator=(const Db &) = delete;
+
+  SQLite::Database &sql() { return *m_db; }
+  int schema_version() const;
+
+private:
+  std::unique_ptr<SQLite::Database> m_db;
+};
+
+// A write transaction that takes the write lock up front (BEGIN IMMEDIATE),
+// so two processes never deadlock upgrading a read lock. Rolled back unless
+// commit() is called.
+class WriteTransaction {
+public:
+  explicit WriteTransaction(Db &db);
+  ~WriteTransaction();
+  WriteTransaction(const WriteTransaction &) = delete;
+  WriteTransaction &operator=(const WriteTransaction &) = delete;
+  void commit();
+
+private:
+  Db &m_db;
+  bool m_done = false;
+};
+
+// Current time as ISO 8601 UTC with milliseconds: 2026-11-23T10:44:03.123Z.
+std::string now_iso8601();
+
+// Call only inside a catch block: rethrows the exception being handled, a
+// SQLite::Exception becoming a webox::Error that names `db`'s file ("busy"
+// after the timeout maps to ExitCode::temporary).
+[[noreturn]] void rethrow_sql_error(Db &db);
+
+} // namespace webox::store

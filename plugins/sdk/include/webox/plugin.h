@@ -1,0 +1,288 @@
+/*
+ * webox/plugin.h: THE contract between the webox host and its plugins.
+ *
+ * A webox plugin is a shared object that AI providers (OpenAI, Anthropic,
+ * Ollama, ...) and social platforms (Instagram, X, ...) are built as. The
+ * host finds it through data (a folder `<id>/` holding `webox-<id>.so` and
+ * `plugin.json`), loads it with dlopen(RTLD_NOW | RTLD_LOCAL), looks up ONE
+ * exported symbol, `webox_plugin_entry_v1`, and calls it with a table of host
+ * services. The plugin answers with a static, size-prefixed descriptor that
+ * names its capabilities and holds one function slot per capability.
+ *
+ * Why this shape (the reasoning is in docs/ARCHITECTURE.md):
+ *   - Pure C, so a plugin built with another compiler, another C++ standard
+ *     library or another language works. No std::string, exception, or
+ *     spdlog object crosses this boundary.
+ *   - The host lends HTTP, secrets, logging, cancellation and memory, so a
+ *     plugin links neither libcurl nor spdlog nor the store: timeouts,
+ *     retries, TLS, proxies, redaction and recording live in one tested place.
+ *   - Versioning has three layers: WEBOX_ABI_MAJOR must match exactly; the
+ *     plugin names the oldest host minor it needs (`min_host_minor`); every
+ *     growable struct starts with `struct_size` and only grows at its end.
+ *
+ * Words in capitals follow RFC 2119. "Host" and "plugin" say who is bound.
+ *
+ * OWNERSHIP. Two cases, visible in the types:
+ *   - Borrowed: `const char *` + size (request JSON, stream events, HTTP
+ *     chunks). Valid only during the call that hands it over. A receiver that
+ *     needs it later MUST copy it.
+ *   - Owned: a `webox_buf`. Whoever fills it picks the allocator and sets
+ *     `release`. Whoever receives a non-empty buf MUST call `release(buf)`
+ *     exactly once (a NULL `release` means static data that is never freed).
+ *
+ * ERRORS. Every operation returns a `webox_status`: 0 (WEBOX_OK) or a
+ * negative failure class. On failure the plugin SHOULD fill `error` with a
+ * JSON object: {"code": "...", "message": "...", "http_status": 429,
+ * "retry_after_ms": 1200, "provider_code": "..."}; only "message" is required.
+ * A plugin MUST NOT let a C++ exception or a longjmp cross this boundary.
+ *
+ * STREAMING. Streamed operations take a sink and a `user` pointer. The
+ * plugin calls the sink synchronously, on the calling thread, zero or more
+ * times, and never after the operation returns. Each call hands one borrowed
+ * JSON event: {"type":"delta","text":"..."}, {"type":"usage",
+ * "input_tokens":N,"output_tokens":M}, {"type":"item",...},
+ * {"type":"checkpoint",...}, {"type":"warning","message":"..."}. A non-zero
+ * return from the sink means "stop": the plugin MUST stop producing events
+ * and return WEBOX_E_CANCELLED promptly.
+ *
+ * CANCELLATION. The host flips a process-wide flag on Ctrl-C and every call
+ * may carry a deadline. Plugins SHOULD poll `host->is_cancelled(call)` between
+ * steps; host HTTP aborts transfers itself, so a plugin blocked in `http` or
+ * `http_stream` gets WEBOX_E_CANCELLED back promptly.
+ *
+ * THREADING. The host calls one instance from one thread at a time; separate
+ * instances MAY run in parallel (webox compare). Host services are
+ * thread-safe. A plugin MUST NOT start threads that outlive a call.
+ */
+#ifndef WEBOX_PLUGIN_H
+#define WEBOX_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WEBOX_ABI_MAJOR 1 /* bumped only for a breaking change          */
+#define WEBOX_ABI_MINOR 0 /* bumped when members or functions are added */
+
+#if defined(_WIN32)
+#define WEBOX_EXPORT __declspec(dllexport)
+#else
+#define WEBOX_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* ---- Status ------------------------------------------------------------ */
+
+typedef int32_t webox_status;
+#define WEBOX_OK 0
+#define WEBOX_E_INVALID (-1)      /* the request is malformed or refused     */
+#define WEBOX_E_UNSUPPORTED (-2)  /* capability or option not supported      */
+#define WEBOX_E_AUTH (-3)         /* missing, wrong or expired credentials   */
+#define WEBOX_E_RATE_LIMITED (-4) /* 429 and friends, after host retries     */
+#define WEBOX_E_NETWORK (-5)      /* could not connect, connection dropped   */
+#define WEBOX_E_TIMEOUT (-6)      /* connect, idle-read or deadline expired  */
+#define WEBOX_E_CANCELLED (-7)    /* Ctrl-C, or a sink asked to stop         */
+#define WEBOX_E_UPSTREAM (-8)     /* the service answered with an error      */
+#define WEBOX_E_INTERNAL (-9)     /* a bug or an unexpected condition        */
+#define WEBOX_E_QUOTA (-10)       /* out of credit or quota: not retryable   */
+
+/* ---- Capabilities (append only) ----------------------------------------- */
+
+#define WEBOX_CAP_CHAT (UINT64_C(1) << 0)
+#define WEBOX_CAP_CHAT_STREAM (UINT64_C(1) << 1)
+#define WEBOX_CAP_EMBED (UINT64_C(1) << 2)
+#define WEBOX_CAP_IMAGE (UINT64_C(1) << 3)
+#define WEBOX_CAP_TTS (UINT64_C(1) << 4)
+#define WEBOX_CAP_STT (UINT64_C(1) << 5)
+#define WEBOX_CAP_SOCIAL_COLLECT (UINT64_C(1) << 6)
+#define WEBOX_CAP_SOCIAL_SEND (UINT64_C(1) << 7)
+
+/* ---- Log levels (0 is deliberately not a level) ------------------------- */
+
+#define WEBOX_LOG_TRACE 1
+#define WEBOX_LOG_DEBUG 2
+#define WEBOX_LOG_INFO 3
+#define WEBOX_LOG_WARN 4
+#define WEBOX_LOG_ERROR 5
+
+/* ---- Owned bytes --------------------------------------------------------
+ * The producer fills every field. The receiver of a buf whose `data` is
+ * non-NULL MUST call `release(self)` exactly once, unless `release` is NULL
+ * (static data). `owner` is the producer's private bookkeeping.
+ * Frozen: this struct never grows. */
+typedef struct webox_buf {
+  const char *data;
+  size_t size;
+  void (*release)(struct webox_buf *self);
+  void *owner;
+} webox_buf;
+
+/* Borrowed bytes, valid only during this call. Called on the calling thread,
+ * never after the operation that received it returns. Non-zero = stop. */
+typedef int (*webox_sink_fn)(void *user, const char *data, size_t size);
+
+/* ---- Per-operation context (host-owned, read-only for plugins) ---------- */
+typedef struct webox_call {
+  uint32_t struct_size;
+  uint64_t call_id;     /* for log correlation                        */
+  int64_t deadline_ms;  /* CLOCK_MONOTONIC milliseconds, 0 = none     */
+  void *host_private;   /* the plugin MUST NOT touch it               */
+} webox_call;
+
+/* ---- Requests and results ------------------------------------------------
+ * `json` is the operation's request document (see docs/ARCHITECTURE.md
+ * "Plugin operations" for each capability's fields). `blob` carries binary
+ * input such as audio for speech-to-text. Everything is borrowed. */
+typedef struct webox_request {
+  uint32_t struct_size;
+  const char *json;
+  size_t json_size;
+  const char *blob;
+  size_t blob_size;
+} webox_request;
+
+/* The host zero-fills it and sets struct_size; the plugin fills what it has;
+ * the host releases every non-empty buf. */
+typedef struct webox_result {
+  uint32_t struct_size;
+  webox_buf json;  /* the response document                           */
+  webox_buf blob;  /* image or audio bytes; `json` names the media type */
+  webox_buf error; /* JSON detail when the status is not WEBOX_OK       */
+} webox_result;
+
+/* ---- Host HTTP ------------------------------------------------------------ */
+
+/* Framing for http_stream: how the host cuts the body before calling the
+ * sink. The host handles any split of bytes across reads, LF, CRLF and CR
+ * line ends, SSE comments, multi-line `data:` fields and gzip. */
+#define WEBOX_HTTP_RAW 0u    /* sink gets body bytes as they arrive         */
+#define WEBOX_HTTP_SSE 1u    /* sink gets one SSE event's data per call     */
+#define WEBOX_HTTP_NDJSON 2u /* sink gets one non-empty line per call       */
+
+/* Decides whether a failed attempt may be retried. `status` is the HTTP
+ * status; `body` the (possibly truncated) error body. Return non-zero to
+ * retry. The host's default (NULL) retries 408, 409, 429 and 5xx. */
+typedef int (*webox_retry_fn)(void *user, int32_t status, const char *body,
+                              size_t body_size);
+
+typedef struct webox_http_request {
+  uint32_t struct_size;
+  const char *method;               /* "GET", "POST", ...                  */
+  const char *url;                  /* absolute URL                        */
+  const char *const *headers;       /* "Name: value", NULL-terminated      */
+  const char *body;
+  size_t body_size;
+  int32_t timeout_ms;               /* idle-read timeout; 0 = host default */
+  uint32_t framing;                 /* WEBOX_HTTP_* for http_stream        */
+  webox_retry_fn should_retry;      /* NULL = host default                 */
+  void *retry_user;
+  /* ABI 1.1 and later: append here, never above. */
+} webox_http_request;
+
+/* Filled by the host. For a 2xx answer to http_stream the body went to the
+ * sink and `body` is empty; for any other status the host collects the
+ * error body (bounded) into `body` so the plugin can name the provider's
+ * error. `headers` holds the final response's headers, one per line. */
+typedef struct webox_http_response {
+  uint32_t struct_size;
+  int32_t status;   /* 0 = no response arrived                        */
+  webox_buf headers;
+  webox_buf body;
+} webox_http_response;
+
+/* ---- Host services ---------------------------------------------------------
+ * Lent by the host from the entry call until the process ends. Every
+ * function is thread-safe. `call` MAY be NULL outside an operation.
+ *
+ * http / http_stream return WEBOX_OK when a response arrived (whatever its
+ * status: check `resp->status`), or a failure class when none did
+ * (WEBOX_E_NETWORK, WEBOX_E_TIMEOUT, WEBOX_E_CANCELLED). The host retries
+ * with backoff (honouring retry-after-ms and Retry-After) before returning;
+ * http_stream retries only while nothing has been handed to the sink.
+ *
+ * get_secret looks `name` up in the environment, then in the encrypted keys
+ * file; it returns WEBOX_E_AUTH when it is found in neither. The host
+ * registers every value it hands out for redaction from all logs. */
+typedef struct webox_host_api {
+  uint32_t struct_size;
+  uint16_t abi_major;
+  uint16_t abi_minor;
+  const char *host_version;
+  void (*log)(const webox_call *call, int level, const char *message);
+  webox_status (*get_secret)(const webox_call *call, const char *name,
+                             webox_buf *out);
+  webox_status (*http)(const webox_call *call, const webox_http_request *req,
+                       webox_http_response *resp);
+  webox_status (*http_stream)(const webox_call *call,
+                              const webox_http_request *req,
+                              webox_sink_fn on_data, void *user,
+                              webox_http_response *resp);
+  int (*is_cancelled)(const webox_call *call);
+  void *(*alloc)(size_t size);
+  void (*free)(void *ptr);
+  /* ABI 1.1 and later: append here, never above. */
+} webox_host_api;
+
+/* ---- The descriptor -------------------------------------------------------- */
+
+typedef struct webox_instance webox_instance; /* defined by each plugin */
+
+typedef webox_status (*webox_op_fn)(webox_instance *self,
+                                    const webox_call *call,
+                                    const webox_request *req,
+                                    webox_result *out);
+typedef webox_status (*webox_stream_op_fn)(webox_instance *self,
+                                           const webox_call *call,
+                                           const webox_request *req,
+                                           webox_sink_fn on_event, void *user,
+                                           webox_result *out);
+
+/* Static in the plugin: the host never writes or frees it. A set capability
+ * bit promises a non-NULL slot inside `struct_size`; the host refuses the
+ * plugin otherwise.
+ *
+ * create: `config_json` holds the instance's settings resolved by the host
+ *   ({"instance":"openai","base_url":"...","api_key_name":"...",
+ *   "options":{...}}). On success *out is set; on failure `error` is filled.
+ * destroy: called exactly once per successful create.
+ * describe: JSON about the instance (models, voices, limits). */
+typedef struct webox_plugin {
+  uint32_t struct_size;
+  uint16_t abi_major;      /* WEBOX_ABI_MAJOR at build time          */
+  uint16_t min_host_minor; /* oldest host minor whose services it uses */
+  const char *id;          /* equals the manifest's "id"             */
+  const char *version;     /* the plugin's own version               */
+  uint64_t capabilities;   /* WEBOX_CAP_* bits                       */
+  webox_status (*create)(const char *config_json, size_t config_size,
+                         webox_instance **out, webox_buf *error);
+  void (*destroy)(webox_instance *self);
+  webox_status (*describe)(webox_instance *self, webox_buf *out_json);
+  webox_op_fn chat;
+  webox_stream_op_fn chat_stream;
+  webox_op_fn embed;
+  webox_op_fn image;
+  webox_op_fn tts;
+  webox_op_fn stt;
+  webox_stream_op_fn social_collect; /* one "item" event per item     */
+  webox_op_fn social_send;
+  /* ABI 1.1 and later: append here, never above. */
+} webox_plugin;
+
+/* ---- The one exported symbol -----------------------------------------------
+ * The host calls it once, right after dlopen. The plugin MUST keep `host`
+ * (it stays valid until the process ends), MUST set *out to its static
+ * descriptor and return WEBOX_OK, or return WEBOX_E_UNSUPPORTED when
+ * host->abi_major differs from the one it was built for. */
+#define WEBOX_ENTRY_SYMBOL "webox_plugin_entry_v1"
+typedef webox_status (*webox_entry_fn)(const webox_host_api *host,
+                                       const webox_plugin **out);
+WEBOX_EXPORT webox_status webox_plugin_entry_v1(const webox_host_api *host,
+                                                const webox_plugin **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEBOX_PLUGIN_H */

@@ -1,0 +1,268 @@
+// webox/plugin.hpp: C++ conveniences for plugin authors. NOT part of the ABI.
+//
+// Everything here is header-only and compiled into each plugin, so it may
+// change between webox releases without breaking a built plugin: the contract
+// is plugin.h alone. It gives a plugin written in C++ four things:
+//   - WEBOX_DEFINE_ENTRY(descriptor): the exported entry that checks the ABI
+//     major and keeps the host table;
+//   - give()/take(): moving std::string in and out of owned webox_buf values;
+//   - guard(): the exception firewall every exported function needs, turning
+//     a sdk::Failure (or any std::exception) into a status plus error JSON;
+//   - thin wrappers over the host's HTTP, secret and log services.
+#ifndef WEBOX_PLUGIN_HPP
+#define WEBOX_PLUGIN_HPP
+
+#include <webox/plugin.h>
+
+#include <cctype>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace webox::sdk {
+
+// The host table, stored by the entry. Each plugin is its own shared object
+// with hidden visibility, so this inline variable is private to the plugin.
+inline const webox_host_api *g_host = nullptr;
+
+inline const webox_host_api &host() { return *g_host; }
+
+// ---- Owned buffers --------------------------------------------------------
+
+// Moves `text` into `out`; the release function deletes the holder.
+inline void give(std::string text, webox_buf *out) {
+  auto *holder = new std::string(std::move(text));
+  out->data = holder->data();
+  out->size = holder->size();
+  out->owner = holder;
+  out->release = [](webox_buf *self) {
+    delete static_cast<std::string *>(self->owner);
+    *self = webox_buf{};
+  };
+}
+
+// Copies the bytes out of `buf` and releases it.
+inline std::string take(webox_buf &buf) {
+  std::string text = buf.data ? std::string(buf.data, buf.size) : std::string();
+  if (buf.data && buf.release) buf.release(&buf);
+  buf = webox_buf{};
+  return text;
+}
+
+// ---- JSON text for error details (no JSON library required) -----------
+
+inline std::string json_quote(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char esc[8];
+          std::snprintf(esc, sizeof esc, "\\u%04x", c);
+          out += esc;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// An error a plugin throws from inside guard(): a status class and the
+// detail document that reaches the host.
+struct Failure : std::exception {
+  webox_status status;
+  std::string detail_json;
+  std::string message;
+
+  Failure(webox_status s, std::string msg, int http_status = 0,
+          long long retry_after_ms = -1, std::string provider_code = {})
+      : status(s), message(std::move(msg)) {
+    detail_json = "{\"message\":" + json_quote(message);
+    if (http_status) detail_json += ",\"http_status\":" + std::to_string(http_status);
+    if (retry_after_ms >= 0)
+      detail_json += ",\"retry_after_ms\":" + std::to_string(retry_after_ms);
+    if (!provider_code.empty())
+      detail_json += ",\"provider_code\":" + json_quote(provider_code);
+    detail_json += "}";
+  }
+  const char *what() const noexcept override { return message.c_str(); }
+};
+
+// Runs `body`; converts anything thrown into a status and error JSON, so no
+// exception ever crosses the C boundary.
+template <class F>
+webox_status guard(webox_buf *error, F &&body) noexcept {
+  try {
+    return body();
+  } catch (const Failure &f) {
+    if (error) give(f.detail_json, error);
+    return f.status;
+  } catch (const std::exception &e) {
+    if (error) give(Failure(WEBOX_E_INTERNAL, e.what()).detail_json, error);
+    return WEBOX_E_INTERNAL;
+  } catch (...) {
+    if (error) give(Failure(WEBOX_E_INTERNAL, "unknown exception").detail_json, error);
+    return WEBOX_E_INTERNAL;
+  }
+}
+
+// ---- Host services ----------------------------------------------------------
+
+inline void log(const webox_call *call, int level, const std::string &message) {
+  host().log(call, level, message.c_str());
+}
+
+inline std::optional<std::string> secret(const webox_call *call, const std::string &name) {
+  webox_buf buf{};
+  if (host().get_secret(call, name.c_str(), &buf) != WEBOX_OK) return std::nullopt;
+  return take(buf);
+}
+
+struct HttpResponse {
+  int status = 0;
+  std::string headers; // "Name: value" lines as received
+  std::string body;
+
+  // The value of the first header named `name` (case-insensitive), or "".
+  std::string header(std::string_view name) const {
+    size_t pos = 0;
+    while (pos < headers.size()) {
+      size_t end = headers.find('\n', pos);
+      if (end == std::string::npos) end = headers.size();
+      std::string_view line(headers.data() + pos, end - pos);
+      size_t colon = line.find(':');
+      if (colon == name.size()) {
+        bool same = true;
+        for (size_t i = 0; i < colon && same; ++i)
+          same = std::tolower(static_cast<unsigned char>(line[i])) ==
+                 std::tolower(static_cast<unsigned char>(name[i]));
+        if (same) {
+          std::string_view v = line.substr(colon + 1);
+          while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+          while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.remove_suffix(1);
+          return std::string(v);
+        }
+      }
+      pos = end + 1;
+    }
+    return {};
+  }
+};
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;
+  std::vector<std::string> headers;
+  std::string body;
+  uint32_t framing = WEBOX_HTTP_RAW;
+  int32_t timeout_ms = 0;
+  webox_retry_fn should_retry = nullptr;
+  void *retry_user = nullptr;
+};
+
+namespace detail {
+struct CRequest {
+  std::vector<const char *> header_ptrs;
+  webox_http_request req{};
+  explicit CRequest(const HttpRequest &r) {
+    for (const auto &h : r.headers) header_ptrs.push_back(h.c_str());
+    header_ptrs.push_back(nullptr);
+    req.struct_size = sizeof req;
+    req.method = r.method.c_str();
+    req.url = r.url.c_str();
+    req.headers = header_ptrs.data();
+    req.body = r.body.data();
+    req.body_size = r.body.size();
+    req.timeout_ms = r.timeout_ms;
+    req.framing = r.framing;
+    req.should_retry = r.should_retry;
+    req.retry_user = r.retry_user;
+  }
+};
+inline HttpResponse collect(webox_http_response &resp) {
+  HttpResponse out;
+  out.status = resp.status;
+  out.headers = take(resp.headers);
+  out.body = take(resp.body);
+  return out;
+}
+inline void throw_transport(webox_status s, const std::string &url) {
+  switch (s) {
+    case WEBOX_E_CANCELLED: throw Failure(s, "cancelled");
+    case WEBOX_E_TIMEOUT: throw Failure(s, "timed out waiting for " + url);
+    default: throw Failure(s, "could not reach " + url);
+  }
+}
+} // namespace detail
+
+// One request, body collected. Throws Failure when no response arrived.
+inline HttpResponse http(const webox_call *call, const HttpRequest &r) {
+  detail::CRequest c(r);
+  webox_http_response resp{};
+  resp.struct_size = sizeof resp;
+  webox_status s = host().http(call, &c.req, &resp);
+  HttpResponse out = detail::collect(resp);
+  if (s != WEBOX_OK) detail::throw_transport(s, r.url);
+  return out;
+}
+
+// One streamed request: `on_event` receives each framed unit of a 2xx body
+// and returns false to stop. Throws Failure when no response arrived or the
+// stream broke; a non-2xx answer comes back with its body for the caller.
+inline HttpResponse http_stream(const webox_call *call, const HttpRequest &r,
+                                const std::function<bool(std::string_view)> &on_event) {
+  detail::CRequest c(r);
+  webox_http_response resp{};
+  resp.struct_size = sizeof resp;
+  struct Ctx {
+    const std::function<bool(std::string_view)> *fn;
+    std::exception_ptr error;
+  } ctx{&on_event, nullptr};
+  auto sink = [](void *user, const char *data, size_t size) -> int {
+    auto *x = static_cast<Ctx *>(user);
+    try {
+      return (*x->fn)(std::string_view(data, size)) ? 0 : 1;
+    } catch (...) {
+      x->error = std::current_exception();
+      return 1;
+    }
+  };
+  webox_status s = host().http_stream(call, &c.req, sink, &ctx, &resp);
+  HttpResponse out = detail::collect(resp);
+  if (ctx.error) std::rethrow_exception(ctx.error);
+  if (s != WEBOX_OK) detail::throw_transport(s, r.url);
+  return out;
+}
+
+// Emits one borrowed event to a host sink; throws a cancellation Failure when
+// the sink asks to stop, which guard() turns into WEBOX_E_CANCELLED.
+inline void emit(webox_sink_fn sink, void *user, const std::string &event_json) {
+  if (sink(user, event_json.data(), event_json.size()) != 0)
+    throw Failure(WEBOX_E_CANCELLED, "stopped by the host");
+}
+
+} // namespace webox::sdk
+
+// Defines the exported entry for `descriptor` (a static webox_plugin).
+#define WEBOX_DEFINE_ENTRY(descriptor)                                          \
+  extern "C" WEBOX_EXPORT webox_status webox_plugin_entry_v1(                  \
+      const webox_host_api *host, const webox_plugin **out) {                  \
+    if (!host || !out || host->abi_major != WEBOX_ABI_MAJOR)                   \
+      return WEBOX_E_UNSUPPORTED;                                              \
+    ::webox::sdk::g_host = host;                                               \
+    *out = &(descriptor);                                                      \
+    return WEBOX_OK;                                                           \
+  }
+
+#endif // WEBOX_PLUGIN_HPP

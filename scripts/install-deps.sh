@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package webox needs to build, test and run.
+# Idempotent and non-interactive: packages already present are skipped by apt,
+# and `apt-get update` only runs when something is actually missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ninja-build
+  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev sqlite3
+  libspdlog-dev libfmt-dev catch2 libcurl4-openssl-dev libssl-dev zlib1g-dev
+  libkainjow-mustache-dev libutf8proc-dev libedit-dev
+  python3 curl hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

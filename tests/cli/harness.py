@@ -1,0 +1,136 @@
+"""Shared helpers for the CLI tests: run the real webox binary in an isolated
+XDG tree, and start loopback fakes from tests/fakes.
+
+Every test gets a fresh temporary HOME with XDG_CONFIG_HOME, XDG_DATA_HOME,
+XDG_CACHE_HOME and XDG_STATE_HOME under it, and an environment stripped of
+every provider key and base URL, so nothing on the developer's machine leaks
+in and nothing reaches the network.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAKES = os.path.join(os.path.dirname(HERE), "fakes")
+WEBOX = os.environ.get("WEBOX_BIN", "webox")
+
+# Variables a user's shell may hold that would change what webox does.
+_SCRUB_PREFIXES = ("WEBOX_", "OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "MISTRAL_",
+                   "GROQ_", "DEEPINFRA_", "OPENROUTER_", "XAI_", "DEEPSEEK_", "OLLAMA_",
+                   "ELEVENLABS_", "STABILITY_", "XDG_", "HTTP_PROXY", "HTTPS_PROXY",
+                   "http_proxy", "https_proxy", "ALL_PROXY", "NO_PROXY", "no_proxy")
+
+
+class Result:
+    def __init__(self, proc, stdout, stderr):
+        self.code = proc.returncode
+        self.out = stdout
+        self.err = stderr
+
+    def json(self):
+        return json.loads(self.out)
+
+    def __repr__(self):
+        return f"<exit {self.code}\nstdout: {self.out!r}\nstderr: {self.err!r}>"
+
+
+class WeboxTestCase(unittest.TestCase):
+    """Base class: self.home is an isolated HOME, self.env its environment."""
+
+    def setUp(self):
+        self.home = tempfile.mkdtemp(prefix="webox-test-")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB_PREFIXES)}
+        env.update({
+            "HOME": self.home,
+            "XDG_CONFIG_HOME": os.path.join(self.home, "config"),
+            "XDG_DATA_HOME": os.path.join(self.home, "data"),
+            "XDG_CACHE_HOME": os.path.join(self.home, "cache"),
+            "XDG_STATE_HOME": os.path.join(self.home, "state"),
+            "WEBOX_SECRET_KEY": "",  # empty: use the key file under the test HOME
+            "NO_COLOR": "1",
+            "LC_ALL": "C.UTF-8",
+        })
+        env.pop("WEBOX_SECRET_KEY")
+        if "WEBOX_PLUGIN_PATH_FOR_TESTS" in os.environ:
+            env["WEBOX_PLUGIN_PATH"] = os.environ["WEBOX_PLUGIN_PATH_FOR_TESTS"]
+        self.env = env
+        self.fakes = []
+
+    def tearDown(self):
+        for f in self.fakes:
+            f.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def webox(self, *args, stdin=None, env=None, timeout=30, check=None):
+        """Runs webox with `args`; returns a Result. `check` asserts the exit code."""
+        e = dict(self.env)
+        if env:
+            e.update(env)
+        proc = subprocess.Popen([WEBOX, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=e)
+        try:
+            out, err = proc.communicate(None if stdin is None else stdin.encode(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            raise AssertionError(f"webox {' '.join(args)} timed out; stderr: {err!r}")
+        r = Result(proc, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+        if check is not None:
+            self.assertEqual(r.code, check, r)
+        return r
+
+    def start_fake(self, script, *args):
+        f = Fake(script, *args)
+        self.fakes.append(f)
+        return f
+
+
+class Fake:
+    """A loopback fake from tests/fakes, started on a free port.
+
+    The fake prints its port alone on its first stdout line. It records every
+    request it receives; `requests()` fetches them from GET /__requests.
+    """
+
+    def __init__(self, script, *args):
+        self.proc = subprocess.Popen([sys.executable, os.path.join(FAKES, script), "0", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"fake {script} did not start: {self.proc.stderr.read()}")
+        self.port = int(line.strip())
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def requests(self):
+        import urllib.request
+        with urllib.request.urlopen(self.url + "/__requests", timeout=5) as r:
+            return json.loads(r.read())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def main():
+    unittest.main(verbosity=2)
