@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs webox's main job on embedded
+# defaults: no API key, no network. Everything it writes goes to a throwaway
+# home under build/demo-home, so your own config and history are untouched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh >/dev/null
+webox=$PWD/build/bin/webox
+
+demo_home=$PWD/build/demo-home
+rm -rf "$demo_home"
+export XDG_CONFIG_HOME=$demo_home/config XDG_DATA_HOME=$demo_home/data
+export XDG_STATE_HOME=$demo_home/state XDG_CACHE_HOME=$demo_home/cache
+unset WEBOX_CONFIG WEBOX_DB WEBOX_MODEL WEBOX_PLUGIN_PATH
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+step "$webox" --version
+step "$webox" plugins list
+step "$webox" chat -m echo "Bonjour ! Ceci est une démonstration hors ligne de webox 🚀"
+step "$webox" chat -c "Et voici la suite de la même conversation."
+printf 'int main() { return 0; }\n' > "$demo_home/main.c"
+echo
+echo "\$ cat main.c | webox chat -m echo:messages -s 'Tu relis du code' 'Relis ce fichier'"
+"$webox" chat -m echo:messages -s "Tu relis du code" "Relis ce fichier" < "$demo_home/main.c"
+step "$webox" chat -m echo --assistant traducteur --json "Good morning"
+step "$webox" logs -n 2
+step "$webox" logs export last --format md
+step "$webox" config explain
+echo
+echo "Done. The demo's files are in $demo_home."

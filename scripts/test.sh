@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: the normal build,
+# then the same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
+# This is exactly what .ci/run runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+echo "== build (RelWithDebInfo)"
+WEBOX_BUILD_DIR=build scripts/build.sh
+echo "== tests"
+ctest --test-dir build --output-on-failure -j 2
+
+echo "== build (ASan + UBSan)"
+WEBOX_BUILD_DIR=build-asan WEBOX_BUILD_TYPE=Debug scripts/build.sh -DWEBOX_SANITIZE=ON
+echo "== tests under ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j 2

@@ -1,0 +1,68 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/core/config.hpp"
+#include "lib/core/error.hpp"
+#include "tests/unit/temp_dir.hpp"
+
+using namespace webox;
+
+TEST_CASE("a missing config file is an empty configuration", "[core][config]") {
+  TempDir dir;
+  Config c = load_config(dir.path / "nope.yaml");
+  CHECK_FALSE(c.file_exists);
+  CHECK(c.default_model.empty());
+  CHECK(c.providers.empty());
+}
+
+TEST_CASE("a full config is read", "[core][config]") {
+  TempDir dir;
+  auto file = dir.write("config.yaml", R"(
+default_model: anthropic:claude-sonnet-4-5
+aliases:
+  fast: groq:llama-3.1-8b-instant
+providers:
+  lmstudio:
+    type: openai
+    base_url: http://127.0.0.1:1234/v1
+    api_key_env: LMSTUDIO_KEY
+    options: {temperature: 0.3, top_p: "0.9", stream: true}
+http:
+  connect_timeout_ms: 2000
+  retries: 1
+fallbacks: {fast: [groq:a, openai:b]}
+)");
+  Config c = load_config(file);
+  CHECK(c.file_exists);
+  CHECK(c.default_model == "anthropic:claude-sonnet-4-5");
+  CHECK(c.aliases.at("fast") == "groq:llama-3.1-8b-instant");
+  const ProviderSettings &p = c.providers.at("lmstudio");
+  CHECK(p.plugin == "openai");
+  CHECK(p.base_url == "http://127.0.0.1:1234/v1");
+  CHECK(p.api_key_env == "LMSTUDIO_KEY");
+  auto options = nlohmann::json::parse(p.options_json);
+  CHECK(options["temperature"] == 0.3);
+  CHECK(options["top_p"] == "0.9"); // quoted in YAML: stays a string
+  CHECK(options["stream"] == true);
+  CHECK(c.http.connect_timeout_ms == 2000);
+  CHECK(c.http.retries == 1);
+}
+
+TEST_CASE("config errors name file, line and column", "[core][config]") {
+  TempDir dir;
+  auto bad_key = dir.write("a.yaml", "default_model: x\nmodle: y\n");
+  try {
+    load_config(bad_key);
+    FAIL("accepted an unknown key");
+  } catch (const Error &e) {
+    CHECK_THAT(e.what(), Catch::Contains("a.yaml:2:1: unknown setting 'modle'"));
+    CHECK(e.code() == ExitCode::config);
+  }
+  auto bad_yaml = dir.write("b.yaml", "aliases: [unclosed\n");
+  CHECK_THROWS_WITH(load_config(bad_yaml), Catch::Contains("b.yaml:"));
+  auto bad_type = dir.write("c.yaml", "http:\n  retries: many\n");
+  CHECK_THROWS_WITH(load_config(bad_type), Catch::Contains("c.yaml:2:12: 'retries' must be a whole number"));
+  auto bad_provider = dir.write("d.yaml", "providers:\n  x:\n    baseurl: y\n");
+  CHECK_THROWS_WITH(load_config(bad_provider), Catch::Contains("unknown setting 'baseurl' for provider 'x'"));
+}

@@ -1,0 +1,54 @@
+#include <catch2/catch.hpp>
+
+#include <webox/plugin.h>
+
+#include "lib/core/error.hpp"
+#include "lib/plugin/manifest.hpp"
+#include "lib/plugin/registry.hpp"
+#include "tests/unit/temp_dir.hpp"
+
+using namespace webox;
+
+TEST_CASE("a manifest is read with its capabilities", "[plugin][manifest]") {
+  TempDir dir;
+  dir.write("p/plugin.json", R"({"id":"p","version":"1.2.3","abi":{"major":1},
+    "capabilities":["chat","chat-stream","teleport"],"secrets":["P_KEY"],"models":["m1"],
+    "base_url_env":"P_BASE_URL","default_base_url":"https://p.example/v1"})");
+  plugin::Manifest m = plugin::read_manifest(dir.path / "p");
+  CHECK(m.id == "p");
+  CHECK(m.library == "webox-p.so");
+  CHECK(m.capabilities == (WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM)); // unknown names ignored
+  CHECK(m.primary_secret() == "P_KEY");
+  CHECK(plugin::capability_names(m.capabilities) == std::vector<std::string>{"chat", "chat-stream"});
+}
+
+TEST_CASE("bad manifests are refused with a reason", "[plugin][manifest]") {
+  TempDir dir;
+  dir.write("a/plugin.json", R"({"id":"b","version":"1","abi":{"major":1}})");
+  CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "a"), Catch::Contains("differs from its folder name"));
+  dir.write("c/plugin.json", R"({"id":"c","version":"1"})");
+  CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "c"), Catch::Contains("missing 'abi.major'"));
+  dir.write("d/plugin.json", R"({"id":"d","version":"1","abi":{"major":1,"min_host_minor":99}})");
+  CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "d"), Catch::Contains("needs host ABI 1.99"));
+  dir.write("e/plugin.json", "not json");
+  CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "e"), Catch::Contains("not a JSON object"));
+  dir.write("f/plugin.json", R"({"id":"f","version":"1","abi":{"major":1},"library":"../evil.so"})");
+  CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "f"), Catch::Contains("file name in the plugin's folder"));
+}
+
+TEST_CASE("the registry keeps the first plugin of an id and reports the rest", "[plugin][registry]") {
+  TempDir first, second;
+  first.write("x/plugin.json", R"({"id":"x","version":"1","abi":{"major":1}})");
+  second.write("x/plugin.json", R"({"id":"x","version":"2","abi":{"major":1}})");
+  second.write("broken/plugin.json", "{");
+  plugin::Registry reg({first.path, second.path});
+  REQUIRE(reg.find("x"));
+  CHECK(reg.find("x")->version == "1");
+  CHECK(reg.problems().size() == 2);
+  CHECK_THROWS_WITH(reg.load("y"), Catch::Contains("no plugin 'y'"));
+}
+
+TEST_CASE("close names are suggested", "[plugin][registry]") {
+  CHECK(plugin::closest_match("opnai", {"openai", "ollama", "echo"}) == "openai");
+  CHECK(plugin::closest_match("zzzzzz", {"openai", "echo"}).empty());
+}
