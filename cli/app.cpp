@@ -82,7 +82,10 @@ int run(int argc, char **argv) {
     return app.exit(e);
   } catch (const CLI::ParseError &e) {
     std::string message = e.what();
-    if (argc > 1 && argv[1][0] != '-' && dynamic_cast<const CLI::ExtrasError *>(&e)) {
+    bool known_command = false;
+    for (const CLI::App *sub : app.get_subcommands([](const CLI::App *) { return true; }))
+      known_command = known_command || (argc > 1 && sub->get_name() == argv[1]);
+    if (argc > 1 && argv[1][0] != '-' && !known_command) {
       std::string hint = suggest_command(app, argv[1]);
       message = "unknown command '" + std::string(argv[1]) + "'" +
                 (hint.empty() ? "" : " (did you mean '" + hint + "'?)");

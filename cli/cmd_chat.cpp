@@ -150,7 +150,8 @@ void setup_chat(CLI::App &app, Context &ctx) {
   cmd->add_option("--temperature", o->temperature, "Sampling temperature")->type_name("T");
   cmd->add_option("--max-tokens", o->max_tokens, "Maximum tokens in the answer")->type_name("N");
   cmd->add_option("-o,--option", o->options, "Any other model option, key=value (repeatable; JSON values parsed)")
-      ->type_name("KEY=VALUE");
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false); // each -o takes one value; the rest is the prompt
   cmd->add_flag("-c,--continue", o->continue_last, "Continue the last conversation");
   cmd->add_option("--cid", o->cid, "Continue the conversation with this id")->type_name("ID");
   cmd->add_flag("--no-stream", o->no_stream, "Ask for the whole answer at once");
