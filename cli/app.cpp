@@ -6,11 +6,13 @@
 // webox::Error into "webox: error: <message>" and its exit code.
 #include "cli/app.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
@@ -49,6 +51,11 @@ std::string suggest_command(const CLI::App &app, const std::string &word) {
 
 } // namespace
 
+std::vector<CommandEntry> &command_table() {
+  static std::vector<CommandEntry> table; // filled by static initialisers, before main
+  return table;
+}
+
 int run(int argc, char **argv) {
   cancel::install_handlers();
   net::global_init(); // before any thread starts
@@ -65,12 +72,10 @@ int run(int argc, char **argv) {
   app.add_option("--plugin-dir", ctx.global.plugin_dirs, "Also look for plugins in DIR (repeatable, searched first)")
       ->type_name("DIR");
 
-  setup_chat(app, ctx);
-  setup_logs(app, ctx);
-  setup_keys(app, ctx);
-  setup_plugins(app, ctx);
-  setup_models(app, ctx);
-  setup_config(app, ctx);
+  std::vector<CommandEntry> commands = command_table();
+  std::stable_sort(commands.begin(), commands.end(),
+                   [](const CommandEntry &a, const CommandEntry &b) { return a.order < b.order; });
+  for (const auto &c : commands) c.setup(app, ctx);
 
   try {
     app.parse(argc, argv);

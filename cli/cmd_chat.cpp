@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "cli/repl.hpp"
@@ -161,5 +162,7 @@ void setup_chat(CLI::App &app, Context &ctx) {
   cmd->footer(kChatExamples);
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_chat(ctx, *o); }; });
 }
+
+WEBOX_COMMAND(10, setup_chat);
 
 } // namespace webox::cli

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "lib/chat/model_ref.hpp"
@@ -116,5 +117,7 @@ Precedence: flag > environment > config file > default. Keys are never shown.)")
   exp->add_flag("--json", *json, "JSON output");
   exp->callback([&ctx, json] { ctx.command = [&ctx, json] { run_explain(ctx, *json); }; });
 }
+
+WEBOX_COMMAND(80, setup_config);
 
 } // namespace webox::cli

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "lib/chat/model_ref.hpp"
@@ -58,5 +59,7 @@ Examples:
 Any model name a provider accepts works with -m provider:model, listed or not.)");
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_models(ctx, *o); }; });
 }
+
+WEBOX_COMMAND(50, setup_models);
 
 } // namespace webox::cli

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "lib/core/error.hpp"
@@ -122,5 +123,7 @@ See webox-plugins(1) and, to write one, webox-plugins(7).)");
   CLI::App *path = cmd->add_subcommand("path", "The plugin search path, in order");
   path->callback([&ctx] { ctx.command = [&ctx] { run_path(ctx); }; });
 }
+
+WEBOX_COMMAND(70, setup_plugins);
 
 } // namespace webox::cli

@@ -55,13 +55,4 @@ private:
   std::unique_ptr<KeyStore> m_keys;
 };
 
-// One per cli/cmd_<name>.cpp: adds the subcommand with its options, help
-// text and examples to `app`; its parse callback sets ctx.command.
-void setup_chat(CLI::App &app, Context &ctx);
-void setup_logs(CLI::App &app, Context &ctx);
-void setup_keys(CLI::App &app, Context &ctx);
-void setup_plugins(CLI::App &app, Context &ctx);
-void setup_models(CLI::App &app, Context &ctx);
-void setup_config(CLI::App &app, Context &ctx);
-
 } // namespace webox::cli

@@ -247,7 +247,13 @@ typedef webox_status (*webox_stream_op_fn)(webox_instance *self,
  *   ({"instance":"openai","base_url":"...","api_key_name":"...",
  *   "options":{...}}). On success *out is set; on failure `error` is filled.
  * destroy: called exactly once per successful create.
- * describe: JSON about the instance (models, voices, limits). */
+ * describe: JSON about the instance (models, voices, limits).
+ *
+ * Operation documents per capability are specified in docs/ARCHITECTURE.md
+ * ("Plugin operations"). One exception to "events are JSON": the sink of
+ * `tts` receives the audio bytes themselves, in order, as they are produced,
+ * so that the host can write them to a file without holding them in memory;
+ * `result.json` then names the media type. */
 typedef struct webox_plugin {
   uint32_t struct_size;
   uint16_t abi_major;      /* WEBOX_ABI_MAJOR at build time          */
@@ -263,7 +269,7 @@ typedef struct webox_plugin {
   webox_stream_op_fn chat_stream;
   webox_op_fn embed;
   webox_op_fn image;
-  webox_op_fn tts;
+  webox_stream_op_fn tts; /* the sink receives raw audio bytes, not JSON  */
   webox_op_fn stt;
   webox_stream_op_fn social_collect; /* one "item" event per item     */
   webox_op_fn social_send;

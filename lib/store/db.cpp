@@ -1,0 +1,218 @@
+// Opening the SQLite store and migrating it.
+//
+// Migrations are an append-only list of SQL scripts; script N brings the
+// schema from user_version N-1 to N. Each runs in its own BEGIN IMMEDIATE
+// transaction that re-reads user_version after taking the write lock: when
+// two processes open a fresh database at the same moment, the second one
+// waits for the lock, sees that the first already applied the script, and
+// skips it instead of failing on "table already exists".
+//
+// Never edit a shipped migration; add a new one at the end.
+#include "lib/store/db.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include "lib/core/error.hpp"
+#include "lib/core/paths.hpp"
+
+namespace webox::store {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
+
+// migrations[i] takes the schema from version i to version i + 1.
+const std::vector<const char *> &migrations() {
+  static const std::vector<const char *> list = {
+      // 1: conversations and calls.
+      R"sql(
+        CREATE TABLE conversations(
+          id         TEXT PRIMARY KEY,
+          name       TEXT,
+          model      TEXT,
+          created_at TEXT
+        );
+        CREATE TABLE calls(
+          id              INTEGER PRIMARY KEY,
+          conversation_id TEXT REFERENCES conversations(id),
+          provider        TEXT NOT NULL,
+          model           TEXT NOT NULL,
+          resolved_model  TEXT,
+          system          TEXT,
+          prompt          TEXT,
+          response        TEXT,
+          options_json    TEXT,
+          input_tokens    INTEGER,   -- NULL when the provider did not report it
+          output_tokens   INTEGER,
+          cost            REAL,
+          latency_ms      INTEGER,
+          ttft_ms         INTEGER,   -- NULL when not streamed
+          status          TEXT NOT NULL,
+          error           TEXT,
+          group_id        TEXT,      -- calls made together (compare, a workflow run)
+          created_at      TEXT NOT NULL
+        );
+        CREATE INDEX calls_by_conversation ON calls(conversation_id, id);
+        CREATE INDEX calls_by_time ON calls(created_at);
+      )sql",
+  };
+  return list;
+}
+
+int latest_version() { return static_cast<int>(migrations().size()); }
+
+bool is_in_memory(const std::filesystem::path &file) {
+  const std::string s = file.string();
+  return s.empty() || s == ":memory:" || s.rfind("file:", 0) == 0;
+}
+
+// SQLite gives its -wal and -shm files the mode of the database file, so
+// creating the file 0600 before SQLite does keeps all three private.
+void create_private_file(const std::filesystem::path &file) {
+  if (file.has_parent_path()) paths::ensure_private_dir(file.parent_path());
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd); // failures surface, with a better message, when SQLite opens it
+}
+
+int read_user_version(SQLite::Database &db) {
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+bool is_busy(const SQLite::Exception &e) {
+  return e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_LOCKED;
+}
+
+// Switching a file to WAL needs an exclusive lock, and SQLite reports
+// SQLITE_BUSY at once, without calling the busy handler, when another
+// connection is opening the same fresh file. So retry here for as long as
+// the busy timeout would have waited. WAL is a property of the file: once
+// one opener has switched it, the others see "wal" and stop.
+void use_wal(SQLite::Database &db) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    try {
+      if (db.execAndGet("PRAGMA journal_mode").getString() == "wal") return;
+      if (db.execAndGet("PRAGMA journal_mode=WAL").getString() == "wal") return;
+    } catch (const SQLite::Exception &e) {
+      if (!is_busy(e) || clock::now() >= deadline) throw;
+    }
+    if (clock::now() >= deadline) {
+      // Still correct without WAL, only less concurrent.
+      spdlog::warn("database {}: could not switch to WAL mode", db.getFilename());
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+void apply_migration(SQLite::Database &db, int target_version) {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    if (read_user_version(db) < target_version) {
+      db.exec(migrations()[static_cast<size_t>(target_version - 1)]);
+      db.exec("PRAGMA user_version = " + std::to_string(target_version));
+    }
+    db.exec("COMMIT");
+  } catch (...) {
+    db.tryExec("ROLLBACK");
+    throw;
+  }
+}
+
+void migrate(SQLite::Database &db, const std::string &file) {
+  int version = read_user_version(db);
+  if (version > latest_version())
+    throw Error("database " + file + " has schema version " + std::to_string(version) +
+                ", newer than this webox understands (" + std::to_string(latest_version()) +
+                "); upgrade webox or point WEBOX_DB elsewhere");
+  for (int v = version + 1; v <= latest_version(); ++v) apply_migration(db, v);
+}
+
+// A SQLite failure as a webox::Error naming the file; "busy" after the
+// timeout is a temporary condition (another process holds the lock).
+[[noreturn]] void rethrow_as_error(const std::string &file, const SQLite::Exception &e) {
+  if (is_busy(e))
+    throw Error("database " + file + " is locked by another process: " + e.what(),
+                ExitCode::temporary);
+  throw Error("database " + file + ": " + e.what());
+}
+
+} // namespace
+
+Db::Db(const std::filesystem::path &file) {
+  try {
+    if (!is_in_memory(file)) create_private_file(file);
+    m_db = std::make_unique<SQLite::Database>(
+        file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
+    if (!is_in_memory(file)) use_wal(*m_db);
+    m_db->exec("PRAGMA foreign_keys = ON");
+    m_db->exec("PRAGMA synchronous = NORMAL");
+    migrate(*m_db, file.string());
+  } catch (const SQLite::Exception &e) {
+    rethrow_as_error(file.string(), e);
+  }
+}
+
+Db::~Db() = default;
+
+int Db::schema_version() const {
+  try {
+    return read_user_version(*m_db);
+  } catch (const SQLite::Exception &e) {
+    rethrow_as_error(m_db->getFilename(), e);
+  }
+}
+
+WriteTransaction::WriteTransaction(Db &db) : m_db(db) {
+  try {
+    m_db.sql().exec("BEGIN IMMEDIATE");
+  } catch (const SQLite::Exception &e) {
+    rethrow_as_error(m_db.sql().getFilename(), e);
+  }
+}
+
+WriteTransaction::~WriteTransaction() {
+  if (!m_done) m_db.sql().tryExec("ROLLBACK"); // noexcept: a destructor must not throw
+}
+
+void WriteTransaction::commit() {
+  try {
+    m_db.sql().exec("COMMIT");
+    m_done = true;
+  } catch (const SQLite::Exception &e) {
+    rethrow_as_error(m_db.sql().getFilename(), e);
+  }
+}
+
+void rethrow_sql_error(Db &db) {
+  try {
+    throw;
+  } catch (const SQLite::Exception &e) {
+    rethrow_as_error(db.sql().getFilename(), e);
+  }
+}
+
+std::string now_iso8601() {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::time_t secs = system_clock::to_time_t(now);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char buf[40];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms));
+  return buf;
+}
+
+} // namespace webox::store
