@@ -64,6 +64,8 @@ int run(int argc, char **argv) {
   CLI::App app{"webox: many AI providers behind one fast, scriptable command"};
   app.set_version_flag("--version", std::string("webox ") + WEBOX_VERSION);
   app.require_subcommand(1);
+  // Global flags are accepted after the command too: `webox chat -v ...`.
+  app.fallthrough();
   app.footer(kExamples);
   int verbose = 0;
   bool quiet = false;

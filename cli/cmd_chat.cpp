@@ -157,7 +157,7 @@ void setup_chat(CLI::App &app, Context &ctx) {
   cmd->add_option("--cid", o->cid, "Continue the conversation with this id")->type_name("ID");
   cmd->add_flag("--no-stream", o->no_stream, "Ask for the whole answer at once");
   cmd->add_flag("--no-log", o->no_log, "Do not record this call in the store");
-  cmd->add_flag("--json", o->json, "Print one JSON object: model, text, usage, latency_ms, conversation_id");
+  cmd->add_flag("--json", o->json, "Print one JSON object: model, resolved_model, text, usage, cost, latency_ms, ttft_ms, finish_reason, conversation_id");
   cmd->add_option("prompt", o->prompt_words, "The prompt (joined with spaces)");
   cmd->footer(kChatExamples);
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_chat(ctx, *o); }; });

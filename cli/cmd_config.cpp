@@ -13,6 +13,7 @@
 #include "lib/core/config.hpp"
 #include "lib/core/keystore.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/plugin/host_api.hpp"
 #include "lib/plugin/registry.hpp"
 
 namespace webox::cli {
@@ -46,6 +47,21 @@ std::vector<Setting> explain(Context &ctx) {
   std::string model = env_or("WEBOX_MODEL", cfg.default_model, src, cfg.default_model.empty() ? "default" : "file");
   out.push_back({"default_model", chat::default_model_spec(cfg), src});
   out.push_back({"keys_file", ctx.keys().file().string(), "default"});
+  std::string plugin_path = paths::env("WEBOX_PLUGIN_PATH");
+  out.push_back({"plugin_path", plugin_path, plugin_path.empty() ? "default" : "env WEBOX_PLUGIN_PATH"});
+  const net::HttpSettings &http = plugin::http_client()->settings();
+  auto numeric = [&](const char *name, const char *env, bool in_file, int64_t value) {
+    out.push_back({name, std::to_string(value),
+                   !paths::env(env).empty() ? std::string("env ") + env : in_file ? "file" : "default"});
+  };
+  numeric("http.connect_timeout_ms", "WEBOX_CONNECT_TIMEOUT_MS", cfg.http.connect_timeout_ms.has_value(),
+          http.connect_timeout_ms);
+  numeric("http.read_timeout_ms", "WEBOX_TIMEOUT_MS", cfg.http.read_timeout_ms.has_value(), http.idle_timeout_ms);
+  numeric("http.retries", "WEBOX_RETRIES", cfg.http.retries.has_value(), http.retry.max_retries);
+  out.push_back({"http.ca_bundle", http.ca_bundle,
+                 !paths::env("WEBOX_CA_BUNDLE").empty() ? "env WEBOX_CA_BUNDLE"
+                 : cfg.http.ca_bundle.empty()           ? "default (system store)"
+                                                        : "file"});
 
   KeyStore &keys = ctx.keys();
   std::vector<std::string> stored;

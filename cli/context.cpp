@@ -29,6 +29,7 @@ net::HttpSettings http_settings(const Config &cfg) {
   if (cfg.http.read_timeout_ms) s.idle_timeout_ms = *cfg.http.read_timeout_ms;
   if (cfg.http.retries) s.retry.max_retries = *cfg.http.retries;
   s.ca_bundle = cfg.http.ca_bundle;
+  s.connect_timeout_ms = env_int("WEBOX_CONNECT_TIMEOUT_MS", s.connect_timeout_ms);
   s.idle_timeout_ms = env_int("WEBOX_TIMEOUT_MS", s.idle_timeout_ms);
   s.retry.max_retries = static_cast<int>(env_int("WEBOX_RETRIES", s.retry.max_retries));
   s.retry.base_delay_ms = env_int("WEBOX_RETRY_BASE_MS", s.retry.base_delay_ms);

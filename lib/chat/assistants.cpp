@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include <utf8proc.h>
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include "lib/core/error.hpp"
@@ -79,8 +80,13 @@ std::vector<Assistant> list_assistants() {
       if (e.path().extension() == ".md") files.push_back(e.path());
     std::sort(files.begin(), files.end());
     for (const auto &f : files) {
-      Assistant a = parse_assistant(f);
-      by_name.emplace(fold(a.name), std::move(a)); // emplace keeps the user's, met first
+      try {
+        Assistant a = parse_assistant(f);
+        by_name.emplace(fold(a.name), std::move(a)); // emplace keeps the user's, met first
+      } catch (const Error &e) {
+        // One broken file must not take every other assistant down with it.
+        spdlog::warn("skipping assistant {}", e.what());
+      }
     }
   }
   std::vector<Assistant> out;

@@ -222,6 +222,9 @@ nlohmann::json call_to_json(const store::CallRecord &c) {
       {"status", c.status},
       {"error", c.error.empty() ? json(nullptr) : json(c.error)},
       {"created_at", c.created_at},
+      {"cost", c.cost ? json(*c.cost) : json(nullptr)},
+      {"group_id", c.group_id.empty() ? json(nullptr) : json(c.group_id)},
+      {"chain", c.chain.empty() ? json(nullptr) : json(c.chain)},
   };
 }
 

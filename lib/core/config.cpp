@@ -101,8 +101,10 @@ void read_http(const std::filesystem::path &file, const YAML::Node &node, Config
 Config load_config(const std::filesystem::path &file) {
   Config cfg;
   cfg.source = file;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return cfg;
   std::ifstream in(file);
-  if (!in) return cfg;
+  if (!in) throw Error(file.string() + ": exists but cannot be read", ExitCode::config);
   cfg.file_exists = true;
   YAML::Node root;
   try {

@@ -200,4 +200,64 @@ nlohmann::json Provider::chat_stream(const nlohmann::json &request,
   return finish(s, result, "chat");
 }
 
+Provider::MediaResult Provider::image(const nlohmann::json &request, int64_t deadline_ms) {
+  if (!can(WEBOX_CAP_IMAGE))
+    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot generate images", {});
+  std::string body = request.dump();
+  webox_request req = make_request(body);
+  webox_result result{};
+  result.struct_size = sizeof result;
+  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->image(m_instance, scope.call(), &req, &result);
+  // Copy the blob out before finish() releases every buffer of the result.
+  std::string blob = s == WEBOX_OK && result.blob.data ? std::string(result.blob.data, result.blob.size) : std::string();
+  MediaResult out{finish(s, result, "image"), std::move(blob)};
+  return out;
+}
+
+nlohmann::json Provider::tts(const nlohmann::json &request,
+                             const std::function<bool(std::string_view)> &on_audio, int64_t deadline_ms) {
+  if (!can(WEBOX_CAP_TTS))
+    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot synthesise speech", {});
+  std::string body = request.dump();
+  webox_request req = make_request(body);
+  webox_result result{};
+  result.struct_size = sizeof result;
+  struct SinkCtx {
+    const std::function<bool(std::string_view)> *fn;
+    std::exception_ptr error;
+  } ctx{&on_audio, nullptr};
+  // The tts sink receives audio bytes, not JSON events (plugin.h).
+  auto sink = [](void *user, const char *data, size_t size) -> int {
+    auto *c = static_cast<SinkCtx *>(user);
+    try {
+      return (*c->fn)(std::string_view(data, size)) ? 0 : 1;
+    } catch (...) {
+      c->error = std::current_exception();
+      return 1;
+    }
+  };
+  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->tts(m_instance, scope.call(), &req, sink, &ctx, &result);
+  if (ctx.error) {
+    ResultGuard release{result};
+    std::rethrow_exception(ctx.error);
+  }
+  return finish(s, result, "tts");
+}
+
+nlohmann::json Provider::stt(const nlohmann::json &request, std::string_view audio, int64_t deadline_ms) {
+  if (!can(WEBOX_CAP_STT))
+    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot transcribe speech", {});
+  std::string body = request.dump();
+  webox_request req = make_request(body);
+  req.blob = audio.data();
+  req.blob_size = audio.size();
+  webox_result result{};
+  result.struct_size = sizeof result;
+  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->stt(m_instance, scope.call(), &req, &result);
+  return finish(s, result, "stt");
+}
+
 } // namespace webox::plugin

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -67,6 +68,20 @@ public:
   nlohmann::json chat_stream(const nlohmann::json &request,
                              const std::function<bool(const nlohmann::json &event)> &on_event,
                              int64_t deadline_ms = 0);
+
+  // Media (see docs/ARCHITECTURE.md, "Plugin operations"). `image` returns
+  // the result document and the bytes of every image laid end to end (the
+  // document's "images" give each one's offset and size). `tts` hands each
+  // piece of audio to `on_audio` as the plugin produces it (returning false
+  // stops the stream). `stt` sends `audio` as the request's blob.
+  struct MediaResult {
+    nlohmann::json doc;
+    std::string blob;
+  };
+  MediaResult image(const nlohmann::json &request, int64_t deadline_ms = 0);
+  nlohmann::json tts(const nlohmann::json &request, const std::function<bool(std::string_view audio)> &on_audio,
+                     int64_t deadline_ms = 0);
+  nlohmann::json stt(const nlohmann::json &request, std::string_view audio, int64_t deadline_ms = 0);
 
 private:
   nlohmann::json finish(webox_status status, webox_result &result, const char *operation);

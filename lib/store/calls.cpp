@@ -28,7 +28,8 @@ constexpr const char *kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 constexpr const char *kCallColumns =
     "id, conversation_id, provider, model, resolved_model, system, prompt, response, "
-    "options_json, input_tokens, output_tokens, latency_ms, ttft_ms, status, error, created_at";
+    "options_json, input_tokens, output_tokens, latency_ms, ttft_ms, status, error, created_at, "
+    "cost, group_id, chain";
 
 // Runs `fn`, turning SQLite exceptions into webox::Error naming the file.
 template <class F> auto guarded(Db &db, F &&fn) -> decltype(fn()) {
@@ -155,6 +156,9 @@ CallRecord call_from_row(SQLite::Statement &st) {
   c.status = text_of(st.getColumn(13));
   c.error = text_of(st.getColumn(14));
   c.created_at = text_of(st.getColumn(15));
+  if (!st.getColumn(16).isNull()) c.cost = st.getColumn(16).getDouble();
+  c.group_id = text_of(st.getColumn(17));
+  c.chain = text_of(st.getColumn(18));
   return c;
 }
 
@@ -187,7 +191,8 @@ int64_t insert_call(SQLite::Database &sql, const CallRecord &call, const std::st
   SQLite::Statement st(
       sql, "INSERT INTO calls(conversation_id, provider, model, resolved_model, system, prompt, "
            "response, options_json, input_tokens, output_tokens, latency_ms, ttft_ms, status, "
-           "error, created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+           "error, created_at, cost, group_id, chain) "
+           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   bind_text_or_null(st, 1, call.conversation_id);
   st.bind(2, call.provider);
   st.bind(3, call.model);
@@ -203,6 +208,10 @@ int64_t insert_call(SQLite::Database &sql, const CallRecord &call, const std::st
   st.bind(13, call.status.empty() ? std::string("ok") : call.status);
   bind_text_or_null(st, 14, call.error);
   st.bind(15, created_at);
+  if (call.cost) st.bind(16, *call.cost);
+  else st.bind(16);
+  bind_text_or_null(st, 17, call.group_id);
+  bind_text_or_null(st, 18, call.chain);
   st.exec();
   return sql.getLastInsertRowid();
 }

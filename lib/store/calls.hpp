@@ -30,6 +30,9 @@ struct CallRecord {
   std::string status;         // "ok", "error", "cancelled"
   std::string error;          // the error message when status != "ok"
   std::string created_at;     // ISO 8601 UTC
+  std::optional<double> cost; // USD; nullopt when the price is unknown (never 0 for "unknown")
+  std::string group_id;       // calls made together: a compare run, a workflow run
+  std::string chain;          // fallback chain tried, "a:m1 > b:m2" ("" = no fallback)
 };
 
 struct Conversation {

@@ -28,6 +28,8 @@ public:
 
   SQLite::Database &sql() { return *m_db; }
   int schema_version() const;
+  // The version this build migrates to.
+  static int latest_schema_version();
 
 private:
   std::unique_ptr<SQLite::Database> m_db;

@@ -62,8 +62,8 @@ TEST_CASE("store: a fresh database is created private and migrated", "[store]") 
   TempDir tmp;
   fs::path file = tmp.path() / "data" / "webox" / "webox.db";
   Db db(file);
-  CHECK(db.schema_version() == 1);
-  CHECK(db.sql().execAndGet("PRAGMA user_version").getInt() == 1);
+  CHECK(db.schema_version() == Db::latest_schema_version());
+  CHECK(db.sql().execAndGet("PRAGMA user_version").getInt() == Db::latest_schema_version());
   CHECK(db.sql().execAndGet("PRAGMA journal_mode").getString() == "wal");
   CHECK(db.sql().execAndGet("PRAGMA foreign_keys").getInt() == 1);
   CHECK(db.sql().execAndGet("PRAGMA busy_timeout").getInt() == 10000);
@@ -75,7 +75,7 @@ TEST_CASE("store: a fresh database is created private and migrated", "[store]") 
   SECTION("opening again keeps the data and the version") {
     Calls(db).record(make_call(Calls::new_conversation_id(), "hi"), "echo:echo");
     Db again(file);
-    CHECK(again.schema_version() == 1);
+    CHECK(again.schema_version() == Db::latest_schema_version());
     CHECK(Calls(again).recent(10).size() == 1);
   }
   SECTION("a database from a newer webox is refused") {
@@ -331,7 +331,7 @@ TEST_CASE("store: many connections opening one fresh file migrate it once", "[st
       threads.emplace_back([&] {
         try {
           Db db(file);
-          if (db.schema_version() != 1) ++failures;
+          if (db.schema_version() != Db::latest_schema_version()) ++failures;
         } catch (const std::exception &) {
           ++failures;
         }

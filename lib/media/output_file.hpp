@@ -1,0 +1,68 @@
+// Writing generated media so that a file that looks finished is finished.
+//
+// Audio streams in for seconds; an image arrives whole but may be large. In
+// both cases the bytes go to a temporary name in the destination's own
+// directory (".NAME.part-PID-RANDOM", so the rename stays on one file
+// system and is atomic) and are renamed over NAME only after the last byte
+// is written and synced. A stream that breaks, a Ctrl-C or an exception
+// leaves no NAME behind: the destructor removes the temporary file, and an
+// earlier NAME, if any, is kept untouched.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace webox::media {
+
+// SHA-256 fed piece by piece, so audio never needs to sit in memory whole.
+class Sha256Stream {
+public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream &) = delete;
+  Sha256Stream &operator=(const Sha256Stream &) = delete;
+  void update(std::string_view bytes);
+  std::string hex_digest(); // ends the stream
+
+private:
+  struct State;
+  std::unique_ptr<State> m_state;
+};
+
+class AtomicFile {
+public:
+  // Creates the temporary file next to `destination`. Throws webox::Error.
+  explicit AtomicFile(std::filesystem::path destination);
+  ~AtomicFile(); // removes the temporary file unless commit() succeeded
+  AtomicFile(const AtomicFile &) = delete;
+  AtomicFile &operator=(const AtomicFile &) = delete;
+
+  void write(std::string_view bytes);
+  // Fixes the sizes of a WAV written with "unknown" sizes (see wav.hpp),
+  // syncs, and renames onto the destination. Throws webox::Error.
+  void commit();
+
+  uint64_t bytes_written() const { return m_written; }
+  const std::filesystem::path &destination() const { return m_destination; }
+
+private:
+  std::filesystem::path m_destination;
+  std::filesystem::path m_temporary;
+  int m_fd = -1;
+  uint64_t m_written = 0;
+  std::string m_head; // the first bytes, to recognise a WAV at commit
+  bool m_committed = false;
+};
+
+// "un-refuge-en-montagne-aquarelle": lower-case ASCII letters and digits
+// from the prompt, accents folded, other runs turned into one '-', at most
+// `max_len` bytes, cut at a word; "media" when nothing is left.
+std::string slug(std::string_view prompt, size_t max_len = 48);
+
+// True when `target` names a directory: it ends with '/' or is one.
+bool is_directory_target(const std::string &target);
+
+} // namespace webox::media
