@@ -75,7 +75,8 @@ net::Request to_request(const webox_call *call, const webox_http_request *req) {
     webox_retry_fn fn = req->should_retry;
     void *user = req->retry_user;
     r.should_retry = [fn, user](int status, std::string_view body) {
-      return fn(user, status, body.data(), body.size()) != 0;
+      int verdict = fn(user, status, body.data(), body.size());
+      return verdict < 0 ? net::RetryPolicy::retryable_status(status) : verdict != 0;
     };
   }
   return r;

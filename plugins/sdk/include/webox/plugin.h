@@ -162,8 +162,10 @@ typedef struct webox_result {
 #define WEBOX_HTTP_NDJSON 2u /* sink gets one non-empty line per call       */
 
 /* Decides whether a failed attempt may be retried. `status` is the HTTP
- * status; `body` the (possibly truncated) error body. Return non-zero to
- * retry. The host's default (NULL) retries 408, 409, 429 and 5xx. */
+ * status; `body` the (possibly truncated) error body. Return 1 to retry, 0
+ * not to, or -1 to apply the host's default policy (retry 408, 409, 429 and
+ * 5xx), which is also what a NULL callback means. A plugin thus only states
+ * its exceptions, e.g. "not this 429: it says the account is out of credit". */
 typedef int (*webox_retry_fn)(void *user, int32_t status, const char *body,
                               size_t body_size);
 
@@ -184,7 +186,9 @@ typedef struct webox_http_request {
 /* Filled by the host. For a 2xx answer to http_stream the body went to the
  * sink and `body` is empty; for any other status the host collects the
  * error body (bounded) into `body` so the plugin can name the provider's
- * error. `headers` holds the final response's headers, one per line. */
+ * error. `headers` holds the final response's headers, one per line. When
+ * the call returns a failure (no response, or the stream broke), `body`
+ * holds a one-line description of what went wrong, for the plugin's message. */
 typedef struct webox_http_response {
   uint32_t struct_size;
   int32_t status;   /* 0 = no response arrived                        */

@@ -197,11 +197,13 @@ inline HttpResponse collect(webox_http_response &resp) {
   out.body = take(resp.body);
   return out;
 }
-inline void throw_transport(webox_status s, const std::string &url) {
+// `why` is the host's one-line description of the failure (may be empty).
+inline void throw_transport(webox_status s, const std::string &url, const std::string &why) {
+  std::string detail = why.empty() ? std::string() : " (" + why + ")";
   switch (s) {
     case WEBOX_E_CANCELLED: throw Failure(s, "cancelled");
-    case WEBOX_E_TIMEOUT: throw Failure(s, "timed out waiting for " + url);
-    default: throw Failure(s, "could not reach " + url);
+    case WEBOX_E_TIMEOUT: throw Failure(s, "timed out waiting for " + url + detail);
+    default: throw Failure(s, "network error with " + url + detail);
   }
 }
 } // namespace detail
@@ -213,7 +215,7 @@ inline HttpResponse http(const webox_call *call, const HttpRequest &r) {
   resp.struct_size = sizeof resp;
   webox_status s = host().http(call, &c.req, &resp);
   HttpResponse out = detail::collect(resp);
-  if (s != WEBOX_OK) detail::throw_transport(s, r.url);
+  if (s != WEBOX_OK) detail::throw_transport(s, r.url, out.body);
   return out;
 }
 
@@ -241,8 +243,19 @@ inline HttpResponse http_stream(const webox_call *call, const HttpRequest &r,
   webox_status s = host().http_stream(call, &c.req, sink, &ctx, &resp);
   HttpResponse out = detail::collect(resp);
   if (ctx.error) std::rethrow_exception(ctx.error);
-  if (s != WEBOX_OK) detail::throw_transport(s, r.url);
+  if (s != WEBOX_OK) detail::throw_transport(s, r.url, out.body);
   return out;
+}
+
+// Names the provider in a transport failure, and says the right thing once
+// an answer has started: "network error with <url>" is then wrong, the server
+// was reached and the connection dropped or went silent.
+inline Failure explain_transport_failure(const std::string &provider, const Failure &f, bool answer_started) {
+  if (f.status != WEBOX_E_NETWORK && f.status != WEBOX_E_TIMEOUT) return f;
+  if (!answer_started) return Failure(f.status, provider + ": " + f.message);
+  if (f.status == WEBOX_E_TIMEOUT)
+    return Failure(f.status, provider + ": the stream went silent in the middle of the answer (timed out)");
+  return Failure(f.status, provider + ": the connection dropped in the middle of the answer");
 }
 
 // Emits one borrowed event to a host sink; throws a cancellation Failure when

@@ -1,0 +1,513 @@
+// anthropic.cpp: the Anthropic Messages API.
+//
+// THE PROTOCOL. One request, `POST {base}/v1/messages`, where the base is the
+// bare host (`https://api.anthropic.com`). Two headers identify the caller:
+// `x-api-key: <key>` and `anthropic-version: 2023-06-01`, the dated protocol
+// revision this code speaks (the API keeps old revisions stable, so this is
+// pinned on purpose, not forgotten). The body is `{"model", "max_tokens",
+// "messages":[{"role":"user"|"assistant","content"}], "system"?, ...}`.
+//   - Without `stream`, the answer is one message: `content` is a list of
+//     blocks, the text is the concatenation of the `text` blocks, the reason
+//     it stopped is `stop_reason`, and `usage` has `input_tokens` and
+//     `output_tokens`.
+//   - With `"stream": true` the answer is Server-Sent Events with a NAME on
+//     each event (`event: content_block_delta`) that the JSON `type` repeats,
+//     so reading the JSON is enough. The sequence is `message_start` (model,
+//     input tokens), then per content block `content_block_start`, any number
+//     of `content_block_delta` (text in `delta.text` when `delta.type` is
+//     `text_delta`), `content_block_stop`; then `message_delta` (stop reason,
+//     cumulative output tokens) and finally `message_stop`.
+//
+// THE STEPS. Resolve the key through the host; move system messages out of
+// the list into the top-level `system` field; fill `max_tokens` if the user
+// gave none; POST through the host (retries, SSE framing); fold the events
+// into text, usage and stop reason; require `message_stop`.
+//
+// WHAT IS SURPRISING.
+//   - `max_tokens` is REQUIRED, unlike every other provider: a request
+//     without it is refused with a 400. Webox sends 4096 unless told.
+//   - There is no "system" role. A system message in the list is an error,
+//     so they are joined into the top-level `system` string.
+//   - Usage is split across two events: input tokens in `message_start`,
+//     output tokens (cumulative, not increments) in `message_delta`.
+//   - `ping` events come anywhere, and new event types appear over time: the
+//     documentation says to ignore unknown ones, and this code does.
+//   - Recorded payloads carry runs of spaces before the closing brace, so
+//     events are parsed as JSON, never matched as strings.
+//   - Failures after the 200 come as `event: error` with `{"type":"error",
+//     "error":{"type":"overloaded_error",...}}`, then the stream stops
+//     without `message_stop`. Before the 200, the same envelope comes with an
+//     HTTP status; 529 ("overloaded") is Anthropic's own 5xx and is retried
+//     like any 5xx by the host.
+#include <webox/plugin.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using nlohmann::json;
+namespace sdk = webox::sdk;
+
+constexpr const char *kProviderId = "anthropic";
+constexpr const char *kDefaultKeyVar = "ANTHROPIC_API_KEY";
+constexpr const char *kDefaultBaseUrl = "https://api.anthropic.com";
+constexpr const char *kApiVersion = "2023-06-01";
+constexpr int64_t kDefaultMaxTokens = 4096;
+// CMakeLists.txt reads these from plugin.json, so describe and the manifest agree.
+constexpr const char *kVersion = WEBOX_PROVIDER_VERSION;
+constexpr std::string_view kKnownModels = WEBOX_PROVIDER_MODELS; // comma-separated
+
+} // namespace
+
+struct webox_instance {
+  std::string name;     // how the user named it ("anthropic", or an alias)
+  std::string base_url; // the host root, no trailing slash
+  std::string key_var;
+  int32_t timeout_ms = 0;
+  json default_options = json::object();
+};
+
+namespace {
+
+// ---- Small JSON helpers ------------------------------------------------------
+
+std::string dump(const json &j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string string_at(const json &j, const char *key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
+  }
+  return {};
+}
+
+std::optional<int64_t> count_at(const json &j, const char *key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_number_integer()) return it->get<int64_t>();
+  }
+  return std::nullopt;
+}
+
+json parse_or_discarded(std::string_view text) {
+  return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+}
+
+// The start of an unexpected body, on one line, for an error message.
+std::string snippet(std::string_view text, size_t limit = 200) {
+  std::string out;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (space && (out.empty() || out.back() == ' ')) continue; // collapse pretty-printing
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (out.size() <= limit) return out;
+  // Cut on a character boundary: half a UTF-8 sequence would make the error
+  // JSON invalid, and the host would lose the whole message.
+  while (limit > 0 && (static_cast<unsigned char>(out[limit]) & 0xC0) == 0x80) --limit;
+  return out.substr(0, limit) + "...";
+}
+
+struct Usage {
+  std::optional<int64_t> input;
+  std::optional<int64_t> output;
+
+  bool known() const { return input || output; }
+  json to_json() const {
+    json u = json::object();
+    if (input) u["input_tokens"] = *input;
+    if (output) u["output_tokens"] = *output;
+    return u;
+  }
+  // Anthropic's counts are cumulative: a newer figure replaces the older one.
+  void update_from(const json &usage) {
+    if (auto in = count_at(usage, "input_tokens")) input = in;
+    if (auto o = count_at(usage, "output_tokens")) output = o;
+  }
+};
+
+// Anthropic's stop reasons, in the vocabulary every webox plugin reports so
+// that `webox compare` can line providers up.
+std::string normalized_stop_reason(const std::string &reason) {
+  if (reason == "end_turn" || reason == "stop_sequence") return "stop";
+  if (reason == "max_tokens") return "length";
+  if (reason == "tool_use") return "tool_calls";
+  if (reason == "refusal") return "content_filter";
+  return reason;
+}
+
+// ---- Errors ------------------------------------------------------------------------
+
+bool looks_like_html(const sdk::HttpResponse &resp) {
+  if (resp.header("content-type").find("text/html") != std::string::npos) return true;
+  std::string_view b = resp.body;
+  while (!b.empty() && (b.front() == ' ' || b.front() == '\n' || b.front() == '\r' || b.front() == '\t'))
+    b.remove_prefix(1);
+  return !b.empty() && b.front() == '<';
+}
+
+long long retry_after_ms(const sdk::HttpResponse &resp) {
+  try {
+    if (auto ms = resp.header("retry-after-ms"); !ms.empty()) return std::stoll(ms);
+    if (auto s = resp.header("retry-after"); !s.empty())
+      return static_cast<long long>(std::stod(s) * 1000.0);
+  } catch (const std::exception &) {
+    // An HTTP date or garbage: no usable hint.
+  }
+  return -1;
+}
+
+webox_status status_class(int http_status, const std::string &error_type) {
+  if (http_status == 401 || http_status == 403) return WEBOX_E_AUTH;
+  if (http_status == 402 || error_type == "billing_error") return WEBOX_E_QUOTA;
+  if (http_status == 429) return WEBOX_E_RATE_LIMITED;
+  if (http_status == 400 || http_status == 404 || http_status == 413 || http_status == 422)
+    return WEBOX_E_INVALID;
+  return WEBOX_E_UPSTREAM; // 500 api_error, 529 overloaded_error, anything odd
+}
+
+// `{"type":"error","error":{"type","message"},"request_id"}` before the 200.
+[[noreturn]] void throw_http_error(const webox_instance &self, const sdk::HttpResponse &resp) {
+  const std::string prefix = self.name + ": ";
+  const std::string status = std::to_string(resp.status);
+  const long long retry = retry_after_ms(resp);
+  if (looks_like_html(resp))
+    throw sdk::Failure(WEBOX_E_UPSTREAM, prefix + "HTTP " + status + " (HTML error page from the server)",
+                       resp.status, retry);
+  const json parsed = parse_or_discarded(resp.body);
+  const json error = parsed.is_object() ? parsed.value("error", json()) : json();
+  if (!error.is_object()) {
+    const std::string what = resp.body.empty() ? "empty body" : snippet(resp.body);
+    throw sdk::Failure(status_class(resp.status, {}), prefix + "HTTP " + status + ": " + what, resp.status, retry);
+  }
+  const std::string type = string_at(error, "type");
+  std::string message = prefix + status;
+  if (!type.empty()) message += " " + type;
+  message += ": " + string_at(error, "message");
+  throw sdk::Failure(status_class(resp.status, type), message, resp.status, retry, type);
+}
+
+// `event: error` after the 200: the stream is over and the call failed.
+[[noreturn]] void throw_stream_error(const webox_instance &self, const json &event) {
+  const json error = event.value("error", json::object());
+  std::string type = string_at(error, "type");
+  std::string message = self.name + ": stream error";
+  if (!type.empty()) message += " " + type;
+  std::string said = string_at(error, "message");
+  message += ": " + (said.empty() ? std::string("the provider reported an error") : said);
+  throw sdk::Failure(WEBOX_E_UPSTREAM, message, 0, -1, type);
+}
+
+// ---- Instance configuration ----------------------------------------------------
+
+std::string without_trailing_slash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+webox_instance *make_instance(std::string_view config_text) {
+  json config = parse_or_discarded(config_text);
+  if (!config.is_object())
+    throw sdk::Failure(WEBOX_E_INVALID, std::string(kProviderId) + ": instance configuration is not a JSON object");
+  auto instance = std::make_unique<webox_instance>();
+  instance->name = string_at(config, "instance");
+  if (instance->name.empty()) instance->name = kProviderId;
+  instance->base_url = string_at(config, "base_url");
+  if (instance->base_url.empty()) instance->base_url = kDefaultBaseUrl;
+  instance->base_url = without_trailing_slash(instance->base_url);
+  instance->key_var = string_at(config, "api_key_name");
+  if (instance->key_var.empty()) instance->key_var = kDefaultKeyVar;
+  if (auto t = count_at(config, "timeout_ms")) instance->timeout_ms = static_cast<int32_t>(*t);
+  if (config.contains("options") && config["options"].is_object()) instance->default_options = config["options"];
+  return instance.release();
+}
+
+// ---- Building the request ----------------------------------------------------------
+
+std::string api_key(const webox_instance &self, const webox_call *call) {
+  auto key = sdk::secret(call, self.key_var);
+  if (!key || key->empty())
+    throw sdk::Failure(WEBOX_E_AUTH, self.name + ": no API key: set " + self.key_var +
+                                         " or run 'webox keys set " + self.name + "'");
+  return *key;
+}
+
+json parse_request(const webox_request *req) {
+  json request = parse_or_discarded(std::string_view(req->json, req->json_size));
+  if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request is not a JSON object");
+  if (string_at(request, "model").empty()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request names no model");
+  const json &messages = request.value("messages", json());
+  if (!messages.is_array() || messages.empty())
+    throw sdk::Failure(WEBOX_E_INVALID, "the chat request has no messages");
+  return request;
+}
+
+// The text of a system message, whether a string or a list of text blocks.
+std::string system_text(const webox_instance &self, const json &content) {
+  if (content.is_string()) return content.get<std::string>();
+  std::string text;
+  if (content.is_array())
+    for (const auto &block : content) text += string_at(block, "text");
+  else if (!content.is_null())
+    throw sdk::Failure(WEBOX_E_INVALID, self.name + ": a system message must be text");
+  return text;
+}
+
+// Splits webox's flat list into Anthropic's top-level `system` (all system
+// messages, in order, joined by a blank line) and the conversation turns.
+void place_messages(const webox_instance &self, const json &messages, json &body) {
+  std::string system;
+  json turns = json::array();
+  for (const auto &m : messages) {
+    const std::string role = string_at(m, "role");
+    if (role == "system") {
+      std::string text = system_text(self, m.value("content", json()));
+      if (!text.empty()) system += (system.empty() ? "" : "\n\n") + text;
+    } else {
+      turns.push_back({{"role", role}, {"content", m.value("content", json(""))}});
+    }
+  }
+  if (turns.empty()) throw sdk::Failure(WEBOX_E_INVALID, self.name + ": the conversation has no user message");
+  body["messages"] = std::move(turns);
+  if (!system.empty()) body["system"] = system;
+}
+
+void merge_options(const webox_instance &self, const json &options, json &body) {
+  if (!options.is_object()) return;
+  for (const auto &[key, value] : options.items()) {
+    if (key == "model" || key == "messages" || key == "stream" || key == "system")
+      throw sdk::Failure(WEBOX_E_INVALID, self.name + ": option '" + key + "' is set by webox itself");
+    if (value.is_null())
+      body.erase(key);
+    else
+      body[key] = value;
+  }
+}
+
+json build_body(const webox_instance &self, const json &request, bool stream) {
+  json body = json::object();
+  body["model"] = request["model"];
+  place_messages(self, request["messages"], body);
+  if (stream) body["stream"] = true;
+  merge_options(self, self.default_options, body);
+  merge_options(self, request.value("options", json::object()), body);
+  if (!body.contains("max_tokens")) body["max_tokens"] = kDefaultMaxTokens; // required by the API
+  return body;
+}
+
+sdk::HttpRequest build_http_request(const webox_instance &self, const webox_call *call, const json &body,
+                                    bool stream) {
+  sdk::HttpRequest r;
+  r.url = self.base_url + "/v1/messages";
+  r.headers = {"x-api-key: " + api_key(self, call), std::string("anthropic-version: ") + kApiVersion,
+               "content-type: application/json",
+               stream ? "accept: text/event-stream" : "accept: application/json"};
+  r.body = dump(body);
+  r.framing = stream ? WEBOX_HTTP_SSE : WEBOX_HTTP_RAW;
+  r.timeout_ms = self.timeout_ms;
+  return r; // the host's default retry policy already covers 429, 5xx and 529
+}
+
+// ---- Reading the answer ------------------------------------------------------------
+
+struct Answer {
+  std::string text;
+  std::string model;
+  std::string finish_reason;
+  Usage usage;
+
+  json to_json() const {
+    json out = {{"text", text}, {"model", model}};
+    if (!finish_reason.empty()) out["finish_reason"] = finish_reason;
+    if (usage.known()) out["usage"] = usage.to_json();
+    return out;
+  }
+};
+
+Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
+                              const std::string &requested_model) {
+  const json doc = parse_or_discarded(resp.body);
+  if (!doc.is_object())
+    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response is not valid JSON (cut short?): " + snippet(resp.body), resp.status);
+  if (string_at(doc, "type") == "error") throw_stream_error(self, doc);
+  Answer a;
+  a.model = string_at(doc, "model");
+  if (a.model.empty()) a.model = requested_model;
+  const json content = doc.value("content", json::array());
+  if (content.is_array())
+    for (const auto &block : content)
+      if (string_at(block, "type") == "text") a.text += string_at(block, "text");
+  a.finish_reason = normalized_stop_reason(string_at(doc, "stop_reason"));
+  a.usage.update_from(doc.value("usage", json::object()));
+  return a;
+}
+
+// Folds the stream's events into an Answer, emitting text as it comes.
+class StreamReader {
+public:
+  StreamReader(const webox_instance &self, webox_sink_fn sink, void *user, std::string requested_model)
+      : m_self(self), m_sink(sink), m_user(user) {
+    m_answer.model = std::move(requested_model);
+  }
+
+  void on_data(std::string_view data) {
+    const json event = parse_or_discarded(data);
+    if (!event.is_object())
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": unparsable stream event: " + snippet(data));
+    ++m_events;
+    const std::string type = string_at(event, "type");
+    if (type == "message_start") on_message_start(event.value("message", json::object()));
+    else if (type == "content_block_delta") on_block_delta(event.value("delta", json::object()));
+    else if (type == "message_delta") on_message_delta(event);
+    else if (type == "message_stop") m_stopped = true;
+    else if (type == "error") throw_stream_error(m_self, event);
+    // ping, content_block_start/stop and types added later carry nothing we need.
+  }
+
+  bool started() const { return m_events > 0; }
+
+  Answer finish() {
+    if (!m_stopped)
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": stream ended before message_stop (the answer was cut)");
+    if (m_answer.usage.known()) {
+      json event = m_answer.usage.to_json();
+      event["type"] = "usage";
+      sdk::emit(m_sink, m_user, dump(event));
+    }
+    return m_answer;
+  }
+
+private:
+  void on_message_start(const json &message) {
+    if (auto model = string_at(message, "model"); !model.empty()) m_answer.model = model;
+    m_answer.usage.update_from(message.value("usage", json::object()));
+  }
+
+  // Only text deltas are answer text; thinking, signatures and tool-input
+  // JSON fragments are not shown.
+  void on_block_delta(const json &delta) {
+    if (string_at(delta, "type") != "text_delta") return;
+    std::string piece = string_at(delta, "text");
+    if (piece.empty()) return;
+    m_answer.text += piece;
+    sdk::emit(m_sink, m_user, dump(json{{"type", "delta"}, {"text", piece}}));
+  }
+
+  void on_message_delta(const json &event) {
+    auto reason = string_at(event.value("delta", json::object()), "stop_reason");
+    if (!reason.empty()) m_answer.finish_reason = normalized_stop_reason(reason);
+    m_answer.usage.update_from(event.value("usage", json::object()));
+  }
+
+  const webox_instance &m_self;
+  webox_sink_fn m_sink;
+  void *m_user;
+  Answer m_answer;
+  bool m_stopped = false;
+  size_t m_events = 0;
+};
+
+// ---- Operations ---------------------------------------------------------------------
+
+webox_status chat_complete(webox_instance *self, const webox_call *call, const webox_request *req,
+                           webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    const json request = parse_request(req);
+    const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, false), false);
+    sdk::HttpResponse resp;
+    try {
+      resp = sdk::http(call, http);
+    } catch (const sdk::Failure &f) {
+      throw sdk::explain_transport_failure(self->name, f, false);
+    }
+    if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    sdk::give(dump(read_complete_response(*self, resp, request["model"].get<std::string>()).to_json()),
+              &out->json);
+    return WEBOX_OK;
+  });
+}
+
+webox_status chat_stream(webox_instance *self, const webox_call *call, const webox_request *req,
+                         webox_sink_fn on_event, void *user, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    const json request = parse_request(req);
+    const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, true), true);
+    StreamReader reader(*self, on_event, user, request["model"].get<std::string>());
+    sdk::HttpResponse resp;
+    try {
+      resp = sdk::http_stream(call, http, [&](std::string_view data) {
+        reader.on_data(data);
+        return true;
+      });
+    } catch (const sdk::Failure &f) {
+      throw sdk::explain_transport_failure(self->name, f, reader.started());
+    }
+    if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    sdk::give(dump(reader.finish().to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+webox_status create(const char *config_json, size_t config_size, webox_instance **out, webox_buf *error) {
+  return sdk::guard(error, [&] {
+    *out = make_instance(std::string_view(config_json ? config_json : "", config_json ? config_size : 0));
+    return WEBOX_OK;
+  });
+}
+
+void destroy(webox_instance *self) { delete self; }
+
+json known_models() {
+  json models = json::array();
+  std::string_view list = kKnownModels;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    if (comma != 0) models.push_back(std::string(list.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return models;
+}
+
+webox_status describe(webox_instance *self, webox_buf *out_json) {
+  return sdk::guard(nullptr, [&] {
+    json doc = {{"models", known_models()},
+                {"capabilities", {"chat", "chat-stream"}},
+                {"base_url", self ? self->base_url : std::string(kDefaultBaseUrl)},
+                {"anthropic_version", kApiVersion},
+                {"default_max_tokens", kDefaultMaxTokens}};
+    sdk::give(dump(doc), out_json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = {
+    .struct_size = sizeof(webox_plugin),
+    .abi_major = WEBOX_ABI_MAJOR,
+    .min_host_minor = 0,
+    .id = kProviderId,
+    .version = kVersion,
+    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM,
+    .create = create,
+    .destroy = destroy,
+    .describe = describe,
+    .chat = chat_complete,
+    .chat_stream = chat_stream,
+    .embed = nullptr,
+    .image = nullptr,
+    .tts = nullptr,
+    .stt = nullptr,
+    .social_collect = nullptr,
+    .social_send = nullptr,
+};
+
+} // namespace
+
+WEBOX_DEFINE_ENTRY(kDescriptor)

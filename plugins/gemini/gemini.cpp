@@ -1,0 +1,591 @@
+// gemini.cpp: Google's Gemini through the Generative Language API (v1beta).
+//
+// THE PROTOCOL. The model is part of the path and the verb is a suffix:
+// `POST {base}/v1beta/models/{model}:generateContent` for a whole answer and
+// `POST {base}/v1beta/models/{model}:streamGenerateContent?alt=sse` for a
+// streamed one, where the base is the bare host
+// (`https://generativelanguage.googleapis.com`). The key goes in the header
+// `x-goog-api-key` (the `?key=` form would put it in URLs, hence in logs).
+// The body is `{"contents":[{"role":"user"|"model","parts":[{"text"}]}],
+// "systemInstruction"?:{"parts":[{"text"}]}, "generationConfig"?:{...}}`.
+// Every response object, whole or streamed, has the same shape:
+// `candidates[0].content.parts[].text` is text, `candidates[0].finishReason`
+// says why it stopped, `usageMetadata` counts tokens.
+//
+// THE STEPS. Resolve the key (GEMINI_API_KEY, else GOOGLE_API_KEY, the two
+// names Google's own tools accept); translate roles and move system messages
+// to `systemInstruction`; put sampling options in `generationConfig` under
+// Gemini's names; POST through the host (retries, SSE framing); read each
+// response object; require a `finishReason`.
+//
+// WHAT IS SURPRISING.
+//   - Roles are `user` and `model`, not `assistant`, and there is no system
+//     role: system text is a separate top-level field.
+//   - Without `alt=sse` the "stream" is one JSON array sent piecemeal; with
+//     it, ordinary SSE, but framed with CRLF (the host copes) and with NO
+//     terminator: no `[DONE]`, no stop event, the body just ends. The only
+//     sign that an answer is complete is a `finishReason` on a candidate, so
+//     a body that ends before one was seen is reported as cut.
+//   - `usageMetadata` is repeated, cumulative, on every chunk; the last one
+//     counts. Thinking models spend `thoughtsTokenCount` on top of
+//     `candidatesTokenCount`; both are billed as output, so webox reports
+//     their sum as output tokens (as OpenAI's completion_tokens does).
+//   - Thinking models may return `thought: true` parts: the model's notes,
+//     not the answer. They are skipped. The last chunk may hold an empty
+//     text part.
+//   - Errors are Google RPC statuses: `{"error":{"code","message","status",
+//     "details":[...]}}`. A wrong key is a 400 INVALID_ARGUMENT, not a 401;
+//     only the `ErrorInfo` detail's reason `API_KEY_INVALID` reveals it. A
+//     429 RESOURCE_EXHAUSTED puts its wait in the body (`RetryInfo`,
+//     `"retryDelay": "34s"`), not in a Retry-After header.
+//   - A prompt the safety filters refuse gets a 200 with no candidates and a
+//     `promptFeedback.blockReason`: it is reported as a refused request.
+#include <webox/plugin.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using nlohmann::json;
+namespace sdk = webox::sdk;
+
+constexpr const char *kProviderId = "gemini";
+constexpr const char *kDefaultKeyVar = "GEMINI_API_KEY";
+constexpr const char *kFallbackKeyVar = "GOOGLE_API_KEY";
+constexpr const char *kDefaultBaseUrl = "https://generativelanguage.googleapis.com";
+// CMakeLists.txt reads these from plugin.json, so describe and the manifest agree.
+constexpr const char *kVersion = WEBOX_PROVIDER_VERSION;
+constexpr std::string_view kKnownModels = WEBOX_PROVIDER_MODELS; // comma-separated
+
+} // namespace
+
+struct webox_instance {
+  std::string name;
+  std::string base_url; // the host root, no trailing slash
+  std::string key_var;
+  int32_t timeout_ms = 0;
+  json default_options = json::object();
+};
+
+namespace {
+
+// ---- Small JSON helpers ------------------------------------------------------
+
+std::string dump(const json &j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string string_at(const json &j, const char *key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
+  }
+  return {};
+}
+
+std::optional<int64_t> count_at(const json &j, const char *key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_number_integer()) return it->get<int64_t>();
+  }
+  return std::nullopt;
+}
+
+json parse_or_discarded(std::string_view text) {
+  return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+}
+
+// The start of an unexpected body, on one line, for an error message.
+std::string snippet(std::string_view text, size_t limit = 200) {
+  std::string out;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (space && (out.empty() || out.back() == ' ')) continue; // collapse pretty-printing
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (out.size() <= limit) return out;
+  // Cut on a character boundary: half a UTF-8 sequence would make the error
+  // JSON invalid, and the host would lose the whole message.
+  while (limit > 0 && (static_cast<unsigned char>(out[limit]) & 0xC0) == 0x80) --limit;
+  return out.substr(0, limit) + "...";
+}
+
+struct Usage {
+  std::optional<int64_t> input;
+  std::optional<int64_t> output;
+
+  bool known() const { return input || output; }
+  json to_json() const {
+    json u = json::object();
+    if (input) u["input_tokens"] = *input;
+    if (output) u["output_tokens"] = *output;
+    return u;
+  }
+};
+
+// usageMetadata: prompt in, candidates (+ thoughts, also billed) out.
+std::optional<Usage> read_usage(const json &metadata) {
+  if (!metadata.is_object()) return std::nullopt;
+  Usage u;
+  u.input = count_at(metadata, "promptTokenCount");
+  auto answer = count_at(metadata, "candidatesTokenCount");
+  auto thoughts = count_at(metadata, "thoughtsTokenCount");
+  if (answer || thoughts) u.output = answer.value_or(0) + thoughts.value_or(0);
+  if (!u.known()) return std::nullopt;
+  return u;
+}
+
+std::string normalized_finish_reason(const std::string &reason) {
+  if (reason == "STOP") return "stop";
+  if (reason == "MAX_TOKENS") return "length";
+  if (reason == "SAFETY" || reason == "RECITATION" || reason == "BLOCKLIST" ||
+      reason == "PROHIBITED_CONTENT" || reason == "SPII" || reason == "IMAGE_SAFETY")
+    return "content_filter";
+  std::string lower = reason;
+  for (char &c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+// ---- Errors ------------------------------------------------------------------------
+
+bool looks_like_html(const sdk::HttpResponse &resp) {
+  if (resp.header("content-type").find("text/html") != std::string::npos) return true;
+  std::string_view b = resp.body;
+  while (!b.empty() && (b.front() == ' ' || b.front() == '\n' || b.front() == '\r' || b.front() == '\t'))
+    b.remove_prefix(1);
+  return !b.empty() && b.front() == '<';
+}
+
+// "34s", "1.5s" (a protobuf Duration in JSON) → milliseconds; -1 if not that.
+long long duration_ms(const std::string &text) {
+  if (text.size() < 2 || text.back() != 's') return -1;
+  try {
+    size_t used = 0;
+    double seconds = std::stod(text.substr(0, text.size() - 1), &used);
+    if (used != text.size() - 1 || seconds < 0) return -1;
+    return static_cast<long long>(seconds * 1000.0);
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
+// What a Google RPC error says, with its `details` searched for the two
+// entries that change what webox does: ErrorInfo.reason and RetryInfo.retryDelay.
+struct GoogleError {
+  std::string status; // "INVALID_ARGUMENT", "RESOURCE_EXHAUSTED", ...
+  std::string reason; // ErrorInfo reason, e.g. "API_KEY_INVALID"
+  std::string message;
+  long long retry_after_ms = -1;
+};
+
+GoogleError read_google_error(const json &error) {
+  GoogleError e;
+  e.status = string_at(error, "status");
+  e.message = string_at(error, "message");
+  const json details = error.value("details", json::array());
+  if (!details.is_array()) return e;
+  for (const auto &d : details) {
+    const std::string type = string_at(d, "@type");
+    if (type.ends_with("google.rpc.ErrorInfo") && e.reason.empty()) e.reason = string_at(d, "reason");
+    if (type.ends_with("google.rpc.RetryInfo")) e.retry_after_ms = duration_ms(string_at(d, "retryDelay"));
+  }
+  return e;
+}
+
+webox_status status_class(int http_status, const GoogleError &e) {
+  if (http_status == 401 || http_status == 403) return WEBOX_E_AUTH;
+  if (e.reason == "API_KEY_INVALID" || e.reason == "API_KEY_EXPIRED") return WEBOX_E_AUTH; // a 400
+  if (http_status == 429) return WEBOX_E_RATE_LIMITED;
+  if (http_status == 400 || http_status == 404 || http_status == 413 || http_status == 422)
+    return WEBOX_E_INVALID;
+  return WEBOX_E_UPSTREAM;
+}
+
+long long retry_after_header_ms(const sdk::HttpResponse &resp) {
+  try {
+    if (auto s = resp.header("retry-after"); !s.empty()) return static_cast<long long>(std::stod(s) * 1000.0);
+  } catch (const std::exception &) {
+    // An HTTP date or garbage: no usable hint.
+  }
+  return -1;
+}
+
+[[noreturn]] void throw_http_error(const webox_instance &self, const sdk::HttpResponse &resp) {
+  const std::string prefix = self.name + ": ";
+  const std::string status = std::to_string(resp.status);
+  if (looks_like_html(resp))
+    throw sdk::Failure(WEBOX_E_UPSTREAM, prefix + "HTTP " + status + " (HTML error page from the server)",
+                       resp.status, retry_after_header_ms(resp));
+  const json parsed = parse_or_discarded(resp.body);
+  const json error = parsed.is_object() ? parsed.value("error", json()) : json();
+  if (!error.is_object()) {
+    const std::string what = resp.body.empty() ? "empty body" : snippet(resp.body);
+    throw sdk::Failure(status_class(resp.status, {}), prefix + "HTTP " + status + ": " + what, resp.status,
+                       retry_after_header_ms(resp));
+  }
+  const GoogleError e = read_google_error(error);
+  const std::string code = e.reason.empty() ? e.status : e.reason;
+  std::string message = prefix + status;
+  if (!code.empty()) message += " " + code;
+  message += ": " + e.message;
+  const long long retry = e.retry_after_ms >= 0 ? e.retry_after_ms : retry_after_header_ms(resp);
+  if (resp.status == 429 && retry >= 0) // the wait is in the body, where no one else will look
+    message += " (retry in " + std::to_string((retry + 999) / 1000) + " s)";
+  throw sdk::Failure(status_class(resp.status, e), message, resp.status, retry, code);
+}
+
+// A Google error object inside a 200 (a mid-stream failure).
+[[noreturn]] void throw_inband_error(const webox_instance &self, const json &error) {
+  const GoogleError e = read_google_error(error);
+  const std::string code = e.reason.empty() ? e.status : e.reason;
+  std::string message = self.name + ": stream error";
+  if (!code.empty()) message += " " + code;
+  message += ": " + (e.message.empty() ? std::string("the provider reported an error") : e.message);
+  throw sdk::Failure(WEBOX_E_UPSTREAM, message, 0, e.retry_after_ms, code);
+}
+
+// A 429 whose RetryInfo asks for more than a minute is a spent daily quota:
+// the host's quick backoff cannot outwait it, so it is not retried.
+int retry_unless_long_wait(void *, int32_t status, const char *body, size_t size) noexcept {
+  if (status != 429) return -1; // the host's default policy
+  const json parsed = parse_or_discarded(std::string_view(body ? body : "", body ? size : 0));
+  if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object())
+    return read_google_error(parsed["error"]).retry_after_ms <= 60000;
+  return -1;
+}
+
+// ---- Instance configuration ----------------------------------------------------
+
+std::string without_trailing_slash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+webox_instance *make_instance(std::string_view config_text) {
+  json config = parse_or_discarded(config_text);
+  if (!config.is_object())
+    throw sdk::Failure(WEBOX_E_INVALID, std::string(kProviderId) + ": instance configuration is not a JSON object");
+  auto instance = std::make_unique<webox_instance>();
+  instance->name = string_at(config, "instance");
+  if (instance->name.empty()) instance->name = kProviderId;
+  instance->base_url = string_at(config, "base_url");
+  if (instance->base_url.empty()) instance->base_url = kDefaultBaseUrl;
+  instance->base_url = without_trailing_slash(instance->base_url);
+  instance->key_var = string_at(config, "api_key_name");
+  if (instance->key_var.empty()) instance->key_var = kDefaultKeyVar;
+  if (auto t = count_at(config, "timeout_ms")) instance->timeout_ms = static_cast<int32_t>(*t);
+  if (config.contains("options") && config["options"].is_object()) instance->default_options = config["options"];
+  return instance.release();
+}
+
+// ---- Building the request ----------------------------------------------------------
+
+// The configured key name first, then GOOGLE_API_KEY, the other name Google's
+// SDKs read, so either one set in the shell works.
+std::string api_key(const webox_instance &self, const webox_call *call) {
+  for (const std::string &name : {self.key_var, std::string(kFallbackKeyVar)}) {
+    auto key = sdk::secret(call, name);
+    if (key && !key->empty()) return *key;
+  }
+  throw sdk::Failure(WEBOX_E_AUTH, self.name + ": no API key: set " + self.key_var + " (or " + kFallbackKeyVar +
+                                       ") or run 'webox keys set " + self.name + "'");
+}
+
+json parse_request(const webox_request *req) {
+  json request = parse_or_discarded(std::string_view(req->json, req->json_size));
+  if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request is not a JSON object");
+  if (string_at(request, "model").empty()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request names no model");
+  const json &messages = request.value("messages", json());
+  if (!messages.is_array() || messages.empty())
+    throw sdk::Failure(WEBOX_E_INVALID, "the chat request has no messages");
+  return request;
+}
+
+// A message's content as Gemini parts: a string is one text part; a list of
+// OpenAI-style `{"type":"text","text"}` blocks becomes one part per block.
+json parts_of(const webox_instance &self, const json &content) {
+  if (content.is_string()) return json::array({{{"text", content}}});
+  json parts = json::array();
+  if (content.is_array()) {
+    for (const auto &block : content)
+      if (block.is_string()) parts.push_back({{"text", block}});
+      else if (block.contains("text")) parts.push_back({{"text", string_at(block, "text")}});
+  } else if (!content.is_null()) {
+    throw sdk::Failure(WEBOX_E_INVALID, self.name + ": message content must be text");
+  }
+  return parts;
+}
+
+// webox's flat list → `contents` (user/model turns) + `systemInstruction`.
+void place_messages(const webox_instance &self, const json &messages, json &body) {
+  json contents = json::array();
+  json system_parts = json::array();
+  for (const auto &m : messages) {
+    const std::string role = string_at(m, "role");
+    json parts = parts_of(self, m.value("content", json()));
+    if (role == "system") {
+      for (auto &p : parts) system_parts.push_back(std::move(p));
+      continue;
+    }
+    const std::string gemini_role = role == "assistant" ? "model" : "user";
+    // Some models insist that turns alternate: consecutive turns of one role
+    // become one turn with several parts.
+    if (!contents.empty() && contents.back()["role"] == gemini_role) {
+      for (auto &p : parts) contents.back()["parts"].push_back(std::move(p));
+      continue;
+    }
+    contents.push_back({{"role", gemini_role}, {"parts", std::move(parts)}});
+  }
+  if (contents.empty()) throw sdk::Failure(WEBOX_E_INVALID, self.name + ": the conversation has no user message");
+  body["contents"] = std::move(contents);
+  if (!system_parts.empty()) body["systemInstruction"] = {{"parts", std::move(system_parts)}};
+}
+
+// Fields that live at the top of the body; every other option is a
+// generationConfig field (topP, topK, stopSequences, thinkingConfig, ...).
+bool is_top_level_field(const std::string &key) {
+  return key == "safetySettings" || key == "tools" || key == "toolConfig" || key == "cachedContent" ||
+         key == "labels";
+}
+
+void merge_options(const webox_instance &self, const json &options, json &body) {
+  if (!options.is_object()) return;
+  json &config = body["generationConfig"];
+  for (const auto &[key, value] : options.items()) {
+    if (key == "contents" || key == "systemInstruction" || key == "model" || key == "stream")
+      throw sdk::Failure(WEBOX_E_INVALID, self.name + ": option '" + key + "' is set by webox itself");
+    if (key == "generationConfig" && value.is_object()) {
+      config.update(value);
+      continue;
+    }
+    std::string name = key == "max_tokens" ? "maxOutputTokens" : key; // webox's name → Gemini's
+    json &target = is_top_level_field(name) ? body : config;
+    if (value.is_null())
+      target.erase(name);
+    else
+      target[name] = value;
+  }
+}
+
+json build_body(const webox_instance &self, const json &request) {
+  json body = json::object();
+  body["generationConfig"] = json::object();
+  place_messages(self, request["messages"], body);
+  merge_options(self, self.default_options, body);
+  merge_options(self, request.value("options", json::object()), body);
+  if (body["generationConfig"].empty()) body.erase("generationConfig");
+  return body;
+}
+
+// "models/gemini-2.5-flash" and "gemini-2.5-flash" name the same model.
+std::string model_path(const std::string &model) {
+  return model.starts_with("models/") ? model.substr(7) : model;
+}
+
+sdk::HttpRequest build_http_request(const webox_instance &self, const webox_call *call, const std::string &model,
+                                    const json &body, bool stream) {
+  sdk::HttpRequest r;
+  r.url = self.base_url + "/v1beta/models/" + model_path(model) +
+          (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+  r.headers = {"x-goog-api-key: " + api_key(self, call), "Content-Type: application/json",
+               stream ? "Accept: text/event-stream" : "Accept: application/json"};
+  r.body = dump(body);
+  r.framing = stream ? WEBOX_HTTP_SSE : WEBOX_HTTP_RAW;
+  r.timeout_ms = self.timeout_ms;
+  r.should_retry = retry_unless_long_wait;
+  return r;
+}
+
+// ---- Reading the answer ------------------------------------------------------------
+
+struct Answer {
+  std::string text;
+  std::string model;
+  std::string finish_reason; // normalized; empty until a candidate finished
+  Usage usage;
+
+  json to_json() const {
+    json out = {{"text", text}, {"model", model}};
+    if (!finish_reason.empty()) out["finish_reason"] = finish_reason;
+    if (usage.known()) out["usage"] = usage.to_json();
+    return out;
+  }
+};
+
+// Reads one GenerateContentResponse (a whole answer or one streamed chunk)
+// into `a`; returns the new answer text it carried.
+std::string absorb_response(const webox_instance &self, const json &doc, Answer &a) {
+  if (doc.contains("error")) throw_inband_error(self, doc["error"]);
+  if (auto version = string_at(doc, "modelVersion"); !version.empty()) a.model = version;
+  if (auto u = read_usage(doc.value("usageMetadata", json()))) a.usage = *u;
+  const json candidates = doc.value("candidates", json::array());
+  if (!candidates.is_array() || candidates.empty()) {
+    const std::string blocked = string_at(doc.value("promptFeedback", json::object()), "blockReason");
+    if (!blocked.empty())
+      throw sdk::Failure(WEBOX_E_INVALID, self.name + ": the prompt was blocked (" + blocked + ")", 0, -1, blocked);
+    return {};
+  }
+  const json &candidate = candidates[0];
+  std::string text;
+  const json parts = candidate.value("content", json::object()).value("parts", json::array());
+  if (parts.is_array())
+    for (const auto &part : parts)
+      if (!part.value("thought", false)) text += string_at(part, "text"); // thoughts are not the answer
+  if (auto reason = string_at(candidate, "finishReason"); !reason.empty())
+    a.finish_reason = normalized_finish_reason(reason);
+  a.text += text;
+  return text;
+}
+
+Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
+                              const std::string &requested_model) {
+  const json doc = parse_or_discarded(resp.body);
+  if (!doc.is_object())
+    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response is not valid JSON (cut short?): " + snippet(resp.body), resp.status);
+  Answer a;
+  a.model = requested_model;
+  absorb_response(self, doc, a);
+  return a;
+}
+
+class StreamReader {
+public:
+  StreamReader(const webox_instance &self, webox_sink_fn sink, void *user, std::string requested_model)
+      : m_self(self), m_sink(sink), m_user(user) {
+    m_answer.model = std::move(requested_model);
+  }
+
+  void on_data(std::string_view data) {
+    const json chunk = parse_or_discarded(data);
+    if (!chunk.is_object())
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": unparsable stream event: " + snippet(data));
+    ++m_events;
+    std::string piece = absorb_response(m_self, chunk, m_answer);
+    if (!piece.empty()) sdk::emit(m_sink, m_user, dump(json{{"type", "delta"}, {"text", piece}}));
+  }
+
+  bool started() const { return m_events > 0; }
+
+  // No terminator exists: a finishReason is the proof of a whole answer.
+  Answer finish() {
+    if (m_answer.finish_reason.empty())
+      throw sdk::Failure(WEBOX_E_UPSTREAM,
+                         m_self.name + ": stream ended before a finishReason (the answer was cut)");
+    if (m_answer.usage.known()) {
+      json event = m_answer.usage.to_json();
+      event["type"] = "usage";
+      sdk::emit(m_sink, m_user, dump(event));
+    }
+    return m_answer;
+  }
+
+private:
+  const webox_instance &m_self;
+  webox_sink_fn m_sink;
+  void *m_user;
+  Answer m_answer;
+  size_t m_events = 0;
+};
+
+// ---- Operations ---------------------------------------------------------------------
+
+webox_status chat_complete(webox_instance *self, const webox_call *call, const webox_request *req,
+                           webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    const json request = parse_request(req);
+    const std::string model = request["model"].get<std::string>();
+    const sdk::HttpRequest http = build_http_request(*self, call, model, build_body(*self, request), false);
+    sdk::HttpResponse resp;
+    try {
+      resp = sdk::http(call, http);
+    } catch (const sdk::Failure &f) {
+      throw sdk::explain_transport_failure(self->name, f, false);
+    }
+    if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    sdk::give(dump(read_complete_response(*self, resp, model).to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+webox_status chat_stream(webox_instance *self, const webox_call *call, const webox_request *req,
+                         webox_sink_fn on_event, void *user, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    const json request = parse_request(req);
+    const std::string model = request["model"].get<std::string>();
+    const sdk::HttpRequest http = build_http_request(*self, call, model, build_body(*self, request), true);
+    StreamReader reader(*self, on_event, user, model);
+    sdk::HttpResponse resp;
+    try {
+      resp = sdk::http_stream(call, http, [&](std::string_view data) {
+        reader.on_data(data);
+        return true;
+      });
+    } catch (const sdk::Failure &f) {
+      throw sdk::explain_transport_failure(self->name, f, reader.started());
+    }
+    if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    sdk::give(dump(reader.finish().to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+webox_status create(const char *config_json, size_t config_size, webox_instance **out, webox_buf *error) {
+  return sdk::guard(error, [&] {
+    *out = make_instance(std::string_view(config_json ? config_json : "", config_json ? config_size : 0));
+    return WEBOX_OK;
+  });
+}
+
+void destroy(webox_instance *self) { delete self; }
+
+json known_models() {
+  json models = json::array();
+  std::string_view list = kKnownModels;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    if (comma != 0) models.push_back(std::string(list.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return models;
+}
+
+webox_status describe(webox_instance *self, webox_buf *out_json) {
+  return sdk::guard(nullptr, [&] {
+    json doc = {{"models", known_models()},
+                {"capabilities", {"chat", "chat-stream"}},
+                {"base_url", self ? self->base_url : std::string(kDefaultBaseUrl)}};
+    sdk::give(dump(doc), out_json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = {
+    .struct_size = sizeof(webox_plugin),
+    .abi_major = WEBOX_ABI_MAJOR,
+    .min_host_minor = 0,
+    .id = kProviderId,
+    .version = kVersion,
+    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM,
+    .create = create,
+    .destroy = destroy,
+    .describe = describe,
+    .chat = chat_complete,
+    .chat_stream = chat_stream,
+    .embed = nullptr,
+    .image = nullptr,
+    .tts = nullptr,
+    .stt = nullptr,
+    .social_collect = nullptr,
+    .social_send = nullptr,
+};
+
+} // namespace
+
+WEBOX_DEFINE_ENTRY(kDescriptor)

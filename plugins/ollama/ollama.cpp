@@ -1,0 +1,462 @@
+// ollama.cpp: a local (or LAN) Ollama server's native chat API.
+//
+// THE PROTOCOL. `POST {host}/api/chat` with `{"model", "messages":[{"role",
+// "content"}], "stream": true|false, "options":{...}}` and no key: Ollama
+// trusts whoever can reach it. The answer objects all look alike:
+// `message.content` is text, `done` says whether this is the last one, and
+// the last one carries `done_reason`, `prompt_eval_count` (input tokens) and
+// `eval_count` (output tokens).
+//   - `"stream": false`: one JSON object (with no trailing newline).
+//   - `"stream": true`: NDJSON, one compact object per line, each a piece of
+//     the answer, the last with `"done": true`.
+//
+// THE STEPS. Normalize the server address; build the body with sampling
+// options under `options` (Ollama's own names, `num_predict` for the token
+// limit); POST through the host with NDJSON framing (one line per call);
+// read each line for an error, text and the final counts; require `done`.
+//
+// WHAT IS SURPRISING.
+//   - Streaming is the server's DEFAULT: leaving `stream` out of the body
+//     gives NDJSON even to a caller that wanted one object. So `stream` is
+//     always written, true or false.
+//   - OLLAMA_HOST is the variable the server itself binds to, so users set
+//     it the server's way: a bare `host:port`, even a bare host, with no
+//     scheme. Ollama's own client then assumes http and port 11434; so does
+//     this plugin.
+//   - Sampling options do not live at the top of the body but under
+//     `options`, with llama.cpp names (`num_predict`, `num_ctx`, `top_k`);
+//     only a few request fields (`format`, `keep_alive`, `think`, `tools`)
+//     are top level.
+//   - Errors are a bare `{"error":"..."}` object, before the stream (with an
+//     HTTP status: 404 for a model that was never pulled) or as a line inside
+//     a 200 stream. Both are failures.
+//   - Go's JSON encoder writes `<`, `>` and `&` as \u003c, \u003e, \u0026;
+//     a real JSON parser makes that a non-issue.
+#include <webox/plugin.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using nlohmann::json;
+namespace sdk = webox::sdk;
+
+constexpr const char *kProviderId = "ollama";
+constexpr const char *kDefaultBaseUrl = "http://127.0.0.1:11434";
+constexpr const char *kDefaultPort = "11434";
+// CMakeLists.txt reads these from plugin.json, so describe and the manifest agree.
+constexpr const char *kVersion = WEBOX_PROVIDER_VERSION;
+constexpr std::string_view kKnownModels = WEBOX_PROVIDER_MODELS; // comma-separated
+
+} // namespace
+
+struct webox_instance {
+  std::string name;
+  std::string base_url; // scheme://host:port, no trailing slash
+  std::string key_var;  // usually empty; set for an Ollama behind an auth proxy
+  int32_t timeout_ms = 0;
+  json default_options = json::object();
+};
+
+namespace {
+
+// ---- Small JSON helpers ------------------------------------------------------
+
+std::string dump(const json &j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string string_at(const json &j, const char *key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
+  }
+  return {};
+}
+
+std::optional<int64_t> count_at(const json &j, const char *key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_number_integer()) return it->get<int64_t>();
+  }
+  return std::nullopt;
+}
+
+json parse_or_discarded(std::string_view text) {
+  return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+}
+
+// The start of an unexpected body, on one line, for an error message.
+std::string snippet(std::string_view text, size_t limit = 200) {
+  std::string out;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (space && (out.empty() || out.back() == ' ')) continue; // collapse pretty-printing
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (out.size() <= limit) return out;
+  // Cut on a character boundary: half a UTF-8 sequence would make the error
+  // JSON invalid, and the host would lose the whole message.
+  while (limit > 0 && (static_cast<unsigned char>(out[limit]) & 0xC0) == 0x80) --limit;
+  return out.substr(0, limit) + "...";
+}
+
+struct Usage {
+  std::optional<int64_t> input;
+  std::optional<int64_t> output;
+
+  bool known() const { return input || output; }
+  json to_json() const {
+    json u = json::object();
+    if (input) u["input_tokens"] = *input;
+    if (output) u["output_tokens"] = *output;
+    return u;
+  }
+};
+
+// ---- Errors ------------------------------------------------------------------------
+
+bool looks_like_html(const sdk::HttpResponse &resp) {
+  if (resp.header("content-type").find("text/html") != std::string::npos) return true;
+  std::string_view b = resp.body;
+  while (!b.empty() && (b.front() == ' ' || b.front() == '\n' || b.front() == '\r' || b.front() == '\t'))
+    b.remove_prefix(1);
+  return !b.empty() && b.front() == '<';
+}
+
+webox_status status_class(int http_status) {
+  if (http_status == 401 || http_status == 403) return WEBOX_E_AUTH; // an auth proxy in front
+  if (http_status == 429) return WEBOX_E_RATE_LIMITED;
+  if (http_status == 400 || http_status == 404 || http_status == 413 || http_status == 422)
+    return WEBOX_E_INVALID; // 404: the model was never pulled
+  return WEBOX_E_UPSTREAM;
+}
+
+[[noreturn]] void throw_http_error(const webox_instance &self, const sdk::HttpResponse &resp) {
+  const std::string prefix = self.name + ": ";
+  const std::string status = std::to_string(resp.status);
+  if (looks_like_html(resp))
+    throw sdk::Failure(WEBOX_E_UPSTREAM, prefix + "HTTP " + status + " (HTML error page from the server)",
+                       resp.status);
+  const json parsed = parse_or_discarded(resp.body);
+  std::string said = string_at(parsed, "error");
+  if (said.empty()) said = resp.body.empty() ? "empty body" : snippet(resp.body);
+  std::string message = prefix + status + ": " + said;
+  if (resp.status == 404 && said.find("not found") != std::string::npos)
+    message += " (try 'ollama pull <model>')";
+  throw sdk::Failure(status_class(resp.status), message, resp.status);
+}
+
+[[noreturn]] void throw_inband_error(const webox_instance &self, const json &error) {
+  std::string said = error.is_string() ? error.get<std::string>() : dump(error);
+  throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": stream error: " + said);
+}
+
+// ---- Instance configuration ----------------------------------------------------
+
+// OLLAMA_HOST as the server reads it: `host`, `host:port`, `[::1]:port`, or a
+// full URL. No scheme means http; no port (without a scheme) means 11434.
+std::string normalized_base_url(std::string raw) {
+  while (!raw.empty() && (raw.back() == '/' || raw.back() == ' ')) raw.pop_back();
+  while (!raw.empty() && raw.front() == ' ') raw.erase(0, 1);
+  if (raw.empty()) return kDefaultBaseUrl;
+  if (raw.find("://") != std::string::npos) return raw;
+  const size_t path = raw.find('/');
+  const std::string authority = raw.substr(0, path);
+  const size_t bracket = authority.rfind(']');
+  const size_t colon = authority.rfind(':');
+  const bool has_port = colon != std::string::npos && (bracket == std::string::npos || colon > bracket);
+  std::string url = "http://" + authority + (has_port ? "" : std::string(":") + kDefaultPort);
+  if (path != std::string::npos) url += raw.substr(path);
+  return url;
+}
+
+webox_instance *make_instance(std::string_view config_text) {
+  json config = parse_or_discarded(config_text);
+  if (!config.is_object())
+    throw sdk::Failure(WEBOX_E_INVALID, std::string(kProviderId) + ": instance configuration is not a JSON object");
+  auto instance = std::make_unique<webox_instance>();
+  instance->name = string_at(config, "instance");
+  if (instance->name.empty()) instance->name = kProviderId;
+  instance->base_url = normalized_base_url(string_at(config, "base_url"));
+  instance->key_var = string_at(config, "api_key_name");
+  if (auto t = count_at(config, "timeout_ms")) instance->timeout_ms = static_cast<int32_t>(*t);
+  if (config.contains("options") && config["options"].is_object()) instance->default_options = config["options"];
+  return instance.release();
+}
+
+// ---- Building the request ----------------------------------------------------------
+
+json parse_request(const webox_request *req) {
+  json request = parse_or_discarded(std::string_view(req->json, req->json_size));
+  if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request is not a JSON object");
+  if (string_at(request, "model").empty()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request names no model");
+  const json &messages = request.value("messages", json());
+  if (!messages.is_array() || messages.empty())
+    throw sdk::Failure(WEBOX_E_INVALID, "the chat request has no messages");
+  return request;
+}
+
+// Ollama wants a plain string per message; text blocks are joined.
+json ollama_message(const webox_instance &self, const json &m) {
+  const json content = m.value("content", json(""));
+  std::string text;
+  if (content.is_string()) {
+    text = content.get<std::string>();
+  } else if (content.is_array()) {
+    for (const auto &block : content) text += block.is_string() ? block.get<std::string>() : string_at(block, "text");
+  } else if (!content.is_null()) {
+    throw sdk::Failure(WEBOX_E_INVALID, self.name + ": message content must be text");
+  }
+  json out = m; // keep extra fields such as `images`
+  out["content"] = text;
+  return out;
+}
+
+bool is_top_level_field(const std::string &key) {
+  return key == "format" || key == "keep_alive" || key == "think" || key == "tools";
+}
+
+void merge_options(const webox_instance &self, const json &options, json &body) {
+  if (!options.is_object()) return;
+  json &sampling = body["options"];
+  for (const auto &[key, value] : options.items()) {
+    if (key == "model" || key == "messages" || key == "stream")
+      throw sdk::Failure(WEBOX_E_INVALID, self.name + ": option '" + key + "' is set by webox itself");
+    if (key == "options" && value.is_object()) {
+      sampling.update(value);
+      continue;
+    }
+    std::string name = key == "max_tokens" ? "num_predict" : key; // webox's name → Ollama's
+    json &target = is_top_level_field(name) ? body : sampling;
+    if (value.is_null())
+      target.erase(name);
+    else
+      target[name] = value;
+  }
+}
+
+json build_body(const webox_instance &self, const json &request, bool stream) {
+  json body = json::object();
+  body["model"] = request["model"];
+  body["messages"] = json::array();
+  for (const auto &m : request["messages"]) body["messages"].push_back(ollama_message(self, m));
+  body["stream"] = stream; // always explicit: the server streams when it is absent
+  body["options"] = json::object();
+  merge_options(self, self.default_options, body);
+  merge_options(self, request.value("options", json::object()), body);
+  if (body["options"].empty()) body.erase("options");
+  return body;
+}
+
+// Ollama itself has no keys; an instance configured with api_key_name (an
+// Ollama behind an authenticating proxy) sends it as a bearer token.
+std::vector<std::string> auth_headers(const webox_instance &self, const webox_call *call) {
+  if (self.key_var.empty()) return {};
+  auto key = sdk::secret(call, self.key_var);
+  if (!key || key->empty()) return {};
+  return {"Authorization: Bearer " + *key};
+}
+
+sdk::HttpRequest build_http_request(const webox_instance &self, const webox_call *call, const json &body,
+                                    bool stream) {
+  sdk::HttpRequest r;
+  r.url = self.base_url + "/api/chat";
+  r.headers = auth_headers(self, call);
+  r.headers.push_back("Content-Type: application/json");
+  r.headers.push_back(stream ? "Accept: application/x-ndjson" : "Accept: application/json");
+  r.body = dump(body);
+  r.framing = stream ? WEBOX_HTTP_NDJSON : WEBOX_HTTP_RAW;
+  r.timeout_ms = self.timeout_ms;
+  return r;
+}
+
+// ---- Reading the answer ------------------------------------------------------------
+
+struct Answer {
+  std::string text;
+  std::string model;
+  std::string finish_reason;
+  Usage usage;
+  bool done = false;
+
+  json to_json() const {
+    json out = {{"text", text}, {"model", model}};
+    if (!finish_reason.empty()) out["finish_reason"] = finish_reason;
+    if (usage.known()) out["usage"] = usage.to_json();
+    return out;
+  }
+};
+
+// Reads one answer object (the whole answer, or one NDJSON line) into `a`;
+// returns the text it carried.
+std::string absorb_object(const webox_instance &self, const json &doc, Answer &a) {
+  if (doc.contains("error")) throw_inband_error(self, doc["error"]);
+  if (auto model = string_at(doc, "model"); !model.empty()) a.model = model;
+  std::string text = string_at(doc.value("message", json::object()), "content"); // `thinking` is skipped
+  a.text += text;
+  if (doc.value("done", false)) {
+    a.done = true;
+    a.finish_reason = string_at(doc, "done_reason");
+    a.usage = Usage{count_at(doc, "prompt_eval_count"), count_at(doc, "eval_count")};
+  }
+  return text;
+}
+
+Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
+                              const std::string &requested_model) {
+  const json doc = parse_or_discarded(resp.body);
+  if (!doc.is_object())
+    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response is not valid JSON (cut short?): " + snippet(resp.body), resp.status);
+  Answer a;
+  a.model = requested_model;
+  absorb_object(self, doc, a);
+  return a;
+}
+
+class StreamReader {
+public:
+  StreamReader(const webox_instance &self, webox_sink_fn sink, void *user, std::string requested_model)
+      : m_self(self), m_sink(sink), m_user(user) {
+    m_answer.model = std::move(requested_model);
+  }
+
+  void on_line(std::string_view line) {
+    const json doc = parse_or_discarded(line);
+    if (!doc.is_object())
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": unparsable stream line: " + snippet(line));
+    ++m_events;
+    std::string piece = absorb_object(m_self, doc, m_answer);
+    if (!piece.empty()) sdk::emit(m_sink, m_user, dump(json{{"type", "delta"}, {"text", piece}}));
+  }
+
+  bool started() const { return m_events > 0; }
+
+  Answer finish() {
+    if (!m_answer.done)
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": stream ended before done:true (the answer was cut)");
+    if (m_answer.usage.known()) {
+      json event = m_answer.usage.to_json();
+      event["type"] = "usage";
+      sdk::emit(m_sink, m_user, dump(event));
+    }
+    return m_answer;
+  }
+
+private:
+  const webox_instance &m_self;
+  webox_sink_fn m_sink;
+  void *m_user;
+  Answer m_answer;
+  size_t m_events = 0;
+};
+
+// "could not reach http://127.0.0.1:11434/api/chat" most often means the
+// server is not running: say so.
+sdk::Failure explain_transport_failure(const webox_instance &self, const sdk::Failure &f, bool started) {
+  sdk::Failure named = sdk::explain_transport_failure(self.name, f, started);
+  if (started || f.status != WEBOX_E_NETWORK) return named;
+  return sdk::Failure(f.status, named.message + " (is 'ollama serve' running? OLLAMA_HOST sets its address)");
+}
+
+// ---- Operations ---------------------------------------------------------------------
+
+webox_status chat_complete(webox_instance *self, const webox_call *call, const webox_request *req,
+                           webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    const json request = parse_request(req);
+    const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, false), false);
+    sdk::HttpResponse resp;
+    try {
+      resp = sdk::http(call, http);
+    } catch (const sdk::Failure &f) {
+      throw explain_transport_failure(*self, f, false);
+    }
+    if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    sdk::give(dump(read_complete_response(*self, resp, request["model"].get<std::string>()).to_json()),
+              &out->json);
+    return WEBOX_OK;
+  });
+}
+
+webox_status chat_stream(webox_instance *self, const webox_call *call, const webox_request *req,
+                         webox_sink_fn on_event, void *user, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    const json request = parse_request(req);
+    const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, true), true);
+    StreamReader reader(*self, on_event, user, request["model"].get<std::string>());
+    sdk::HttpResponse resp;
+    try {
+      resp = sdk::http_stream(call, http, [&](std::string_view line) {
+        reader.on_line(line);
+        return true;
+      });
+    } catch (const sdk::Failure &f) {
+      throw explain_transport_failure(*self, f, reader.started());
+    }
+    if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    sdk::give(dump(reader.finish().to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+webox_status create(const char *config_json, size_t config_size, webox_instance **out, webox_buf *error) {
+  return sdk::guard(error, [&] {
+    *out = make_instance(std::string_view(config_json ? config_json : "", config_json ? config_size : 0));
+    return WEBOX_OK;
+  });
+}
+
+void destroy(webox_instance *self) { delete self; }
+
+json known_models() {
+  json models = json::array();
+  std::string_view list = kKnownModels;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    if (comma != 0) models.push_back(std::string(list.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return models;
+}
+
+webox_status describe(webox_instance *self, webox_buf *out_json) {
+  return sdk::guard(nullptr, [&] {
+    json doc = {{"models", known_models()},
+                {"capabilities", {"chat", "chat-stream"}},
+                {"base_url", self ? self->base_url : std::string(kDefaultBaseUrl)}};
+    sdk::give(dump(doc), out_json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = {
+    .struct_size = sizeof(webox_plugin),
+    .abi_major = WEBOX_ABI_MAJOR,
+    .min_host_minor = 0,
+    .id = kProviderId,
+    .version = kVersion,
+    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM,
+    .create = create,
+    .destroy = destroy,
+    .describe = describe,
+    .chat = chat_complete,
+    .chat_stream = chat_stream,
+    .embed = nullptr,
+    .image = nullptr,
+    .tts = nullptr,
+    .stt = nullptr,
+    .social_collect = nullptr,
+    .social_send = nullptr,
+};
+
+} // namespace
+
+WEBOX_DEFINE_ENTRY(kDescriptor)

@@ -1,0 +1,15 @@
+// Who this OpenAI-compatible plugin is. The protocol code (compiled once) reads
+// these; identity.cpp (compiled once per provider) defines them from the
+// provider's manifest. See CMakeLists.txt for why the split exists.
+#pragma once
+
+namespace webox::openai {
+
+extern const char kProviderId[];           // "openai", "mistral", ...
+extern const char kProviderVersion[];      // the manifest's "version"
+extern const char kDefaultKeyVar[];        // secrets[0], e.g. "OPENAI_API_KEY"
+extern const char kBaseUrlEnv[];           // e.g. "OPENAI_BASE_URL" (for messages)
+extern const char kDefaultBaseUrl[];       // includes the /v1-style prefix
+extern const char kKnownModels[];          // comma-separated manifest "models"
+
+} // namespace webox::openai

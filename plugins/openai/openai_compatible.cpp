@@ -1,0 +1,562 @@
+// openai_compatible.cpp: the OpenAI chat-completions protocol, as spoken by
+// OpenAI and by six services that copied it (Mistral, Groq, DeepInfra,
+// OpenRouter, xAI, DeepSeek).
+//
+// THE PROTOCOL. One request, `POST {base}/chat/completions`, where the base
+// already holds the version prefix (`https://api.openai.com/v1`,
+// `https://api.groq.com/openai/v1`). The key travels as `Authorization:
+// Bearer <key>`; the body is `{"model", "messages":[{"role","content"}], ...}`
+// plus free sampling fields such as `temperature` and `max_tokens`.
+//   - Without `stream`, the answer is one JSON document: the text is
+//     `choices[0].message.content`, token counts are in `usage`
+//     (`prompt_tokens`, `completion_tokens`), and `model` is the resolved,
+//     often dated, model name.
+//   - With `"stream": true` the answer is Server-Sent Events. Every event's
+//     data is a `chat.completion.chunk` whose `choices[0].delta.content` is
+//     the next piece of text; the finish chunk has `finish_reason`; the
+//     literal data `[DONE]` (not JSON) ends the stream. Usage only comes when
+//     asked for with `stream_options: {"include_usage": true}`.
+//
+// THE STEPS. Resolve the key through the host (never the environment
+// directly, so the encrypted key file works and the value is redacted from
+// logs); build the body (options pass through untouched, so a new sampling
+// field needs no webox release); POST through the host, which retries, cuts
+// SSE events and handles gzip; read each chunk for an error, text, usage and
+// the finish reason; require `[DONE]`; return the collected answer.
+//
+// WHAT IS SURPRISING.
+//   - "Compatible" is loose, and most of this file is about the variations.
+//     Usage turns up in four places: a final chunk with empty `choices`
+//     (OpenAI), the finish chunk itself (Mistral), `x_groq.usage` (Groq), and
+//     a usage chunk whose `choices` is NOT empty (OpenRouter). So usage is
+//     taken from any chunk that has it, the latest wins, and a chunk is never
+//     assumed to be "usage only".
+//   - Chunks carry noise: a role-only first chunk with `content:""`,
+//     `content:null` on tool calls, `obfuscation` (OpenAI) and `p` (Mistral)
+//     random-length padding fields. Anything not needed is ignored.
+//   - Errors may arrive AFTER the 200 status: OpenAI sends one `data:
+//     {"error":{...}}` event and closes; OpenRouter sends an ordinary chunk
+//     with an `error` object and `finish_reason:"error"`. The text already
+//     shown stays shown, but the call fails.
+//   - `[DONE]` is the only proof that the answer is complete. A stream that
+//     just ends (proxy timeout, dropped upstream) would otherwise look like a
+//     short answer, so it is reported as a failure.
+//   - Error bodies disagree: OpenAI `{"error":{"message","type","code"}}`,
+//     OpenRouter the same with a numeric `code`, Mistral's gateway a bare
+//     `{"message":...}`, FastAPI-style servers `{"detail":...}`, and any
+//     gateway an HTML page on 502/504 that must not be dumped on a terminal.
+//   - HTTP 429 means two different things: "slow down" (`rate_limit_exceeded`)
+//     and "pay" (`insufficient_quota`). Retrying the second only burns time,
+//     so this plugin hands the host a retry filter that refuses it.
+#include "identity.hpp"
+
+#include <webox/plugin.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using nlohmann::json;
+namespace sdk = webox::sdk;
+namespace id = webox::openai;
+
+} // namespace
+
+// One configured provider: the instance settings the host resolved.
+struct webox_instance {
+  std::string name;     // how the user named it ("openai", or an alias)
+  std::string base_url; // with its version prefix, no trailing slash
+  std::string key_var;  // the secret to ask the host for
+  int32_t timeout_ms = 0;
+  json default_options = json::object(); // providers.<name>.options
+};
+
+namespace {
+
+// ---- Small JSON helpers ------------------------------------------------------
+
+std::string dump(const json &j) {
+  // `replace`: a provider's invalid UTF-8 must never turn into an exception.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string string_at(const json &j, const char *key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
+  }
+  return {};
+}
+
+std::optional<int64_t> count_at(const json &j, const char *key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_number_integer()) return it->get<int64_t>();
+  }
+  return std::nullopt;
+}
+
+// A code may be a string ("invalid_api_key"), a number (OpenRouter: 401) or null.
+std::string code_text(const json &code) {
+  if (code.is_string()) return code.get<std::string>();
+  if (code.is_number_integer()) return std::to_string(code.get<int64_t>());
+  return {};
+}
+
+json parse_or_discarded(std::string_view text) {
+  return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+}
+
+// The start of an unexpected body, on one line, for an error message.
+std::string snippet(std::string_view text, size_t limit = 200) {
+  std::string out;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (space && (out.empty() || out.back() == ' ')) continue; // collapse pretty-printing
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (out.size() <= limit) return out;
+  // Cut on a character boundary: half a UTF-8 sequence would make the error
+  // JSON invalid, and the host would lose the whole message.
+  while (limit > 0 && (static_cast<unsigned char>(out[limit]) & 0xC0) == 0x80) --limit;
+  return out.substr(0, limit) + "...";
+}
+
+// ---- Usage -----------------------------------------------------------------------
+
+struct Usage {
+  std::optional<int64_t> input;
+  std::optional<int64_t> output;
+
+  bool known() const { return input || output; }
+  json to_json() const {
+    json u = json::object();
+    if (input) u["input_tokens"] = *input;
+    if (output) u["output_tokens"] = *output;
+    return u;
+  }
+};
+
+// Reads an OpenAI-style usage object; anything else (null, absent) is no news.
+std::optional<Usage> read_usage(const json &usage) {
+  if (!usage.is_object()) return std::nullopt;
+  Usage u{count_at(usage, "prompt_tokens"), count_at(usage, "completion_tokens")};
+  if (!u.known()) return std::nullopt;
+  return u;
+}
+
+// Usage rides on the top-level `usage` everywhere except Groq's `x_groq`.
+std::optional<Usage> usage_of_chunk(const json &chunk) {
+  if (auto u = read_usage(chunk.value("usage", json()))) return u;
+  auto groq = chunk.find("x_groq");
+  if (groq != chunk.end() && groq->is_object()) return read_usage(groq->value("usage", json()));
+  return std::nullopt;
+}
+
+// ---- Errors ------------------------------------------------------------------------
+
+// What a provider said about a failure, whatever envelope it used.
+struct ProviderError {
+  std::string code;    // "invalid_api_key", "insufficient_quota", "401", ...
+  std::string type;    // OpenAI's `type`, kept apart to spot insufficient_quota
+  std::string message;
+};
+
+std::string message_text(const json &message) {
+  if (message.is_string()) return message.get<std::string>();
+  if (message.is_null()) return {};
+  return dump(message); // Mistral 422 nests a validation object in "message"
+}
+
+// Understands every envelope the family uses; `parsed` must be an object.
+ProviderError read_error_envelope(const json &parsed) {
+  ProviderError e;
+  const json &err = parsed.contains("error") ? parsed["error"] : parsed;
+  if (err.is_string()) { // {"error": "..."} from small compatible servers
+    e.message = err.get<std::string>();
+    return e;
+  }
+  if (err.is_object()) {
+    e.message = message_text(err.value("message", json()));
+    e.type = string_at(err, "type");
+    e.code = code_text(err.value("code", json()));
+    if (e.code.empty()) e.code = e.type;
+    // OpenRouter names the upstream provider's own words in metadata.raw.
+    const json meta = err.value("metadata", json());
+    if (e.message.empty() && meta.is_object()) e.message = message_text(meta.value("raw", json()));
+  }
+  if (e.message.empty() && parsed.contains("detail")) e.message = message_text(parsed["detail"]);
+  return e;
+}
+
+// OpenAI answers "pay first" with a 429 too; these codes say so.
+bool is_quota_error(const ProviderError &e) {
+  for (const char *code : {"insufficient_quota", "billing_hard_limit_reached", "billing_not_active"})
+    if (e.code == code || e.type == code) return true;
+  return false;
+}
+
+bool looks_like_html(const sdk::HttpResponse &resp) {
+  if (resp.header("content-type").find("text/html") != std::string::npos) return true;
+  std::string_view b = resp.body;
+  while (!b.empty() && (b.front() == ' ' || b.front() == '\n' || b.front() == '\r' || b.front() == '\t'))
+    b.remove_prefix(1);
+  return !b.empty() && b.front() == '<';
+}
+
+// `retry-after-ms` (OpenAI) or `retry-after` in seconds, for the error detail;
+// the host has already waited on them between its own attempts.
+long long retry_after_ms(const sdk::HttpResponse &resp) {
+  try {
+    if (auto ms = resp.header("retry-after-ms"); !ms.empty()) return std::stoll(ms);
+    if (auto s = resp.header("retry-after"); !s.empty())
+      return static_cast<long long>(std::stod(s) * 1000.0);
+  } catch (const std::exception &) {
+    // An HTTP date or garbage: no usable hint.
+  }
+  return -1;
+}
+
+webox_status status_class(int http_status, const ProviderError &e) {
+  if (http_status == 401 || http_status == 403) return WEBOX_E_AUTH;
+  if (http_status == 402) return WEBOX_E_QUOTA; // OpenRouter: out of credits
+  if (http_status == 429) return is_quota_error(e) ? WEBOX_E_QUOTA : WEBOX_E_RATE_LIMITED;
+  if (http_status == 400 || http_status == 404 || http_status == 413 || http_status == 422)
+    return WEBOX_E_INVALID;
+  return WEBOX_E_UPSTREAM;
+}
+
+// Turns a non-2xx answer into the Failure the host maps to an exit code.
+[[noreturn]] void throw_http_error(const webox_instance &self, const sdk::HttpResponse &resp) {
+  const std::string prefix = self.name + ": ";
+  const std::string status = std::to_string(resp.status);
+  const long long retry = retry_after_ms(resp);
+  if (looks_like_html(resp))
+    throw sdk::Failure(WEBOX_E_UPSTREAM, prefix + "HTTP " + status + " (HTML error page from the server)",
+                       resp.status, retry);
+  const json parsed = parse_or_discarded(resp.body);
+  if (!parsed.is_object()) {
+    const std::string what = resp.body.empty() ? "empty body" : snippet(resp.body);
+    throw sdk::Failure(status_class(resp.status, ProviderError{}), prefix + "HTTP " + status + ": " + what,
+                       resp.status, retry);
+  }
+  const ProviderError e = read_error_envelope(parsed);
+  std::string message = prefix + status;
+  if (!e.code.empty() && e.code != status) message += " " + e.code; // OpenRouter's code is the status
+  message += ": " + (e.message.empty() ? snippet(resp.body) : e.message);
+  throw sdk::Failure(status_class(resp.status, e), message, resp.status, retry, e.code);
+}
+
+// An error inside a 200 answer: the `error` object of a chunk or body.
+[[noreturn]] void throw_inband_error(const webox_instance &self, const json &error) {
+  ProviderError e = read_error_envelope(json{{"error", error}});
+  std::string message = self.name + ": stream error";
+  if (!e.code.empty()) message += " " + e.code;
+  message += ": " + (e.message.empty() ? std::string("the provider reported an error") : e.message);
+  throw sdk::Failure(WEBOX_E_UPSTREAM, message, 0, -1, e.code);
+}
+
+// The host's default policy (-1), minus a 429 that says the account is out
+// of credit: that one will not heal by waiting.
+int retry_unless_out_of_quota(void *, int32_t status, const char *body, size_t size) noexcept {
+  if (status != 429) return -1;
+  const json parsed = parse_or_discarded(std::string_view(body ? body : "", body ? size : 0));
+  return parsed.is_object() && is_quota_error(read_error_envelope(parsed)) ? 0 : -1;
+}
+
+// ---- Instance configuration ----------------------------------------------------
+
+std::string without_trailing_slash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+webox_instance *make_instance(std::string_view config_text) {
+  json config = parse_or_discarded(config_text);
+  if (!config.is_object())
+    throw sdk::Failure(WEBOX_E_INVALID, std::string(id::kProviderId) + ": instance configuration is not a JSON object");
+  auto instance = std::make_unique<webox_instance>();
+  instance->name = string_at(config, "instance");
+  if (instance->name.empty()) instance->name = id::kProviderId;
+  instance->base_url = string_at(config, "base_url");
+  if (instance->base_url.empty()) instance->base_url = id::kDefaultBaseUrl;
+  instance->base_url = without_trailing_slash(instance->base_url);
+  instance->key_var = string_at(config, "api_key_name");
+  if (instance->key_var.empty()) instance->key_var = id::kDefaultKeyVar;
+  if (auto t = count_at(config, "timeout_ms")) instance->timeout_ms = static_cast<int32_t>(*t);
+  if (config.contains("options") && config["options"].is_object()) instance->default_options = config["options"];
+  return instance.release();
+}
+
+// ---- Building the request ----------------------------------------------------------
+
+// Asked per call, not at create: `webox keys set` may run between calls, and
+// an instance used only for `describe` needs no key.
+std::string api_key(const webox_instance &self, const webox_call *call) {
+  auto key = sdk::secret(call, self.key_var);
+  if (!key || key->empty())
+    throw sdk::Failure(WEBOX_E_AUTH, self.name + ": no API key: set " + self.key_var +
+                                         " or run 'webox keys set " + self.name + "'");
+  return *key;
+}
+
+json parse_request(const webox_request *req) {
+  json request = parse_or_discarded(std::string_view(req->json, req->json_size));
+  if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request is not a JSON object");
+  if (string_at(request, "model").empty()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request names no model");
+  const json &messages = request.value("messages", json());
+  if (!messages.is_array() || messages.empty())
+    throw sdk::Failure(WEBOX_E_INVALID, "the chat request has no messages");
+  return request;
+}
+
+// Options go into the body as they are (config defaults first, then the
+// call's own). A null value removes a field, so `-o temperature=null` can
+// undo a configured default. The fields this plugin owns are refused rather
+// than silently overridden.
+void merge_options(const webox_instance &self, const json &options, json &body) {
+  if (!options.is_object()) return;
+  for (const auto &[key, value] : options.items()) {
+    if (key == "model" || key == "messages" || key == "stream")
+      throw sdk::Failure(WEBOX_E_INVALID, self.name + ": option '" + key + "' is set by webox itself");
+    if (value.is_null()) {
+      body.erase(key);
+    } else if (key == "stream_options" && value.is_object() && body.contains(key)) {
+      body[key].update(value);
+    } else {
+      body[key] = value;
+    }
+  }
+}
+
+json build_body(const webox_instance &self, const json &request, bool stream) {
+  json body = json::object();
+  body["model"] = request["model"];
+  body["messages"] = request["messages"];
+  if (stream) {
+    body["stream"] = true;
+    body["stream_options"] = {{"include_usage", true}};
+  }
+  merge_options(self, self.default_options, body);
+  merge_options(self, request.value("options", json::object()), body);
+  return body;
+}
+
+sdk::HttpRequest build_http_request(const webox_instance &self, const webox_call *call,
+                                    const json &body, bool stream) {
+  sdk::HttpRequest r;
+  r.url = self.base_url + "/chat/completions";
+  r.headers = {"Authorization: Bearer " + api_key(self, call), "Content-Type: application/json",
+               stream ? "Accept: text/event-stream" : "Accept: application/json"};
+  r.body = dump(body);
+  r.framing = stream ? WEBOX_HTTP_SSE : WEBOX_HTTP_RAW;
+  r.timeout_ms = self.timeout_ms;
+  r.should_retry = retry_unless_out_of_quota;
+  return r;
+}
+
+// ---- Reading the answer ------------------------------------------------------------
+
+struct Answer {
+  std::string text;
+  std::string model;
+  std::string finish_reason;
+  Usage usage;
+
+  json to_json() const {
+    json out = {{"text", text}, {"model", model}};
+    if (!finish_reason.empty()) out["finish_reason"] = finish_reason;
+    if (usage.known()) out["usage"] = usage.to_json();
+    return out;
+  }
+};
+
+// With n > 1 a provider sends several choices; webox asks for one and reads index 0.
+const json *first_choice(const json &doc) {
+  auto choices = doc.find("choices");
+  if (choices == doc.end() || !choices->is_array()) return nullptr;
+  for (const auto &choice : *choices)
+    if (choice.is_object() && choice.value("index", 0) == 0) return &choice;
+  return nullptr;
+}
+
+Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
+                              const std::string &requested_model) {
+  // OpenRouter may send keep-alive whitespace before the JSON: the parser skips it.
+  const json doc = parse_or_discarded(resp.body);
+  if (!doc.is_object())
+    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response is not valid JSON (cut short?): " + snippet(resp.body), resp.status);
+  if (doc.contains("error") && !doc["error"].is_null()) throw_inband_error(self, doc["error"]);
+  const json *choice = first_choice(doc);
+  if (!choice) throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response has no choices", resp.status);
+  Answer a;
+  a.model = string_at(doc, "model");
+  if (a.model.empty()) a.model = requested_model;
+  a.text = string_at(choice->value("message", json::object()), "content"); // null on tool calls
+  a.finish_reason = string_at(*choice, "finish_reason");
+  if (auto u = usage_of_chunk(doc)) a.usage = *u;
+  return a;
+}
+
+// Consumes the SSE data payloads of one streamed answer.
+class StreamReader {
+public:
+  StreamReader(const webox_instance &self, webox_sink_fn sink, void *user, std::string requested_model)
+      : m_self(self), m_sink(sink), m_user(user) {
+    m_answer.model = std::move(requested_model);
+  }
+
+  void on_data(std::string_view data) {
+    if (m_done) return; // nothing meaningful follows [DONE]
+    if (data == "[DONE]") {
+      m_done = true;
+      return;
+    }
+    const json chunk = parse_or_discarded(data);
+    if (!chunk.is_object())
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": unparsable stream event: " + snippet(data));
+    ++m_events;
+    if (chunk.contains("error") && !chunk["error"].is_null()) throw_inband_error(m_self, chunk["error"]);
+    if (auto model = string_at(chunk, "model"); !model.empty()) m_answer.model = model;
+    if (auto u = usage_of_chunk(chunk)) m_answer.usage = *u;
+    if (const json *choice = first_choice(chunk)) read_choice(*choice);
+  }
+
+  bool started() const { return m_events > 0; }
+
+  // Called when the body ended normally: the answer is whole only with [DONE].
+  Answer finish() {
+    if (!m_done) throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": stream ended before [DONE] (the answer was cut)");
+    if (m_answer.usage.known()) {
+      json event = m_answer.usage.to_json();
+      event["type"] = "usage";
+      sdk::emit(m_sink, m_user, dump(event));
+    }
+    return m_answer;
+  }
+
+private:
+  void read_choice(const json &choice) {
+    const json delta = choice.value("delta", json::object());
+    if (auto piece = string_at(delta, "content"); !piece.empty()) { // role-only and null skip here
+      m_answer.text += piece;
+      sdk::emit(m_sink, m_user, dump(json{{"type", "delta"}, {"text", piece}}));
+    }
+    auto reason = string_at(choice, "finish_reason");
+    if (reason == "error") // OpenRouter without an error object: still a failure
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": stream error: the provider ended the answer with an error");
+    if (!reason.empty()) m_answer.finish_reason = reason;
+  }
+
+  const webox_instance &m_self;
+  webox_sink_fn m_sink;
+  void *m_user;
+  Answer m_answer;
+  bool m_done = false;
+  size_t m_events = 0;
+};
+
+// The host reports a dropped connection as "could not reach <url>"; say
+// which provider, and whether the answer had already started.
+// ---- Operations ---------------------------------------------------------------------
+
+webox_status chat_complete(webox_instance *self, const webox_call *call, const webox_request *req,
+                           webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    const json request = parse_request(req);
+    const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, false), false);
+    sdk::HttpResponse resp;
+    try {
+      resp = sdk::http(call, http);
+    } catch (const sdk::Failure &f) {
+      throw sdk::explain_transport_failure(self->name, f, false);
+    }
+    if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    sdk::give(dump(read_complete_response(*self, resp, request["model"].get<std::string>()).to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+webox_status chat_stream(webox_instance *self, const webox_call *call, const webox_request *req,
+                         webox_sink_fn on_event, void *user, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    const json request = parse_request(req);
+    const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, true), true);
+    StreamReader reader(*self, on_event, user, request["model"].get<std::string>());
+    sdk::HttpResponse resp;
+    try {
+      resp = sdk::http_stream(call, http, [&](std::string_view data) {
+        reader.on_data(data);
+        return true;
+      });
+    } catch (const sdk::Failure &f) {
+      throw sdk::explain_transport_failure(self->name, f, reader.started());
+    }
+    if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    sdk::give(dump(reader.finish().to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+webox_status create(const char *config_json, size_t config_size, webox_instance **out, webox_buf *error) {
+  return sdk::guard(error, [&] {
+    *out = make_instance(std::string_view(config_json ? config_json : "", config_json ? config_size : 0));
+    return WEBOX_OK;
+  });
+}
+
+void destroy(webox_instance *self) { delete self; }
+
+json known_models() {
+  json models = json::array();
+  std::string_view list = id::kKnownModels;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    if (comma != 0) models.push_back(std::string(list.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return models;
+}
+
+webox_status describe(webox_instance *self, webox_buf *out_json) {
+  return sdk::guard(nullptr, [&] {
+    json doc = {{"models", known_models()},
+                {"capabilities", {"chat", "chat-stream"}},
+                {"base_url", self ? self->base_url : std::string(id::kDefaultBaseUrl)},
+                {"base_url_env", std::string(id::kBaseUrlEnv)}};
+    sdk::give(dump(doc), out_json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = {
+    .struct_size = sizeof(webox_plugin),
+    .abi_major = WEBOX_ABI_MAJOR,
+    .min_host_minor = 0,
+    .id = id::kProviderId,
+    .version = id::kProviderVersion,
+    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM,
+    .create = create,
+    .destroy = destroy,
+    .describe = describe,
+    .chat = chat_complete,
+    .chat_stream = chat_stream,
+    .embed = nullptr,
+    .image = nullptr,
+    .tts = nullptr,
+    .stt = nullptr,
+    .social_collect = nullptr,
+    .social_send = nullptr,
+};
+
+} // namespace
+
+WEBOX_DEFINE_ENTRY(kDescriptor)
