@@ -13,12 +13,15 @@
 #include "cli/repl.hpp"
 #include "lib/chat/session.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/logging.hpp"
 
 namespace webox::cli {
 namespace {
 
 struct ChatOptions {
   std::string model;
+  std::vector<std::string> fallbacks;
+  std::optional<double> max_cost;
   std::string system;
   std::string assistant;
   std::optional<double> temperature;
@@ -41,6 +44,8 @@ Examples:
   webox chat --assistant traducteur "Good morning"
   webox chat -m echo --json "hello" | jq .text         # offline, no key
   webox chat -m gemini:gemini-2.5-flash -o top_p=0.9 --max-tokens 200 "..."
+  webox chat -m openai:gpt-4o --fallback anthropic:claude-sonnet-4-5 --fallback ollama:llama3.2 "..."
+  webox chat -m @fast --max-cost 0.01 "..."          # a chain from config, a cost cap
 
 The prompt is the arguments, or standard input, or both (input first, then
 the arguments). Text is written as it arrives. See webox-chat(1).)";
@@ -72,6 +77,7 @@ nlohmann::json turn_json(const chat::TurnResult &turn) {
       {"resolved_model", turn.resolved_model},
       {"text", turn.text},
       {"usage", {{"input_tokens", tokens(turn.input_tokens)}, {"output_tokens", tokens(turn.output_tokens)}}},
+      {"cost", turn.cost ? nlohmann::json(*turn.cost) : nlohmann::json(nullptr)},
       {"latency_ms", turn.latency_ms},
       {"ttft_ms", turn.ttft_ms ? nlohmann::json(*turn.ttft_ms) : nlohmann::json(nullptr)},
       {"finish_reason", turn.finish_reason},
@@ -80,26 +86,45 @@ nlohmann::json turn_json(const chat::TurnResult &turn) {
   return j;
 }
 
+// Tells stderr when a model gives way to the next of its chain.
+void note_fallback(const chat::Attempt &failed, const chat::ModelRef &next) {
+  std::string line = "webox: " + failed.turn.model.text() + " did not answer (" + failed.error + "); trying " +
+                     next.text() + "\n";
+  std::fputs(logging::redact(line).c_str(), stderr);
+}
+
+void note_answer(const chat::ChatSession &session, const chat::TurnResult &turn) {
+  if (session.chain().size() > 1 && turn.model.text() != session.model().text())
+    std::fprintf(stderr, "webox: answered by %s\n", turn.model.text().c_str());
+}
+
 // Streams one turn to stdout: each delta as it arrives, then one newline.
 // On failure what was printed stays a prefix of the answer on stdout; the
 // terminal gets its line break on stderr.
 void send_streamed(chat::ChatSession &session, const std::string &prompt) {
   bool printed = false;
+  chat::TurnResult turn;
   try {
-    session.send(prompt, [&](std::string_view delta) {
-      printed = true;
-      out::write(delta);
-    });
+    turn = session.send(
+        prompt,
+        [&](std::string_view delta) {
+          printed = true;
+          out::write(delta);
+        },
+        note_fallback);
   } catch (...) {
     if (printed && out::is_tty()) std::fputc('\n', stderr);
     throw;
   }
   out::write("\n");
+  note_answer(session, turn);
 }
 
 void run_chat(Context &ctx, const ChatOptions &o) {
   chat::ChatSettings settings;
   settings.model_spec = o.model;
+  settings.fallbacks = o.fallbacks;
+  settings.max_cost = o.max_cost;
   settings.system = o.system;
   settings.assistant = o.assistant;
   settings.temperature = o.temperature;
@@ -131,7 +156,8 @@ void run_chat(Context &ctx, const ChatOptions &o) {
     return;
   }
   if (o.json) {
-    chat::TurnResult turn = session.send(prompt, [](std::string_view) {});
+    chat::TurnResult turn = session.send(prompt, [](std::string_view) {}, note_fallback);
+    note_answer(session, turn);
     out::line(turn_json(turn).dump());
     return;
   }
@@ -143,8 +169,13 @@ void run_chat(Context &ctx, const ChatOptions &o) {
 void setup_chat(CLI::App &app, Context &ctx) {
   auto o = std::make_shared<ChatOptions>();
   CLI::App *cmd = app.add_subcommand("chat", "Talk to a model; streamed, remembered");
-  cmd->add_option("-m,--model", o->model, "provider:model, an alias, or a provider (default: config default_model)")
+  cmd->add_option("-m,--model", o->model, "provider:model, an alias, @chain, or a provider (default: config default_model)")
       ->type_name("MODEL");
+  cmd->add_option("--fallback", o->fallbacks,
+                  "Model to try when the previous one is rate limited, overloaded or down (repeatable)")
+      ->type_name("MODEL")
+      ->allow_extra_args(false);
+  cmd->add_option("--max-cost", o->max_cost, "Refuse (exit 5) when this call could cost more (USD)")->type_name("USD");
   cmd->add_option("-s,--system", o->system, "System prompt")->type_name("TEXT");
   cmd->add_option("--assistant", o->assistant, "Use an assistant from prompts/assistants (system prompt, model)")
       ->type_name("NAME");

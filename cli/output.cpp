@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace webox::cli::out {
@@ -20,6 +22,24 @@ bool line(std::string_view text) {
 bool is_tty() { return isatty(STDOUT_FILENO) == 1; }
 
 bool stdin_is_tty() { return isatty(STDIN_FILENO) == 1; }
+
+TerminalSize terminal_size() {
+  TerminalSize size;
+  winsize ws{};
+  if (is_tty() && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+    size.columns = ws.ws_col;
+    size.rows = ws.ws_row > 0 ? ws.ws_row : size.rows;
+    return size;
+  }
+  if (const char *columns = std::getenv("COLUMNS")) {
+    try {
+      size_t c = std::stoul(columns);
+      if (c >= 20) size.columns = c;
+    } catch (...) {
+    }
+  }
+  return size;
+}
 
 bool color() {
   const char *no_color = std::getenv("NO_COLOR");

@@ -23,6 +23,14 @@ bool is_tty();
 // True when stdin is a terminal.
 bool stdin_is_tty();
 
+struct TerminalSize {
+  size_t columns = 100;
+  size_t rows = 40;
+};
+
+// The terminal's size when stdout is one; else COLUMNS (or 100) by 40.
+TerminalSize terminal_size();
+
 // Colors are allowed: stdout is a TTY and NO_COLOR is unset or empty.
 bool color();
 

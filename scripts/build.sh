@@ -7,9 +7,11 @@ build=${WEBOX_BUILD_DIR:-build}
 jobs=${WEBOX_JOBS:-$(nproc)}
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
-if [ ! -f "$build/CMakeCache.txt" ]; then
+# Configure every time (about a second): it also repairs a tree whose first
+# configure failed half-way.
+if [ -f "$build/CMakeCache.txt" ]; then
+  cmake -S . -B "$build" "$@" >/dev/null
+else
   cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE="${WEBOX_BUILD_TYPE:-RelWithDebInfo}" "$@"
-elif [ $# -gt 0 ]; then
-  cmake -S . -B "$build" "$@"
 fi
 cmake --build "$build" -j "$jobs"

@@ -1,10 +1,10 @@
 #include "lib/chat/session.hpp"
 
 #include "lib/chat/assistants.hpp"
+#include "lib/chat/budget.hpp"
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
-#include "lib/plugin/provider.hpp"
 #include "lib/plugin/registry.hpp"
 #include "lib/store/calls.hpp"
 #include "lib/store/db.hpp"
@@ -17,7 +17,8 @@ nlohmann::json option_value(const std::string &text) {
 }
 
 ChatSession::ChatSession(plugin::Registry &registry, const Config &config, store::Db *db, ChatSettings settings)
-    : m_registry(registry), m_config(config), m_db(db), m_settings(std::move(settings)) {
+    : m_registry(registry), m_config(config), m_db(db), m_settings(std::move(settings)),
+      m_prices(PriceTable::for_config(config)) {
   // An assistant brings a system prompt and may suggest a model and a
   // temperature; explicit flags still win.
   std::string model_spec = m_settings.model_spec;
@@ -53,18 +54,18 @@ ChatSession::ChatSession(plugin::Registry &registry, const Config &config, store
     if (model_spec.empty()) model_spec = conv->model;
   }
   if (model_spec.empty()) model_spec = default_model_spec(m_config);
-  m_model = resolve_model(model_spec, m_config, m_registry);
+  m_chain = resolve_chain(model_spec, m_settings.fallbacks, m_config, m_registry);
 
   if (temperature) m_options["temperature"] = *temperature;
   if (m_settings.max_tokens) m_options["max_tokens"] = *m_settings.max_tokens;
   for (const auto &[key, value] : m_settings.options) m_options[key] = option_value(value);
 
-  m_provider = std::make_unique<plugin::Provider>(plugin::bind_provider(m_registry, m_config, m_model.provider));
+  m_links = bind_chain(m_chain, m_config, m_registry);
 }
 
 ChatSession::~ChatSession() = default;
 
-nlohmann::json ChatSession::build_request(const std::string &prompt) const {
+nlohmann::json ChatSession::messages_for(const std::string &prompt) const {
   nlohmann::json messages = nlohmann::json::array();
   if (!m_system.empty()) messages.push_back({{"role", "system"}, {"content", m_system}});
   for (const auto &[user, assistant] : m_history) {
@@ -72,80 +73,72 @@ nlohmann::json ChatSession::build_request(const std::string &prompt) const {
     messages.push_back({{"role", "assistant"}, {"content", assistant}});
   }
   messages.push_back({{"role", "user"}, {"content", prompt}});
-  return {{"model", m_model.model}, {"messages", messages}, {"options", m_options}};
+  return messages;
 }
 
-TurnResult ChatSession::send(const std::string &prompt, const std::function<void(std::string_view)> &on_delta) {
-  TurnResult turn;
-  turn.model = m_model;
-  if (m_conversation_id.empty()) m_conversation_id = store::Calls::new_conversation_id();
-  turn.conversation_id = m_conversation_id;
+TurnResult ChatSession::send(const std::string &prompt, const DeltaSink &on_delta, const FallbackNote &on_fallback) {
+  const nlohmann::json messages = messages_for(prompt);
 
-  nlohmann::json request = build_request(prompt);
-  int64_t started = cancel::monotonic_ms();
-  auto on_event = [&](const nlohmann::json &event) {
-    std::string type = event.value("type", "");
-    if (type == "delta") {
-      std::string text = event.value("text", "");
-      if (text.empty()) return true;
-      if (!turn.ttft_ms) turn.ttft_ms = cancel::monotonic_ms() - started;
-      turn.text += text;
-      on_delta(text);
+  // Refuse before anything leaves the machine: the worst case of the most
+  // expensive model the chain may reach.
+  Budget budget(m_config, m_db, m_settings.max_cost);
+  if (budget.active()) {
+    std::optional<CallEstimate> worst;
+    for (const auto &m : m_chain) {
+      CallEstimate e = estimate_call(m_prices, m, messages, m_options);
+      if (!worst || !e.worst_case_usd || (worst->worst_case_usd && *e.worst_case_usd > *worst->worst_case_usd))
+        worst = e;
     }
-    return !cancel::requested();
-  };
+    budget.check({*worst});
+  }
 
-  nlohmann::json result;
-  try {
-    result = m_settings.streaming == Streaming::yes ? m_provider->chat_stream(request, on_event)
-                                                    : m_provider->chat(request);
-  } catch (const Error &e) {
-    turn.latency_ms = cancel::monotonic_ms() - started;
-    bool interrupted = cancel::requested();
-    record(prompt, turn, interrupted ? "cancelled" : "error", e.what());
-    if (interrupted) throw Interrupted();
-    throw;
+  std::set<std::string> cooling;
+  if (m_db && m_chain.size() > 1) cooling = load_cooldowns(*m_db);
+  if (m_conversation_id.empty()) m_conversation_id = store::Calls::new_conversation_id();
+
+  ChainResult result =
+      run_chain(m_links, cooling, messages, m_options, m_settings.streaming, on_delta, on_fallback);
+  for (auto &a : result.attempts) {
+    a.turn.conversation_id = m_conversation_id;
+    a.turn.cost = m_prices.cost(a.turn.model.provider, a.turn.model.model, a.turn.input_tokens, a.turn.output_tokens);
   }
-  turn.latency_ms = cancel::monotonic_ms() - started;
-  if (m_settings.streaming == Streaming::no) {
-    turn.text = result.value("text", "");
-    if (!turn.text.empty()) on_delta(turn.text);
-  } else if (turn.text.empty()) {
-    // A plugin that returns the text only in its result still answered.
-    turn.text = result.value("text", "");
-    if (!turn.text.empty()) on_delta(turn.text);
+  record(prompt, result);
+  if (m_db && m_chain.size() > 1) save_cooldowns(*m_db, result);
+
+  const Attempt &last = result.last();
+  if (!result.answered()) {
+    if (last.status == "cancelled") throw Interrupted();
+    std::rethrow_exception(last.failure);
   }
-  turn.resolved_model = result.value("model", "");
-  turn.finish_reason = result.value("finish_reason", "");
-  if (result.contains("usage") && result["usage"].is_object()) {
-    const auto &u = result["usage"];
-    if (u.contains("input_tokens") && u["input_tokens"].is_number_integer()) turn.input_tokens = u["input_tokens"].get<int64_t>();
-    if (u.contains("output_tokens") && u["output_tokens"].is_number_integer()) turn.output_tokens = u["output_tokens"].get<int64_t>();
-  }
-  record(prompt, turn, "ok", "");
-  m_history.emplace_back(prompt, turn.text);
-  return turn;
+  m_history.emplace_back(prompt, last.turn.text);
+  return last.turn;
 }
 
-void ChatSession::record(const std::string &prompt, const TurnResult &turn, const std::string &status,
-                         const std::string &error) {
+void ChatSession::record(const std::string &prompt, const ChainResult &result) {
   if (m_settings.logging == Logging::no || !m_db) return;
-  store::CallRecord c;
-  c.conversation_id = m_conversation_id;
-  c.provider = m_model.provider;
-  c.model = m_model.model;
-  c.resolved_model = turn.resolved_model;
-  c.system = m_system;
-  c.prompt = prompt;
-  c.response = turn.text;
-  c.options_json = m_options.dump();
-  c.input_tokens = turn.input_tokens.value_or(-1);
-  c.output_tokens = turn.output_tokens.value_or(-1);
-  c.latency_ms = turn.latency_ms;
-  c.ttft_ms = turn.ttft_ms.value_or(-1);
-  c.status = status;
-  c.error = logging::redact(error);
-  store::Calls(*m_db).record(c, m_model.text());
+  store::Calls calls(*m_db);
+  std::string tried = result.tried();
+  for (const auto &a : result.attempts) {
+    if (a.status == "skipped") continue; // nothing was sent
+    store::CallRecord c;
+    c.conversation_id = m_conversation_id;
+    c.provider = a.turn.model.provider;
+    c.model = a.turn.model.model;
+    c.resolved_model = a.turn.resolved_model;
+    c.system = m_system;
+    c.prompt = prompt;
+    c.response = a.turn.text;
+    c.options_json = m_options.dump();
+    c.input_tokens = a.turn.input_tokens.value_or(-1);
+    c.output_tokens = a.turn.output_tokens.value_or(-1);
+    c.cost = a.turn.cost;
+    c.latency_ms = a.turn.latency_ms;
+    c.ttft_ms = a.turn.ttft_ms.value_or(-1);
+    c.status = a.status;
+    c.error = logging::redact(a.error);
+    c.chain = tried;
+    calls.record(c, a.turn.model.text());
+  }
 }
 
 } // namespace webox::chat

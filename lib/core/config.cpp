@@ -96,6 +96,63 @@ void read_http(const std::filesystem::path &file, const YAML::Node &node, Config
   }
 }
 
+double money(const std::filesystem::path &file, const YAML::Node &node, const std::string &key) {
+  try {
+    double v = node.as<double>();
+    if (v < 0) fail_at(file, node.Mark(), "'" + key + "' must not be negative");
+    return v;
+  } catch (const YAML::BadConversion &) {
+    fail_at(file, node.Mark(), "'" + key + "' must be an amount in US dollars");
+  }
+}
+
+BudgetCaps read_caps(const std::filesystem::path &file, const YAML::Node &node, const std::string &where) {
+  if (!node.IsMap()) fail_at(file, node.Mark(), "'" + where + "' must be a mapping with daily and/or monthly");
+  BudgetCaps caps;
+  for (const auto &kv : node) {
+    std::string key = kv.first.as<std::string>();
+    if (key == "daily") caps.daily = money(file, kv.second, key);
+    else if (key == "monthly") caps.monthly = money(file, kv.second, key);
+    else if (where == "budgets" && key == "providers") continue;
+    else fail_at(file, kv.first.Mark(), "unknown budget setting '" + key + "' (known: daily, monthly" +
+                                           std::string(where == "budgets" ? ", providers" : "") + ")");
+  }
+  return caps;
+}
+
+void read_budgets(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
+  cfg.budgets.overall = read_caps(file, node, "budgets");
+  if (const YAML::Node providers = node["providers"]) {
+    if (!providers.IsMap()) fail_at(file, providers.Mark(), "'budgets.providers' must be a mapping");
+    for (const auto &kv : providers)
+      cfg.budgets.providers[kv.first.as<std::string>()] = read_caps(file, kv.second, kv.first.as<std::string>());
+  }
+}
+
+void read_fallbacks(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
+  if (!node.IsMap()) fail_at(file, node.Mark(), "'fallbacks' must be a mapping of name: [models]");
+  for (const auto &kv : node) {
+    std::string name = kv.first.as<std::string>();
+    if (!kv.second.IsSequence() || kv.second.size() == 0)
+      fail_at(file, kv.second.Mark(), "fallback chain '" + name + "' must be a non-empty list of models");
+    std::vector<std::string> chain;
+    for (const auto &m : kv.second) chain.push_back(scalar(file, m, "fallbacks"));
+    cfg.fallbacks[name] = std::move(chain);
+  }
+}
+
+void read_prices(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
+  if (!node.IsMap()) fail_at(file, node.Mark(), "'prices' must be a mapping of \"provider:model\": {input, output}");
+  for (const auto &kv : node) {
+    std::string model = kv.first.as<std::string>();
+    if (model.find(':') == std::string::npos)
+      fail_at(file, kv.first.Mark(), "price key '" + model + "' must be provider:model or provider:*");
+    if (!kv.second.IsMap() || !kv.second["input"] || !kv.second["output"])
+      fail_at(file, kv.second.Mark(), "price of '" + model + "' needs input and output (USD per million tokens)");
+    cfg.prices[model] = {money(file, kv.second["input"], "input"), money(file, kv.second["output"], "output")};
+  }
+}
+
 } // namespace
 
 Config load_config(const std::filesystem::path &file) {
@@ -126,15 +183,22 @@ Config load_config(const std::filesystem::path &file) {
       read_providers(file, value, cfg);
     } else if (key == "http") {
       read_http(file, value, cfg);
+    } else if (key == "fallbacks") {
+      read_fallbacks(file, value, cfg);
+    } else if (key == "budgets") {
+      read_budgets(file, value, cfg);
+    } else if (key == "prices") {
+      read_prices(file, value, cfg);
     } else {
       // Sections owned by later features are accepted so that one config
       // file serves every webox version; they are validated where used.
-      static const char *const later[] = {"fallbacks", "budgets", "prices", "leads", "workflow", "social"};
+      static const char *const later[] = {"leads", "workflow", "social", "media"};
       bool known = false;
       for (const char *k : later) known = known || key == k;
       if (!known)
         fail_at(file, kv.first.Mark(), "unknown setting '" + key +
-                                           "' (known: default_model, aliases, providers, http)");
+                                           "' (known: default_model, aliases, providers, fallbacks, budgets, "
+                                           "prices, http)");
     }
   }
   return cfg;

@@ -14,6 +14,14 @@
 //       type: openai                # the plugin that speaks its protocol
 //       base_url: http://127.0.0.1:1234/v1
 //       api_key_env: LMSTUDIO_KEY
+//   fallbacks:
+//     fast: [groq:llama-3.1-8b-instant, openai:gpt-4o-mini]   # -m @fast
+//   budgets:
+//     daily: 2.00                   # USD across providers; 0 = no cap
+//     monthly: 30
+//     providers: {openai: {daily: 1.00}}
+//   prices:                         # USD per million tokens, overriding data/prices.json
+//     "openai:gpt-4o-mini": {input: 0.15, output: 0.60}
 //   http:
 //     connect_timeout_ms: 10000
 //     read_timeout_ms: 120000
@@ -28,6 +36,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace webox {
 
@@ -45,6 +54,23 @@ struct HttpConfig {
   std::string ca_bundle;
 };
 
+// A price per million tokens, in US dollars.
+struct Price {
+  double input_per_million = 0;
+  double output_per_million = 0;
+};
+
+// Spending caps in US dollars; 0 = no cap.
+struct BudgetCaps {
+  double daily = 0;
+  double monthly = 0;
+};
+
+struct Budgets {
+  BudgetCaps overall;
+  std::map<std::string, BudgetCaps> providers;
+};
+
 struct Config {
   std::filesystem::path source; // the file read, even when it did not exist
   bool file_exists = false;
@@ -52,6 +78,11 @@ struct Config {
   std::map<std::string, std::string> aliases;
   std::map<std::string, ProviderSettings> providers;
   HttpConfig http;
+  // Named fallback chains, used as `-m @name`: fallbacks: {fast: [groq:x, openai:y]}.
+  std::map<std::string, std::vector<std::string>> fallbacks;
+  Budgets budgets;
+  // Price overrides keyed "provider:model" or "provider:*".
+  std::map<std::string, Price> prices;
 };
 
 // Reads and validates the config at `file`. A missing file yields defaults;

@@ -43,7 +43,8 @@ ROUTES (chosen by path, so the client's URL building is tested too)
                                      "stream": false; Go-style \\u003c escapes).
   GET  /__requests                   every request received so far (not this
                                      one) as a JSON list of {"method", "path",
-                                     "query": {k: v}, "headers": {lower-case
+                                     "query": {k: v}, "received" (monotonic
+                                     seconds), "headers": {lower-case
                                      name: value}, "body": JSON or text}.
   POST /__reset                      forgets requests and per-model counters.
 
@@ -144,6 +145,20 @@ RECORDER = Recorder()
 
 # ---- Scenarios ----------------------------------------------------------------
 
+def judge_reply(prompt, valid):
+    """A judge's verdict on the labelled answers found in `prompt` ("Answer A:"
+    ...): valid JSON wrapped in a code fence, or prose that is not JSON."""
+    labels = re.findall(r"^Answer ([A-Z]):", prompt, re.M)
+    if not labels:  # a repair request lists them: "... for each of the answers A, B."
+        m = re.search(r"answers ([A-Z](?:, [A-Z])*)\.", prompt)
+        labels = m.group(1).split(", ") if m else []
+    if not valid:
+        return "I think answer A is the best one, it is clear and correct."
+    verdict = {"agreement": 80, "notes": {l: f"note on {l}" for l in labels},
+               "consensus": "Canberra est la capitale de l'Australie."}
+    return "```json\n" + json.dumps(verdict, ensure_ascii=False) + "\n```"
+
+
 class Scenario:
     """What to answer, decided from the model name."""
 
@@ -158,12 +173,17 @@ class Scenario:
         self.quota = False
         self.html = False
         self.then_ok = False
+        self.wait = 0.0
         self.ascii = False
         self.gzip = False
         self.quirks = False
         if name == "echo":
             text = last_user_text or ""
             self.deltas = [text[i:i + 3] for i in range(0, len(text), 3)] or [""]
+        elif name.startswith("wait-") and name[5:].isdigit():
+            self.wait = int(name[5:]) / 1000.0   # before the first byte, then a normal answer
+        elif name in ("judge-ok", "judge-bad", "judge-bad-then-ok"):
+            self.deltas = [judge_reply(last_user_text or "", valid=(name == "judge-ok"))]
         elif name.startswith("slow"):
             self.delay = int(name[5:]) / 1000.0 if name[5:].isdigit() else 0.1
         elif name == "quirks":
@@ -862,6 +882,10 @@ class Handler(BaseHTTPRequestHandler):
         sc = Scenario(model, last_user_text)
         if sc.then_ok and RECORDER.bump((path, model)) > 0:
             sc = Scenario("ok", last_user_text)
+        if (model or "").lower() == "judge-bad-then-ok" and RECORDER.bump((path, model)) > 0:
+            sc = Scenario("judge-ok", last_user_text)
+        if sc.wait:
+            time.sleep(sc.wait)
         return sc
 
     def send_body(self, status, content_type, raw, headers=(), truncate=False, reset=False,
@@ -943,6 +967,7 @@ class Handler(BaseHTTPRequestHandler):
         except (UnicodeDecodeError, json.JSONDecodeError):
             body = None
         RECORDER.add({"method": "POST", "path": path, "query": query,
+                      "received": time.monotonic(),   # for tests of parallelism
                       "headers": self.lower_headers,
                       "body": body if body is not None else raw.decode("utf-8", "replace")})
         if not isinstance(body, dict):

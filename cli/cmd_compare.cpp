@@ -1,0 +1,193 @@
+// `webox compare`: one prompt to many models at once, side by side.
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "lib/chat/session.hpp"
+#include "lib/compare/render.hpp"
+#include "lib/compare/runner.hpp"
+#include "lib/core/cancel.hpp"
+#include "lib/core/error.hpp"
+
+namespace webox::cli {
+namespace {
+
+struct CompareOptions {
+  std::vector<std::string> models;
+  std::string models_csv;
+  std::vector<std::string> fallbacks;
+  std::string system;
+  std::optional<double> temperature;
+  std::optional<int64_t> max_tokens;
+  std::vector<std::string> options;
+  std::string judge;
+  std::optional<unsigned> seed;
+  std::optional<double> max_cost;
+  std::string format = "table";
+  bool json = false;
+  bool no_stream = false;
+  bool no_log = false;
+  std::vector<std::string> prompt_words;
+};
+
+// Redraws the columns in place while answers stream in: the cursor goes
+// back up over the previous drawing, which is cleared and drawn again,
+// at most every 50 ms. Each answer shows its last lines so that the
+// drawing always fits the screen.
+class LiveView {
+public:
+  explicit LiveView(out::TerminalSize size) : m_size(size) {}
+
+  void draw(const compare::Report &report, bool force) {
+    int64_t now = cancel::monotonic_ms();
+    if (!force && now - m_last_draw_ms < 50) return;
+    m_last_draw_ms = now;
+    size_t max_lines = m_size.rows > 12 ? m_size.rows - 10 : 2;
+    std::string frame = compare::render_columns(report, m_size.columns - 1, max_lines);
+    out::write(clear_sequence() + frame);
+    m_height = static_cast<size_t>(std::count(frame.begin(), frame.end(), '\n'));
+  }
+
+  void clear() {
+    out::write(clear_sequence());
+    m_height = 0;
+  }
+
+private:
+  std::string clear_sequence() const {
+    return m_height ? "\x1b[" + std::to_string(m_height) + "A\x1b[J" : std::string();
+  }
+  out::TerminalSize m_size;
+  size_t m_height = 0;
+  int64_t m_last_draw_ms = 0;
+};
+
+std::vector<std::string> split_csv(const std::string &csv) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= csv.size()) {
+    size_t comma = csv.find(',', start);
+    std::string item = csv.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string read_prompt(const std::vector<std::string> &words) {
+  std::string prompt;
+  for (const auto &w : words) prompt += (prompt.empty() ? "" : " ") + w;
+  if (!out::stdin_is_tty()) {
+    std::string piped((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    if (!piped.empty()) prompt = prompt.empty() ? piped : piped + "\n\n" + prompt;
+  }
+  if (prompt.empty()) throw UsageError("no prompt: give it as arguments or on standard input");
+  return prompt;
+}
+
+void run_compare(Context &ctx, const CompareOptions &o) {
+  compare::Format format = compare::parse_format(o.json ? "json" : o.format);
+  compare::CompareSettings settings;
+  settings.models = o.models;
+  for (const auto &m : split_csv(o.models_csv)) settings.models.push_back(m);
+  settings.fallbacks = o.fallbacks;
+  settings.system = o.system;
+  if (o.temperature) settings.options["temperature"] = *o.temperature;
+  if (o.max_tokens) settings.options["max_tokens"] = *o.max_tokens;
+  for (const auto &kv : o.options) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("-o expects key=value, got '" + kv + "'");
+    settings.options[kv.substr(0, eq)] = chat::option_value(kv.substr(eq + 1));
+  }
+  settings.streaming = o.no_stream ? chat::Streaming::no : chat::Streaming::yes;
+  settings.judge = o.judge;
+  settings.seed = o.seed;
+  settings.max_cost = o.max_cost;
+  settings.log = !o.no_log;
+  const std::string prompt = read_prompt(o.prompt_words);
+
+  const Config &config = ctx.config();
+  compare::CompareRun run(ctx.plugins(), config, &ctx.db(), settings, prompt);
+
+  const out::TerminalSize size = out::terminal_size();
+  const bool live = format == compare::Format::table && out::is_tty() && !o.no_stream;
+  LiveView view(size);
+  compare::Report report = run.run([&](const compare::Report &r) {
+    if (live) view.draw(r, false);
+  });
+  if (live) view.clear();
+  if (report.judge) std::fprintf(stderr, "webox: judge answers shuffled with seed %u\n", report.judge->seed);
+
+  switch (format) {
+    case compare::Format::table:
+      out::write(compare::render_columns(report, size.columns - 1) + compare::render_verdict(report, size.columns - 1));
+      break;
+    case compare::Format::markdown: out::write(compare::render_markdown(report)); break;
+    case compare::Format::json: out::line(compare::to_json(report).dump(2)); break;
+    case compare::Format::jsonl: out::write(compare::render_jsonl(report)); break;
+  }
+
+  for (const auto &a : report.answers)
+    if (!a.error.empty()) std::fprintf(stderr, "webox: %s: %s\n", a.model.c_str(), a.error.c_str());
+  if (report.judge && !report.judge->error.empty())
+    std::fprintf(stderr, "webox: judge %s: %s\n", report.judge->model.c_str(), report.judge->error.c_str());
+  size_t failures = report.failures();
+  if (failures == report.answers.size()) ctx.exit_code = static_cast<int>(ExitCode::failure);
+  else if (failures > 0 || (report.judge && !report.judge->error.empty()))
+    ctx.exit_code = static_cast<int>(ExitCode::partial);
+}
+
+void setup_compare(CLI::App &app, Context &ctx) {
+  auto o = std::make_shared<CompareOptions>();
+  CLI::App *cmd = app.add_subcommand("compare", "One prompt to several models at once, side by side");
+  cmd->add_option("-m,--model", o->models, "A model to compare (repeat for each; @chain allowed)")
+      ->type_name("MODEL")
+      ->allow_extra_args(false);
+  cmd->add_option("--models", o->models_csv, "Models as a comma-separated list")->type_name("M1,M2,...");
+  cmd->add_option("--fallback", o->fallbacks, "Model a column falls back to when its own cannot answer (repeatable)")
+      ->type_name("MODEL")
+      ->allow_extra_args(false);
+  cmd->add_option("--judge", o->judge, "A model that cross-checks the answers (anonymised, shuffled)")
+      ->type_name("MODEL");
+  cmd->add_option("--seed", o->seed, "Seed of the judge's shuffle, to reproduce a run")->type_name("N");
+  cmd->add_option("-s,--system", o->system, "System prompt")->type_name("TEXT");
+  cmd->add_option("--temperature", o->temperature, "Sampling temperature")->type_name("T");
+  cmd->add_option("--max-tokens", o->max_tokens, "Maximum tokens per answer")->type_name("N");
+  cmd->add_option("-o,--option", o->options, "Any other model option, key=value (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_option("--max-cost", o->max_cost, "Refuse (exit 5) when the whole comparison could cost more (USD)")
+      ->type_name("USD");
+  cmd->add_option("--format", o->format, "table (default; live on a terminal), markdown, json, jsonl")
+      ->type_name("FORMAT");
+  cmd->add_flag("--json", o->json, "Same as --format json");
+  cmd->add_flag("--no-stream", o->no_stream, "Ask each model for its whole answer at once");
+  cmd->add_flag("--no-log", o->no_log, "Do not record the calls");
+  cmd->add_option("prompt", o->prompt_words, "The prompt (joined with spaces); standard input is read too");
+  cmd->footer(R"(
+Examples:
+  webox compare -m openai:gpt-4o-mini -m anthropic:claude-haiku-4-5 -m gemini:gemini-2.5-flash \
+    "Quelle est la capitale de l'Australie ?"
+  webox compare -m gpt4 -m claude -m local --judge openai:gpt-4o "Résume ce texte" < article.txt
+  webox compare --models openai:gpt-4o-mini,mistral:mistral-small-latest --format markdown "..." > cmp.md
+  webox compare -m echo -m echo:messages --json "offline" | jq '.results[].latency_ms'
+
+Exit status: 0 every model answered; 3 some failed (their columns say why);
+1 all failed; 2 usage; 4 a missing key for the judge; 5 over budget
+(nothing sent). See webox-compare(1).)");
+  cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_compare(ctx, *o); }; });
+}
+
+} // namespace
+
+WEBOX_COMMAND(20, setup_compare);
+
+} // namespace webox::cli

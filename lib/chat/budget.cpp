@@ -1,0 +1,128 @@
+#include "lib/chat/budget.hpp"
+
+#include <ctime>
+#include <map>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "lib/core/error.hpp"
+#include "lib/store/db.hpp"
+
+namespace webox::chat {
+namespace {
+
+// "2026-11-23T00:00:00.000Z" (day) or "2026-11-01T00:00:00.000Z" (month), UTC.
+std::string start_of(bool month) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  if (month) tm.tm_mday = 1;
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return std::string(buf) + "T00:00:00.000Z";
+}
+
+[[noreturn]] void refuse(const std::string &why) { throw Error(why, ExitCode::quota); }
+
+std::string describe(const CallEstimate &e) {
+  return e.model.text() + " could cost up to " + format_cost(e.worst_case_usd) + " (about " +
+         std::to_string(e.prompt_tokens) + " prompt tokens + " + std::to_string(e.max_output_tokens) +
+         " answer tokens)";
+}
+
+} // namespace
+
+int64_t estimate_prompt_tokens(const nlohmann::json &messages) {
+  int64_t tokens = 3;
+  for (const auto &m : messages) {
+    size_t bytes = m.is_object() && m.contains("content") && m["content"].is_string()
+                       ? m["content"].get_ref<const std::string &>().size()
+                       : m.dump().size();
+    tokens += static_cast<int64_t>((bytes + 2) / 3) + 4;
+  }
+  return tokens;
+}
+
+CallEstimate estimate_call(const PriceTable &prices, const ModelRef &model, const nlohmann::json &messages,
+                           const nlohmann::json &options) {
+  CallEstimate e;
+  e.model = model;
+  e.prompt_tokens = estimate_prompt_tokens(messages);
+  e.max_output_tokens = kAssumedMaxOutputTokens;
+  if (options.is_object() && options.contains("max_tokens") && options["max_tokens"].is_number_integer())
+    e.max_output_tokens = options["max_tokens"].get<int64_t>();
+  e.worst_case_usd = prices.cost(model.provider, model.model, e.prompt_tokens, e.max_output_tokens);
+  return e;
+}
+
+Budget::Budget(const Config &config, store::Db *db, std::optional<double> max_cost_usd)
+    : m_config(config), m_db(db), m_max_cost(max_cost_usd) {}
+
+bool Budget::active() const {
+  const Budgets &b = m_config.budgets;
+  bool caps = b.overall.daily > 0 || b.overall.monthly > 0;
+  for (const auto &[provider, c] : b.providers) caps = caps || c.daily > 0 || c.monthly > 0;
+  return m_max_cost.has_value() || caps;
+}
+
+double Budget::spent_since(const std::string &since_iso, const std::string &provider) const {
+  if (!m_db) return 0;
+  std::string sql = "SELECT COALESCE(SUM(cost), 0) FROM calls WHERE created_at >= ?";
+  if (!provider.empty()) sql += " AND provider = ?";
+  SQLite::Statement st(m_db->sql(), sql);
+  st.bind(1, since_iso);
+  if (!provider.empty()) st.bind(2, provider);
+  st.executeStep();
+  return st.getColumn(0).getDouble();
+}
+
+void Budget::check(const std::vector<CallEstimate> &calls) const {
+  if (!active()) return;
+  double total = 0;
+  std::map<std::string, double> by_provider;
+  for (const auto &c : calls) {
+    if (!c.worst_case_usd)
+      refuse("cannot keep to the budget: " + c.model.text() +
+             " has no known price (add it under 'prices:' in config.yaml); nothing was sent");
+    total += *c.worst_case_usd;
+    by_provider[c.model.provider] += *c.worst_case_usd;
+  }
+  auto detail = [&] {
+    std::string d;
+    for (const auto &c : calls) d += "\n  " + describe(c);
+    return d;
+  };
+  if (m_max_cost && total > *m_max_cost)
+    refuse("over --max-cost " + format_cost(*m_max_cost) + ": this could cost up to " + format_cost(total) +
+           "; nothing was sent" + detail());
+
+  struct Window {
+    const char *name;
+    std::string since;
+    double BudgetCaps::*cap;
+  };
+  const Window windows[] = {{"daily", start_of(false), &BudgetCaps::daily},
+                            {"monthly", start_of(true), &BudgetCaps::monthly}};
+  for (const auto &w : windows) {
+    double cap = m_config.budgets.overall.*(w.cap);
+    if (cap > 0) {
+      double spent = spent_since(w.since, "");
+      if (spent + total > cap)
+        refuse(std::string(w.name) + " budget " + format_cost(cap) + ": " + format_cost(spent) +
+               " spent, this could cost up to " + format_cost(total) + "; nothing was sent" + detail());
+    }
+    for (const auto &[provider, amount] : by_provider) {
+      auto it = m_config.budgets.providers.find(provider);
+      if (it == m_config.budgets.providers.end()) continue;
+      double pcap = it->second.*(w.cap);
+      if (pcap <= 0) continue;
+      double spent = spent_since(w.since, provider);
+      if (spent + amount > pcap)
+        refuse(std::string(w.name) + " budget of " + provider + " " + format_cost(pcap) + ": " +
+               format_cost(spent) + " spent, this could cost up to " + format_cost(amount) +
+               "; nothing was sent" + detail());
+    }
+  }
+}
+
+} // namespace webox::chat

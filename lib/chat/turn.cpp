@@ -1,0 +1,60 @@
+#include "lib/chat/turn.hpp"
+
+#include "lib/core/cancel.hpp"
+#include "lib/plugin/provider.hpp"
+
+namespace webox::chat {
+namespace {
+
+std::optional<int64_t> token_count(const nlohmann::json &usage, const char *key) {
+  if (usage.is_object() && usage.contains(key) && usage[key].is_number_integer()) return usage[key].get<int64_t>();
+  return std::nullopt;
+}
+
+} // namespace
+
+TurnResult run_turn(plugin::Provider &provider, const ModelRef &model, const nlohmann::json &messages,
+                    const nlohmann::json &options, Streaming streaming, const DeltaSink &on_delta,
+                    TurnResult *partial) {
+  TurnResult turn;
+  turn.model = model;
+  const nlohmann::json request = {{"model", model.model}, {"messages", messages}, {"options", options}};
+  const int64_t started = cancel::monotonic_ms();
+  auto on_event = [&](const nlohmann::json &event) {
+    if (event.value("type", "") == "delta") {
+      std::string text = event.value("text", "");
+      if (!text.empty()) {
+        if (!turn.ttft_ms) turn.ttft_ms = cancel::monotonic_ms() - started;
+        turn.text += text;
+        on_delta(text);
+      }
+    }
+    return !cancel::requested();
+  };
+
+  nlohmann::json result;
+  try {
+    result = streaming == Streaming::yes ? provider.chat_stream(request, on_event) : provider.chat(request);
+  } catch (...) {
+    turn.latency_ms = cancel::monotonic_ms() - started;
+    if (partial) *partial = turn;
+    throw;
+  }
+  turn.latency_ms = cancel::monotonic_ms() - started;
+  if (turn.text.empty()) {
+    // Not streamed, or a plugin that only returns the whole text: still an answer.
+    turn.text = result.value("text", "");
+    if (!turn.text.empty()) {
+      turn.ttft_ms.reset();
+      on_delta(turn.text);
+    }
+  }
+  turn.resolved_model = result.value("model", "");
+  turn.finish_reason = result.value("finish_reason", "");
+  const nlohmann::json usage = result.value("usage", nlohmann::json::object());
+  turn.input_tokens = token_count(usage, "input_tokens");
+  turn.output_tokens = token_count(usage, "output_tokens");
+  return turn;
+}
+
+} // namespace webox::chat

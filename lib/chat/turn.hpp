@@ -1,0 +1,45 @@
+// One model call and what it produced, shared by chat, compare and
+// workflows: send the messages (streamed or not), hand out each delta as it
+// arrives, and collect text, usage, time to first token and latency.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/chat/model_ref.hpp"
+
+namespace webox::plugin {
+class Provider;
+}
+
+namespace webox::chat {
+
+enum class Streaming { yes, no };
+
+struct TurnResult {
+  ModelRef model;
+  std::string text; // the whole answer, or the prefix received before a failure
+  std::string resolved_model;
+  std::optional<int64_t> input_tokens;
+  std::optional<int64_t> output_tokens;
+  std::optional<double> cost;
+  int64_t latency_ms = 0;
+  std::optional<int64_t> ttft_ms;
+  std::string conversation_id;
+  std::string finish_reason;
+};
+
+using DeltaSink = std::function<void(std::string_view delta)>;
+
+// Runs one call. On failure `partial` (when given) holds what arrived before
+// it, and the provider's error propagates (plugin::ProviderError).
+TurnResult run_turn(plugin::Provider &provider, const ModelRef &model, const nlohmann::json &messages,
+                    const nlohmann::json &options, Streaming streaming, const DeltaSink &on_delta,
+                    TurnResult *partial = nullptr);
+
+} // namespace webox::chat
