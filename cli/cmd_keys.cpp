@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <poll.h>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -115,6 +116,13 @@ std::string read_stdin(Line until) {
   std::string data;
   char buf[4096];
   for (;;) {
+    // Ctrl-C may land between two reads, not only during one: check the flag
+    // before every read, and wait with a timeout so a signal that slipped in
+    // just before the wait is still noticed within 100 ms.
+    if (g_prompt_interrupted) throw Interrupted();
+    pollfd waiting{STDIN_FILENO, POLLIN, 0};
+    int ready = ::poll(&waiting, 1, 100);
+    if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
     ssize_t n = ::read(STDIN_FILENO, buf, until == Line::one ? 1 : sizeof buf);
     if (n == 0) break;
     if (n < 0) {

@@ -15,7 +15,8 @@ function(webox_add_plugin id)
     LIBRARY_OUTPUT_DIRECTORY ${out_dir}
     C_VISIBILITY_PRESET hidden CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/plugins/sdk/include)
+  # The SDK, and the repository root for in-tree helpers (plugins/common/).
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/plugins/sdk/include ${PROJECT_SOURCE_DIR})
   target_compile_definitions(${target} PRIVATE ${P_DEFINES})
   set(no_undefined -Wl,--no-undefined)
   if(WEBOX_SANITIZE)
@@ -32,4 +33,42 @@ function(webox_add_plugin id)
   install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/webox/plugins/${id})
   install(FILES ${out_dir}/plugin.json DESTINATION ${CMAKE_INSTALL_LIBDIR}/webox/plugins/${id})
   set_property(GLOBAL APPEND PROPERTY WEBOX_PLUGIN_TARGETS ${target})
+endfunction()
+
+# webox_manifest_defines(<manifest> <out_var>)
+#
+# Reads a plugin.json and sets <out_var> to compile definitions carrying what
+# the code must agree on with the manifest: WEBOX_PROVIDER_ID, _VERSION,
+# _MODELS (comma-separated) and, when present, _KEY_VAR (secrets[0]),
+# _BASE_URL_ENV and _DEFAULT_BASE_URL. The manifest stays the one place these
+# facts are written; a change to it reconfigures.
+function(webox_manifest_defines manifest out_var)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${manifest})
+  file(READ ${manifest} text)
+  string(JSON id GET "${text}" id)
+  string(JSON version GET "${text}" version)
+  set(defines WEBOX_PROVIDER_ID="${id}" WEBOX_PROVIDER_VERSION="${version}")
+  set(models "")
+  string(JSON model_count ERROR_VARIABLE no_models LENGTH "${text}" models)
+  if(NOT no_models AND model_count GREATER 0)
+    math(EXPR last "${model_count} - 1")
+    foreach(i RANGE ${last})
+      string(JSON model GET "${text}" models ${i})
+      list(APPEND models ${model})
+    endforeach()
+  endif()
+  string(JOIN "," models ${models})
+  list(APPEND defines WEBOX_PROVIDER_MODELS="${models}")
+  string(JSON key_var ERROR_VARIABLE no_key GET "${text}" secrets 0)
+  if(NOT no_key)
+    list(APPEND defines WEBOX_PROVIDER_KEY_VAR="${key_var}")
+  endif()
+  foreach(field base_url_env default_base_url)
+    string(JSON value ERROR_VARIABLE missing GET "${text}" ${field})
+    if(NOT missing)
+      string(TOUPPER ${field} upper)
+      list(APPEND defines WEBOX_PROVIDER_${upper}="${value}")
+    endif()
+  endforeach()
+  set(${out_var} ${defines} PARENT_SCOPE)
 endfunction()

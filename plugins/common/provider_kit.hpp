@@ -1,0 +1,179 @@
+// provider_kit.hpp: what every in-tree AI provider plugin needs besides its
+// protocol: reading the instance configuration the host resolved, the key,
+// the chat request, tolerant JSON helpers, error-body heuristics and the
+// describe document. Header-only and compiled into each plugin; NOT part of
+// the ABI or of the SDK that out-of-tree authors get (that is plugin.hpp).
+#ifndef WEBOX_PROVIDER_KIT_HPP
+#define WEBOX_PROVIDER_KIT_HPP
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+#include <webox/plugin.hpp>
+
+namespace webox::kit {
+
+using nlohmann::json;
+
+// ---- Tolerant JSON -------------------------------------------------------------
+
+// Never throws on invalid UTF-8 coming from a server: it is replaced.
+inline std::string dump(const json &j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+inline std::string string_at(const json &j, const char *key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_string()) return it->get<std::string>();
+  }
+  return {};
+}
+
+inline std::optional<int64_t> count_at(const json &j, const char *key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_number_integer()) return it->get<int64_t>();
+  }
+  return std::nullopt;
+}
+
+inline json parse_or_discarded(std::string_view text) {
+  return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+}
+
+// The start of an unexpected body, on one line, for an error message.
+inline std::string snippet(std::string_view text, size_t limit = 200) {
+  std::string out;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (space && (out.empty() || out.back() == ' ')) continue; // collapse pretty-printing
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (out.size() <= limit) return out;
+  // Cut on a character boundary: half a UTF-8 sequence would make the error
+  // JSON invalid, and the host would lose the whole message.
+  while (limit > 0 && (static_cast<unsigned char>(out[limit]) & 0xC0) == 0x80) --limit;
+  return out.substr(0, limit) + "...";
+}
+
+// ---- Token counts ------------------------------------------------------------------
+
+struct Usage {
+  std::optional<int64_t> input;
+  std::optional<int64_t> output;
+
+  bool known() const { return input || output; }
+  json to_json() const {
+    json u = json::object();
+    if (input) u["input_tokens"] = *input;
+    if (output) u["output_tokens"] = *output;
+    return u;
+  }
+};
+
+// ---- Error bodies ------------------------------------------------------------------
+
+// A gateway's HTML page (502/504 from nginx or a CDN) instead of the API's JSON.
+inline bool looks_like_html(const sdk::HttpResponse &resp) {
+  if (resp.header("content-type").find("text/html") != std::string::npos) return true;
+  std::string_view b = resp.body;
+  while (!b.empty() && (b.front() == ' ' || b.front() == '\n' || b.front() == '\r' || b.front() == '\t'))
+    b.remove_prefix(1);
+  return !b.empty() && b.front() == '<';
+}
+
+// `retry-after-ms` (OpenAI) or `retry-after` in seconds; -1 when absent or an HTTP date.
+inline long long retry_after_ms(const sdk::HttpResponse &resp) {
+  try {
+    if (auto ms = resp.header("retry-after-ms"); !ms.empty()) return std::stoll(ms);
+    if (auto s = resp.header("retry-after"); !s.empty()) return static_cast<long long>(std::stod(s) * 1000.0);
+  } catch (const std::exception &) {
+    // An HTTP date or garbage: no usable hint.
+  }
+  return -1;
+}
+
+// ---- The instance -------------------------------------------------------------------
+
+// The settings the host resolved for one instance (see docs/ARCHITECTURE.md,
+// "Instance configuration"). A plugin's webox_instance derives from it.
+struct InstanceConfig {
+  std::string name;     // how the user named it ("openai", or a configured alias)
+  std::string base_url; // no trailing slash
+  std::string key_var;  // the secret to ask the host for ("" = none needed)
+  int32_t timeout_ms = 0;
+  json default_options = json::object();
+};
+
+inline std::string without_trailing_slash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// Fills `out` from the create() document, with the plugin's defaults.
+inline void read_instance_config(std::string_view config_text, const std::string &provider_id,
+                                 const std::string &default_base_url, const std::string &default_key_var,
+                                 InstanceConfig &out) {
+  json config = parse_or_discarded(config_text);
+  if (!config.is_object())
+    throw sdk::Failure(WEBOX_E_INVALID, provider_id + ": instance configuration is not a JSON object");
+  out.name = string_at(config, "instance");
+  if (out.name.empty()) out.name = provider_id;
+  out.base_url = string_at(config, "base_url");
+  if (out.base_url.empty()) out.base_url = default_base_url;
+  out.base_url = without_trailing_slash(out.base_url);
+  out.key_var = string_at(config, "api_key_name");
+  if (out.key_var.empty()) out.key_var = default_key_var;
+  if (auto t = count_at(config, "timeout_ms")) out.timeout_ms = static_cast<int32_t>(*t);
+  if (config.contains("options") && config["options"].is_object()) out.default_options = config["options"];
+}
+
+// The instance's key, or the AUTH failure telling the user how to give one.
+inline std::string api_key(const InstanceConfig &self, const webox_call *call) {
+  auto key = sdk::secret(call, self.key_var);
+  if (!key || key->empty())
+    throw sdk::Failure(WEBOX_E_AUTH,
+                       self.name + ": no API key: set " + self.key_var + " or run 'webox keys set " + self.name + "'");
+  return *key;
+}
+
+// ---- The chat request ---------------------------------------------------------------
+
+inline json parse_chat_request(const webox_request *req) {
+  json request = parse_or_discarded(std::string_view(req->json, req->json_size));
+  if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request is not a JSON object");
+  if (string_at(request, "model").empty()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request names no model");
+  const json &messages = request.value("messages", json());
+  if (!messages.is_array() || messages.empty()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request has no messages");
+  return request;
+}
+
+// ---- describe -------------------------------------------------------------------------
+
+// "a,b,c" (a manifest's model list as CMake hands it over) as a JSON array.
+inline json model_list(std::string_view csv) {
+  json models = json::array();
+  while (!csv.empty()) {
+    size_t comma = csv.find(',');
+    if (comma != 0) models.push_back(std::string(csv.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    csv.remove_prefix(comma + 1);
+  }
+  return models;
+}
+
+inline webox_status describe_chat_provider(std::string_view models_csv, const std::string &base_url,
+                                           webox_buf *out_json) {
+  return sdk::guard(nullptr, [&] {
+    json doc = {{"models", model_list(models_csv)}, {"capabilities", {"chat", "chat-stream"}}, {"base_url", base_url}};
+    sdk::give(dump(doc), out_json);
+    return WEBOX_OK;
+  });
+}
+
+} // namespace webox::kit
+
+#endif // WEBOX_PROVIDER_KIT_HPP
