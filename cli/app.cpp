@@ -17,7 +17,6 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
-#include "lib/net/http_client.hpp"
 #include "lib/plugin/registry.hpp"
 
 namespace webox::cli {
@@ -58,7 +57,8 @@ std::vector<CommandEntry> &command_table() {
 
 int run(int argc, char **argv) {
   cancel::install_handlers();
-  net::global_init(); // before any thread starts
+  // libcurl is initialised when the first HTTP client is made, on the main
+  // thread (Context::config()), never for commands that send nothing.
 
   Context ctx;
   CLI::App app{"webox: many AI providers behind one fast, scriptable command"};

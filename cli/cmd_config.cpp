@@ -49,7 +49,7 @@ std::vector<Setting> explain(Context &ctx) {
   out.push_back({"keys_file", ctx.keys().file().string(), "default"});
   std::string plugin_path = paths::env("WEBOX_PLUGIN_PATH");
   out.push_back({"plugin_path", plugin_path, plugin_path.empty() ? "default" : "env WEBOX_PLUGIN_PATH"});
-  const net::HttpSettings &http = plugin::http_client()->settings();
+  const net::HttpSettings http = plugin::http_settings();
   auto numeric = [&](const char *name, const char *env, bool in_file, int64_t value) {
     out.push_back({name, std::to_string(value),
                    !paths::env(env).empty() ? std::string("env ") + env : in_file ? "file" : "default"});

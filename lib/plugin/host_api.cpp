@@ -21,7 +21,11 @@ namespace {
 
 std::atomic<uint64_t> g_next_call_id{1};
 std::mutex g_config_mutex;
-std::shared_ptr<net::HttpClient> g_http = std::make_shared<net::HttpClient>();
+// Created on first use: libcurl's global initialisation (and OpenSSL's with
+// it) costs milliseconds and megabytes that `webox --version` or `webox logs`
+// must not pay.
+std::shared_ptr<net::HttpClient> g_http;
+net::HttpSettings g_http_settings;
 SecretFallback g_secret_fallback;
 
 const CallScope *scope_of(const webox_call *call) {
@@ -147,12 +151,21 @@ const webox_host_api *host_api() { return &kHostApi; }
 
 void configure_http(const net::HttpSettings &settings) {
   std::lock_guard lock(g_config_mutex);
-  g_http = std::make_shared<net::HttpClient>(settings);
+  // Kept until a plugin actually sends something (libcurl's global
+  // initialisation is thread-safe in the libcurl webox builds against, 7.84+).
+  g_http_settings = settings;
+  g_http.reset();
 }
 
 std::shared_ptr<const net::HttpClient> http_client() {
   std::lock_guard lock(g_config_mutex);
+  if (!g_http) g_http = std::make_shared<net::HttpClient>(g_http_settings);
   return g_http;
+}
+
+net::HttpSettings http_settings() {
+  std::lock_guard lock(g_config_mutex);
+  return g_http_settings;
 }
 
 void set_secret_fallback(SecretFallback fallback) {

@@ -25,6 +25,8 @@ const webox_host_api *host_api();
 // flags). Call before the first plugin call.
 void configure_http(const net::HttpSettings &settings);
 std::shared_ptr<const net::HttpClient> http_client();
+// The settings in force (without creating the client).
+net::HttpSettings http_settings();
 
 // Where get_secret looks after the environment (the encrypted key store).
 using SecretFallback = std::function<std::optional<std::string>(const std::string &name)>;
