@@ -28,5 +28,9 @@ step "$webox" chat -m echo --assistant traducteur --json "Good morning"
 step "$webox" logs -n 2
 step "$webox" logs export last --format md
 step "$webox" config explain
+step "$webox" tts -v fr "Bonjour, bienvenue dans votre entraînement." -o "$demo_home/bienvenue.wav"
+step "$webox" media list
+step "$webox" scrape-interactions --platform instagram-export --from "$(dirname "$0")/../data/samples/instagram-export"
+step "$webox" leads list
 echo
 echo "Done. The demo's files are in $demo_home."

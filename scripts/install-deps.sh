@@ -9,7 +9,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev catch2 libcurl4-openssl-dev libssl-dev zlib1g-dev
   libkainjow-mustache-dev libutf8proc-dev libedit-dev
+  libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us
   python3 curl hyperfine
+  libphonenumber-dev libzip-dev
 )
 
 missing=()

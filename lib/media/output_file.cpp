@@ -42,7 +42,7 @@ AtomicFile::AtomicFile(fs::path destination) : m_destination(std::move(destinati
   fs::path dir = m_destination.has_parent_path() ? m_destination.parent_path() : fs::path(".");
   m_temporary = dir / ("." + m_destination.filename().string() + ".part-" + std::to_string(::getpid()) + "-" +
                        crypto::hex_encode(crypto::random_bytes(4)));
-  m_fd = ::open(m_temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  m_fd = ::open(m_temporary.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (m_fd < 0) throw Error("cannot write " + m_destination.string() + ": " + std::strerror(errno));
 }
 
@@ -54,6 +54,7 @@ AtomicFile::~AtomicFile() {
 void AtomicFile::write(std::string_view bytes) {
   if (m_head.size() < 256) m_head.append(bytes.substr(0, 256 - m_head.size()));
   m_written += bytes.size();
+  m_sha.update(bytes);
   while (!bytes.empty()) {
     ssize_t n = ::write(m_fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
@@ -62,16 +63,49 @@ void AtomicFile::write(std::string_view bytes) {
   }
 }
 
-void AtomicFile::commit() {
+void AtomicFile::set_destination(fs::path destination) {
+  fs::path a = m_destination.has_parent_path() ? m_destination.parent_path() : fs::path(".");
+  fs::path b = destination.has_parent_path() ? destination.parent_path() : fs::path(".");
+  if (a != b) throw Error("internal: media destination moved to another directory");
+  m_destination = std::move(destination);
+}
+
+std::string AtomicFile::finish() {
+  if (m_finished) return m_digest;
   auto fail = [&](const char *what) {
     throw Error("cannot " + std::string(what) + " " + m_destination.string() + ": " + std::strerror(errno));
   };
-  for (const auto &[offset, value] : wav_size_patches(m_head, m_written)) {
+  auto patches = wav_size_patches(m_head, m_written);
+  for (const auto &[offset, value] : patches) {
     unsigned char le[4] = {static_cast<unsigned char>(value), static_cast<unsigned char>(value >> 8),
                            static_cast<unsigned char>(value >> 16), static_cast<unsigned char>(value >> 24)};
     if (::pwrite(m_fd, le, 4, static_cast<off_t>(offset)) != 4) fail("write");
   }
   if (::fsync(m_fd) != 0) fail("sync");
+  if (patches.empty()) {
+    m_digest = m_sha.hex_digest();
+  } else {
+    Sha256Stream again;
+    std::string buf(1 << 16, '\0');
+    for (off_t at = 0;;) {
+      ssize_t n = ::pread(m_fd, buf.data(), buf.size(), at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail("read back");
+      if (n == 0) break;
+      again.update(std::string_view(buf.data(), static_cast<size_t>(n)));
+      at += n;
+    }
+    m_digest = again.hex_digest();
+  }
+  m_finished = true;
+  return m_digest;
+}
+
+void AtomicFile::commit() {
+  auto fail = [&](const char *what) {
+    throw Error("cannot " + std::string(what) + " " + m_destination.string() + ": " + std::strerror(errno));
+  };
+  finish();
   int fd = m_fd;
   m_fd = -1;
   if (::close(fd) != 0) fail("close");

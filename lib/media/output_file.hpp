@@ -41,9 +41,18 @@ public:
   AtomicFile &operator=(const AtomicFile &) = delete;
 
   void write(std::string_view bytes);
-  // Fixes the sizes of a WAV written with "unknown" sizes (see wav.hpp),
-  // syncs, and renames onto the destination. Throws webox::Error.
+  // Fixes the sizes of a WAV written with "unknown" sizes (see wav.hpp) and
+  // syncs. Returns the sha256 (hex) of the file as it will be: re-read when
+  // the header was patched, since then it differs from the bytes streamed.
+  // Throws webox::Error.
+  std::string finish();
+  // finish() if not done yet, then renames onto the destination.
   void commit();
+
+  // Changes the final name before commit (the name of generated audio may
+  // depend on its digest, known only at the end). Must stay in the same
+  // directory, so the rename stays atomic.
+  void set_destination(std::filesystem::path destination);
 
   uint64_t bytes_written() const { return m_written; }
   const std::filesystem::path &destination() const { return m_destination; }
@@ -55,6 +64,9 @@ private:
   uint64_t m_written = 0;
   std::string m_head; // the first bytes, to recognise a WAV at commit
   bool m_committed = false;
+  bool m_finished = false;
+  std::string m_digest;
+  Sha256Stream m_sha;
 };
 
 // "un-refuge-en-montagne-aquarelle": lower-case ASCII letters and digits

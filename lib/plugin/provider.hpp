@@ -68,6 +68,11 @@ public:
   nlohmann::json chat_stream(const nlohmann::json &request,
                              const std::function<bool(const nlohmann::json &event)> &on_event,
                              int64_t deadline_ms = 0);
+  // social-collect (docs/ARCHITECTURE.md "social_collect"): `on_event` gets
+  // each item, checkpoint and warning event; returning false stops the run.
+  // Implemented in provider_social.cpp.
+  nlohmann::json social_collect(const nlohmann::json &request,
+                                const std::function<bool(const nlohmann::json &event)> &on_event);
 
   // Media (see docs/ARCHITECTURE.md, "Plugin operations"). `image` returns
   // the result document and the bytes of every image laid end to end (the

@@ -125,10 +125,12 @@ const std::vector<const char *> &migrations() {
           name                TEXT,
           score               INTEGER NOT NULL DEFAULT 0,
           last_interaction_at INTEGER,
+          needs_rescore       INTEGER NOT NULL DEFAULT 0,  -- bulk imports score at the end
           created_at          TEXT NOT NULL,
           UNIQUE(platform, platform_user_id)
         );
         CREATE INDEX people_by_username ON people(username);
+        CREATE INDEX people_to_rescore ON people(id) WHERE needs_rescore = 1;
         CREATE TABLE interactions(
           id           INTEGER PRIMARY KEY,
           platform     TEXT NOT NULL,

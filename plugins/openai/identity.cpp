@@ -2,6 +2,12 @@
 // values CMake read from manifests/<id>.json.
 #include "identity.hpp"
 
+#include <webox/plugin.h>
+
+#ifndef WEBOX_PROVIDER_MEDIA
+#define WEBOX_PROVIDER_MEDIA 0
+#endif
+
 #if !defined(WEBOX_PROVIDER_ID) || !defined(WEBOX_PROVIDER_VERSION) ||            \
     !defined(WEBOX_PROVIDER_KEY_VAR) || !defined(WEBOX_PROVIDER_BASE_URL_ENV) ||  \
     !defined(WEBOX_PROVIDER_DEFAULT_BASE_URL) || !defined(WEBOX_PROVIDER_MODELS)
@@ -16,5 +22,6 @@ extern const char kDefaultKeyVar[] = WEBOX_PROVIDER_KEY_VAR;
 extern const char kBaseUrlEnv[] = WEBOX_PROVIDER_BASE_URL_ENV;
 extern const char kDefaultBaseUrl[] = WEBOX_PROVIDER_DEFAULT_BASE_URL;
 extern const char kKnownModels[] = WEBOX_PROVIDER_MODELS;
+extern const uint64_t kMediaCapabilities = WEBOX_PROVIDER_MEDIA ? (WEBOX_CAP_IMAGE | WEBOX_CAP_TTS | WEBOX_CAP_STT) : 0;
 
 } // namespace webox::openai

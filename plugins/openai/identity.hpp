@@ -3,6 +3,8 @@
 // provider's manifest. See CMakeLists.txt for why the split exists.
 #pragma once
 
+#include <cstdint>
+
 namespace webox::openai {
 
 extern const char kProviderId[];           // "openai", "mistral", ...
@@ -11,5 +13,6 @@ extern const char kDefaultKeyVar[];        // secrets[0], e.g. "OPENAI_API_KEY"
 extern const char kBaseUrlEnv[];           // e.g. "OPENAI_BASE_URL" (for messages)
 extern const char kDefaultBaseUrl[];       // includes the /v1-style prefix
 extern const char kKnownModels[];          // comma-separated manifest "models"
+extern const uint64_t kMediaCapabilities;  // WEBOX_CAP_IMAGE|TTS|STT when the manifest lists them (openai only)
 
 } // namespace webox::openai

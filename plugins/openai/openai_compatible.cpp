@@ -49,6 +49,7 @@
 //     and "pay" (`insufficient_quota`). Retrying the second only burns time,
 //     so this plugin hands the host a retry filter that refuses it.
 #include "identity.hpp"
+#include "openai_media.hpp"
 
 #include <webox/plugin.hpp>
 
@@ -532,9 +533,32 @@ webox_status describe(webox_instance *self, webox_buf *out_json) {
                 {"capabilities", {"chat", "chat-stream"}},
                 {"base_url", self ? self->base_url : std::string(id::kDefaultBaseUrl)},
                 {"base_url_env", std::string(id::kBaseUrlEnv)}};
+    if (id::kMediaCapabilities) {
+      doc["capabilities"] = {"chat", "chat-stream", "image", "tts", "stt"};
+      doc.update(webox::openai::media_describe());
+    }
     sdk::give(dump(doc), out_json);
     return WEBOX_OK;
   });
+}
+
+// ---- Media (openai only; see openai_media.cpp) ---------------------------------
+
+webox::openai::MediaEndpoint media_endpoint(const webox_instance *self) {
+  return {self->name, self->base_url, self->key_var, self->timeout_ms};
+}
+
+webox_status image(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return webox::openai::media_image(media_endpoint(self), call, req, out);
+}
+
+webox_status tts(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink,
+                 void *user, webox_result *out) {
+  return webox::openai::media_speech(media_endpoint(self), call, req, sink, user, out);
+}
+
+webox_status stt(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return webox::openai::media_transcribe(media_endpoint(self), call, req, out);
 }
 
 const webox_plugin kDescriptor = {
@@ -543,16 +567,16 @@ const webox_plugin kDescriptor = {
     .min_host_minor = 0,
     .id = id::kProviderId,
     .version = id::kProviderVersion,
-    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM,
+    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | id::kMediaCapabilities,
     .create = create,
     .destroy = destroy,
     .describe = describe,
     .chat = chat_complete,
     .chat_stream = chat_stream,
     .embed = nullptr,
-    .image = nullptr,
-    .tts = nullptr,
-    .stt = nullptr,
+    .image = image,
+    .tts = tts,
+    .stt = stt,
     .social_collect = nullptr,
     .social_send = nullptr,
 };

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Import benchmark: N generated interactions (default 1,000,000) through
+# `webox scrape-interactions --from FILE.jsonl` (parse, validate, dedup,
+# people upsert, contact detection, scoring, one transaction per 5000 lines),
+# against the raw `sqlite3` CLI `.import` of the same rows (CSV) into a plain
+# table in one run; then `webox leads rescore` over the result.
+#
+# Usage: bench/import.sh [N] [BUILD_DIR]     figures on stdout; nothing timed
+# here runs in the test suite. Data: 1 row in 20 holds a French phone number,
+# 1 in 50 an e-mail address; people are drawn from N/10 users.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+build=${2:-${WEBOX_BUILD_DIR:-build}}
+webox=$PWD/$build/bin/webox
+[ -x "$webox" ] || webox=$build/bin/webox
+work=$(mktemp -d /tmp/webox-bench-import.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+python3 - "$n" "$work" <<'PY'
+import csv, json, random, sys
+n, work = int(sys.argv[1]), sys.argv[2]
+rnd = random.Random(42)
+texts = ["Magnifique !", "C'est dispo en 38 ?", "Quel prix svp ?", "J'adore 😍", "Trop beau, bravo",
+         "Livraison possible à Besançon ?", "MP moi", "Superbe travail"]
+users = max(1, n // 10)
+with open(f"{work}/in.jsonl", "w") as j, open(f"{work}/in.csv", "w", newline="") as c:
+    w = csv.writer(c)
+    w.writerow(["platform", "platform_id", "kind", "person_id", "username", "text", "timestamp", "post"])
+    kinds = ["comment", "comment", "reply", "mention", "like", "like", "like", "dm"]
+    for i in range(n):
+        u = rnd.randrange(users)
+        text = rnd.choice(texts)
+        r = rnd.random()
+        if r < 0.05:
+            text += f" appelez-moi au 06 {rnd.randrange(10, 99)} {rnd.randrange(10, 99)} {rnd.randrange(10, 99)} {rnd.randrange(10, 99)}"
+        elif r < 0.07:
+            text += f" écrivez à client{u}@exemple.fr"
+        rec = {"platform": "instagram", "platform_id": f"c{i}", "kind": rnd.choice(kinds),
+               "person": {"id": f"u{u}", "username": f"user.{u}"}, "text": text,
+               "timestamp": 1795000000 - rnd.randrange(0, 90 * 86400), "post": f"p{i % 500}"}
+        j.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        w.writerow([rec["platform"], rec["platform_id"], rec["kind"], rec["person"]["id"], rec["person"]["username"],
+                    rec["text"], rec["timestamp"], rec["post"]])
+PY
+
+echo "rows: $n ($(du -h "$work/in.jsonl" | cut -f1) JSONL)"
+export XDG_DATA_HOME=$work/data XDG_STATE_HOME=$work/state XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache
+unset WEBOX_DB WEBOX_CONFIG
+
+sq=$(python3 bench/maxrss.py sqlite3 "$work/raw.db" \
+  "CREATE TABLE interactions(platform TEXT, platform_id TEXT, kind TEXT, person_id TEXT, username TEXT, text TEXT, timestamp INTEGER, post TEXT);" \
+  ".mode csv" ".import --skip 1 $work/in.csv interactions")
+sq_wall=$(sed 's/.*wall_s=\([0-9.]*\).*/\1/' <<<"$sq")
+echo "sqlite3 .import (plain table):      $sq  rows/s=$(python3 -c "print(round($n/$sq_wall))")"
+
+wb=$(python3 bench/maxrss.py "$webox" scrape-interactions --from "$work/in.jsonl" --quiet)
+wb_wall=$(sed 's/.*wall_s=\([0-9.]*\).*/\1/' <<<"$wb")
+echo "webox scrape-interactions --from:   $wb  rows/s=$(python3 -c "print(round($n/$wb_wall))")  ratio=$(python3 -c "print(round($sq_wall/$wb_wall, 2))")x sqlite3"
+
+rs=$(python3 bench/maxrss.py "$webox" leads rescore)
+echo "webox leads rescore:                $rs"
+"$webox" leads rescore --json
+sqlite3 "$work/data/webox/webox.db" "SELECT 'stored: ' || (SELECT count(*) FROM interactions) || ' interactions, ' || (SELECT count(*) FROM people) || ' people, ' || (SELECT count(*) FROM leads) || ' leads, ' || (SELECT count(*) FROM contacts) || ' contacts'"

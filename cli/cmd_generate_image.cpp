@@ -1,0 +1,177 @@
+// `webox generate-image`: images from a prompt, checked, written, recorded.
+//
+//   webox generate-image PROMPT... [-m MODEL] [--size WxH] [-n N]
+//                        [--quality Q] [--seed S] [-o FILE|DIR/] [--json]
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/command.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "lib/chat/model_ref.hpp"
+#include "lib/core/crypto.hpp"
+#include "lib/core/error.hpp"
+#include "lib/media/gallery.hpp"
+#include "lib/media/generate.hpp"
+#include "lib/media/output_file.hpp"
+#include "lib/plugin/provider.hpp"
+#include "lib/plugin/registry.hpp"
+
+namespace webox::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct ImageOptions {
+  std::string model;
+  std::string size;
+  int count = 1;
+  std::string quality;
+  std::optional<int64_t> seed;
+  std::string output;
+  std::vector<std::string> options;
+  bool json = false;
+  std::vector<std::string> words;
+};
+
+constexpr const char *kImageExamples = R"(
+Examples:
+  webox generate-image -m openai:gpt-image-1 --size 1024x1024 -n 2 -o images/ "un refuge en montagne, aquarelle"
+  webox generate-image -m stability:sd3.5-large "une affiche rétro" -o affiche.png
+  webox generate-image -m sdwebui:default --seed 42 "a lighthouse at dusk" -o local.png
+  webox generate-image -m openai:dall-e-3 --quality hd "..." --json | jq -r '.images[].file'
+
+The prompt is the arguments, else standard input. Without -o the images go
+to the gallery folder ($XDG_DATA_HOME/webox/media) as <prompt>-<sha8>.<ext>;
+every path written is printed. The default model is openai:gpt-image-1, or
+$WEBOX_IMAGE_MODEL. See webox-generate-image(1).)";
+
+void run_generate_image(Context &ctx, const ImageOptions &o) {
+  std::string prompt;
+  for (const auto &w : o.words) prompt += (prompt.empty() ? "" : " ") + w;
+  if (prompt.empty() && !out::stdin_is_tty())
+    prompt = std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  while (!prompt.empty() && (prompt.back() == '\n' || prompt.back() == '\r')) prompt.pop_back();
+  if (prompt.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw UsageError("no prompt: give it as arguments or on standard input");
+  if (!o.size.empty()) {
+    size_t x = o.size.find('x');
+    if (o.size != "auto" && (x == std::string::npos || x == 0 || x + 1 == o.size.size() ||
+                             o.size.find_first_not_of("0123456789x") != std::string::npos))
+      throw UsageError("--size expects WIDTHxHEIGHT such as 1024x1024 (or auto), got '" + o.size + "'");
+  }
+  media::Target target = media::parse_target(o.output);
+  if (target.kind == media::Target::Kind::standard_output) {
+    if (o.count > 1) throw UsageError("-o - writes one image; use -o DIR/ for several");
+    if (out::is_tty()) throw UsageError("refusing to write an image to a terminal; redirect standard output or give -o FILE");
+  }
+
+  const Config &config = ctx.config();
+  std::string spec = o.model.empty() ? media::default_media_model("WEBOX_IMAGE_MODEL", "openai:gpt-image-1") : o.model;
+  chat::ModelRef ref = chat::resolve_model(spec, config, ctx.plugins());
+  plugin::Provider provider(plugin::bind_provider(ctx.plugins(), config, ref.provider));
+  if (!provider.can(WEBOX_CAP_IMAGE))
+    throw UsageError(ref.provider + " does not generate images; use -m openai:gpt-image-1, stability:sd3.5-large or "
+                                    "sdwebui:default");
+
+  json request = {{"model", ref.model}, {"prompt", prompt}, {"n", o.count}, {"options", media::options_from_pairs(o.options)}};
+  if (!o.size.empty()) request["size"] = o.size;
+  if (!o.quality.empty()) request["quality"] = o.quality;
+  if (o.seed) request["seed"] = *o.seed;
+
+  json doc;
+  std::vector<media::GeneratedImage> images = media::generate_images(provider, request, &doc);
+  if (images.size() < static_cast<size_t>(o.count))
+    spdlog::warn("{} returned {} image(s) of the {} asked for", ref.text(), images.size(), o.count);
+
+  json written = json::array();
+  json options = {{"size", o.size}, {"n", o.count}, {"quality", o.quality}};
+  if (o.seed) options["seed"] = *o.seed;
+  if (!request["options"].empty()) options["options"] = request["options"];
+  const double cost_each = doc.contains("cost") && doc["cost"].is_number()
+                               ? doc["cost"].get<double>() / static_cast<double>(images.size())
+                               : -1;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const auto &img = images[i];
+    std::string sha = crypto::hex_encode(crypto::sha256(img.bytes));
+    std::string file_path = "-";
+    if (target.kind == media::Target::Kind::standard_output) {
+      out::write(img.bytes);
+    } else {
+      fs::path dest = target.kind == media::Target::Kind::directory
+                          ? target.path / media::media_file_name(prompt, sha, img.type.extension)
+                          : media::numbered(target.path, i + 1, images.size());
+      media::AtomicFile file(dest);
+      file.write(img.bytes);
+      file.commit();
+      std::error_code ec;
+      fs::path abs = fs::absolute(dest, ec);
+      file_path = ec ? dest.string() : abs.lexically_normal().string();
+    }
+    media::MediaRecord rec;
+    rec.kind = "image";
+    rec.provider = ref.provider;
+    rec.model = ref.model;
+    rec.prompt = prompt;
+    json opts = options;
+    if (img.info.contains("seed")) opts["seed"] = img.info["seed"];
+    rec.options_json = opts.dump();
+    rec.file_path = file_path;
+    rec.media_type = img.type.mime;
+    rec.sha256 = sha;
+    rec.bytes = static_cast<int64_t>(img.bytes.size());
+    rec.cost = cost_each;
+    int64_t id = 0;
+    try {
+      id = media::Gallery(ctx.db()).add(rec);
+    } catch (const Error &e) {
+      spdlog::warn("the image was written but not recorded in the gallery: {}", e.what());
+    }
+    json entry = {{"id", id}, {"file", file_path}, {"media_type", img.type.mime}, {"bytes", img.bytes.size()},
+                  {"sha256", sha}};
+    if (img.info.contains("revised_prompt")) entry["revised_prompt"] = img.info["revised_prompt"];
+    if (img.info.contains("seed")) entry["seed"] = img.info["seed"];
+    written.push_back(entry);
+    if (!o.json && target.kind != media::Target::Kind::standard_output) out::line(file_path);
+  }
+  if (o.json) {
+    json out_doc = {{"model", ref.text()}, {"images", written}};
+    if (doc.contains("usage")) out_doc["usage"] = doc["usage"];
+    out::line(out_doc.dump());
+  }
+}
+
+} // namespace
+
+void setup_generate_image(CLI::App &app, Context &ctx) {
+  auto o = std::make_shared<ImageOptions>();
+  CLI::App *cmd = app.add_subcommand("generate-image", "Images from a prompt: OpenAI, Stability, a local SD WebUI");
+  cmd->add_option("-m,--model", o->model, "provider:model (default: openai:gpt-image-1, or $WEBOX_IMAGE_MODEL)")
+      ->type_name("MODEL");
+  cmd->add_option("--size", o->size, "WIDTHxHEIGHT, e.g. 1024x1024 (Stability: mapped to an aspect ratio)")
+      ->type_name("WxH");
+  cmd->add_option("-n,--count", o->count, "How many images")->capture_default_str()->check(CLI::Range(1, 10));
+  cmd->add_option("--quality", o->quality, "Provider quality: low, medium, high (gpt-image), standard, hd (dall-e-3)")
+      ->type_name("Q");
+  cmd->add_option("--seed", o->seed, "Seed, where the provider supports it (Stability, SD WebUI)")->type_name("N");
+  cmd->add_option("-o,--output", o->output, "FILE, DIR/ (named from the prompt), or - for standard output")
+      ->type_name("FILE");
+  cmd->add_option("--option", o->options, "Provider option key=value (repeatable; JSON values parsed)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_flag("--json", o->json, "Print one JSON object: model, images[{id, file, media_type, bytes, sha256}]");
+  cmd->add_option("prompt", o->words, "The prompt (joined with spaces)");
+  cmd->footer(kImageExamples);
+  cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_generate_image(ctx, *o); }; });
+}
+
+WEBOX_COMMAND(20, setup_generate_image);
+
+} // namespace webox::cli

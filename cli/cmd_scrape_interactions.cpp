@@ -1,0 +1,248 @@
+// `webox scrape-interactions`: collect comments, replies, mentions, likes and
+// DMs of the user's own accounts into the store; score people; detect
+// phones and e-mails; create leads.
+//
+//   webox scrape-interactions --platform instagram [--since DATE] [--account ID]
+//   webox scrape-interactions --platform instagram-export --from export.zip
+//   webox scrape-interactions --from interactions.jsonl      (or - for stdin)
+//
+// Platforms are social-collect plugins; the JSONL import is built in. Every
+// page is one transaction with its resume cursor, so a run killed at any
+// moment resumes where it stopped; a per-account flock keeps cron runs from
+// overlapping (the second exits 75).
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/command.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "lib/core/config.hpp"
+#include "lib/core/error.hpp"
+#include "lib/core/paths.hpp"
+#include "lib/leads/account_lock.hpp"
+#include "lib/leads/collect.hpp"
+#include "lib/leads/leads_store.hpp"
+#include "lib/leads/settings.hpp"
+#include "lib/plugin/provider.hpp"
+#include "lib/plugin/registry.hpp"
+#include "lib/store/db.hpp"
+
+namespace webox::cli {
+namespace {
+
+using nlohmann::json;
+
+struct ScrapeOptions {
+  std::string platform;
+  std::string since;
+  std::string from;
+  std::string account;
+  bool quiet = false;
+  bool json = false;
+};
+
+constexpr const char *kExamples = R"(
+Examples:
+  webox scrape-interactions --platform instagram                 # only what is new
+  webox scrape-interactions --platform x --since 2026-11-01
+  webox scrape-interactions --platform instagram-export --from ~/Downloads/instagram-export.zip
+  webox scrape-interactions --from interactions.jsonl            # the documented JSONL format
+  */15 * * * * webox scrape-interactions --platform instagram --quiet   # safe under cron
+
+Exit codes: 0 ok, 2 bad usage, 3 some JSONL lines were rejected (the others
+were imported), 4 missing or expired token, 75 rate limited or another run
+holds the account's lock (retry later), 130 interrupted. See
+webox-scrape-interactions(1).)";
+
+// Shows items, pages and rate on one stderr line, redrawn at most 10 times
+// a second; only on a terminal and never under --quiet.
+class Progress {
+public:
+  Progress(bool enabled, std::string label) : m_enabled(enabled), m_label(std::move(label)) {}
+  ~Progress() {
+    if (m_drawn) std::fputs("\r\033[K", stderr);
+  }
+  void update(const leads::RunCounts &c) {
+    if (!m_enabled) return;
+    auto now = clock::now();
+    if (m_drawn && now - m_last < std::chrono::milliseconds(100)) return;
+    m_last = now;
+    double secs = std::chrono::duration<double>(now - m_start).count();
+    std::fprintf(stderr, "\r\033[K%s: %lld items, %lld new, %lld pages, %.0f items/s", m_label.c_str(),
+                 static_cast<long long>(c.items), static_cast<long long>(c.new_interactions),
+                 static_cast<long long>(c.pages), secs > 0 ? static_cast<double>(c.items) / secs : 0.0);
+    m_drawn = true;
+  }
+
+private:
+  using clock = std::chrono::steady_clock;
+  bool m_enabled;
+  std::string m_label;
+  bool m_drawn = false;
+  clock::time_point m_start = clock::now();
+  clock::time_point m_last{};
+};
+
+std::string upper(std::string s) {
+  for (auto &c : s) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// --account > <PLATFORM>_USER_ID > social.<platform>.user_id > "" (the plugin's own default).
+std::string resolve_account(const ScrapeOptions &opt, const leads::PlatformSettings &settings) {
+  if (!opt.account.empty()) return opt.account;
+  std::string env = paths::env((upper(opt.platform) + "_USER_ID").c_str());
+  if (!env.empty()) return env;
+  if (auto it = settings.find("user_id"); it != settings.end()) return it->second;
+  return {};
+}
+
+// Instagram has two hosts (social-apis.md §1.1): Instagram Login
+// (graph.instagram.com, INSTAGRAM_BASE_URL, the manifest default) and
+// Facebook Login (graph.facebook.com, META_GRAPH_BASE_URL). The Facebook
+// host is used when META_GRAPH_BASE_URL is set and INSTAGRAM_BASE_URL is
+// not, or when config says `social.instagram.login: facebook`.
+std::string instagram_base_override(const leads::PlatformSettings &settings) {
+  if (!paths::env("INSTAGRAM_BASE_URL").empty()) return {};
+  std::string meta = paths::env("META_GRAPH_BASE_URL");
+  auto login = settings.find("login");
+  bool facebook = !meta.empty() || (login != settings.end() && login->second == "facebook");
+  if (!facebook) return {};
+  return meta.empty() ? "https://graph.facebook.com" : meta;
+}
+
+json summary_json(const leads::RunCounts &c, int64_t elapsed_ms) {
+  return {{"new_interactions", c.new_interactions}, {"new_people", c.new_people}, {"new_leads", c.new_leads},
+          {"new_contacts", c.new_contacts},         {"pages", c.pages},           {"items", c.items},
+          {"elapsed_ms", elapsed_ms}};
+}
+
+void print_summary(const ScrapeOptions &opt, const std::string &label, const leads::RunCounts &c, int64_t elapsed_ms,
+                   const std::vector<leads::LineError> &bad) {
+  if (opt.json) {
+    json doc = summary_json(c, elapsed_ms);
+    if (!bad.empty()) {
+      doc["bad_lines"] = json::array();
+      for (const auto &b : bad) doc["bad_lines"].push_back({{"line", b.line}, {"error", b.message}});
+    }
+    out::line(doc.dump());
+    return;
+  }
+  if (opt.quiet) return;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%s: %lld new interactions, %lld new people, %lld new leads, %lld contacts (%lld pages, %.1f s)",
+                label.c_str(), static_cast<long long>(c.new_interactions), static_cast<long long>(c.new_people),
+                static_cast<long long>(c.new_leads), static_cast<long long>(c.new_contacts), static_cast<long long>(c.pages),
+                static_cast<double>(elapsed_ms) / 1000.0);
+  out::line(buf);
+}
+
+int64_t parse_since(const std::string &since) {
+  if (since.empty()) return 0;
+  try {
+    return leads::parse_timestamp_text(since);
+  } catch (const leads::RecordError &) {
+    throw UsageError("--since: '" + since + "' is not a date (2026-11-01 or 2026-11-01T10:00:00Z)");
+  }
+}
+
+void run_jsonl(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store, int64_t since, Progress &progress) {
+  std::vector<leads::LineError> bad;
+  auto start = std::chrono::steady_clock::now();
+  auto on_page = [&](const leads::RunCounts &c) { progress.update(c); };
+  if (opt.from == "-") {
+    leads::import_jsonl(store, std::cin, bad, since, on_page);
+  } else {
+    std::ifstream in(opt.from, std::ios::binary);
+    if (!in) throw UsageError("cannot read " + opt.from);
+    leads::import_jsonl(store, in, bad, since, on_page);
+  }
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  for (const auto &b : bad) std::fprintf(stderr, "webox: %s:%lld: %s\n", opt.from.c_str(), static_cast<long long>(b.line), b.message.c_str());
+  print_summary(opt, "jsonl", store.counts(), elapsed, bad);
+  if (!bad.empty()) {
+    std::fprintf(stderr, "webox: %zu line(s) rejected, the others imported\n", bad.size());
+    ctx.exit_code = static_cast<int>(ExitCode::partial);
+  }
+}
+
+void run_plugin(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store, int64_t since, Progress &progress) {
+  leads::PlatformSettings settings = leads::load_platform_settings(ctx.config().source, opt.platform);
+  const bool file_source = !opt.from.empty();
+  std::string account = file_source ? opt.from : resolve_account(opt, settings);
+  std::string account_key = account.empty() ? "me" : account;
+
+  // The lock comes before the plugin is even loaded: a second cron run must
+  // not spend an API call.
+  std::optional<leads::AccountLock> lock;
+  if (!file_source) lock.emplace(opt.platform, account_key);
+
+  plugin::Provider provider(plugin::bind_provider(ctx.plugins(), ctx.config(), opt.platform));
+  if (!provider.can(WEBOX_CAP_SOCIAL_COLLECT))
+    throw UsageError("'" + opt.platform + "' is not a social platform (it has no social-collect capability)");
+
+  int64_t account_id = store.account(opt.platform, account_key);
+  json request = {{"account_id", file_source ? "" : account},
+                  {"since", since ? json(since) : json(nullptr)},
+                  {"cursors", store.cursors(account_id)},
+                  {"options", settings}};
+  if (file_source) request["path"] = std::filesystem::absolute(opt.from).string();
+  if (opt.platform == "instagram") {
+    std::string base = instagram_base_override(settings);
+    if (!base.empty()) request["base_url"] = base;
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  leads::EventSink sink(store, account_id, opt.platform, [&](const leads::RunCounts &c) { progress.update(c); });
+  json result;
+  try {
+    result = provider.social_collect(request, [&](const json &event) { return sink.on_event(event); });
+  } catch (...) {
+    sink.finish(); // what arrived stays (idempotent); the cursor resumes from the last checkpoint
+    throw;
+  }
+  sink.finish();
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  print_summary(opt, opt.platform, store.counts(), elapsed, {});
+}
+
+void run_scrape(ScrapeOptions opt, Context &ctx) {
+  if (opt.platform.empty() && opt.from.empty()) throw UsageError("say what to collect: --platform NAME, or --from FILE.jsonl");
+  if (opt.platform == "jsonl") opt.platform.clear();
+  if (opt.platform.empty() && opt.from.ends_with(".zip"))
+    throw UsageError("--from " + opt.from + ": a zip is read with --platform instagram-export");
+  int64_t since = parse_since(opt.since);
+  leads::LeadsStore store(ctx.db(), leads::load_leads_settings(ctx.config().source));
+  Progress progress(!opt.quiet && !opt.json && ::isatty(2), opt.platform.empty() ? "jsonl" : opt.platform);
+  if (opt.platform.empty()) run_jsonl(opt, ctx, store, since, progress);
+  else run_plugin(opt, ctx, store, since, progress);
+}
+
+} // namespace
+
+void setup_scrape_interactions(CLI::App &app, Context &ctx) {
+  CLI::App *cmd = app.add_subcommand("scrape-interactions", "Collect interactions of your social accounts into leads");
+  auto opt = std::make_shared<ScrapeOptions>();
+  cmd->add_option("-p,--platform", opt->platform, "instagram, x, instagram-export (a social-collect plugin), or jsonl");
+  cmd->add_option("--since", opt->since, "Ignore interactions before DATE (2026-11-01 or ISO 8601)");
+  cmd->add_option("--from", opt->from, "Read FILE: JSONL records (- = stdin), or an export for --platform instagram-export");
+  cmd->add_option("--account", opt->account, "The platform's id of your account (default: <PLATFORM>_USER_ID, then config)");
+  cmd->add_flag("-q,--quiet", opt->quiet, "No progress and no summary");
+  cmd->add_flag("--json", opt->json, "Print a JSON summary: new_interactions, new_people, new_leads, pages, elapsed_ms");
+  cmd->footer(kExamples);
+  cmd->callback([opt, &ctx] { ctx.command = [opt, &ctx] { run_scrape(*opt, ctx); }; });
+}
+
+WEBOX_COMMAND(30, setup_scrape_interactions);
+
+} // namespace webox::cli

@@ -1,0 +1,234 @@
+// `webox tts`: text to speech, streamed to a file that appears only when
+// complete.
+//
+//   webox tts [TEXT...] [-m MODEL] [-v VOICE] [--speed X] [--format F]
+//             [-o FILE|DIR/|-] [--file F] [--list-voices] [--json]
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/command.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "lib/chat/model_ref.hpp"
+#include "lib/core/error.hpp"
+#include "lib/media/gallery.hpp"
+#include "lib/media/generate.hpp"
+#include "lib/media/output_file.hpp"
+#include "lib/media/signature.hpp"
+#include "lib/plugin/provider.hpp"
+#include "lib/plugin/registry.hpp"
+
+namespace webox::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct TtsOptions {
+  std::string model;
+  std::string voice;
+  std::optional<double> speed;
+  std::string format;
+  std::string output;
+  std::string file;
+  std::vector<std::string> options;
+  bool list_voices = false;
+  bool json = false;
+  std::vector<std::string> words;
+};
+
+constexpr const char *kTtsExamples = R"(
+Examples:
+  webox tts "Bonjour, bienvenue dans votre entraînement." -v fr -o bienvenue.wav
+  webox tts -v en-us "Hello world" -o - | aplay
+  webox tts -m openai:gpt-4o-mini-tts -v alloy -o out.mp3 < script.txt
+  webox tts -m elevenlabs:eleven_multilingual_v2 -v VOICE_ID --format mp3_44100_128 -o out.mp3 "..."
+  webox tts --list-voices -m espeak
+
+The text is the arguments, else --file, else standard input. Without -o the
+file goes to the gallery folder ($XDG_DATA_HOME/webox/media) and its path is
+printed. The default model is espeak (offline), or $WEBOX_TTS_MODEL.
+See webox-tts(1).)";
+
+std::string read_all(std::istream &in) {
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string read_text(const TtsOptions &o) {
+  std::string text;
+  for (const auto &w : o.words) text += (text.empty() ? "" : " ") + w;
+  if (!text.empty()) {
+    if (!o.file.empty()) throw UsageError("give the text either as arguments or with --file, not both");
+    return text;
+  }
+  if (!o.file.empty()) {
+    if (o.file == "-") return read_all(std::cin);
+    std::ifstream in(o.file, std::ios::binary);
+    if (!in) throw UsageError("cannot read " + o.file + ": " + std::strerror(errno));
+    return read_all(in);
+  }
+  if (!out::stdin_is_tty()) return read_all(std::cin);
+  return {};
+}
+
+bool is_blank(const std::string &s) {
+  for (unsigned char c : s)
+    if (!std::isspace(c)) return false;
+  return true;
+}
+
+// "-o out.mp3" asks for MP3 when --format does not say otherwise.
+std::string format_from_name(const fs::path &file) {
+  std::string ext = file.extension().string();
+  if (ext.size() > 1) ext = ext.substr(1);
+  for (auto &c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const char *known[] = {"wav", "mp3", "opus", "aac", "flac", "pcm"};
+  for (const char *k : known)
+    if (ext == k) return ext;
+  return {};
+}
+
+void list_voices(plugin::Provider &provider, bool as_json) {
+  json desc = provider.describe();
+  json voices = desc.value("voices", json::array());
+  if (as_json) {
+    out::line(voices.dump(2));
+    return;
+  }
+  if (voices.empty()) {
+    std::fprintf(stderr, "%s does not list its voices; see its documentation\n", provider.instance().c_str());
+    return;
+  }
+  for (const auto &v : voices) {
+    std::string langs;
+    for (const auto &l : v.value("languages", json::array())) langs += (langs.empty() ? "" : ",") + l.get<std::string>();
+    char line[256];
+    std::snprintf(line, sizeof line, "%-16s %-28s %s", v.value("id", "").c_str(), v.value("name", "").c_str(),
+                  langs.c_str());
+    if (!out::line(line)) return;
+  }
+}
+
+void run_tts(Context &ctx, const TtsOptions &o) {
+  const Config &config = ctx.config();
+  std::string spec = o.model.empty() ? media::default_media_model("WEBOX_TTS_MODEL", "espeak") : o.model;
+  chat::ModelRef ref = chat::resolve_model(spec, config, ctx.plugins());
+  plugin::Provider provider(plugin::bind_provider(ctx.plugins(), config, ref.provider));
+  if (!provider.can(WEBOX_CAP_TTS))
+    throw UsageError(ref.provider + " does not synthesise speech; use -m espeak, openai:gpt-4o-mini-tts or "
+                                    "elevenlabs:eleven_multilingual_v2");
+  if (o.list_voices) {
+    list_voices(provider, o.json);
+    return;
+  }
+
+  std::string text = read_text(o);
+  if (text.empty() || is_blank(text)) throw UsageError("no text to speak: give it as arguments, with --file or on standard input");
+  media::Target target = media::parse_target(o.output);
+  if (target.kind == media::Target::Kind::standard_output && out::is_tty())
+    throw UsageError("refusing to write audio to a terminal; redirect standard output or give -o FILE");
+  std::string format = o.format;
+  if (format.empty() && target.kind == media::Target::Kind::file) format = format_from_name(target.path);
+
+  json request = {{"model", ref.model}, {"text", text}, {"options", media::options_from_pairs(o.options)}};
+  if (!o.voice.empty()) request["voice"] = o.voice;
+  if (!format.empty()) request["format"] = format;
+  if (o.speed) request["speed"] = *o.speed;
+  size_t max_chars = 0;
+  if (json desc = provider.describe(); desc.contains("tts") && desc["tts"].is_object())
+    max_chars = desc["tts"].value("max_chars", size_t{0});
+
+  media::SpeechResult result;
+  std::string file_path = "-";
+  if (target.kind == media::Target::Kind::standard_output) {
+    result = media::synthesize(provider, request, max_chars, [](std::string_view audio) {
+      if (!out::write(audio)) throw Error("standard output was closed");
+    });
+  } else {
+    fs::path dest = target.kind == media::Target::Kind::file ? target.path : target.path / "speech.part";
+    media::AtomicFile file(dest);
+    result = media::synthesize(provider, request, max_chars, [&](std::string_view audio) { file.write(audio); });
+    result.sha256 = file.finish(); // a streamed WAV's header was fixed: digest the file as it stays
+    if (target.kind == media::Target::Kind::directory) {
+      std::string ext = media::extension_for(result.media_type);
+      if (ext == "bin" && !format.empty()) ext = format.substr(0, format.find('_'));
+      file.set_destination(target.path / media::media_file_name(text, result.sha256, ext));
+    }
+    file.commit();
+    std::error_code ec;
+    fs::path abs = fs::absolute(file.destination(), ec);
+    file_path = ec ? file.destination().string() : abs.lexically_normal().string();
+  }
+
+  json options = {{"voice", result.doc.value("voice", o.voice)}, {"format", result.doc.value("format", format)}};
+  if (o.speed) options["speed"] = *o.speed;
+  if (!request["options"].empty()) options["options"] = request["options"];
+  media::MediaRecord rec;
+  rec.kind = "audio";
+  rec.provider = ref.provider;
+  rec.model = ref.model;
+  rec.prompt = text;
+  rec.options_json = options.dump();
+  rec.file_path = file_path;
+  rec.media_type = result.media_type;
+  rec.sha256 = result.sha256;
+  rec.bytes = static_cast<int64_t>(result.bytes);
+  int64_t id = 0;
+  try {
+    id = media::Gallery(ctx.db()).add(rec);
+  } catch (const Error &e) {
+    spdlog::warn("the audio was written but not recorded in the gallery: {}", e.what());
+  }
+
+  if (target.kind == media::Target::Kind::standard_output) return;
+  if (o.json) {
+    json doc = {{"id", id},
+                {"file", file_path},
+                {"model", ref.text()},
+                {"media_type", result.media_type},
+                {"bytes", result.bytes},
+                {"sha256", result.sha256},
+                {"requests", result.requests},
+                {"result", result.doc}};
+    out::line(doc.dump());
+    return;
+  }
+  out::line(file_path);
+}
+
+} // namespace
+
+void setup_tts(CLI::App &app, Context &ctx) {
+  auto o = std::make_shared<TtsOptions>();
+  CLI::App *cmd = app.add_subcommand("tts", "Text to speech: espeak (offline), OpenAI, ElevenLabs");
+  cmd->add_option("-m,--model", o->model, "provider:model (default: espeak, or $WEBOX_TTS_MODEL)")->type_name("MODEL");
+  cmd->add_option("-v,--voice", o->voice, "Voice: fr, en-us, fr-FR (espeak); alloy (OpenAI); a voice id (ElevenLabs)")
+      ->type_name("VOICE");
+  cmd->add_option("--speed", o->speed, "Speaking rate, 1 = normal (0.25 to 4)")->type_name("X");
+  cmd->add_option("--format", o->format, "Audio format: wav, pcm, mp3, opus, aac, flac, or a provider's own name")
+      ->type_name("FORMAT");
+  cmd->add_option("-o,--output", o->output, "FILE, DIR/ (named from the text), or - for standard output")
+      ->type_name("FILE");
+  cmd->add_option("--file", o->file, "Read the text from FILE (- = standard input)")->type_name("FILE");
+  cmd->add_option("--option", o->options, "Provider option key=value (repeatable; JSON values parsed)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_flag("--list-voices", o->list_voices, "List the model's voices and exit");
+  cmd->add_flag("--json", o->json, "Print one JSON object: id, file, model, media_type, bytes, sha256");
+  cmd->add_option("text", o->words, "The text to speak (joined with spaces)");
+  cmd->footer(kTtsExamples);
+  cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_tts(ctx, *o); }; });
+}
+
+WEBOX_COMMAND(22, setup_tts);
+
+} // namespace webox::cli

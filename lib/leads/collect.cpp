@@ -1,0 +1,108 @@
+#include "lib/leads/collect.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <spdlog/spdlog.h>
+
+#include "lib/core/cancel.hpp"
+#include "lib/core/error.hpp"
+
+namespace webox::leads {
+
+using nlohmann::json;
+
+void import_jsonl(LeadsStore &store, std::istream &in, std::vector<LineError> &errors, int64_t since,
+                  const PageCallback &on_page, int page_lines) {
+  // A bigger page cache (64 MiB, this connection only) keeps the unique
+  // indexes of a million-row import in memory instead of re-reading pages.
+  store.db().sql().exec("PRAGMA cache_size = -65536");
+  store.rescore_pending(); // what an earlier, interrupted import left unscored
+  std::unique_ptr<PageWriter> page;
+  int in_page = 0;
+  int64_t line_no = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    if (cancel::requested()) throw Interrupted(); // `page` rolls back
+    json doc = json::parse(line, nullptr, false);
+    if (doc.is_discarded()) {
+      errors.push_back({line_no, "not valid JSON"});
+      continue;
+    }
+    Interaction it;
+    try {
+      it = interaction_from_json(doc);
+    } catch (const RecordError &e) {
+      errors.push_back({line_no, e.what()});
+      continue;
+    }
+    if (since && it.timestamp < since) continue;
+    if (!page) page = std::make_unique<PageWriter>(store, 0, /*defer_scoring=*/true);
+    page->add(it);
+    if (++in_page >= page_lines) {
+      page->commit();
+      page.reset();
+      in_page = 0;
+      if (on_page) on_page(store.counts());
+    }
+  }
+  if (in.bad()) throw Error("read error in the input");
+  if (page) {
+    page->commit();
+    if (on_page) on_page(store.counts());
+  }
+  store.rescore_pending();
+}
+
+EventSink::EventSink(LeadsStore &store, int64_t account_id, std::string platform, PageCallback on_page)
+    : m_store(store), m_account(account_id), m_platform(std::move(platform)), m_on_page(std::move(on_page)) {}
+
+EventSink::~EventSink() = default;
+
+PageWriter &EventSink::writer() {
+  if (!m_writer) m_writer = std::make_unique<PageWriter>(m_store, m_account);
+  return *m_writer;
+}
+
+bool EventSink::on_event(const json &event) {
+  const std::string type = event.value("type", "");
+  if (type == "item") {
+    if (auto post = event.find("post"); post != event.end()) {
+      writer().add_post(m_platform, post_from_json(*post));
+    } else if (auto rec = event.find("interaction"); rec != event.end()) {
+      try {
+        writer().add(interaction_from_json(*rec, m_platform));
+      } catch (const RecordError &e) {
+        // A plugin bug or an API change: say it, keep the rest of the page.
+        m_warnings.push_back(std::string("skipped a malformed item: ") + e.what());
+        spdlog::warn("{}: skipped a malformed item: {}", m_platform, e.what());
+      }
+    }
+  } else if (type == "checkpoint") {
+    PageWriter &w = writer();
+    if (auto edge = event.find("edge"); edge != event.end() && edge->is_string()) {
+      auto cursor = event.find("cursor");
+      if (cursor == event.end() || cursor->is_null()) w.clear_cursor(*edge);
+      else w.set_cursor(*edge, cursor->is_string() ? cursor->get<std::string>() : cursor->dump());
+    }
+    w.commit();
+    m_writer.reset();
+    if (m_on_page) m_on_page(m_store.counts());
+  } else if (type == "warning") {
+    std::string message = event.value("message", "");
+    m_warnings.push_back(message);
+    spdlog::warn("{}: {}", m_platform, message);
+  }
+  return true;
+}
+
+void EventSink::finish() {
+  if (m_writer) {
+    m_writer->commit();
+    m_writer.reset();
+    if (m_on_page) m_on_page(m_store.counts());
+  }
+}
+
+} // namespace webox::leads

@@ -1,0 +1,57 @@
+// Feeding the store: a JSONL file, or the event stream of a social-collect
+// plugin, turned into pages (one transaction each).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/leads/leads_store.hpp"
+
+namespace webox::leads {
+
+struct LineError {
+  int64_t line;
+  std::string message;
+};
+
+// Called after each committed page (progress display).
+using PageCallback = std::function<void(const RunCounts &)>;
+
+// Imports one record a line (format: record.hpp, webox-scrape-interactions(1)).
+// Blank lines are skipped; a line that does not parse or validate is
+// reported in `errors` with its number and the rest goes on. Records older
+// than `since` (Unix seconds, 0 = none) are skipped. Commits every
+// `page_lines` lines. Throws Interrupted on Ctrl-C (the current page rolled back).
+void import_jsonl(LeadsStore &store, std::istream &in, std::vector<LineError> &errors, int64_t since = 0,
+                  const PageCallback &on_page = {}, int page_lines = 5000);
+
+// Turns a plugin's social_collect events into pages: items accumulate in an
+// open PageWriter, a checkpoint stores its cursor and commits. Items left
+// after the last checkpoint are committed by finish() (they are idempotent,
+// so keeping them after a failure loses nothing and duplicates nothing).
+class EventSink {
+public:
+  EventSink(LeadsStore &store, int64_t account_id, std::string platform, PageCallback on_page = {});
+  ~EventSink();
+  // Returns false to stop the plugin (never, today: errors throw).
+  bool on_event(const nlohmann::json &event);
+  void finish();
+  const std::vector<std::string> &warnings() const { return m_warnings; }
+
+private:
+  PageWriter &writer();
+  LeadsStore &m_store;
+  int64_t m_account;
+  std::string m_platform;
+  PageCallback m_on_page;
+  std::unique_ptr<PageWriter> m_writer;
+  std::vector<std::string> m_warnings;
+};
+
+} // namespace webox::leads

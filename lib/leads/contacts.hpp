@@ -1,0 +1,61 @@
+// Contact details written in an interaction's text: phone numbers and
+// e-mail addresses.
+//
+// Phones: libphonenumber lives in a separate module, webox-phones.so, opened
+// with dlopen the first time a text holds at least 8 digits (so most texts
+// never pay for it, and `webox --version` never does). Search order:
+// WEBOX_PHONES_MODULE, <exe>/../lib/webox/modules, the install prefix. When
+// the module is missing, a built-in pattern for French numbers (0X or
+// +33/0033, then four pairs) stands in and a warning says so once.
+//
+// E-mails: a hand-written scanner. No Debian library does just "find e-mail
+// addresses in text" (the validators check a whole string, and a regex
+// engine would be a heavier dependency than these fifty lines).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace webox::leads {
+
+struct ContactMatch {
+  std::string kind;   // "phone" or "email"
+  std::string value;  // E.164 ("+33612345678") or the address, domain lower-cased
+  std::string raw;    // as written in the text
+  size_t offset = 0;  // UTF-8 byte offset of `raw` in the text
+  std::string region; // phones: "FR", "GP", ...
+  std::string type;   // phones: "mobile", "fixed_line", ...
+};
+
+// True when `text` holds at least 8 ASCII or full-width digits: the cheap
+// filter before the matcher.
+bool may_hold_phone(std::string_view text);
+
+std::vector<ContactMatch> find_emails(std::string_view text);
+
+class PhoneDetector {
+public:
+  // `regions` are tried in order; FR is put first when absent.
+  explicit PhoneDetector(std::vector<std::string> regions = {"FR"});
+  ~PhoneDetector();
+  PhoneDetector(const PhoneDetector &) = delete;
+  PhoneDetector &operator=(const PhoneDetector &) = delete;
+
+  std::vector<ContactMatch> find(std::string_view text);
+  // "libphonenumber" or "built-in French pattern"; loads the module.
+  std::string engine();
+
+private:
+  struct Module;
+  void load();
+  std::string m_regions;
+  std::unique_ptr<Module> m_module;
+  bool m_tried = false;
+};
+
+// Phones and e-mails together, in text order.
+std::vector<ContactMatch> find_contacts(PhoneDetector &phones, std::string_view text);
+
+} // namespace webox::leads

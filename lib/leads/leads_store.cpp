@@ -1,0 +1,668 @@
+// Accounts, people, interactions, cursors and leads in SQLite.
+//
+// Hot path (a million-line JSONL import goes through here): statements are
+// prepared once per page, people and posts ids are cached for the run, the
+// phone matcher only sees texts with 8+ digits, and scoring reads a
+// covering index (person_id, occurred_at, kind, intent), never the texts.
+#include "lib/leads/leads_store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <unordered_map>
+#include <variant>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "lib/core/error.hpp"
+
+namespace webox::leads {
+
+const char *const kStatuses[5] = {"new", "contacted", "in_progress", "converted", "refused"};
+
+bool is_status(const std::string &s) {
+  return std::find_if(std::begin(kStatuses), std::end(kStatuses), [&](const char *x) { return s == x; }) != std::end(kStatuses);
+}
+
+namespace {
+
+using nlohmann::json;
+
+template <class F> auto guarded(store::Db &db, F &&fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const SQLite::Exception &) {
+    store::rethrow_sql_error(db);
+  }
+}
+
+int64_t clock_now() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string digits_of(std::string_view s) {
+  std::string d;
+  for (char c : s)
+    if (c >= '0' && c <= '9') d += c;
+  return d;
+}
+
+std::string key_of(const std::string &platform, const std::string &id) { return platform + '\x1f' + id; }
+
+} // namespace
+
+// ---- LeadsStore ---------------------------------------------------------------
+
+LeadsStore::LeadsStore(store::Db &db, LeadsSettings settings, int64_t now)
+    : m_db(db), m_settings(std::move(settings)), m_phones(m_settings.phone_regions), m_now(now) {}
+
+LeadsStore::~LeadsStore() = default;
+
+int64_t LeadsStore::now() const { return m_now ? m_now : clock_now(); }
+
+int64_t LeadsStore::account(const std::string &platform, const std::string &platform_account_id) {
+  return guarded(m_db, [&] {
+    store::WriteTransaction tx(m_db);
+    SQLite::Statement ins(m_db.sql(), "INSERT INTO accounts(platform, platform_account_id, created_at) VALUES(?, ?, ?) "
+                                      "ON CONFLICT(platform, platform_account_id) DO NOTHING");
+    ins.bind(1, platform);
+    ins.bind(2, platform_account_id);
+    ins.bind(3, store::now_iso8601());
+    ins.exec();
+    SQLite::Statement q(m_db.sql(), "SELECT id FROM accounts WHERE platform = ? AND platform_account_id = ?");
+    q.bind(1, platform);
+    q.bind(2, platform_account_id);
+    q.executeStep();
+    int64_t id = q.getColumn(0).getInt64();
+    tx.commit();
+    return id;
+  });
+}
+
+std::map<std::string, std::string> LeadsStore::cursors(int64_t account_id) {
+  return guarded(m_db, [&] {
+    std::map<std::string, std::string> out;
+    SQLite::Statement q(m_db.sql(), "SELECT edge, cursor FROM sync_cursors WHERE account_id = ?");
+    q.bind(1, account_id);
+    while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getString();
+    return out;
+  });
+}
+
+// ---- Scoring one person ----------------------------------------------------------
+
+namespace {
+
+struct Scorer {
+  store::Db &db;
+  const ScoringSettings &s;
+  int64_t now;
+  SQLite::Statement events{db.sql(), "SELECT kind, occurred_at, intent FROM interactions WHERE person_id = ?"};
+  SQLite::Statement has_phone{db.sql(), "SELECT EXISTS(SELECT 1 FROM contacts WHERE person_id = ? AND kind = 'phone'), "
+                                        "EXISTS(SELECT 1 FROM contacts WHERE person_id = ?)"};
+  SQLite::Statement update_person{db.sql(), "UPDATE people SET score = ?, last_interaction_at = ?, needs_rescore = 0 "
+                                            "WHERE id = ? AND (score IS NOT ? OR last_interaction_at IS NOT ? OR needs_rescore <> 0)"};
+  SQLite::Statement find_lead{db.sql(), "SELECT id, score FROM leads WHERE person_id = ?"};
+  SQLite::Statement insert_lead{db.sql(), "INSERT INTO leads(person_id, score, status, created_at, updated_at) "
+                                          "VALUES(?, ?, 'new', ?, ?)"};
+  SQLite::Statement update_lead{db.sql(), "UPDATE leads SET score = ?, updated_at = ? WHERE id = ?"};
+  SQLite::Statement contacts_of{db.sql(), "SELECT kind, value FROM contacts WHERE person_id = ? ORDER BY id"};
+  SQLite::Statement set_contacts{db.sql(), "UPDATE leads SET phones = ?, emails = ?, updated_at = ? WHERE id = ?"};
+  SQLite::Statement event{db.sql(), "INSERT INTO lead_events(lead_id, kind, detail, created_at) VALUES(?, ?, ?, ?)"};
+
+  Scorer(store::Db &d, const ScoringSettings &settings, int64_t n) : db(d), s(settings), now(n) {}
+
+  void add_event(int64_t lead, const char *kind, const json &detail, const std::string &at) {
+    event.bind(1, lead);
+    event.bind(2, kind);
+    event.bind(3, detail.dump());
+    event.bind(4, at);
+    event.exec();
+    event.reset();
+  }
+
+  // Returns {score changed, lead created}.
+  std::pair<bool, bool> rescore(int64_t person, bool contacts_changed, int64_t *interactions_read = nullptr) {
+    std::vector<ScoredEvent> list;
+    int64_t last = 0;
+    events.bind(1, person);
+    while (events.executeStep()) {
+      auto kind = parse_kind(events.getColumn(0).getString());
+      int64_t ts = events.getColumn(1).getInt64();
+      last = std::max(last, ts);
+      if (kind) list.push_back({*kind, ts, events.getColumn(2).getInt() != 0});
+    }
+    events.reset();
+    if (interactions_read) *interactions_read += static_cast<int64_t>(list.size());
+    has_phone.bind(1, person);
+    has_phone.bind(2, person);
+    has_phone.executeStep();
+    bool phone = has_phone.getColumn(0).getInt() != 0;
+    bool any_contact = has_phone.getColumn(1).getInt() != 0;
+    has_phone.reset();
+    int value = score(raw_points(std::move(list), phone, now, s), s);
+
+    update_person.bind(1, value);
+    update_person.bind(2, last);
+    update_person.bind(3, person);
+    update_person.bind(4, value);
+    update_person.bind(5, last);
+    update_person.exec();
+    bool changed = db.sql().getChanges() > 0;
+    update_person.reset();
+
+    std::string at = store::now_iso8601();
+    find_lead.bind(1, person);
+    int64_t lead = 0;
+    int old_score = -1;
+    if (find_lead.executeStep()) {
+      lead = find_lead.getColumn(0).getInt64();
+      old_score = find_lead.getColumn(1).getInt();
+    }
+    find_lead.reset();
+    bool created = false;
+    if (!lead && (value >= s.threshold || any_contact)) {
+      insert_lead.bind(1, person);
+      insert_lead.bind(2, value);
+      insert_lead.bind(3, at);
+      insert_lead.bind(4, at);
+      insert_lead.exec();
+      insert_lead.reset();
+      lead = db.sql().getLastInsertRowid();
+      created = true;
+      add_event(lead, "created", {{"score", value}, {"reason", value >= s.threshold ? "score" : "contact"}}, at);
+      contacts_changed = true;
+    } else if (lead && old_score != value) {
+      // A lead stays a lead when its score decays below the threshold: the
+      // history of someone who once raised a hand is worth keeping.
+      update_lead.bind(1, value);
+      update_lead.bind(2, at);
+      update_lead.bind(3, lead);
+      update_lead.exec();
+      update_lead.reset();
+    }
+    if (lead && contacts_changed) {
+      json phones = json::array(), emails = json::array();
+      contacts_of.bind(1, person);
+      while (contacts_of.executeStep())
+        (contacts_of.getColumn(0).getString() == "phone" ? phones : emails).push_back(contacts_of.getColumn(1).getString());
+      contacts_of.reset();
+      set_contacts.bind(1, phones.dump());
+      set_contacts.bind(2, emails.dump());
+      set_contacts.bind(3, at);
+      set_contacts.bind(4, lead);
+      set_contacts.exec();
+      set_contacts.reset();
+    }
+    return {changed, created};
+  }
+};
+
+} // namespace
+
+LeadsStore::RescoreCounts LeadsStore::rescore_all(int batch) {
+  RescoreCounts counts;
+  return guarded(m_db, [&] {
+    int64_t after = 0;
+    for (;;) {
+      std::vector<int64_t> ids;
+      {
+        SQLite::Statement q(m_db.sql(), "SELECT id FROM people WHERE id > ? ORDER BY id LIMIT ?");
+        q.bind(1, after);
+        q.bind(2, batch);
+        while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+      }
+      if (ids.empty()) break;
+      store::WriteTransaction tx(m_db);
+      Scorer scorer(m_db, m_settings.scoring, now());
+      for (int64_t id : ids) {
+        auto [changed, created] = scorer.rescore(id, false, &counts.interactions);
+        counts.scores_changed += changed;
+        counts.leads_created += created;
+      }
+      tx.commit();
+      counts.people += static_cast<int64_t>(ids.size());
+      after = ids.back();
+    }
+    return counts;
+  });
+}
+
+LeadsStore::RescoreCounts LeadsStore::rescore_pending(int batch) {
+  RescoreCounts counts;
+  return guarded(m_db, [&] {
+    for (;;) {
+      std::vector<int64_t> ids;
+      {
+        SQLite::Statement q(m_db.sql(), "SELECT id FROM people WHERE needs_rescore = 1 ORDER BY id LIMIT ?");
+        q.bind(1, batch);
+        while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+      }
+      if (ids.empty()) break;
+      store::WriteTransaction tx(m_db);
+      Scorer scorer(m_db, m_settings.scoring, now());
+      for (int64_t id : ids) {
+        auto [changed, created] = scorer.rescore(id, true, &counts.interactions);
+        counts.scores_changed += changed;
+        counts.leads_created += created;
+      }
+      tx.commit();
+      counts.people += static_cast<int64_t>(ids.size());
+      m_counts.new_leads += counts.leads_created;
+      counts.leads_created = 0;
+    }
+    return counts;
+  });
+}
+
+// ---- PageWriter ---------------------------------------------------------------------
+
+struct PageWriter::Impl {
+  LeadsStore &store;
+  int64_t account_id;
+  bool defer_scoring;
+  store::WriteTransaction tx;
+  std::string now_text = store::now_iso8601();
+  SQLite::Statement find_person{store.m_db.sql(), "SELECT id, username, name FROM people WHERE platform = ? AND platform_user_id = ?"};
+  SQLite::Statement insert_person{store.m_db.sql(), "INSERT INTO people(platform, platform_user_id, username, name, created_at) "
+                                                     "VALUES(?, ?, ?, ?, ?)"};
+  SQLite::Statement rename_person{store.m_db.sql(), "UPDATE people SET username = ?, name = ? WHERE id = ?"};
+  SQLite::Statement upsert_post{store.m_db.sql(),
+                                "INSERT INTO posts(platform, platform_id, account_id, caption, permalink, like_count, "
+                                "comments_count, posted_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                "ON CONFLICT(platform, platform_id) DO UPDATE SET "
+                                "caption = coalesce(excluded.caption, caption), permalink = coalesce(excluded.permalink, permalink), "
+                                "like_count = coalesce(excluded.like_count, like_count), "
+                                "comments_count = coalesce(excluded.comments_count, comments_count), "
+                                "posted_at = coalesce(excluded.posted_at, posted_at), updated_at = excluded.updated_at"};
+  SQLite::Statement find_post{store.m_db.sql(), "SELECT id FROM posts WHERE platform = ? AND platform_id = ?"};
+  SQLite::Statement insert_interaction{store.m_db.sql(),
+                                       "INSERT INTO interactions(platform, platform_id, kind, person_id, post_id, account_id, "
+                                       "text, intent, occurred_at, collected_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                       "ON CONFLICT(platform, platform_id) DO NOTHING"};
+  SQLite::Statement insert_contact{store.m_db.sql(),
+                                   "INSERT INTO contacts(person_id, kind, value, raw, digits, region, type, interaction_id, created_at) "
+                                   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(person_id, kind, value) DO NOTHING"};
+  SQLite::Statement upsert_cursor{store.m_db.sql(), "INSERT INTO sync_cursors(account_id, edge, cursor, updated_at) VALUES(?, ?, ?, ?) "
+                                                     "ON CONFLICT(account_id, edge) DO UPDATE SET cursor = excluded.cursor, "
+                                                     "updated_at = excluded.updated_at"};
+  SQLite::Statement delete_cursor{store.m_db.sql(), "DELETE FROM sync_cursors WHERE account_id = ? AND edge = ?"};
+  std::unordered_map<std::string, int64_t> person_ids; // this page's people, with ids from before or new
+  std::map<int64_t, bool> touched;                     // person id -> contacts changed
+  std::unordered_map<std::string, int64_t> post_ids;
+  RunCounts counts;
+  bool committed = false;
+
+  SQLite::Statement mark_rescore{store.m_db.sql(), "UPDATE people SET needs_rescore = 1 WHERE id = ? AND needs_rescore = 0"};
+
+  Impl(LeadsStore &s, int64_t account, bool defer) : store(s), account_id(account), defer_scoring(defer), tx(s.m_db) {}
+
+  int64_t person(const Interaction &it) {
+    std::string key = key_of(it.platform, it.person.id);
+    if (auto hit = person_ids.find(key); hit != person_ids.end()) return hit->second;
+    find_person.bind(1, it.platform);
+    find_person.bind(2, it.person.id);
+    int64_t id = 0;
+    if (find_person.executeStep()) {
+      id = find_person.getColumn(0).getInt64();
+      std::string username = find_person.getColumn(1).getString(), name = find_person.getColumn(2).getString();
+      find_person.reset();
+      // Usernames change; keep the latest one a source tells (never erase one).
+      bool rename = (!it.person.username.empty() && it.person.username != username) || (!it.person.name.empty() && it.person.name != name);
+      if (rename) {
+        rename_person.bind(1, it.person.username.empty() ? username : it.person.username);
+        rename_person.bind(2, it.person.name.empty() ? name : it.person.name);
+        rename_person.bind(3, id);
+        rename_person.exec();
+        rename_person.reset();
+      }
+    } else {
+      find_person.reset();
+      insert_person.bind(1, it.platform);
+      insert_person.bind(2, it.person.id);
+      insert_person.bind(3, it.person.username);
+      insert_person.bind(4, it.person.name);
+      insert_person.bind(5, now_text);
+      insert_person.exec();
+      insert_person.reset();
+      id = store.m_db.sql().getLastInsertRowid();
+      ++counts.new_people;
+    }
+    person_ids.emplace(std::move(key), id);
+    return id;
+  }
+
+  int64_t post(const std::string &platform, const Post &p) {
+    std::string key = key_of(platform, p.id);
+    if (auto hit = post_ids.find(key); hit != post_ids.end() && !p.like_count && !p.comments_count && p.caption.empty())
+      return hit->second;
+    auto opt_text = [](SQLite::Statement &st, int i, const std::string &v) {
+      if (v.empty()) st.bind(i);
+      else st.bind(i, v);
+    };
+    auto opt_int = [](SQLite::Statement &st, int i, const std::optional<int64_t> &v) {
+      if (v) st.bind(i, *v);
+      else st.bind(i);
+    };
+    upsert_post.bind(1, platform);
+    upsert_post.bind(2, p.id);
+    if (account_id) upsert_post.bind(3, account_id);
+    else upsert_post.bind(3);
+    opt_text(upsert_post, 4, p.caption);
+    opt_text(upsert_post, 5, p.permalink);
+    opt_int(upsert_post, 6, p.like_count);
+    opt_int(upsert_post, 7, p.comments_count);
+    opt_int(upsert_post, 8, p.timestamp);
+    upsert_post.bind(9, now_text);
+    upsert_post.exec();
+    upsert_post.reset();
+    find_post.bind(1, platform);
+    find_post.bind(2, p.id);
+    find_post.executeStep();
+    int64_t id = find_post.getColumn(0).getInt64();
+    find_post.reset();
+    post_ids[key] = id;
+    return id;
+  }
+};
+
+PageWriter::PageWriter(LeadsStore &store, int64_t account_id, bool defer_scoring) {
+  guarded(store.m_db, [&] { m = std::make_unique<Impl>(store, account_id, defer_scoring); });
+}
+
+PageWriter::~PageWriter() = default; // an uncommitted transaction rolls back
+
+void PageWriter::add_post(const std::string &platform, const Post &post) {
+  guarded(m->store.m_db, [&] { m->post(platform, post); });
+}
+
+bool PageWriter::add(const Interaction &it) {
+  return guarded(m->store.m_db, [&] {
+    ++m->counts.items;
+    int64_t person = m->person(it);
+    int64_t post = it.post ? m->post(it.platform, *it.post) : 0;
+    auto &st = m->insert_interaction;
+    st.bind(1, it.platform);
+    st.bind(2, it.platform_id);
+    st.bind(3, kind_name(it.kind));
+    st.bind(4, person);
+    if (post) st.bind(5, post);
+    else st.bind(5);
+    if (m->account_id) st.bind(6, m->account_id);
+    else st.bind(6);
+    st.bind(7, it.text);
+    st.bind(8, has_intent(it.text) ? 1 : 0);
+    st.bind(9, it.timestamp);
+    st.bind(10, m->now_text);
+    st.exec();
+    bool inserted = m->store.m_db.sql().getChanges() > 0;
+    st.reset();
+    if (!inserted) return false;
+    int64_t interaction_id = m->store.m_db.sql().getLastInsertRowid();
+    ++m->counts.new_interactions;
+    bool contacts_changed = false;
+    for (const ContactMatch &c : find_contacts(m->store.m_phones, it.text)) {
+      auto &ic = m->insert_contact;
+      ic.bind(1, person);
+      ic.bind(2, c.kind);
+      ic.bind(3, c.value);
+      ic.bind(4, c.raw);
+      ic.bind(5, digits_of(c.raw));
+      ic.bind(6, c.region);
+      ic.bind(7, c.type);
+      ic.bind(8, interaction_id);
+      ic.bind(9, m->now_text);
+      ic.exec();
+      if (m->store.m_db.sql().getChanges() > 0) {
+        contacts_changed = true;
+        ++m->counts.new_contacts;
+      }
+      ic.reset();
+    }
+    bool &flag = m->touched[person];
+    flag = flag || contacts_changed;
+    return true;
+  });
+}
+
+void PageWriter::set_cursor(const std::string &edge, const std::string &cursor) {
+  guarded(m->store.m_db, [&] {
+    if (!m->account_id) return;
+    m->upsert_cursor.bind(1, m->account_id);
+    m->upsert_cursor.bind(2, edge);
+    m->upsert_cursor.bind(3, cursor);
+    m->upsert_cursor.bind(4, m->now_text);
+    m->upsert_cursor.exec();
+    m->upsert_cursor.reset();
+  });
+}
+
+void PageWriter::clear_cursor(const std::string &edge) {
+  guarded(m->store.m_db, [&] {
+    if (!m->account_id) return;
+    m->delete_cursor.bind(1, m->account_id);
+    m->delete_cursor.bind(2, edge);
+    m->delete_cursor.exec();
+    m->delete_cursor.reset();
+  });
+}
+
+void PageWriter::commit() {
+  guarded(m->store.m_db, [&] {
+    if (m->defer_scoring) {
+      // Marked in the same transaction as the page: a crash before the
+      // deferred scoring leaves the marks, and the next run scores them.
+      for (auto [person, contacts_changed] : m->touched) {
+        m->mark_rescore.bind(1, person);
+        m->mark_rescore.exec();
+        m->mark_rescore.reset();
+      }
+    } else if (!m->touched.empty()) {
+      Scorer scorer(m->store.m_db, m->store.m_settings.scoring, m->store.now());
+      for (auto [person, contacts_changed] : m->touched) m->counts.new_leads += scorer.rescore(person, contacts_changed).second;
+    }
+    m->tx.commit();
+    RunCounts &total = m->store.m_counts;
+    total.new_interactions += m->counts.new_interactions;
+    total.new_people += m->counts.new_people;
+    total.new_leads += m->counts.new_leads;
+    total.new_contacts += m->counts.new_contacts;
+    total.items += m->counts.items;
+    ++total.pages;
+  });
+}
+
+// ---- Reading ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char *kLeadSelect =
+    "SELECT l.id, l.score, l.status, l.phones, l.emails, l.created_at, l.updated_at, "
+    "p.id, p.platform, p.platform_user_id, p.username, p.name, p.last_interaction_at, "
+    "(SELECT count(*) FROM interactions i WHERE i.person_id = p.id) "
+    "FROM leads l JOIN people p ON p.id = l.person_id ";
+
+json lead_row(SQLite::Statement &q) {
+  auto parse_list = [](const std::string &s) {
+    auto j = json::parse(s, nullptr, false);
+    return j.is_array() ? j : json::array();
+  };
+  json person = {{"id", q.getColumn(7).getInt64()},
+                 {"platform", q.getColumn(8).getString()},
+                 {"platform_user_id", q.getColumn(9).getString()},
+                 {"username", q.getColumn(10).getString()},
+                 {"name", q.getColumn(11).getString()}};
+  return {{"id", q.getColumn(0).getInt64()},
+          {"score", q.getColumn(1).getInt()},
+          {"status", q.getColumn(2).getString()},
+          {"phones", parse_list(q.getColumn(3).getString())},
+          {"emails", parse_list(q.getColumn(4).getString())},
+          {"created_at", q.getColumn(5).getString()},
+          {"updated_at", q.getColumn(6).getString()},
+          {"person", person},
+          {"last_interaction_at", q.getColumn(12).isNull() ? json(nullptr) : json(iso8601_utc(q.getColumn(12).getInt64()))},
+          {"interactions", q.getColumn(13).getInt64()}};
+}
+
+std::string where_clause(const LeadFilter &f, std::vector<std::variant<int64_t, std::string>> &binds) {
+  std::vector<std::string> parts;
+  if (!f.platform.empty()) parts.push_back("p.platform = ?"), binds.emplace_back(f.platform);
+  if (!f.status.empty()) parts.push_back("l.status = ?"), binds.emplace_back(f.status);
+  if (f.min_score) parts.push_back("l.score >= ?"), binds.emplace_back(int64_t{*f.min_score});
+  if (f.has_phone) parts.push_back("l.phones <> '[]'");
+  if (f.since) parts.push_back("p.last_interaction_at >= ?"), binds.emplace_back(*f.since);
+  std::string sql;
+  for (size_t i = 0; i < parts.size(); ++i) sql += (i ? " AND " : "") + parts[i];
+  return sql;
+}
+
+void bind_all(SQLite::Statement &q, const std::vector<std::variant<int64_t, std::string>> &binds, int first = 1) {
+  int i = first;
+  for (const auto &b : binds) {
+    if (std::holds_alternative<int64_t>(b)) q.bind(i++, std::get<int64_t>(b));
+    else q.bind(i++, std::get<std::string>(b));
+  }
+}
+
+std::optional<int64_t> resolve_lead(store::Db &db, const std::string &ref) {
+  bool numeric = !ref.empty() && std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (numeric) {
+    SQLite::Statement q(db.sql(), "SELECT id FROM leads WHERE id = ?");
+    q.bind(1, static_cast<int64_t>(std::stoll(ref)));
+    if (q.executeStep()) return q.getColumn(0).getInt64();
+    return std::nullopt;
+  }
+  std::string name = ref.starts_with("@") ? ref.substr(1) : ref;
+  SQLite::Statement q(db.sql(), "SELECT l.id FROM leads l JOIN people p ON p.id = l.person_id "
+                                "WHERE p.username = ? OR p.platform_user_id = ? ORDER BY l.score DESC, l.id LIMIT 2");
+  q.bind(1, name);
+  q.bind(2, ref);
+  std::vector<int64_t> ids;
+  while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+  if (ids.size() > 1) throw UsageError("'" + ref + "' names leads on several platforms; use the lead id (webox leads search " + name + ")");
+  if (ids.empty()) return std::nullopt;
+  return ids.front();
+}
+
+json lead_by_id(store::Db &db, int64_t id) {
+  SQLite::Statement q(db.sql(), std::string(kLeadSelect) + "WHERE l.id = ?");
+  q.bind(1, id);
+  q.executeStep();
+  return lead_row(q);
+}
+
+} // namespace
+
+std::vector<json> list_leads(store::Db &db, const LeadFilter &f) {
+  return guarded(db, [&] {
+    std::vector<std::variant<int64_t, std::string>> binds;
+    std::string where = where_clause(f, binds);
+    std::string sql = std::string(kLeadSelect) + (where.empty() ? "" : "WHERE " + where) + " ORDER BY l.score DESC, l.id";
+    if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
+    SQLite::Statement q(db.sql(), sql);
+    bind_all(q, binds);
+    std::vector<json> out;
+    while (q.executeStep()) out.push_back(lead_row(q));
+    return out;
+  });
+}
+
+std::optional<json> show_lead(store::Db &db, const std::string &ref) {
+  return guarded(db, [&]() -> std::optional<json> {
+    auto id = resolve_lead(db, ref);
+    if (!id) return std::nullopt;
+    json lead = lead_by_id(db, *id);
+    int64_t person = lead["person"]["id"];
+    json interactions = json::array();
+    SQLite::Statement qi(db.sql(), "SELECT i.id, i.platform_id, i.kind, i.text, i.occurred_at, po.platform_id FROM interactions i "
+                                   "LEFT JOIN posts po ON po.id = i.post_id WHERE i.person_id = ? ORDER BY i.occurred_at DESC, i.id DESC LIMIT 50");
+    qi.bind(1, person);
+    while (qi.executeStep())
+      interactions.push_back({{"id", qi.getColumn(0).getInt64()},
+                              {"platform_id", qi.getColumn(1).getString()},
+                              {"kind", qi.getColumn(2).getString()},
+                              {"text", qi.getColumn(3).getString()},
+                              {"timestamp", iso8601_utc(qi.getColumn(4).getInt64())},
+                              {"post", qi.getColumn(5).isNull() ? json(nullptr) : json(qi.getColumn(5).getString())}});
+    json contacts = json::array();
+    SQLite::Statement qc(db.sql(), "SELECT c.kind, c.value, c.raw, c.region, c.type, i.platform_id FROM contacts c "
+                                   "LEFT JOIN interactions i ON i.id = c.interaction_id WHERE c.person_id = ? ORDER BY c.id");
+    qc.bind(1, person);
+    while (qc.executeStep())
+      contacts.push_back({{"kind", qc.getColumn(0).getString()},
+                          {"value", qc.getColumn(1).getString()},
+                          {"raw", qc.getColumn(2).getString()},
+                          {"region", qc.getColumn(3).getString()},
+                          {"type", qc.getColumn(4).getString()},
+                          {"source_interaction", qc.getColumn(5).getString()}});
+    json events = json::array();
+    SQLite::Statement qe(db.sql(), "SELECT kind, detail, created_at FROM lead_events WHERE lead_id = ? ORDER BY id");
+    qe.bind(1, *id);
+    while (qe.executeStep()) {
+      auto detail = json::parse(qe.getColumn(1).getString(), nullptr, false);
+      events.push_back({{"kind", qe.getColumn(0).getString()},
+                        {"detail", detail.is_discarded() ? json(nullptr) : detail},
+                        {"at", qe.getColumn(2).getString()}});
+    }
+    lead["recent_interactions"] = interactions;
+    lead["contacts"] = contacts;
+    lead["events"] = events;
+    return lead;
+  });
+}
+
+json set_status(store::Db &db, const std::string &ref, const std::string &status, const std::string &note) {
+  if (!is_status(status))
+    throw UsageError("unknown status '" + status + "' (expected new, contacted, in_progress, converted or refused)");
+  return guarded(db, [&] {
+    store::WriteTransaction tx(db);
+    auto id = resolve_lead(db, ref);
+    if (!id) throw UsageError("no lead " + ref);
+    SQLite::Statement old(db.sql(), "SELECT status FROM leads WHERE id = ?");
+    old.bind(1, *id);
+    old.executeStep();
+    std::string from = old.getColumn(0).getString();
+    std::string at = store::now_iso8601();
+    if (from != status) {
+      SQLite::Statement up(db.sql(), "UPDATE leads SET status = ?, updated_at = ? WHERE id = ?");
+      up.bind(1, status);
+      up.bind(2, at);
+      up.bind(3, *id);
+      up.exec();
+      json detail = {{"from", from}, {"to", status}};
+      if (!note.empty()) detail["note"] = note;
+      SQLite::Statement ev(db.sql(), "INSERT INTO lead_events(lead_id, kind, detail, created_at) VALUES(?, 'status', ?, ?)");
+      ev.bind(1, *id);
+      ev.bind(2, detail.dump());
+      ev.bind(3, at);
+      ev.exec();
+    }
+    tx.commit();
+    return lead_by_id(db, *id);
+  });
+}
+
+std::vector<json> search_leads(store::Db &db, const std::string &query, const LeadFilter &f) {
+  return guarded(db, [&] {
+    std::vector<std::variant<int64_t, std::string>> binds;
+    std::string where = where_clause(f, binds);
+    std::string like = "%" + query + "%";
+    std::string digits = digits_of(query);
+    std::string match = "(p.username LIKE ?1 OR p.name LIKE ?1 OR l.emails LIKE ?1 OR l.phones LIKE ?1 "
+                        "OR EXISTS(SELECT 1 FROM interactions i WHERE i.person_id = p.id AND i.text LIKE ?1)";
+    // ?2 is always present so that the filter's plain '?' parameters number from 3.
+    match += " OR (length(?2) >= 4 AND EXISTS(SELECT 1 FROM contacts c WHERE c.person_id = p.id AND (c.digits LIKE ?2 OR c.value LIKE ?2))))";
+    std::string sql = std::string(kLeadSelect) + "WHERE " + match + (where.empty() ? "" : " AND " + where) + " ORDER BY l.score DESC, l.id";
+    if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
+    SQLite::Statement q(db.sql(), sql);
+    q.bind(1, like);
+    q.bind(2, "%" + digits + "%");
+    bind_all(q, binds, 3);
+    std::vector<json> out;
+    while (q.executeStep()) out.push_back(lead_row(q));
+    return out;
+  });
+}
+
+} // namespace webox::leads

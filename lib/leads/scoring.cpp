@@ -1,0 +1,70 @@
+// Interest scoring; the rationale for every default is in scoring.hpp.
+#include "lib/leads/scoring.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <set>
+#include <string>
+
+namespace webox::leads {
+namespace {
+
+// Lower-cased ASCII keywords, matched on word boundaries. French first: the
+// product's users write in French; the English ones cost nothing.
+constexpr std::string_view kIntentWords[] = {
+    "prix", "tarif", "tarifs", "dispo", "disponible", "infos", "info", "mp", "dm", "combien", "devis",
+    "commander", "acheter", "contact", "contactez", "rappeler", "price", "cost", "available", "interested",
+};
+
+bool is_word_byte(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
+
+} // namespace
+
+bool has_intent(std::string_view text) {
+  if (text.find('?') != std::string_view::npos) return true;
+  std::string lower(text);
+  for (auto &c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view word : kIntentWords) {
+    for (size_t pos = lower.find(word); pos != std::string::npos; pos = lower.find(word, pos + 1)) {
+      bool start_ok = pos == 0 || !is_word_byte(static_cast<unsigned char>(lower[pos - 1]));
+      size_t end = pos + word.size();
+      bool end_ok = end == lower.size() || !is_word_byte(static_cast<unsigned char>(lower[end]));
+      if (start_ok && end_ok) return true;
+    }
+  }
+  return false;
+}
+
+double raw_points(std::vector<ScoredEvent> events, bool has_phone, int64_t now, const ScoringSettings &s) {
+  // Newest first, so a daily cap keeps the most recent (highest-weighted) events.
+  std::sort(events.begin(), events.end(), [](const ScoredEvent &a, const ScoredEvent &b) { return a.timestamp > b.timestamp; });
+  std::map<std::pair<int64_t, int>, int> per_day_kind;
+  std::set<int64_t> recent_days;
+  double raw = 0;
+  for (const ScoredEvent &e : events) {
+    double age_days = std::max<double>(0, static_cast<double>(now - e.timestamp) / 86400.0);
+    if (age_days > s.max_age_days) continue;
+    int64_t day = e.timestamp >= 0 ? e.timestamp / 86400 : (e.timestamp - 86399) / 86400;
+    size_t k = static_cast<size_t>(e.kind);
+    int &count = per_day_kind[{day, static_cast<int>(k)}];
+    if (s.daily_cap[k] > 0 && count >= s.daily_cap[k]) continue;
+    ++count;
+    double w = s.weight[k];
+    if (e.intent && (e.kind == Kind::comment || e.kind == Kind::reply || e.kind == Kind::dm)) w += s.intent_bonus;
+    raw += w * std::pow(0.5, age_days / s.half_life_days);
+    if (age_days <= 30) recent_days.insert(day);
+  }
+  if (recent_days.size() > 1)
+    raw += s.repeat_day_bonus * static_cast<double>(std::min<size_t>(recent_days.size() - 1, static_cast<size_t>(s.repeat_max_days)));
+  if (has_phone) raw += s.phone_bonus;
+  return raw;
+}
+
+int score(double raw, const ScoringSettings &s) {
+  if (raw <= 0 || s.saturation <= 0) return 0;
+  return static_cast<int>(std::lround(100.0 * (1.0 - std::exp(-raw / s.saturation))));
+}
+
+} // namespace webox::leads

@@ -1,0 +1,41 @@
+// The `leads` and `social` sections of config.yaml, read where they are used
+// (lib/core/config.cpp accepts them at the top level and leaves them to us).
+//
+//   leads:
+//     threshold: 15                   # targetable from this score on
+//     half_life_days: 30
+//     weights: {comment: 5, reply: 8, mention: 4, like: 1, dm: 10,
+//               intent: 2, phone: 25, repeat_day: 3}
+//     daily_caps: {comment: 3, reply: 5, mention: 2, like: 5, dm: 1}
+//     saturation: 43
+//     phone_regions: [BE, CH]         # tried after FR
+//     phone_fallback_model: openai:gpt-4o-mini   # optional, see webox-leads(1)
+//   social:
+//     instagram: {user_id: "1784...", login: instagram, api_version: v23.0}
+//     x: {user_id: "12345"}
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lib/leads/scoring.hpp"
+
+namespace webox::leads {
+
+struct LeadsSettings {
+  ScoringSettings scoring;
+  std::vector<std::string> phone_regions{"FR"}; // FR always first
+  std::string phone_fallback_model;             // "" = no LLM fallback
+};
+
+// One platform's settings under `social.<platform>`: every scalar as text.
+using PlatformSettings = std::map<std::string, std::string>;
+
+// Reads the sections from `config_file` (missing file or section: defaults).
+// Throws webox::Error (exit 4) naming file:line:column on a bad value.
+LeadsSettings load_leads_settings(const std::filesystem::path &config_file);
+PlatformSettings load_platform_settings(const std::filesystem::path &config_file, const std::string &platform);
+
+} // namespace webox::leads

@@ -1,0 +1,449 @@
+// instagram.cpp: the Instagram Graph API as a `social-collect` plugin.
+//
+// THE PROTOCOL (facts in ../shared/reference/social-apis.md §1). Two hosts
+// speak it: graph.instagram.com for apps using Instagram Login and
+// graph.facebook.com for Facebook Login; the host hands us the one to use as
+// `base_url` (instance config, or the request's `base_url` override). Paths
+// carry a version prefix, /vNN.0/. The token travels as `Authorization:
+// Bearer`, never in the URL, so it cannot end up in a log line.
+//   GET /{v}/{ig-user}?fields=id,username                    who we are (and a token check)
+//   GET /{v}/{ig-user}/media?fields=...&limit=50&after=      own media, newest first, like_count, comments_count
+//   GET /{v}/{media}/comments?fields=...,replies{...}&after= comments, replies nested by field expansion
+//   GET /{v}/{ig-user}/tags?fields=...&after=                media where we are tagged: "mentions"
+// Pages carry `paging.cursors.after` and an absolute `paging.next` URL. We
+// follow `after` against the configured host rather than the `next` URL: the
+// URL embeds the token and Meta's host, and ignoring it keeps the token out
+// of logs and the tests on loopback. No `next` = last page; a short or even
+// empty page does not mean the end.
+//
+// WHAT IS COLLECTED. Own media become `post` items (like_count is a number
+// only: the API has no list of who liked, §1.7). Comments and their replies
+// become `comment` and `reply` interactions; the account's own comments are
+// skipped. Tags become `mention` interactions identified by username (the
+// tags edge gives no user id).
+//
+// INCREMENTAL AND RESUMABLE. Media are listed every run (cheap, and like
+// counts change). For each media the cursor edge `comments:<media-id>`
+// stores `{"count": N}` once a sweep of its comments completed, N being the
+// comments_count at the start of the sweep: a media whose comments_count is
+// unchanged is not fetched again. While a sweep is under way each page ends
+// with a checkpoint `{"after": A, "count": N}`, so a run killed mid-sweep
+// resumes at the next page; a cursor Meta no longer accepts restarts the
+// sweep (the store ignores what it already has). Caveat: one comment deleted
+// and another added between two runs leaves the count equal; such a comment
+// waits until the count changes again.
+//
+// ERRORS (§1.10, §1.11). Classified by `error.code`, not by HTTP status
+// (throttling comes as 400): 4, 17, 32, 613, 80002 and the transient 1, 2
+// are retried by the host with backoff (our should_retry); still throttled
+// after that → WEBOX_E_RATE_LIMITED with the BUC header's
+// estimated_time_to_regain_access (minutes) as retry_after_ms, so the CLI
+// exits 75 and the next cron run resumes from the cursors. 190 (and 102,
+// 2500) → WEBOX_E_AUTH with a message saying how to renew the token (exit
+// 4). 10 and 200-299 (permissions) → WEBOX_E_AUTH as well. X-App-Usage or
+// X-Business-Use-Case-Usage at 90 % or more → a pause of `slowdown_ms`
+// before the next call, to stay under the limit rather than hit it.
+#include <webox/plugin.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sdk = webox::sdk;
+using nlohmann::json;
+
+struct webox_instance {
+  std::string base_url;
+  std::string key_var;
+  int32_t timeout_ms = 0;
+  json options = json::object();
+};
+
+namespace {
+
+constexpr const char *kMediaFields = "id,caption,media_type,timestamp,permalink,like_count,comments_count";
+constexpr const char *kCommentFields =
+    "id,text,timestamp,username,like_count,from,parent_id,replies{id,text,timestamp,username,from,parent_id}";
+constexpr const char *kTagFields = "id,caption,timestamp,username,permalink";
+
+bool is_throttle(int code) { return code == 4 || code == 17 || code == 32 || code == 613 || code == 80002; }
+
+int error_code(std::string_view body) {
+  json doc = json::parse(body, nullptr, false);
+  if (!doc.is_object() || !doc.contains("error") || !doc["error"].is_object()) return 0;
+  return doc["error"].value("code", 0);
+}
+
+// The host retries what this accepts, with backoff: throttling and the
+// transient codes, whatever the HTTP status; plus 429 and 5xx.
+int should_retry(void *, int32_t status, const char *body, size_t size) {
+  if (status == 429 || status >= 500) return 1;
+  int code = error_code(std::string_view(body ? body : "", body ? size : 0));
+  return is_throttle(code) || code == 1 || code == 2;
+}
+
+std::string url_encode(std::string_view s) {
+  static const char *hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// Minutes to wait from X-Business-Use-Case-Usage, and the highest usage
+// percentage of either usage header.
+struct Usage {
+  int max_percent = 0;
+  long long regain_minutes = -1;
+};
+
+Usage read_usage(const sdk::HttpResponse &resp) {
+  Usage u;
+  auto consider = [&](const json &o) {
+    if (!o.is_object()) return;
+    for (const char *k : {"call_count", "total_cputime", "total_time"})
+      if (o.contains(k) && o[k].is_number()) u.max_percent = std::max(u.max_percent, o[k].get<int>());
+    if (o.contains("estimated_time_to_regain_access") && o["estimated_time_to_regain_access"].is_number())
+      u.regain_minutes = std::max(u.regain_minutes, o["estimated_time_to_regain_access"].get<long long>());
+  };
+  consider(json::parse(resp.header("x-app-usage"), nullptr, false));
+  json buc = json::parse(resp.header("x-business-use-case-usage"), nullptr, false);
+  if (buc.is_object())
+    for (auto &[id, list] : buc.items())
+      if (list.is_array())
+        for (const auto &o : list) consider(o);
+  return u;
+}
+
+class Graph {
+public:
+  Graph(const webox_instance &inst, const webox_call *call, std::string root, std::string token)
+      : m_inst(inst), m_call(call), m_root(std::move(root)), m_token(std::move(token)) {
+    m_slowdown_ms = inst.options.is_object() ? inst.options.value("slowdown_ms", 1000) : 1000;
+  }
+
+  // GET {root}/{path}?{query}; returns the parsed body or throws a Failure.
+  json get(const std::string &path, const std::string &query) {
+    if (sdk::host().is_cancelled(m_call)) throw sdk::Failure(WEBOX_E_CANCELLED, "instagram: cancelled");
+    if (m_pause_ms > 0) {
+      sdk::log(m_call, WEBOX_LOG_INFO, "instagram: API usage above 90 %, pausing " + std::to_string(m_pause_ms) + " ms");
+      std::this_thread::sleep_for(std::chrono::milliseconds(m_pause_ms));
+      m_pause_ms = 0;
+    }
+    sdk::HttpRequest r;
+    r.method = "GET";
+    r.url = m_root + "/" + path + (query.empty() ? "" : "?" + query);
+    r.headers = {"Authorization: Bearer " + m_token, "Accept: application/json"};
+    r.timeout_ms = m_inst.timeout_ms;
+    r.should_retry = should_retry;
+    sdk::HttpResponse resp = sdk::http(m_call, r);
+    ++requests;
+    Usage usage = read_usage(resp);
+    if (usage.max_percent >= 90) m_pause_ms = m_slowdown_ms;
+    if (resp.status >= 200 && resp.status < 300) {
+      json doc = json::parse(resp.body, nullptr, false);
+      if (!doc.is_object())
+        throw sdk::Failure(WEBOX_E_UPSTREAM, "instagram: " + path + " answered something that is not a JSON object", resp.status);
+      return doc;
+    }
+    fail(resp, usage, path);
+  }
+
+  int requests = 0;
+
+private:
+  [[noreturn]] void fail(const sdk::HttpResponse &resp, const Usage &usage, const std::string &path) {
+    json doc = json::parse(resp.body, nullptr, false);
+    json err = doc.is_object() && doc.contains("error") && doc["error"].is_object() ? doc["error"] : json::object();
+    int code = err.value("code", 0);
+    int sub = err.value("error_subcode", 0);
+    std::string message = err.value("message", "");
+    if (message.empty()) message = resp.status ? "HTTP " + std::to_string(resp.status) : "no answer";
+    std::string code_text = std::to_string(code) + (sub ? "/" + std::to_string(sub) : "");
+    if (code == 190 || code == 102 || code == 2500) {
+      std::string why = sub == 463 ? "the access token has expired" : "the access token is not valid";
+      throw sdk::Failure(WEBOX_E_AUTH,
+                         "instagram: " + why + " (Graph error " + code_text + ": " + message +
+                             "); get a new long-lived token and set INSTAGRAM_ACCESS_TOKEN or run `webox keys set instagram`",
+                         resp.status, -1, code_text);
+    }
+    if (code == 10 || (code >= 200 && code <= 299))
+      throw sdk::Failure(WEBOX_E_AUTH, "instagram: permission refused (Graph error " + code_text + ": " + message +
+                                           "); the token needs instagram_business_basic and instagram_business_manage_comments",
+                         resp.status, -1, code_text);
+    if (is_throttle(code) || resp.status == 429) {
+      long long wait_ms = usage.regain_minutes > 0 ? usage.regain_minutes * 60000 : 60000;
+      throw sdk::Failure(WEBOX_E_RATE_LIMITED,
+                         "instagram: throttled by Meta (Graph error " + code_text + ": " + message + "); what was collected is kept, retry in " +
+                             std::to_string((wait_ms + 59999) / 60000) + " min to resume",
+                         resp.status, wait_ms, code_text);
+    }
+    webox_status status = resp.status >= 500 || code == 1 || code == 2 ? WEBOX_E_UPSTREAM
+                          : code == 100                              ? WEBOX_E_INVALID
+                                                                     : WEBOX_E_UPSTREAM;
+    throw sdk::Failure(status, "instagram: " + path + ": Graph error " + code_text + ": " + message, resp.status, -1, code_text);
+  }
+
+  const webox_instance &m_inst;
+  const webox_call *m_call;
+  std::string m_root;
+  std::string m_token;
+  int m_slowdown_ms = 1000;
+  int m_pause_ms = 0;
+};
+
+// "2019-09-26T22:36:43+0000" → Unix seconds (days_from_civil, TZ-free).
+long long parse_time(const std::string &s) {
+  int y, mo, d, h, mi, se;
+  char sign = '+';
+  int oh = 0, om = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) != 6) return 0;
+  if (s.size() >= 24) {
+    sign = s[19];
+    std::sscanf(s.c_str() + 20, "%2d%*[:]%2d", &oh, &om);
+    if (s.size() == 24) std::sscanf(s.c_str() + 20, "%2d%2d", &oh, &om);
+  }
+  long long yy = y - (mo <= 2);
+  long long era = (yy >= 0 ? yy : yy - 399) / 400;
+  unsigned yoe = static_cast<unsigned>(yy - era * 400);
+  unsigned doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + static_cast<unsigned>(d) - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  long long days = era * 146097 + doe - 719468;
+  long long offset = (oh * 3600 + om * 60) * (sign == '-' ? -1 : 1);
+  return days * 86400 + h * 3600 + mi * 60 + se - offset;
+}
+
+std::string str(const json &o, const char *k) {
+  auto it = o.find(k);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string next_after(const json &page) {
+  const json &paging = page.contains("paging") && page["paging"].is_object() ? page["paging"] : json::object();
+  if (!paging.contains("next")) return {};
+  if (paging.contains("cursors") && paging["cursors"].is_object()) return str(paging["cursors"], "after");
+  return {};
+}
+
+struct Run {
+  Graph &graph;
+  const webox_call *call;
+  webox_sink_fn sink;
+  void *user;
+  std::string self_id, self_username;
+  long long since = 0;
+  int pages = 0;
+
+  void emit(const json &event) { sdk::emit(sink, user, event.dump(-1, ' ', false, json::error_handler_t::replace)); }
+  void checkpoint(const std::string &edge, const json &cursor) {
+    json e = {{"type", "checkpoint"}};
+    if (!edge.empty()) {
+      e["edge"] = edge;
+      e["cursor"] = cursor.is_null() ? json(nullptr) : json(cursor.dump());
+    }
+    emit(e);
+    ++pages;
+  }
+
+  bool is_self(const json &c) {
+    std::string from_id = c.contains("from") && c["from"].is_object() ? str(c["from"], "id") : "";
+    return (!from_id.empty() && from_id == self_id) || (!self_username.empty() && str(c, "username") == self_username);
+  }
+
+  void emit_comment(const json &c, const std::string &media_id, const char *kind) {
+    long long ts = parse_time(str(c, "timestamp"));
+    if (since && ts < since) return;
+    if (is_self(c)) return;
+    json person = {{"id", c.contains("from") && c["from"].is_object() ? str(c["from"], "id") : ""},
+                   {"username", c.contains("from") && c["from"].is_object() && !str(c["from"], "username").empty()
+                                    ? str(c["from"], "username")
+                                    : str(c, "username")}};
+    if (person["id"] == "" && person["username"] == "") return; // nobody to attach it to (permission case)
+    emit({{"type", "item"},
+          {"interaction",
+           {{"platform", "instagram"}, {"platform_id", str(c, "id")}, {"kind", kind}, {"person", person},
+            {"text", str(c, "text")}, {"timestamp", ts}, {"post", media_id}}}});
+  }
+
+  void comments(const json &media, const json &cursors) {
+    const std::string id = str(media, "id");
+    const long long count = media.value("comments_count", -1LL);
+    const std::string edge = "comments:" + id;
+    json state = json::object();
+    if (auto it = cursors.find(edge); it != cursors.end() && it->is_string()) {
+      state = json::parse(it->get<std::string>(), nullptr, false);
+      if (!state.is_object()) state = json::object();
+    }
+    std::string after = str(state, "after");
+    if (after.empty() && state.contains("count") && count >= 0 && state["count"] == count) return; // nothing new
+    long long target = after.empty() ? count : state.value("count", count);
+    for (;;) {
+      std::string query = std::string("fields=") + url_encode(kCommentFields) + "&limit=50";
+      if (!after.empty()) query += "&after=" + url_encode(after);
+      json page;
+      try {
+        page = graph.get(id + "/comments", query);
+      } catch (const sdk::Failure &f) {
+        if (f.status != WEBOX_E_INVALID || after.empty()) throw;
+        // The stored cursor died (the comment it pointed to was deleted): sweep again.
+        emit({{"type", "warning"}, {"message", "comments of media " + id + ": resume cursor refused, starting over"}});
+        after.clear();
+        continue;
+      }
+      if (page.contains("data") && page["data"].is_array()) {
+        for (const auto &c : page["data"]) {
+          if (!c.is_object()) continue;
+          emit_comment(c, id, "comment");
+          if (c.contains("replies") && c["replies"].is_object() && c["replies"].contains("data") && c["replies"]["data"].is_array())
+            for (const auto &r : c["replies"]["data"])
+              if (r.is_object()) emit_comment(r, id, "reply");
+        }
+      }
+      after = next_after(page);
+      if (after.empty()) {
+        checkpoint(edge, json{{"count", target}});
+        // A resumed sweep started before comments that arrived since (they
+        // sit before the resume cursor, newest first): sweep again now rather
+        // than leave them to the next run.
+        if (target == count || count < 0) return;
+        target = count;
+        continue;
+      }
+      checkpoint(edge, json{{"after", after}, {"count", target}});
+    }
+  }
+
+  void tags(const std::string &user_path) {
+    std::string after;
+    for (;;) {
+      std::string query = std::string("fields=") + url_encode(kTagFields) + "&limit=50";
+      if (!after.empty()) query += "&after=" + url_encode(after);
+      json page;
+      try {
+        page = graph.get(user_path + "/tags", query);
+      } catch (const sdk::Failure &f) {
+        if (f.status != WEBOX_E_INVALID) throw;
+        emit({{"type", "warning"}, {"message", "mentions (tags) are not available with this token or host; skipped"}});
+        return;
+      }
+      if (page.contains("data") && page["data"].is_array())
+        for (const auto &m : page["data"]) {
+          if (!m.is_object() || str(m, "username").empty() || str(m, "username") == self_username) continue;
+          long long ts = parse_time(str(m, "timestamp"));
+          if (since && ts < since) continue;
+          emit({{"type", "item"},
+                {"interaction",
+                 {{"platform", "instagram"}, {"platform_id", "tag:" + str(m, "id")}, {"kind", "mention"},
+                  {"person", {{"username", str(m, "username")}}}, {"text", str(m, "caption")}, {"timestamp", ts}}}});
+        }
+      checkpoint("", nullptr);
+      after = next_after(page);
+      if (after.empty()) return;
+    }
+  }
+};
+
+webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
+  return sdk::guard(error, [&] {
+    json cfg = json::parse(std::string_view(config, size), nullptr, false);
+    if (!cfg.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "instagram: instance configuration is not a JSON object");
+    auto inst = std::make_unique<webox_instance>();
+    inst->base_url = cfg.value("base_url", "https://graph.instagram.com");
+    inst->key_var = cfg.value("api_key_name", "INSTAGRAM_ACCESS_TOKEN");
+    inst->timeout_ms = cfg.value("timeout_ms", 0);
+    if (cfg.contains("options") && cfg["options"].is_object()) inst->options = cfg["options"];
+    *out = inst.release();
+    return WEBOX_OK;
+  });
+}
+
+void destroy(webox_instance *self) { delete self; }
+
+webox_status describe(webox_instance *, webox_buf *out) {
+  return sdk::guard(nullptr, [&] {
+    sdk::give(json{{"edges", {"media", "comments", "replies", "tags"}}, {"capabilities", {"social-collect"}}}.dump(), out);
+    return WEBOX_OK;
+  });
+}
+
+webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink,
+                            void *user, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "instagram: request is not a JSON object");
+    auto token = sdk::secret(call, self->key_var);
+    if (!token || token->empty())
+      throw sdk::Failure(WEBOX_E_AUTH, "instagram: no access token: set " + self->key_var + " or run `webox keys set instagram`");
+    json options = request.contains("options") && request["options"].is_object() ? request["options"] : json::object();
+    std::string base = request.value("base_url", "");
+    if (base.empty()) base = self->base_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    std::string version = options.value("api_version", std::string("v23.0"));
+    std::string account = request.value("account_id", "");
+    std::string user_path = account.empty() ? "me" : account;
+
+    Graph graph(*self, call, base + "/" + version, *token);
+    Run run{graph, call, sink, user, "", "", 0, 0};
+    if (request.contains("since") && request["since"].is_number_integer()) run.since = request["since"].get<long long>();
+    const json cursors = request.contains("cursors") && request["cursors"].is_object() ? request["cursors"] : json::object();
+
+    json me = graph.get(user_path, "fields=id,username");
+    run.self_id = str(me, "id");
+    run.self_username = str(me, "username");
+
+    // Own media first (posts and their like counts), one page per checkpoint.
+    std::vector<json> media;
+    std::string after;
+    for (;;) {
+      std::string query = std::string("fields=") + url_encode(kMediaFields) + "&limit=50";
+      if (run.since) query += "&since=" + std::to_string(run.since);
+      if (!after.empty()) query += "&after=" + url_encode(after);
+      json page = graph.get(user_path + "/media", query);
+      if (page.contains("data") && page["data"].is_array())
+        for (const auto &m : page["data"]) {
+          if (!m.is_object() || str(m, "id").empty()) continue;
+          json post = {{"id", str(m, "id")}, {"caption", str(m, "caption")}, {"permalink", str(m, "permalink")}};
+          if (m.contains("like_count") && m["like_count"].is_number_integer()) post["like_count"] = m["like_count"];
+          if (m.contains("comments_count") && m["comments_count"].is_number_integer()) post["comments_count"] = m["comments_count"];
+          if (!str(m, "timestamp").empty()) post["timestamp"] = parse_time(str(m, "timestamp"));
+          run.emit({{"type", "item"}, {"post", post}});
+          media.push_back(m);
+        }
+      run.checkpoint("", nullptr);
+      after = next_after(page);
+      if (after.empty()) break;
+    }
+    for (const auto &m : media) run.comments(m, cursors);
+    // social.instagram.skip_tags: true, for tokens whose host has no tags edge.
+    const json skip = options.value("skip_tags", json(nullptr));
+    if (!(skip == true || skip == "true")) run.tags(user_path);
+
+    sdk::give(json{{"account", {{"id", run.self_id}, {"username", run.self_username}}},
+                   {"media", media.size()},
+                   {"pages", run.pages},
+                   {"requests", graph.requests}}
+                  .dump(),
+              &out->json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = {
+    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "instagram", "0.1.0", WEBOX_CAP_SOCIAL_COLLECT, create, destroy, describe,
+    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, nullptr,
+};
+
+} // namespace
+
+WEBOX_DEFINE_ENTRY(kDescriptor)

@@ -1,0 +1,328 @@
+// x.cpp: the X (Twitter) API v2 as a `social-collect` plugin.
+//
+// THE PROTOCOL (../shared/reference/social-apis.md §2). Base
+// https://api.x.com (X_API_BASE_URL overrides), `Authorization: Bearer`.
+//   GET /2/users/{id}/tweets?max_results=100&tweet.fields=created_at,public_metrics,conversation_id
+//       own posts, newest first, paged by `pagination_token` = meta.next_token
+//   GET /2/tweets/search/recent?query=conversation_id:{id}&expansions=author_id&user.fields=username,name
+//       replies of one conversation, paged by `next_token`; covers the last 7 days only
+//   GET /2/tweets/{id}/liking_users   who liked (user-context tokens only; 401/403 with an app token)
+//   GET /2/users/{id}/mentions?since_id=...   mentions of us
+// A page with no results has no `data` and `result_count: 0`; no
+// `meta.next_token` = last page.
+//
+// INCREMENTAL. Own posts are listed every run (they carry like and reply
+// counts). Edge `post:<id>` stores `{"likes": L, "replies": R}` after that
+// post's likers and replies were read; unchanged counts are not read again.
+// Edge `mentions` stores `{"since_id": S}`, the newest mention of the last
+// complete sweep (mentions come newest first, so a sweep in progress keeps
+// `{"since_id": old, "token": T, "top": newest}` to resume).
+//
+// RATE LIMITS. 429 carries `x-rate-limit-reset` (Unix seconds): we sleep
+// until then when it is within `max_wait_s` (default 120), polling for
+// cancellation, and retry; beyond that → WEBOX_E_RATE_LIMITED with
+// retry_after_ms (exit 75, the next run resumes). 401 → WEBOX_E_AUTH.
+#include <webox/plugin.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+#include <string>
+#include <thread>
+
+namespace sdk = webox::sdk;
+using nlohmann::json;
+
+struct webox_instance {
+  std::string base_url;
+  std::string key_var;
+  int32_t timeout_ms = 0;
+};
+
+namespace {
+
+// The host must not retry a 429 itself: the wait is in x-rate-limit-reset,
+// which only this plugin reads. 5xx are retried by the host.
+int should_retry(void *, int32_t status, const char *, size_t) { return status >= 500; }
+
+long long unix_now() { return static_cast<long long>(std::time(nullptr)); }
+
+std::string enc(std::string_view s) {
+  static const char *hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else out += {'%', hex[c >> 4], hex[c & 15]};
+  }
+  return out;
+}
+
+std::string str(const json &o, const char *k) {
+  auto it = o.find(k);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Tweet ids are decimal strings growing with time: compare as numbers.
+bool newer(const std::string &a, const std::string &b) { return a.size() != b.size() ? a.size() > b.size() : a > b; }
+
+struct Api {
+  const webox_instance &inst;
+  const webox_call *call;
+  std::string token;
+  int max_wait_s = 120;
+  int requests = 0;
+
+  // GET; returns the body, or nullopt for 401/403 when `soft_auth` (liking_users with an app token).
+  std::optional<json> get(const std::string &path_query, bool soft_auth = false) {
+    for (int attempt = 0;; ++attempt) {
+      if (sdk::host().is_cancelled(call)) throw sdk::Failure(WEBOX_E_CANCELLED, "x: cancelled");
+      sdk::HttpRequest r;
+      r.method = "GET";
+      r.url = inst.base_url + path_query;
+      r.headers = {"Authorization: Bearer " + token, "Accept: application/json"};
+      r.timeout_ms = inst.timeout_ms;
+      r.should_retry = should_retry;
+      sdk::HttpResponse resp = sdk::http(call, r);
+      ++requests;
+      if (resp.status >= 200 && resp.status < 300) {
+        json doc = json::parse(resp.body, nullptr, false);
+        if (!doc.is_object()) throw sdk::Failure(WEBOX_E_UPSTREAM, "x: answer is not a JSON object", resp.status);
+        return doc;
+      }
+      json problem = json::parse(resp.body, nullptr, false);
+      std::string detail = problem.is_object() ? problem.value("detail", problem.value("title", std::string())) : std::string();
+      if (resp.status == 429) {
+        long long reset = 0;
+        try {
+          reset = std::stoll(resp.header("x-rate-limit-reset"));
+        } catch (...) {
+        }
+        long long wait = reset > 0 ? reset - unix_now() + 1 : 60;
+        if (wait < 1) wait = 1;
+        if (wait > max_wait_s || attempt >= 3)
+          throw sdk::Failure(WEBOX_E_RATE_LIMITED, "x: rate limited until " + std::to_string(reset) +
+                                                       " (x-rate-limit-reset); what was collected is kept, run again later",
+                             429, wait * 1000);
+        sdk::log(call, WEBOX_LOG_INFO, "x: rate limited, waiting " + std::to_string(wait) + " s for the window to reset");
+        for (long long i = 0; i < wait * 10; ++i) {
+          if (sdk::host().is_cancelled(call)) throw sdk::Failure(WEBOX_E_CANCELLED, "x: cancelled");
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        continue;
+      }
+      if ((resp.status == 401 || resp.status == 403) && soft_auth) return std::nullopt;
+      if (resp.status == 401)
+        throw sdk::Failure(WEBOX_E_AUTH, "x: 401 " + detail + ": the bearer token is invalid or expired; set X_BEARER_TOKEN or run `webox keys set x`",
+                           401);
+      throw sdk::Failure(resp.status >= 500 ? WEBOX_E_UPSTREAM : WEBOX_E_INVALID,
+                         "x: " + std::to_string(resp.status) + " " + detail, resp.status);
+    }
+  }
+};
+
+struct Run {
+  Api &api;
+  webox_sink_fn sink;
+  void *user;
+  std::string self;
+  long long since = 0;
+  int pages = 0;
+
+  void emit(const json &e) { sdk::emit(sink, user, e.dump(-1, ' ', false, json::error_handler_t::replace)); }
+  void checkpoint(const std::string &edge, const json &cursor) {
+    json e = {{"type", "checkpoint"}};
+    if (!edge.empty()) e["edge"] = edge, e["cursor"] = cursor.is_null() ? json(nullptr) : json(cursor.dump());
+    emit(e);
+    ++pages;
+  }
+  std::map<std::string, json> users_of(const json &page) {
+    std::map<std::string, json> users;
+    if (page.contains("includes") && page["includes"].contains("users"))
+      for (const auto &u : page["includes"]["users"]) users[str(u, "id")] = u;
+    return users;
+  }
+  void emit_tweet(const json &t, const std::map<std::string, json> &users, const char *kind, const std::string &post) {
+    std::string author = str(t, "author_id");
+    if (author.empty() || author == self) return;
+    json u = users.count(author) ? users.at(author) : json::object();
+    json rec = {{"platform", "x"}, {"platform_id", str(t, "id")}, {"kind", kind},
+                {"person", {{"id", author}, {"username", str(u, "username")}, {"name", str(u, "name")}}},
+                {"text", str(t, "text")}, {"timestamp", str(t, "created_at")}};
+    if (!post.empty()) rec["post"] = post;
+    emit({{"type", "item"}, {"interaction", rec}});
+  }
+
+  void replies(const std::string &root) {
+    std::string token;
+    do {
+      std::string q = "/2/tweets/search/recent?query=" + enc("conversation_id:" + root) +
+                      "&max_results=100&expansions=author_id&user.fields=username,name"
+                      "&tweet.fields=created_at,author_id,conversation_id,referenced_tweets";
+      if (!token.empty()) q += "&next_token=" + enc(token);
+      json page = *api.get(q);
+      auto users = users_of(page);
+      if (page.contains("data"))
+        for (const auto &t : page["data"]) {
+          bool direct = false;
+          if (t.contains("referenced_tweets"))
+            for (const auto &ref : t["referenced_tweets"]) direct = direct || (str(ref, "type") == "replied_to" && str(ref, "id") == root);
+          emit_tweet(t, users, direct ? "comment" : "reply", root);
+        }
+      token = page.contains("meta") ? str(page["meta"], "next_token") : "";
+      if (!token.empty()) checkpoint("", nullptr);
+    } while (!token.empty());
+  }
+
+  bool likers(const std::string &post) {
+    std::string token;
+    do {
+      std::string q = "/2/tweets/" + post + "/liking_users?max_results=100";
+      if (!token.empty()) q += "&pagination_token=" + enc(token);
+      auto page = api.get(q, true);
+      if (!page) {
+        emit({{"type", "warning"}, {"message", "liking users need a user-context token (like.read); likes skipped"}});
+        return false;
+      }
+      if (page->contains("data"))
+        for (const auto &u : (*page)["data"]) {
+          if (str(u, "id") == self) continue;
+          emit({{"type", "item"},
+                {"interaction",
+                 {{"platform", "x"}, {"platform_id", "like:" + post + ":" + str(u, "id")}, {"kind", "like"},
+                  {"person", {{"id", str(u, "id")}, {"username", str(u, "username")}, {"name", str(u, "name")}}},
+                  {"text", ""}, {"timestamp", unix_now()}, {"post", post}}}});
+        }
+      token = page->contains("meta") ? str((*page)["meta"], "next_token") : "";
+      if (!token.empty()) checkpoint("", nullptr);
+    } while (!token.empty());
+    return true;
+  }
+
+  void mentions(const json &cursors) {
+    json state = json::object();
+    if (cursors.contains("mentions") && cursors["mentions"].is_string()) state = json::parse(cursors["mentions"].get<std::string>(), nullptr, false);
+    if (!state.is_object()) state = json::object();
+    std::string since_id = str(state, "since_id"), token = str(state, "token"), top = str(state, "top");
+    for (;;) {
+      std::string q = "/2/users/" + self + "/mentions?max_results=100&expansions=author_id&user.fields=username,name"
+                      "&tweet.fields=created_at,author_id,conversation_id";
+      if (!since_id.empty()) q += "&since_id=" + since_id;
+      if (!token.empty()) q += "&pagination_token=" + enc(token);
+      json page = *api.get(q);
+      auto users = users_of(page);
+      if (page.contains("data"))
+        for (const auto &t : page["data"]) {
+          if (top.empty() || newer(str(t, "id"), top)) top = str(t, "id");
+          emit_tweet(t, users, "mention", "");
+        }
+      token = page.contains("meta") ? str(page["meta"], "next_token") : "";
+      if (token.empty()) {
+        checkpoint("mentions", json{{"since_id", top.empty() ? since_id : top}});
+        return;
+      }
+      checkpoint("mentions", json{{"since_id", since_id}, {"token", token}, {"top", top}});
+    }
+  }
+};
+
+webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
+  return sdk::guard(error, [&] {
+    json cfg = json::parse(std::string_view(config, size), nullptr, false);
+    auto inst = std::make_unique<webox_instance>();
+    if (cfg.is_object()) {
+      inst->base_url = cfg.value("base_url", "https://api.x.com");
+      inst->key_var = cfg.value("api_key_name", "X_BEARER_TOKEN");
+      inst->timeout_ms = cfg.value("timeout_ms", 0);
+    }
+    while (!inst->base_url.empty() && inst->base_url.back() == '/') inst->base_url.pop_back();
+    *out = inst.release();
+    return WEBOX_OK;
+  });
+}
+
+void destroy(webox_instance *self) { delete self; }
+
+webox_status describe(webox_instance *, webox_buf *out) {
+  return sdk::guard(nullptr, [&] {
+    sdk::give(json{{"edges", {"tweets", "replies", "liking_users", "mentions"}}}.dump(), out);
+    return WEBOX_OK;
+  });
+}
+
+webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
+                            webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "x: request is not a JSON object");
+    auto token = sdk::secret(call, self->key_var);
+    if (!token || token->empty()) throw sdk::Failure(WEBOX_E_AUTH, "x: no bearer token: set X_BEARER_TOKEN or run `webox keys set x`");
+    Api api{*self, call, *token};
+    json options = request.value("options", json::object());
+    if (options.is_object() && options.contains("max_wait_s")) {  // social.x.max_wait_s (config values arrive as text)
+      const json &w = options["max_wait_s"];
+      api.max_wait_s = w.is_number_integer() ? w.get<int>() : w.is_string() ? std::atoi(w.get<std::string>().c_str()) : api.max_wait_s;
+    }
+    Run run{api, sink, user, request.value("account_id", ""), 0, 0};
+    if (request.contains("since") && request["since"].is_number_integer()) run.since = request["since"].get<long long>();
+    if (run.self.empty()) run.self = str((*api.get("/2/users/me"))["data"], "id");
+    const json cursors = request.value("cursors", json::object());
+
+    std::string page_token;
+    std::vector<json> tweets;
+    do {
+      std::string q = "/2/users/" + run.self + "/tweets?max_results=100&exclude=retweets&tweet.fields=created_at,public_metrics,conversation_id";
+      if (run.since) {
+        char buf[32];
+        std::time_t t = static_cast<std::time_t>(run.since);
+        std::tm tm{};
+        ::gmtime_r(&t, &tm);
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        q += "&start_time=" + enc(buf);
+      }
+      if (!page_token.empty()) q += "&pagination_token=" + enc(page_token);
+      json page = *api.get(q);
+      if (page.contains("data"))
+        for (const auto &t : page["data"]) {
+          json m = t.value("public_metrics", json::object());
+          run.emit({{"type", "item"},
+                    {"post", {{"id", str(t, "id")}, {"caption", str(t, "text")}, {"like_count", m.value("like_count", 0)},
+                              {"comments_count", m.value("reply_count", 0)}, {"timestamp", str(t, "created_at")}}}});
+          tweets.push_back(t);
+        }
+      run.checkpoint("", nullptr);
+      page_token = page.contains("meta") ? str(page["meta"], "next_token") : "";
+    } while (!page_token.empty());
+
+    bool likes_ok = true;
+    for (const auto &t : tweets) {
+      const std::string id = str(t, "id"), edge = "post:" + id;
+      json m = t.value("public_metrics", json::object());
+      json seen = json::object();
+      if (cursors.contains(edge) && cursors[edge].is_string()) seen = json::parse(cursors[edge].get<std::string>(), nullptr, false);
+      if (!seen.is_object()) seen = json::object();
+      json now = {{"likes", m.value("like_count", 0)}, {"replies", m.value("reply_count", 0)}};
+      if (seen == now) continue;
+      if (seen.value("replies", -1) != now["replies"].get<int>() && now["replies"].get<int>() > 0) run.replies(id);
+      if (likes_ok && seen.value("likes", -1) != now["likes"].get<int>() && now["likes"].get<int>() > 0) likes_ok = run.likers(id);
+      run.checkpoint(edge, now);
+    }
+    run.mentions(cursors);
+    sdk::give(json{{"account", {{"id", run.self}}}, {"posts", tweets.size()}, {"pages", run.pages}, {"requests", api.requests}}.dump(),
+              &out->json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = {
+    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "x", "0.1.0", WEBOX_CAP_SOCIAL_COLLECT, create, destroy, describe,
+    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, nullptr,
+};
+
+} // namespace
+
+WEBOX_DEFINE_ENTRY(kDescriptor)
