@@ -53,6 +53,8 @@
 
 #include <webox/plugin.hpp>
 
+#include "plugins/common/provider_kit.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -70,38 +72,22 @@ namespace id = webox::openai;
 } // namespace
 
 // One configured provider: the instance settings the host resolved.
-struct webox_instance {
-  std::string name;     // how the user named it ("openai", or an alias)
-  std::string base_url; // with its version prefix, no trailing slash
-  std::string key_var;  // the secret to ask the host for
-  int32_t timeout_ms = 0;
-  json default_options = json::object(); // providers.<name>.options
-};
+// base_url carries its version prefix (".../v1").
+struct webox_instance : webox::kit::InstanceConfig {};
 
 namespace {
 
+namespace kit = webox::kit;
+using kit::count_at;
+using kit::dump;
+using kit::looks_like_html;
+using kit::parse_or_discarded;
+using kit::retry_after_ms;
+using kit::snippet;
+using kit::string_at;
+using Usage = kit::Usage;
+
 // ---- Small JSON helpers ------------------------------------------------------
-
-std::string dump(const json &j) {
-  // `replace`: a provider's invalid UTF-8 must never turn into an exception.
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string string_at(const json &j, const char *key) {
-  if (j.is_object()) {
-    auto it = j.find(key);
-    if (it != j.end() && it->is_string()) return it->get<std::string>();
-  }
-  return {};
-}
-
-std::optional<int64_t> count_at(const json &j, const char *key) {
-  if (j.is_object()) {
-    auto it = j.find(key);
-    if (it != j.end() && it->is_number_integer()) return it->get<int64_t>();
-  }
-  return std::nullopt;
-}
 
 // A code may be a string ("invalid_api_key"), a number (OpenRouter: 401) or null.
 std::string code_text(const json &code) {
@@ -110,40 +96,7 @@ std::string code_text(const json &code) {
   return {};
 }
 
-json parse_or_discarded(std::string_view text) {
-  return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-}
-
-// The start of an unexpected body, on one line, for an error message.
-std::string snippet(std::string_view text, size_t limit = 200) {
-  std::string out;
-  for (char c : text) {
-    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
-    if (space && (out.empty() || out.back() == ' ')) continue; // collapse pretty-printing
-    out += space ? ' ' : c;
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  if (out.size() <= limit) return out;
-  // Cut on a character boundary: half a UTF-8 sequence would make the error
-  // JSON invalid, and the host would lose the whole message.
-  while (limit > 0 && (static_cast<unsigned char>(out[limit]) & 0xC0) == 0x80) --limit;
-  return out.substr(0, limit) + "...";
-}
-
 // ---- Usage -----------------------------------------------------------------------
-
-struct Usage {
-  std::optional<int64_t> input;
-  std::optional<int64_t> output;
-
-  bool known() const { return input || output; }
-  json to_json() const {
-    json u = json::object();
-    if (input) u["input_tokens"] = *input;
-    if (output) u["output_tokens"] = *output;
-    return u;
-  }
-};
 
 // Reads an OpenAI-style usage object; anything else (null, absent) is no news.
 std::optional<Usage> read_usage(const json &usage) {
@@ -204,27 +157,6 @@ bool is_quota_error(const ProviderError &e) {
   return false;
 }
 
-bool looks_like_html(const sdk::HttpResponse &resp) {
-  if (resp.header("content-type").find("text/html") != std::string::npos) return true;
-  std::string_view b = resp.body;
-  while (!b.empty() && (b.front() == ' ' || b.front() == '\n' || b.front() == '\r' || b.front() == '\t'))
-    b.remove_prefix(1);
-  return !b.empty() && b.front() == '<';
-}
-
-// `retry-after-ms` (OpenAI) or `retry-after` in seconds, for the error detail;
-// the host has already waited on them between its own attempts.
-long long retry_after_ms(const sdk::HttpResponse &resp) {
-  try {
-    if (auto ms = resp.header("retry-after-ms"); !ms.empty()) return std::stoll(ms);
-    if (auto s = resp.header("retry-after"); !s.empty())
-      return static_cast<long long>(std::stod(s) * 1000.0);
-  } catch (const std::exception &) {
-    // An HTTP date or garbage: no usable hint.
-  }
-  return -1;
-}
-
 webox_status status_class(int http_status, const ProviderError &e) {
   if (http_status == 401 || http_status == 403) return WEBOX_E_AUTH;
   if (http_status == 402) return WEBOX_E_QUOTA; // OpenRouter: out of credits
@@ -274,49 +206,13 @@ int retry_unless_out_of_quota(void *, int32_t status, const char *body, size_t s
 
 // ---- Instance configuration ----------------------------------------------------
 
-std::string without_trailing_slash(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
 webox_instance *make_instance(std::string_view config_text) {
-  json config = parse_or_discarded(config_text);
-  if (!config.is_object())
-    throw sdk::Failure(WEBOX_E_INVALID, std::string(id::kProviderId) + ": instance configuration is not a JSON object");
   auto instance = std::make_unique<webox_instance>();
-  instance->name = string_at(config, "instance");
-  if (instance->name.empty()) instance->name = id::kProviderId;
-  instance->base_url = string_at(config, "base_url");
-  if (instance->base_url.empty()) instance->base_url = id::kDefaultBaseUrl;
-  instance->base_url = without_trailing_slash(instance->base_url);
-  instance->key_var = string_at(config, "api_key_name");
-  if (instance->key_var.empty()) instance->key_var = id::kDefaultKeyVar;
-  if (auto t = count_at(config, "timeout_ms")) instance->timeout_ms = static_cast<int32_t>(*t);
-  if (config.contains("options") && config["options"].is_object()) instance->default_options = config["options"];
+  kit::read_instance_config(config_text, id::kProviderId, id::kDefaultBaseUrl, id::kDefaultKeyVar, *instance);
   return instance.release();
 }
 
 // ---- Building the request ----------------------------------------------------------
-
-// Asked per call, not at create: `webox keys set` may run between calls, and
-// an instance used only for `describe` needs no key.
-std::string api_key(const webox_instance &self, const webox_call *call) {
-  auto key = sdk::secret(call, self.key_var);
-  if (!key || key->empty())
-    throw sdk::Failure(WEBOX_E_AUTH, self.name + ": no API key: set " + self.key_var +
-                                         " or run 'webox keys set " + self.name + "'");
-  return *key;
-}
-
-json parse_request(const webox_request *req) {
-  json request = parse_or_discarded(std::string_view(req->json, req->json_size));
-  if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request is not a JSON object");
-  if (string_at(request, "model").empty()) throw sdk::Failure(WEBOX_E_INVALID, "the chat request names no model");
-  const json &messages = request.value("messages", json());
-  if (!messages.is_array() || messages.empty())
-    throw sdk::Failure(WEBOX_E_INVALID, "the chat request has no messages");
-  return request;
-}
 
 // Options go into the body as they are (config defaults first, then the
 // call's own). A null value removes a field, so `-o temperature=null` can
@@ -354,7 +250,7 @@ sdk::HttpRequest build_http_request(const webox_instance &self, const webox_call
                                     const json &body, bool stream) {
   sdk::HttpRequest r;
   r.url = self.base_url + "/chat/completions";
-  r.headers = {"Authorization: Bearer " + api_key(self, call), "Content-Type: application/json",
+  r.headers = {"Authorization: Bearer " + kit::api_key(self, call), "Content-Type: application/json",
                stream ? "Accept: text/event-stream" : "Accept: application/json"};
   r.body = dump(body);
   r.framing = stream ? WEBOX_HTTP_SSE : WEBOX_HTTP_RAW;
@@ -471,7 +367,7 @@ private:
 webox_status chat_complete(webox_instance *self, const webox_call *call, const webox_request *req,
                            webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    const json request = parse_request(req);
+    const json request = kit::parse_chat_request(req);
     const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, false), false);
     sdk::HttpResponse resp;
     try {
@@ -488,7 +384,7 @@ webox_status chat_complete(webox_instance *self, const webox_call *call, const w
 webox_status chat_stream(webox_instance *self, const webox_call *call, const webox_request *req,
                          webox_sink_fn on_event, void *user, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    const json request = parse_request(req);
+    const json request = kit::parse_chat_request(req);
     const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, true), true);
     StreamReader reader(*self, on_event, user, request["model"].get<std::string>());
     sdk::HttpResponse resp;
@@ -515,21 +411,9 @@ webox_status create(const char *config_json, size_t config_size, webox_instance 
 
 void destroy(webox_instance *self) { delete self; }
 
-json known_models() {
-  json models = json::array();
-  std::string_view list = id::kKnownModels;
-  while (!list.empty()) {
-    size_t comma = list.find(',');
-    if (comma != 0) models.push_back(std::string(list.substr(0, comma)));
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return models;
-}
-
 webox_status describe(webox_instance *self, webox_buf *out_json) {
   return sdk::guard(nullptr, [&] {
-    json doc = {{"models", known_models()},
+    json doc = {{"models", kit::model_list(id::kKnownModels)},
                 {"capabilities", {"chat", "chat-stream"}},
                 {"base_url", self ? self->base_url : std::string(id::kDefaultBaseUrl)},
                 {"base_url_env", std::string(id::kBaseUrlEnv)}};
