@@ -25,6 +25,8 @@ echo
 echo "\$ cat main.c | webox chat -m echo:messages -s 'Tu relis du code' 'Relis ce fichier'"
 "$webox" chat -m echo:messages -s "Tu relis du code" "Relis ce fichier" < "$demo_home/main.c"
 step "$webox" chat -m echo --assistant traducteur --json "Good morning"
+step "$webox" compare -m echo -m echo:slow -o delay_ms=5 "Quelle est la capitale de l'Australie ?"
+step "$webox" stats --by model
 step "$webox" logs -n 2
 step "$webox" logs export last --format md
 step "$webox" config explain
