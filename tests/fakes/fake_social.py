@@ -94,7 +94,7 @@ class State:
         for i in range(5):
             mid = f"1790000000000{i + 1:04d}"
             m = {"id": mid, "caption": f"Nouveau modèle n°{i + 1} ✨", "media_type": "CAROUSEL_ALBUM" if i == 1 else "IMAGE",
-                 "timestamp": self.ts(base_time - i * 86400), "permalink": f"https://www.instagram.com/p/FAKE{i}/",
+                 "timestamp": self.ts(base_time - i * 86400), "permalink": f"https://instagram.example/p/FAKE{i}/",
                  "like_count": 10 + i * 7}
             if i == 2:
                 del m["like_count"]  # hidden likes: the field is omitted, not zero
@@ -119,7 +119,7 @@ class State:
                             "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(base_time - m * 60))} for m in (3, 2, 1)]
         self.tags = [{"id": f"1791000000000{t:04d}", "caption": f"Merci @{USERNAME} pour la robe ! tag {t}",
                       "timestamp": self.ts(base_time - t * 3600), "username": f"fan.{t}",
-                      "permalink": f"https://www.instagram.com/p/TAG{t}/"} for t in range(3)]
+                      "permalink": f"https://instagram.example/p/TAG{t}/"} for t in range(3)]
 
     def x_add_reply(self, root, rnd):
         n = self.x_next
