@@ -151,6 +151,58 @@ inline json parse_chat_request(const webox_request *req) {
   return request;
 }
 
+// ---- Operations ------------------------------------------------------------------------
+
+// Sends a streamed request and feeds each framed unit to `reader` (which has
+// on_data(string_view), started() and finish()). A transport failure goes
+// through `explain(failure, started)`; a non-2xx answer to `on_http_error`,
+// which throws. Returns the finished answer's document.
+template <class Reader, class Explain, class OnHttpError>
+json stream_answer(const webox_call *call, const sdk::HttpRequest &http, Reader &reader, const Explain &explain,
+                   const OnHttpError &on_http_error) {
+  sdk::HttpResponse resp;
+  try {
+    resp = sdk::http_stream(call, http, [&](std::string_view unit) {
+      reader.on_data(unit);
+      return true;
+    });
+  } catch (const sdk::Failure &f) {
+    throw explain(f, reader.started());
+  }
+  if (resp.status / 100 != 2) on_http_error(resp);
+  return reader.finish().to_json();
+}
+
+// The `create` slot for an instance built by `make` from the config text.
+template <class Instance>
+webox_status create_instance(const char *config_json, size_t config_size, Instance **out, webox_buf *error,
+                             Instance *(*make)(std::string_view)) {
+  return sdk::guard(error, [&] {
+    *out = make(std::string_view(config_json ? config_json : "", config_json ? config_size : 0));
+    return WEBOX_OK;
+  });
+}
+
+// The descriptor of a chat provider (chat and chat-stream, nothing else).
+constexpr webox_plugin chat_descriptor(const char *id, const char *version,
+                                       decltype(webox_plugin::create) create, decltype(webox_plugin::destroy) destroy,
+                                       decltype(webox_plugin::describe) describe, webox_op_fn chat,
+                                       webox_stream_op_fn chat_stream) {
+  webox_plugin d{};
+  d.struct_size = sizeof(webox_plugin);
+  d.abi_major = WEBOX_ABI_MAJOR;
+  d.min_host_minor = 0;
+  d.id = id;
+  d.version = version;
+  d.capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM;
+  d.create = create;
+  d.destroy = destroy;
+  d.describe = describe;
+  d.chat = chat;
+  d.chat_stream = chat_stream;
+  return d;
+}
+
 // ---- describe -------------------------------------------------------------------------
 
 // "a,b,c" (a manifest's model list as CMake hands it over) as a JSON array.

@@ -438,26 +438,16 @@ webox_status chat_stream(webox_instance *self, const webox_call *call, const web
     const std::string model = request["model"].get<std::string>();
     const sdk::HttpRequest http = build_http_request(*self, call, model, build_body(*self, request), true);
     StreamReader reader(*self, on_event, user, model);
-    sdk::HttpResponse resp;
-    try {
-      resp = sdk::http_stream(call, http, [&](std::string_view data) {
-        reader.on_data(data);
-        return true;
-      });
-    } catch (const sdk::Failure &f) {
-      throw sdk::explain_transport_failure(self->name, f, reader.started());
-    }
-    if (resp.status / 100 != 2) throw_http_error(*self, resp);
-    sdk::give(dump(reader.finish().to_json()), &out->json);
+    const json answer = kit::stream_answer(
+        call, http, reader, [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self->name, f, started); },
+        [&](const sdk::HttpResponse &resp) { throw_http_error(*self, resp); });
+    sdk::give(dump(answer), &out->json);
     return WEBOX_OK;
   });
 }
 
 webox_status create(const char *config_json, size_t config_size, webox_instance **out, webox_buf *error) {
-  return sdk::guard(error, [&] {
-    *out = make_instance(std::string_view(config_json ? config_json : "", config_json ? config_size : 0));
-    return WEBOX_OK;
-  });
+  return kit::create_instance(config_json, config_size, out, error, make_instance);
 }
 
 void destroy(webox_instance *self) { delete self; }
@@ -466,25 +456,8 @@ webox_status describe(webox_instance *self, webox_buf *out_json) {
   return kit::describe_chat_provider(kKnownModels, self ? self->base_url : std::string(kDefaultBaseUrl), out_json);
 }
 
-const webox_plugin kDescriptor = {
-    .struct_size = sizeof(webox_plugin),
-    .abi_major = WEBOX_ABI_MAJOR,
-    .min_host_minor = 0,
-    .id = kProviderId,
-    .version = kVersion,
-    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM,
-    .create = create,
-    .destroy = destroy,
-    .describe = describe,
-    .chat = chat_complete,
-    .chat_stream = chat_stream,
-    .embed = nullptr,
-    .image = nullptr,
-    .tts = nullptr,
-    .stt = nullptr,
-    .social_collect = nullptr,
-    .social_send = nullptr,
-};
+const webox_plugin kDescriptor =
+    kit::chat_descriptor(kProviderId, kVersion, create, destroy, describe, chat_complete, chat_stream);
 
 } // namespace
 
