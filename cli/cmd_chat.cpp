@@ -50,16 +50,6 @@ Examples:
 The prompt is the arguments, or standard input, or both (input first, then
 the arguments). Text is written as it arrives. See webox-chat(1).)";
 
-std::vector<std::pair<std::string, std::string>> parse_options(const std::vector<std::string> &raw) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto &o : raw) {
-    size_t eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("-o expects key=value, got '" + o + "'");
-    out.emplace_back(o.substr(0, eq), o.substr(eq + 1));
-  }
-  return out;
-}
-
 std::string join_words(const std::vector<std::string> &words) {
   std::string out;
   for (const auto &w : words) out += (out.empty() ? "" : " ") + w;
@@ -129,7 +119,7 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   settings.assistant = o.assistant;
   settings.temperature = o.temperature;
   settings.max_tokens = o.max_tokens;
-  settings.options = parse_options(o.options);
+  settings.options = chat::split_options(o.options);
   settings.continue_last = o.continue_last;
   settings.conversation_id = o.cid;
   settings.streaming = o.no_stream ? chat::Streaming::no : chat::Streaming::yes;

@@ -102,11 +102,7 @@ void run_compare(Context &ctx, const CompareOptions &o) {
   settings.system = o.system;
   if (o.temperature) settings.options["temperature"] = *o.temperature;
   if (o.max_tokens) settings.options["max_tokens"] = *o.max_tokens;
-  for (const auto &kv : o.options) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("-o expects key=value, got '" + kv + "'");
-    settings.options[kv.substr(0, eq)] = chat::option_value(kv.substr(eq + 1));
-  }
+  for (const auto &[key, value] : chat::split_options(o.options)) settings.options[key] = chat::option_value(value);
   settings.streaming = o.no_stream ? chat::Streaming::no : chat::Streaming::yes;
   settings.judge = o.judge;
   settings.seed = o.seed;

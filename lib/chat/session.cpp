@@ -16,6 +16,16 @@ nlohmann::json option_value(const std::string &text) {
   return parsed.is_discarded() ? nlohmann::json(text) : parsed;
 }
 
+std::vector<std::pair<std::string, std::string>> split_options(const std::vector<std::string> &raw) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto &o : raw) {
+    size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("-o expects key=value, got '" + o + "'");
+    out.emplace_back(o.substr(0, eq), o.substr(eq + 1));
+  }
+  return out;
+}
+
 ChatSession::ChatSession(plugin::Registry &registry, const Config &config, store::Db *db, ChatSettings settings)
     : m_registry(registry), m_config(config), m_db(db), m_settings(std::move(settings)),
       m_prices(PriceTable::for_config(config)) {

@@ -56,6 +56,9 @@ struct ChatSettings {
 // (numbers, booleans, objects), else the text itself.
 nlohmann::json option_value(const std::string &text);
 
+// Splits "-o key=value" arguments; throws webox::UsageError for one without '='.
+std::vector<std::pair<std::string, std::string>> split_options(const std::vector<std::string> &raw);
+
 class ChatSession {
 public:
   // `db` may be null only when logging is off and no conversation is continued.
