@@ -31,6 +31,10 @@ step "$webox" logs -n 2
 step "$webox" logs export last --format md
 step "$webox" config explain
 step "$webox" tts -v fr "Bonjour, bienvenue dans votre entraînement." -o "$demo_home/bienvenue.wav"
+step "$webox" tts -v en "I led the migration of our billing system to C plus plus" -o "$demo_home/answer.wav"
+step "$webox" workflow list
+step "$webox" workflow run interview-speech --var answer_audio="$demo_home/answer.wav" --var out="$demo_home/interview"
+step "$webox" prompts list --category interview
 step "$webox" media list
 step "$webox" scrape-interactions --platform instagram-export --from "$(dirname "$0")/../data/samples/instagram-export"
 step "$webox" leads list

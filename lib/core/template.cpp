@@ -12,14 +12,19 @@ namespace {
 namespace mu = kainjow::mustache;
 using nlohmann::json;
 
-// Mustache data for one JSON node. `as_text` turns objects and arrays into
-// their compact JSON (for a variable tag); otherwise they stay structure.
+// Mustache data for one JSON node. `as_text` (a variable tag) turns objects
+// and arrays into their compact JSON and booleans into true/false; otherwise
+// they stay structure that sections can test and iterate.
 mu::data to_data(const json &node, bool as_text) {
   switch (node.type()) {
     case json::value_t::string: return mu::data(node.get_ref<const std::string &>());
-    case json::value_t::boolean: return mu::data(node.get<bool>());
+    case json::value_t::boolean:
+      if (as_text) return mu::data(node.get<bool>() ? "true" : "false"); // kainjow prints no text for a bool
+      return mu::data(node.get<bool>());
     case json::value_t::null:
-    case json::value_t::discarded: return mu::data(false);
+    case json::value_t::discarded:
+      if (as_text) return mu::data(std::string());
+      return mu::data(false);
     case json::value_t::object: {
       if (as_text) return mu::data(node.dump(-1, ' ', false, json::error_handler_t::replace));
       mu::data obj(mu::data::type::object);

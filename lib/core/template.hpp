@@ -8,7 +8,8 @@
 //    same.
 //  - the data is a JSON document: objects are sections and dotted names
 //    (`{{steps.draft.output}}`), arrays iterate (`{{#items}}{{.}}{{/items}}`),
-//    numbers render as JSON writes them, null and false are falsy, and a
+//    numbers and booleans render as JSON writes them, null and false are
+//    falsy in sections, and a
 //    variable that names an object or array renders it as compact JSON (a
 //    model prompt can quote a previous step's JSON whole).
 //

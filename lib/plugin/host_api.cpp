@@ -11,6 +11,7 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/logging.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/net/cassette.hpp"
 
 #ifndef WEBOX_VERSION
 #define WEBOX_VERSION "0"
@@ -27,6 +28,22 @@ std::mutex g_config_mutex;
 std::shared_ptr<net::HttpClient> g_http;
 net::HttpSettings g_http_settings;
 SecretFallback g_secret_fallback;
+// Set for `--record` / `--replay`: every plugin request goes through it.
+std::shared_ptr<net::Cassette> g_cassette;
+// What get_secret hands out on replay when no key is set: requests carry it
+// where the recording has "[REDACTED]", and it is redacted the same way.
+constexpr const char *kReplayPlaceholderKey = "webox-replay-placeholder-key";
+
+std::shared_ptr<net::Cassette> cassette() {
+  std::lock_guard lock(g_config_mutex);
+  return g_cassette;
+}
+
+net::Outcome send_through(const net::Request &r, net::Framing framing, const net::UnitSink *sink) {
+  auto client = http_client();
+  if (auto c = cassette()) return c->exchange(*client, r, framing, sink);
+  return sink ? client->stream(r, framing, *sink) : client->send(r);
+}
 
 const CallScope *scope_of(const webox_call *call) {
   return call ? static_cast<const CallScope *>(call->host_private) : nullptr;
@@ -105,7 +122,7 @@ webox_status fill_response(net::Outcome &o, webox_http_response *resp) {
 webox_status svc_http(const webox_call *call, const webox_http_request *req, webox_http_response *resp) {
   if (!req || !req->url) return WEBOX_E_INVALID;
   net::Request r = to_request(call, req);
-  net::Outcome o = http_client()->send(r);
+  net::Outcome o = send_through(r, net::Framing::raw, nullptr);
   return fill_response(o, resp);
 }
 
@@ -119,7 +136,7 @@ webox_status svc_http_stream(const webox_call *call, const webox_http_request *r
   net::UnitSink sink = [on_data, user](std::string_view unit) {
     return on_data(user, unit.data(), unit.size()) == 0;
   };
-  net::Outcome o = http_client()->stream(r, framing, sink);
+  net::Outcome o = send_through(r, framing, &sink);
   return fill_response(o, resp);
 }
 
@@ -168,6 +185,16 @@ net::HttpSettings http_settings() {
   return g_http_settings;
 }
 
+void use_cassette(std::shared_ptr<net::Cassette> cassette) {
+  std::lock_guard lock(g_config_mutex);
+  g_cassette = std::move(cassette);
+}
+
+bool replaying() {
+  std::lock_guard lock(g_config_mutex);
+  return g_cassette && g_cassette->replaying();
+}
+
 void set_secret_fallback(SecretFallback fallback) {
   std::lock_guard lock(g_config_mutex);
   g_secret_fallback = std::move(fallback);
@@ -185,6 +212,7 @@ std::optional<std::string> lookup_secret(const std::string &name, const std::str
   }
   if (!value && fallback) value = fallback(name);
   if (!value && fallback && !instance.empty() && name == primary_secret) value = fallback(instance);
+  if (!value && replaying()) value = kReplayPlaceholderKey;
   if (value) logging::register_secret(*value);
   return value;
 }

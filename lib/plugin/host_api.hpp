@@ -16,6 +16,10 @@
 
 #include "lib/net/http_client.hpp"
 
+namespace webox::net {
+class Cassette;
+}
+
 namespace webox::plugin {
 
 // The table; valid until the process ends.
@@ -27,6 +31,12 @@ void configure_http(const net::HttpSettings &settings);
 std::shared_ptr<const net::HttpClient> http_client();
 // The settings in force (without creating the client).
 net::HttpSettings http_settings();
+
+// Routes every plugin request through `cassette` (record or replay; null =
+// back to the network). On replay, a secret that is not set is answered with
+// a placeholder, so a run needs no key.
+void use_cassette(std::shared_ptr<net::Cassette> cassette);
+bool replaying();
 
 // Where get_secret looks after the environment (the encrypted key store).
 using SecretFallback = std::function<std::optional<std::string>(const std::string &name)>;

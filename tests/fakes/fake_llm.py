@@ -83,6 +83,14 @@ SCENARIOS are chosen by the requested model name (any other name is `ok`):
   http-429-then-ok 429 with `retry-after-ms: 50` on the first request for this
                    (path, model), then ok (count per path and model)
   http-502-html    502 with an nginx HTML page
+  auto             a compliant assistant for workflow tests: when the prompt
+                   asks for "a JSON object with the fields: "f" (type), ..."
+                   it answers exactly such an object (values derived from the
+                   prompt, deterministic); otherwise "Réponse : " + the
+                   prompt's first line
+  json-bad         never answers JSON ("Voici ma réponse, sans JSON.")
+  json-bad-then-ok json-bad on the first request for this (path, model),
+                   then auto (tests the one repair attempt)
 Usage is always input 12 / output = number of deltas (Gemini quirks: +5).
 """
 import json
@@ -159,6 +167,25 @@ def judge_reply(prompt, valid):
     return "```json\n" + json.dumps(verdict, ensure_ascii=False) + "\n```"
 
 
+AUTO_FIELDS = re.compile(r'"([^"]+)" \((string|number|integer|boolean|array|object|any)\)')
+
+
+def auto_answer(prompt):
+    """What a compliant model would answer (see `auto` above)."""
+    marker = "JSON object with the fields:"
+    if marker in prompt:
+        fields = AUTO_FIELDS.findall(prompt[prompt.index(marker):])
+        words = " ".join(prompt.split()[:6])
+        sample = {"string": lambda f: f"{f} : {words}", "number": lambda f: 7, "integer": lambda f: 7,
+                  "boolean": lambda f: True, "array": lambda f: ["un", "deux", "trois"],
+                  "object": lambda f: {"note": 4}, "any": lambda f: "ok"}
+        return json.dumps({f: sample[t](f) for f, t in fields}, ensure_ascii=False)
+    if "ONLY a JSON value" in prompt:
+        return '{"ok": true}'
+    first = next((line.strip() for line in prompt.splitlines() if line.strip()), "")
+    return "Réponse : " + first[:80]
+
+
 class Scenario:
     """What to answer, decided from the model name."""
 
@@ -182,6 +209,11 @@ class Scenario:
             self.deltas = [text[i:i + 3] for i in range(0, len(text), 3)] or [""]
         elif name.startswith("wait-") and name[5:].isdigit():
             self.wait = int(name[5:]) / 1000.0   # before the first byte, then a normal answer
+        elif name == "auto":
+            text = auto_answer(last_user_text or "")
+            self.deltas = [text[i:i + 5] for i in range(0, len(text), 5)] or [""]
+        elif name in ("json-bad", "json-bad-then-ok"):
+            self.deltas = ["Voici ma réponse,", " sans JSON."]
         elif name in ("judge-ok", "judge-bad", "judge-bad-then-ok"):
             self.deltas = [judge_reply(last_user_text or "", valid=(name == "judge-ok"))]
         elif name.startswith("slow"):
@@ -882,6 +914,8 @@ class Handler(BaseHTTPRequestHandler):
         sc = Scenario(model, last_user_text)
         if sc.then_ok and RECORDER.bump((path, model)) > 0:
             sc = Scenario("ok", last_user_text)
+        if (model or "").lower() == "json-bad-then-ok" and RECORDER.bump((path, model)) > 0:
+            sc = Scenario("auto", last_user_text)
         if (model or "").lower() == "judge-bad-then-ok" and RECORDER.bump((path, model)) > 0:
             sc = Scenario("judge-ok", last_user_text)
         if sc.wait:

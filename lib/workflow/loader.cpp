@@ -1,0 +1,320 @@
+#include "lib/workflow/loader.hpp"
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "lib/core/template.hpp"
+
+namespace webox::workflow {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+SourcePos pos_of(const YAML::Node &node) {
+  YAML::Mark m = node.Mark();
+  if (m.line < 0) return {};
+  return {m.line + 1, m.column + 1};
+}
+
+std::string join_lines(const std::vector<Diagnostic> &diagnostics) {
+  std::string out;
+  for (const auto &d : diagnostics) out += (out.empty() ? "" : "\n") + d.text();
+  return out;
+}
+
+// YAML scalars and structures as JSON (options, defaults, inline lists).
+json to_json(const YAML::Node &node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Sequence: {
+      json a = json::array();
+      for (const auto &item : node) a.push_back(to_json(item));
+      return a;
+    }
+    case YAML::NodeType::Map: {
+      json o = json::object();
+      for (const auto &kv : node) o[kv.first.as<std::string>()] = to_json(kv.second);
+      return o;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string &s = node.Scalar();
+      if (node.Tag() == "!") return s; // quoted: always a string
+      if (s == "true" || s == "True" || s == "yes") return true;
+      if (s == "false" || s == "False" || s == "no") return false;
+      if (s == "null" || s == "~") return nullptr;
+      json number = json::parse(s, nullptr, false);
+      if (!number.is_discarded() && number.is_number()) return number;
+      return s;
+    }
+    default: return nullptr;
+  }
+}
+
+class Loader {
+public:
+  explicit Loader(fs::path file) : m_file(std::move(file)) {}
+
+  Workflow load(const std::string &yaml) {
+    Workflow wf;
+    wf.file = m_file;
+    YAML::Node root;
+    try {
+      root = YAML::Load(yaml);
+    } catch (const YAML::ParserException &e) {
+      fail({e.mark.line + 1, e.mark.column + 1}, e.msg);
+      throw InvalidWorkflow(std::move(m_diagnostics));
+    }
+    if (!root.IsMap()) {
+      fail(pos_of(root), "a workflow is a YAML mapping with 'steps:' (see webox-workflow(5))");
+      throw InvalidWorkflow(std::move(m_diagnostics));
+    }
+    static const std::set<std::string> known = {"name", "description", "inputs", "defaults", "steps", "outputs"};
+    for (const auto &kv : root) {
+      std::string key = kv.first.as<std::string>();
+      if (!known.count(key))
+        fail(pos_of(kv.first), "unknown key '" + key + "' (expected name, description, inputs, defaults, steps, outputs)");
+    }
+    wf.name = scalar(root["name"], "name");
+    if (wf.name.empty()) wf.name = m_file.stem().string();
+    wf.description = scalar(root["description"], "description");
+    if (root["inputs"]) read_inputs(root["inputs"], wf);
+    if (root["defaults"]) read_defaults(root["defaults"], wf);
+    if (!root["steps"] || !root["steps"].IsSequence() || root["steps"].size() == 0)
+      fail(root["steps"] ? pos_of(root["steps"]) : SourcePos{1, 1}, "'steps:' must be a list of at least one step");
+    else
+      for (const auto &node : root["steps"]) read_step(node, wf);
+    if (root["outputs"]) {
+      if (!root["outputs"].IsMap()) fail(pos_of(root["outputs"]), "'outputs:' must map names to templates");
+      else
+        for (const auto &kv : root["outputs"]) wf.outputs.emplace_back(kv.first.as<std::string>(), text(kv.second, "output"));
+    }
+    if (!m_diagnostics.empty()) throw InvalidWorkflow(std::move(m_diagnostics));
+    return wf;
+  }
+
+private:
+  void fail(SourcePos pos, std::string message) { m_diagnostics.push_back({m_file, pos, std::move(message)}); }
+
+  std::string scalar(const YAML::Node &node, const std::string &what) {
+    if (!node) return "";
+    if (!node.IsScalar()) {
+      fail(pos_of(node), "'" + what + "' must be a single value");
+      return "";
+    }
+    return node.Scalar();
+  }
+
+  // A template: checked for Mustache syntax here, where its position is known.
+  Text text(const YAML::Node &node, const std::string &what) {
+    Text t{scalar(node, what), pos_of(node)};
+    try {
+      Template check(t.text);
+    } catch (const TemplateError &e) {
+      fail(t.pos, what + ": " + e.what());
+    }
+    return t;
+  }
+
+  void read_inputs(const YAML::Node &node, Workflow &wf) {
+    if (!node.IsMap()) return fail(pos_of(node), "'inputs:' must map input names to their declaration");
+    for (const auto &kv : node) {
+      Input in;
+      in.name = kv.first.as<std::string>();
+      in.pos = pos_of(kv.first);
+      const YAML::Node &decl = kv.second;
+      if (decl.IsMap()) {
+        static const std::set<std::string> keys = {"type", "required", "default", "description"};
+        for (const auto &d : decl)
+          if (!keys.count(d.first.as<std::string>()))
+            fail(pos_of(d.first), "input '" + in.name + "': unknown key '" + d.first.as<std::string>() +
+                                      "' (type, required, default, description)");
+        std::string type = scalar(decl["type"], "type");
+        if (type.empty() || type == "string") in.type = InputType::string;
+        else if (type == "number") in.type = InputType::number;
+        else if (type == "boolean") in.type = InputType::boolean;
+        else if (type == "list") in.type = InputType::list;
+        else if (type == "file") in.type = InputType::file;
+        else fail(pos_of(decl["type"]), "input '" + in.name + "': type '" + type + "' is not one of string, number, boolean, list, file");
+        in.required = decl["required"] && to_json(decl["required"]) == json(true);
+        if (decl["default"]) in.default_value = to_json(decl["default"]);
+        in.description = scalar(decl["description"], "description");
+      } else if (decl.IsScalar() || decl.IsSequence()) {
+        in.default_value = to_json(decl); // `topic: "hiking"` is a string input with that default
+        if (decl.IsSequence()) in.type = InputType::list;
+      } else {
+        in.required = true; // `topic:` alone
+      }
+      wf.inputs.push_back(std::move(in));
+    }
+  }
+
+  void read_defaults(const YAML::Node &node, Workflow &wf) {
+    if (!node.IsMap()) return fail(pos_of(node), "'defaults:' must be a mapping (model, system, options)");
+    for (const auto &kv : node) {
+      std::string key = kv.first.as<std::string>();
+      if (key == "model") wf.default_model = scalar(kv.second, "model");
+      else if (key == "system") wf.default_system = scalar(kv.second, "system");
+      else if (key == "options") {
+        if (!kv.second.IsMap()) fail(pos_of(kv.second), "'options:' must be a mapping");
+        else wf.default_options = to_json(kv.second);
+      } else fail(pos_of(kv.first), "defaults: unknown key '" + key + "' (model, system, options)");
+    }
+  }
+
+  void read_step(const YAML::Node &node, Workflow &wf) {
+    if (!node.IsMap()) return fail(pos_of(node), "a step is a mapping with an 'id' and one action");
+    Step s;
+    s.pos = pos_of(node);
+    s.id = scalar(node["id"], "id");
+    static const std::regex id_shape("[A-Za-z_][A-Za-z0-9_]*");
+    if (s.id.empty()) fail(s.pos, "a step needs an 'id'");
+    else if (!std::regex_match(s.id, id_shape))
+      fail(pos_of(node["id"]), "step id '" + s.id + "' must be letters, digits and '_' (it is used as {{steps." + s.id + ".output}})");
+    else if (wf.find(s.id))
+      fail(pos_of(node["id"]), "step id '" + s.id + "' is used twice");
+
+    static const std::vector<std::pair<std::string, Action>> actions = {
+        {"prompt", Action::prompt}, {"use", Action::use},     {"image", Action::image},
+        {"tts", Action::tts},       {"transcribe", Action::transcribe}, {"write", Action::write}};
+    std::vector<std::string> found;
+    for (const auto &[key, action] : actions)
+      if (node[key]) {
+        found.push_back(key);
+        s.action = action;
+      }
+    if (node["compare"]) {
+      if (!node["compare"].IsSequence() || node["compare"].size() < 2)
+        fail(pos_of(node["compare"]), "step '" + s.id + "': 'compare:' lists two models or more");
+      else
+        for (const auto &m : node["compare"]) s.compare_models.push_back(m.as<std::string>());
+      if (found != std::vector<std::string>{"prompt"})
+        fail(pos_of(node["compare"]), "step '" + s.id + "': 'compare:' goes with a 'prompt:' to send to every model");
+      s.action = Action::compare;
+    } else if (found.size() != 1) {
+      fail(s.pos, "step '" + s.id + "' needs exactly one action: prompt, use, compare, image, tts, transcribe or write" +
+                      (found.empty() ? std::string() : " (found " + std::to_string(found.size()) + ")"));
+    }
+    if (s.action == Action::use) {
+      s.use = scalar(node["use"], "use");
+      if (node["with"]) {
+        if (!node["with"].IsMap()) fail(pos_of(node["with"]), "'with:' maps the prompt's variables to values");
+        else
+          for (const auto &kv : node["with"]) s.with[kv.first.as<std::string>()] = text(kv.second, "with." + kv.first.as<std::string>());
+      }
+    } else if (!found.empty()) {
+      s.body = text(node[found.front()], found.front());
+    }
+    static const std::set<std::string> keys = {"id",      "prompt", "use",     "with",   "compare", "image",
+                                               "tts",     "transcribe", "write", "model", "system", "options",
+                                               "needs",   "foreach", "when",   "format", "schema", "retries",
+                                               "output",  "cache"};
+    for (const auto &kv : node) {
+      std::string key = kv.first.as<std::string>();
+      if (!keys.count(key)) fail(pos_of(kv.first), "step '" + s.id + "': unknown key '" + key + "'");
+    }
+    if (node["model"]) s.model = text(node["model"], "model");
+    if (node["system"]) s.system = text(node["system"], "system");
+    if (node["options"]) {
+      if (!node["options"].IsMap()) fail(pos_of(node["options"]), "'options:' must be a mapping");
+      else s.options = to_json(node["options"]);
+    }
+    if (const YAML::Node &needs = node["needs"]) {
+      if (needs.IsScalar()) {
+        s.needs.push_back(needs.Scalar());
+        s.needs_pos.push_back(pos_of(needs));
+      } else if (needs.IsSequence()) {
+        for (const auto &n : needs) {
+          s.needs.push_back(n.as<std::string>());
+          s.needs_pos.push_back(pos_of(n));
+        }
+      } else fail(pos_of(needs), "'needs:' is a step id or a list of them");
+    }
+    if (const YAML::Node &fe = node["foreach"]) {
+      if (fe.IsSequence()) s.foreach_list = to_json(fe);
+      else s.foreach = text(fe, "foreach");
+    }
+    if (node["when"]) s.when = text(node["when"], "when");
+    if (node["format"]) {
+      std::string f = scalar(node["format"], "format");
+      if (f == "json") s.json_format = true;
+      else if (f != "text") fail(pos_of(node["format"]), "'format:' is json or text");
+    }
+    if (const YAML::Node &schema = node["schema"]) {
+      static const std::set<std::string> types = {"string", "number", "integer", "boolean", "array", "object", "any"};
+      if (schema.IsSequence()) {
+        for (const auto &f : schema) s.schema.emplace_back(f.as<std::string>(), "any");
+      } else if (schema.IsMap()) {
+        for (const auto &kv : schema) {
+          std::string type = kv.second.IsScalar() ? kv.second.Scalar() : "";
+          if (!types.count(type))
+            fail(pos_of(kv.second), "schema field '" + kv.first.as<std::string>() + "': type '" + type +
+                                        "' is not one of string, number, integer, boolean, array, object, any");
+          s.schema.emplace_back(kv.first.as<std::string>(), type);
+        }
+      } else fail(pos_of(schema), "'schema:' lists the fields the JSON answer must have, or maps them to types");
+      if (!s.json_format) fail(pos_of(schema), "'schema:' needs 'format: json'");
+    }
+    if (node["retries"]) {
+      json r = to_json(node["retries"]);
+      if (!r.is_number_integer() || r.get<int>() < 0 || r.get<int>() > 10)
+        fail(pos_of(node["retries"]), "'retries:' is a whole number from 0 to 10");
+      else s.retries = r.get<int>();
+    }
+    if (node["output"]) s.output = text(node["output"], "output");
+    if (node["cache"]) s.cache = to_json(node["cache"]) != json(false);
+    if (s.action == Action::write && s.output.empty())
+      fail(s.pos, "step '" + s.id + "': 'write:' needs 'output:' (the file to write)");
+    if (s.action == Action::compare && s.json_format)
+      fail(s.pos, "step '" + s.id + "': 'format: json' applies to one model's answer, not to a compare");
+    wf.steps.push_back(std::move(s));
+  }
+
+  fs::path m_file;
+  std::vector<Diagnostic> m_diagnostics;
+};
+
+} // namespace
+
+std::string Diagnostic::text() const {
+  std::string where = file.string();
+  if (pos.line > 0) where += ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
+  return where + ": " + message;
+}
+
+InvalidWorkflow::InvalidWorkflow(std::vector<Diagnostic> diagnostics)
+    : Error(join_lines(diagnostics), ExitCode::usage), m_diagnostics(std::move(diagnostics)) {}
+
+Workflow parse_workflow(const std::string &yaml, const fs::path &file) { return Loader(file).load(yaml); }
+
+Workflow load_workflow(const fs::path &file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error("cannot read workflow " + file.string(), ExitCode::usage);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse_workflow(buffer.str(), file);
+}
+
+const char *action_name(Action a) {
+  switch (a) {
+    case Action::prompt: return "prompt";
+    case Action::use: return "use";
+    case Action::compare: return "compare";
+    case Action::image: return "image";
+    case Action::tts: return "tts";
+    case Action::transcribe: return "transcribe";
+    case Action::write: return "write";
+  }
+  return "?";
+}
+
+const Step *Workflow::find(const std::string &id) const {
+  for (const auto &s : steps)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+} // namespace webox::workflow

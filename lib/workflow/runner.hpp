@@ -1,0 +1,108 @@
+// Running a workflow.
+//
+// Everything that can be refused is refused before the first call (exit 2):
+// the DAG (unknown references, cycles), the inputs, the models of steps whose
+// model does not depend on another step's output, library prompts.
+//
+// Then one scheduler thread — the caller's — owns all state: the template
+// data, the store, the progress callback. When a step's needs are done it
+// evaluates `when:`, expands `foreach:` / `compare:`, renders every
+// template, looks the call up in the cache, and queues what is left for a
+// pool of `jobs` worker threads, which only make calls. Results come back to
+// the scheduler, which logs the calls, fills the cache and the gallery,
+// writes `output:` files (atomically), records the step and releases its
+// dependants. No lock is held around a network call, and no template or
+// database handle is shared between threads.
+//
+// A failed step fails its dependants. Steps already running finish; no new
+// step starts unless `keep_going` (then every step that does not depend on
+// a failure still runs). Ctrl-C cancels every call in flight (exit 130).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/core/config.hpp"
+#include "lib/workflow/plan.hpp"
+#include "lib/workflow/workflow.hpp"
+
+namespace webox::store {
+class Db;
+}
+namespace webox::plugin {
+class Registry;
+}
+
+namespace webox::workflow {
+
+struct RunSettings {
+  std::vector<std::string> vars; // name=value
+  int jobs = 0;                  // 0 = default (workflow.jobs in config, else 4)
+  bool use_cache = true;
+  bool keep_going = false;
+  std::string model;             // replaces defaults.model ("" = keep)
+  bool log = true;               // store calls, runs and steps
+  bool check_inputs = true;      // false for `workflow validate`: no --var needed
+};
+
+struct StepReport {
+  std::string id;
+  std::string action;
+  std::string status = "pending"; // pending, running, ok, failed, skipped, cancelled
+  std::string model;
+  std::string output;
+  nlohmann::json json;            // parsed answer (format: json), per-model map (compare), or null
+  bool cached = false;            // every call of the step came from the cache
+  int64_t latency_ms = 0;
+  std::optional<int64_t> tokens;
+  std::optional<double> cost;
+  std::string error;
+  size_t items = 0, items_done = 0;
+  std::vector<std::string> files; // written by output:, image:, tts:
+};
+
+struct RunReport {
+  std::string run_id;
+  std::string workflow;
+  std::string status = "running"; // ok, failed, cancelled
+  std::vector<StepReport> steps;  // in file order
+  nlohmann::json outputs = nlohmann::json::object();
+  nlohmann::json to_json() const;
+};
+
+// A rendered preview of one step for --dry-run.
+struct PlannedStep {
+  std::string id, action, model;
+  std::vector<std::string> needs;
+  std::string when, foreach;
+  std::string system, body;       // rendered; other steps' outputs shown as <steps.ID.output>
+  std::string output;
+};
+
+class WorkflowRun {
+public:
+  // Validates everything that can be checked without calling a model.
+  // Throws InvalidWorkflow / UsageError (exit 2), Error (config, exit 4).
+  WorkflowRun(plugin::Registry &registry, const Config &config, store::Db *db, Workflow wf, RunSettings settings);
+  ~WorkflowRun();
+
+  std::vector<PlannedStep> dry_run() const;
+
+  // `on_change` is called on this thread whenever a step starts or ends.
+  // Throws Interrupted after Ctrl-C (the report so far is stored).
+  RunReport run(const std::function<void(const RunReport &, size_t step)> &on_change);
+
+  const Workflow &workflow() const { return m_wf; }
+  int jobs() const { return m_jobs; }
+
+private:
+  struct Impl;
+  Workflow m_wf;
+  int m_jobs = 4;
+  std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace webox::workflow

@@ -1,0 +1,62 @@
+// One unit of work of a workflow run, fully rendered on the scheduler thread
+// and then executed on a worker: a model call (with its retries and its one
+// JSON repair), a speech synthesis, an image generation or a transcription.
+// A step is one task, or one per item with `foreach:` (and one per model
+// with `compare:`).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/chat/fallback.hpp"
+#include "lib/media/gallery.hpp"
+#include "lib/workflow/workflow.hpp"
+
+namespace webox::chat {
+class PriceTable;
+}
+
+namespace webox::workflow {
+
+struct Task {
+  size_t step = 0;
+  size_t item = 0;
+  Action action = Action::prompt;
+  std::vector<chat::ChainLink> links;   // the model and its fallbacks
+  nlohmann::json messages = nlohmann::json::array();
+  nlohmann::json options = nlohmann::json::object();
+  std::string prompt, system;           // as logged
+  bool json_format = false;
+  Schema schema;
+  int retries = 0;
+  std::string cache_key;                // "" = not cached
+  std::string text;                     // tts text, image prompt
+  std::string path;                     // transcribe: the audio; image/tts: the target
+};
+
+struct TaskResult {
+  std::string status = "ok";            // ok, failed, cancelled
+  std::string error;
+  std::string model;                    // provider:model that answered
+  std::string text;
+  std::optional<nlohmann::json> json;
+  bool cached = false;
+  int64_t latency_ms = 0;
+  std::optional<int64_t> input_tokens, output_tokens;
+  std::optional<double> cost;
+  bool cost_unknown = false;            // a call was made whose price is unknown
+  std::vector<chat::ChainResult> calls; // to log (model calls only)
+  std::vector<media::MediaRecord> media;// files produced, for the gallery
+};
+
+// Runs `task`. Never throws: failures are in the result.
+TaskResult execute_task(const Task &task, const chat::PriceTable &prices);
+
+// The instruction appended to a `format: json` step's prompt.
+std::string json_instruction(const Schema &schema);
+
+} // namespace webox::workflow
