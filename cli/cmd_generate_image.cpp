@@ -19,7 +19,7 @@
 #include "lib/core/error.hpp"
 #include "lib/media/gallery.hpp"
 #include "lib/media/generate.hpp"
-#include "lib/media/output_file.hpp"
+#include "lib/media/produce.hpp"
 #include "lib/plugin/provider.hpp"
 #include "lib/plugin/registry.hpp"
 
@@ -100,33 +100,25 @@ void run_generate_image(Context &ctx, const ImageOptions &o) {
                                : -1;
   for (size_t i = 0; i < images.size(); ++i) {
     const auto &img = images[i];
-    std::string sha = crypto::hex_encode(crypto::sha256(img.bytes));
-    std::string file_path = "-";
+    media::MediaRecord rec;
     if (target.kind == media::Target::Kind::standard_output) {
       out::write(img.bytes);
+      rec.kind = "image";
+      rec.prompt = prompt;
+      rec.file_path = "-";
+      rec.media_type = img.type.mime;
+      rec.sha256 = crypto::hex_encode(crypto::sha256(img.bytes));
+      rec.bytes = static_cast<int64_t>(img.bytes.size());
     } else {
-      fs::path dest = target.kind == media::Target::Kind::directory
-                          ? target.path / media::media_file_name(prompt, sha, img.type.extension)
-                          : media::numbered(target.path, i + 1, images.size());
-      media::AtomicFile file(dest);
-      file.write(img.bytes);
-      file.commit();
-      std::error_code ec;
-      fs::path abs = fs::absolute(dest, ec);
-      file_path = ec ? dest.string() : abs.lexically_normal().string();
+      rec = media::write_image(img, target, i + 1, images.size(), prompt);
     }
-    media::MediaRecord rec;
-    rec.kind = "image";
+    const std::string file_path = rec.file_path;
+    const std::string sha = rec.sha256;
     rec.provider = ref.provider;
     rec.model = ref.model;
-    rec.prompt = prompt;
     json opts = options;
     if (img.info.contains("seed")) opts["seed"] = img.info["seed"];
     rec.options_json = opts.dump();
-    rec.file_path = file_path;
-    rec.media_type = img.type.mime;
-    rec.sha256 = sha;
-    rec.bytes = static_cast<int64_t>(img.bytes.size());
     rec.cost = cost_each;
     int64_t id = 0;
     try {

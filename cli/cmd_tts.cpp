@@ -22,7 +22,7 @@
 #include "lib/core/error.hpp"
 #include "lib/media/gallery.hpp"
 #include "lib/media/generate.hpp"
-#include "lib/media/output_file.hpp"
+#include "lib/media/produce.hpp"
 #include "lib/media/signature.hpp"
 #include "lib/plugin/provider.hpp"
 #include "lib/plugin/registry.hpp"
@@ -86,17 +86,6 @@ bool is_blank(const std::string &s) {
   return true;
 }
 
-// "-o out.mp3" asks for MP3 when --format does not say otherwise.
-std::string format_from_name(const fs::path &file) {
-  std::string ext = file.extension().string();
-  if (ext.size() > 1) ext = ext.substr(1);
-  for (auto &c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  static const char *known[] = {"wav", "mp3", "opus", "aac", "flac", "pcm"};
-  for (const char *k : known)
-    if (ext == k) return ext;
-  return {};
-}
-
 void list_voices(plugin::Provider &provider, bool as_json) {
   json desc = provider.describe();
   json voices = desc.value("voices", json::array());
@@ -137,7 +126,7 @@ void run_tts(Context &ctx, const TtsOptions &o) {
   if (target.kind == media::Target::Kind::standard_output && out::is_tty())
     throw UsageError("refusing to write audio to a terminal; redirect standard output or give -o FILE");
   std::string format = o.format;
-  if (format.empty() && target.kind == media::Target::Kind::file) format = format_from_name(target.path);
+  if (format.empty() && target.kind == media::Target::Kind::file) format = media::audio_format_from_name(target.path);
 
   json request = {{"model", ref.model}, {"text", text}, {"options", media::options_from_pairs(o.options)}};
   if (!o.voice.empty()) request["voice"] = o.voice;
@@ -148,40 +137,29 @@ void run_tts(Context &ctx, const TtsOptions &o) {
     max_chars = desc["tts"].value("max_chars", size_t{0});
 
   media::SpeechResult result;
-  std::string file_path = "-";
+  media::MediaRecord rec;
   if (target.kind == media::Target::Kind::standard_output) {
     result = media::synthesize(provider, request, max_chars, [](std::string_view audio) {
       if (!out::write(audio)) throw Error("standard output was closed");
     });
+    json options = {{"voice", result.doc.value("voice", o.voice)}, {"format", result.doc.value("format", format)}};
+    if (o.speed) options["speed"] = *o.speed;
+    if (!request["options"].empty()) options["options"] = request["options"];
+    rec.kind = "audio";
+    rec.provider = ref.provider;
+    rec.model = ref.model;
+    rec.prompt = text;
+    rec.options_json = options.dump();
+    rec.file_path = "-";
+    rec.media_type = result.media_type;
+    rec.sha256 = result.sha256;
+    rec.bytes = static_cast<int64_t>(result.bytes);
   } else {
-    fs::path dest = target.kind == media::Target::Kind::file ? target.path : target.path / "speech.part";
-    media::AtomicFile file(dest);
-    result = media::synthesize(provider, request, max_chars, [&](std::string_view audio) { file.write(audio); });
-    result.sha256 = file.finish(); // a streamed WAV's header was fixed: digest the file as it stays
-    if (target.kind == media::Target::Kind::directory) {
-      std::string ext = media::extension_for(result.media_type);
-      if (ext == "bin" && !format.empty()) ext = format.substr(0, format.find('_'));
-      file.set_destination(target.path / media::media_file_name(text, result.sha256, ext));
-    }
-    file.commit();
-    std::error_code ec;
-    fs::path abs = fs::absolute(file.destination(), ec);
-    file_path = ec ? file.destination().string() : abs.lexically_normal().string();
+    media::SpeechFile made = media::speak_to_file(provider, ref.provider, request, max_chars, target);
+    result = made.result;
+    rec = made.record;
   }
-
-  json options = {{"voice", result.doc.value("voice", o.voice)}, {"format", result.doc.value("format", format)}};
-  if (o.speed) options["speed"] = *o.speed;
-  if (!request["options"].empty()) options["options"] = request["options"];
-  media::MediaRecord rec;
-  rec.kind = "audio";
-  rec.provider = ref.provider;
-  rec.model = ref.model;
-  rec.prompt = text;
-  rec.options_json = options.dump();
-  rec.file_path = file_path;
-  rec.media_type = result.media_type;
-  rec.sha256 = result.sha256;
-  rec.bytes = static_cast<int64_t>(result.bytes);
+  const std::string file_path = rec.file_path;
   int64_t id = 0;
   try {
     id = media::Gallery(ctx.db()).add(rec);

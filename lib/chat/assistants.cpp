@@ -1,15 +1,14 @@
 #include "lib/chat/assistants.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <utf8proc.h>
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include "lib/core/error.hpp"
+#include "lib/core/front_matter.hpp"
 #include "lib/core/paths.hpp"
 
 namespace webox::chat {
@@ -36,36 +35,22 @@ std::vector<fs::path> assistant_dirs() {
 } // namespace
 
 Assistant parse_assistant(const fs::path &file) {
-  std::ifstream in(file);
-  if (!in) throw Error("cannot read " + file.string());
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
-
+  FrontMatterDoc doc = read_front_matter_file(file);
   Assistant a;
   a.file = file;
   a.name = file.stem().string();
-  std::string body = text;
-  if (text.rfind("---\n", 0) == 0) {
-    size_t end = text.find("\n---", 4);
-    if (end == std::string::npos) throw Error(file.string() + ": front matter is not closed by '---'");
-    try {
-      YAML::Node meta = YAML::Load(text.substr(4, end - 4));
-      if (meta["name"]) a.name = meta["name"].as<std::string>();
-      if (meta["description"]) a.description = meta["description"].as<std::string>();
-      if (meta["model"]) a.model = meta["model"].as<std::string>();
-      if (meta["temperature"]) a.temperature = meta["temperature"].as<double>();
-      if (meta["aliases"])
-        for (const auto &alias : meta["aliases"]) a.aliases.push_back(alias.as<std::string>());
-    } catch (const YAML::Exception &e) {
-      throw Error(file.string() + ": front matter: " + e.what());
-    }
-    size_t body_start = text.find('\n', end + 1);
-    body = body_start == std::string::npos ? std::string() : text.substr(body_start + 1);
+  try {
+    const YAML::Node &meta = doc.meta;
+    if (meta["name"]) a.name = meta["name"].as<std::string>();
+    if (meta["description"]) a.description = meta["description"].as<std::string>();
+    if (meta["model"]) a.model = meta["model"].as<std::string>();
+    if (meta["temperature"]) a.temperature = meta["temperature"].as<double>();
+    if (meta["aliases"])
+      for (const auto &alias : meta["aliases"]) a.aliases.push_back(alias.as<std::string>());
+  } catch (const YAML::Exception &e) {
+    throw Error(file.string() + ": front matter: " + e.what());
   }
-  size_t first = body.find_first_not_of(" \n\r\t");
-  size_t last = body.find_last_not_of(" \n\r\t");
-  a.system_prompt = first == std::string::npos ? std::string() : body.substr(first, last - first + 1);
+  a.system_prompt = doc.body;
   if (a.system_prompt.empty()) throw Error(file.string() + ": the assistant has no prompt");
   return a;
 }

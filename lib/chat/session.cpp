@@ -1,6 +1,7 @@
 #include "lib/chat/session.hpp"
 
 #include "lib/chat/assistants.hpp"
+#include "lib/chat/call_log.hpp"
 #include "lib/chat/budget.hpp"
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
@@ -127,28 +128,7 @@ TurnResult ChatSession::send(const std::string &prompt, const DeltaSink &on_delt
 void ChatSession::record(const std::string &prompt, const ChainResult &result) {
   if (m_settings.logging == Logging::no || !m_db) return;
   store::Calls calls(*m_db);
-  std::string tried = result.tried();
-  for (const auto &a : result.attempts) {
-    if (a.status == "skipped") continue; // nothing was sent
-    store::CallRecord c;
-    c.conversation_id = m_conversation_id;
-    c.provider = a.turn.model.provider;
-    c.model = a.turn.model.model;
-    c.resolved_model = a.turn.resolved_model;
-    c.system = m_system;
-    c.prompt = prompt;
-    c.response = a.turn.text;
-    c.options_json = m_options.dump();
-    c.input_tokens = a.turn.input_tokens.value_or(-1);
-    c.output_tokens = a.turn.output_tokens.value_or(-1);
-    c.cost = a.turn.cost;
-    c.latency_ms = a.turn.latency_ms;
-    c.ttft_ms = a.turn.ttft_ms.value_or(-1);
-    c.status = a.status;
-    c.error = logging::redact(a.error);
-    c.chain = tried;
-    calls.record(c, a.turn.model.text());
-  }
+  log_chain(calls, result, {prompt, m_system, m_options, m_conversation_id, ""});
 }
 
 } // namespace webox::chat

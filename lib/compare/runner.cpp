@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "lib/chat/budget.hpp"
+#include "lib/chat/call_log.hpp"
 #include "lib/compare/judge.hpp"
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
@@ -197,28 +198,7 @@ void CompareRun::record(const std::vector<chat::ChainResult> &results, const std
   if (!m_db || !m_settings.log) return;
   store::Calls calls(*m_db);
   for (const auto &r : results) {
-    std::string tried = r.tried();
-    for (const auto &a : r.attempts) {
-      if (a.status == "skipped" || a.status.empty()) continue;
-      store::CallRecord c;
-      c.provider = a.turn.model.provider;
-      c.model = a.turn.model.model;
-      c.resolved_model = a.turn.resolved_model;
-      c.system = system;
-      c.prompt = prompt;
-      c.response = a.turn.text;
-      c.options_json = m_settings.options.dump();
-      c.input_tokens = a.turn.input_tokens.value_or(-1);
-      c.output_tokens = a.turn.output_tokens.value_or(-1);
-      c.cost = a.turn.cost;
-      c.latency_ms = a.turn.latency_ms;
-      c.ttft_ms = a.turn.ttft_ms.value_or(-1);
-      c.status = a.status;
-      c.error = logging::redact(a.error);
-      c.group_id = m_id;
-      c.chain = tried;
-      calls.record(c, a.turn.model.text());
-    }
+    chat::log_chain(calls, r, {prompt, system, m_settings.options, "", m_id});
   }
 }
 
