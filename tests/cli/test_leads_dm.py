@@ -306,7 +306,15 @@ class DmCrashTest(DmTestCase):
             campaign = f"c{k:02d}"
             args = ["leads", "dm", "--template", "essai", "--campaign", campaign, "--status", "any", "--send"]
             proc = subprocess.Popen([WEBOX, *args], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rnd.uniform(0.02, 0.4))
+            # A random point keyed to progress, not to the clock (sanitizer
+            # builds are slower): after N messages arrived, plus up to 40 ms,
+            # which often falls between a message's arrival and its answer.
+            wanted = rnd.randint(0, self.LEADS - 1)
+            deadline = time.monotonic() + 30
+            while proc.poll() is None and time.monotonic() < deadline and \
+                    sum(m["text"].startswith(f"Essai {campaign} :") for m in self.messages()) < wanted:
+                time.sleep(0.005)
+            time.sleep(rnd.uniform(0.0, 0.04))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 killed_mid_run += 1
