@@ -84,6 +84,8 @@ LeadsSettings load_leads_settings(const std::filesystem::path &file) {
         for (auto &c : region) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         if (region != "FR") out.phone_regions.push_back(region);
       }
+    } else if (key == "dm") {
+      // read by load_dm_settings (dm_settings.cpp)
     } else if (key == "phone_fallback_model") {
       out.phone_fallback_model = v.as<std::string>();
     } else {

@@ -73,6 +73,15 @@ public:
   // Implemented in provider_social.cpp.
   nlohmann::json social_collect(const nlohmann::json &request,
                                 const std::function<bool(const nlohmann::json &event)> &on_event);
+  // social-send (docs/ARCHITECTURE.md "social_send"): one direct message.
+  //   request  {"account_id": "...", "recipient": {"id": "...", "username": "..."},
+  //             "text": "...", "options": {...}, "base_url"?: "..."}
+  //   response {"message_id": "...", "recipient_id": "...", "platform_remaining"?: N}
+  // A failure's detail carries "code": outside_window, recipient_unavailable,
+  // recipient_unknown, too_long, invalid (not sent), rate_limited, blocked
+  // (not sent; stop the campaign), auth, or ambiguous (may have been sent).
+  // Implemented in provider_social_send.cpp.
+  nlohmann::json social_send(const nlohmann::json &request);
 
   // Media (see docs/ARCHITECTURE.md, "Plugin operations"). `image` returns
   // the result document and the bytes of every image laid end to end (the
@@ -89,6 +98,9 @@ public:
   nlohmann::json stt(const nlohmann::json &request, std::string_view audio, int64_t deadline_ms = 0);
 
 private:
+  // Stores what a plugin handed back under "rotated_secrets" (a refreshed
+  // OAuth token pair) in the encrypted key store and removes it from `doc`.
+  void keep_rotated_secrets(nlohmann::json &doc);
   nlohmann::json finish(webox_status status, webox_result &result, const char *operation);
   ProviderBinding m_binding;
   webox_instance *m_instance = nullptr;

@@ -46,7 +46,16 @@ nlohmann::json Provider::social_collect(const nlohmann::json &request,
     }
     std::rethrow_exception(ctx.error);
   }
-  return finish(s, result, "social_collect");
+  try {
+    nlohmann::json doc = finish(s, result, "social_collect");
+    keep_rotated_secrets(doc); // a refreshed OAuth token pair (provider_social_send.cpp)
+    return doc;
+  } catch (const ProviderError &e) {
+    nlohmann::json detail = e.detail();
+    if (!detail.is_object() || !detail.contains("rotated_secrets")) throw;
+    keep_rotated_secrets(detail);
+    throw ProviderError(e.status(), e.what(), detail);
+  }
 }
 
 } // namespace webox::plugin

@@ -33,6 +33,8 @@
 // and another added between two runs leaves the count equal; such a comment
 // waits until the count changes again.
 //
+// DIRECT MESSAGES: social_send, near the end of this file (§1.9).
+//
 // ERRORS (§1.10, §1.11). Classified by `error.code`, not by HTTP status
 // (throttling comes as 400): 4, 17, 32, 613, 80002 and the transient 1, 2
 // are retried by the host with backoff (our should_retry); still throttled
@@ -372,7 +374,7 @@ void destroy(webox_instance *self) { delete self; }
 
 webox_status describe(webox_instance *, webox_buf *out) {
   return sdk::guard(nullptr, [&] {
-    sdk::give(json{{"edges", {"media", "comments", "replies", "tags"}}, {"capabilities", {"social-collect"}}}.dump(), out);
+    sdk::give(json{{"edges", {"media", "comments", "replies", "tags"}}, {"capabilities", {"social-collect", "social-send"}}}.dump(), out);
     return WEBOX_OK;
   });
 }
@@ -439,9 +441,105 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
   });
 }
 
+// ---- social_send: one direct message ---------------------------------------
+//
+//   POST /{v}/{ig-user or me}/messages   Authorization: Bearer
+//   {"recipient":{"id":"<IGSID>"},"message":{"text":"..."}}
+//   200 {"recipient_id": "<IGSID>", "message_id": "<mid>"}
+// (social-apis.md §1.9). Text is UTF-8, at most 1000 bytes. A business may
+// only answer someone who messaged it in the last 24 hours; the host skips
+// people outside the window before sending, and the platform's own refusal
+// (10/2534022) is reported as `outside_window` too. Meta gives sends no
+// idempotency key, so nothing here is retried blindly: throttling (4, 17,
+// 32, 613, 80002, 613/2534040) means "not sent, stop"; 1/1357046 "invalid
+// JSON reply", a 5xx or a dropped connection may come after the message
+// left, and is reported as `ambiguous` so the host never resends it.
+// The error detail's "code" tells the host what happened:
+//   outside_window | recipient_unavailable | recipient_unknown | too_long
+//   (not sent, final for this person); rate_limited (not sent, back off);
+//   blocked (the account is restricted from sending: stop); auth; ambiguous.
+sdk::Failure coded(webox_status status, const std::string &code, const std::string &message, int http_status = 0,
+                   long long retry_after_ms = -1, const std::string &provider_code = {}) {
+  sdk::Failure f(status, message, http_status, retry_after_ms, provider_code);
+  json d = json::parse(f.detail_json, nullptr, false);
+  d["code"] = code;
+  f.detail_json = d.dump();
+  return f;
+}
+
+int never_retry(void *, int32_t, const char *, size_t) { return 0; }
+
+[[noreturn]] void send_failed(const sdk::HttpResponse &resp) {
+  json doc = json::parse(resp.body, nullptr, false);
+  json err = doc.is_object() && doc.contains("error") && doc["error"].is_object() ? doc["error"] : json::object();
+  int code = err.value("code", 0);
+  int sub = err.value("error_subcode", 0);
+  std::string message = err.value("message", resp.status ? "HTTP " + std::to_string(resp.status) : std::string("no answer"));
+  std::string pc = std::to_string(code) + (sub ? "/" + std::to_string(sub) : "");
+  std::string what = "instagram: Graph error " + pc + ": " + message;
+  if (sub == 2534022) throw coded(WEBOX_E_UPSTREAM, "outside_window", what + " (outside the 24-hour messaging window)", resp.status, -1, pc);
+  if (code == 551 || sub == 2534025) throw coded(WEBOX_E_UPSTREAM, "recipient_unavailable", what, resp.status, -1, pc);
+  if (sub == 2534014) throw coded(WEBOX_E_INVALID, "recipient_unknown", what, resp.status, -1, pc);
+  if (sub == 1893063 || sub == 2534029 || code == 368)
+    throw coded(WEBOX_E_QUOTA, "blocked", what + " (the account may not send messages for now)", resp.status, -1, pc);
+  if (is_throttle(code) || sub == 2534040 || resp.status == 429) {
+    Usage usage = read_usage(resp);
+    long long wait_ms = usage.regain_minutes > 0 ? usage.regain_minutes * 60000 : 60000;
+    throw coded(WEBOX_E_RATE_LIMITED, "rate_limited", what, resp.status, wait_ms, pc);
+  }
+  if (code == 190 || code == 102 || code == 2500 || sub == 2534041 || code == 10 || (code >= 200 && code <= 299))
+    throw coded(WEBOX_E_AUTH, "auth", what + "; the token needs instagram_business_manage_messages (set INSTAGRAM_ACCESS_TOKEN)", resp.status, -1, pc);
+  if (code == 100) throw coded(WEBOX_E_INVALID, "recipient_unknown", what, resp.status, -1, pc);
+  // 1/1357046, 2, 5xx and anything unknown: the message may have left.
+  throw coded(WEBOX_E_UPSTREAM, "ambiguous", what + " (the message may or may not have been delivered)", resp.status, -1, pc);
+}
+
+webox_status social_send(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "instagram: request is not a JSON object");
+    auto token = sdk::secret(call, self->key_var);
+    if (!token || token->empty())
+      throw coded(WEBOX_E_AUTH, "auth", "instagram: no access token: set " + self->key_var + " or run `webox keys set instagram`");
+    const json recipient = request.value("recipient", json::object());
+    std::string to = recipient.is_object() ? str(recipient, "id") : "";
+    std::string text = request.value("text", std::string());
+    if (to.empty() || to.starts_with("@"))
+      throw coded(WEBOX_E_INVALID, "recipient_unknown", "instagram: no Instagram-scoped user id for this person (only a username is known)");
+    if (text.empty()) throw coded(WEBOX_E_INVALID, "invalid", "instagram: empty message");
+    if (text.size() > 1000)
+      throw coded(WEBOX_E_INVALID, "too_long", "instagram: the message is " + std::to_string(text.size()) + " bytes; Instagram accepts at most 1000");
+    json options = request.contains("options") && request["options"].is_object() ? request["options"] : json::object();
+    std::string base = request.value("base_url", "");
+    if (base.empty()) base = self->base_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    std::string version = options.value("api_version", std::string("v23.0"));
+    std::string account = request.value("account_id", "");
+    sdk::HttpRequest r;
+    r.method = "POST";
+    r.url = base + "/" + version + "/" + (account.empty() ? "me" : account) + "/messages";
+    r.headers = {"Authorization: Bearer " + *token, "Content-Type: application/json", "Accept: application/json"};
+    r.body = json{{"recipient", {{"id", to}}}, {"message", {{"text", text}}}}.dump();
+    r.timeout_ms = self->timeout_ms;
+    r.should_retry = never_retry;
+    sdk::HttpResponse resp;
+    try {
+      resp = sdk::http(call, r);
+    } catch (const sdk::Failure &f) {
+      if (f.status == WEBOX_E_CANCELLED) throw;
+      throw coded(f.status, "ambiguous", "instagram: " + f.message + " (the message may or may not have been delivered)");
+    }
+    if (resp.status < 200 || resp.status >= 300) send_failed(resp);
+    json doc = json::parse(resp.body, nullptr, false);
+    if (!doc.is_object()) throw coded(WEBOX_E_UPSTREAM, "ambiguous", "instagram: the send answer is not JSON; the message may have left", resp.status);
+    sdk::give(json{{"message_id", str(doc, "message_id")}, {"recipient_id", str(doc, "recipient_id")}}.dump(), &out->json);
+    return WEBOX_OK;
+  });
+}
+
 const webox_plugin kDescriptor = {
-    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "instagram", "0.1.0", WEBOX_CAP_SOCIAL_COLLECT, create, destroy, describe,
-    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, nullptr,
+    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "instagram", "0.2.0", WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND, create, destroy,
+    describe, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, social_send,
 };
 
 } // namespace

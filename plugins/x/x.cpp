@@ -18,6 +18,17 @@
 // complete sweep (mentions come newest first, so a sweep in progress keeps
 // `{"since_id": old, "token": T, "top": newest}` to resume).
 //
+// DIRECT MESSAGES (social-send): see social_send below.
+//
+// TOKEN REFRESH. A user-context OAuth 2.0 token lives two hours. When the
+// API answers 401 and X_REFRESH_TOKEN (or a refresh token stored by an
+// earlier refresh) and X_CLIENT_ID are available, the plugin refreshes once
+// (POST /2/oauth2/token) and retries. X rotates refresh tokens, so the new
+// pair is handed back to the host as `rotated_secrets`
+// {"X_OAUTH2_ACCESS_TOKEN", "X_OAUTH2_REFRESH_TOKEN"} in the result (or the
+// error detail): the host stores both in the encrypted key store, and the
+// next run reads them before X_BEARER_TOKEN / X_REFRESH_TOKEN.
+//
 // RATE LIMITS. 429 carries `x-rate-limit-reset` (Unix seconds): we sleep
 // until then when it is within `max_wait_s` (default 120), polling for
 // cancellation, and retry; beyond that → WEBOX_E_RATE_LIMITED with
@@ -26,6 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -49,6 +61,8 @@ namespace {
 // The host must not retry a 429 itself: the wait is in x-rate-limit-reset,
 // which only this plugin reads. 5xx are retried by the host.
 int should_retry(void *, int32_t status, const char *, size_t) { return status >= 500; }
+// A DM is never retried blindly: a 5xx may come after the message was stored.
+int never_retry(void *, int32_t, const char *, size_t) { return 0; }
 
 long long unix_now() { return static_cast<long long>(std::time(nullptr)); }
 
@@ -70,30 +84,111 @@ std::string str(const json &o, const char *k) {
 // Tweet ids are decimal strings growing with time: compare as numbers.
 bool newer(const std::string &a, const std::string &b) { return a.size() != b.size() ? a.size() > b.size() : a > b; }
 
+// Secrets this plugin reads, besides the instance's bearer token. The
+// OAUTH2 pair is written back by the host (encrypted in the key store) after
+// a refresh; it wins over the environment's pair, which the refresh rotated.
+constexpr const char *kRotatedAccess = "X_OAUTH2_ACCESS_TOKEN";
+constexpr const char *kRotatedRefresh = "X_OAUTH2_REFRESH_TOKEN";
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>> &fields) {
+  std::string out;
+  for (const auto &[k, v] : fields) out += (out.empty() ? "" : "&") + enc(k) + "=" + enc(v);
+  return out;
+}
+
+std::string base64(std::string_view in) {
+  static const char *tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    out += {tbl[n >> 18], tbl[(n >> 12) & 63], tbl[(n >> 6) & 63], tbl[n & 63]};
+  }
+  if (i + 1 == in.size()) {
+    unsigned n = static_cast<unsigned char>(in[i]) << 16;
+    out += {tbl[n >> 18], tbl[(n >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    unsigned n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += {tbl[n >> 18], tbl[(n >> 12) & 63], tbl[(n >> 6) & 63], '='};
+  }
+  return out;
+}
+
 struct Api {
   const webox_instance &inst;
   const webox_call *call;
   std::string token;
   int max_wait_s = 120;
   int requests = 0;
+  bool refreshed = false;
+  json rotated = json::object(); // secrets the host must store (after a refresh)
 
-  // GET; returns the body, or nullopt for 401/403 when `soft_auth` (liking_users with an app token).
-  std::optional<json> get(const std::string &path_query, bool soft_auth = false) {
+  // The user-context token: the one a previous refresh stored, else the instance's.
+  static std::optional<std::string> initial_token(const webox_instance &inst, const webox_call *call) {
+    if (auto t = sdk::secret(call, kRotatedAccess); t && !t->empty()) return t;
+    return sdk::secret(call, inst.key_var);
+  }
+
+  // OAuth 2.0 refresh (social-apis.md §2.5): POST /2/oauth2/token, form
+  // grant_type=refresh_token&refresh_token=..&client_id=..; a confidential
+  // client (X_CLIENT_SECRET set) also authenticates with HTTP Basic. X
+  // rotates the refresh token: the new one replaces the old, which no longer
+  // works, so both go back to the host to be stored encrypted. Returns false
+  // when no refresh token or client id is configured.
+  bool refresh() {
+    if (refreshed) return false;
+    refreshed = true;
+    auto refresh_token = sdk::secret(call, kRotatedRefresh);
+    if (!refresh_token || refresh_token->empty()) refresh_token = sdk::secret(call, "X_REFRESH_TOKEN");
+    auto client_id = sdk::secret(call, "X_CLIENT_ID");
+    if (!refresh_token || refresh_token->empty() || !client_id || client_id->empty()) return false;
+    sdk::HttpRequest r;
+    r.method = "POST";
+    r.url = inst.base_url + "/2/oauth2/token";
+    r.headers = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"};
+    if (auto secret = sdk::secret(call, "X_CLIENT_SECRET"); secret && !secret->empty())
+      r.headers.push_back("Authorization: Basic " + base64(*client_id + ":" + *secret));
+    r.body = form_encode({{"grant_type", "refresh_token"}, {"refresh_token", *refresh_token}, {"client_id", *client_id}});
+    r.timeout_ms = inst.timeout_ms;
+    r.should_retry = should_retry;
+    sdk::HttpResponse resp = sdk::http(call, r);
+    ++requests;
+    json doc = json::parse(resp.body, nullptr, false);
+    if (resp.status != 200 || !doc.is_object() || str(doc, "access_token").empty()) {
+      std::string why = doc.is_object() ? doc.value("error_description", doc.value("error", std::string())) : std::string();
+      throw sdk::Failure(WEBOX_E_AUTH, "x: the access token expired and refreshing it failed (HTTP " + std::to_string(resp.status) +
+                                           (why.empty() ? "" : ": " + why) +
+                                           "); authorise the app again and set X_BEARER_TOKEN and X_REFRESH_TOKEN",
+                         resp.status);
+    }
+    token = str(doc, "access_token");
+    rotated[kRotatedAccess] = token;
+    if (!str(doc, "refresh_token").empty()) rotated[kRotatedRefresh] = str(doc, "refresh_token");
+    sdk::log(call, WEBOX_LOG_INFO, "x: access token refreshed");
+    return true;
+  }
+
+  // One request with the rate-limit and refresh rules. Returns the response
+  // for 2xx and for the statuses the caller handles itself (`pass`); 401
+  // first tries a refresh, once.
+  sdk::HttpResponse send(const std::string &method, const std::string &path_query, const std::string &body,
+                         const std::vector<int> &pass = {}) {
     for (int attempt = 0;; ++attempt) {
       if (sdk::host().is_cancelled(call)) throw sdk::Failure(WEBOX_E_CANCELLED, "x: cancelled");
       sdk::HttpRequest r;
-      r.method = "GET";
+      r.method = method;
       r.url = inst.base_url + path_query;
       r.headers = {"Authorization: Bearer " + token, "Accept: application/json"};
+      if (!body.empty()) r.headers.push_back("Content-Type: application/json");
+      r.body = body;
       r.timeout_ms = inst.timeout_ms;
-      r.should_retry = should_retry;
+      r.should_retry = method == "GET" ? should_retry : never_retry;
       sdk::HttpResponse resp = sdk::http(call, r);
       ++requests;
-      if (resp.status >= 200 && resp.status < 300) {
-        json doc = json::parse(resp.body, nullptr, false);
-        if (!doc.is_object()) throw sdk::Failure(WEBOX_E_UPSTREAM, "x: answer is not a JSON object", resp.status);
-        return doc;
-      }
+      if (resp.status >= 200 && resp.status < 300) return resp;
+      if (resp.status == 401 && refresh()) continue;
+      for (int p : pass)
+        if (p == resp.status) return resp;
       json problem = json::parse(resp.body, nullptr, false);
       std::string detail = problem.is_object() ? problem.value("detail", problem.value("title", std::string())) : std::string();
       if (resp.status == 429) {
@@ -106,8 +201,8 @@ struct Api {
         if (wait < 1) wait = 1;
         if (wait > max_wait_s || attempt >= 3)
           throw sdk::Failure(WEBOX_E_RATE_LIMITED, "x: rate limited until " + std::to_string(reset) +
-                                                       " (x-rate-limit-reset); what was collected is kept, run again later",
-                             429, wait * 1000);
+                                                       " (x-rate-limit-reset); what was done is kept, run again later",
+                             429, wait * 1000, "rate_limited");
         sdk::log(call, WEBOX_LOG_INFO, "x: rate limited, waiting " + std::to_string(wait) + " s for the window to reset");
         for (long long i = 0; i < wait * 10; ++i) {
           if (sdk::host().is_cancelled(call)) throw sdk::Failure(WEBOX_E_CANCELLED, "x: cancelled");
@@ -115,15 +210,36 @@ struct Api {
         }
         continue;
       }
-      if ((resp.status == 401 || resp.status == 403) && soft_auth) return std::nullopt;
       if (resp.status == 401)
-        throw sdk::Failure(WEBOX_E_AUTH, "x: 401 " + detail + ": the bearer token is invalid or expired; set X_BEARER_TOKEN or run `webox keys set x`",
+        throw sdk::Failure(WEBOX_E_AUTH, "x: 401 " + detail + ": the token is invalid or expired (no refresh token: set X_REFRESH_TOKEN and "
+                                                              "X_CLIENT_ID to renew it automatically); set X_BEARER_TOKEN or run `webox keys set x`",
                            401);
-      throw sdk::Failure(resp.status >= 500 ? WEBOX_E_UPSTREAM : WEBOX_E_INVALID,
-                         "x: " + std::to_string(resp.status) + " " + detail, resp.status);
+      throw sdk::Failure(resp.status >= 500 ? WEBOX_E_UPSTREAM : WEBOX_E_INVALID, "x: " + std::to_string(resp.status) + " " + detail,
+                         resp.status);
     }
   }
+
+  // GET; returns the body, or nullopt for 401/403 when `soft_auth` (liking_users with an app token).
+  std::optional<json> get(const std::string &path_query, bool soft_auth = false) {
+    sdk::HttpResponse resp = send("GET", path_query, "", soft_auth ? std::vector<int>{401, 403} : std::vector<int>{});
+    if (resp.status == 401 || resp.status == 403) return std::nullopt;
+    json doc = json::parse(resp.body, nullptr, false);
+    if (!doc.is_object()) throw sdk::Failure(WEBOX_E_UPSTREAM, "x: answer is not a JSON object", resp.status);
+    return doc;
+  }
 };
+
+// A failure's detail with the rotated secrets attached, so that a refresh
+// that happened before the failure is not lost (the old refresh token is dead).
+sdk::Failure with_rotated(sdk::Failure f, const Api &api) {
+  if (api.rotated.empty()) return f;
+  json detail = json::parse(f.detail_json, nullptr, false);
+  if (detail.is_object()) {
+    detail["rotated_secrets"] = api.rotated;
+    f.detail_json = detail.dump();
+  }
+  return f;
+}
 
 struct Run {
   Api &api;
@@ -254,14 +370,26 @@ webox_status describe(webox_instance *, webox_buf *out) {
   });
 }
 
+void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webox_result *out);
+
 webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
                             webox_result *out) {
   return sdk::guard(&out->error, [&] {
     json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
     if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "x: request is not a JSON object");
-    auto token = sdk::secret(call, self->key_var);
+    auto token = Api::initial_token(*self, call);
     if (!token || token->empty()) throw sdk::Failure(WEBOX_E_AUTH, "x: no bearer token: set X_BEARER_TOKEN or run `webox keys set x`");
     Api api{*self, call, *token};
+    try {
+      collect(api, request, sink, user, out);
+    } catch (const sdk::Failure &f) {
+      throw with_rotated(f, api);
+    }
+    return WEBOX_OK;
+  });
+}
+
+void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webox_result *out) {
     json options = request.value("options", json::object());
     if (options.is_object() && options.contains("max_wait_s")) {  // social.x.max_wait_s (config values arrive as text)
       const json &w = options["max_wait_s"];
@@ -312,15 +440,87 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
       run.checkpoint(edge, now);
     }
     run.mentions(cursors);
-    sdk::give(json{{"account", {{"id", run.self}}}, {"posts", tweets.size()}, {"pages", run.pages}, {"requests", api.requests}}.dump(),
-              &out->json);
+    json result = {{"account", {{"id", run.self}}}, {"posts", tweets.size()}, {"pages", run.pages}, {"requests", api.requests}};
+    if (!api.rotated.empty()) result["rotated_secrets"] = api.rotated;
+    sdk::give(result.dump(), &out->json);
+}
+
+// social_send (docs/ARCHITECTURE.md "social_send"): one DM.
+//   POST /2/dm_conversations/with/{participant_id}/messages  {"text": "..."}
+//   201 {"data": {"dm_conversation_id", "dm_event_id"}}
+// 403 = the person does not accept DMs from us (not sent, final for them);
+// 429 = rate limited (not sent; the host stops the campaign). A 5xx or a
+// dropped connection may come after X stored the message, so it is never
+// retried here and is reported as "ambiguous". `x-user-limit-24hour-remaining:
+// 0` on a success means the platform's own daily cap is spent: reported as
+// platform_remaining so the host stops before the next refusal.
+sdk::Failure coded(webox_status status, const std::string &code, const std::string &message, int http_status = 0,
+                   long long retry_after_ms = -1) {
+  sdk::Failure f(status, message, http_status, retry_after_ms);
+  json d = json::parse(f.detail_json, nullptr, false);
+  d["code"] = code;
+  f.detail_json = d.dump();
+  return f;
+}
+
+bool digits_only(const std::string &s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+json send_dm(Api &api, const json &request) {
+  const json recipient = request.value("recipient", json::object());
+  std::string id = recipient.is_object() ? str(recipient, "id") : "";
+  std::string text = request.value("text", std::string());
+  if (!digits_only(id)) throw coded(WEBOX_E_INVALID, "recipient_unknown", "x: recipient id '" + id + "' is not an X user id");
+  if (text.empty()) throw coded(WEBOX_E_INVALID, "invalid", "x: empty message");
+  sdk::HttpResponse resp;
+  try {
+    resp = api.send("POST", "/2/dm_conversations/with/" + id + "/messages", json{{"text", text}}.dump(), {400, 403, 404});
+  } catch (const sdk::Failure &f) {
+    if (f.status == WEBOX_E_RATE_LIMITED) throw coded(f.status, "rate_limited", f.message, 429, 60000);
+    if (f.status == WEBOX_E_AUTH || f.status == WEBOX_E_CANCELLED) throw;
+    // No answer, a broken connection or a 5xx: X may have stored the message.
+    throw coded(f.status == WEBOX_E_INVALID ? WEBOX_E_UPSTREAM : f.status, "ambiguous",
+                f.message + " (the message may or may not have been delivered)", 0);
+  }
+  json problem = json::parse(resp.body, nullptr, false);
+  std::string detail = problem.is_object() ? problem.value("detail", problem.value("title", std::string())) : std::string();
+  if (resp.status == 403)
+    throw coded(WEBOX_E_UPSTREAM, "recipient_unavailable", "x: " + id + " does not accept direct messages from this account (403 " + detail + ")", 403);
+  if (resp.status == 400 || resp.status == 404)
+    throw coded(WEBOX_E_INVALID, "recipient_unknown", "x: " + std::to_string(resp.status) + " " + detail, resp.status);
+  json doc = json::parse(resp.body, nullptr, false);
+  json data = doc.is_object() && doc.contains("data") && doc["data"].is_object() ? doc["data"] : json::object();
+  json result = {{"message_id", str(data, "dm_event_id")}, {"conversation_id", str(data, "dm_conversation_id")}, {"recipient_id", id}};
+  std::string remaining = resp.header("x-user-limit-24hour-remaining");
+  if (!remaining.empty()) result["platform_remaining"] = std::atoll(remaining.c_str());
+  return result;
+}
+
+webox_status social_send(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "x: request is not a JSON object");
+    auto token = Api::initial_token(*self, call);
+    if (!token || token->empty())
+      throw sdk::Failure(WEBOX_E_AUTH, "x: no user token: DMs need an OAuth 2.0 user token with dm.write; set X_BEARER_TOKEN");
+    Api api{*self, call, *token};
+    api.max_wait_s = 0; // a DM campaign stops on the first 429 rather than sleeping inside one send
+    json result;
+    try {
+      result = send_dm(api, request);
+    } catch (const sdk::Failure &f) {
+      throw with_rotated(f, api);
+    }
+    if (!api.rotated.empty()) result["rotated_secrets"] = api.rotated;
+    sdk::give(result.dump(), &out->json);
     return WEBOX_OK;
   });
 }
 
 const webox_plugin kDescriptor = {
-    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "x", "0.1.0", WEBOX_CAP_SOCIAL_COLLECT, create, destroy, describe,
-    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, nullptr,
+    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "x", "0.2.0", WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND, create, destroy,
+    describe, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, social_send,
 };
 
 } // namespace

@@ -29,7 +29,37 @@ conversation_id:ID` (2 per page, `next_token`, `includes.users`), liking users
 per post, and 3 mentions (`since_id` honoured). A page with no results has no
 `data` and `result_count: 0`.
 
+DIRECT MESSAGES (social-send). Every message the fake receives is recorded
+BEFORE it answers, so a client killed while waiting still counts as having
+sent it: GET /__messages lists [{"platform","recipient","text"}].
+  POST /ig|fb/vNN.0/{ig-id or me}/messages  {"recipient":{"id"},"message":{"text"}}
+       -> 200 {recipient_id, message_id}; text over 1000 bytes -> 100; a recipient in
+       `window_closed` -> 10/2534022 (outside the 24-hour window, not recorded)
+  POST /x/2/dm_conversations/with/{id}/messages  {"text"} -> 201 {data:{dm_conversation_id,
+       dm_event_id}}; a recipient in `x_dm_refused` -> 403 problem (not recorded);
+       `x-user-limit-24hour-remaining` on every answer when `x_daily_left` is set
+  POST /x/2/oauth2/token  form grant_type=refresh_token&refresh_token=R&client_id=webox-client:
+       R must be the current refresh token (first x-refresh-1); answers a new access
+       token and a NEW refresh token (rotation: the old one is dead) and accepts
+       the new access token from then on.
+
+LINKEDIN (Community Management API) under /li: every call needs
+`LinkedIn-Version: YYYYMM` (missing -> 400; older than 202401 -> 426 sunset) and
+`X-Restli-Protocol-Version: 2.0.0` (else 400), bearer `li-test-token` (else 401
+serviceErrorCode 65600). Organisation 5515715 has 3 posts
+(GET /li/rest/posts?author=urn%3Ali%3Aorganization%3A5515715&q=author&start&count),
+comments per post (GET /li/rest/socialActions/{percent-encoded urn}/comments?start&count,
+paging {start,count,total}, one reply with parentComment, times in ms), reactions
+(GET /li/rest/reactions/(entity:{encoded urn})?q=entity&start&count, mixed reactionType).
+
+TIKTOK (Business API) under /tt: GET /tt/open_api/v1.3/business/video/list/ and
+/business/comment/list/?business_id&video_id&cursor&max_count, header `Access-Token:
+tt-test-token`; envelope {code, message, request_id, data:{comments, cursor, has_more}};
+errors come as HTTP 200 with code != 0 (40105 token invalid), `create_time` is a
+string, one comment per video has owner: true (the account itself).
+
 CONTROL
+  GET  /__messages   every direct message received (see above)
   GET  /__requests   every request so far: [{"method","path","query","headers"}]
   GET  /__truth      {"interactions": [platform ids the client must end up with],
                       "posts": {media id: like_count or null}}
@@ -44,6 +74,15 @@ CONTROL
        {"reset_requests": true}
        {"x_rate_limit": 1}         the next N X calls answer 429 with x-rate-limit-reset = now + 1
        {"x_new_reply": "POST"}     one more reply to that X post (its reply_count grows)
+       {"window_closed": [IGSID]}  Instagram sends to them fail with 10/2534022
+       {"send_errors": [[613, 2534040], [1, 1357046], ...]}  the next sends fail so
+                                   (1/1357046 is recorded first: the message did leave)
+       {"send_delay_ms": 30}       sleep after recording each message, before answering
+       {"x_dm_refused": [ID]}      X sends to them answer 403
+       {"x_expire_token": true}    the current X access token stops working (401)
+       {"x_daily_left": N}         x-user-limit-24hour-remaining on X DM answers
+       {"li_throttle": N}          the next N LinkedIn calls answer 429
+       {"tt_error": [code, ...]}   the next TikTok calls answer HTTP 200 with that code
 """
 import json
 import random
@@ -52,13 +91,18 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit, urlencode
+from urllib.parse import parse_qsl, unquote, urlsplit, urlencode
 
 ACCOUNT_ID = "17841400000000001"
 USERNAME = "ma.boutique"
 TOKEN = "test-token"
 X_USER = "2244994945"
 X_TOKEN = "x-test-token"
+X_CLIENT = "webox-client"
+LI_ORG = "urn:li:organization:5515715"
+LI_TOKEN = "li-test-token"
+TT_TOKEN = "tt-test-token"
+TT_BUSINESS = "tt-business-1"
 MEDIA_PAGE = 2
 COMMENT_PAGE = 3
 TAG_PAGE = 2
@@ -104,6 +148,53 @@ class State:
                 self.add_comment(mid, rnd, base_time - i * 86400 + 600 + k * 60, self_comment=(i == 0 and k == 2),
                                  no_from=(i == 1 and k == 0))
         self.x_rate_limit = 0
+        self.messages = []
+        self.window_closed = set()
+        self.send_errors = []
+        self.send_delay_ms = 0
+        self.next_mid = 1
+        self.x_dm_refused = set()
+        self.x_tokens = {X_TOKEN}
+        self.x_refresh = "x-refresh-1"
+        self.x_generation = 1
+        self.x_daily_left = None
+        self.li_throttle = 0
+        self.tt_errors = []
+        self.li_posts = [{"id": f"urn:li:share:70000000000000{p}", "author": LI_ORG,
+                          "commentary": f"Nouvelle offre {p}", "createdAt": (base_time - p * 3600) * 1000} for p in (1, 2, 3)]
+        self.li_comments = {}
+        self.li_reactions = {}
+        kinds = ["LIKE", "PRAISE", "EMPATHY", "INTEREST", "APPRECIATION", "ENTERTAINMENT"]
+        for i, post in enumerate(self.li_posts):
+            urn = post["id"]
+            activity = f"urn:li:activity:71000000000000{i}"
+            cs = []
+            for k in range(3 + i):
+                person = f"urn:li:person:pers{(i * 3 + k) % 7}"
+                cid = f"{8000 + i * 10 + k}"
+                c = {"id": cid, "actor": person, "object": urn,
+                     "commentUrn": f"urn:li:comment:({activity},{cid})",
+                     "message": {"text": rnd.choice(PHONE_TEXTS)},
+                     "created": {"actor": person, "time": (base_time + k * 60) * 1000},
+                     "lastModified": {"actor": person, "time": (base_time + k * 60) * 1000}}
+                if k == 1:
+                    c["parentComment"] = cs[0]["commentUrn"]
+                cs.append(c)
+            self.li_comments[urn] = cs
+            self.li_reactions[urn] = [{"id": f"urn:li:reaction:(urn:li:person:pers{r},{urn})", "reactionType": kinds[(i + r) % 6],
+                                       "root": urn, "created": {"actor": f"urn:li:person:pers{r}", "time": (base_time + r) * 1000}}
+                                      for r in range(2 + i)]
+        self.tt_videos = [f"73000000000000{v}" for v in (1, 2)]
+        self.tt_comments = {}
+        for i, vid in enumerate(self.tt_videos):
+            cs = []
+            for k in range(5):
+                u = (i * 5 + k) % 8
+                cs.append({"comment_id": f"74{i}{k:04d}", "video_id": vid, "user_id": f"tt-user-{u}",
+                           "unique_identifier": f"tt.fan{u}", "display_name": f"Fan {u}", "text": rnd.choice(PHONE_TEXTS),
+                           "create_time": str(base_time + k * 60), "likes": k, "replies": 0, "owner": k == 2,
+                           "status": "PUBLIC"})
+            self.tt_comments[vid] = cs
         self.x_users = {f"30{k:06d}": {"id": f"30{k:06d}", "username": f"x.user{k}", "name": f"Utilisateur {k}"} for k in range(1, 8)}
         self.x_tweets = [{"id": f"18000000000000000{t}", "text": f"Nouvelle collection {t}", "author_id": X_USER,
                           "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(base_time - t * 3600))} for t in (3, 2, 1)]
@@ -173,8 +264,12 @@ class State:
         x_ids = [r["id"] for rs in self.x_replies.values() for r in rs]
         x_ids += [f"like:{t}:{u}" for t, us in self.x_likers.items() for u in us]
         x_ids += [m["id"] for m in self.x_mentions]
+        li_ids = [c["commentUrn"] for cs in self.li_comments.values() for c in cs]
+        li_ids += [r["id"] for rs in self.li_reactions.values() for r in rs]
+        tt_ids = [c["comment_id"] for cs in self.tt_comments.values() for c in cs if not c["owner"]]
         return {"interactions": sorted(ids), "posts": {m["id"]: m.get("like_count") for m in self.media},
-                "x_interactions": sorted(x_ids)}
+                "x_interactions": sorted(x_ids), "linkedin_interactions": sorted(li_ids),
+                "tiktok_interactions": sorted(tt_ids)}
 
 
 STATE = None
@@ -209,10 +304,37 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         url = urlsplit(self.path)
-        body = json.loads(self.read_body() or b"{}")
+        raw = self.read_body()
+        parts = url.path.strip("/").split("/")
         if url.path != "/__control":
+            with LOCK:
+                STATE.requests.append({"method": "POST", "path": url.path, "query": dict(parse_qsl(url.query)),
+                                       "headers": {k.lower(): v for k, v in self.headers.items()},
+                                       "body": raw.decode("utf-8", "replace")})
+            if parts[0] in ("ig", "fb") and len(parts) == 4 and parts[3] == "messages":
+                return self.ig_send(parts, raw)
+            if url.path == "/x/2/oauth2/token":
+                return self.x_token(raw)
+            if parts[0] == "x" and len(parts) == 6 and parts[1:3] == ["2", "dm_conversations"] and parts[5] == "messages":
+                return self.x_send(parts[4], raw)
             return self.send_json(404, {"error": "no route for POST " + url.path})
+        body = json.loads(raw or b"{}")
         with LOCK:
+            for key in ("window_closed", "x_dm_refused"):
+                if key in body:
+                    setattr(STATE, key, set(body[key]))
+            if "send_errors" in body:
+                STATE.send_errors = [list(e) for e in body["send_errors"]]
+            if "send_delay_ms" in body:
+                STATE.send_delay_ms = int(body["send_delay_ms"])
+            if body.get("x_expire_token"):
+                STATE.x_tokens = set()
+            if "x_daily_left" in body:
+                STATE.x_daily_left = body["x_daily_left"]
+            if "li_throttle" in body:
+                STATE.li_throttle = int(body["li_throttle"])
+            if "tt_error" in body:
+                STATE.tt_errors = list(body["tt_error"])
             if "throttle" in body:
                 STATE.throttle = list(body["throttle"])
             if "expire" in body:
@@ -242,7 +364,16 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/__truth":
             with LOCK:
                 return self.send_json(200, STATE.truth())
+        if url.path == "/__messages":
+            with LOCK:
+                return self.send_json(200, STATE.messages)
         parts = url.path.strip("/").split("/")
+        if parts and parts[0] in ("li", "tt"):
+            with LOCK:
+                STATE.requests.append({"method": "GET", "path": url.path, "query": query,
+                                       "headers": {k.lower(): v for k, v in self.headers.items()}, "raw_path": self.path})
+                status, doc, headers = self.route_li(url, query) if parts[0] == "li" else self.route_tt(url.path[len("/tt/"):], query)
+            return self.send_json(status, doc, headers)
         if parts and parts[0] == "x":
             with LOCK:
                 STATE.requests.append({"method": "GET", "path": url.path, "query": query,
@@ -301,7 +432,7 @@ class Handler(BaseHTTPRequestHandler):
         return (*graph_error(100, f"Unsupported get request. Object with ID '{who}' does not exist"), {})
 
     def route_x(self, parts, query):
-        if self.headers.get("Authorization", "") != "Bearer " + X_TOKEN:
+        if self.headers.get("Authorization", "")[len("Bearer "):] not in STATE.x_tokens:
             return 401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}, {}
         if STATE.x_rate_limit > 0:
             STATE.x_rate_limit -= 1
@@ -362,6 +493,164 @@ class Handler(BaseHTTPRequestHandler):
             q.update({"after": f"c{start + len(chunk)}", "access_token": TOKEN})
             doc["paging"]["next"] = url + "?" + urlencode(q)
         return doc, headers
+
+
+    # ---- direct messages -----------------------------------------------------
+
+    def answer_after_delay(self, status, doc, headers=None):
+        with LOCK:
+            delay = STATE.send_delay_ms
+        if delay:
+            time.sleep(delay / 1000)
+        self.send_json(status, doc, headers)
+
+    def ig_send(self, parts, raw):
+        if self.headers.get("Authorization", "") != "Bearer " + TOKEN:
+            return self.send_json(*graph_error(190, "Invalid OAuth access token - Cannot parse access token", 467))
+        try:
+            body = json.loads(raw)
+            to, text = body["recipient"]["id"], body["message"]["text"]
+        except (ValueError, KeyError, TypeError):
+            return self.send_json(*graph_error(100, "(#100) Invalid parameter"))
+        with LOCK:
+            if len(text.encode()) > 1000:
+                return self.send_json(*graph_error(100, "(#100) Length of param message[text] must be less than or equal to 1000"))
+            if to in STATE.window_closed:
+                return self.send_json(*graph_error(10, "(#10) This message is sent outside of allowed window.", 2534022))
+            err = STATE.send_errors.pop(0) if STATE.send_errors else None
+            if err and err[0] == 1:  # ambiguous: the message left, the answer is broken
+                STATE.messages.append({"platform": "instagram", "recipient": to, "text": text})
+            if err:
+                code, sub = err[0], (err[1] if len(err) > 1 else None)
+                status = 500 if code in (1, 2) else 400
+                msg = {613: "(#613) Calls to this api have exceeded the rate limit.", 1: "An unknown error occurred",
+                       10: "(#10) The account is temporarily restricted from sending messages"}.get(code, f"(#{code}) error")
+                return self.send_json(*graph_error(code, msg, sub, status))
+            STATE.messages.append({"platform": "instagram", "recipient": to, "text": text})
+            mid = f"aWdfZAG1faXRlbToxOklHTWVzc2FnZA{STATE.next_mid:06d}"
+            STATE.next_mid += 1
+        self.answer_after_delay(200, {"recipient_id": to, "message_id": mid})
+
+    def x_send(self, to, raw):
+        if self.headers.get("Authorization", "")[len("Bearer "):] not in STATE.x_tokens:
+            return self.send_json(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+        try:
+            text = json.loads(raw)["text"]
+        except (ValueError, KeyError, TypeError):
+            return self.send_json(400, {"title": "Invalid Request", "status": 400, "detail": "text is required",
+                                        "type": "https://api.twitter.com/2/problems/invalid-request"})
+        with LOCK:
+            headers = {"x-rate-limit-remaining": "14", "x-rate-limit-reset": str(int(time.time()) + 900)}
+            if STATE.x_daily_left is not None:
+                headers["x-user-limit-24hour-remaining"] = str(STATE.x_daily_left)
+            if to in STATE.x_dm_refused:
+                return self.send_json(403, {"title": "Forbidden", "status": 403, "type": "about:blank",
+                                            "detail": "You are not permitted to send Direct Messages to this user."}, headers)
+            if STATE.send_errors:
+                STATE.send_errors.pop(0)
+                headers.update({"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 600)})
+                return self.send_json(429, {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
+                                            "status": 429}, headers)
+            STATE.messages.append({"platform": "x", "recipient": to, "text": text})
+            n = STATE.next_mid
+            STATE.next_mid += 1
+        self.answer_after_delay(201, {"data": {"dm_conversation_id": f"{to}-{X_USER}", "dm_event_id": f"19000000000{n:06d}"}}, headers)
+
+    def x_token(self, raw):
+        form = dict(parse_qsl(raw.decode()))
+        if self.headers.get("Content-Type", "").split(";")[0] != "application/x-www-form-urlencoded":
+            return self.send_json(400, {"error": "invalid_request", "error_description": "form body expected"})
+        with LOCK:
+            if form.get("grant_type") != "refresh_token" or form.get("client_id") != X_CLIENT or form.get("refresh_token") != STATE.x_refresh:
+                return self.send_json(400, {"error": "invalid_request",
+                                            "error_description": "Value passed for the token was invalid."})
+            STATE.x_generation += 1
+            access = f"x-test-token-{STATE.x_generation}"
+            STATE.x_tokens = {access}
+            STATE.x_refresh = f"x-refresh-{STATE.x_generation}"
+            doc = {"token_type": "bearer", "expires_in": 7200, "access_token": access, "scope": "dm.write tweet.read users.read offline.access",
+                   "refresh_token": STATE.x_refresh}
+        self.send_json(200, doc)
+
+    # ---- LinkedIn ------------------------------------------------------------
+
+    def route_li(self, url, query):
+        def problem(status, code, message, text=None):
+            doc = {"status": status, "serviceErrorCode": code, "message": message}
+            if text:
+                doc["code"] = text
+            return status, doc, {}
+        version = self.headers.get("LinkedIn-Version", "")
+        if not version:
+            return problem(400, 100, "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
+                           "VERSION_MISSING")
+        if not (len(version) == 6 and version.isdigit()):
+            return problem(400, 100, f"Invalid version {version}", "INVALID_VERSION")
+        if version < "202401":
+            return problem(426, 100, f"Requested version {version} is not active", "NONEXISTENT_VERSION")
+        if self.headers.get("X-Restli-Protocol-Version", "") != "2.0.0":
+            return problem(400, 100, "X-Restli-Protocol-Version 2.0.0 is required by this fake")
+        if self.headers.get("Authorization", "") != "Bearer " + LI_TOKEN:
+            return problem(401, 65600, "Invalid access token", "INVALID_ACCESS_TOKEN")
+        if STATE.li_throttle > 0:
+            STATE.li_throttle -= 1
+            return problem(429, 101, "Resource level throttle limit for calls to this resource is reached.", "TOO_MANY_REQUESTS")
+        raw_path = url.path  # still percent-encoded: URNs must arrive encoded
+        start, count = int(query.get("start", 0)), int(query.get("count", 10))
+
+        def paged(items):
+            return 200, {"paging": {"start": start, "count": count, "total": len(items), "links": []},
+                         "elements": items[start:start + count]}, {}
+        if raw_path == "/li/rest/posts":
+            if query.get("q") != "author" or query.get("author") != LI_ORG:
+                return problem(400, 100, "q=author&author=<organization urn> expected")
+            return paged(STATE.li_posts)
+        if raw_path.startswith("/li/rest/socialActions/") and raw_path.endswith("/comments"):
+            encoded = raw_path[len("/li/rest/socialActions/"):-len("/comments")]
+            if ":" in encoded:
+                return problem(400, 100, "Syntax exception in path variables: the URN must be percent-encoded")
+            urn = unquote(encoded)
+            if urn not in STATE.li_comments:
+                return problem(404, 100, f"Not found: {urn}")
+            return paged(STATE.li_comments[urn])
+        if raw_path.startswith("/li/rest/reactions/"):
+            inner = raw_path[len("/li/rest/reactions/"):]
+            if not (inner.startswith("(entity:") and inner.endswith(")")) or ":" in inner[len("(entity:"):-1]:
+                return problem(400, 100, "expected /rest/reactions/(entity:<percent-encoded urn>)")
+            urn = unquote(inner[len("(entity:"):-1])
+            if query.get("q") != "entity" or urn not in STATE.li_reactions:
+                return problem(400, 100, "q=entity expected for a known post")
+            return paged(STATE.li_reactions[urn])
+        return problem(404, 100, "no route " + raw_path)
+
+    # ---- TikTok ----------------------------------------------------------------
+
+    def route_tt(self, path, query):
+        def envelope(code, message, data=None):
+            doc = {"code": code, "message": message, "request_id": f"req-{len(STATE.requests)}"}
+            doc["data"] = data if data is not None else {}
+            return 200, doc, {}
+        if self.headers.get("Access-Token", "") != TT_TOKEN:
+            return envelope(40105, "The access token is invalid or has expired.")
+        if STATE.tt_errors:
+            code = STATE.tt_errors.pop(0)
+            if code == 429:
+                return 429, {"code": 40100, "message": "Too many requests", "request_id": "r429"}, {}
+            return envelope(code, {40100: "Too many requests. Please retry in some time.",
+                                   40105: "The access token is invalid or has expired."}.get(code, "error"))
+        if query.get("business_id") != TT_BUSINESS:
+            return envelope(40002, "business_id is invalid")
+        if path == "open_api/v1.3/business/video/list/":
+            return envelope(0, "OK", {"videos": [{"item_id": v, "create_time": 1795000000} for v in STATE.tt_videos],
+                                      "cursor": 0, "has_more": False})
+        if path == "open_api/v1.3/business/comment/list/":
+            cs = STATE.tt_comments.get(query.get("video_id", ""))
+            if cs is None:
+                return envelope(40002, "video_id is invalid")
+            cursor, size = int(query.get("cursor", 0)), min(int(query.get("max_count", 20)), 3)
+            chunk = cs[cursor:cursor + size]
+            return envelope(0, "OK", {"comments": chunk, "cursor": cursor + len(chunk), "has_more": cursor + size < len(cs)})
+        return 404, {"code": 40400, "message": "no route " + path}, {}
 
 
 class Server(ThreadingHTTPServer):

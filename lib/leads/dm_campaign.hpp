@@ -1,0 +1,101 @@
+// One DM campaign run: for each targeted lead, decide, compose, and (with
+// --send) write the ledger intent, send, complete the ledger.
+//
+// The platform and the wording are injected (a Sender and a Composer), so
+// the rules here — ledger before send, quota, pacing, back-off, stop on
+// spam signals — are tested without a plugin or a template (unit tests in
+// tests/unit/test_leads_dm_campaign.cpp). The CLI wires the real ones
+// (cli/cmd_leads_dm.cpp).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/leads/dm_ledger.hpp"
+#include "lib/leads/dm_pacing.hpp"
+#include "lib/leads/dm_settings.hpp"
+#include "lib/store/db.hpp"
+
+namespace webox::leads {
+
+// One person a campaign may write to.
+struct DmTarget {
+  int64_t lead_id = 0;
+  int64_t person_id = 0;
+  std::string platform;
+  std::string account;        // our account on that platform (quota key)
+  std::string recipient_id;   // the platform's user id; "" or "@name" when unknown
+  std::string handle;         // "@username" for display
+  std::optional<int64_t> last_interaction_at;
+  nlohmann::json context;     // the template's variables
+};
+
+// What the platform answered to one send.
+struct SendOutcome {
+  bool sent = false;
+  std::string message_id;
+  // When not sent: outside_window, recipient_unavailable, recipient_unknown,
+  // too_long, invalid (final for this person); rate_limited, blocked, auth,
+  // ambiguous (the campaign stops).
+  std::string code;
+  std::string message;
+  int64_t retry_after_ms = -1;
+  std::optional<int64_t> platform_remaining; // the platform's own daily cap, when it says
+};
+
+using Composer = std::function<std::string(const DmTarget &)>;
+using Sender = std::function<SendOutcome(const DmTarget &, const std::string &text)>;
+
+enum class DmStatus {
+  would_send,   // dry run
+  sent,
+  already_sent, // by an earlier run of this campaign
+  uncertain,    // an intent never completed: check by hand, never resent
+  skipped,      // not attempted: outside the window, no user id, no sender
+  failed,       // the platform refused it for this person
+  not_reached,  // the campaign stopped before this lead
+};
+const char *status_name(DmStatus s);
+
+struct DmEntry {
+  const DmTarget *target = nullptr;
+  DmStatus status = DmStatus::skipped;
+  std::string reason; // code: outside_window, quota, ...
+  std::string detail; // human text
+  std::string text;   // the message (composed, or the one recorded)
+  std::string message_id;
+};
+
+enum class StopReason { none, quota, rate_limited, blocked, auth, ambiguous };
+
+struct DmReport {
+  std::vector<DmEntry> entries;
+  StopReason stop = StopReason::none;
+  std::string stop_detail;
+  int64_t sent = 0;
+};
+
+struct CampaignOptions {
+  std::string campaign;
+  bool send = false;
+  int limit = 0;                   // at most this many messages (0 = no limit)
+  DmSettings settings;
+  int64_t now = 0;                 // Unix seconds (0 = the clock)
+  // Platforms whose messaging window applies (Instagram: 24 hours).
+  std::vector<std::string> windowed_platforms{"instagram"};
+  // Platforms without a social-send plugin: their leads are skipped.
+  std::vector<std::string> unsendable_platforms;
+};
+
+// Called after each entry is decided (live output).
+using EntryCallback = std::function<void(const DmEntry &)>;
+
+DmReport run_campaign(store::Db &db, const std::vector<DmTarget> &targets, const CampaignOptions &options,
+                      const Composer &compose, const Sender &send, Pacer &pacer, const EntryCallback &on_entry = {});
+
+} // namespace webox::leads

@@ -1,0 +1,183 @@
+#include "lib/leads/dm_ledger.hpp"
+
+#include <ctime>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
+
+namespace webox::leads {
+namespace {
+
+template <class F> auto guarded(store::Db &db, F &&fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const SQLite::Exception &) {
+    store::rethrow_sql_error(db);
+  }
+}
+
+constexpr const char *kColumns =
+    "id, campaign, platform, account, person_id, coalesce(lead_id, 0), state, text, coalesce(message_id, ''), "
+    "coalesce(error_code, ''), coalesce(error, ''), day, updated_at FROM dm_ledger ";
+
+LedgerRow row_of(SQLite::Statement &q) {
+  LedgerRow r;
+  r.id = q.getColumn(0).getInt64();
+  r.campaign = q.getColumn(1).getString();
+  r.platform = q.getColumn(2).getString();
+  r.account = q.getColumn(3).getString();
+  r.person_id = q.getColumn(4).getInt64();
+  r.lead_id = q.getColumn(5).getInt64();
+  r.state = q.getColumn(6).getString();
+  r.text = q.getColumn(7).getString();
+  r.message_id = q.getColumn(8).getString();
+  r.error_code = q.getColumn(9).getString();
+  r.error = q.getColumn(10).getString();
+  r.day = q.getColumn(11).getString();
+  r.updated_at = q.getColumn(12).getString();
+  return r;
+}
+
+} // namespace
+
+std::string utc_day(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+std::optional<LedgerRow> DmLedger::find(const std::string &campaign, const std::string &platform, int64_t person_id) {
+  return guarded(m_db, [&]() -> std::optional<LedgerRow> {
+    SQLite::Statement q(m_db.sql(), std::string("SELECT ") + kColumns + "WHERE campaign = ? AND platform = ? AND person_id = ?");
+    q.bind(1, campaign);
+    q.bind(2, platform);
+    q.bind(3, person_id);
+    if (!q.executeStep()) return std::nullopt;
+    return row_of(q);
+  });
+}
+
+int64_t DmLedger::used_on(const std::string &platform, const std::string &account, const std::string &day) {
+  return guarded(m_db, [&] {
+    SQLite::Statement q(m_db.sql(), "SELECT count(*) FROM dm_ledger WHERE platform = ? AND account = ? AND day = ? "
+                                    "AND state IN ('intent', 'sent')");
+    q.bind(1, platform);
+    q.bind(2, account);
+    q.bind(3, day);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+  });
+}
+
+std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r) {
+  return guarded(m_db, [&]() -> std::optional<int64_t> {
+    store::WriteTransaction tx(m_db);
+    std::string now = store::now_iso8601();
+    // A failed attempt may be tried again; an intent or a sent row never.
+    SQLite::Statement up(m_db.sql(),
+                         "INSERT INTO dm_ledger(campaign, platform, account, person_id, lead_id, state, text, day, created_at, updated_at) "
+                         "VALUES(?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?) "
+                         "ON CONFLICT(campaign, platform, person_id) DO UPDATE SET state = 'intent', text = excluded.text, "
+                         "account = excluded.account, day = excluded.day, error_code = NULL, error = NULL, "
+                         "updated_at = excluded.updated_at WHERE dm_ledger.state = 'failed'");
+    up.bind(1, r.campaign);
+    up.bind(2, r.platform);
+    up.bind(3, r.account);
+    up.bind(4, r.person_id);
+    if (r.lead_id) up.bind(5, r.lead_id);
+    else up.bind(5);
+    up.bind(6, r.text);
+    up.bind(7, r.day);
+    up.bind(8, now);
+    up.bind(9, now);
+    if (up.exec() == 0) return std::nullopt;
+    SQLite::Statement id(m_db.sql(), "SELECT id FROM dm_ledger WHERE campaign = ? AND platform = ? AND person_id = ?");
+    id.bind(1, r.campaign);
+    id.bind(2, r.platform);
+    id.bind(3, r.person_id);
+    id.executeStep();
+    int64_t row = id.getColumn(0).getInt64();
+    tx.commit();
+    return row;
+  });
+}
+
+void DmLedger::mark_sent(int64_t id, const std::string &message_id) {
+  guarded(m_db, [&] {
+    store::WriteTransaction tx(m_db);
+    std::string now = store::now_iso8601();
+    SQLite::Statement up(m_db.sql(), "UPDATE dm_ledger SET state = 'sent', message_id = ?, updated_at = ? WHERE id = ?");
+    up.bind(1, message_id);
+    up.bind(2, now);
+    up.bind(3, id);
+    up.exec();
+    SQLite::Statement q(m_db.sql(), "SELECT d.lead_id, d.campaign, d.platform, l.status FROM dm_ledger d "
+                                    "JOIN leads l ON l.id = d.lead_id WHERE d.id = ?");
+    q.bind(1, id);
+    if (q.executeStep()) {
+      int64_t lead = q.getColumn(0).getInt64();
+      std::string campaign = q.getColumn(1).getString(), platform = q.getColumn(2).getString(), status = q.getColumn(3).getString();
+      SQLite::Statement ev(m_db.sql(), "INSERT INTO lead_events(lead_id, kind, detail, created_at) VALUES(?, ?, ?, ?)");
+      ev.bind(1, lead);
+      ev.bind(2, "dm");
+      ev.bind(3, nlohmann::json{{"campaign", campaign}, {"platform", platform}, {"message_id", message_id}}.dump());
+      ev.bind(4, now);
+      ev.exec();
+      // Only a new lead becomes contacted: one already in progress,
+      // converted or refused keeps its status.
+      if (status == "new") {
+        SQLite::Statement st(m_db.sql(), "UPDATE leads SET status = 'contacted', updated_at = ? WHERE id = ?");
+        st.bind(1, now);
+        st.bind(2, lead);
+        st.exec();
+        ev.reset();
+        ev.bind(1, lead);
+        ev.bind(2, "status");
+        ev.bind(3, nlohmann::json{{"from", "new"}, {"to", "contacted"}, {"note", "dm campaign " + campaign}}.dump());
+        ev.bind(4, now);
+        ev.exec();
+      }
+    }
+    tx.commit();
+  });
+}
+
+void DmLedger::mark_failed(int64_t id, const std::string &code, const std::string &error) {
+  guarded(m_db, [&] {
+    store::WriteTransaction tx(m_db);
+    SQLite::Statement up(m_db.sql(), "UPDATE dm_ledger SET state = 'failed', error_code = ?, error = ?, updated_at = ? WHERE id = ?");
+    up.bind(1, code);
+    up.bind(2, error);
+    up.bind(3, store::now_iso8601());
+    up.bind(4, id);
+    up.exec();
+    tx.commit();
+  });
+}
+
+std::vector<LedgerRow> DmLedger::uncertain(const std::string &campaign) {
+  return guarded(m_db, [&] {
+    SQLite::Statement q(m_db.sql(), std::string("SELECT ") + kColumns + "WHERE state = 'intent' AND (? = '' OR campaign = ?) ORDER BY id");
+    q.bind(1, campaign);
+    q.bind(2, campaign);
+    std::vector<LedgerRow> out;
+    while (q.executeStep()) out.push_back(row_of(q));
+    return out;
+  });
+}
+
+void DmLedger::resolve(int64_t id, bool was_sent) {
+  if (was_sent) return mark_sent(id, "");
+  guarded(m_db, [&] {
+    store::WriteTransaction tx(m_db);
+    SQLite::Statement del(m_db.sql(), "DELETE FROM dm_ledger WHERE id = ? AND state = 'intent'");
+    del.bind(1, id);
+    del.exec();
+    tx.commit();
+  });
+}
+
+} // namespace webox::leads

@@ -1,0 +1,65 @@
+// The DM ledger: what each campaign sent to whom, and the daily quota.
+//
+// WHY AN INTENT FIRST. A platform gives direct messages no idempotency key
+// (social-apis.md §1.9), so "did it leave?" cannot be asked afterwards. The
+// ledger row is therefore committed as an `intent` BEFORE the message is
+// handed to the platform, and completed (`sent`, or `failed` when the
+// platform said for sure it was not delivered) after. A process killed
+// between the two leaves an intent: the next run of that campaign reports
+// the person as uncertain instead of writing again. Nobody gets two
+// messages from one campaign, at the price of a few people the user has to
+// check by hand (`webox leads dm --uncertain`).
+//
+// A `failed` row is not a contact: the next run may try that person again
+// (the 24-hour window may have opened meanwhile). Intents and sent rows
+// count against the account's daily quota (UTC day); failed ones do not.
+// Table: migration "dm_ledger" in lib/store/db.cpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/store/db.hpp"
+
+namespace webox::leads {
+
+struct LedgerRow {
+  int64_t id = 0;
+  std::string campaign, platform, account;
+  int64_t person_id = 0;
+  int64_t lead_id = 0;
+  std::string state; // intent, sent, failed
+  std::string text, message_id, error_code, error, day, updated_at;
+};
+
+class DmLedger {
+public:
+  explicit DmLedger(store::Db &db) : m_db(db) {}
+
+  std::optional<LedgerRow> find(const std::string &campaign, const std::string &platform, int64_t person_id);
+  // Intents and sent messages of (platform, account) on `day` (YYYY-MM-DD).
+  int64_t used_on(const std::string &platform, const std::string &account, const std::string &day);
+  // Commits an intent (a new row, or a failed row tried again) and returns
+  // its id; nullopt when the row is already an intent or sent (nothing written).
+  std::optional<int64_t> record_intent(const LedgerRow &row);
+  // The message left: the row becomes `sent` and, in the same transaction,
+  // the lead moves from `new` to `contacted` with a history event.
+  void mark_sent(int64_t id, const std::string &message_id);
+  // The platform said for sure the message was not delivered.
+  void mark_failed(int64_t id, const std::string &code, const std::string &error);
+  // Intents never completed (uncertain), of one campaign or all ("").
+  std::vector<LedgerRow> uncertain(const std::string &campaign);
+  // The user checked an uncertain one by hand: it was sent, or it was not
+  // (the row is removed and the next run may send).
+  void resolve(int64_t id, bool was_sent);
+
+private:
+  store::Db &m_db;
+};
+
+// Today's date in UTC, YYYY-MM-DD (the quota's day).
+std::string utc_day(int64_t unix_seconds);
+
+} // namespace webox::leads

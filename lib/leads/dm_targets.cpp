@@ -1,0 +1,77 @@
+#include "lib/leads/dm_targets.hpp"
+
+#include "lib/leads/record.hpp"
+
+namespace webox::leads {
+namespace {
+
+using nlohmann::json;
+
+std::string joined(const json &list) {
+  std::string out;
+  if (list.is_array())
+    for (const auto &v : list)
+      if (v.is_string()) out += (out.empty() ? "" : ", ") + v.get<std::string>();
+  return out;
+}
+
+void put(json &ctx, const char *key, const std::string &value) {
+  if (!value.empty()) ctx[key] = value;
+}
+
+} // namespace
+
+json dm_context(const json &lead, const std::string &campaign) {
+  const json &p = lead["person"];
+  json ctx = json::object();
+  ctx["id"] = lead["id"];
+  ctx["score"] = lead["score"];
+  put(ctx, "status", lead.value("status", ""));
+  put(ctx, "platform", p.value("platform", ""));
+  std::string username = p.value("username", "");
+  put(ctx, "username", username);
+  if (!username.empty()) ctx["handle"] = "@" + username;
+  std::string name = p.value("name", "");
+  put(ctx, "name", name);
+  size_t start = name.find_first_not_of(' ');
+  if (start != std::string::npos) put(ctx, "first_name", name.substr(start, name.find(' ', start) - start));
+  if (lead.contains("phones") && lead["phones"].is_array() && !lead["phones"].empty()) put(ctx, "phone", lead["phones"][0].get<std::string>());
+  if (lead.contains("emails") && lead["emails"].is_array() && !lead["emails"].empty()) put(ctx, "email", lead["emails"][0].get<std::string>());
+  put(ctx, "phones", joined(lead.value("phones", json::array())));
+  put(ctx, "emails", joined(lead.value("emails", json::array())));
+  if (lead.contains("last_interaction_at") && lead["last_interaction_at"].is_string())
+    put(ctx, "last_interaction_at", lead["last_interaction_at"].get<std::string>());
+  put(ctx, "campaign", campaign);
+  return ctx;
+}
+
+std::vector<DmTarget> select_targets(store::Db &db, const LeadFilter &filter, const std::string &campaign,
+                                     const AccountOf &account_of) {
+  LeadFilter f = filter;
+  f.limit = 0; // --limit counts messages, not candidates (some are skipped)
+  std::vector<DmTarget> out;
+  std::map<std::string, std::string> accounts;
+  for (const json &lead : list_leads(db, f)) {
+    DmTarget t;
+    t.lead_id = lead["id"].get<int64_t>();
+    t.person_id = lead["person"]["id"].get<int64_t>();
+    t.platform = lead["person"].value("platform", "");
+    auto it = accounts.find(t.platform);
+    if (it == accounts.end()) it = accounts.emplace(t.platform, account_of(t.platform)).first;
+    t.account = it->second;
+    t.recipient_id = lead["person"].value("platform_user_id", "");
+    std::string username = lead["person"].value("username", "");
+    t.handle = username.empty() ? t.recipient_id : "@" + username;
+    if (lead["last_interaction_at"].is_string()) {
+      try {
+        t.last_interaction_at = parse_timestamp_text(lead["last_interaction_at"].get<std::string>());
+      } catch (const RecordError &) {
+      }
+    }
+    t.context = dm_context(lead, campaign);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+} // namespace webox::leads

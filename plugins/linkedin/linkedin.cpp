@@ -1,0 +1,250 @@
+// linkedin.cpp: LinkedIn's Community Management API as a `social-collect`
+// plugin: comments and reactions on the organisation's own posts.
+//
+// THE PROTOCOL (../shared/reference/social-apis.md §3). Versioned REST under
+// {base}/rest/ (base https://api.linkedin.com, LINKEDIN_BASE_URL overrides).
+// Every call carries three headers or is refused: `Authorization: Bearer`,
+// `LinkedIn-Version: YYYYMM` (monthly versions, each supported about a year;
+// a missing one is a 400, a sunset one a 426) and
+// `X-Restli-Protocol-Version: 2.0.0`.
+//   GET /rest/posts?author={org urn}&q=author&start=S&count=C           the organisation's posts
+//   GET /rest/socialActions/{post urn}/comments?start=S&count=C         comments (replies carry parentComment)
+//   GET /rest/reactions/(entity:{post urn})?q=entity&start=S&count=C    reactions: LIKE, PRAISE, EMPATHY, ...
+// A URN in a path segment must be fully percent-encoded (urn:li:share:1 →
+// urn%3Ali%3Ashare%3A1); the Rest.li parentheses of (entity:...) stay as
+// they are. Paging is by offset: `paging {start, count, total?}`; we advance
+// start by the number of elements until a short page or start >= total.
+// Times are epoch milliseconds. A comment names its author only by URN
+// (`actor`): names need a profile lookup the organisation scopes do not
+// allow, so people are identified by URN.
+//
+// INCREMENTAL. Posts are listed every run. Edge `post:<urn>` stores
+// `{"comments": N, "reactions": M}`, the totals when that post was last
+// read in full; a post whose first page shows the same totals is skipped.
+//
+// ERRORS. Bodies are `{"status", "serviceErrorCode", "code"?, "message"}`.
+// 401 → WEBOX_E_AUTH (tokens last 60 days: re-authorise). 429 comes with no
+// Retry-After: the host retries with its backoff; still throttled →
+// WEBOX_E_RATE_LIMITED (exit 75, the next run resumes). 426 → the configured
+// version is sunset (social.linkedin.version). There is no DM API for
+// organisations (§3.3): this plugin has no social-send.
+#include <webox/plugin.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sdk = webox::sdk;
+using nlohmann::json;
+
+struct webox_instance {
+  std::string base_url;
+  std::string key_var;
+  int32_t timeout_ms = 0;
+};
+
+namespace {
+
+constexpr const char *kDefaultVersion = "202510";
+constexpr int kPage = 50;
+
+std::string enc(std::string_view s) {
+  static const char *hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else out += {'%', hex[c >> 4], hex[c & 15]};
+  }
+  return out;
+}
+
+std::string str(const json &o, const char *k) {
+  auto it = o.find(k);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+long long millis(const json &o, const char *k) {
+  if (!o.contains(k) || !o[k].is_object()) return 0;
+  const json &t = o[k];
+  return t.contains("time") && t["time"].is_number() ? t["time"].get<long long>() : 0;
+}
+
+struct Api {
+  const webox_instance &inst;
+  const webox_call *call;
+  std::string token, version;
+  int requests = 0;
+
+  json get(const std::string &path_query) {
+    if (sdk::host().is_cancelled(call)) throw sdk::Failure(WEBOX_E_CANCELLED, "linkedin: cancelled");
+    sdk::HttpRequest r;
+    r.method = "GET";
+    r.url = inst.base_url + path_query;
+    r.headers = {"Authorization: Bearer " + token, "LinkedIn-Version: " + version, "X-Restli-Protocol-Version: 2.0.0",
+                 "Accept: application/json"};
+    r.timeout_ms = inst.timeout_ms;
+    sdk::HttpResponse resp = sdk::http(call, r);
+    ++requests;
+    json doc = json::parse(resp.body, nullptr, false);
+    if (resp.status >= 200 && resp.status < 300) {
+      if (!doc.is_object()) throw sdk::Failure(WEBOX_E_UPSTREAM, "linkedin: answer is not a JSON object", resp.status);
+      return doc;
+    }
+    std::string message = doc.is_object() ? str(doc, "message") : std::string();
+    std::string code = doc.is_object() && doc.contains("serviceErrorCode") ? doc["serviceErrorCode"].dump() : std::string();
+    std::string what = "linkedin: HTTP " + std::to_string(resp.status) + (code.empty() ? "" : " (serviceErrorCode " + code + ")") +
+                       (message.empty() ? "" : ": " + message);
+    if (resp.status == 401)
+      throw sdk::Failure(WEBOX_E_AUTH, what + "; the access token is invalid or expired (they last 60 days): set LINKEDIN_ACCESS_TOKEN",
+                         401, -1, code);
+    if (resp.status == 403)
+      throw sdk::Failure(WEBOX_E_AUTH, what + "; the token needs r_organization_social with an administrator role", 403, -1, code);
+    if (resp.status == 429)
+      throw sdk::Failure(WEBOX_E_RATE_LIMITED, what + "; LinkedIn's daily limits reset at midnight UTC, run again later", 429, 3600000,
+                         code);
+    if (resp.status == 426)
+      throw sdk::Failure(WEBOX_E_INVALID, what + "; LinkedIn-Version " + version + " is no longer served: set social.linkedin.version",
+                         426, -1, code);
+    throw sdk::Failure(resp.status >= 500 ? WEBOX_E_UPSTREAM : WEBOX_E_INVALID, what, resp.status, -1, code);
+  }
+};
+
+// Walks an offset-paged collection, handing each page's elements to `each`;
+// stops early when `keep_going` (given the first page) says so.
+template <class Each, class First>
+void paged(Api &api, const std::string &path, const std::string &query, Each &&each, First &&keep_going) {
+  for (int start = 0;;) {
+    json page = api.get(path + "?" + query + (query.empty() ? "" : "&") + "start=" + std::to_string(start) + "&count=" +
+                        std::to_string(kPage));
+    const json elements = page.contains("elements") && page["elements"].is_array() ? page["elements"] : json::array();
+    const json paging = page.value("paging", json::object());
+    if (start == 0 && !keep_going(paging)) return;
+    for (const auto &e : elements)
+      if (e.is_object()) each(e);
+    start += static_cast<int>(elements.size());
+    long long total = paging.is_object() && paging.contains("total") && paging["total"].is_number() ? paging["total"].get<long long>() : -1;
+    if (elements.empty() || static_cast<int>(elements.size()) < kPage || (total >= 0 && start >= total)) return;
+  }
+}
+
+long long total_of(const json &paging) {
+  return paging.is_object() && paging.contains("total") && paging["total"].is_number() ? paging["total"].get<long long>() : -1;
+}
+
+webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
+  return sdk::guard(error, [&] {
+    json cfg = json::parse(std::string_view(config, size), nullptr, false);
+    auto inst = std::make_unique<webox_instance>();
+    inst->base_url = "https://api.linkedin.com";
+    inst->key_var = "LINKEDIN_ACCESS_TOKEN";
+    if (cfg.is_object()) {
+      inst->base_url = cfg.value("base_url", inst->base_url);
+      inst->key_var = cfg.value("api_key_name", inst->key_var);
+      inst->timeout_ms = cfg.value("timeout_ms", 0);
+    }
+    while (!inst->base_url.empty() && inst->base_url.back() == '/') inst->base_url.pop_back();
+    *out = inst.release();
+    return WEBOX_OK;
+  });
+}
+
+void destroy(webox_instance *self) { delete self; }
+
+webox_status describe(webox_instance *, webox_buf *out) {
+  return sdk::guard(nullptr, [&] {
+    sdk::give(json{{"edges", {"posts", "comments", "reactions"}}, {"capabilities", {"social-collect"}}}.dump(), out);
+    return WEBOX_OK;
+  });
+}
+
+webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
+                            webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "linkedin: request is not a JSON object");
+    auto token = sdk::secret(call, self->key_var);
+    if (!token || token->empty())
+      throw sdk::Failure(WEBOX_E_AUTH, "linkedin: no access token: set LINKEDIN_ACCESS_TOKEN or run `webox keys set linkedin`");
+    json options = request.contains("options") && request["options"].is_object() ? request["options"] : json::object();
+    // The organisation: --account / LINKEDIN_USER_ID / social.linkedin.user_id, else LINKEDIN_ORG_ID.
+    std::string org = request.value("account_id", "");
+    if (org.empty()) org = options.value("org_id", "");
+    if (org.empty()) org = sdk::secret(call, "LINKEDIN_ORG_ID").value_or("");
+    if (org.empty()) throw sdk::Failure(WEBOX_E_INVALID, "linkedin: which organisation? set LINKEDIN_ORG_ID (the number in its admin URL)");
+    if (org.rfind("urn:li:", 0) != 0) org = "urn:li:organization:" + org;
+    Api api{*self, call, *token, options.value("version", std::string(kDefaultVersion))};
+    long long since_ms = request.contains("since") && request["since"].is_number_integer() ? request["since"].get<long long>() * 1000 : 0;
+    const json cursors = request.value("cursors", json::object());
+    int pages = 0;
+
+    auto emit = [&](const json &e) { sdk::emit(sink, user, e.dump(-1, ' ', false, json::error_handler_t::replace)); };
+    auto checkpoint = [&](const std::string &edge, const json &cursor) {
+      json e = {{"type", "checkpoint"}};
+      if (!edge.empty()) e["edge"] = edge, e["cursor"] = cursor.dump();
+      emit(e);
+      ++pages;
+    };
+
+    std::vector<json> posts;
+    paged(api, "/rest/posts", "author=" + enc(org) + "&q=author", [&](const json &p) {
+      if (str(p, "id").empty()) return;
+      json post = {{"id", str(p, "id")}, {"caption", str(p, "commentary")}};
+      if (p.contains("createdAt") && p["createdAt"].is_number()) post["timestamp"] = p["createdAt"].get<long long>() / 1000;
+      emit({{"type", "item"}, {"post", post}});
+      posts.push_back(p);
+    }, [](const json &) { return true; });
+    checkpoint("", nullptr);
+
+    for (const auto &p : posts) {
+      const std::string urn = str(p, "id"), edge = "post:" + urn;
+      json seen = json::object();
+      if (cursors.contains(edge) && cursors[edge].is_string()) seen = json::parse(cursors[edge].get<std::string>(), nullptr, false);
+      if (!seen.is_object()) seen = json::object();
+      json now = json::object();
+      auto interaction = [&](const std::string &id, const char *kind, const std::string &actor, const std::string &text, long long ms) {
+        if (actor.empty() || actor == org || (since_ms && ms < since_ms)) return;
+        emit({{"type", "item"},
+              {"interaction",
+               {{"platform", "linkedin"}, {"platform_id", id}, {"kind", kind}, {"person", {{"id", actor}}}, {"text", text},
+                {"timestamp", ms / 1000}, {"post", urn}}}});
+      };
+      paged(api, "/rest/socialActions/" + enc(urn) + "/comments", "",
+            [&](const json &c) {
+              std::string id = str(c, "commentUrn");
+              if (id.empty()) id = str(c, "$URN");
+              if (id.empty()) id = "comment:" + str(c, "id");
+              std::string actor = str(c, "actor");
+              if (actor.empty() && c.contains("created") && c["created"].is_object()) actor = str(c["created"], "actor");
+              std::string text = c.contains("message") && c["message"].is_object() ? str(c["message"], "text") : "";
+              interaction(id, c.contains("parentComment") ? "reply" : "comment", actor, text, millis(c, "created"));
+            },
+            [&](const json &paging) {
+              now["comments"] = total_of(paging);
+              return !(seen.contains("comments") && total_of(paging) >= 0 && seen["comments"] == now["comments"]);
+            });
+      paged(api, "/rest/reactions/(entity:" + enc(urn) + ")", "q=entity",
+            [&](const json &r) {
+              std::string actor = r.contains("created") && r["created"].is_object() ? str(r["created"], "actor") : "";
+              interaction(str(r, "id"), "like", actor, str(r, "reactionType"), millis(r, "created"));
+            },
+            [&](const json &paging) {
+              now["reactions"] = total_of(paging);
+              return !(seen.contains("reactions") && total_of(paging) >= 0 && seen["reactions"] == now["reactions"]);
+            });
+      checkpoint(edge, now);
+    }
+    sdk::give(json{{"account", {{"id", org}}}, {"posts", posts.size()}, {"pages", pages}, {"requests", api.requests}}.dump(), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = {
+    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "linkedin", "0.1.0", WEBOX_CAP_SOCIAL_COLLECT, create, destroy, describe,
+    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, nullptr,
+};
+
+} // namespace
+
+WEBOX_DEFINE_ENTRY(kDescriptor)

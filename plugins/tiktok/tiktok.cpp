@@ -1,0 +1,236 @@
+// tiktok.cpp: the TikTok API for Business as a `social-collect` plugin:
+// comments on the account's own videos.
+//
+// THE PROTOCOL (../shared/reference/social-apis.md §4.1). Base
+// https://business-api.tiktok.com (TIKTOK_BASE_URL overrides), paths under
+// /open_api/v1.3/. The token travels in an `Access-Token` header (not
+// Authorization); the business account id in `business_id`.
+//   GET /open_api/v1.3/business/video/list/?business_id=B&fields=["item_id","create_time"]&cursor=&max_count=20
+//   GET /open_api/v1.3/business/comment/list/?business_id=B&video_id=V&cursor=C&max_count=30
+//       &sort_field=create_time&sort_order=asc&include_replies=true
+// Every answer is an envelope {"code", "message", "request_id", "data"}:
+// errors usually come as HTTP 200 with a non-zero `code`, so the code is
+// checked, not only the status. Lists page by `cursor` (an integer to send
+// back) while `data.has_more` is true. `create_time` is epoch seconds, often
+// written as a string. A comment with `owner: true` is the account's own.
+//
+// INCREMENTAL. Comments are read oldest first, so new ones arrive after
+// the last page: edge `comments:<video>` stores `{"cursor": C}` after each
+// page and the next run resumes there.
+//
+// ERRORS. code 40104/40105 (token missing/invalid/expired) → WEBOX_E_AUTH;
+// 40100 (too many requests) and HTTP 429 → retried a few times with a
+// growing wait, then WEBOX_E_RATE_LIMITED (exit 75, the next run resumes);
+// other codes → WEBOX_E_UPSTREAM with the code and request_id. The exact
+// list of codes is not published in full [social-apis.md §4.1: unverified].
+#include <webox/plugin.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sdk = webox::sdk;
+using nlohmann::json;
+
+struct webox_instance {
+  std::string base_url;
+  std::string key_var;
+  int32_t timeout_ms = 0;
+};
+
+namespace {
+
+constexpr const char *kRoot = "/open_api/v1.3";
+
+std::string enc(std::string_view s) {
+  static const char *hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else out += {'%', hex[c >> 4], hex[c & 15]};
+  }
+  return out;
+}
+
+std::string str(const json &o, const char *k) {
+  auto it = o.find(k);
+  if (it == o.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return std::to_string(it->get<long long>());
+  return {};
+}
+
+struct Api {
+  const webox_instance &inst;
+  const webox_call *call;
+  std::string token, business;
+  int requests = 0;
+  int backoff_ms = 1000;
+
+  // GET; returns `data` of a code-0 envelope, or throws.
+  json get(const std::string &path, const std::string &query) {
+    for (int attempt = 0;; ++attempt) {
+      if (sdk::host().is_cancelled(call)) throw sdk::Failure(WEBOX_E_CANCELLED, "tiktok: cancelled");
+      sdk::HttpRequest r;
+      r.method = "GET";
+      r.url = inst.base_url + kRoot + path + "?business_id=" + enc(business) + (query.empty() ? "" : "&" + query);
+      r.headers = {"Access-Token: " + token, "Accept: application/json"};
+      r.timeout_ms = inst.timeout_ms;
+      sdk::HttpResponse resp = sdk::http(call, r);
+      ++requests;
+      json doc = json::parse(resp.body, nullptr, false);
+      long long code = doc.is_object() && doc.contains("code") && doc["code"].is_number() ? doc["code"].get<long long>() : -1;
+      std::string message = doc.is_object() ? str(doc, "message") : std::string();
+      std::string request_id = doc.is_object() ? str(doc, "request_id") : std::string();
+      if (resp.status == 200 && code == 0) {
+        json data = doc.value("data", json::object());
+        return data.is_object() ? data : json::object();
+      }
+      std::string what = "tiktok: " + (resp.status != 200 ? "HTTP " + std::to_string(resp.status) + " " : std::string()) +
+                         (code >= 0 ? "code " + std::to_string(code) : std::string("no envelope")) +
+                         (message.empty() ? "" : ": " + message) + (request_id.empty() ? "" : " (request_id " + request_id + ")");
+      if (code == 40104 || code == 40105 || resp.status == 401)
+        throw sdk::Failure(WEBOX_E_AUTH, what + "; set TIKTOK_ACCESS_TOKEN (a Business API token of the account)", resp.status,
+                           -1, std::to_string(code));
+      if (code == 40100 || resp.status == 429) {
+        if (attempt < 3) {
+          long long wait = static_cast<long long>(backoff_ms) << attempt;
+          sdk::log(call, WEBOX_LOG_INFO, "tiktok: too many requests, waiting " + std::to_string(wait) + " ms");
+          for (long long waited = 0; waited < wait; waited += 50) {
+            if (sdk::host().is_cancelled(call)) throw sdk::Failure(WEBOX_E_CANCELLED, "tiktok: cancelled");
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          }
+          continue;
+        }
+        throw sdk::Failure(WEBOX_E_RATE_LIMITED, what + "; what was collected is kept, run again later", resp.status, 60000,
+                           std::to_string(code));
+      }
+      throw sdk::Failure(resp.status >= 500 ? WEBOX_E_UPSTREAM : code == 40002 ? WEBOX_E_INVALID : WEBOX_E_UPSTREAM, what,
+                         resp.status, -1, std::to_string(code));
+    }
+  }
+};
+
+webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
+  return sdk::guard(error, [&] {
+    json cfg = json::parse(std::string_view(config, size), nullptr, false);
+    auto inst = std::make_unique<webox_instance>();
+    inst->base_url = "https://business-api.tiktok.com";
+    inst->key_var = "TIKTOK_ACCESS_TOKEN";
+    if (cfg.is_object()) {
+      inst->base_url = cfg.value("base_url", inst->base_url);
+      inst->key_var = cfg.value("api_key_name", inst->key_var);
+      inst->timeout_ms = cfg.value("timeout_ms", 0);
+    }
+    while (!inst->base_url.empty() && inst->base_url.back() == '/') inst->base_url.pop_back();
+    *out = inst.release();
+    return WEBOX_OK;
+  });
+}
+
+void destroy(webox_instance *self) { delete self; }
+
+webox_status describe(webox_instance *, webox_buf *out) {
+  return sdk::guard(nullptr, [&] {
+    sdk::give(json{{"edges", {"videos", "comments"}}, {"capabilities", {"social-collect"}}}.dump(), out);
+    return WEBOX_OK;
+  });
+}
+
+webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
+                            webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "tiktok: request is not a JSON object");
+    auto token = sdk::secret(call, self->key_var);
+    if (!token || token->empty())
+      throw sdk::Failure(WEBOX_E_AUTH, "tiktok: no access token: set TIKTOK_ACCESS_TOKEN or run `webox keys set tiktok`");
+    json options = request.contains("options") && request["options"].is_object() ? request["options"] : json::object();
+    std::string business = request.value("account_id", "");
+    if (business.empty()) business = options.value("business_id", "");
+    if (business.empty()) business = sdk::secret(call, "TIKTOK_BUSINESS_ID").value_or("");
+    if (business.empty()) throw sdk::Failure(WEBOX_E_INVALID, "tiktok: which account? set TIKTOK_BUSINESS_ID");
+    Api api{*self, call, *token, business};
+    if (options.contains("backoff_ms")) {
+      const json &b = options["backoff_ms"];
+      api.backoff_ms = b.is_number_integer() ? b.get<int>() : b.is_string() ? std::atoi(b.get<std::string>().c_str()) : api.backoff_ms;
+    }
+    long long since = request.contains("since") && request["since"].is_number_integer() ? request["since"].get<long long>() : 0;
+    const json cursors = request.value("cursors", json::object());
+    int pages = 0;
+    auto emit = [&](const json &e) { sdk::emit(sink, user, e.dump(-1, ' ', false, json::error_handler_t::replace)); };
+    auto checkpoint = [&](const std::string &edge, const json &cursor) {
+      json e = {{"type", "checkpoint"}};
+      if (!edge.empty()) e["edge"] = edge, e["cursor"] = cursor.dump();
+      emit(e);
+      ++pages;
+    };
+
+    std::vector<std::string> videos;
+    std::string cursor;
+    for (;;) {
+      json data = api.get("/business/video/list/", "fields=" + enc(R"(["item_id","create_time","caption"])") + "&max_count=20" +
+                                                       (cursor.empty() ? "" : "&cursor=" + enc(cursor)));
+      if (data.contains("videos") && data["videos"].is_array())
+        for (const auto &v : data["videos"]) {
+          std::string id = str(v, "item_id");
+          if (id.empty()) continue;
+          json post = {{"id", id}, {"caption", str(v, "caption")}};
+          if (!str(v, "create_time").empty()) post["timestamp"] = std::atoll(str(v, "create_time").c_str());
+          emit({{"type", "item"}, {"post", post}});
+          videos.push_back(id);
+        }
+      checkpoint("", nullptr);
+      if (!data.value("has_more", false)) break;
+      cursor = str(data, "cursor");
+      if (cursor.empty()) break;
+    }
+
+    for (const auto &video : videos) {
+      const std::string edge = "comments:" + video;
+      json state = json::object();
+      if (cursors.contains(edge) && cursors[edge].is_string()) state = json::parse(cursors[edge].get<std::string>(), nullptr, false);
+      std::string at = state.is_object() ? str(state, "cursor") : "";
+      for (;;) {
+        json data = api.get("/business/comment/list/", "video_id=" + enc(video) + "&max_count=30&sort_field=create_time&sort_order=asc"
+                                                       "&include_replies=true" + (at.empty() ? "" : "&cursor=" + enc(at)));
+        if (data.contains("comments") && data["comments"].is_array())
+          for (const auto &c : data["comments"]) {
+            if (!c.is_object() || c.value("owner", false)) continue;
+            long long ts = std::atoll(str(c, "create_time").c_str());
+            if (since && ts < since) continue;
+            std::string parent = str(c, "parent_comment_id");
+            emit({{"type", "item"},
+                  {"interaction",
+                   {{"platform", "tiktok"},
+                    {"platform_id", str(c, "comment_id")},
+                    {"kind", parent.empty() || parent == "0" ? "comment" : "reply"},
+                    {"person", {{"id", str(c, "user_id")}, {"username", str(c, "unique_identifier")}, {"name", str(c, "display_name")}}},
+                    {"text", str(c, "text")},
+                    {"timestamp", ts},
+                    {"post", video}}}});
+          }
+        std::string next = str(data, "cursor");
+        if (!next.empty()) at = next;
+        checkpoint(edge, json{{"cursor", at}});
+        if (!data.value("has_more", false) || next.empty()) break;
+      }
+    }
+    sdk::give(json{{"account", {{"id", business}}}, {"videos", videos.size()}, {"pages", pages}, {"requests", api.requests}}.dump(),
+              &out->json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = {
+    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "tiktok", "0.1.0", WEBOX_CAP_SOCIAL_COLLECT, create, destroy, describe,
+    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, nullptr,
+};
+
+} // namespace
+
+WEBOX_DEFINE_ENTRY(kDescriptor)
