@@ -362,19 +362,25 @@ int Db::schema_version() const {
 
 WriteTransaction::WriteTransaction(Db &db) : m_db(db) {
   try {
-    m_db.sql().exec("BEGIN IMMEDIATE");
+    // Inside a transaction already (a caller batching many writes), this one
+    // becomes a savepoint: its rollback undoes only its own writes.
+    m_nested = sqlite3_get_autocommit(m_db.sql().getHandle()) == 0;
+    m_db.sql().exec(m_nested ? "SAVEPOINT webox_nested" : "BEGIN IMMEDIATE");
   } catch (const SQLite::Exception &e) {
     rethrow_as_error(m_db.sql().getFilename(), e);
   }
 }
 
 WriteTransaction::~WriteTransaction() {
-  if (!m_done) m_db.sql().tryExec("ROLLBACK"); // noexcept: a destructor must not throw
+  if (m_done) return;
+  // noexcept: a destructor must not throw
+  if (m_nested) m_db.sql().tryExec("ROLLBACK TO webox_nested; RELEASE webox_nested");
+  else m_db.sql().tryExec("ROLLBACK");
 }
 
 void WriteTransaction::commit() {
   try {
-    m_db.sql().exec("COMMIT");
+    m_db.sql().exec(m_nested ? "RELEASE webox_nested" : "COMMIT");
     m_done = true;
   } catch (const SQLite::Exception &e) {
     rethrow_as_error(m_db.sql().getFilename(), e);

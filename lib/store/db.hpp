@@ -37,7 +37,7 @@ private:
 
 // A write transaction that takes the write lock up front (BEGIN IMMEDIATE),
 // so two processes never deadlock upgrading a read lock. Rolled back unless
-// commit() is called.
+// commit() is called. Opened inside another one, it is a savepoint of it.
 class WriteTransaction {
 public:
   explicit WriteTransaction(Db &db);
@@ -49,6 +49,7 @@ public:
 private:
   Db &m_db;
   bool m_done = false;
+  bool m_nested = false;
 };
 
 // Current time as ISO 8601 UTC with milliseconds: 2026-11-23T10:44:03.123Z.

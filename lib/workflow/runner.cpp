@@ -95,7 +95,7 @@ private:
       {
         std::unique_lock lock(m_mutex);
         m_work.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
-        if (m_queue.empty()) return;
+        if (m_stopping) return; // the scheduler left (an error): queued tasks are dropped
         task = std::move(m_queue.front());
         m_queue.pop_front();
       }
@@ -611,20 +611,31 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
 
   for (size_t i = 0; i < n; ++i)
     if (state[i].waiting == 0) ready.insert(i);
+  std::vector<WorkerPool::Done> arrived;
   while (finished < n) {
-    while (!ready.empty() || !immediate.empty()) {
-      if (!immediate.empty()) {
-        std::vector<WorkerPool::Done> now;
-        now.swap(immediate);
-        for (auto &[task, r] : now) take_result(task, r);
-        continue;
+    {
+      // One transaction per round of bookkeeping (calls, cache, steps):
+      // a thousand one-row commits cost more than the steps themselves.
+      // Never held while waiting for workers.
+      std::optional<store::WriteTransaction> round;
+      if (im.db && (calls || cache)) round.emplace(*im.db);
+      for (auto &[task, r] : arrived) take_result(task, r);
+      arrived.clear();
+      while (!ready.empty() || !immediate.empty()) {
+        if (!immediate.empty()) {
+          std::vector<WorkerPool::Done> now;
+          now.swap(immediate);
+          for (auto &[task, r] : now) take_result(task, r);
+          continue;
+        }
+        size_t next = *ready.begin();
+        ready.erase(ready.begin());
+        launch(next);
       }
-      size_t next = *ready.begin();
-      ready.erase(ready.begin());
-      launch(next);
+      if (round) round->commit();
     }
     if (finished >= n) break;
-    for (auto &[task, r] : pool.collect(100)) take_result(task, r);
+    arrived = pool.collect(100);
   }
 
   std::set<std::string> missing;
