@@ -61,5 +61,13 @@ wf=$(python3 bench/maxrss.py "$webox" leads export --format csv -o "$work/leads.
 echo "webox leads export -o FILE:         $wf  rows/s=$(rate "$wf")  ($(du -h "$work/leads.csv" | cut -f1))"
 wj=$(python3 bench/maxrss.py "$webox" leads export --format jsonl)
 echo "webox leads export --format jsonl:  $wj  rows/s=$(rate "$wj")"
+# Without the per-row subqueries (interaction count, JSON lists, strftime):
+# what the export costs when SQLite has less to compute.
+light="SELECT l.id, p.platform, p.username, p.name, l.score, l.status, json_extract(l.phones, '\$[0]'),
+  json_extract(l.emails, '\$[0]'), l.updated_at FROM leads l JOIN people p ON p.id = l.person_id ORDER BY l.id"
+sl=$(python3 bench/maxrss.py sqlite3 -csv -header "$db" "$light")
+echo "sqlite3 -csv (9 plain columns):     $sl  rows/s=$(rate "$sl")"
+wl=$(python3 bench/maxrss.py "$webox" leads export --format csv --fields id,platform,username,name,score,status,phone,email,updated_at)
+echo "webox leads export (same 9 fields): $wl  rows/s=$(rate "$wl")"
 rows=$("$webox" leads export --format csv | wc -l)
 echo "rows written (with header): $rows"
