@@ -24,17 +24,17 @@ FileSink::FileSink(fs::path target) : m_target(std::move(target)) {
   int fd = ::mkstemp(name.data()); // mode 0600
   if (fd < 0) throw Error("cannot create a file in " + dir.string() + ": " + std::strerror(errno));
   m_temp = name.data();
-  m_file = ::fdopen(fd, "wb");
+  m_file.reset(::fdopen(fd, "wb"));
   if (!m_file) {
     ::close(fd);
     fs::remove(m_temp, ec);
     throw Error("cannot open " + m_temp.string());
   }
-  std::setvbuf(m_file, nullptr, _IOFBF, 1 << 16);
+  std::setvbuf(m_file.get(), nullptr, _IOFBF, 1 << 16);
 }
 
 FileSink::~FileSink() {
-  if (m_file) std::fclose(m_file);
+  m_file.reset();
   if (!m_done) {
     std::error_code ec;
     fs::remove(m_temp, ec);
@@ -42,16 +42,15 @@ FileSink::~FileSink() {
 }
 
 bool FileSink::write(std::string_view bytes) {
-  if (std::fwrite(bytes.data(), 1, bytes.size(), m_file) != bytes.size())
+  if (std::fwrite(bytes.data(), 1, bytes.size(), m_file.get()) != bytes.size())
     throw Error("cannot write " + m_target.string() + ": " + std::strerror(errno));
   return true;
 }
 
 void FileSink::commit() {
-  if (std::fflush(m_file) != 0 || ::fsync(::fileno(m_file)) != 0)
+  if (std::fflush(m_file.get()) != 0 || ::fsync(::fileno(m_file.get())) != 0)
     throw Error("cannot write " + m_target.string() + ": " + std::strerror(errno));
-  std::fclose(m_file);
-  m_file = nullptr;
+  if (std::fclose(m_file.release()) != 0) throw Error("cannot write " + m_target.string() + ": " + std::strerror(errno));
   std::error_code ec;
   fs::rename(m_temp, m_target, ec);
   if (ec) throw Error("cannot rename " + m_temp.string() + " to " + m_target.string() + ": " + ec.message());

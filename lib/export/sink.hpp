@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -44,8 +45,11 @@ public:
   const std::filesystem::path &temp_path() const { return m_temp; }
 
 private:
+  struct Closer {
+    void operator()(std::FILE *f) const { std::fclose(f); }
+  };
   std::filesystem::path m_target, m_temp;
-  std::FILE *m_file = nullptr;
+  std::unique_ptr<std::FILE, Closer> m_file;
   bool m_done = false;
 };
 
