@@ -249,6 +249,24 @@ const std::vector<const char *> &migrations() {
         );
         CREATE INDEX dm_ledger_by_day ON dm_ledger(platform, account, day, state);
       )sql",
+      // 7: export state (lib/export/export_state.hpp): per destination, the
+      // leads.updated_at watermark of the last complete export; per
+      // (destination, lead), the id the destination gave it (Notion page).
+      R"sql(
+        CREATE TABLE export_state(
+          destination TEXT PRIMARY KEY,   -- sheets:ID/RANGE, notion:ID, webhook:URL-without-query#hash, file:PATH
+          watermark   TEXT NOT NULL,
+          rows        INTEGER NOT NULL,
+          updated_at  TEXT NOT NULL
+        );
+        CREATE TABLE export_remote_ids(
+          destination TEXT NOT NULL,
+          lead_id     INTEGER NOT NULL REFERENCES leads(id),
+          remote_id   TEXT NOT NULL,
+          updated_at  TEXT NOT NULL,
+          PRIMARY KEY(destination, lead_id)
+        ) WITHOUT ROWID;
+      )sql",
   };
   return list;
 }

