@@ -187,6 +187,12 @@ const std::vector<const char *> &migrations() {
           UNIQUE(person_id, kind, value)
         );
       )sql",
+      // 5: where a contact detail comes from: 'matcher' (libphonenumber, the
+      // e-mail scanner) or 'model:<provider:model>' (the LLM phone fallback,
+      // lib/leads/phone_fallback.hpp).
+      R"sql(
+        ALTER TABLE contacts ADD COLUMN detected_by TEXT NOT NULL DEFAULT 'matcher';
+      )sql",
   };
   return list;
 }
