@@ -6,7 +6,9 @@
 # table in one run; then `webox leads rescore` over the result.
 #
 # Usage: bench/import.sh [N] [BUILD_DIR]     figures on stdout; nothing timed
-# here runs in the test suite. Data: 1 row in 20 holds a French phone number,
+# here runs in the test suite. With WEBOX_BASELINE=/path/to/other/bin/webox
+# (an older build), that binary imports the same file too, into its own
+# database, so before and after are measured side by side in one run. Data: 1 row in 20 holds a French phone number,
 # 1 in 50 an e-mail address; people are drawn from N/10 users.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +55,13 @@ sq=$(python3 bench/maxrss.py sqlite3 "$work/raw.db" \
   ".mode csv" ".import --skip 1 $work/in.csv interactions")
 sq_wall=$(sed 's/.*wall_s=\([0-9.]*\).*/\1/' <<<"$sq")
 echo "sqlite3 .import (plain table):      $sq  rows/s=$(python3 -c "print(round($n/$sq_wall))")"
+
+if [ -n "${WEBOX_BASELINE:-}" ]; then
+  bl=$(XDG_DATA_HOME=$work/baseline python3 bench/maxrss.py "$WEBOX_BASELINE" scrape-interactions --from "$work/in.jsonl" --quiet)
+  bl_wall=$(sed 's/.*wall_s=\([0-9.]*\).*/\1/' <<<"$bl")
+  echo "baseline scrape-interactions --from: $bl  rows/s=$(python3 -c "print(round($n/$bl_wall))")  ratio=$(python3 -c "print(round($sq_wall/$bl_wall, 2))")x sqlite3"
+  rm -rf "$work/baseline"
+fi
 
 wb=$(python3 bench/maxrss.py "$webox" scrape-interactions --from "$work/in.jsonl" --quiet)
 wb_wall=$(sed 's/.*wall_s=\([0-9.]*\).*/\1/' <<<"$wb")

@@ -32,6 +32,7 @@
 #include "lib/leads/account_lock.hpp"
 #include "lib/leads/collect.hpp"
 #include "lib/leads/leads_store.hpp"
+#include "lib/leads/phone_asker_chat.hpp"
 #include "lib/leads/settings.hpp"
 #include "lib/plugin/provider.hpp"
 #include "lib/plugin/registry.hpp"
@@ -124,7 +125,7 @@ std::string instagram_base_override(const leads::PlatformSettings &settings) {
 json summary_json(const leads::RunCounts &c, int64_t elapsed_ms) {
   return {{"new_interactions", c.new_interactions}, {"new_people", c.new_people}, {"new_leads", c.new_leads},
           {"new_contacts", c.new_contacts},         {"pages", c.pages},           {"items", c.items},
-          {"elapsed_ms", elapsed_ms}};
+          {"elapsed_ms", elapsed_ms}, {"model_calls", c.model_calls}, {"model_phones", c.model_phones}};
 }
 
 void print_summary(const ScrapeOptions &opt, const std::string &label, const leads::RunCounts &c, int64_t elapsed_ms,
@@ -222,7 +223,10 @@ void run_scrape(ScrapeOptions opt, Context &ctx) {
   if (opt.platform.empty() && opt.from.ends_with(".zip"))
     throw UsageError("--from " + opt.from + ": a zip is read with --platform instagram-export");
   int64_t since = parse_since(opt.since);
-  leads::LeadsStore store(ctx.db(), leads::load_leads_settings(ctx.config().source));
+  leads::LeadsSettings settings = leads::load_leads_settings(ctx.config().source);
+  leads::LeadsStore store(ctx.db(), settings);
+  if (!settings.phone_fallback_model.empty())
+    store.set_phone_asker(leads::make_chat_phone_asker(settings.phone_fallback_model, ctx.config(), ctx.plugins()));
   Progress progress(!opt.quiet && !opt.json && ::isatty(2), opt.platform.empty() ? "jsonl" : opt.platform);
   if (opt.platform.empty()) run_jsonl(opt, ctx, store, since, progress);
   else run_plugin(opt, ctx, store, since, progress);

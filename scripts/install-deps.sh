@@ -13,6 +13,7 @@ packages=(
   python3 curl hyperfine
   libphonenumber-dev libzip-dev
   zsh fish   # the install tests syntax-check and run the generated completions (about 8 MB)
+  libsimdjson-dev
 )
 
 missing=()

@@ -10,11 +10,14 @@
 #include <chrono>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <spdlog/spdlog.h>
 
 #include "lib/core/error.hpp"
+#include "lib/leads/phone_fallback.hpp"
 
 namespace webox::leads {
 
@@ -94,6 +97,19 @@ std::map<std::string, std::string> LeadsStore::cursors(int64_t account_id) {
 
 namespace {
 
+// What scoring one person needs to know.
+struct PersonFacts {
+  std::vector<ScoredEvent> events;
+  int64_t last = 0; // latest interaction, Unix seconds
+  bool phone = false, any_contact = false;
+  int64_t lead = 0; // 0 = none yet
+  int old_score = -1;
+  // Known when loaded in bulk: the contacts as JSON lists, and the lead's.
+  bool contacts_known = false;
+  json phones = json::array(), emails = json::array();
+  std::string lead_phones, lead_emails;
+};
+
 struct Scorer {
   store::Db &db;
   const ScoringSettings &s;
@@ -110,10 +126,11 @@ struct Scorer {
   SQLite::Statement contacts_of{db.sql(), "SELECT kind, value FROM contacts WHERE person_id = ? ORDER BY id"};
   SQLite::Statement set_contacts{db.sql(), "UPDATE leads SET phones = ?, emails = ?, updated_at = ? WHERE id = ?"};
   SQLite::Statement event{db.sql(), "INSERT INTO lead_events(lead_id, kind, detail, created_at) VALUES(?, ?, ?, ?)"};
+  std::string at = store::now_iso8601();
 
   Scorer(store::Db &d, const ScoringSettings &settings, int64_t n) : db(d), s(settings), now(n) {}
 
-  void add_event(int64_t lead, const char *kind, const json &detail, const std::string &at) {
+  void add_event(int64_t lead, const char *kind, const json &detail) {
     event.bind(1, lead);
     event.bind(2, kind);
     event.bind(3, detail.dump());
@@ -122,26 +139,41 @@ struct Scorer {
     event.reset();
   }
 
-  // Returns {score changed, lead created}.
-  std::pair<bool, bool> rescore(int64_t person, bool contacts_changed, int64_t *interactions_read = nullptr) {
-    std::vector<ScoredEvent> list;
-    int64_t last = 0;
+  // One person's facts, a few queries.
+  PersonFacts gather(int64_t person, int64_t *interactions_read) {
+    PersonFacts f;
     events.bind(1, person);
     while (events.executeStep()) {
       auto kind = parse_kind(events.getColumn(0).getString());
       int64_t ts = events.getColumn(1).getInt64();
-      last = std::max(last, ts);
-      if (kind) list.push_back({*kind, ts, events.getColumn(2).getInt() != 0});
+      f.last = std::max(f.last, ts);
+      if (kind) f.events.push_back({*kind, ts, events.getColumn(2).getInt() != 0});
     }
     events.reset();
-    if (interactions_read) *interactions_read += static_cast<int64_t>(list.size());
+    if (interactions_read) *interactions_read += static_cast<int64_t>(f.events.size());
     has_phone.bind(1, person);
     has_phone.bind(2, person);
     has_phone.executeStep();
-    bool phone = has_phone.getColumn(0).getInt() != 0;
-    bool any_contact = has_phone.getColumn(1).getInt() != 0;
+    f.phone = has_phone.getColumn(0).getInt() != 0;
+    f.any_contact = has_phone.getColumn(1).getInt() != 0;
     has_phone.reset();
-    int value = score(raw_points(std::move(list), phone, now, s), s);
+    find_lead.bind(1, person);
+    if (find_lead.executeStep()) {
+      f.lead = find_lead.getColumn(0).getInt64();
+      f.old_score = find_lead.getColumn(1).getInt();
+    }
+    find_lead.reset();
+    return f;
+  }
+
+  // Returns {score changed, lead created}.
+  std::pair<bool, bool> rescore(int64_t person, bool contacts_changed, int64_t *interactions_read = nullptr) {
+    return apply(person, gather(person, interactions_read), contacts_changed);
+  }
+
+  std::pair<bool, bool> apply(int64_t person, PersonFacts f, bool contacts_changed) {
+    const int64_t last = f.last;
+    int value = score(raw_points(std::move(f.events), f.phone, now, s), s);
 
     update_person.bind(1, value);
     update_person.bind(2, last);
@@ -152,17 +184,9 @@ struct Scorer {
     bool changed = db.sql().getChanges() > 0;
     update_person.reset();
 
-    std::string at = store::now_iso8601();
-    find_lead.bind(1, person);
-    int64_t lead = 0;
-    int old_score = -1;
-    if (find_lead.executeStep()) {
-      lead = find_lead.getColumn(0).getInt64();
-      old_score = find_lead.getColumn(1).getInt();
-    }
-    find_lead.reset();
+    int64_t lead = f.lead;
     bool created = false;
-    if (!lead && (value >= s.threshold || any_contact)) {
+    if (!lead && (value >= s.threshold || f.any_contact)) {
       insert_lead.bind(1, person);
       insert_lead.bind(2, value);
       insert_lead.bind(3, at);
@@ -171,9 +195,10 @@ struct Scorer {
       insert_lead.reset();
       lead = db.sql().getLastInsertRowid();
       created = true;
-      add_event(lead, "created", {{"score", value}, {"reason", value >= s.threshold ? "score" : "contact"}}, at);
+      add_event(lead, "created", {{"score", value}, {"reason", value >= s.threshold ? "score" : "contact"}});
       contacts_changed = true;
-    } else if (lead && old_score != value) {
+      f.lead_phones = f.lead_emails = "[]";
+    } else if (lead && f.old_score != value) {
       // A lead stays a lead when its score decays below the threshold: the
       // history of someone who once raised a hand is worth keeping.
       update_lead.bind(1, value);
@@ -183,21 +208,78 @@ struct Scorer {
       update_lead.reset();
     }
     if (lead && contacts_changed) {
-      json phones = json::array(), emails = json::array();
-      contacts_of.bind(1, person);
-      while (contacts_of.executeStep())
-        (contacts_of.getColumn(0).getString() == "phone" ? phones : emails).push_back(contacts_of.getColumn(1).getString());
-      contacts_of.reset();
-      set_contacts.bind(1, phones.dump());
-      set_contacts.bind(2, emails.dump());
-      set_contacts.bind(3, at);
-      set_contacts.bind(4, lead);
-      set_contacts.exec();
-      set_contacts.reset();
+      if (!f.contacts_known) {
+        contacts_of.bind(1, person);
+        while (contacts_of.executeStep())
+          (contacts_of.getColumn(0).getString() == "phone" ? f.phones : f.emails).push_back(contacts_of.getColumn(1).getString());
+        contacts_of.reset();
+      }
+      std::string phones = f.phones.dump(), emails = f.emails.dump();
+      if (!f.contacts_known || phones != f.lead_phones || emails != f.lead_emails) {
+        set_contacts.bind(1, phones);
+        set_contacts.bind(2, emails);
+        set_contacts.bind(3, at);
+        set_contacts.bind(4, lead);
+        set_contacts.exec();
+        set_contacts.reset();
+      }
     }
     return {changed, created};
   }
 };
+
+// The facts of a batch of people, ids ascending, in three range queries
+// instead of a few queries per person (what makes the end of a million-line
+// import, and `leads rescore`, cheap). `only_marked`: the batch is the people
+// with needs_rescore = 1 in [front, back]; otherwise every person in that range.
+std::map<int64_t, PersonFacts> gather_batch(store::Db &db, const std::vector<int64_t> &ids, bool only_marked,
+                                            int64_t *interactions_read) {
+  std::map<int64_t, PersonFacts> facts;
+  for (int64_t id : ids) facts[id].contacts_known = true;
+  const int64_t first = ids.front(), last = ids.back();
+  auto in_batch = [&](int64_t person) -> PersonFacts * {
+    auto it = facts.find(person);
+    return it == facts.end() ? nullptr : &it->second;
+  };
+  SQLite::Statement ev(db.sql(), only_marked
+                                     ? "SELECT i.person_id, i.kind, i.occurred_at, i.intent FROM interactions i WHERE i.person_id IN "
+                                       "(SELECT id FROM people WHERE needs_rescore = 1 AND id BETWEEN ?1 AND ?2)"
+                                     : "SELECT person_id, kind, occurred_at, intent FROM interactions WHERE person_id BETWEEN ?1 AND ?2");
+  ev.bind(1, first);
+  ev.bind(2, last);
+  while (ev.executeStep()) {
+    PersonFacts *f = in_batch(ev.getColumn(0).getInt64());
+    if (!f) continue;
+    auto kind = parse_kind(ev.getColumn(1).getText());
+    int64_t ts = ev.getColumn(2).getInt64();
+    f->last = std::max(f->last, ts);
+    if (kind) f->events.push_back({*kind, ts, ev.getColumn(3).getInt() != 0});
+    if (interactions_read) ++*interactions_read;
+  }
+  SQLite::Statement ct(db.sql(), "SELECT person_id, kind, value FROM contacts WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id");
+  ct.bind(1, first);
+  ct.bind(2, last);
+  while (ct.executeStep()) {
+    PersonFacts *f = in_batch(ct.getColumn(0).getInt64());
+    if (!f) continue;
+    bool phone = std::string_view(ct.getColumn(1).getText()) == "phone";
+    f->any_contact = true;
+    f->phone = f->phone || phone;
+    (phone ? f->phones : f->emails).push_back(ct.getColumn(2).getString());
+  }
+  SQLite::Statement ld(db.sql(), "SELECT person_id, id, score, phones, emails FROM leads WHERE person_id BETWEEN ? AND ?");
+  ld.bind(1, first);
+  ld.bind(2, last);
+  while (ld.executeStep()) {
+    PersonFacts *f = in_batch(ld.getColumn(0).getInt64());
+    if (!f) continue;
+    f->lead = ld.getColumn(1).getInt64();
+    f->old_score = ld.getColumn(2).getInt();
+    f->lead_phones = ld.getColumn(3).getString();
+    f->lead_emails = ld.getColumn(4).getString();
+  }
+  return facts;
+}
 
 } // namespace
 
@@ -206,6 +288,7 @@ LeadsStore::RescoreCounts LeadsStore::rescore_all(int batch) {
   return guarded(m_db, [&] {
     int64_t after = 0;
     for (;;) {
+      store::WriteTransaction tx(m_db);
       std::vector<int64_t> ids;
       {
         SQLite::Statement q(m_db.sql(), "SELECT id FROM people WHERE id > ? ORDER BY id LIMIT ?");
@@ -214,10 +297,9 @@ LeadsStore::RescoreCounts LeadsStore::rescore_all(int batch) {
         while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
       }
       if (ids.empty()) break;
-      store::WriteTransaction tx(m_db);
       Scorer scorer(m_db, m_settings.scoring, now());
-      for (int64_t id : ids) {
-        auto [changed, created] = scorer.rescore(id, false, &counts.interactions);
+      for (auto &[id, facts] : gather_batch(m_db, ids, false, &counts.interactions)) {
+        auto [changed, created] = scorer.apply(id, std::move(facts), false);
         counts.scores_changed += changed;
         counts.leads_created += created;
       }
@@ -232,7 +314,31 @@ LeadsStore::RescoreCounts LeadsStore::rescore_all(int batch) {
 LeadsStore::RescoreCounts LeadsStore::rescore_pending(int batch) {
   RescoreCounts counts;
   return guarded(m_db, [&] {
+    // The people marked in the store, then those this run marked whose mark
+    // someone else cleared meanwhile (a concurrent `leads rescore` scores
+    // what was committed then, not our later pages).
+    std::unordered_set<int64_t> done;
+    auto score_batch = [&](const std::vector<int64_t> &ids, bool marked) {
+      Scorer scorer(m_db, m_settings.scoring, now());
+      if (marked) {
+        for (auto &[id, facts] : gather_batch(m_db, ids, true, &counts.interactions)) {
+          auto [changed, created] = scorer.apply(id, std::move(facts), true);
+          counts.scores_changed += changed;
+          counts.leads_created += created;
+        }
+      } else {
+        for (int64_t id : ids) {
+          auto [changed, created] = scorer.rescore(id, true, &counts.interactions);
+          counts.scores_changed += changed;
+          counts.leads_created += created;
+        }
+      }
+      counts.people += static_cast<int64_t>(ids.size());
+      m_counts.new_leads += counts.leads_created;
+      counts.leads_created = 0;
+    };
     for (;;) {
+      store::WriteTransaction tx(m_db);
       std::vector<int64_t> ids;
       {
         SQLite::Statement q(m_db.sql(), "SELECT id FROM people WHERE needs_rescore = 1 ORDER BY id LIMIT ?");
@@ -240,20 +346,79 @@ LeadsStore::RescoreCounts LeadsStore::rescore_pending(int batch) {
         while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
       }
       if (ids.empty()) break;
-      store::WriteTransaction tx(m_db);
-      Scorer scorer(m_db, m_settings.scoring, now());
-      for (int64_t id : ids) {
-        auto [changed, created] = scorer.rescore(id, true, &counts.interactions);
-        counts.scores_changed += changed;
-        counts.leads_created += created;
-      }
+      score_batch(ids, true);
       tx.commit();
-      counts.people += static_cast<int64_t>(ids.size());
-      m_counts.new_leads += counts.leads_created;
-      counts.leads_created = 0;
+      if (!m_marked.empty()) done.insert(ids.begin(), ids.end());
+    }
+    std::vector<int64_t> left;
+    for (int64_t id : m_marked)
+      if (!done.count(id)) left.push_back(id);
+    m_marked.clear();
+    std::sort(left.begin(), left.end());
+    for (size_t i = 0; i < left.size(); i += static_cast<size_t>(batch)) {
+      store::WriteTransaction tx(m_db);
+      score_batch(std::vector<int64_t>(left.begin() + static_cast<std::ptrdiff_t>(i),
+                                       left.begin() + static_cast<std::ptrdiff_t>(std::min(left.size(), i + static_cast<size_t>(batch)))),
+                  false);
+      tx.commit();
     }
     return counts;
   });
+}
+
+void LeadsStore::set_phone_asker(std::unique_ptr<PhoneAsker> asker) { m_asker = std::move(asker); }
+
+void LeadsStore::ask_model(const std::vector<AskLater> &texts, bool defer_scoring) {
+  for (const AskLater &t : texts) {
+    std::string reply;
+    try {
+      ++m_counts.model_calls;
+      reply = m_asker->ask(phone_fallback_prompt(), t.text);
+    } catch (const Error &e) {
+      // The fallback is a bonus: the interaction is stored already.
+      if (!m_asker_failed_once) spdlog::warn("phone fallback {}: {}", m_asker->model(), e.what());
+      m_asker_failed_once = true;
+      continue;
+    }
+    std::vector<std::string> refused;
+    std::vector<ContactMatch> found = accept_fallback_answer(reply, t.text, m_phones, refused);
+    for (const auto &why : refused) spdlog::info("phone fallback {}: refused: {}", m_asker->model(), why);
+    if (found.empty()) continue;
+    guarded(m_db, [&] {
+      store::WriteTransaction tx(m_db);
+      SQLite::Statement ins(m_db.sql(), "INSERT INTO contacts(person_id, kind, value, raw, digits, region, type, interaction_id, "
+                                        "created_at, detected_by) VALUES(?, 'phone', ?, ?, ?, ?, ?, ?, ?, ?) "
+                                        "ON CONFLICT(person_id, kind, value) DO NOTHING");
+      std::string at = store::now_iso8601(), by = "model:" + m_asker->model();
+      int64_t added = 0;
+      for (const ContactMatch &c : found) {
+        ins.bind(1, t.person_id);
+        ins.bind(2, c.value);
+        ins.bind(3, c.raw);
+        ins.bind(4, digits_of(c.raw));
+        ins.bind(5, c.region);
+        ins.bind(6, c.type);
+        ins.bind(7, t.interaction_id);
+        ins.bind(8, at);
+        ins.bind(9, by);
+        ins.exec();
+        added += m_db.sql().getChanges();
+        ins.reset();
+      }
+      if (added && defer_scoring) {
+        SQLite::Statement mark(m_db.sql(), "UPDATE people SET needs_rescore = 1 WHERE id = ?");
+        mark.bind(1, t.person_id);
+        mark.exec();
+        m_marked.insert(t.person_id);
+      } else if (added) {
+        Scorer scorer(m_db, m_settings.scoring, now());
+        m_counts.new_leads += scorer.rescore(t.person_id, true).second;
+      }
+      tx.commit();
+      m_counts.new_contacts += added;
+      m_counts.model_phones += added;
+    });
+  }
 }
 
 // ---- PageWriter ---------------------------------------------------------------------
@@ -288,55 +453,88 @@ struct PageWriter::Impl {
                                                      "ON CONFLICT(account_id, edge) DO UPDATE SET cursor = excluded.cursor, "
                                                      "updated_at = excluded.updated_at"};
   SQLite::Statement delete_cursor{store.m_db.sql(), "DELETE FROM sync_cursors WHERE account_id = ? AND edge = ?"};
-  std::unordered_map<std::string, int64_t> person_ids; // this page's people, with ids from before or new
-  std::map<int64_t, bool> touched;                     // person id -> contacts changed
-  std::unordered_map<std::string, int64_t> post_ids;
+  // The store's run-wide caches are used and filled directly (one lookup a
+  // row); the keys this page added or changed are remembered so that a page
+  // that rolls back takes them out again (its new ids never existed).
+  std::vector<std::string> cached_people, cached_posts;
+  std::unordered_map<int64_t, bool> touched;            // person id -> contacts changed
   RunCounts counts;
   bool committed = false;
 
+  ~Impl() {
+    if (committed) return;
+    for (const auto &key : cached_people) store.m_people.erase(key);
+    for (const auto &key : cached_posts) store.m_posts.erase(key);
+  }
+
   SQLite::Statement mark_rescore{store.m_db.sql(), "UPDATE people SET needs_rescore = 1 WHERE id = ? AND needs_rescore = 0"};
+  SQLite::Statement insert_marked_person{store.m_db.sql(), "INSERT INTO people(platform, platform_user_id, username, name, "
+                                                            "created_at, needs_rescore) VALUES(?, ?, ?, ?, ?, 1)"};
 
   Impl(LeadsStore &s, int64_t account, bool defer) : store(s), account_id(account), defer_scoring(defer), tx(s.m_db) {}
 
+  // Usernames change; keep the latest one a source tells (never erase one).
+  void maybe_rename(LeadsStore::CachedPerson &known, const Person &p) {
+    bool rename = (!p.username.empty() && p.username != known.username) || (!p.name.empty() && p.name != known.name);
+    if (!rename) return;
+    if (!p.username.empty()) known.username = p.username;
+    if (!p.name.empty()) known.name = p.name;
+    rename_person.bind(1, known.username);
+    rename_person.bind(2, known.name);
+    rename_person.bind(3, known.id);
+    rename_person.exec();
+    rename_person.reset();
+  }
+
   int64_t person(const Interaction &it) {
     std::string key = key_of(it.platform, it.person.id);
-    if (auto hit = person_ids.find(key); hit != person_ids.end()) return hit->second;
+    if (auto hit = store.m_people.find(key); hit != store.m_people.end()) {
+      LeadsStore::CachedPerson &known = hit->second;
+      if ((!it.person.username.empty() && it.person.username != known.username) ||
+          (!it.person.name.empty() && it.person.name != known.name)) {
+        cached_people.push_back(key);
+        maybe_rename(known, it.person);
+      }
+      return known.id;
+    }
     find_person.bind(1, it.platform);
     find_person.bind(2, it.person.id);
-    int64_t id = 0;
+    LeadsStore::CachedPerson known{0, {}, {}};
     if (find_person.executeStep()) {
-      id = find_person.getColumn(0).getInt64();
-      std::string username = find_person.getColumn(1).getString(), name = find_person.getColumn(2).getString();
+      known = {find_person.getColumn(0).getInt64(), find_person.getColumn(1).getString(), find_person.getColumn(2).getString()};
       find_person.reset();
-      // Usernames change; keep the latest one a source tells (never erase one).
-      bool rename = (!it.person.username.empty() && it.person.username != username) || (!it.person.name.empty() && it.person.name != name);
-      if (rename) {
-        rename_person.bind(1, it.person.username.empty() ? username : it.person.username);
-        rename_person.bind(2, it.person.name.empty() ? name : it.person.name);
-        rename_person.bind(3, id);
-        rename_person.exec();
-        rename_person.reset();
-      }
+      maybe_rename(known, it.person);
     } else {
       find_person.reset();
-      insert_person.bind(1, it.platform);
-      insert_person.bind(2, it.person.id);
-      insert_person.bind(3, it.person.username);
-      insert_person.bind(4, it.person.name);
-      insert_person.bind(5, now_text);
-      insert_person.exec();
-      insert_person.reset();
-      id = store.m_db.sql().getLastInsertRowid();
+      // A deferred-scoring page inserts its new people already marked: one
+      // statement instead of an insert and an update.
+      auto &ins = defer_scoring ? insert_marked_person : insert_person;
+      ins.bind(1, it.platform);
+      ins.bind(2, it.person.id);
+      ins.bind(3, it.person.username);
+      ins.bind(4, it.person.name);
+      ins.bind(5, now_text);
+      ins.exec();
+      ins.reset();
+      known = {store.m_db.sql().getLastInsertRowid(), it.person.username, it.person.name};
+      if (defer_scoring) inserted_marked.insert(known.id);
       ++counts.new_people;
     }
-    person_ids.emplace(std::move(key), id);
+    int64_t id = known.id;
+    cached_people.push_back(key);
+    store.m_people.emplace(std::move(key), std::move(known));
     return id;
   }
+  std::unordered_set<int64_t> inserted_marked; // new people of this page, inserted with needs_rescore = 1
+  std::vector<LeadsStore::AskLater> ask_later;  // texts for the LLM phone fallback, once committed
 
   int64_t post(const std::string &platform, const Post &p) {
     std::string key = key_of(platform, p.id);
-    if (auto hit = post_ids.find(key); hit != post_ids.end() && !p.like_count && !p.comments_count && p.caption.empty())
-      return hit->second;
+    bool bare = !p.like_count && !p.comments_count && p.caption.empty() && p.permalink.empty() && !p.timestamp;
+    if (bare) {
+      // A bare id teaches nothing new about a post already stored.
+      if (auto hit = store.m_posts.find(key); hit != store.m_posts.end()) return hit->second;
+    }
     auto opt_text = [](SQLite::Statement &st, int i, const std::string &v) {
       if (v.empty()) st.bind(i);
       else st.bind(i, v);
@@ -362,8 +560,21 @@ struct PageWriter::Impl {
     find_post.executeStep();
     int64_t id = find_post.getColumn(0).getInt64();
     find_post.reset();
-    post_ids[key] = id;
+    cached_posts.push_back(key);
+    store.m_posts.insert_or_assign(std::move(key), id);
     return id;
+  }
+
+  // After COMMIT: what this page cached is now true for the rest of the run.
+  void publish() {
+    committed = true;
+    // Bounded memory: past kMaxCached entries a cache starts over.
+    if (store.m_people.size() > LeadsStore::kMaxCached) store.m_people.clear();
+    if (store.m_posts.size() > LeadsStore::kMaxCached) store.m_posts.clear();
+    if (defer_scoring) {
+      if (store.m_marked.size() + touched.size() > LeadsStore::kMaxCached) store.m_marked.clear();
+      for (auto [person, contacts_changed] : touched) store.m_marked.insert(person);
+    }
   }
 };
 
@@ -382,27 +593,30 @@ bool PageWriter::add(const Interaction &it) {
     ++m->counts.items;
     int64_t person = m->person(it);
     int64_t post = it.post ? m->post(it.platform, *it.post) : 0;
+    // bindNoCopy: `it` and now_text outlive exec(), and copying four texts
+    // a row was a visible part of an import's malloc time.
     auto &st = m->insert_interaction;
-    st.bind(1, it.platform);
-    st.bind(2, it.platform_id);
-    st.bind(3, kind_name(it.kind));
+    st.bindNoCopy(1, it.platform);
+    st.bindNoCopy(2, it.platform_id);
+    st.bindNoCopy(3, kind_name(it.kind));
     st.bind(4, person);
     if (post) st.bind(5, post);
     else st.bind(5);
     if (m->account_id) st.bind(6, m->account_id);
     else st.bind(6);
-    st.bind(7, it.text);
+    st.bindNoCopy(7, it.text);
     st.bind(8, has_intent(it.text) ? 1 : 0);
     st.bind(9, it.timestamp);
-    st.bind(10, m->now_text);
+    st.bindNoCopy(10, m->now_text);
     st.exec();
     bool inserted = m->store.m_db.sql().getChanges() > 0;
     st.reset();
     if (!inserted) return false;
     int64_t interaction_id = m->store.m_db.sql().getLastInsertRowid();
     ++m->counts.new_interactions;
-    bool contacts_changed = false;
+    bool contacts_changed = false, phone_found = false;
     for (const ContactMatch &c : find_contacts(m->store.m_phones, it.text)) {
+      phone_found = phone_found || c.kind == "phone";
       auto &ic = m->insert_contact;
       ic.bind(1, person);
       ic.bind(2, c.kind);
@@ -420,6 +634,8 @@ bool PageWriter::add(const Interaction &it) {
       }
       ic.reset();
     }
+    if (m->store.m_asker && !phone_found && looks_like_hidden_phone(it.text))
+      m->ask_later.push_back({interaction_id, person, it.text});
     bool &flag = m->touched[person];
     flag = flag || contacts_changed;
     return true;
@@ -453,7 +669,10 @@ void PageWriter::commit() {
     if (m->defer_scoring) {
       // Marked in the same transaction as the page: a crash before the
       // deferred scoring leaves the marks, and the next run scores them.
+      // A person this run already marked (or inserted marked) stays marked
+      // until rescore_pending, so is not updated again.
       for (auto [person, contacts_changed] : m->touched) {
+        if (m->store.m_marked.count(person) || m->inserted_marked.count(person)) continue;
         m->mark_rescore.bind(1, person);
         m->mark_rescore.exec();
         m->mark_rescore.reset();
@@ -463,6 +682,7 @@ void PageWriter::commit() {
       for (auto [person, contacts_changed] : m->touched) m->counts.new_leads += scorer.rescore(person, contacts_changed).second;
     }
     m->tx.commit();
+    m->publish();
     RunCounts &total = m->store.m_counts;
     total.new_interactions += m->counts.new_interactions;
     total.new_people += m->counts.new_people;
@@ -471,6 +691,7 @@ void PageWriter::commit() {
     total.items += m->counts.items;
     ++total.pages;
   });
+  if (!m->ask_later.empty()) m->store.ask_model(m->ask_later, m->defer_scoring);
 }
 
 // ---- Reading ---------------------------------------------------------------------------
@@ -586,7 +807,7 @@ std::optional<json> show_lead(store::Db &db, const std::string &ref) {
                               {"timestamp", iso8601_utc(qi.getColumn(4).getInt64())},
                               {"post", qi.getColumn(5).isNull() ? json(nullptr) : json(qi.getColumn(5).getString())}});
     json contacts = json::array();
-    SQLite::Statement qc(db.sql(), "SELECT c.kind, c.value, c.raw, c.region, c.type, i.platform_id FROM contacts c "
+    SQLite::Statement qc(db.sql(), "SELECT c.kind, c.value, c.raw, c.region, c.type, i.platform_id, c.detected_by FROM contacts c "
                                    "LEFT JOIN interactions i ON i.id = c.interaction_id WHERE c.person_id = ? ORDER BY c.id");
     qc.bind(1, person);
     while (qc.executeStep())
@@ -595,7 +816,8 @@ std::optional<json> show_lead(store::Db &db, const std::string &ref) {
                           {"raw", qc.getColumn(2).getString()},
                           {"region", qc.getColumn(3).getString()},
                           {"type", qc.getColumn(4).getString()},
-                          {"source_interaction", qc.getColumn(5).getString()}});
+                          {"source_interaction", qc.getColumn(5).getString()},
+                          {"detected_by", qc.getColumn(6).getString()}});
     json events = json::array();
     SQLite::Statement qe(db.sql(), "SELECT kind, detail, created_at FROM lead_events WHERE lead_id = ? ORDER BY id");
     qe.bind(1, *id);

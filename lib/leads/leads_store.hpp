@@ -13,8 +13,11 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -40,7 +43,11 @@ struct RunCounts {
   int64_t new_contacts = 0;
   int64_t pages = 0;
   int64_t items = 0; // items seen, new or not
+  int64_t model_calls = 0;  // LLM phone fallback: texts asked about
+  int64_t model_phones = 0; // phones it found that passed the checks
 };
+
+class PhoneAsker;
 
 class PageWriter;
 
@@ -68,8 +75,36 @@ public:
   // Scores the people a deferred-scoring page marked (needs_rescore = 1).
   RescoreCounts rescore_pending(int batch = 5000);
 
+  // Turns on the LLM phone fallback (lib/leads/phone_fallback.hpp): texts
+  // the matcher found no phone in, but that look like they hold one, are
+  // asked about after their page commits (never inside a transaction: a
+  // slow model must not hold the write lock).
+  void set_phone_asker(std::unique_ptr<PhoneAsker> asker);
+
 private:
   friend class PageWriter;
+  // What committed pages taught us, so that later pages skip a lookup per
+  // row: a person's id and names, a post's id, and which people are already
+  // marked for deferred scoring in this run. Filled only from committed
+  // pages (a rolled-back page's new ids never existed); bounded by
+  // kMaxCached entries each, then simply cleared.
+  struct CachedPerson {
+    int64_t id;
+    std::string username, name;
+  };
+  static constexpr size_t kMaxCached = 500000;
+  std::unordered_map<std::string, CachedPerson> m_people;
+  std::unordered_map<std::string, int64_t> m_posts;
+  std::unordered_set<int64_t> m_marked;
+
+  struct AskLater {
+    int64_t interaction_id, person_id;
+    std::string text;
+  };
+  void ask_model(const std::vector<AskLater> &texts, bool defer_scoring);
+  std::unique_ptr<PhoneAsker> m_asker;
+  bool m_asker_failed_once = false;
+
   store::Db &m_db;
   LeadsSettings m_settings;
   PhoneDetector m_phones;

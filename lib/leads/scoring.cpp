@@ -24,15 +24,26 @@ bool is_word_byte(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
 
 bool has_intent(std::string_view text) {
   if (text.find('?') != std::string_view::npos) return true;
-  std::string lower(text);
-  for (auto &c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (std::string_view word : kIntentWords) {
-    for (size_t pos = lower.find(word); pos != std::string::npos; pos = lower.find(word, pos + 1)) {
-      bool start_ok = pos == 0 || !is_word_byte(static_cast<unsigned char>(lower[pos - 1]));
-      size_t end = pos + word.size();
-      bool end_ok = end == lower.size() || !is_word_byte(static_cast<unsigned char>(lower[end]));
-      if (start_ok && end_ok) return true;
-    }
+  // One pass over the words (runs of word bytes, as the boundaries are
+  // defined), each compared with the keywords of its length: an import
+  // calls this for every line.
+  constexpr size_t kLongest = 10;
+  static_assert([] {
+    size_t longest = 0;
+    for (std::string_view w : kIntentWords) longest = std::max(longest, w.size());
+    return longest;
+  }() <= kLongest);
+  char word[kLongest];
+  for (size_t i = 0; i < text.size();) {
+    while (i < text.size() && !is_word_byte(static_cast<unsigned char>(text[i]))) ++i;
+    size_t start = i;
+    while (i < text.size() && is_word_byte(static_cast<unsigned char>(text[i]))) ++i;
+    size_t len = i - start;
+    if (len == 0 || len > kLongest) continue;
+    for (size_t k = 0; k < len; ++k) word[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[start + k])));
+    std::string_view w(word, len);
+    for (std::string_view intent : kIntentWords)
+      if (intent == w) return true;
   }
   return false;
 }

@@ -267,6 +267,12 @@ const std::vector<const char *> &migrations() {
           PRIMARY KEY(destination, lead_id)
         ) WITHOUT ROWID;
       )sql",
+      // 8: where a contact detail comes from: 'matcher' (libphonenumber, the
+      // e-mail scanner) or 'model:<provider:model>' (the LLM phone fallback,
+      // lib/leads/phone_fallback.hpp).
+      R"sql(
+        ALTER TABLE contacts ADD COLUMN detected_by TEXT NOT NULL DEFAULT 'matcher';
+      )sql",
   };
   return list;
 }
