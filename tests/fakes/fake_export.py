@@ -35,6 +35,7 @@ CONTROL
        {"notion_429": N}            the next N Notion calls answer 429 (Retry-After: 1)
        {"schema": {name: type}}     the Notion database's properties
        {"webhook_script": [500, 400]} statuses answered before verifying (in order)
+       {"webhook_delay_ms": 30}     each delivery waits this long before answering
        {"reset_requests": true}
 """
 import base64
@@ -260,6 +261,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- Webhook ------------------------------------------------------------
     def webhook(self, raw):
+        if state.get("webhook_delay_ms"):
+            time.sleep(state["webhook_delay_ms"] / 1000.0)
         msg_id = self.headers.get("webhook-id", "")
         entry = {"id": msg_id, "body": raw.decode("utf-8", "replace")}
         with lock:
