@@ -49,6 +49,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/social_kit.hpp"
+
 #include <chrono>
 #include <map>
 #include <memory>
@@ -87,20 +89,6 @@ int should_retry(void *, int32_t status, const char *body, size_t size) {
   if (status == 429 || status >= 500) return 1;
   int code = error_code(std::string_view(body ? body : "", body ? size : 0));
   return is_throttle(code) || code == 1 || code == 2;
-}
-
-std::string url_encode(std::string_view s) {
-  static const char *hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 // Minutes to wait from X-Business-Use-Case-Usage, and the highest usage
@@ -226,15 +214,10 @@ long long parse_time(const std::string &s) {
   return days * 86400 + h * 3600 + mi * 60 + se - offset;
 }
 
-std::string str(const json &o, const char *k) {
-  auto it = o.find(k);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string next_after(const json &page) {
   const json &paging = page.contains("paging") && page["paging"].is_object() ? page["paging"] : json::object();
   if (!paging.contains("next")) return {};
-  if (paging.contains("cursors") && paging["cursors"].is_object()) return str(paging["cursors"], "after");
+  if (paging.contains("cursors") && paging["cursors"].is_object()) return webox::social_kit::string_field(paging["cursors"], "after");
   return {};
 }
 
@@ -259,27 +242,27 @@ struct Run {
   }
 
   bool is_self(const json &c) {
-    std::string from_id = c.contains("from") && c["from"].is_object() ? str(c["from"], "id") : "";
-    return (!from_id.empty() && from_id == self_id) || (!self_username.empty() && str(c, "username") == self_username);
+    std::string from_id = c.contains("from") && c["from"].is_object() ? webox::social_kit::string_field(c["from"], "id") : "";
+    return (!from_id.empty() && from_id == self_id) || (!self_username.empty() && webox::social_kit::string_field(c, "username") == self_username);
   }
 
   void emit_comment(const json &c, const std::string &media_id, const char *kind) {
-    long long ts = parse_time(str(c, "timestamp"));
+    long long ts = parse_time(webox::social_kit::string_field(c, "timestamp"));
     if (since && ts < since) return;
     if (is_self(c)) return;
-    json person = {{"id", c.contains("from") && c["from"].is_object() ? str(c["from"], "id") : ""},
-                   {"username", c.contains("from") && c["from"].is_object() && !str(c["from"], "username").empty()
-                                    ? str(c["from"], "username")
-                                    : str(c, "username")}};
+    json person = {{"id", c.contains("from") && c["from"].is_object() ? webox::social_kit::string_field(c["from"], "id") : ""},
+                   {"username", c.contains("from") && c["from"].is_object() && !webox::social_kit::string_field(c["from"], "username").empty()
+                                    ? webox::social_kit::string_field(c["from"], "username")
+                                    : webox::social_kit::string_field(c, "username")}};
     if (person["id"] == "" && person["username"] == "") return; // nobody to attach it to (permission case)
     emit({{"type", "item"},
           {"interaction",
-           {{"platform", "instagram"}, {"platform_id", str(c, "id")}, {"kind", kind}, {"person", person},
-            {"text", str(c, "text")}, {"timestamp", ts}, {"post", media_id}}}});
+           {{"platform", "instagram"}, {"platform_id", webox::social_kit::string_field(c, "id")}, {"kind", kind}, {"person", person},
+            {"text", webox::social_kit::string_field(c, "text")}, {"timestamp", ts}, {"post", media_id}}}});
   }
 
   void comments(const json &media, const json &cursors) {
-    const std::string id = str(media, "id");
+    const std::string id = webox::social_kit::string_field(media, "id");
     const long long count = media.value("comments_count", -1LL);
     const std::string edge = "comments:" + id;
     json state = json::object();
@@ -287,12 +270,12 @@ struct Run {
       state = json::parse(it->get<std::string>(), nullptr, false);
       if (!state.is_object()) state = json::object();
     }
-    std::string after = str(state, "after");
+    std::string after = webox::social_kit::string_field(state, "after");
     if (after.empty() && state.contains("count") && count >= 0 && state["count"] == count) return; // nothing new
     long long target = after.empty() ? count : state.value("count", count);
     for (;;) {
-      std::string query = std::string("fields=") + url_encode(kCommentFields) + "&limit=50";
-      if (!after.empty()) query += "&after=" + url_encode(after);
+      std::string query = std::string("fields=") + webox::social_kit::percent_encode(kCommentFields) + "&limit=50";
+      if (!after.empty()) query += "&after=" + webox::social_kit::percent_encode(after);
       json page;
       try {
         page = graph.get(id + "/comments", query);
@@ -329,8 +312,8 @@ struct Run {
   void tags(const std::string &user_path) {
     std::string after;
     for (;;) {
-      std::string query = std::string("fields=") + url_encode(kTagFields) + "&limit=50";
-      if (!after.empty()) query += "&after=" + url_encode(after);
+      std::string query = std::string("fields=") + webox::social_kit::percent_encode(kTagFields) + "&limit=50";
+      if (!after.empty()) query += "&after=" + webox::social_kit::percent_encode(after);
       json page;
       try {
         page = graph.get(user_path + "/tags", query);
@@ -341,13 +324,13 @@ struct Run {
       }
       if (page.contains("data") && page["data"].is_array())
         for (const auto &m : page["data"]) {
-          if (!m.is_object() || str(m, "username").empty() || str(m, "username") == self_username) continue;
-          long long ts = parse_time(str(m, "timestamp"));
+          if (!m.is_object() || webox::social_kit::string_field(m, "username").empty() || webox::social_kit::string_field(m, "username") == self_username) continue;
+          long long ts = parse_time(webox::social_kit::string_field(m, "timestamp"));
           if (since && ts < since) continue;
           emit({{"type", "item"},
                 {"interaction",
-                 {{"platform", "instagram"}, {"platform_id", "tag:" + str(m, "id")}, {"kind", "mention"},
-                  {"person", {{"username", str(m, "username")}}}, {"text", str(m, "caption")}, {"timestamp", ts}}}});
+                 {{"platform", "instagram"}, {"platform_id", "tag:" + webox::social_kit::string_field(m, "id")}, {"kind", "mention"},
+                  {"person", {{"username", webox::social_kit::string_field(m, "username")}}}, {"text", webox::social_kit::string_field(m, "caption")}, {"timestamp", ts}}}});
         }
       checkpoint("", nullptr);
       after = next_after(page);
@@ -401,24 +384,24 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
     const json cursors = request.contains("cursors") && request["cursors"].is_object() ? request["cursors"] : json::object();
 
     json me = graph.get(user_path, "fields=id,username");
-    run.self_id = str(me, "id");
-    run.self_username = str(me, "username");
+    run.self_id = webox::social_kit::string_field(me, "id");
+    run.self_username = webox::social_kit::string_field(me, "username");
 
     // Own media first (posts and their like counts), one page per checkpoint.
     std::vector<json> media;
     std::string after;
     for (;;) {
-      std::string query = std::string("fields=") + url_encode(kMediaFields) + "&limit=50";
+      std::string query = std::string("fields=") + webox::social_kit::percent_encode(kMediaFields) + "&limit=50";
       if (run.since) query += "&since=" + std::to_string(run.since);
-      if (!after.empty()) query += "&after=" + url_encode(after);
+      if (!after.empty()) query += "&after=" + webox::social_kit::percent_encode(after);
       json page = graph.get(user_path + "/media", query);
       if (page.contains("data") && page["data"].is_array())
         for (const auto &m : page["data"]) {
-          if (!m.is_object() || str(m, "id").empty()) continue;
-          json post = {{"id", str(m, "id")}, {"caption", str(m, "caption")}, {"permalink", str(m, "permalink")}};
+          if (!m.is_object() || webox::social_kit::string_field(m, "id").empty()) continue;
+          json post = {{"id", webox::social_kit::string_field(m, "id")}, {"caption", webox::social_kit::string_field(m, "caption")}, {"permalink", webox::social_kit::string_field(m, "permalink")}};
           if (m.contains("like_count") && m["like_count"].is_number_integer()) post["like_count"] = m["like_count"];
           if (m.contains("comments_count") && m["comments_count"].is_number_integer()) post["comments_count"] = m["comments_count"];
-          if (!str(m, "timestamp").empty()) post["timestamp"] = parse_time(str(m, "timestamp"));
+          if (!webox::social_kit::string_field(m, "timestamp").empty()) post["timestamp"] = parse_time(webox::social_kit::string_field(m, "timestamp"));
           run.emit({{"type", "item"}, {"post", post}});
           media.push_back(m);
         }
@@ -502,7 +485,7 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
     if (!token || token->empty())
       throw coded(WEBOX_E_AUTH, "auth", "instagram: no access token: set " + self->key_var + " or run `webox keys set instagram`");
     const json recipient = request.value("recipient", json::object());
-    std::string to = recipient.is_object() ? str(recipient, "id") : "";
+    std::string to = recipient.is_object() ? webox::social_kit::string_field(recipient, "id") : "";
     std::string text = request.value("text", std::string());
     if (to.empty() || to.starts_with("@"))
       throw coded(WEBOX_E_INVALID, "recipient_unknown", "instagram: no Instagram-scoped user id for this person (only a username is known)");
@@ -532,7 +515,7 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
     if (resp.status < 200 || resp.status >= 300) send_failed(resp);
     json doc = json::parse(resp.body, nullptr, false);
     if (!doc.is_object()) throw coded(WEBOX_E_UPSTREAM, "ambiguous", "instagram: the send answer is not JSON; the message may have left", resp.status);
-    sdk::give(json{{"message_id", str(doc, "message_id")}, {"recipient_id", str(doc, "recipient_id")}}.dump(), &out->json);
+    sdk::give(json{{"message_id", webox::social_kit::string_field(doc, "message_id")}, {"recipient_id", webox::social_kit::string_field(doc, "recipient_id")}}.dump(), &out->json);
     return WEBOX_OK;
   });
 }

@@ -32,6 +32,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/social_kit.hpp"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,21 +51,6 @@ namespace {
 
 constexpr const char *kDefaultVersion = "202510";
 constexpr int kPage = 50;
-
-std::string enc(std::string_view s) {
-  static const char *hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += {'%', hex[c >> 4], hex[c & 15]};
-  }
-  return out;
-}
-
-std::string str(const json &o, const char *k) {
-  auto it = o.find(k);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 long long millis(const json &o, const char *k) {
   if (!o.contains(k) || !o[k].is_object()) return 0;
@@ -92,7 +79,7 @@ struct Api {
       if (!doc.is_object()) throw sdk::Failure(WEBOX_E_UPSTREAM, "linkedin: answer is not a JSON object", resp.status);
       return doc;
     }
-    std::string message = doc.is_object() ? str(doc, "message") : std::string();
+    std::string message = doc.is_object() ? webox::social_kit::string_field(doc, "message") : std::string();
     std::string code = doc.is_object() && doc.contains("serviceErrorCode") ? doc["serviceErrorCode"].dump() : std::string();
     std::string what = "linkedin: HTTP " + std::to_string(resp.status) + (code.empty() ? "" : " (serviceErrorCode " + code + ")") +
                        (message.empty() ? "" : ": " + message);
@@ -188,9 +175,9 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
     };
 
     std::vector<json> posts;
-    paged(api, "/rest/posts", "author=" + enc(org) + "&q=author", [&](const json &p) {
-      if (str(p, "id").empty()) return;
-      json post = {{"id", str(p, "id")}, {"caption", str(p, "commentary")}};
+    paged(api, "/rest/posts", "author=" + webox::social_kit::percent_encode(org) + "&q=author", [&](const json &p) {
+      if (webox::social_kit::string_field(p, "id").empty()) return;
+      json post = {{"id", webox::social_kit::string_field(p, "id")}, {"caption", webox::social_kit::string_field(p, "commentary")}};
       if (p.contains("createdAt") && p["createdAt"].is_number()) post["timestamp"] = p["createdAt"].get<long long>() / 1000;
       emit({{"type", "item"}, {"post", post}});
       posts.push_back(p);
@@ -198,7 +185,7 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
     checkpoint("", nullptr);
 
     for (const auto &p : posts) {
-      const std::string urn = str(p, "id"), edge = "post:" + urn;
+      const std::string urn = webox::social_kit::string_field(p, "id"), edge = "post:" + urn;
       json seen = json::object();
       if (cursors.contains(edge) && cursors[edge].is_string()) seen = json::parse(cursors[edge].get<std::string>(), nullptr, false);
       if (!seen.is_object()) seen = json::object();
@@ -210,24 +197,24 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
                {{"platform", "linkedin"}, {"platform_id", id}, {"kind", kind}, {"person", {{"id", actor}}}, {"text", text},
                 {"timestamp", ms / 1000}, {"post", urn}}}});
       };
-      paged(api, "/rest/socialActions/" + enc(urn) + "/comments", "",
+      paged(api, "/rest/socialActions/" + webox::social_kit::percent_encode(urn) + "/comments", "",
             [&](const json &c) {
-              std::string id = str(c, "commentUrn");
-              if (id.empty()) id = str(c, "$URN");
-              if (id.empty()) id = "comment:" + str(c, "id");
-              std::string actor = str(c, "actor");
-              if (actor.empty() && c.contains("created") && c["created"].is_object()) actor = str(c["created"], "actor");
-              std::string text = c.contains("message") && c["message"].is_object() ? str(c["message"], "text") : "";
+              std::string id = webox::social_kit::string_field(c, "commentUrn");
+              if (id.empty()) id = webox::social_kit::string_field(c, "$URN");
+              if (id.empty()) id = "comment:" + webox::social_kit::string_field(c, "id");
+              std::string actor = webox::social_kit::string_field(c, "actor");
+              if (actor.empty() && c.contains("created") && c["created"].is_object()) actor = webox::social_kit::string_field(c["created"], "actor");
+              std::string text = c.contains("message") && c["message"].is_object() ? webox::social_kit::string_field(c["message"], "text") : "";
               interaction(id, c.contains("parentComment") ? "reply" : "comment", actor, text, millis(c, "created"));
             },
             [&](const json &paging) {
               now["comments"] = total_of(paging);
               return !(seen.contains("comments") && total_of(paging) >= 0 && seen["comments"] == now["comments"]);
             });
-      paged(api, "/rest/reactions/(entity:" + enc(urn) + ")", "q=entity",
+      paged(api, "/rest/reactions/(entity:" + webox::social_kit::percent_encode(urn) + ")", "q=entity",
             [&](const json &r) {
-              std::string actor = r.contains("created") && r["created"].is_object() ? str(r["created"], "actor") : "";
-              interaction(str(r, "id"), "like", actor, str(r, "reactionType"), millis(r, "created"));
+              std::string actor = r.contains("created") && r["created"].is_object() ? webox::social_kit::string_field(r["created"], "actor") : "";
+              interaction(webox::social_kit::string_field(r, "id"), "like", actor, webox::social_kit::string_field(r, "reactionType"), millis(r, "created"));
             },
             [&](const json &paging) {
               now["reactions"] = total_of(paging);

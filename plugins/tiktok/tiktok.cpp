@@ -27,6 +27,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/social_kit.hpp"
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -46,17 +48,8 @@ namespace {
 
 constexpr const char *kRoot = "/open_api/v1.3";
 
-std::string enc(std::string_view s) {
-  static const char *hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += {'%', hex[c >> 4], hex[c & 15]};
-  }
-  return out;
-}
-
-std::string str(const json &o, const char *k) {
+// TikTok sends some ids as numbers and some as strings: both read as text.
+std::string text_or_id(const json &o, const char *k) {
   auto it = o.find(k);
   if (it == o.end()) return {};
   if (it->is_string()) return it->get<std::string>();
@@ -77,15 +70,15 @@ struct Api {
       if (sdk::host().is_cancelled(call)) throw sdk::Failure(WEBOX_E_CANCELLED, "tiktok: cancelled");
       sdk::HttpRequest r;
       r.method = "GET";
-      r.url = inst.base_url + kRoot + path + "?business_id=" + enc(business) + (query.empty() ? "" : "&" + query);
+      r.url = inst.base_url + kRoot + path + "?business_id=" + webox::social_kit::percent_encode(business) + (query.empty() ? "" : "&" + query);
       r.headers = {"Access-Token: " + token, "Accept: application/json"};
       r.timeout_ms = inst.timeout_ms;
       sdk::HttpResponse resp = sdk::http(call, r);
       ++requests;
       json doc = json::parse(resp.body, nullptr, false);
       long long code = doc.is_object() && doc.contains("code") && doc["code"].is_number() ? doc["code"].get<long long>() : -1;
-      std::string message = doc.is_object() ? str(doc, "message") : std::string();
-      std::string request_id = doc.is_object() ? str(doc, "request_id") : std::string();
+      std::string message = doc.is_object() ? text_or_id(doc, "message") : std::string();
+      std::string request_id = doc.is_object() ? text_or_id(doc, "request_id") : std::string();
       if (resp.status == 200 && code == 0) {
         json data = doc.value("data", json::object());
         return data.is_object() ? data : json::object();
@@ -173,20 +166,20 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
     std::vector<std::string> videos;
     std::string cursor;
     for (;;) {
-      json data = api.get("/business/video/list/", "fields=" + enc(R"(["item_id","create_time","caption"])") + "&max_count=20" +
-                                                       (cursor.empty() ? "" : "&cursor=" + enc(cursor)));
+      json data = api.get("/business/video/list/", "fields=" + webox::social_kit::percent_encode(R"(["item_id","create_time","caption"])") + "&max_count=20" +
+                                                       (cursor.empty() ? "" : "&cursor=" + webox::social_kit::percent_encode(cursor)));
       if (data.contains("videos") && data["videos"].is_array())
         for (const auto &v : data["videos"]) {
-          std::string id = str(v, "item_id");
+          std::string id = text_or_id(v, "item_id");
           if (id.empty()) continue;
-          json post = {{"id", id}, {"caption", str(v, "caption")}};
-          if (!str(v, "create_time").empty()) post["timestamp"] = std::atoll(str(v, "create_time").c_str());
+          json post = {{"id", id}, {"caption", text_or_id(v, "caption")}};
+          if (!text_or_id(v, "create_time").empty()) post["timestamp"] = std::atoll(text_or_id(v, "create_time").c_str());
           emit({{"type", "item"}, {"post", post}});
           videos.push_back(id);
         }
       checkpoint("", nullptr);
       if (!data.value("has_more", false)) break;
-      cursor = str(data, "cursor");
+      cursor = text_or_id(data, "cursor");
       if (cursor.empty()) break;
     }
 
@@ -194,27 +187,27 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
       const std::string edge = "comments:" + video;
       json state = json::object();
       if (cursors.contains(edge) && cursors[edge].is_string()) state = json::parse(cursors[edge].get<std::string>(), nullptr, false);
-      std::string at = state.is_object() ? str(state, "cursor") : "";
+      std::string at = state.is_object() ? text_or_id(state, "cursor") : "";
       for (;;) {
-        json data = api.get("/business/comment/list/", "video_id=" + enc(video) + "&max_count=30&sort_field=create_time&sort_order=asc"
-                                                       "&include_replies=true" + (at.empty() ? "" : "&cursor=" + enc(at)));
+        json data = api.get("/business/comment/list/", "video_id=" + webox::social_kit::percent_encode(video) + "&max_count=30&sort_field=create_time&sort_order=asc"
+                                                       "&include_replies=true" + (at.empty() ? "" : "&cursor=" + webox::social_kit::percent_encode(at)));
         if (data.contains("comments") && data["comments"].is_array())
           for (const auto &c : data["comments"]) {
             if (!c.is_object() || c.value("owner", false)) continue;
-            long long ts = std::atoll(str(c, "create_time").c_str());
+            long long ts = std::atoll(text_or_id(c, "create_time").c_str());
             if (since && ts < since) continue;
-            std::string parent = str(c, "parent_comment_id");
+            std::string parent = text_or_id(c, "parent_comment_id");
             emit({{"type", "item"},
                   {"interaction",
                    {{"platform", "tiktok"},
-                    {"platform_id", str(c, "comment_id")},
+                    {"platform_id", text_or_id(c, "comment_id")},
                     {"kind", parent.empty() || parent == "0" ? "comment" : "reply"},
-                    {"person", {{"id", str(c, "user_id")}, {"username", str(c, "unique_identifier")}, {"name", str(c, "display_name")}}},
-                    {"text", str(c, "text")},
+                    {"person", {{"id", text_or_id(c, "user_id")}, {"username", text_or_id(c, "unique_identifier")}, {"name", text_or_id(c, "display_name")}}},
+                    {"text", text_or_id(c, "text")},
                     {"timestamp", ts},
                     {"post", video}}}});
           }
-        std::string next = str(data, "cursor");
+        std::string next = text_or_id(data, "cursor");
         if (!next.empty()) at = next;
         checkpoint(edge, json{{"cursor", at}});
         if (!data.value("has_more", false) || next.empty()) break;

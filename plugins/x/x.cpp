@@ -37,6 +37,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/social_kit.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -66,21 +68,6 @@ int never_retry(void *, int32_t, const char *, size_t) { return 0; }
 
 long long unix_now() { return static_cast<long long>(std::time(nullptr)); }
 
-std::string enc(std::string_view s) {
-  static const char *hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += {'%', hex[c >> 4], hex[c & 15]};
-  }
-  return out;
-}
-
-std::string str(const json &o, const char *k) {
-  auto it = o.find(k);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // Tweet ids are decimal strings growing with time: compare as numbers.
 bool newer(const std::string &a, const std::string &b) { return a.size() != b.size() ? a.size() > b.size() : a > b; }
 
@@ -92,7 +79,7 @@ constexpr const char *kRotatedRefresh = "X_OAUTH2_REFRESH_TOKEN";
 
 std::string form_encode(const std::vector<std::pair<std::string, std::string>> &fields) {
   std::string out;
-  for (const auto &[k, v] : fields) out += (out.empty() ? "" : "&") + enc(k) + "=" + enc(v);
+  for (const auto &[k, v] : fields) out += (out.empty() ? "" : "&") + webox::social_kit::percent_encode(k) + "=" + webox::social_kit::percent_encode(v);
   return out;
 }
 
@@ -154,16 +141,16 @@ struct Api {
     sdk::HttpResponse resp = sdk::http(call, r);
     ++requests;
     json doc = json::parse(resp.body, nullptr, false);
-    if (resp.status != 200 || !doc.is_object() || str(doc, "access_token").empty()) {
+    if (resp.status != 200 || !doc.is_object() || webox::social_kit::string_field(doc, "access_token").empty()) {
       std::string why = doc.is_object() ? doc.value("error_description", doc.value("error", std::string())) : std::string();
       throw sdk::Failure(WEBOX_E_AUTH, "x: the access token expired and refreshing it failed (HTTP " + std::to_string(resp.status) +
                                            (why.empty() ? "" : ": " + why) +
                                            "); authorise the app again and set X_BEARER_TOKEN and X_REFRESH_TOKEN",
                          resp.status);
     }
-    token = str(doc, "access_token");
+    token = webox::social_kit::string_field(doc, "access_token");
     rotated[kRotatedAccess] = token;
-    if (!str(doc, "refresh_token").empty()) rotated[kRotatedRefresh] = str(doc, "refresh_token");
+    if (!webox::social_kit::string_field(doc, "refresh_token").empty()) rotated[kRotatedRefresh] = webox::social_kit::string_field(doc, "refresh_token");
     sdk::log(call, WEBOX_LOG_INFO, "x: access token refreshed");
     return true;
   }
@@ -259,16 +246,16 @@ struct Run {
   std::map<std::string, json> users_of(const json &page) {
     std::map<std::string, json> users;
     if (page.contains("includes") && page["includes"].contains("users"))
-      for (const auto &u : page["includes"]["users"]) users[str(u, "id")] = u;
+      for (const auto &u : page["includes"]["users"]) users[webox::social_kit::string_field(u, "id")] = u;
     return users;
   }
   void emit_tweet(const json &t, const std::map<std::string, json> &users, const char *kind, const std::string &post) {
-    std::string author = str(t, "author_id");
+    std::string author = webox::social_kit::string_field(t, "author_id");
     if (author.empty() || author == self) return;
     json u = users.count(author) ? users.at(author) : json::object();
-    json rec = {{"platform", "x"}, {"platform_id", str(t, "id")}, {"kind", kind},
-                {"person", {{"id", author}, {"username", str(u, "username")}, {"name", str(u, "name")}}},
-                {"text", str(t, "text")}, {"timestamp", str(t, "created_at")}};
+    json rec = {{"platform", "x"}, {"platform_id", webox::social_kit::string_field(t, "id")}, {"kind", kind},
+                {"person", {{"id", author}, {"username", webox::social_kit::string_field(u, "username")}, {"name", webox::social_kit::string_field(u, "name")}}},
+                {"text", webox::social_kit::string_field(t, "text")}, {"timestamp", webox::social_kit::string_field(t, "created_at")}};
     if (!post.empty()) rec["post"] = post;
     emit({{"type", "item"}, {"interaction", rec}});
   }
@@ -276,20 +263,20 @@ struct Run {
   void replies(const std::string &root) {
     std::string token;
     do {
-      std::string q = "/2/tweets/search/recent?query=" + enc("conversation_id:" + root) +
+      std::string q = "/2/tweets/search/recent?query=" + webox::social_kit::percent_encode("conversation_id:" + root) +
                       "&max_results=100&expansions=author_id&user.fields=username,name"
                       "&tweet.fields=created_at,author_id,conversation_id,referenced_tweets";
-      if (!token.empty()) q += "&next_token=" + enc(token);
+      if (!token.empty()) q += "&next_token=" + webox::social_kit::percent_encode(token);
       json page = *api.get(q);
       auto users = users_of(page);
       if (page.contains("data"))
         for (const auto &t : page["data"]) {
           bool direct = false;
           if (t.contains("referenced_tweets"))
-            for (const auto &ref : t["referenced_tweets"]) direct = direct || (str(ref, "type") == "replied_to" && str(ref, "id") == root);
+            for (const auto &ref : t["referenced_tweets"]) direct = direct || (webox::social_kit::string_field(ref, "type") == "replied_to" && webox::social_kit::string_field(ref, "id") == root);
           emit_tweet(t, users, direct ? "comment" : "reply", root);
         }
-      token = page.contains("meta") ? str(page["meta"], "next_token") : "";
+      token = page.contains("meta") ? webox::social_kit::string_field(page["meta"], "next_token") : "";
       if (!token.empty()) checkpoint("", nullptr);
     } while (!token.empty());
   }
@@ -298,7 +285,7 @@ struct Run {
     std::string token;
     do {
       std::string q = "/2/tweets/" + post + "/liking_users?max_results=100";
-      if (!token.empty()) q += "&pagination_token=" + enc(token);
+      if (!token.empty()) q += "&pagination_token=" + webox::social_kit::percent_encode(token);
       auto page = api.get(q, true);
       if (!page) {
         emit({{"type", "warning"}, {"message", "liking users need a user-context token (like.read); likes skipped"}});
@@ -306,14 +293,14 @@ struct Run {
       }
       if (page->contains("data"))
         for (const auto &u : (*page)["data"]) {
-          if (str(u, "id") == self) continue;
+          if (webox::social_kit::string_field(u, "id") == self) continue;
           emit({{"type", "item"},
                 {"interaction",
-                 {{"platform", "x"}, {"platform_id", "like:" + post + ":" + str(u, "id")}, {"kind", "like"},
-                  {"person", {{"id", str(u, "id")}, {"username", str(u, "username")}, {"name", str(u, "name")}}},
+                 {{"platform", "x"}, {"platform_id", "like:" + post + ":" + webox::social_kit::string_field(u, "id")}, {"kind", "like"},
+                  {"person", {{"id", webox::social_kit::string_field(u, "id")}, {"username", webox::social_kit::string_field(u, "username")}, {"name", webox::social_kit::string_field(u, "name")}}},
                   {"text", ""}, {"timestamp", unix_now()}, {"post", post}}}});
         }
-      token = page->contains("meta") ? str((*page)["meta"], "next_token") : "";
+      token = page->contains("meta") ? webox::social_kit::string_field((*page)["meta"], "next_token") : "";
       if (!token.empty()) checkpoint("", nullptr);
     } while (!token.empty());
     return true;
@@ -323,20 +310,20 @@ struct Run {
     json state = json::object();
     if (cursors.contains("mentions") && cursors["mentions"].is_string()) state = json::parse(cursors["mentions"].get<std::string>(), nullptr, false);
     if (!state.is_object()) state = json::object();
-    std::string since_id = str(state, "since_id"), token = str(state, "token"), top = str(state, "top");
+    std::string since_id = webox::social_kit::string_field(state, "since_id"), token = webox::social_kit::string_field(state, "token"), top = webox::social_kit::string_field(state, "top");
     for (;;) {
       std::string q = "/2/users/" + self + "/mentions?max_results=100&expansions=author_id&user.fields=username,name"
                       "&tweet.fields=created_at,author_id,conversation_id";
       if (!since_id.empty()) q += "&since_id=" + since_id;
-      if (!token.empty()) q += "&pagination_token=" + enc(token);
+      if (!token.empty()) q += "&pagination_token=" + webox::social_kit::percent_encode(token);
       json page = *api.get(q);
       auto users = users_of(page);
       if (page.contains("data"))
         for (const auto &t : page["data"]) {
-          if (top.empty() || newer(str(t, "id"), top)) top = str(t, "id");
+          if (top.empty() || newer(webox::social_kit::string_field(t, "id"), top)) top = webox::social_kit::string_field(t, "id");
           emit_tweet(t, users, "mention", "");
         }
-      token = page.contains("meta") ? str(page["meta"], "next_token") : "";
+      token = page.contains("meta") ? webox::social_kit::string_field(page["meta"], "next_token") : "";
       if (token.empty()) {
         checkpoint("mentions", json{{"since_id", top.empty() ? since_id : top}});
         return;
@@ -397,7 +384,7 @@ void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webo
     }
     Run run{api, sink, user, request.value("account_id", ""), 0, 0};
     if (request.contains("since") && request["since"].is_number_integer()) run.since = request["since"].get<long long>();
-    if (run.self.empty()) run.self = str((*api.get("/2/users/me"))["data"], "id");
+    if (run.self.empty()) run.self = webox::social_kit::string_field((*api.get("/2/users/me"))["data"], "id");
     const json cursors = request.value("cursors", json::object());
 
     std::string page_token;
@@ -410,25 +397,25 @@ void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webo
         std::tm tm{};
         ::gmtime_r(&t, &tm);
         std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        q += "&start_time=" + enc(buf);
+        q += "&start_time=" + webox::social_kit::percent_encode(buf);
       }
-      if (!page_token.empty()) q += "&pagination_token=" + enc(page_token);
+      if (!page_token.empty()) q += "&pagination_token=" + webox::social_kit::percent_encode(page_token);
       json page = *api.get(q);
       if (page.contains("data"))
         for (const auto &t : page["data"]) {
           json m = t.value("public_metrics", json::object());
           run.emit({{"type", "item"},
-                    {"post", {{"id", str(t, "id")}, {"caption", str(t, "text")}, {"like_count", m.value("like_count", 0)},
-                              {"comments_count", m.value("reply_count", 0)}, {"timestamp", str(t, "created_at")}}}});
+                    {"post", {{"id", webox::social_kit::string_field(t, "id")}, {"caption", webox::social_kit::string_field(t, "text")}, {"like_count", m.value("like_count", 0)},
+                              {"comments_count", m.value("reply_count", 0)}, {"timestamp", webox::social_kit::string_field(t, "created_at")}}}});
           tweets.push_back(t);
         }
       run.checkpoint("", nullptr);
-      page_token = page.contains("meta") ? str(page["meta"], "next_token") : "";
+      page_token = page.contains("meta") ? webox::social_kit::string_field(page["meta"], "next_token") : "";
     } while (!page_token.empty());
 
     bool likes_ok = true;
     for (const auto &t : tweets) {
-      const std::string id = str(t, "id"), edge = "post:" + id;
+      const std::string id = webox::social_kit::string_field(t, "id"), edge = "post:" + id;
       json m = t.value("public_metrics", json::object());
       json seen = json::object();
       if (cursors.contains(edge) && cursors[edge].is_string()) seen = json::parse(cursors[edge].get<std::string>(), nullptr, false);
@@ -469,7 +456,7 @@ bool digits_only(const std::string &s) {
 
 json send_dm(Api &api, const json &request) {
   const json recipient = request.value("recipient", json::object());
-  std::string id = recipient.is_object() ? str(recipient, "id") : "";
+  std::string id = recipient.is_object() ? webox::social_kit::string_field(recipient, "id") : "";
   std::string text = request.value("text", std::string());
   if (!digits_only(id)) throw coded(WEBOX_E_INVALID, "recipient_unknown", "x: recipient id '" + id + "' is not an X user id");
   if (text.empty()) throw coded(WEBOX_E_INVALID, "invalid", "x: empty message");
@@ -491,7 +478,7 @@ json send_dm(Api &api, const json &request) {
     throw coded(WEBOX_E_INVALID, "recipient_unknown", "x: " + std::to_string(resp.status) + " " + detail, resp.status);
   json doc = json::parse(resp.body, nullptr, false);
   json data = doc.is_object() && doc.contains("data") && doc["data"].is_object() ? doc["data"] : json::object();
-  json result = {{"message_id", str(data, "dm_event_id")}, {"conversation_id", str(data, "dm_conversation_id")}, {"recipient_id", id}};
+  json result = {{"message_id", webox::social_kit::string_field(data, "dm_event_id")}, {"conversation_id", webox::social_kit::string_field(data, "dm_conversation_id")}, {"recipient_id", id}};
   std::string remaining = resp.header("x-user-limit-24hour-remaining");
   if (!remaining.empty()) result["platform_remaining"] = std::atoll(remaining.c_str());
   return result;
