@@ -74,22 +74,7 @@ leads (each shown, the others sent); 4 missing or refused credentials;
 See webox-leads-export(1).)EX";
 
 leads::LeadFilter filter_of(const ExportOptions &o) {
-  leads::LeadFilter f;
-  f.platform = o.platform;
-  if (!o.status.empty() && !leads::is_status(o.status))
-    throw UsageError("--status: '" + o.status + "' is not one of new, contacted, in_progress, converted, refused");
-  f.status = o.status;
-  f.min_score = o.min_score;
-  f.has_phone = o.has_phone;
-  f.limit = o.limit;
-  if (!o.since.empty()) {
-    try {
-      f.since = leads::parse_timestamp_text(o.since);
-    } catch (const leads::RecordError &) {
-      throw UsageError("--since: '" + o.since + "' is not a date (2026-11-01)");
-    }
-  }
-  return f;
+  return leads::lead_filter_from_flags(o.platform, o.status, o.min_score, o.has_phone, o.since, o.limit);
 }
 
 // A secret from the environment, else from `webox keys`.

@@ -18,6 +18,7 @@
 
 #include "lib/core/error.hpp"
 #include "lib/leads/phone_fallback.hpp"
+#include "lib/leads/record.hpp"
 
 namespace webox::leads {
 
@@ -25,6 +26,26 @@ const char *const kStatuses[5] = {"new", "contacted", "in_progress", "converted"
 
 bool is_status(const std::string &s) {
   return std::find_if(std::begin(kStatuses), std::end(kStatuses), [&](const char *x) { return s == x; }) != std::end(kStatuses);
+}
+
+LeadFilter lead_filter_from_flags(const std::string &platform, const std::string &status,
+                                  std::optional<int> min_score, bool has_phone, const std::string &since, int limit) {
+  LeadFilter f;
+  f.platform = platform;
+  if (!status.empty() && !is_status(status))
+    throw UsageError("--status: '" + status + "' is not one of new, contacted, in_progress, converted, refused");
+  f.status = status;
+  f.min_score = min_score;
+  f.has_phone = has_phone;
+  f.limit = limit;
+  if (!since.empty()) {
+    try {
+      f.since = parse_timestamp_text(since);
+    } catch (const RecordError &) {
+      throw UsageError("--since: '" + since + "' is not a date (2026-11-01)");
+    }
+  }
+  return f;
 }
 
 namespace {

@@ -148,6 +148,12 @@ struct LeadFilter {
   int limit = 0;                // 0 = all
 };
 
+// The filter flags every `leads` subcommand takes (--platform, --status,
+// --min-score, --has-phone, --since DATE, --limit), checked: an unknown status
+// or a date that does not parse is a webox::UsageError naming the flag.
+LeadFilter lead_filter_from_flags(const std::string &platform, const std::string &status,
+                                  std::optional<int> min_score, bool has_phone, const std::string &since, int limit);
+
 // One lead as shown by `leads list` and `leads show` (JSON document; fields
 // documented in webox-leads(1)).
 std::vector<nlohmann::json> list_leads(store::Db &db, const LeadFilter &filter);
