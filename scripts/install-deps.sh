@@ -12,6 +12,7 @@ packages=(
   libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us
   python3 curl hyperfine
   libphonenumber-dev libzip-dev
+  clang openssl
 )
 
 missing=()
