@@ -46,6 +46,7 @@ CONTROL
        {"x_new_reply": "POST"}     one more reply to that X post (its reply_count grows)
 """
 import json
+import os
 import random
 import signal
 import sys
@@ -56,9 +57,10 @@ from urllib.parse import parse_qsl, urlsplit, urlencode
 
 ACCOUNT_ID = "17841400000000001"
 USERNAME = "ma.boutique"
-TOKEN = "test-token"
+# The secret-hygiene test sets distinctive tokens it then hunts for.
+TOKEN = os.environ.get("FAKE_ACCEPTED_TOKEN", "test-token")
 X_USER = "2244994945"
-X_TOKEN = "x-test-token"
+X_TOKEN = os.environ.get("FAKE_ACCEPTED_X_TOKEN", "x-test-token")
 MEDIA_PAGE = 2
 COMMENT_PAGE = 3
 TAG_PAGE = 2
