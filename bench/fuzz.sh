@@ -24,7 +24,7 @@ fi
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S . -B "$build" "${generator[@]}" -DWEBOX_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
+  cmake -S . -B "$build" "${generator[@]}" -DWEBOX_FUZZ=ON -DCMAKE_BUILD_TYPE=Fuzz \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 else
   cmake -S . -B "$build" >/dev/null

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 #include "lib/core/config.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/keystore.hpp"
@@ -65,7 +67,15 @@ const Config &Context::config() {
     plugin::set_secret_fallback([store](const std::string &name) -> std::optional<std::string> {
       std::error_code ec;
       if (!std::filesystem::exists(store->file(), ec)) return std::nullopt;
-      return store->get(name);
+      try {
+        return store->get(name);
+      } catch (const Error &e) {
+        // Thrown through a plugin, it would come back as the plugin's
+        // internal error (exit 1). Said here, the plugin then reports the
+        // key as missing: exit 4, as documented for a refused key store.
+        spdlog::error("{}", e.what());
+        return std::nullopt;
+      }
     });
   }
   return *m_config;

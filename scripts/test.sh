@@ -12,9 +12,9 @@ WEBOX_BUILD_DIR=build scripts/build.sh
 echo "== tests"
 ctest --test-dir build --output-on-failure -j 2
 
-echo "== fuzz smoke (libFuzzer + ASan + UBSan, ${WEBOX_FUZZ_SMOKE_SECONDS:-8} s per target)"
+echo "== fuzz smoke (libFuzzer + ASan + UBSan, ${WEBOX_FUZZ_SMOKE_SECONDS:-5} s per target)"
 # Every target of fuzz/ from its seed corpus; bench/fuzz.sh SECONDS for longer.
-bench/fuzz.sh "${WEBOX_FUZZ_SMOKE_SECONDS:-8}"
+bench/fuzz.sh "${WEBOX_FUZZ_SMOKE_SECONDS:-5}"
 
 echo "== build (ASan + UBSan)"
 WEBOX_BUILD_DIR=build-asan WEBOX_BUILD_TYPE=Debug scripts/build.sh -DWEBOX_SANITIZE=ON

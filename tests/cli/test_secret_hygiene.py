@@ -11,12 +11,13 @@ users could read is refused with exit 4 (docs: webox(1), EXIT STATUS).
 
 EXTENDING. CASES is a table: add a Case for a new command (or a new failure
 of an old one). Templates in args and env: {llm}, {media}, {social} are the
-fakes' URLs, {home} the test's HOME (write any output or recording under
+fakes' URLs, {silent} a server that accepts connections and never answers, {home} the test's HOME (write any output or recording under
 it: it is searched). A command that makes files somewhere else must list
 them in `files` so they are searched too.
 """
 import base64
 import os
+import socket
 import stat
 import urllib.parse
 
@@ -51,7 +52,7 @@ MEDIA_ENV = {"OPENAI_BASE_URL": "{media}/v1", "OPENAI_API_KEY": MEDIA_KEY,
              "STABILITY_BASE_URL": "{media}", "STABILITY_API_KEY": MEDIA_KEY}
 IG_ENV = {"INSTAGRAM_BASE_URL": "{social}/ig", "INSTAGRAM_ACCESS_TOKEN": IG_TOKEN}
 X_ENV = {"X_API_BASE_URL": "{social}/x", "X_BEARER_TOKEN": X_TOKEN, "X_USER_ID": "2244994945"}
-SLOW = {"WEBOX_TIMEOUT_MS": "300", "WEBOX_RETRIES": "1"}
+SLOW = {"WEBOX_TIMEOUT_MS": "1000", "WEBOX_RETRIES": "1"}
 
 CASES = [
     # the key store
@@ -77,7 +78,10 @@ CASES = [
          env=dict(LLM_ENV, GEMINI_API_KEY=WRONG_KEY)),
     Case("chat 500", ["chat", "-m", "openai:http-500", "hello"], codes=(75,), env=LLM_ENV),
     Case("chat 429 then ok", ["chat", "-m", "anthropic:http-429-then-ok", "hello"], env=LLM_ENV),
-    Case("chat timeout", ["chat", "-m", "openai:slow-3000", "hello"], codes=(75,), env=dict(LLM_ENV, **SLOW)),
+    Case("chat timeout", ["chat", "-m", "openai:gpt-4o-mini", "hello"], codes=(75,),
+         env=dict(LLM_ENV, OPENAI_BASE_URL="{silent}/v1", **SLOW)),
+    Case("tts timeout", ["tts", "-m", "elevenlabs", "Bonjour", "-o", "{home}/out/t.mp3"], codes=(75,),
+         env=dict(MEDIA_ENV, ELEVENLABS_BASE_URL="{silent}", **SLOW)),
     Case("chat disconnect", ["chat", "-m", "gemini:disconnect", "hello"], codes=(1, 75), env=LLM_ENV),
     Case("compare", ["compare", "-m", "openai:gpt-4o-mini", "-m", "anthropic:claude-sonnet-4-5", "-m",
                      "gemini:http-401", "hello"], codes=(0, 3), env=LLM_ENV),
@@ -141,9 +145,15 @@ class SecretHygieneTest(WeboxTestCase):
                     os.environ[k] = v
         self.env.update({"WEBOX_SECRET_KEY": MASTER_KEY, "WEBOX_RETRY_BASE_MS": "1", "WEBOX_RETRIES": "2"})
         os.makedirs(os.path.join(self.home, "out"), exist_ok=True)
+        # Connections to it complete (the kernel's backlog) but nothing is ever read or written.
+        self.silent = socket.socket()
+        self.silent.bind(("127.0.0.1", 0))
+        self.silent.listen(16)
+        self.addCleanup(self.silent.close)
 
     def fill(self, text):
-        return text.format(llm=self.llm.url, media=self.media.url, social=self.social.url, home=self.home)
+        return text.format(llm=self.llm.url, media=self.media.url, social=self.social.url, home=self.home,
+                           silent="http://127.0.0.1:%d" % self.silent.getsockname()[1])
 
     def run_case(self, case):
         env = {k: self.fill(v) for k, v in case.env.items()}
@@ -201,10 +211,13 @@ class SecretHygieneTest(WeboxTestCase):
         self.webox("keys", "set", "openai", stdin=STORED_KEY + "\n", check=0)
         key_file = os.path.join(self.home, "config", "webox", "secret.key")
         os.chmod(key_file, 0o644)
-        r = self.webox("keys", "list", check=4)
-        self.assertIn("secret.key has mode 0644", r.err)
+        # `keys list` reads names only; whatever decrypts or encrypts needs the key file.
         r = self.webox("keys", "set", "x", stdin="v\n", check=4)
-        self.assertIn("secret.key", r.err)
+        self.assertIn("secret.key has mode 0644", r.err)
+        r = self.webox("chat", "-m", "openai:gpt-4o-mini", "hello",
+                       env={k: self.fill(v) for k, v in dict(LLM_ENV, OPENAI_API_KEY="").items()}, check=4)
+        self.assertIn("secret.key has mode 0644", r.err)
+        self.assertIn("chmod 600", r.err)
 
 
 if __name__ == "__main__":
