@@ -30,6 +30,7 @@ Examples:
   webox chat -m echo "offline test, no key needed"
   webox logs -n 5
   webox plugins list
+  webox --ca-bundle /etc/ssl/corp-ca.pem chat -m openai:gpt-4o-mini "via the company proxy"
 
 Exit status: 0 ok, 1 failure, 2 usage, 3 partial, 4 missing key or config,
 5 budget or quota, 75 temporary failure after retries, 130 interrupted.
@@ -73,6 +74,9 @@ int run(int argc, char **argv) {
   app.add_flag("-q,--quiet", quiet, "Only errors on stderr");
   app.add_option("--plugin-dir", ctx.global.plugin_dirs, "Also look for plugins in DIR (repeatable, searched first)")
       ->type_name("DIR");
+  app.add_option("--ca-bundle", ctx.global.ca_bundle,
+                 "Also trust the CA certificates in FILE (PEM) for HTTPS; verification is never turned off")
+      ->type_name("FILE");
 
   std::vector<CommandEntry> commands = command_table();
   std::stable_sort(commands.begin(), commands.end(),

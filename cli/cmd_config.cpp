@@ -58,8 +58,11 @@ std::vector<Setting> explain(Context &ctx) {
           http.connect_timeout_ms);
   numeric("http.read_timeout_ms", "WEBOX_TIMEOUT_MS", cfg.http.read_timeout_ms.has_value(), http.idle_timeout_ms);
   numeric("http.retries", "WEBOX_RETRIES", cfg.http.retries.has_value(), http.retry.max_retries);
+  numeric("http.max_response_bytes", "WEBOX_MAX_RESPONSE_BYTES", cfg.http.max_response_bytes.has_value(),
+          static_cast<int64_t>(http.max_body_bytes));
   out.push_back({"http.ca_bundle", http.ca_bundle,
-                 !paths::env("WEBOX_CA_BUNDLE").empty() ? "env WEBOX_CA_BUNDLE"
+                 !ctx.global.ca_bundle.empty()          ? "flag --ca-bundle"
+                 : !paths::env("WEBOX_CA_BUNDLE").empty() ? "env WEBOX_CA_BUNDLE"
                  : cfg.http.ca_bundle.empty()           ? "default (system store)"
                                                         : "file"});
 

@@ -2,7 +2,10 @@
 
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 #include "lib/core/config.hpp"
+#include "lib/core/error.hpp"
 #include "lib/core/keystore.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/plugin/host_api.hpp"
@@ -22,8 +25,8 @@ int64_t env_int(const char *name, int64_t fallback) {
   }
 }
 
-// HTTP settings: environment > config file > built-in defaults.
-net::HttpSettings http_settings(const Config &cfg) {
+// HTTP settings: flag > environment > config file > built-in defaults.
+net::HttpSettings http_settings(const Config &cfg, const GlobalOptions &global) {
   net::HttpSettings s;
   if (cfg.http.connect_timeout_ms) s.connect_timeout_ms = *cfg.http.connect_timeout_ms;
   if (cfg.http.read_timeout_ms) s.idle_timeout_ms = *cfg.http.read_timeout_ms;
@@ -35,6 +38,15 @@ net::HttpSettings http_settings(const Config &cfg) {
   s.retry.base_delay_ms = env_int("WEBOX_RETRY_BASE_MS", s.retry.base_delay_ms);
   std::string ca = paths::env("WEBOX_CA_BUNDLE");
   if (!ca.empty()) s.ca_bundle = ca;
+  if (!global.ca_bundle.empty()) s.ca_bundle = global.ca_bundle;
+  // Checked here rather than left to libcurl, whose "error setting
+  // certificate file" would come at the first request and be retried.
+  std::error_code ec;
+  if (!s.ca_bundle.empty() && !std::filesystem::is_regular_file(s.ca_bundle, ec))
+    throw Error("CA bundle " + s.ca_bundle + " is not a readable file", ExitCode::config);
+  if (cfg.http.max_response_bytes) s.max_body_bytes = static_cast<size_t>(*cfg.http.max_response_bytes);
+  int64_t max_bytes = env_int("WEBOX_MAX_RESPONSE_BYTES", 0);
+  if (max_bytes > 0) s.max_body_bytes = static_cast<size_t>(max_bytes);
   return s;
 }
 
@@ -46,7 +58,7 @@ Context::~Context() = default;
 const Config &Context::config() {
   if (!m_config) {
     m_config = std::make_unique<Config>(load_config(paths::config_file()));
-    plugin::configure_http(http_settings(*m_config));
+    plugin::configure_http(http_settings(*m_config, global));
     // Plugins ask for secrets; the key store is opened only when the
     // environment does not have the value.
     // (Created here, before any thread, because the fallback runs on
@@ -55,7 +67,15 @@ const Config &Context::config() {
     plugin::set_secret_fallback([store](const std::string &name) -> std::optional<std::string> {
       std::error_code ec;
       if (!std::filesystem::exists(store->file(), ec)) return std::nullopt;
-      return store->get(name);
+      try {
+        return store->get(name);
+      } catch (const Error &e) {
+        // Thrown through a plugin, it would come back as the plugin's
+        // internal error (exit 1). Said here, the plugin then reports the
+        // key as missing: exit 4, as documented for a refused key store.
+        spdlog::error("{}", e.what());
+        return std::nullopt;
+      }
     });
   }
   return *m_config;

@@ -30,6 +30,7 @@ namespace webox::cli {
 struct GlobalOptions {
   int verbosity = 0; // -q = -1, -v = 1, -vv = 2
   std::vector<std::string> plugin_dirs;
+  std::string ca_bundle; // --ca-bundle FILE: beats WEBOX_CA_BUNDLE and http.ca_bundle
 };
 
 class Context {

@@ -14,6 +14,7 @@ packages=(
   libphonenumber-dev libzip-dev
   zsh fish   # the install tests syntax-check and run the generated completions (about 8 MB)
   libsimdjson-dev
+  clang openssl   # fuzz targets (libFuzzer); test certificates
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the normal build,
-# then the same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
+# a short libFuzzer smoke run of every fuzz target, then the same tests built
+# with AddressSanitizer and UndefinedBehaviorSanitizer.
 # This is exactly what .ci/run runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,10 @@ echo "== build (RelWithDebInfo)"
 WEBOX_BUILD_DIR=build scripts/build.sh
 echo "== tests"
 ctest --test-dir build --output-on-failure -j 2
+
+echo "== fuzz smoke (libFuzzer + ASan + UBSan, ${WEBOX_FUZZ_SMOKE_SECONDS:-5} s per target)"
+# Every target of fuzz/ from its seed corpus; bench/fuzz.sh SECONDS for longer.
+bench/fuzz.sh "${WEBOX_FUZZ_SMOKE_SECONDS:-5}"
 
 echo "== build (ASan + UBSan)"
 WEBOX_BUILD_DIR=build-asan WEBOX_BUILD_TYPE=Debug scripts/build.sh -DWEBOX_SANITIZE=ON

@@ -92,6 +92,7 @@ void read_http(const std::filesystem::path &file, const YAML::Node &node, Config
     else if (key == "read_timeout_ms") cfg.http.read_timeout_ms = positive_int(file, kv.second, key);
     else if (key == "retries") cfg.http.retries = static_cast<int>(positive_int(file, kv.second, key));
     else if (key == "ca_bundle") cfg.http.ca_bundle = scalar(file, kv.second, key);
+    else if (key == "max_response_bytes") cfg.http.max_response_bytes = positive_int(file, kv.second, key);
     else fail_at(file, kv.first.Mark(), "unknown http setting '" + key + "'");
   }
 }

@@ -27,6 +27,7 @@
 //     read_timeout_ms: 120000
 //     retries: 3
 //     ca_bundle: /etc/ssl/private-ca.pem
+//     max_response_bytes: 67108864  # larger bodies are refused (64 MiB)
 //
 // Precedence, everywhere: command-line flag > environment > this file >
 // built-in default. Errors name the file, line and column.
@@ -52,6 +53,7 @@ struct HttpConfig {
   std::optional<int64_t> read_timeout_ms;
   std::optional<int> retries;
   std::string ca_bundle;
+  std::optional<int64_t> max_response_bytes;
 };
 
 // A price per million tokens, in US dollars.

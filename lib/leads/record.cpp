@@ -10,6 +10,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <ctime>
 
 namespace webox::leads {
@@ -115,21 +116,39 @@ int64_t parse_timestamp_text(std::string_view s) {
          offset_s;
 }
 
+namespace {
+
+// 9999-12-31T23:59:59Z: beyond it a number is no timestamp (and a double
+// beyond int64 would be undefined behaviour to convert; found by fuzzing).
+constexpr int64_t kLatestSecond = 253402300799LL;
+
+int64_t within_range(int64_t seconds) {
+  if (seconds > kLatestSecond || seconds < -kLatestSecond) throw RecordError("\"timestamp\" is out of range");
+  return seconds;
+}
+
+} // namespace
+
 int64_t parse_timestamp(const json &value) {
+  if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+    throw RecordError("\"timestamp\" is out of range");
   if (value.is_number_integer()) {
     int64_t v = value.get<int64_t>();
-    return v > 1000000000000LL ? v / 1000 : v;
+    return within_range(v > 1000000000000LL ? v / 1000 : v);
   }
   if (value.is_number_float()) {
     double v = value.get<double>();
     if (!std::isfinite(v)) throw RecordError("\"timestamp\" is not a finite number");
-    return static_cast<int64_t>(v > 1e12 ? v / 1000 : v);
+    if (v > 1e12) v /= 1000;
+    if (std::fabs(v) > static_cast<double>(kLatestSecond)) throw RecordError("\"timestamp\" is out of range");
+    return static_cast<int64_t>(v);
   }
   if (value.is_string()) {
     const std::string &s = value.get_ref<const std::string &>();
     int64_t n = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (ec == std::errc() && end == s.data() + s.size() && !s.empty()) return n > 1000000000000LL ? n / 1000 : n;
+    if (ec == std::errc() && end == s.data() + s.size() && !s.empty())
+      return within_range(n > 1000000000000LL ? n / 1000 : n);
     return parse_timestamp_text(s);
   }
   throw RecordError("\"timestamp\" must be an ISO 8601 string or a number of seconds");

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <curl/curl.h>
@@ -32,6 +33,8 @@ CURL *thread_handle() {
   return handle.get();
 }
 
+constexpr long kMaxRedirects = 5;
+
 bool is_success(long status) { return status >= 200 && status < 300; }
 
 // What one attempt collects while libcurl runs its callbacks.
@@ -45,6 +48,7 @@ struct Transfer {
   bool delivered = false;     // something went to the framer
   bool sink_stopped = false;  // the framer's sink asked to stop
   bool too_big = false;
+  size_t streamed_bytes = 0;
   bool deadline_hit = false;
   int64_t deadline_ms = 0;
 };
@@ -73,6 +77,13 @@ size_t on_body(char *data, size_t size, size_t count, void *user) {
   size_t n = size * count;
   std::string_view bytes(data, n);
   if (t->framer && is_success(t->status)) {
+    // Streams are bounded too: a server that never stops must not fill the
+    // disk or the memory of whatever the sink builds.
+    t->streamed_bytes += n;
+    if (t->streamed_bytes > t->settings.max_body_bytes) {
+      t->too_big = true;
+      return 0;
+    }
     t->delivered = true;
     if (!t->framer->feed(bytes)) {
       t->sink_stopped = true;
@@ -123,7 +134,7 @@ void configure(CURL *h, Transfer &t, curl_slist *headers, char *errbuf) {
   curl_easy_setopt(h, CURLOPT_USERAGENT, "webox/" WEBOX_VERSION);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(h, CURLOPT_MAXREDIRS, kMaxRedirects);
   // Never follow a redirect from HTTPS down to HTTP: the next request would
   // carry the same Authorization header in clear text.
   bool https = r.url.rfind("https://", 0) == 0;
@@ -133,7 +144,14 @@ void configure(CURL *h, Transfer &t, curl_slist *headers, char *errbuf) {
   int64_t idle_ms = r.idle_timeout_ms ? r.idle_timeout_ms : t.settings.idle_timeout_ms;
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>((idle_ms + 999) / 1000));
+  // Verification is libcurl's default; it is set anyway so that no future
+  // option or reset can turn it off. There is deliberately no setting to
+  // disable it: a private CA is added with ca_bundle instead.
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!t.settings.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, t.settings.ca_bundle.c_str());
+  // A Content-Length above the limit is refused before the body is read.
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.settings.max_body_bytes));
   if (r.method == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else {
@@ -155,10 +173,37 @@ void configure(CURL *h, Transfer &t, curl_slist *headers, char *errbuf) {
 struct Attempt {
   Outcome outcome;
   bool delivered = false;
+  bool permanent = false; // retrying cannot help (policy refusal, bad certificate)
 };
 
+// Failures that are a property of the server or of webox's policy, not of
+// the moment: a retry would fail the same way, so none is made, and the
+// message says what to do.
+std::optional<std::string> explain_permanent(CURLcode rc, const Request &request, const HttpSettings &settings,
+                                             const char *errbuf) {
+  std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+  switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+      return "TLS certificate verification failed (" + detail +
+             "); webox always verifies certificates: if the server uses a private CA, add it with "
+             "--ca-bundle FILE, WEBOX_CA_BUNDLE or http.ca_bundle";
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      if (request.url.rfind("https://", 0) == 0)
+        return "refused to follow a redirect from HTTPS to an insecure URL (" + detail +
+               "): it would send the request's credentials in clear text";
+      return detail;
+    case CURLE_TOO_MANY_REDIRECTS:
+      return "more than " + std::to_string(kMaxRedirects) + " redirects; stopped following them";
+    case CURLE_FILESIZE_EXCEEDED:
+      return "response larger than " + std::to_string(settings.max_body_bytes) +
+             " bytes (the limit is http.max_response_bytes or WEBOX_MAX_RESPONSE_BYTES)";
+    default: return std::nullopt;
+  }
+}
+
 Attempt attempt_once(const HttpSettings &settings, const Request &request, Framer *framer) {
-  Transfer t{settings, request, framer, 0, {}, {}, false, false, false, false, 0};
+  Transfer t{settings, request, framer, 0, {}, {}, false, false, false, 0, false, 0};
   t.deadline_ms = request.deadline_ms;
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   curl_slist *list = curl_slist_append(nullptr, "Expect:"); // no 100-continue round trip
@@ -189,7 +234,13 @@ Attempt attempt_once(const HttpSettings &settings, const Request &request, Frame
     o.message = errbuf[0] ? errbuf : "deadline reached";
   } else if (t.too_big) {
     o.failure = Failure::network;
-    o.message = "response larger than " + std::to_string(settings.max_body_bytes) + " bytes";
+    o.message = "response larger than " + std::to_string(settings.max_body_bytes) +
+                " bytes (the limit is http.max_response_bytes or WEBOX_MAX_RESPONSE_BYTES)";
+    a.permanent = true;
+  } else if (auto why = explain_permanent(rc, request, settings, errbuf)) {
+    o.failure = Failure::network;
+    o.message = std::move(*why);
+    a.permanent = true;
   } else {
     o.failure = Failure::network;
     o.message = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
@@ -229,7 +280,7 @@ Outcome HttpClient::run(const Request &request, Framing framing, const UnitSink 
     spdlog::debug("{} {} -> {} in {} ms (attempt {}){}", request.method, request.url, o.response.status,
                   cancel::monotonic_ms() - started, attempt, o.ok() ? "" : ": " + o.message);
 
-    bool may_retry = attempt <= policy.max_retries && !a.delivered;
+    bool may_retry = attempt <= policy.max_retries && !a.delivered && !a.permanent;
     if (o.failure == Failure::cancelled || !may_retry) return o;
     std::optional<int64_t> hint;
     if (o.failure == Failure::none) {

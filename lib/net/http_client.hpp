@@ -30,7 +30,10 @@ struct HttpSettings {
   int64_t idle_timeout_ms = 120'000; // no byte received for this long = timeout
   RetryPolicy retry;
   std::string ca_bundle;             // extra CA file; verification is always on
-  size_t max_body_bytes = 64u << 20; // collected bodies; larger = network error
+  // Bodies (collected or streamed) larger than this end the transfer with a
+  // network error that is not retried; from http.max_response_bytes or
+  // WEBOX_MAX_RESPONSE_BYTES.
+  size_t max_body_bytes = 64u << 20;
   size_t max_error_body_bytes = 64u << 10;
 };
 

@@ -1,5 +1,6 @@
 #include "lib/plugin/manifest.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -88,8 +89,18 @@ Manifest read_manifest(const std::filesystem::path &dir) {
 
   if (!j.contains("abi") || !j["abi"].is_object() || !j["abi"].contains("major") || !j["abi"]["major"].is_number_integer())
     bad("missing 'abi.major'");
-  m.abi_major = j["abi"]["major"].get<int>();
-  m.min_host_minor = j["abi"].value("min_host_minor", 0);
+  const nlohmann::json &abi = j["abi"];
+  if (abi.contains("min_host_minor") && !abi["min_host_minor"].is_number_integer())
+    bad("'abi.min_host_minor' must be an integer");
+  // Read wide and clamped, so that a huge number is refused below instead of
+  // wrapping into a plausible one.
+  auto small_int = [](const nlohmann::json &v) {
+    constexpr int64_t kCeiling = 1 << 20;
+    if (v.is_number_unsigned()) return static_cast<int>(std::min<uint64_t>(v.get<uint64_t>(), kCeiling));
+    return static_cast<int>(std::clamp<int64_t>(v.get<int64_t>(), -1, kCeiling));
+  };
+  m.abi_major = small_int(abi["major"]);
+  m.min_host_minor = abi.contains("min_host_minor") ? small_int(abi["min_host_minor"]) : 0;
   if (m.abi_major != WEBOX_ABI_MAJOR)
     bad("'abi.major' is " + std::to_string(m.abi_major) + ", this webox speaks " + std::to_string(WEBOX_ABI_MAJOR));
   if (m.min_host_minor > WEBOX_ABI_MINOR)

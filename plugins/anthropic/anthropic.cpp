@@ -133,7 +133,7 @@ webox_status status_class(int http_status, const std::string &error_type) {
 
 // `event: error` after the 200: the stream is over and the call failed.
 [[noreturn]] void throw_stream_error(const webox_instance &self, const json &event) {
-  const json error = event.value("error", json::object());
+  const json error = kit::object_at(event, "error");
   std::string type = string_at(error, "type");
   std::string message = self.name + ": stream error";
   if (!type.empty()) message += " " + type;
@@ -248,7 +248,7 @@ Answer read_complete_response(const webox_instance &self, const sdk::HttpRespons
     for (const auto &block : content)
       if (string_at(block, "type") == "text") a.text += string_at(block, "text");
   a.finish_reason = normalized_stop_reason(string_at(doc, "stop_reason"));
-  a.usage.update_from(doc.value("usage", json::object()));
+  a.usage.update_from(kit::object_at(doc, "usage"));
   return a;
 }
 
@@ -266,8 +266,8 @@ public:
       throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": unparsable stream event: " + snippet(data));
     ++m_events;
     const std::string type = string_at(event, "type");
-    if (type == "message_start") on_message_start(event.value("message", json::object()));
-    else if (type == "content_block_delta") on_block_delta(event.value("delta", json::object()));
+    if (type == "message_start") on_message_start(kit::object_at(event, "message"));
+    else if (type == "content_block_delta") on_block_delta(kit::object_at(event, "delta"));
     else if (type == "message_delta") on_message_delta(event);
     else if (type == "message_stop") m_stopped = true;
     else if (type == "error") throw_stream_error(m_self, event);
@@ -290,7 +290,7 @@ public:
 private:
   void on_message_start(const json &message) {
     if (auto model = string_at(message, "model"); !model.empty()) m_answer.model = model;
-    m_answer.usage.update_from(message.value("usage", json::object()));
+    m_answer.usage.update_from(kit::object_at(message, "usage"));
   }
 
   // Only text deltas are answer text; thinking, signatures and tool-input
@@ -304,9 +304,9 @@ private:
   }
 
   void on_message_delta(const json &event) {
-    auto reason = string_at(event.value("delta", json::object()), "stop_reason");
+    auto reason = string_at(kit::object_at(event, "delta"), "stop_reason");
     if (!reason.empty()) m_answer.finish_reason = normalized_stop_reason(reason);
-    m_answer.usage.update_from(event.value("usage", json::object()));
+    m_answer.usage.update_from(kit::object_at(event, "usage"));
   }
 
   const webox_instance &m_self;

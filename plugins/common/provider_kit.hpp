@@ -39,6 +39,24 @@ inline std::optional<int64_t> count_at(const json &j, const char *key) {
   return std::nullopt;
 }
 
+// The member `key` when it is an object, else an empty object. Servers do
+// send null, strings or numbers where the documentation promises an object,
+// and json::value() would throw a type_error (an "internal error") on them.
+inline json object_at(const json &j, const char *key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_object()) return *it;
+  }
+  return json::object();
+}
+
+// True only for a JSON `true` at `key` (not 1, not "true").
+inline bool flag_at(const json &j, const char *key) {
+  if (!j.is_object()) return false;
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 inline json parse_or_discarded(std::string_view text) {
   return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
 }

@@ -132,6 +132,7 @@ GoogleError read_google_error(const json &error) {
   GoogleError e;
   e.status = string_at(error, "status");
   e.message = string_at(error, "message");
+  if (!error.is_object()) return e;
   const json details = error.value("details", json::array());
   if (!details.is_array()) return e;
   for (const auto &d : details) {
@@ -344,17 +345,17 @@ std::string absorb_response(const webox_instance &self, const json &doc, Answer 
   if (auto u = read_usage(doc.value("usageMetadata", json()))) a.usage = *u;
   const json candidates = doc.value("candidates", json::array());
   if (!candidates.is_array() || candidates.empty()) {
-    const std::string blocked = string_at(doc.value("promptFeedback", json::object()), "blockReason");
+    const std::string blocked = string_at(kit::object_at(doc, "promptFeedback"), "blockReason");
     if (!blocked.empty())
       throw sdk::Failure(WEBOX_E_INVALID, self.name + ": the prompt was blocked (" + blocked + ")", 0, -1, blocked);
     return {};
   }
   const json &candidate = candidates[0];
   std::string text;
-  const json parts = candidate.value("content", json::object()).value("parts", json::array());
+  const json parts = kit::object_at(candidate, "content").value("parts", json::array());
   if (parts.is_array())
     for (const auto &part : parts)
-      if (!part.value("thought", false)) text += string_at(part, "text"); // thoughts are not the answer
+      if (!kit::flag_at(part, "thought")) text += string_at(part, "text"); // thoughts are not the answer
   if (auto reason = string_at(candidate, "finishReason"); !reason.empty())
     a.finish_reason = normalized_finish_reason(reason);
   a.text += text;

@@ -110,6 +110,10 @@ private:
 
 std::string fixed(const json &v) { return v.is_string() ? webox::leads::repair_mojibake(v.get<std::string>()) : std::string(); }
 
+// A participant's display name; "" for anything that is not {"name": ...}
+// (json::value() throws on a non-object, which would abort the whole import).
+std::string participant_name(const json &p) { return p.is_object() ? fixed(p.value("name", json())) : std::string(); }
+
 std::vector<ThreadFile> thread_files(const std::vector<std::string> &names) {
   static const std::regex pattern(R"((^|/)messages/inbox/([^/]+)/message_\d+\.json$)");
   std::vector<ThreadFile> out;
@@ -171,7 +175,7 @@ webox_status social_collect(webox_instance *, const webox_call *call, const webo
       }
       std::set<std::string> names;
       if (doc.contains("participants") && doc["participants"].is_array())
-        for (const auto &p : doc["participants"]) names.insert(fixed(p.value("name", json())));
+        for (const auto &p : doc["participants"]) names.insert(participant_name(p));
       for (const auto &n : names) ++participant_count[n];
       threads.push_back(std::move(doc));
     }
@@ -183,7 +187,7 @@ webox_status social_collect(webox_instance *, const webox_call *call, const webo
     if (owner.empty())
       for (const auto &t : threads)
         if (t.is_object() && t.contains("participants") && t["participants"].is_array() && !t["participants"].empty())
-          owner = fixed(t["participants"].back().value("name", json()));
+          owner = participant_name(t["participants"].back());
 
     long long messages = 0;
     for (size_t i = 0; i < files.size(); ++i) {

@@ -231,9 +231,9 @@ struct Answer {
 std::string absorb_object(const webox_instance &self, const json &doc, Answer &a) {
   if (doc.contains("error")) throw_inband_error(self, doc["error"]);
   if (auto model = string_at(doc, "model"); !model.empty()) a.model = model;
-  std::string text = string_at(doc.value("message", json::object()), "content"); // `thinking` is skipped
+  std::string text = string_at(kit::object_at(doc, "message"), "content"); // `thinking` is skipped
   a.text += text;
-  if (doc.value("done", false)) {
+  if (kit::flag_at(doc, "done")) {
     a.done = true;
     a.finish_reason = string_at(doc, "done_reason");
     a.usage = Usage{count_at(doc, "prompt_eval_count"), count_at(doc, "eval_count")};

@@ -280,7 +280,7 @@ const json *first_choice(const json &doc) {
   auto choices = doc.find("choices");
   if (choices == doc.end() || !choices->is_array()) return nullptr;
   for (const auto &choice : *choices)
-    if (choice.is_object() && choice.value("index", 0) == 0) return &choice;
+    if (choice.is_object() && count_at(choice, "index").value_or(0) == 0) return &choice;
   return nullptr;
 }
 
@@ -341,7 +341,7 @@ public:
 
 private:
   void read_choice(const json &choice) {
-    const json delta = choice.value("delta", json::object());
+    const json delta = kit::object_at(choice, "delta");
     if (auto piece = string_at(delta, "content"); !piece.empty()) { // role-only and null skip here
       m_answer.text += piece;
       sdk::emit(m_sink, m_user, dump(json{{"type", "delta"}, {"text", piece}}));

@@ -94,6 +94,7 @@ SCENARIOS are chosen by the requested model name (any other name is `ok`):
 Usage is always input 12 / output = number of deltas (Gemini quirks: +5).
 """
 import json
+import os
 import re
 import signal
 import socket
@@ -106,7 +107,8 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-ACCEPTED_KEY = "test-key"
+# The secret-hygiene test sets a distinctive key it then hunts for.
+ACCEPTED_KEY = os.environ.get("FAKE_ACCEPTED_KEY", "test-key")
 OK_DELTAS = ["Bonjour", " !", " Le RAII", " lie une ressource", " à la durée",
              " de vie d'un objet.", " 🚀"]
 QUIRK_DELTAS = ["a < b", " && c", " > d", " — « ok »", " 🚀"]

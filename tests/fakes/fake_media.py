@@ -54,6 +54,7 @@ ROUTES
 import base64
 import hashlib
 import json
+import os
 import re
 import socket
 import struct
@@ -63,7 +64,8 @@ import urllib.parse
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-KEY = "test-key"
+# The secret-hygiene test sets a distinctive key it then hunts for.
+KEY = os.environ.get("FAKE_ACCEPTED_KEY", "test-key")
 TRICKY = b"\x00\r\n\x1a\r\r\n\n\x00\x1a\x0d\x0a"
 CHUNK_SIZES = [1, 3, 7, 13, 2, 31, 5, 64, 11, 127, 4, 509]
 

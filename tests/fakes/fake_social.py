@@ -85,6 +85,7 @@ CONTROL
        {"tt_error": [code, ...]}   the next TikTok calls answer HTTP 200 with that code
 """
 import json
+import os
 import random
 import signal
 import sys
@@ -95,9 +96,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit, urlencode
 
 ACCOUNT_ID = "17841400000000001"
 USERNAME = "ma.boutique"
-TOKEN = "test-token"
+# The secret-hygiene test sets distinctive tokens it then hunts for.
+TOKEN = os.environ.get("FAKE_ACCEPTED_TOKEN", "test-token")
 X_USER = "2244994945"
-X_TOKEN = "x-test-token"
+X_TOKEN = os.environ.get("FAKE_ACCEPTED_X_TOKEN", "x-test-token")
 X_CLIENT = "webox-client"
 LI_ORG = "urn:li:organization:5515715"
 LI_TOKEN = "li-test-token"

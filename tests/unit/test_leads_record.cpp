@@ -70,3 +70,18 @@ TEST_CASE("JSONL import reports bad lines with their numbers and keeps the good 
   CHECK(store.counts().new_people == 1);
   CHECK(store.counts().pages == 2);
 }
+
+// Found by fuzz/fuzz_lead_record: a float timestamp beyond int64 was
+// converted anyway (undefined behaviour); absurd timestamps are now refused
+// like any other bad field, so the importer skips the line.
+TEST_CASE("timestamps out of any calendar are refused", "[leads][record][fuzz]") {
+  using nlohmann::json;
+  CHECK_THROWS_AS(parse_timestamp(json::parse("17111111111111111114557600")), RecordError);
+  CHECK_THROWS_AS(parse_timestamp(json::parse("1.7e22")), RecordError);
+  CHECK_THROWS_AS(parse_timestamp(json::parse("-1e300")), RecordError);
+  CHECK_THROWS_AS(parse_timestamp(json::parse("18446744073709551615")), RecordError);
+  CHECK_THROWS_AS(parse_timestamp(json("99999999999999999")), RecordError);
+  CHECK(parse_timestamp(json::parse("1714557600")) == 1714557600);
+  CHECK(parse_timestamp(json::parse("1714557600000")) == 1714557600);
+  CHECK(parse_timestamp(json::parse("1714557600.5")) == 1714557600);
+}

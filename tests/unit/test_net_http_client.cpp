@@ -182,3 +182,46 @@ TEST_CASE("connection refused is a network failure, retried then reported", "[ne
   CHECK(o.failure == Failure::network);
   CHECK(o.response.attempts == 4);
 }
+
+TEST_CASE("a body over the limit is refused once, with the limit named", "[net][http][hygiene]") {
+  LoopbackServer server([](LoopbackServer::Connection &c, int) { c.send(http_response(200, std::string(5000, 'x'))); });
+  HttpSettings s;
+  s.retry.base_delay_ms = 5;
+  s.max_body_bytes = 1000;
+  Request r;
+  r.url = server.url();
+  Outcome o = HttpClient(s).send(r);
+  CHECK(o.failure == Failure::network);
+  CHECK_THAT(o.message, Catch::Contains("larger than 1000 bytes"));
+  CHECK(server.requests() == 1); // the same server would send the same body again
+}
+
+TEST_CASE("a stream over the limit is cut, not read forever", "[net][http][hygiene]") {
+  LoopbackServer server([](LoopbackServer::Connection &c, int) {
+    c.send(kSseHead);
+    for (int i = 0; i < 200; ++i) c.send(chunk("data: " + std::string(100, 'y') + "\n\n"));
+    c.send("0\r\n\r\n");
+  });
+  HttpSettings s;
+  s.max_body_bytes = 2000;
+  Request r;
+  r.url = server.url();
+  int events = 0;
+  Outcome o = HttpClient(s).stream(r, Framing::sse, [&](std::string_view) { return ++events > 0; });
+  CHECK(o.failure == Failure::network);
+  CHECK_THAT(o.message, Catch::Contains("larger than 2000 bytes"));
+  CHECK(events < 200);
+  CHECK(server.requests() == 1);
+}
+
+TEST_CASE("more than 5 redirects are not followed, and not retried", "[net][http][hygiene]") {
+  LoopbackServer server([](LoopbackServer::Connection &c, int) {
+    c.send("HTTP/1.1 307 Temporary Redirect\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n");
+  });
+  Request r;
+  r.url = server.url();
+  Outcome o = fast_client().send(r);
+  CHECK(o.failure == Failure::network);
+  CHECK_THAT(o.message, Catch::Contains("more than 5 redirects"));
+  CHECK(server.requests() == 6);
+}

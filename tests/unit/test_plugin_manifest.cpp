@@ -36,6 +36,20 @@ TEST_CASE("bad manifests are refused with a reason", "[plugin][manifest]") {
   CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "f"), Catch::Contains("file name in the plugin's folder"));
 }
 
+// Found by fuzz/fuzz_manifest: a non-integer min_host_minor escaped as a
+// JSON type_error instead of a refusal naming the field, and a huge major
+// wrapped around when narrowed to int.
+TEST_CASE("ill-typed and huge abi numbers are refused, not thrown through", "[plugin][manifest][fuzz]") {
+  TempDir dir;
+  dir.write("g/plugin.json", R"({"id":"g","version":"1","abi":{"major":1,"min_host_minor":"x"}})");
+  CHECK_THROWS_AS(plugin::read_manifest(dir.path / "g"), Error);
+  CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "g"), Catch::Contains("'abi.min_host_minor' must be an integer"));
+  dir.write("h/plugin.json", R"({"id":"h","version":"1","abi":{"major":4294967297}})");
+  CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "h"), Catch::Contains("'abi.major' is"));
+  dir.write("i/plugin.json", R"({"id":"i","version":"1","abi":{"major":1,"min_host_minor":18446744073709551615}})");
+  CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "i"), Catch::Contains("needs host ABI"));
+}
+
 TEST_CASE("the registry keeps the first plugin of an id and reports the rest", "[plugin][registry]") {
   TempDir first, second;
   first.write("x/plugin.json", R"({"id":"x","version":"1","abi":{"major":1}})");

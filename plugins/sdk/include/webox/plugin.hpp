@@ -255,7 +255,9 @@ inline Failure explain_transport_failure(const std::string &provider, const Fail
   if (!answer_started) return Failure(f.status, provider + ": " + f.message);
   if (f.status == WEBOX_E_TIMEOUT)
     return Failure(f.status, provider + ": the stream went silent in the middle of the answer (timed out)");
-  return Failure(f.status, provider + ": the connection dropped in the middle of the answer");
+  // The host's reason stays: "connection reset" and "response larger than
+  // the limit" call for different reactions.
+  return Failure(f.status, provider + ": the connection dropped in the middle of the answer: " + f.message);
 }
 
 // Emits one borrowed event to a host sink; throws a cancellation Failure when
