@@ -29,7 +29,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
 else
   cmake -S . -B "$build" >/dev/null
 fi
-cmake --build "$build" -j "${WEBOX_JOBS:-$(nproc)}" >/dev/null
+cmake --build "$build" -j "${WEBOX_JOBS:-$(nproc)}" > "$build/build.log" 2>&1 || { tail -30 "$build/build.log" >&2; exit 1; }
 
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && mapfile -t targets < "$build/fuzz/targets.txt"

@@ -288,7 +288,16 @@ std::string Diagnostic::text() const {
 InvalidWorkflow::InvalidWorkflow(std::vector<Diagnostic> diagnostics)
     : Error(join_lines(diagnostics), ExitCode::usage), m_diagnostics(std::move(diagnostics)) {}
 
-Workflow parse_workflow(const std::string &yaml, const fs::path &file) { return Loader(file).load(yaml); }
+Workflow parse_workflow(const std::string &yaml, const fs::path &file) {
+  try {
+    return Loader(file).load(yaml);
+  } catch (const YAML::Exception &e) {
+    // A shape the loader did not expect (a mapping used as a key, a list
+    // where a name goes): still an invalid file, at the position yaml-cpp saw.
+    SourcePos pos = e.mark.line >= 0 ? SourcePos{e.mark.line + 1, e.mark.column + 1} : SourcePos{};
+    throw InvalidWorkflow({{file, pos, e.msg}});
+  }
+}
 
 Workflow load_workflow(const fs::path &file) {
   std::ifstream in(file, std::ios::binary);

@@ -102,6 +102,18 @@ CASES = [
     Case("scrape x 401", ["scrape-interactions", "--platform", "x"], codes=(4,),
          env=dict(X_ENV, X_BEARER_TOKEN=WRONG_KEY)),
     Case("leads list", ["leads", "list", "--json"]),
+    # workflows: a recording must hold no key, on any provider, and replay needs none
+    Case("workflow record", ["workflow", "run", "lead-triage", "--var", "username=m", "--var", "comment=Combien ?",
+                             "-m", "openai:auto", "--no-cache", "--record", "{home}/out/wf-openai.jsonl"], env=LLM_ENV),
+    Case("workflow record gemini", ["workflow", "run", "lead-triage", "--var", "username=m", "--var",
+                                    "comment=Combien ?", "-m", "gemini:auto", "--no-cache", "--record",
+                                    "{home}/out/wf-gemini.jsonl"], env=LLM_ENV),
+    Case("workflow replay", ["workflow", "run", "lead-triage", "--var", "username=m", "--var", "comment=Combien ?",
+                             "-m", "openai:auto", "--no-cache", "--replay", "{home}/out/wf-openai.jsonl", "--json"],
+         env=dict(LLM_ENV, OPENAI_API_KEY="")),
+    Case("workflow 401", ["workflow", "run", "lead-triage", "--var", "username=m", "--var", "comment=x",
+                          "-m", "anthropic:claude-sonnet-4-5", "--no-cache", "--json"], codes=(1,),
+         env=dict(LLM_ENV, ANTHROPIC_API_KEY=WRONG_KEY)),
     # reading back what was stored
     Case("logs", ["logs", "-n", "50"]),
     Case("logs json", ["logs", "--json", "-n", "50"]),
