@@ -1,7 +1,8 @@
 """Concurrency: 4 webox processes write the same database at once — chat
 calls logged through the echo provider, JSONL imports that overlap (the same
-people and some of the same interactions in every worker), and
-`leads set-status` — with zero "database is locked" failures, an intact
+people and some of the same interactions in every worker), `leads set-status`
+and incremental exports (`leads export -o FILE --since-last`, whose state is
+written to the same database) — with zero "database is locked" failures, an intact
 database and counts that match what was done.
 
 bench/concurrency.sh runs the same workload at full size (1,000 operations);
@@ -59,15 +60,18 @@ def run_workload(env, ops_per_worker, workdir):
     lead_of = {l["person"]["platform_user_id"]: l["id"] for l in leads}
 
     failures, lock = [], threading.Lock()
-    expected = {"chats": 0, "imports": 0, "status": {w: 0 for w in range(WORKERS)}, "ids": set()}
+    expected = {"chats": 0, "imports": 0, "status": {w: 0 for w in range(WORKERS)}, "ids": set(), "exports": set()}
     for w in range(WORKERS):
         expected["ids"].add(f"seed-{w}")
 
     def worker(w):
         for op in range(ops_per_worker):
-            kind = op % 3
+            kind = op % 4
             if kind == 0:
                 args, stdin = ["chat", "-m", "echo", f"worker {w} op {op}"], None
+            elif kind == 3:
+                out = os.path.join(workdir, f"export-{w}.csv")
+                args, stdin = ["-q", "leads", "export", "-o", out, "--since-last"], None
             elif kind == 1:
                 args, stdin = ["scrape-interactions", "--from", "-", "--quiet"], "\n".join(import_lines(w, op)) + "\n"
             else:
@@ -79,6 +83,8 @@ def run_workload(env, ops_per_worker, workdir):
                     failures.append((w, op, code, err.strip()[-300:]))
                 if kind == 0:
                     expected["chats"] += 1
+                elif kind == 3:
+                    expected["exports"].add(os.path.join(workdir, f"export-{w}.csv"))
                 elif kind == 1:
                     expected["imports"] += 1
                     expected["ids"].update(json.loads(l)["platform_id"] for l in import_lines(w, op))
@@ -97,7 +103,7 @@ def run_workload(env, ops_per_worker, workdir):
 def expected_status_calls(op):
     """How many set-status calls a worker has made once it reaches `op` (each
     moves its lead to the next status, so every call is a real change)."""
-    return sum(1 for o in range(op + 1) if o % 3 == 2)
+    return sum(1 for o in range(op + 1) if o % 4 == 2)
 
 
 def check_database(db_path, expected):
@@ -127,6 +133,9 @@ def check_database(db_path, expected):
             status = c.execute("SELECT status FROM leads WHERE id = ?", (lead,)).fetchone()[0]
             if n and status != STATUSES[(n - 1) % len(STATUSES)]:
                 problems.append(f"lead {lead} ends {status}")
+        exported = {r[0] for r in c.execute("SELECT destination FROM export_state")}
+        if len(exported) != len(expected["exports"]):
+            problems.append(f"{len(exported)} export states, {len(expected['exports'])} destinations exported to")
         if c.execute("SELECT count(*) FROM people WHERE needs_rescore <> 0").fetchone()[0]:
             problems.append("people left unscored")
     return problems
@@ -138,7 +147,8 @@ class ConcurrencyTest(WeboxTestCase):
         self.assertEqual(failures, [])
         db = os.path.join(self.home, "data", "webox", "webox.db")
         self.assertEqual(check_database(db, expected), [])
-        self.assertEqual(expected["chats"], WORKERS * 4)
+        self.assertEqual(expected["chats"], WORKERS * 3)   # 12 operations: 3 of each of the 4 kinds
+        self.assertEqual(len(expected["exports"]), WORKERS)
 
 
 def bench(ops_total):
