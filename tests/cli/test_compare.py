@@ -30,10 +30,8 @@ class CompareTest(WeboxTestCase):
         return self.webox("compare", *args, **kw)
 
     def test_models_run_in_parallel(self):
-        start = time.monotonic()
         r = self.compare("-m", "openai:wait-700", "-m", "anthropic:wait-700", "-m", "gemini:wait-700",
                          "--json", "capitale ?", check=0)
-        wall = time.monotonic() - start
         doc = r.json()
         self.assertEqual([x["model"] for x in doc["results"]],
                          ["openai:wait-700", "anthropic:wait-700", "gemini:wait-700"])
@@ -46,7 +44,6 @@ class CompareTest(WeboxTestCase):
         received = [q["received"] for q in self.fake.requests()]
         self.assertEqual(len(received), 3)
         self.assertLess(max(received) - min(received), 0.5)
-        self.assertLess(wall, 2.0)
 
     def test_partial_failure_exits_3_and_keeps_the_others(self):
         r = self.compare("-m", "openai:ok", "-m", "anthropic:http-401", "-m", "gemini:error-inband",
