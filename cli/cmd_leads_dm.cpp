@@ -71,7 +71,7 @@ Exit status: 0 done; 2 usage, or a template field some lead lacks (nothing
 sent); 3 some leads skipped, refused or uncertain; 4 token missing or
 expired; 5 daily quota reached (the leads left are listed); 75 the platform
 throttled or restricted the account, or a send's outcome is unknown. See
-webox-leads(1).)";
+webox-leads-dm(1).)";
 
 // The body of prompts/dm/NAME.md (Markdown with YAML front matter).
 std::string prompt_body(const std::filesystem::path &file) {

@@ -540,7 +540,7 @@ class Handler(BaseHTTPRequestHandler):
             text = json.loads(raw)["text"]
         except (ValueError, KeyError, TypeError):
             return self.send_json(400, {"title": "Invalid Request", "status": 400, "detail": "text is required",
-                                        "type": "https://api.twitter.com/2/problems/invalid-request"})
+                                        "type": "https://api.x.example/2/problems/invalid-request"})
         with LOCK:
             headers = {"x-rate-limit-remaining": "14", "x-rate-limit-reset": str(int(time.time()) + 900)}
             if STATE.x_daily_left is not None:
