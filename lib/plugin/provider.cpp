@@ -38,6 +38,8 @@ const char *status_name(webox_status s) {
   }
 }
 
+} // namespace
+
 webox_request make_request(const std::string &json) {
   webox_request req{};
   req.struct_size = sizeof req;
@@ -45,8 +47,6 @@ webox_request make_request(const std::string &json) {
   req.json_size = json.size();
   return req;
 }
-
-} // namespace
 
 ProviderError::ProviderError(webox_status status, const std::string &message, nlohmann::json detail)
     : Error(message, exit_code_for(status, detail.is_object() ? detail.value("http_status", 0) : 0)),

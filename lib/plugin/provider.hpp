@@ -34,6 +34,10 @@ private:
   nlohmann::json m_detail;
 };
 
+// The request a plugin operation takes for the JSON document `json`, which
+// must outlive the call (the request points into it).
+webox_request make_request(const std::string &json);
+
 // The exit code a status class maps to (see docs/ARCHITECTURE.md).
 ExitCode exit_code_for(webox_status status, int http_status);
 

@@ -16,10 +16,7 @@ nlohmann::json Provider::social_collect(const nlohmann::json &request,
   if (!can(WEBOX_CAP_SOCIAL_COLLECT) || !d->social_collect)
     throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot collect social interactions", {});
   std::string body = request.dump();
-  webox_request req{};
-  req.struct_size = sizeof req;
-  req.json = body.data();
-  req.json_size = body.size();
+  webox_request req = make_request(body);
   webox_result result{};
   result.struct_size = sizeof result;
   struct SinkCtx {

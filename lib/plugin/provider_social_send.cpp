@@ -52,10 +52,7 @@ nlohmann::json Provider::social_send(const nlohmann::json &request) {
   if (!can(WEBOX_CAP_SOCIAL_SEND) || !d->social_send)
     throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot send direct messages (no social-send capability)", {});
   std::string body = request.dump();
-  webox_request req{};
-  req.struct_size = sizeof req;
-  req.json = body.data();
-  req.json_size = body.size();
+  webox_request req = make_request(body);
   webox_result result{};
   result.struct_size = sizeof result;
   CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""));
