@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cctype>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,28 @@ inline std::string string_field(const nlohmann::json &o, const char *key) {
   if (!o.is_object()) return {};
   auto it = o.find(key);
   return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Where and how an instance connects, from its create() document (see
+// docs/ARCHITECTURE.md "Instance configuration"): the base URL without a
+// trailing slash (the plugin's default when none is configured), the name
+// of the token's variable, the per-request timeout.
+struct Connection {
+  std::string base_url;
+  std::string key_var;
+  int32_t timeout_ms = 0;
+};
+
+inline Connection read_connection(std::string_view config, std::string default_base_url, std::string default_key_var) {
+  Connection c{std::move(default_base_url), std::move(default_key_var), 0};
+  nlohmann::json cfg = nlohmann::json::parse(config, nullptr, false);
+  if (cfg.is_object()) {
+    c.base_url = cfg.value("base_url", c.base_url);
+    c.key_var = cfg.value("api_key_name", c.key_var);
+    c.timeout_ms = cfg.value("timeout_ms", 0);
+  }
+  while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
+  return c;
 }
 
 } // namespace webox::social_kit

@@ -122,16 +122,11 @@ long long total_of(const json &paging) {
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
   return sdk::guard(error, [&] {
-    json cfg = json::parse(std::string_view(config, size), nullptr, false);
     auto inst = std::make_unique<webox_instance>();
-    inst->base_url = "https://api.linkedin.com";
-    inst->key_var = "LINKEDIN_ACCESS_TOKEN";
-    if (cfg.is_object()) {
-      inst->base_url = cfg.value("base_url", inst->base_url);
-      inst->key_var = cfg.value("api_key_name", inst->key_var);
-      inst->timeout_ms = cfg.value("timeout_ms", 0);
-    }
-    while (!inst->base_url.empty() && inst->base_url.back() == '/') inst->base_url.pop_back();
+    auto c = webox::social_kit::read_connection(std::string_view(config, size), "https://api.linkedin.com", "LINKEDIN_ACCESS_TOKEN");
+    inst->base_url = c.base_url;
+    inst->key_var = c.key_var;
+    inst->timeout_ms = c.timeout_ms;
     *out = inst.release();
     return WEBOX_OK;
   });

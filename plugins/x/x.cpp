@@ -335,14 +335,11 @@ struct Run {
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
   return sdk::guard(error, [&] {
-    json cfg = json::parse(std::string_view(config, size), nullptr, false);
     auto inst = std::make_unique<webox_instance>();
-    if (cfg.is_object()) {
-      inst->base_url = cfg.value("base_url", "https://api.x.com");
-      inst->key_var = cfg.value("api_key_name", "X_BEARER_TOKEN");
-      inst->timeout_ms = cfg.value("timeout_ms", 0);
-    }
-    while (!inst->base_url.empty() && inst->base_url.back() == '/') inst->base_url.pop_back();
+    auto c = webox::social_kit::read_connection(std::string_view(config, size), "https://api.x.com", "X_BEARER_TOKEN");
+    inst->base_url = c.base_url;
+    inst->key_var = c.key_var;
+    inst->timeout_ms = c.timeout_ms;
     *out = inst.release();
     return WEBOX_OK;
   });
