@@ -22,7 +22,7 @@
 namespace webox::cli {
 namespace {
 
-constexpr const char *kExamples = R"(
+constexpr const char *kAppExamples = R"(
 Examples:
   webox chat -m openai:gpt-4o-mini "Explique le RAII en deux phrases"
   webox chat -c "Et avec un exemple ?"
@@ -67,7 +67,7 @@ int run(int argc, char **argv) {
   app.require_subcommand(1);
   // Global flags are accepted after the command too: `webox chat -v ...`.
   app.fallthrough();
-  app.footer(kExamples);
+  app.footer(kAppExamples);
   int verbose = 0;
   bool quiet = false;
   app.add_flag("-v,--verbose", verbose, "More diagnostics on stderr (-v info, -vv debug, -vvv trace)");

@@ -28,7 +28,7 @@ namespace {
 
 using nlohmann::json;
 
-struct ListOptions {
+struct LeadsListOptions {
   std::string platform, status, since, query;
   std::optional<int> min_score;
   bool has_phone = false;
@@ -36,7 +36,7 @@ struct ListOptions {
   bool json = false, jsonl = false;
 };
 
-struct ShowOptions {
+struct LeadsShowOptions {
   std::string ref;
   bool json = false;
 };
@@ -46,14 +46,7 @@ struct StatusOptions {
   bool json = false;
 };
 
-std::string dump(const json &j, int indent = -1) { return j.dump(indent, ' ', false, json::error_handler_t::replace); }
-
-bool database_exists() {
-  std::error_code ec;
-  return std::filesystem::exists(paths::database(), ec);
-}
-
-leads::LeadFilter filter_of(const ListOptions &o) {
+leads::LeadFilter filter_of(const LeadsListOptions &o) {
   return leads::lead_filter_from_flags(o.platform, o.status, o.min_score, o.has_phone, o.since, o.limit);
 }
 
@@ -69,14 +62,14 @@ std::string join(const json &list) {
   return s;
 }
 
-void print_leads(const std::vector<json> &rows, const ListOptions &o) {
+void print_leads(const std::vector<json> &rows, const LeadsListOptions &o) {
   if (o.json) {
-    out::line(dump(json(rows), 2));
+    out::line(out::json_text(json(rows), 2));
     return;
   }
   if (o.jsonl) {
     for (const auto &r : rows)
-      if (!out::line(dump(r))) return;
+      if (!out::line(out::json_text(r))) return;
     return;
   }
   if (rows.empty()) {
@@ -96,23 +89,23 @@ void print_leads(const std::vector<json> &rows, const ListOptions &o) {
   }
 }
 
-void run_list(const ListOptions &o, Context &ctx) {
-  if (!database_exists()) return print_leads({}, o);
+void run_list(const LeadsListOptions &o, Context &ctx) {
+  if (!ctx.has_database()) return print_leads({}, o);
   print_leads(leads::list_leads(ctx.db(), filter_of(o)), o);
 }
 
-void run_search(const ListOptions &o, Context &ctx) {
+void run_search(const LeadsListOptions &o, Context &ctx) {
   if (o.query.empty()) throw UsageError("search: give the text to look for");
-  if (!database_exists()) return print_leads({}, o);
+  if (!ctx.has_database()) return print_leads({}, o);
   print_leads(leads::search_leads(ctx.db(), o.query, filter_of(o)), o);
 }
 
-void run_show(const ShowOptions &o, Context &ctx) {
+void run_show(const LeadsShowOptions &o, Context &ctx) {
   std::optional<json> lead;
-  if (database_exists()) lead = leads::show_lead(ctx.db(), o.ref);
+  if (ctx.has_database()) lead = leads::show_lead(ctx.db(), o.ref);
   if (!lead) throw UsageError("no lead " + o.ref + " (see webox leads list)");
   if (o.json) {
-    out::line(dump(*lead, 2));
+    out::line(out::json_text(*lead, 2));
     return;
   }
   const json &l = *lead;
@@ -132,14 +125,14 @@ void run_show(const ShowOptions &o, Context &ctx) {
   for (const auto &i : l["recent_interactions"])
     s += "  " + i["timestamp"].get<std::string>() + "  " + i["kind"].get<std::string>() + "  " + i["text"].get<std::string>() + "\n";
   s += "\nHistory:\n";
-  for (const auto &e : l["events"]) s += "  " + e["at"].get<std::string>() + "  " + e["kind"].get<std::string>() + "  " + dump(e["detail"]) + "\n";
+  for (const auto &e : l["events"]) s += "  " + e["at"].get<std::string>() + "  " + e["kind"].get<std::string>() + "  " + out::json_text(e["detail"]) + "\n";
   out::write(s);
 }
 
 void run_set_status(const StatusOptions &o, Context &ctx) {
-  if (!database_exists()) throw UsageError("no lead " + o.ref + " (nothing collected yet)");
+  if (!ctx.has_database()) throw UsageError("no lead " + o.ref + " (nothing collected yet)");
   json lead = leads::set_status(ctx.db(), o.ref, o.status, o.note);
-  if (o.json) out::line(dump(lead));
+  if (o.json) out::line(out::json_text(lead));
   else out::line("lead " + std::to_string(lead["id"].get<int64_t>()) + " (" + handle(lead) + "): " + lead["status"].get<std::string>());
 }
 
@@ -158,7 +151,7 @@ void run_rescore(bool as_json, Context &ctx) {
   }
 }
 
-void add_filters(CLI::App *cmd, ListOptions &o) {
+void add_filters(CLI::App *cmd, LeadsListOptions &o) {
   cmd->add_option("--platform", o.platform, "Only this platform (instagram, x, ...)");
   cmd->add_option("--status", o.status, "new, contacted, in_progress, converted or refused");
   cmd->add_option("--min-score", o.min_score, "Only leads scoring at least N (0-100)")->check(CLI::Range(0, 100));
@@ -184,18 +177,18 @@ Examples:
   webox leads rescore                 # after changing weights in config
 See webox-leads(1) for the scoring rules.)EX");
 
-  auto lo = std::make_shared<ListOptions>();
+  auto lo = std::make_shared<LeadsListOptions>();
   CLI::App *list = leads_cmd->add_subcommand("list", "Leads, best score first");
   add_filters(list, *lo);
   list->callback([lo, &ctx] { ctx.command = [lo, &ctx] { run_list(*lo, ctx); }; });
 
-  auto so = std::make_shared<ListOptions>();
+  auto so = std::make_shared<LeadsListOptions>();
   CLI::App *search = leads_cmd->add_subcommand("search", "Leads whose name, texts, phone or e-mail match TEXT");
   search->add_option("TEXT", so->query, "What to look for; digits match phones whatever the separators")->required();
   add_filters(search, *so);
   search->callback([so, &ctx] { ctx.command = [so, &ctx] { run_search(*so, ctx); }; });
 
-  auto sh = std::make_shared<ShowOptions>();
+  auto sh = std::make_shared<LeadsShowOptions>();
   CLI::App *show = leads_cmd->add_subcommand("show", "One lead: contacts, interactions, history");
   show->add_option("LEAD", sh->ref, "Lead id, or @username")->required();
   show->add_flag("--json", sh->json, "One JSON document");

@@ -56,7 +56,7 @@ struct DmOptions {
   bool send = false, json = false, uncertain = false;
 };
 
-constexpr const char *kExamples = R"(
+constexpr const char *kDmExamples = R"(
 Examples:
   webox leads dm --template bienvenue --min-score 15 --limit 50     # dry run: prints every message
   webox leads dm --template bienvenue --min-score 15 --send
@@ -96,18 +96,10 @@ std::filesystem::path find_prompt(const std::string &name) {
   throw UsageError("no DM template '" + name + "' in prompts/dm/ (available: " + (known.empty() ? "none" : known) + ")");
 }
 
-std::string upper(std::string s) {
-  for (auto &c : s) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // <PLATFORM>_USER_ID > social.<platform>.user_id > "me" (as scrape-interactions).
 std::string account_for(const std::filesystem::path &config_file, const std::string &platform) {
-  std::string env = paths::env((upper(platform) + "_USER_ID").c_str());
-  if (!env.empty()) return env;
-  auto settings = leads::load_platform_settings(config_file, platform);
-  if (auto it = settings.find("user_id"); it != settings.end() && !it->second.empty()) return it->second;
-  return "me";
+  std::string id = leads::platform_user_id(platform, leads::load_platform_settings(config_file, platform));
+  return id.empty() ? "me" : id;
 }
 
 // The plugin's failure turned into the ledger's vocabulary.
@@ -186,7 +178,7 @@ public:
     json lead = t.context;
     lead.erase("campaign");
     json messages = json::array({{{"role", "system"}, {"content", m_system}},
-                                 {{"role", "user"}, {"content", "Lead:\n" + lead.dump(2, ' ', false, json::error_handler_t::replace)}}});
+                                 {{"role", "user"}, {"content", "Lead:\n" + out::json_text(lead, 2)}}});
     chat::TurnResult r = chat::run_turn(m_provider, m_model, messages, json::object(), chat::Streaming::no, [](std::string_view) {});
     std::string text = r.text;
     size_t first = text.find_first_not_of(" \n\r\t\"");
@@ -201,8 +193,6 @@ private:
   plugin::Provider m_provider;
   std::string m_system;
 };
-
-std::string dump(const json &j, int indent = -1) { return j.dump(indent, ' ', false, json::error_handler_t::replace); }
 
 json entry_json(const leads::DmEntry &e) {
   json j = {{"lead_id", e.target->lead_id},
@@ -247,7 +237,7 @@ void run_uncertain(const DmOptions &o, Context &ctx) {
     for (const auto &r : rows)
       list.push_back({{"ledger_id", r.id}, {"campaign", r.campaign}, {"platform", r.platform}, {"lead_id", r.lead_id},
                       {"text", r.text}, {"since", r.updated_at}});
-    out::line(dump(list, 2));
+    out::line(out::json_text(list, 2));
     return;
   }
   if (rows.empty()) {
@@ -377,7 +367,7 @@ void run_dm(const DmOptions &o, Context &ctx) {
     for (const auto &e : report.entries) doc["entries"].push_back(entry_json(e));
     doc["stopped"] = report.stop == leads::StopReason::none ? json(nullptr) : json(kStop.at(report.stop));
     if (report.stop != leads::StopReason::none) doc["stop_detail"] = report.stop_detail;
-    out::line(dump(doc, 2));
+    out::line(out::json_text(doc, 2));
   } else {
     std::string line;
     for (const auto &[k, n] : counts) line += (line.empty() ? "" : ", ") + std::to_string(n) + " " + k;
@@ -410,7 +400,7 @@ void setup_leads_dm(CLI::App &app, Context &ctx) {
   dm->add_flag("--json", o->json, "One JSON report");
   dm->add_flag("--uncertain", o->uncertain, "List messages whose outcome a crash left unknown");
   dm->add_option("--resolve", o->resolve, "Settle an uncertain message: LEDGER_ID=sent or LEDGER_ID=unsent");
-  dm->footer(kExamples);
+  dm->footer(kDmExamples);
   dm->callback([o, &ctx] { ctx.command = [o, &ctx] { run_dm(*o, ctx); }; });
 }
 

@@ -50,7 +50,7 @@ namespace {
 using nlohmann::json;
 namespace ex = webox::exporting;
 
-struct ExportOptions {
+struct LeadsExportOptions {
   std::string platform, status, since;
   std::optional<int> min_score;
   bool has_phone = false;
@@ -60,7 +60,7 @@ struct ExportOptions {
   int batch = 0;
 };
 
-constexpr const char *kExamples = R"EX(
+constexpr const char *kExportExamples = R"EX(
 Examples:
   webox leads export --format csv -o leads.csv --min-score 15
   webox leads export --format jsonl --status new | jq .
@@ -73,7 +73,7 @@ leads (each shown, the others sent); 4 missing or refused credentials;
 75 destination unreachable or still failing after retries.
 See webox-leads-export(1).)EX";
 
-leads::LeadFilter filter_of(const ExportOptions &o) {
+leads::LeadFilter filter_of(const LeadsExportOptions &o) {
   return leads::lead_filter_from_flags(o.platform, o.status, o.min_score, o.has_phone, o.since, o.limit);
 }
 
@@ -118,7 +118,7 @@ void check_cancel() {
 
 // ---- Files and stdout --------------------------------------------------------------
 
-Outcome export_file(const ExportOptions &o, ex::RowSource &rows, ex::Format format, ex::ByteSink &sink) {
+Outcome export_file(const LeadsExportOptions &o, ex::RowSource &rows, ex::Format format, ex::ByteSink &sink) {
   Outcome out;
   auto writer = ex::make_writer(format, sink, rows.fields(), o.bom);
   bool open = writer->begin();
@@ -142,7 +142,7 @@ json sheet_cell(const ex::Field &f, const ex::Cell &c) {
   return std::string(c.text);
 }
 
-Outcome export_sheets(const ExportOptions &o, ex::RowSource &rows, const ex::Destination &d, const net::HttpClient &http,
+Outcome export_sheets(const LeadsExportOptions &o, ex::RowSource &rows, const ex::Destination &d, const net::HttpClient &http,
                       store::Db &db) {
   std::string key_file = paths::env("GOOGLE_APPLICATION_CREDENTIALS");
   if (key_file.empty())
@@ -177,7 +177,7 @@ Outcome export_sheets(const ExportOptions &o, ex::RowSource &rows, const ex::Des
 
 // ---- Notion --------------------------------------------------------------------------
 
-Outcome export_notion(const ExportOptions &o, ex::RowSource &rows, const ex::Destination &d, const net::HttpClient &http,
+Outcome export_notion(const LeadsExportOptions &o, ex::RowSource &rows, const ex::Destination &d, const net::HttpClient &http,
                       Context &ctx, const std::vector<ex::PropertyMapping> &map) {
   auto token = secret(ctx, "NOTION_TOKEN");
   if (!token) throw Error("set NOTION_TOKEN (or webox keys set NOTION_TOKEN) to the integration's secret", ExitCode::config);
@@ -210,7 +210,7 @@ Outcome export_notion(const ExportOptions &o, ex::RowSource &rows, const ex::Des
 
 // ---- Webhooks -----------------------------------------------------------------------
 
-Outcome export_webhook(const ExportOptions &o, ex::RowSource &rows, const ex::Destination &d, const net::HttpClient &http,
+Outcome export_webhook(const LeadsExportOptions &o, ex::RowSource &rows, const ex::Destination &d, const net::HttpClient &http,
                        Context &ctx) {
   auto secret_text = secret(ctx, "WEBOX_WEBHOOK_SECRET");
   if (!secret_text)
@@ -247,7 +247,7 @@ Outcome export_webhook(const ExportOptions &o, ex::RowSource &rows, const ex::De
 
 // ---- The command -----------------------------------------------------------------------
 
-void run_export(const ExportOptions &o, Context &ctx) {
+void run_leads_export(const LeadsExportOptions &o, Context &ctx) {
   // Everything the user typed is checked before anything is read or sent.
   ex::Format format = ex::parse_format(o.format);
   auto fields = o.fields.empty() ? ex::default_fields() : ex::parse_fields(o.fields);
@@ -343,7 +343,7 @@ void run_export(const ExportOptions &o, Context &ctx) {
 
 void setup_leads_export(CLI::App &app, Context &ctx) {
   CLI::App *leads_cmd = app.get_subcommand("leads");
-  auto o = std::make_shared<ExportOptions>();
+  auto o = std::make_shared<LeadsExportOptions>();
   CLI::App *cmd = leads_cmd->add_subcommand("export", "Leads to CSV/JSON/JSONL, Google Sheets, Notion or a signed webhook");
   cmd->add_option("--platform", o->platform, "Only this platform (instagram, x, ...)");
   cmd->add_option("--status", o->status, "new, contacted, in_progress, converted or refused");
@@ -361,8 +361,8 @@ void setup_leads_export(CLI::App &app, Context &ctx) {
   cmd->add_flag("--since-last", o->since_last, "Only leads new or changed since the last complete export to this destination");
   cmd->add_option("--batch", o->batch, "Leads per request (Sheets 500, webhook 100)");
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
-  cmd->footer(kExamples);
-  cmd->callback([o, &ctx] { ctx.command = [o, &ctx] { run_export(*o, ctx); }; });
+  cmd->footer(kExportExamples);
+  cmd->callback([o, &ctx] { ctx.command = [o, &ctx] { run_leads_export(*o, ctx); }; });
 }
 
 } // namespace

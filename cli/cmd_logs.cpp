@@ -42,16 +42,11 @@ struct LogsOptions {
   std::string conversation_id;
 };
 
-struct ExportOptions {
+struct LogsExportOptions {
   std::string conversation_id;
   std::string format = "md";
   std::string output;
 };
-
-bool database_exists() {
-  std::error_code ec;
-  return fs::exists(paths::database(), ec);
-}
 
 // "last" is the conversation of the most recent call; anything else must
 // name a stored conversation.
@@ -99,12 +94,12 @@ std::string render_call(const store::CallRecord &c) {
 
 void print_json(const json &doc) {
   // Invalid UTF-8 (a response cut mid-character) is replaced, not fatal.
-  out::line(doc.dump(2, ' ', false, json::error_handler_t::replace));
+  out::line(out::json_text(doc, 2));
 }
 
 void run_logs(const LogsOptions &opt, Context &ctx) {
   std::vector<store::CallRecord> rows;
-  if (database_exists()) {
+  if (ctx.has_database()) {
     store::Calls calls(ctx.db());
     std::string cid;
     if (!opt.conversation_id.empty()) cid = find_conversation(calls, opt.conversation_id).id;
@@ -160,9 +155,9 @@ void write_file_atomically(const fs::path &file, std::string_view text) {
   if (::rename(tmp.c_str(), file.c_str()) != 0) fail(errno);
 }
 
-void run_export(const ExportOptions &opt, Context &ctx) {
+void run_logs_export(const LogsExportOptions &opt, Context &ctx) {
   chat::ExportFormat format = chat::parse_export_format(opt.format);
-  if (!database_exists()) {
+  if (!ctx.has_database()) {
     throw UsageError(opt.conversation_id == "last"
                          ? "no conversation yet: nothing has been logged"
                          : "no conversation " + opt.conversation_id);
@@ -204,7 +199,7 @@ Examples:
   });
 
   CLI::App *exp = logs->add_subcommand("export", "Export one conversation");
-  auto eopt = std::make_shared<ExportOptions>();
+  auto eopt = std::make_shared<LogsExportOptions>();
   exp->add_option("CID", eopt->conversation_id, "Conversation id, or 'last'")->required();
   exp->add_option("-f,--format", eopt->format, "json, md, html or txt")
       ->capture_default_str()
@@ -215,7 +210,7 @@ Examples:
   webox logs export last                       Markdown on stdout
   webox logs export 01JD3Q... --format json | jq .calls[0].response
   webox logs export last --format html -o conversation.html)EX");
-  exp->callback([eopt, &ctx] { ctx.command = [eopt, &ctx] { run_export(*eopt, ctx); }; });
+  exp->callback([eopt, &ctx] { ctx.command = [eopt, &ctx] { run_logs_export(*eopt, ctx); }; });
 
   CLI::App *path = logs->add_subcommand("path", "Print the path of the database");
   path->footer(R"EX(

@@ -22,13 +22,13 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct ListOptions {
+struct MediaListOptions {
   std::string kind;
   int count = 20;
   bool json = false;
 };
 
-struct ShowOptions {
+struct MediaShowOptions {
   int64_t id = 0;
   bool json = false;
 };
@@ -60,18 +60,13 @@ std::string one_line(std::string s, size_t max) {
   return s.substr(0, cut) + "\u2026";
 }
 
-bool database_exists() {
-  std::error_code ec;
-  return fs::exists(paths::database(), ec);
-}
-
-void run_list(Context &ctx, const ListOptions &o) {
+void run_list(Context &ctx, const MediaListOptions &o) {
   std::vector<media::MediaRecord> rows;
-  if (database_exists()) rows = media::Gallery(ctx.db()).list(o.kind, o.count);
+  if (ctx.has_database()) rows = media::Gallery(ctx.db()).list(o.kind, o.count);
   if (o.json) {
     json doc = json::array();
     for (const auto &r : rows) doc.push_back(to_json(r));
-    out::line(doc.dump(2, ' ', false, json::error_handler_t::replace));
+    out::line(out::json_text(doc, 2));
     return;
   }
   if (rows.empty()) {
@@ -86,13 +81,13 @@ void run_list(Context &ctx, const ListOptions &o) {
   }
 }
 
-void run_show(Context &ctx, const ShowOptions &o) {
+void run_show(Context &ctx, const MediaShowOptions &o) {
   std::optional<media::MediaRecord> rec;
-  if (database_exists()) rec = media::Gallery(ctx.db()).get(o.id);
+  if (ctx.has_database()) rec = media::Gallery(ctx.db()).get(o.id);
   if (!rec) throw UsageError("no media " + std::to_string(o.id) + " ('webox media list' shows them)");
   json doc = to_json(*rec);
   if (o.json) {
-    out::line(doc.dump(2, ' ', false, json::error_handler_t::replace));
+    out::line(out::json_text(doc, 2));
     return;
   }
   std::string s;
@@ -120,14 +115,14 @@ Examples:
   webox media list --kind image --json | jq -r '.[].file'
   webox media show 12)EX");
 
-  auto lopt = std::make_shared<ListOptions>();
+  auto lopt = std::make_shared<MediaListOptions>();
   CLI::App *list = media_cmd->add_subcommand("list", "List generated media, newest first");
   list->add_option("--kind", lopt->kind, "image or audio")->check(CLI::IsMember({"image", "audio"}));
   list->add_option("-n,--count", lopt->count, "How many (0 = all)")->capture_default_str()->check(CLI::NonNegativeNumber);
   list->add_flag("--json", lopt->json, "Print one JSON array");
   list->callback([lopt, &ctx] { ctx.command = [lopt, &ctx] { run_list(ctx, *lopt); }; });
 
-  auto sopt = std::make_shared<ShowOptions>();
+  auto sopt = std::make_shared<MediaShowOptions>();
   CLI::App *show = media_cmd->add_subcommand("show", "Show one gallery entry: prompt, model, options, file, digest");
   show->add_option("ID", sopt->id, "Gallery id (from 'webox media list')")->required();
   show->add_flag("--json", sopt->json, "Print one JSON object");

@@ -66,7 +66,7 @@ void list_prompts(const PromptsOptions &o) {
 void show_prompt(const PromptsOptions &o) {
   LibraryPrompt p = workflow::find_library_prompt(o.name);
   if (o.json) {
-    out::line(to_json(p, true).dump(2, ' ', false, json::error_handler_t::replace));
+    out::line(out::json_text(to_json(p, true), 2));
     return;
   }
   out::line("name:        " + p.name);

@@ -52,7 +52,7 @@ struct ScrapeOptions {
   bool json = false;
 };
 
-constexpr const char *kExamples = R"(
+constexpr const char *kScrapeExamples = R"(
 Examples:
   webox scrape-interactions --platform instagram                 # only what is new
   webox scrape-interactions --platform x --since 2026-11-01
@@ -67,10 +67,10 @@ webox-scrape-interactions(1).)";
 
 // Shows items, pages and rate on one stderr line, redrawn at most 10 times
 // a second; only on a terminal and never under --quiet.
-class Progress {
+class ScrapeProgress {
 public:
-  Progress(bool enabled, std::string label) : m_enabled(enabled), m_label(std::move(label)) {}
-  ~Progress() {
+  ScrapeProgress(bool enabled, std::string label) : m_enabled(enabled), m_label(std::move(label)) {}
+  ~ScrapeProgress() {
     if (m_drawn) std::fputs("\r\033[K", stderr);
   }
   void update(const leads::RunCounts &c) {
@@ -94,18 +94,10 @@ private:
   clock::time_point m_last{};
 };
 
-std::string upper(std::string s) {
-  for (auto &c : s) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // --account > <PLATFORM>_USER_ID > social.<platform>.user_id > "" (the plugin's own default).
 std::string resolve_account(const ScrapeOptions &opt, const leads::PlatformSettings &settings) {
   if (!opt.account.empty()) return opt.account;
-  std::string env = paths::env((upper(opt.platform) + "_USER_ID").c_str());
-  if (!env.empty()) return env;
-  if (auto it = settings.find("user_id"); it != settings.end()) return it->second;
-  return {};
+  return leads::platform_user_id(opt.platform, settings);
 }
 
 // Instagram has two hosts (social-apis.md §1.1): Instagram Login
@@ -157,7 +149,7 @@ int64_t parse_since(const std::string &since) {
   }
 }
 
-void run_jsonl(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store, int64_t since, Progress &progress) {
+void run_jsonl(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store, int64_t since, ScrapeProgress &progress) {
   std::vector<leads::LineError> bad;
   auto start = std::chrono::steady_clock::now();
   auto on_page = [&](const leads::RunCounts &c) { progress.update(c); };
@@ -177,7 +169,7 @@ void run_jsonl(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store,
   }
 }
 
-void run_plugin(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store, int64_t since, Progress &progress) {
+void run_plugin(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store, int64_t since, ScrapeProgress &progress) {
   leads::PlatformSettings settings = leads::load_platform_settings(ctx.config().source, opt.platform);
   const bool file_source = !opt.from.empty();
   std::string account = file_source ? opt.from : resolve_account(opt, settings);
@@ -227,7 +219,7 @@ void run_scrape(ScrapeOptions opt, Context &ctx) {
   leads::LeadsStore store(ctx.db(), settings);
   if (!settings.phone_fallback_model.empty())
     store.set_phone_asker(leads::make_chat_phone_asker(settings.phone_fallback_model, ctx.config(), ctx.plugins()));
-  Progress progress(!opt.quiet && !opt.json && ::isatty(2), opt.platform.empty() ? "jsonl" : opt.platform);
+  ScrapeProgress progress(!opt.quiet && !opt.json && ::isatty(2), opt.platform.empty() ? "jsonl" : opt.platform);
   if (opt.platform.empty()) run_jsonl(opt, ctx, store, since, progress);
   else run_plugin(opt, ctx, store, since, progress);
 }
@@ -243,7 +235,7 @@ void setup_scrape_interactions(CLI::App &app, Context &ctx) {
   cmd->add_option("--account", opt->account, "The platform's id of your account (default: <PLATFORM>_USER_ID, then config)");
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress and no summary");
   cmd->add_flag("--json", opt->json, "Print a JSON summary: new_interactions, new_people, new_leads, pages, elapsed_ms");
-  cmd->footer(kExamples);
+  cmd->footer(kScrapeExamples);
   cmd->callback([opt, &ctx] { ctx.command = [opt, &ctx] { run_scrape(*opt, ctx); }; });
 }
 

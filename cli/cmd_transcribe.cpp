@@ -86,7 +86,7 @@ void run_transcribe(Context &ctx, const TranscribeOptions &o) {
 
   if (o.json) {
     result["model"] = ref.text();
-    out::line(result.dump(-1, ' ', false, json::error_handler_t::replace));
+    out::line(out::json_text(result));
     return;
   }
   out::line(result.value("text", ""));

@@ -46,7 +46,7 @@ struct RunOptions {
   std::string record, replay, model;
 };
 
-struct ListOptions {
+struct WorkflowListOptions {
   bool json = false;
 };
 
@@ -92,9 +92,9 @@ std::string step_line(const workflow::StepReport &s) {
 // Progress on stderr: on a terminal, the list of steps redrawn in place
 // (for workflows short enough to fit); otherwise one line per finished
 // step, which reads well in CI logs and cron mail.
-class Progress {
+class WorkflowProgress {
 public:
-  Progress(bool enabled, size_t steps) : m_enabled(enabled), m_live(enabled && ::isatty(2) && steps <= 40) {}
+  WorkflowProgress(bool enabled, size_t steps) : m_enabled(enabled), m_live(enabled && ::isatty(2) && steps <= 40) {}
 
   void update(const RunReport &r, size_t changed) {
     if (!m_enabled) return;
@@ -127,7 +127,7 @@ void print_plan(const std::vector<workflow::PlannedStep> &plan, bool as_json) {
     for (const auto &p : plan)
       doc.push_back({{"id", p.id}, {"action", p.action}, {"model", p.model}, {"needs", p.needs}, {"when", p.when},
                      {"foreach", p.foreach}, {"system", p.system}, {"prompt", p.body}, {"output", p.output}});
-    out::line(doc.dump(2, ' ', false, json::error_handler_t::replace));
+    out::line(out::json_text(doc, 2));
     return;
   }
   size_t k = 0;
@@ -192,7 +192,7 @@ void run_workflow(Context &ctx, const RunOptions &o) {
     cassette = net::Cassette::record_to(o.record);
     plugin::use_cassette(cassette);
   }
-  Progress progress(ctx.global.verbosity >= 0, run.workflow().steps.size());
+  WorkflowProgress progress(ctx.global.verbosity >= 0, run.workflow().steps.size());
   RunReport report;
   try {
     report = run.run([&](const RunReport &r, size_t step) { progress.update(r, step); });
@@ -204,7 +204,7 @@ void run_workflow(Context &ctx, const RunOptions &o) {
     cassette->finish();
     if (!cassette->replaying()) spdlog::info("recorded {} exchanges to {}", cassette->recorded(), o.record);
   }
-  if (o.json) out::line(report.to_json().dump(-1, ' ', false, json::error_handler_t::replace));
+  if (o.json) out::line(out::json_text(report.to_json()));
   else if (report.status == "ok") print_result(report); // never half the outputs as if complete
   if (report.status != "ok") {
     // The progress lines already said it, unless -q silenced them.
@@ -236,7 +236,7 @@ void validate_workflows(Context &ctx, const std::vector<std::string> &files) {
   if (!all_ok) ctx.exit_code = static_cast<int>(ExitCode::usage);
 }
 
-void list_workflows(const ListOptions &o) {
+void list_workflows(const WorkflowListOptions &o) {
   std::map<std::string, std::pair<fs::path, std::string>> found; // name -> file, description
   for (const auto &dir : workflow_dirs()) {
     std::error_code ec;
@@ -311,7 +311,7 @@ input is invalid (file:line:column), nothing was sent; 4 a missing key;
   validate->add_option("files", *files, "Workflow files or names")->required();
   validate->callback([&ctx, files] { ctx.command = [&ctx, files] { validate_workflows(ctx, *files); }; });
 
-  auto l = std::make_shared<ListOptions>();
+  auto l = std::make_shared<WorkflowListOptions>();
   CLI::App *list = cmd->add_subcommand("list", "Workflows in your folder and shipped with webox");
   list->add_flag("--json", l->json, "As JSON");
   list->callback([&ctx, l] { ctx.command = [l] { list_workflows(*l); }; });

@@ -32,4 +32,4 @@ struct RegisterCommand {
 #define WEBOX_COMMAND_CONCAT2(a, b) a##b
 #define WEBOX_COMMAND_CONCAT(a, b) WEBOX_COMMAND_CONCAT2(a, b)
 #define WEBOX_COMMAND(order, setup)                                                                    \
-  static const ::webox::cli::RegisterCommand WEBOX_COMMAND_CONCAT(webox_command_, __LINE__)(order, setup)
+  static const ::webox::cli::RegisterCommand WEBOX_COMMAND_CONCAT(webox_command_, __COUNTER__)(order, setup)

@@ -97,4 +97,9 @@ KeyStore &Context::keys() {
   return *m_keys;
 }
 
+bool Context::has_database() const {
+  std::error_code ec;
+  return std::filesystem::exists(paths::database(), ec);
+}
+
 } // namespace webox::cli

@@ -48,6 +48,9 @@ public:
   store::Db &db();
   plugin::Registry &plugins();
   KeyStore &keys();
+  // True when the database file exists: read-only commands answer "nothing
+  // yet" instead of creating an empty database just to read it.
+  bool has_database() const;
 
 private:
   std::unique_ptr<Config> m_config;

@@ -1,6 +1,7 @@
 #include "cli/output.hpp"
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <cstdlib>
 #include <string>
 #include <sys/ioctl.h>
@@ -11,6 +12,10 @@ namespace webox::cli::out {
 bool write(std::string_view text) {
   if (!text.empty() && std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) return false;
   return std::fflush(stdout) == 0;
+}
+
+std::string json_text(const nlohmann::json &j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 bool line(std::string_view text) {

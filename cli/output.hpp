@@ -6,6 +6,7 @@
 // quiet stop, not a crash.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,10 @@ bool write(std::string_view text);
 
 // write(text + "\n").
 bool line(std::string_view text);
+
+// `j` as text; bytes that are not UTF-8 (a platform's broken text) become
+// U+FFFD instead of aborting the whole listing.
+std::string json_text(const nlohmann::json &j, int indent = -1);
 
 // True when stdout is a terminal (human rendering), false when piped.
 bool is_tty();

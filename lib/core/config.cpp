@@ -5,20 +5,14 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
 
 namespace webox {
 namespace {
 
-[[noreturn]] void fail_at(const std::filesystem::path &file, const YAML::Mark &mark,
-                          const std::string &what) {
-  std::string where = file.string();
-  if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-  throw Error(where + ": " + what, ExitCode::config);
-}
-
 std::string scalar(const std::filesystem::path &file, const YAML::Node &node, const std::string &key) {
-  if (!node.IsScalar()) fail_at(file, node.Mark(), "'" + key + "' must be a text value");
+  if (!node.IsScalar()) fail_config_at(file, node.Mark(), "'" + key + "' must be a text value");
   return node.as<std::string>();
 }
 
@@ -53,19 +47,19 @@ nlohmann::json to_json(const YAML::Node &node) {
 int64_t positive_int(const std::filesystem::path &file, const YAML::Node &node, const std::string &key) {
   try {
     long long v = node.as<long long>();
-    if (v < 0) fail_at(file, node.Mark(), "'" + key + "' must not be negative");
+    if (v < 0) fail_config_at(file, node.Mark(), "'" + key + "' must not be negative");
     return v;
   } catch (const YAML::BadConversion &) {
-    fail_at(file, node.Mark(), "'" + key + "' must be a whole number");
+    fail_config_at(file, node.Mark(), "'" + key + "' must be a whole number");
   }
 }
 
 void read_providers(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
-  if (!node.IsMap()) fail_at(file, node.Mark(), "'providers' must be a mapping of provider names");
+  if (!node.IsMap()) fail_config_at(file, node.Mark(), "'providers' must be a mapping of provider names");
   for (const auto &kv : node) {
     std::string name = kv.first.as<std::string>();
     const YAML::Node &p = kv.second;
-    if (!p.IsMap()) fail_at(file, p.Mark(), "provider '" + name + "' must be a mapping");
+    if (!p.IsMap()) fail_config_at(file, p.Mark(), "provider '" + name + "' must be a mapping");
     ProviderSettings s;
     for (const auto &field : p) {
       std::string key = field.first.as<std::string>();
@@ -73,10 +67,10 @@ void read_providers(const std::filesystem::path &file, const YAML::Node &node, C
       else if (key == "base_url") s.base_url = scalar(file, field.second, key);
       else if (key == "api_key_env") s.api_key_env = scalar(file, field.second, key);
       else if (key == "options") {
-        if (!field.second.IsMap()) fail_at(file, field.second.Mark(), "'options' must be a mapping");
+        if (!field.second.IsMap()) fail_config_at(file, field.second.Mark(), "'options' must be a mapping");
         s.options_json = to_json(field.second).dump();
       } else {
-        fail_at(file, field.first.Mark(), "unknown setting '" + key + "' for provider '" + name +
+        fail_config_at(file, field.first.Mark(), "unknown setting '" + key + "' for provider '" + name +
                                               "' (known: type, base_url, api_key_env, options)");
       }
     }
@@ -85,7 +79,7 @@ void read_providers(const std::filesystem::path &file, const YAML::Node &node, C
 }
 
 void read_http(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
-  if (!node.IsMap()) fail_at(file, node.Mark(), "'http' must be a mapping");
+  if (!node.IsMap()) fail_config_at(file, node.Mark(), "'http' must be a mapping");
   for (const auto &kv : node) {
     std::string key = kv.first.as<std::string>();
     if (key == "connect_timeout_ms") cfg.http.connect_timeout_ms = positive_int(file, kv.second, key);
@@ -93,29 +87,29 @@ void read_http(const std::filesystem::path &file, const YAML::Node &node, Config
     else if (key == "retries") cfg.http.retries = static_cast<int>(positive_int(file, kv.second, key));
     else if (key == "ca_bundle") cfg.http.ca_bundle = scalar(file, kv.second, key);
     else if (key == "max_response_bytes") cfg.http.max_response_bytes = positive_int(file, kv.second, key);
-    else fail_at(file, kv.first.Mark(), "unknown http setting '" + key + "'");
+    else fail_config_at(file, kv.first.Mark(), "unknown http setting '" + key + "'");
   }
 }
 
 double money(const std::filesystem::path &file, const YAML::Node &node, const std::string &key) {
   try {
     double v = node.as<double>();
-    if (v < 0) fail_at(file, node.Mark(), "'" + key + "' must not be negative");
+    if (v < 0) fail_config_at(file, node.Mark(), "'" + key + "' must not be negative");
     return v;
   } catch (const YAML::BadConversion &) {
-    fail_at(file, node.Mark(), "'" + key + "' must be an amount in US dollars");
+    fail_config_at(file, node.Mark(), "'" + key + "' must be an amount in US dollars");
   }
 }
 
 BudgetCaps read_caps(const std::filesystem::path &file, const YAML::Node &node, const std::string &where) {
-  if (!node.IsMap()) fail_at(file, node.Mark(), "'" + where + "' must be a mapping with daily and/or monthly");
+  if (!node.IsMap()) fail_config_at(file, node.Mark(), "'" + where + "' must be a mapping with daily and/or monthly");
   BudgetCaps caps;
   for (const auto &kv : node) {
     std::string key = kv.first.as<std::string>();
     if (key == "daily") caps.daily = money(file, kv.second, key);
     else if (key == "monthly") caps.monthly = money(file, kv.second, key);
     else if (where == "budgets" && key == "providers") continue;
-    else fail_at(file, kv.first.Mark(), "unknown budget setting '" + key + "' (known: daily, monthly" +
+    else fail_config_at(file, kv.first.Mark(), "unknown budget setting '" + key + "' (known: daily, monthly" +
                                            std::string(where == "budgets" ? ", providers" : "") + ")");
   }
   return caps;
@@ -124,18 +118,18 @@ BudgetCaps read_caps(const std::filesystem::path &file, const YAML::Node &node, 
 void read_budgets(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
   cfg.budgets.overall = read_caps(file, node, "budgets");
   if (const YAML::Node providers = node["providers"]) {
-    if (!providers.IsMap()) fail_at(file, providers.Mark(), "'budgets.providers' must be a mapping");
+    if (!providers.IsMap()) fail_config_at(file, providers.Mark(), "'budgets.providers' must be a mapping");
     for (const auto &kv : providers)
       cfg.budgets.providers[kv.first.as<std::string>()] = read_caps(file, kv.second, kv.first.as<std::string>());
   }
 }
 
 void read_fallbacks(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
-  if (!node.IsMap()) fail_at(file, node.Mark(), "'fallbacks' must be a mapping of name: [models]");
+  if (!node.IsMap()) fail_config_at(file, node.Mark(), "'fallbacks' must be a mapping of name: [models]");
   for (const auto &kv : node) {
     std::string name = kv.first.as<std::string>();
     if (!kv.second.IsSequence() || kv.second.size() == 0)
-      fail_at(file, kv.second.Mark(), "fallback chain '" + name + "' must be a non-empty list of models");
+      fail_config_at(file, kv.second.Mark(), "fallback chain '" + name + "' must be a non-empty list of models");
     std::vector<std::string> chain;
     for (const auto &m : kv.second) chain.push_back(scalar(file, m, "fallbacks"));
     cfg.fallbacks[name] = std::move(chain);
@@ -143,13 +137,13 @@ void read_fallbacks(const std::filesystem::path &file, const YAML::Node &node, C
 }
 
 void read_prices(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
-  if (!node.IsMap()) fail_at(file, node.Mark(), "'prices' must be a mapping of \"provider:model\": {input, output}");
+  if (!node.IsMap()) fail_config_at(file, node.Mark(), "'prices' must be a mapping of \"provider:model\": {input, output}");
   for (const auto &kv : node) {
     std::string model = kv.first.as<std::string>();
     if (model.find(':') == std::string::npos)
-      fail_at(file, kv.first.Mark(), "price key '" + model + "' must be provider:model or provider:*");
+      fail_config_at(file, kv.first.Mark(), "price key '" + model + "' must be provider:model or provider:*");
     if (!kv.second.IsMap() || !kv.second["input"] || !kv.second["output"])
-      fail_at(file, kv.second.Mark(), "price of '" + model + "' needs input and output (USD per million tokens)");
+      fail_config_at(file, kv.second.Mark(), "price of '" + model + "' needs input and output (USD per million tokens)");
     cfg.prices[model] = {money(file, kv.second["input"], "input"), money(file, kv.second["output"], "output")};
   }
 }
@@ -168,17 +162,17 @@ Config load_config(const std::filesystem::path &file) {
   try {
     root = YAML::Load(in);
   } catch (const YAML::ParserException &e) {
-    fail_at(file, e.mark, e.msg);
+    fail_config_at(file, e.mark, e.msg);
   }
   if (root.IsNull()) return cfg;
-  if (!root.IsMap()) fail_at(file, root.Mark(), "the configuration must be a mapping");
+  if (!root.IsMap()) fail_config_at(file, root.Mark(), "the configuration must be a mapping");
   for (const auto &kv : root) {
     std::string key = kv.first.as<std::string>();
     const YAML::Node &value = kv.second;
     if (key == "default_model") {
       cfg.default_model = scalar(file, value, key);
     } else if (key == "aliases") {
-      if (!value.IsMap()) fail_at(file, value.Mark(), "'aliases' must be a mapping of name: provider:model");
+      if (!value.IsMap()) fail_config_at(file, value.Mark(), "'aliases' must be a mapping of name: provider:model");
       for (const auto &a : value) cfg.aliases[a.first.as<std::string>()] = scalar(file, a.second, "aliases");
     } else if (key == "providers") {
       read_providers(file, value, cfg);
@@ -197,7 +191,7 @@ Config load_config(const std::filesystem::path &file) {
       bool known = false;
       for (const char *k : later) known = known || key == k;
       if (!known)
-        fail_at(file, kv.first.Mark(), "unknown setting '" + key +
+        fail_config_at(file, kv.first.Mark(), "unknown setting '" + key +
                                            "' (known: default_model, aliases, providers, fallbacks, budgets, "
                                            "prices, http)");
     }

@@ -4,16 +4,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
 
 namespace webox::exporting {
-namespace {
-
-[[noreturn]] void fail_at(const std::filesystem::path &file, const YAML::Mark &mark, const std::string &what) {
-  throw Error(file.string() + ":" + std::to_string(mark.line + 1) + ": " + what, ExitCode::config);
-}
-
-} // namespace
 
 ExportSettings load_export_settings(const std::filesystem::path &file) {
   ExportSettings s;
@@ -23,14 +17,14 @@ ExportSettings load_export_settings(const std::filesystem::path &file) {
   try {
     root = YAML::Load(in);
   } catch (const YAML::ParserException &e) {
-    fail_at(file, e.mark, e.msg);
+    fail_config_at(file, e.mark, e.msg);
   }
   if (!root.IsMap() || !root["export"] || !root["export"]["notion"]) return s;
   YAML::Node notion = root["export"]["notion"];
-  if (!notion.IsMap()) fail_at(file, notion.Mark(), "'export.notion' must be a mapping");
+  if (!notion.IsMap()) fail_config_at(file, notion.Mark(), "'export.notion' must be a mapping");
   if (notion["version"]) s.notion_version = notion["version"].as<std::string>();
   if (YAML::Node map = notion["map"]) {
-    if (!map.IsMap()) fail_at(file, map.Mark(), "'export.notion.map' must map fields to property names");
+    if (!map.IsMap()) fail_config_at(file, map.Mark(), "'export.notion.map' must map fields to property names");
     for (const auto &kv : map)
       s.notion_map += (s.notion_map.empty() ? "" : ",") + kv.first.as<std::string>() + "=" + kv.second.as<std::string>();
   }

@@ -3,20 +3,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 namespace webox::exporting {
-namespace {
-
-template <typename Fn> auto guarded(store::Db &db, Fn &&fn) {
-  try {
-    return fn();
-  } catch (const SQLite::Exception &) {
-    store::rethrow_sql_error(db);
-  }
-}
-
-} // namespace
-
 std::optional<ExportState> load_state(store::Db &db, const std::string &destination) {
-  return guarded(db, [&]() -> std::optional<ExportState> {
+  return store::guarded(db, [&]() -> std::optional<ExportState> {
     SQLite::Statement q(db.sql(), "SELECT watermark, rows, updated_at FROM export_state WHERE destination = ?");
     q.bind(1, destination);
     if (!q.executeStep()) return std::nullopt;
@@ -25,7 +13,7 @@ std::optional<ExportState> load_state(store::Db &db, const std::string &destinat
 }
 
 void save_state(store::Db &db, const std::string &destination, const std::string &watermark, int64_t rows) {
-  guarded(db, [&] {
+  store::guarded(db, [&] {
     store::WriteTransaction tx(db);
     SQLite::Statement q(db.sql(), "INSERT INTO export_state(destination, watermark, rows, updated_at) VALUES(?, ?, ?, ?) "
                                   "ON CONFLICT(destination) DO UPDATE SET watermark = excluded.watermark, "
@@ -40,7 +28,7 @@ void save_state(store::Db &db, const std::string &destination, const std::string
 }
 
 std::optional<std::string> remote_id(store::Db &db, const std::string &destination, int64_t lead_id) {
-  return guarded(db, [&]() -> std::optional<std::string> {
+  return store::guarded(db, [&]() -> std::optional<std::string> {
     SQLite::Statement q(db.sql(), "SELECT remote_id FROM export_remote_ids WHERE destination = ? AND lead_id = ?");
     q.bind(1, destination);
     q.bind(2, lead_id);
@@ -50,7 +38,7 @@ std::optional<std::string> remote_id(store::Db &db, const std::string &destinati
 }
 
 void save_remote_id(store::Db &db, const std::string &destination, int64_t lead_id, const std::string &id) {
-  guarded(db, [&] {
+  store::guarded(db, [&] {
     SQLite::Statement q(db.sql(), "INSERT INTO export_remote_ids(destination, lead_id, remote_id, updated_at) VALUES(?, ?, ?, ?) "
                                   "ON CONFLICT(destination, lead_id) DO UPDATE SET remote_id = excluded.remote_id, "
                                   "updated_at = excluded.updated_at");

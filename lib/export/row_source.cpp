@@ -20,23 +20,11 @@ struct RowSource::Impl {
   std::vector<Cell> cells;
 };
 
-namespace {
-
-template <typename Fn> auto guarded(store::Db &db, Fn &&fn) {
-  try {
-    return fn();
-  } catch (const SQLite::Exception &) {
-    store::rethrow_sql_error(db);
-  }
-}
-
-} // namespace
-
 RowSource::RowSource(store::Db &db, const leads::LeadFilter &f, std::vector<const Field *> fields, bool lists_joined,
                      std::optional<std::string> changed_after, int page_size)
     : m(std::make_unique<Impl>(db, page_size, f.limit)),
       m_fields(std::move(fields)) {
-  guarded(db, [&] {
+  store::guarded(db, [&] {
     SQLite::Statement w(db.sql(), "SELECT max(updated_at) FROM leads");
     if (w.executeStep() && !w.getColumn(0).isNull()) m_watermark = w.getColumn(0).getString();
 
@@ -70,7 +58,7 @@ size_t RowSource::next_page(const RowFn &row, size_t max_rows) {
   int64_t n = max_rows ? static_cast<int64_t>(max_rows) : m->page_size;
   if (m->limit > 0) n = std::min<int64_t>(n, m->limit - m_rows);
   if (n <= 0) return 0;
-  return guarded(m->db, [&]() -> size_t {
+  return store::guarded(m->db, [&]() -> size_t {
     sqlite3_stmt *raw = m->query.get();
     sqlite3 *handle = m->db.sql().getHandle();
     sqlite3_reset(raw);

@@ -1,17 +1,12 @@
 #include "lib/leads/dm_campaign.hpp"
 
 #include <algorithm>
-#include <chrono>
 
 #include "lib/core/error.hpp"
+#include "lib/leads/record.hpp"
 
 namespace webox::leads {
 namespace {
-
-int64_t clock_now() {
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
 
 bool contains(const std::vector<std::string> &list, const std::string &s) {
   return std::find(list.begin(), list.end(), s) != list.end();
@@ -42,7 +37,7 @@ DmReport run_campaign(store::Db &db, const std::vector<DmTarget> &targets, const
                       const Sender &send, Pacer &pacer, const EntryCallback &on_entry) {
   DmLedger ledger(db);
   DmReport report;
-  const int64_t now = o.now ? o.now : clock_now();
+  const int64_t now = o.now ? o.now : unix_now();
   int64_t planned = 0;  // messages sent or (dry run) that would be
   bool paced_before = false;
   report.entries.reserve(targets.size());

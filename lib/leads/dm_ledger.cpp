@@ -8,14 +8,6 @@
 namespace webox::leads {
 namespace {
 
-template <class F> auto guarded(store::Db &db, F &&fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const SQLite::Exception &) {
-    store::rethrow_sql_error(db);
-  }
-}
-
 constexpr const char *kColumns =
     "id, campaign, platform, account, person_id, coalesce(lead_id, 0), state, text, coalesce(message_id, ''), "
     "coalesce(error_code, ''), coalesce(error, ''), day, updated_at FROM dm_ledger ";
@@ -50,7 +42,7 @@ std::string utc_day(int64_t unix_seconds) {
 }
 
 std::optional<LedgerRow> DmLedger::find(const std::string &campaign, const std::string &platform, int64_t person_id) {
-  return guarded(m_db, [&]() -> std::optional<LedgerRow> {
+  return store::guarded(m_db, [&]() -> std::optional<LedgerRow> {
     SQLite::Statement q(m_db.sql(), std::string("SELECT ") + kColumns + "WHERE campaign = ? AND platform = ? AND person_id = ?");
     q.bind(1, campaign);
     q.bind(2, platform);
@@ -61,7 +53,7 @@ std::optional<LedgerRow> DmLedger::find(const std::string &campaign, const std::
 }
 
 int64_t DmLedger::used_on(const std::string &platform, const std::string &account, const std::string &day) {
-  return guarded(m_db, [&] {
+  return store::guarded(m_db, [&] {
     SQLite::Statement q(m_db.sql(), "SELECT count(*) FROM dm_ledger WHERE platform = ? AND account = ? AND day = ? "
                                     "AND state IN ('intent', 'sent')");
     q.bind(1, platform);
@@ -73,7 +65,7 @@ int64_t DmLedger::used_on(const std::string &platform, const std::string &accoun
 }
 
 std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r) {
-  return guarded(m_db, [&]() -> std::optional<int64_t> {
+  return store::guarded(m_db, [&]() -> std::optional<int64_t> {
     store::WriteTransaction tx(m_db);
     std::string now = store::now_iso8601();
     // A failed attempt may be tried again; an intent or a sent row never.
@@ -106,7 +98,7 @@ std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r) {
 }
 
 void DmLedger::mark_sent(int64_t id, const std::string &message_id) {
-  guarded(m_db, [&] {
+  store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
     std::string now = store::now_iso8601();
     SQLite::Statement up(m_db.sql(), "UPDATE dm_ledger SET state = 'sent', message_id = ?, updated_at = ? WHERE id = ?");
@@ -146,7 +138,7 @@ void DmLedger::mark_sent(int64_t id, const std::string &message_id) {
 }
 
 void DmLedger::mark_failed(int64_t id, const std::string &code, const std::string &error) {
-  guarded(m_db, [&] {
+  store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
     SQLite::Statement up(m_db.sql(), "UPDATE dm_ledger SET state = 'failed', error_code = ?, error = ?, updated_at = ? WHERE id = ?");
     up.bind(1, code);
@@ -159,7 +151,7 @@ void DmLedger::mark_failed(int64_t id, const std::string &code, const std::strin
 }
 
 std::vector<LedgerRow> DmLedger::uncertain(const std::string &campaign) {
-  return guarded(m_db, [&] {
+  return store::guarded(m_db, [&] {
     SQLite::Statement q(m_db.sql(), std::string("SELECT ") + kColumns + "WHERE state = 'intent' AND (? = '' OR campaign = ?) ORDER BY id");
     q.bind(1, campaign);
     q.bind(2, campaign);
@@ -171,7 +163,7 @@ std::vector<LedgerRow> DmLedger::uncertain(const std::string &campaign) {
 
 void DmLedger::resolve(int64_t id, bool was_sent) {
   if (was_sent) return mark_sent(id, "");
-  guarded(m_db, [&] {
+  store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
     SQLite::Statement del(m_db.sql(), "DELETE FROM dm_ledger WHERE id = ? AND state = 'intent'");
     del.bind(1, id);

@@ -5,25 +5,21 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
 
 namespace webox::leads {
 namespace {
 
-[[noreturn]] void fail_at(const std::filesystem::path &file, const YAML::Mark &mark, const std::string &what) {
-  throw Error(file.string() + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " + what,
-              ExitCode::config);
-}
-
 int64_t whole(const std::filesystem::path &file, const YAML::Node &n, const std::string &what, int64_t min) {
   int64_t v = 0;
   try {
     v = n.as<int64_t>();
   } catch (const YAML::Exception &) {
-    fail_at(file, n.Mark(), "'" + what + "' must be a whole number");
+    fail_config_at(file, n.Mark(), "'" + what + "' must be a whole number");
   }
-  if (v < min) fail_at(file, n.Mark(), "'" + what + "' must be at least " + std::to_string(min));
+  if (v < min) fail_config_at(file, n.Mark(), "'" + what + "' must be at least " + std::to_string(min));
   return v;
 }
 
@@ -51,12 +47,12 @@ DmSettings load_dm_settings(const std::filesystem::path &file) {
     try {
       root = YAML::Load(in);
     } catch (const YAML::ParserException &e) {
-      fail_at(file, e.mark, e.msg);
+      fail_config_at(file, e.mark, e.msg);
     }
     if (root.IsMap() && root["leads"] && root["leads"].IsMap()) dm = root["leads"]["dm"];
   }
   if (dm && !dm.IsNull()) {
-    if (!dm.IsMap()) fail_at(file, dm.Mark(), "'leads.dm' must be a mapping");
+    if (!dm.IsMap()) fail_config_at(file, dm.Mark(), "'leads.dm' must be a mapping");
     for (const auto &kv : dm) {
       const std::string key = kv.first.as<std::string>();
       const YAML::Node &v = kv.second;
@@ -71,9 +67,9 @@ DmSettings load_dm_settings(const std::filesystem::path &file) {
         } else {
           out.pace_min_ms = out.pace_max_ms = whole(file, v, "leads.dm.pace_ms", 0);
         }
-        if (out.pace_max_ms < out.pace_min_ms) fail_at(file, v.Mark(), "'leads.dm.pace_ms' must be [min, max] with min <= max");
+        if (out.pace_max_ms < out.pace_min_ms) fail_config_at(file, v.Mark(), "'leads.dm.pace_ms' must be [min, max] with min <= max");
       } else {
-        fail_at(file, kv.first.Mark(), "unknown setting 'leads.dm." + key + "'");
+        fail_config_at(file, kv.first.Mark(), "unknown setting 'leads.dm." + key + "'");
       }
     }
   }

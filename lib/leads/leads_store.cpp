@@ -52,19 +52,6 @@ namespace {
 
 using nlohmann::json;
 
-template <class F> auto guarded(store::Db &db, F &&fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const SQLite::Exception &) {
-    store::rethrow_sql_error(db);
-  }
-}
-
-int64_t clock_now() {
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
-
 std::string digits_of(std::string_view s) {
   std::string d;
   for (char c : s)
@@ -83,10 +70,10 @@ LeadsStore::LeadsStore(store::Db &db, LeadsSettings settings, int64_t now)
 
 LeadsStore::~LeadsStore() = default;
 
-int64_t LeadsStore::now() const { return m_now ? m_now : clock_now(); }
+int64_t LeadsStore::now() const { return m_now ? m_now : unix_now(); }
 
 int64_t LeadsStore::account(const std::string &platform, const std::string &platform_account_id) {
-  return guarded(m_db, [&] {
+  return store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
     SQLite::Statement ins(m_db.sql(), "INSERT INTO accounts(platform, platform_account_id, created_at) VALUES(?, ?, ?) "
                                       "ON CONFLICT(platform, platform_account_id) DO NOTHING");
@@ -105,7 +92,7 @@ int64_t LeadsStore::account(const std::string &platform, const std::string &plat
 }
 
 std::map<std::string, std::string> LeadsStore::cursors(int64_t account_id) {
-  return guarded(m_db, [&] {
+  return store::guarded(m_db, [&] {
     std::map<std::string, std::string> out;
     SQLite::Statement q(m_db.sql(), "SELECT edge, cursor FROM sync_cursors WHERE account_id = ?");
     q.bind(1, account_id);
@@ -306,7 +293,7 @@ std::map<int64_t, PersonFacts> gather_batch(store::Db &db, const std::vector<int
 
 LeadsStore::RescoreCounts LeadsStore::rescore_all(int batch) {
   RescoreCounts counts;
-  return guarded(m_db, [&] {
+  return store::guarded(m_db, [&] {
     int64_t after = 0;
     for (;;) {
       store::WriteTransaction tx(m_db);
@@ -334,7 +321,7 @@ LeadsStore::RescoreCounts LeadsStore::rescore_all(int batch) {
 
 LeadsStore::RescoreCounts LeadsStore::rescore_pending(int batch) {
   RescoreCounts counts;
-  return guarded(m_db, [&] {
+  return store::guarded(m_db, [&] {
     // The people marked in the store, then those this run marked whose mark
     // someone else cleared meanwhile (a concurrent `leads rescore` scores
     // what was committed then, not our later pages).
@@ -405,7 +392,7 @@ void LeadsStore::ask_model(const std::vector<AskLater> &texts, bool defer_scorin
     std::vector<ContactMatch> found = accept_fallback_answer(reply, t.text, m_phones, refused);
     for (const auto &why : refused) spdlog::info("phone fallback {}: refused: {}", m_asker->model(), why);
     if (found.empty()) continue;
-    guarded(m_db, [&] {
+    store::guarded(m_db, [&] {
       store::WriteTransaction tx(m_db);
       SQLite::Statement ins(m_db.sql(), "INSERT INTO contacts(person_id, kind, value, raw, digits, region, type, interaction_id, "
                                         "created_at, detected_by) VALUES(?, 'phone', ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -600,17 +587,17 @@ struct PageWriter::Impl {
 };
 
 PageWriter::PageWriter(LeadsStore &store, int64_t account_id, bool defer_scoring) {
-  guarded(store.m_db, [&] { m = std::make_unique<Impl>(store, account_id, defer_scoring); });
+  store::guarded(store.m_db, [&] { m = std::make_unique<Impl>(store, account_id, defer_scoring); });
 }
 
 PageWriter::~PageWriter() = default; // an uncommitted transaction rolls back
 
 void PageWriter::add_post(const std::string &platform, const Post &post) {
-  guarded(m->store.m_db, [&] { m->post(platform, post); });
+  store::guarded(m->store.m_db, [&] { m->post(platform, post); });
 }
 
 bool PageWriter::add(const Interaction &it) {
-  return guarded(m->store.m_db, [&] {
+  return store::guarded(m->store.m_db, [&] {
     ++m->counts.items;
     int64_t person = m->person(it);
     int64_t post = it.post ? m->post(it.platform, *it.post) : 0;
@@ -664,7 +651,7 @@ bool PageWriter::add(const Interaction &it) {
 }
 
 void PageWriter::set_cursor(const std::string &edge, const std::string &cursor) {
-  guarded(m->store.m_db, [&] {
+  store::guarded(m->store.m_db, [&] {
     if (!m->account_id) return;
     m->upsert_cursor.bind(1, m->account_id);
     m->upsert_cursor.bind(2, edge);
@@ -676,7 +663,7 @@ void PageWriter::set_cursor(const std::string &edge, const std::string &cursor) 
 }
 
 void PageWriter::clear_cursor(const std::string &edge) {
-  guarded(m->store.m_db, [&] {
+  store::guarded(m->store.m_db, [&] {
     if (!m->account_id) return;
     m->delete_cursor.bind(1, m->account_id);
     m->delete_cursor.bind(2, edge);
@@ -686,7 +673,7 @@ void PageWriter::clear_cursor(const std::string &edge) {
 }
 
 void PageWriter::commit() {
-  guarded(m->store.m_db, [&] {
+  store::guarded(m->store.m_db, [&] {
     if (m->defer_scoring) {
       // Marked in the same transaction as the page: a crash before the
       // deferred scoring leaves the marks, and the next run scores them.
@@ -797,7 +784,7 @@ json lead_by_id(store::Db &db, int64_t id) {
 } // namespace
 
 std::vector<json> list_leads(store::Db &db, const LeadFilter &f) {
-  return guarded(db, [&] {
+  return store::guarded(db, [&] {
     std::vector<std::variant<int64_t, std::string>> binds;
     std::string where = where_clause(f, binds);
     std::string sql = std::string(kLeadSelect) + (where.empty() ? "" : "WHERE " + where) + " ORDER BY l.score DESC, l.id";
@@ -811,7 +798,7 @@ std::vector<json> list_leads(store::Db &db, const LeadFilter &f) {
 }
 
 std::optional<json> show_lead(store::Db &db, const std::string &ref) {
-  return guarded(db, [&]() -> std::optional<json> {
+  return store::guarded(db, [&]() -> std::optional<json> {
     auto id = resolve_lead(db, ref);
     if (!id) return std::nullopt;
     json lead = lead_by_id(db, *id);
@@ -858,7 +845,7 @@ std::optional<json> show_lead(store::Db &db, const std::string &ref) {
 json set_status(store::Db &db, const std::string &ref, const std::string &status, const std::string &note) {
   if (!is_status(status))
     throw UsageError("unknown status '" + status + "' (expected new, contacted, in_progress, converted or refused)");
-  return guarded(db, [&] {
+  return store::guarded(db, [&] {
     store::WriteTransaction tx(db);
     auto id = resolve_lead(db, ref);
     if (!id) throw UsageError("no lead " + ref);
@@ -887,7 +874,7 @@ json set_status(store::Db &db, const std::string &ref, const std::string &status
 }
 
 std::vector<json> search_leads(store::Db &db, const std::string &query, const LeadFilter &f) {
-  return guarded(db, [&] {
+  return store::guarded(db, [&] {
     std::vector<std::variant<int64_t, std::string>> binds;
     std::string where = where_clause(f, binds);
     std::string like = "%" + query + "%";

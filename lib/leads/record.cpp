@@ -8,6 +8,7 @@
 #include "lib/leads/record.hpp"
 
 #include <array>
+#include <chrono>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -152,6 +153,11 @@ int64_t parse_timestamp(const json &value) {
     return parse_timestamp_text(s);
   }
   throw RecordError("\"timestamp\" must be an ISO 8601 string or a number of seconds");
+}
+
+int64_t unix_now() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
 std::string iso8601_utc(int64_t t) {

@@ -68,6 +68,9 @@ int64_t parse_timestamp_text(std::string_view text);
 // "2026-11-01T10:00:00Z".
 std::string iso8601_utc(int64_t unix_seconds);
 
+// The system clock in Unix seconds (stores take an explicit "now" in tests).
+int64_t unix_now();
+
 // Validates and converts one record. `default_platform` fills a missing
 // "platform" (an export or a plugin knows its own). Throws RecordError.
 Interaction interaction_from_json(const nlohmann::json &record, const std::string &default_platform = "");

@@ -1,18 +1,16 @@
 #include "lib/leads/settings.hpp"
 
+#include <cctype>
 #include <fstream>
 
 #include <yaml-cpp/yaml.h>
 
+#include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/paths.hpp"
 
 namespace webox::leads {
 namespace {
-
-[[noreturn]] void fail_at(const std::filesystem::path &file, const YAML::Mark &mark, const std::string &what) {
-  throw Error(file.string() + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " + what,
-              ExitCode::config);
-}
 
 YAML::Node section(const std::filesystem::path &file, const char *name) {
   std::ifstream in(file);
@@ -21,7 +19,7 @@ YAML::Node section(const std::filesystem::path &file, const char *name) {
   try {
     root = YAML::Load(in);
   } catch (const YAML::ParserException &e) {
-    fail_at(file, e.mark, e.msg);
+    fail_config_at(file, e.mark, e.msg);
   }
   if (!root.IsMap()) return {};
   return root[name];
@@ -31,7 +29,7 @@ double number(const std::filesystem::path &file, const YAML::Node &n, const std:
   try {
     return n.as<double>();
   } catch (const YAML::Exception &) {
-    fail_at(file, n.Mark(), "'" + what + "' must be a number");
+    fail_config_at(file, n.Mark(), "'" + what + "' must be a number");
   }
 }
 
@@ -41,7 +39,7 @@ LeadsSettings load_leads_settings(const std::filesystem::path &file) {
   LeadsSettings out;
   YAML::Node leads = section(file, "leads");
   if (!leads || leads.IsNull()) return out;
-  if (!leads.IsMap()) fail_at(file, leads.Mark(), "'leads' must be a mapping");
+  if (!leads.IsMap()) fail_config_at(file, leads.Mark(), "'leads' must be a mapping");
   ScoringSettings &s = out.scoring;
   for (const auto &kv : leads) {
     const std::string key = kv.first.as<std::string>();
@@ -50,14 +48,14 @@ LeadsSettings load_leads_settings(const std::filesystem::path &file) {
       s.threshold = static_cast<int>(number(file, v, "leads.threshold"));
     } else if (key == "half_life_days") {
       s.half_life_days = number(file, v, "leads.half_life_days");
-      if (s.half_life_days <= 0) fail_at(file, v.Mark(), "'leads.half_life_days' must be positive");
+      if (s.half_life_days <= 0) fail_config_at(file, v.Mark(), "'leads.half_life_days' must be positive");
     } else if (key == "max_age_days") {
       s.max_age_days = number(file, v, "leads.max_age_days");
     } else if (key == "saturation") {
       s.saturation = number(file, v, "leads.saturation");
-      if (s.saturation <= 0) fail_at(file, v.Mark(), "'leads.saturation' must be positive");
+      if (s.saturation <= 0) fail_config_at(file, v.Mark(), "'leads.saturation' must be positive");
     } else if (key == "weights" || key == "daily_caps") {
-      if (!v.IsMap()) fail_at(file, v.Mark(), "'leads." + key + "' must be a mapping");
+      if (!v.IsMap()) fail_config_at(file, v.Mark(), "'leads." + key + "' must be a mapping");
       for (const auto &w : v) {
         const std::string name = w.first.as<std::string>();
         const double value = number(file, w.second, "leads." + key + "." + name);
@@ -71,16 +69,16 @@ LeadsSettings load_leads_settings(const std::filesystem::path &file) {
         } else if (key == "weights" && name == "repeat_day") {
           s.repeat_day_bonus = value;
         } else {
-          fail_at(file, w.first.Mark(), "unknown key '" + name + "' in 'leads." + key + "'");
+          fail_config_at(file, w.first.Mark(), "unknown key '" + name + "' in 'leads." + key + "'");
         }
       }
     } else if (key == "repeat_max_days") {
       s.repeat_max_days = static_cast<int>(number(file, v, "leads.repeat_max_days"));
     } else if (key == "phone_regions") {
-      if (!v.IsSequence()) fail_at(file, v.Mark(), "'leads.phone_regions' must be a list such as [BE, CH]");
+      if (!v.IsSequence()) fail_config_at(file, v.Mark(), "'leads.phone_regions' must be a list such as [BE, CH]");
       for (const auto &r : v) {
         std::string region = r.as<std::string>();
-        if (region.size() != 2) fail_at(file, r.Mark(), "'" + region + "' is not a two-letter region code");
+        if (region.size() != 2) fail_config_at(file, r.Mark(), "'" + region + "' is not a two-letter region code");
         for (auto &c : region) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         if (region != "FR") out.phone_regions.push_back(region);
       }
@@ -89,7 +87,7 @@ LeadsSettings load_leads_settings(const std::filesystem::path &file) {
     } else if (key == "phone_fallback_model") {
       out.phone_fallback_model = v.as<std::string>();
     } else {
-      fail_at(file, kv.first.Mark(), "unknown setting 'leads." + key + "'");
+      fail_config_at(file, kv.first.Mark(), "unknown setting 'leads." + key + "'");
     }
   }
   return out;
@@ -104,6 +102,15 @@ PlatformSettings load_platform_settings(const std::filesystem::path &file, const
   for (const auto &kv : p)
     if (kv.second.IsScalar()) out[kv.first.as<std::string>()] = kv.second.as<std::string>();
   return out;
+}
+
+std::string platform_user_id(const std::string &platform, const PlatformSettings &settings) {
+  std::string variable;
+  for (char c : platform) variable += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string env = paths::env((variable + "_USER_ID").c_str());
+  if (!env.empty()) return env;
+  auto it = settings.find("user_id");
+  return it == settings.end() ? std::string() : it->second;
 }
 
 } // namespace webox::leads

@@ -38,4 +38,8 @@ using PlatformSettings = std::map<std::string, std::string>;
 LeadsSettings load_leads_settings(const std::filesystem::path &config_file);
 PlatformSettings load_platform_settings(const std::filesystem::path &config_file, const std::string &platform);
 
+// The user's own account id on `platform`: <PLATFORM>_USER_ID (dashes as
+// underscores), else `social.<platform>.user_id`, else "".
+std::string platform_user_id(const std::string &platform, const PlatformSettings &settings);
+
 } // namespace webox::leads

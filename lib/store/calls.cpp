@@ -31,15 +31,6 @@ constexpr const char *kCallColumns =
     "options_json, input_tokens, output_tokens, latency_ms, ttft_ms, status, error, created_at, "
     "cost, group_id, chain";
 
-// Runs `fn`, turning SQLite exceptions into webox::Error naming the file.
-template <class F> auto guarded(Db &db, F &&fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const SQLite::Exception &) {
-    rethrow_sql_error(db);
-  }
-}
-
 // --- ids ---------------------------------------------------------------------
 
 using Randomness = std::array<unsigned char, 10>; // 80 bits, big-endian

@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include <SQLiteCpp/Exception.h>
+
 namespace SQLite {
 class Database;
 }
@@ -59,5 +61,16 @@ std::string now_iso8601();
 // SQLite::Exception becoming a webox::Error that names `db`'s file ("busy"
 // after the timeout maps to ExitCode::temporary).
 [[noreturn]] void rethrow_sql_error(Db &db);
+
+// Runs `fn` (which uses db.sql()), turning SQLite exceptions into the
+// webox::Error of rethrow_sql_error. Every store-facing module wraps its
+// statements in it, so no SQLite exception type leaks past lib/.
+template <class F> auto guarded(Db &db, F &&fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const SQLite::Exception &) {
+    rethrow_sql_error(db);
+  }
+}
 
 } // namespace webox::store

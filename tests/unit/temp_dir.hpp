@@ -1,10 +1,12 @@
-// A temporary directory removed at the end of the test.
+// A temporary directory removed at the end of the test, and the permission
+// bits of a file (the 0600/0700 checks).
 #pragma once
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <sys/stat.h>
 
 struct TempDir {
   std::filesystem::path path;
@@ -23,3 +25,9 @@ struct TempDir {
     return p;
   }
 };
+
+inline unsigned file_mode(const std::filesystem::path &p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return 0;
+  return st.st_mode & 07777;
+}

@@ -74,5 +74,5 @@ TEST_CASE("markdown and jsonl renderings", "[compare][render]") {
   auto first = nlohmann::json::parse(jsonl.substr(0, jsonl.find('\n')));
   CHECK(first["compare_id"] == "01TEST");
   CHECK(first["cost"] == 0.0001);
-  CHECK_THROWS_AS(parse_format("pdf"), webox::UsageError);
+  CHECK_THROWS_AS(webox::compare::parse_format("pdf"), webox::UsageError);
 }

@@ -12,6 +12,7 @@
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/keystore.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 using namespace webox;
 namespace fs = std::filesystem;
@@ -19,23 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 // A fresh directory under $TMPDIR, removed at the end of the test.
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "webox-keystore-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path &path() const { return m_path; }
-
-private:
-  fs::path m_path;
-};
-
 // Sets (or unsets, for nullptr) an environment variable for one scope.
 class ScopedEnv {
 public:
@@ -53,12 +37,6 @@ private:
   const char *m_name;
   std::optional<std::string> m_old;
 };
-
-unsigned mode_of(const fs::path &p) {
-  struct stat st {};
-  REQUIRE(::stat(p.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
 
 std::string slurp(const fs::path &p) {
   std::ifstream in(p, std::ios::binary);
@@ -92,7 +70,7 @@ const char *kHexKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1
 TEST_CASE("key store: set, get, replace, remove, names", "[keystore]") {
   ScopedEnv no_env_key("WEBOX_SECRET_KEY", nullptr);
   TempDir tmp;
-  fs::path dir = tmp.path() / "config" / "webox"; // does not exist yet
+  fs::path dir = tmp.path / "config" / "webox"; // does not exist yet
   KeyStore ks(dir);
 
   CHECK(ks.file() == dir / "keys.json");
@@ -124,12 +102,12 @@ TEST_CASE("key store: set, get, replace, remove, names", "[keystore]") {
 TEST_CASE("key store: files and directory are private", "[keystore]") {
   ScopedEnv no_env_key("WEBOX_SECRET_KEY", nullptr);
   TempDir tmp;
-  fs::path dir = tmp.path() / "webox";
+  fs::path dir = tmp.path / "webox";
   KeyStore ks(dir);
   ks.set("openai", "sk-private");
-  CHECK(mode_of(dir) == 0700);
-  CHECK(mode_of(dir / "keys.json") == 0600);
-  CHECK(mode_of(dir / "secret.key") == 0600);
+  CHECK(file_mode(dir) == 0700);
+  CHECK(file_mode(dir / "keys.json") == 0600);
+  CHECK(file_mode(dir / "secret.key") == 0600);
   CHECK(slurp(dir / "secret.key").size() == 65); // 64 hex digits and a newline
   // No temporary file left behind.
   for (const auto &entry : fs::directory_iterator(dir))
@@ -139,25 +117,25 @@ TEST_CASE("key store: files and directory are private", "[keystore]") {
 TEST_CASE("key store: values never appear in plain text", "[keystore]") {
   ScopedEnv no_env_key("WEBOX_SECRET_KEY", nullptr);
   TempDir tmp;
-  KeyStore ks(tmp.path());
+  KeyStore ks(tmp.path);
   const std::string value = "sk-very-recognisable-value-1234567890";
   ks.set("openai", value);
-  for (const auto &entry : fs::directory_iterator(tmp.path())) {
+  for (const auto &entry : fs::directory_iterator(tmp.path)) {
     std::string content = slurp(entry.path());
     CHECK(content.find(value) == std::string::npos);
     CHECK(content.find(crypto::base64_encode(value)) == std::string::npos);
     CHECK(content.find(crypto::hex_encode(value)) == std::string::npos);
   }
-  std::string json = slurp(ks.file());
-  CHECK(json.find("\"version\": 1") != std::string::npos);
-  CHECK(json.find("\"sealed\"") != std::string::npos);
-  CHECK(json.find("\"openai\"") != std::string::npos);
+  std::string file_text = slurp(ks.file());
+  CHECK(file_text.find("\"version\": 1") != std::string::npos);
+  CHECK(file_text.find("\"sealed\"") != std::string::npos);
+  CHECK(file_text.find("\"openai\"") != std::string::npos);
 }
 
 TEST_CASE("key store: files readable by others are refused", "[keystore]") {
   ScopedEnv no_env_key("WEBOX_SECRET_KEY", nullptr);
   TempDir tmp;
-  KeyStore ks(tmp.path());
+  KeyStore ks(tmp.path);
   ks.set("openai", "sk-x");
 
   SECTION("keys.json 0644") {
@@ -169,7 +147,7 @@ TEST_CASE("key store: files readable by others are refused", "[keystore]") {
     CHECK_THAT(msg, Catch::Contains(ks.file().string()) && Catch::Contains("chmod 600"));
   }
   SECTION("secret.key 0640") {
-    fs::permissions(tmp.path() / "secret.key", fs::perms(0640));
+    fs::permissions(tmp.path / "secret.key", fs::perms(0640));
     CHECK(code_of([&] { ks.get("openai"); }) == ExitCode::config);
     CHECK_THAT(message_of([&] { ks.get("openai"); }),
                Catch::Contains("secret.key") && Catch::Contains("chmod 600"));
@@ -181,25 +159,25 @@ TEST_CASE("key store: WEBOX_SECRET_KEY", "[keystore]") {
 
   SECTION("64 hex characters; no secret.key is created") {
     ScopedEnv env_key("WEBOX_SECRET_KEY", kHexKey);
-    KeyStore ks(tmp.path());
+    KeyStore ks(tmp.path);
     ks.set("openai", "sk-hex");
     CHECK(ks.get("openai") == "sk-hex");
-    CHECK_FALSE(fs::exists(tmp.path() / "secret.key"));
+    CHECK_FALSE(fs::exists(tmp.path / "secret.key"));
   }
   SECTION("hex and base64 of the same 32 bytes are the same key") {
     {
       ScopedEnv env_key("WEBOX_SECRET_KEY", kHexKey);
-      KeyStore(tmp.path()).set("openai", "sk-shared");
+      KeyStore(tmp.path).set("openai", "sk-shared");
     }
     std::string b64 = crypto::base64_encode(crypto::hex_decode(kHexKey));
     ScopedEnv env_key("WEBOX_SECRET_KEY", b64.c_str());
-    CHECK(KeyStore(tmp.path()).get("openai") == "sk-shared");
+    CHECK(KeyStore(tmp.path).get("openai") == "sk-shared");
   }
   SECTION("invalid forms are refused with exit 4") {
     for (const char *bad : {"short", "not-hex-and-not-base64!!", "AAAA",
                             "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g"}) {
       ScopedEnv env_key("WEBOX_SECRET_KEY", bad);
-      KeyStore ks(tmp.path());
+      KeyStore ks(tmp.path);
       CHECK(code_of([&] { ks.set("openai", "v"); }) == ExitCode::config);
       CHECK_THAT(message_of([&] { ks.set("openai", "v"); }), Catch::Contains("WEBOX_SECRET_KEY"));
     }
@@ -207,11 +185,11 @@ TEST_CASE("key store: WEBOX_SECRET_KEY", "[keystore]") {
   SECTION("a wrong key is an error, never garbage") {
     {
       ScopedEnv env_key("WEBOX_SECRET_KEY", kHexKey);
-      KeyStore(tmp.path()).set("openai", "sk-right");
+      KeyStore(tmp.path).set("openai", "sk-right");
     }
     std::string other = crypto::hex_encode(std::string(32, '\x07'));
     ScopedEnv env_key("WEBOX_SECRET_KEY", other.c_str());
-    KeyStore ks(tmp.path());
+    KeyStore ks(tmp.path);
     CHECK(code_of([&] { ks.get("openai"); }) == ExitCode::config);
     CHECK_THAT(message_of([&] { ks.get("openai"); }), Catch::Contains("cannot decrypt"));
     // Storing with the wrong key would mix two keys in one file: refused.
@@ -221,35 +199,35 @@ TEST_CASE("key store: WEBOX_SECRET_KEY", "[keystore]") {
   }
   SECTION("a lost secret.key is not silently replaced by a new one") {
     ScopedEnv no_env_key("WEBOX_SECRET_KEY", nullptr);
-    KeyStore ks(tmp.path());
+    KeyStore ks(tmp.path);
     ks.set("openai", "sk-first");
-    fs::remove(tmp.path() / "secret.key");
+    fs::remove(tmp.path / "secret.key");
     CHECK(code_of([&] { ks.set("second", "v"); }) == ExitCode::config);
     CHECK_THAT(message_of([&] { ks.set("second", "v"); }), Catch::Contains("secret.key is missing"));
-    CHECK_FALSE(fs::exists(tmp.path() / "secret.key"));
+    CHECK_FALSE(fs::exists(tmp.path / "secret.key"));
   }
   SECTION("without the key material the store cannot be read") {
     {
       ScopedEnv env_key("WEBOX_SECRET_KEY", kHexKey);
-      KeyStore(tmp.path()).set("openai", "sk-right");
+      KeyStore(tmp.path).set("openai", "sk-right");
     }
     ScopedEnv no_env_key("WEBOX_SECRET_KEY", nullptr);
-    CHECK(code_of([&] { KeyStore(tmp.path()).get("openai"); }) == ExitCode::config);
+    CHECK(code_of([&] { KeyStore(tmp.path).get("openai"); }) == ExitCode::config);
   }
 }
 
 TEST_CASE("key store: an entry moved to another name does not decrypt", "[keystore]") {
   ScopedEnv env_key("WEBOX_SECRET_KEY", kHexKey);
   TempDir tmp;
-  KeyStore ks(tmp.path());
+  KeyStore ks(tmp.path);
   ks.set("openai", "sk-moved");
-  std::string json = slurp(ks.file());
-  auto pos = json.find("\"openai\"");
+  std::string file_text = slurp(ks.file());
+  auto pos = file_text.find("\"openai\"");
   REQUIRE(pos != std::string::npos);
-  json.replace(pos, 8, "\"groqqq\"");
+  file_text.replace(pos, 8, "\"groqqq\"");
   {
     std::ofstream out(ks.file(), std::ios::binary | std::ios::trunc);
-    out << json;
+    out << file_text;
   }
   CHECK(code_of([&] { ks.get("groqqq"); }) == ExitCode::config);
 }
@@ -257,7 +235,7 @@ TEST_CASE("key store: an entry moved to another name does not decrypt", "[keysto
 TEST_CASE("key store: a corrupt keys.json is reported, not ignored", "[keystore]") {
   ScopedEnv env_key("WEBOX_SECRET_KEY", kHexKey);
   TempDir tmp;
-  KeyStore ks(tmp.path());
+  KeyStore ks(tmp.path);
   for (const char *content : {"not json", "[]", R"({"version":2,"entries":{}})",
                               R"({"version":1,"entries":{"a":{}}})"}) {
     {

@@ -56,7 +56,7 @@ TEST_CASE("export csv: header, BOM, CRLF and nulls through the writer", "[export
     return true;
   });
   auto fields = parse_fields("id,name,phones");
-  auto w = make_writer(Format::csv, sink, fields, true);
+  auto w = make_writer(exporting::Format::csv, sink, fields, true);
   REQUIRE(w->begin());
   std::vector<Cell> row = {{"-1", false}, {"=evil", false}, {{}, true}};
   REQUIRE(w->row(row));
@@ -72,7 +72,7 @@ TEST_CASE("export json: flat objects, lists raw, nulls, valid array", "[export]"
     return true;
   });
   auto fields = parse_fields("id,username,phones,last_interaction_at");
-  auto w = make_writer(Format::json, sink, fields, false);
+  auto w = make_writer(exporting::Format::json, sink, fields, false);
   w->begin();
   std::vector<Cell> a = {{"7", false}, {"zoé \"z\"", false}, {R"(["+33612345678"])", false}, {{}, true}};
   std::vector<Cell> b = {{"8", false}, {"x", false}, {"[]", false}, {"2026-11-01T10:00:00Z", false}};
@@ -92,7 +92,7 @@ TEST_CASE("export json: flat objects, lists raw, nulls, valid array", "[export]"
     empty += bb;
     return true;
   });
-  auto w2 = make_writer(Format::json, sink2, fields, false);
+  auto w2 = make_writer(exporting::Format::json, sink2, fields, false);
   w2->begin();
   w2->finish();
   CHECK(nlohmann::json::parse(empty) == nlohmann::json::array());
@@ -106,6 +106,6 @@ TEST_CASE("export fields: known names, order kept, unknown and repeated refused"
   CHECK_THROWS_AS(parse_fields("username,nope"), UsageError);
   CHECK_THROWS_AS(parse_fields("username,username"), UsageError);
   CHECK_THROWS_AS(parse_fields(""), UsageError);
-  CHECK_THROWS_AS(parse_format("xlsx"), UsageError);
-  CHECK(parse_format("jsonl") == Format::jsonl);
+  CHECK_THROWS_AS(exporting::parse_format("xlsx"), UsageError);
+  CHECK(exporting::parse_format("jsonl") == exporting::Format::jsonl);
 }

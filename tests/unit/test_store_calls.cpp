@@ -15,35 +15,13 @@
 #include "lib/core/error.hpp"
 #include "lib/store/calls.hpp"
 #include "lib/store/db.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 using namespace webox;
 using namespace webox::store;
 namespace fs = std::filesystem;
 
 namespace {
-
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "webox-store-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path &path() const { return m_path; }
-
-private:
-  fs::path m_path;
-};
-
-unsigned mode_of(const fs::path &p) {
-  struct stat st {};
-  REQUIRE(::stat(p.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
 
 CallRecord make_call(const std::string &conversation_id, const std::string &prompt) {
   CallRecord c;
@@ -60,7 +38,7 @@ CallRecord make_call(const std::string &conversation_id, const std::string &prom
 
 TEST_CASE("store: a fresh database is created private and migrated", "[store]") {
   TempDir tmp;
-  fs::path file = tmp.path() / "data" / "webox" / "webox.db";
+  fs::path file = tmp.path / "data" / "webox" / "webox.db";
   Db db(file);
   CHECK(db.schema_version() == Db::latest_schema_version());
   CHECK(db.sql().execAndGet("PRAGMA user_version").getInt() == Db::latest_schema_version());
@@ -69,8 +47,8 @@ TEST_CASE("store: a fresh database is created private and migrated", "[store]") 
   CHECK(db.sql().execAndGet("PRAGMA busy_timeout").getInt() == 10000);
   CHECK(db.sql().tableExists("conversations"));
   CHECK(db.sql().tableExists("calls"));
-  CHECK(mode_of(file) == 0600);
-  CHECK(mode_of(file.parent_path()) == 0700);
+  CHECK(file_mode(file) == 0600);
+  CHECK(file_mode(file.parent_path()) == 0700);
 
   SECTION("opening again keeps the data and the version") {
     Calls(db).record(make_call(Calls::new_conversation_id(), "hi"), "echo:echo");
@@ -86,7 +64,7 @@ TEST_CASE("store: a fresh database is created private and migrated", "[store]") 
 
 TEST_CASE("store: errors name the database file", "[store]") {
   TempDir tmp;
-  fs::path file = tmp.path() / "not-a-db";
+  fs::path file = tmp.path / "not-a-db";
   {
     std::FILE *f = std::fopen(file.c_str(), "w");
     std::fputs("this is not a SQLite database, just some text that is long enough", f);
@@ -97,7 +75,7 @@ TEST_CASE("store: errors name the database file", "[store]") {
 
 TEST_CASE("store: WriteTransaction rolls back unless committed", "[store]") {
   TempDir tmp;
-  Db db(tmp.path() / "t.db");
+  Db db(tmp.path / "t.db");
   {
     WriteTransaction tx(db);
     db.sql().exec("INSERT INTO conversations(id, name) VALUES('a', 'x')");
@@ -113,7 +91,7 @@ TEST_CASE("store: WriteTransaction rolls back unless committed", "[store]") {
 
 TEST_CASE("store: record and read back", "[store]") {
   TempDir tmp;
-  Db db(tmp.path() / "t.db");
+  Db db(tmp.path / "t.db");
   Calls calls(db);
   std::string cid = Calls::new_conversation_id();
 
@@ -197,7 +175,7 @@ TEST_CASE("store: record and read back", "[store]") {
 TEST_CASE("store: conversation names are the first line, shortened at a UTF-8 boundary",
           "[store]") {
   TempDir tmp;
-  Db db(tmp.path() / "t.db");
+  Db db(tmp.path / "t.db");
   Calls calls(db);
   auto name_for = [&](const std::string &prompt) {
     std::string cid = Calls::new_conversation_id();
@@ -219,7 +197,7 @@ TEST_CASE("store: conversation names are the first line, shortened at a UTF-8 bo
 
 TEST_CASE("store: recent, calls_of and latest_conversation", "[store]") {
   TempDir tmp;
-  Db db(tmp.path() / "t.db");
+  Db db(tmp.path / "t.db");
   Calls calls(db);
   CHECK_FALSE(calls.latest_conversation());
   CHECK(calls.recent(3).empty());
@@ -288,7 +266,7 @@ TEST_CASE("store: now_iso8601", "[store]") {
 
 TEST_CASE("store: two connections writing at once never fail with 'locked'", "[store]") {
   TempDir tmp;
-  fs::path file = tmp.path() / "concurrent.db";
+  fs::path file = tmp.path / "concurrent.db";
   constexpr int kPerThread = 200;
   std::atomic<int> failures{0};
   std::string first_error;
@@ -324,7 +302,7 @@ TEST_CASE("store: two connections writing at once never fail with 'locked'", "[s
 TEST_CASE("store: many connections opening one fresh file migrate it once", "[store]") {
   for (int round = 0; round < 5; ++round) {
     TempDir tmp;
-    fs::path file = tmp.path() / "fresh.db";
+    fs::path file = tmp.path / "fresh.db";
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
     for (int i = 0; i < 4; ++i)
