@@ -8,10 +8,12 @@
 #include "lib/leads/record.hpp"
 
 #include <array>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 
 namespace webox::leads {
@@ -156,6 +158,14 @@ int64_t parse_timestamp(const json &value) {
 }
 
 int64_t unix_now() {
+  // WEBOX_NOW pins the clock: recency decay makes a score depend on when it
+  // is computed, so reproducible scores (tests, audits, a CI replay) need a
+  // fixed "now". A value that is not a whole number is ignored.
+  if (const char *pinned = std::getenv("WEBOX_NOW"); pinned && *pinned) {
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(pinned, pinned + std::strlen(pinned), v);
+    if (ec == std::errc() && *end == '\0') return v;
+  }
   using namespace std::chrono;
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }

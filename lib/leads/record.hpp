@@ -68,7 +68,8 @@ int64_t parse_timestamp_text(std::string_view text);
 // "2026-11-01T10:00:00Z".
 std::string iso8601_utc(int64_t unix_seconds);
 
-// The system clock in Unix seconds (stores take an explicit "now" in tests).
+// The system clock in Unix seconds, or WEBOX_NOW when set (stores also take
+// an explicit "now" in unit tests).
 int64_t unix_now();
 
 // Validates and converts one record. `default_platform` fills a missing

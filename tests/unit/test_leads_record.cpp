@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <sstream>
 
 #include "lib/leads/collect.hpp"
@@ -84,4 +85,13 @@ TEST_CASE("timestamps out of any calendar are refused", "[leads][record][fuzz]")
   CHECK(parse_timestamp(json::parse("1714557600")) == 1714557600);
   CHECK(parse_timestamp(json::parse("1714557600000")) == 1714557600);
   CHECK(parse_timestamp(json::parse("1714557600.5")) == 1714557600);
+}
+
+TEST_CASE("WEBOX_NOW pins the clock; a value that is not a whole number is ignored", "[leads][record]") {
+  ::setenv("WEBOX_NOW", "1795100000", 1);
+  CHECK(unix_now() == 1795100000);
+  ::setenv("WEBOX_NOW", "1795100000x", 1);
+  CHECK(unix_now() > 1795100000); // the system clock (written after 2026-11)
+  ::unsetenv("WEBOX_NOW");
+  CHECK(unix_now() > 1795100000);
 }
