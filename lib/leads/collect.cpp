@@ -15,28 +15,42 @@ using nlohmann::json;
 
 namespace {
 
-// Checkpoints less often while importing. A checkpoint copies every page
-// changed since the previous one back into the database file; at SQLite's
-// default (every 1,000 WAL pages) that is after each page of an import, so
-// an index leaf that every page changes was copied once per page. Raised
-// for this connection, a leaf changed by several pages is copied once.
-// Only when checkpoints run changes, not what a commit guarantees: crash
-// safety stays WAL's. The WAL grows to about kPages pages plus one page's
+// How the import's connection is set while it runs, restored after.
+//
+// Checkpoints less often. A checkpoint copies every page changed since the
+// previous one back into the database file; at SQLite's default (every
+// 1,000 WAL pages) that is after each page of an import, so an index leaf
+// that every page changes was copied once per page. Raised for this
+// connection, a leaf changed by several pages is copied once. Only when
+// checkpoints run changes, not what a commit guarantees: crash safety stays
+// WAL's. The WAL grows to about kCheckpointPages pages plus one page's
 // writes before it is reused.
-class FewerCheckpoints {
+//
+// No foreign key checks: they cost about a fifth of an interaction's
+// insert (SQLite opens a cursor on each parent table for every row), and
+// the writer references only ids it has just read or inserted in the same
+// transaction, or that a committed page stored (webox never deletes people
+// or posts). The constraints stay in the schema and on for every other
+// writer; PRAGMA foreign_key_check finds nothing after an import (tested).
+class ImportPragmas {
 public:
-  static constexpr int kPages = 16384; // 64 MiB of 4 KiB pages
-  explicit FewerCheckpoints(SQLite::Database &db) : m_db(db) {
-    m_old = m_db.execAndGet("PRAGMA wal_autocheckpoint").getInt();
-    m_db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kPages));
+  static constexpr int kCheckpointPages = 16384; // 64 MiB of 4 KiB pages
+  explicit ImportPragmas(SQLite::Database &db) : m_db(db) {
+    m_checkpoint = m_db.execAndGet("PRAGMA wal_autocheckpoint").getInt();
+    m_foreign_keys = m_db.execAndGet("PRAGMA foreign_keys").getInt();
+    m_db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kCheckpointPages));
+    m_db.exec("PRAGMA foreign_keys = OFF");
   }
-  ~FewerCheckpoints() { m_db.tryExec("PRAGMA wal_autocheckpoint = " + std::to_string(m_old)); }
-  FewerCheckpoints(const FewerCheckpoints &) = delete;
-  FewerCheckpoints &operator=(const FewerCheckpoints &) = delete;
+  ~ImportPragmas() {
+    m_db.tryExec("PRAGMA wal_autocheckpoint = " + std::to_string(m_checkpoint));
+    m_db.tryExec("PRAGMA foreign_keys = " + std::to_string(m_foreign_keys));
+  }
+  ImportPragmas(const ImportPragmas &) = delete;
+  ImportPragmas &operator=(const ImportPragmas &) = delete;
 
 private:
   SQLite::Database &m_db;
-  int m_old = 1000;
+  int m_checkpoint = 1000, m_foreign_keys = 1;
 };
 
 } // namespace
@@ -59,7 +73,7 @@ void import_jsonl(LeadsStore &store, std::istream &in, std::vector<LineError> &e
   // and reads through mmap save a copy per page read.
   store.db().sql().exec("PRAGMA cache_size = -65536");
   store.db().sql().exec("PRAGMA mmap_size = 268435456");
-  FewerCheckpoints checkpoints(store.db().sql());
+  ImportPragmas pragmas(store.db().sql());
   store.rescore_pending(); // what an earlier, interrupted import left unscored
   std::unique_ptr<PageWriter> page;
   int in_page = 0;
