@@ -7,8 +7,12 @@
 #include <string>
 #include <vector>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "lib/leads/collect.hpp"
 #include "lib/leads/import_lines.hpp"
 #include "lib/leads/scoring.hpp"
+#include "lib/store/db.hpp"
 
 using namespace webox::leads;
 
@@ -104,4 +108,19 @@ TEST_CASE("import lines stop cleanly when the writer stops early", "[leads][impo
     CHECK(first->rows[0].it.platform_id == "c1");
   }
   SUCCEED("joined");
+}
+
+TEST_CASE("an import gives its connection back with foreign keys on", "[leads][import]") {
+  // The import turns foreign key checks off and checkpoints less often on
+  // its own connection while it runs; later writers must get both back.
+  webox::store::Db db(":memory:");
+  LeadsStore store(db, LeadsSettings{}, 1795000000);
+  std::istringstream in(record(1) + "\n" + record(2) + "\n");
+  std::vector<LineError> errors;
+  import_jsonl(store, in, errors);
+  CHECK(errors.empty());
+  CHECK(store.counts().new_interactions == 2);
+  CHECK(db.sql().execAndGet("PRAGMA foreign_keys").getInt() == 1);
+  CHECK(db.sql().execAndGet("PRAGMA wal_autocheckpoint").getInt() == 1000);
+  CHECK(db.sql().execAndGet("SELECT count(*) FROM pragma_foreign_key_check").getInt() == 0);
 }
