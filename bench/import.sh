@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Import benchmark: N generated interactions (default 1,000,000) through
 # `webox scrape-interactions --from FILE.jsonl` (parse, validate, dedup,
-# people upsert, contact detection, scoring, one transaction per 5000 lines),
+# people upsert, contact detection, scoring, one transaction per 20,000 lines),
 # against the raw `sqlite3` CLI `.import` of the same rows (CSV) into a plain
 # table in one run; then `webox leads rescore` over the result.
 #

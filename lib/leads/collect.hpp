@@ -11,14 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/leads/import_lines.hpp"
 #include "lib/leads/leads_store.hpp"
 
 namespace webox::leads {
-
-struct LineError {
-  int64_t line;
-  std::string message;
-};
 
 // Called after each committed page (progress display).
 using PageCallback = std::function<void(const RunCounts &)>;

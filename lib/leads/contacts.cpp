@@ -154,8 +154,10 @@ PhoneDetector::PhoneDetector(std::vector<std::string> regions) {
 PhoneDetector::~PhoneDetector() = default;
 
 void PhoneDetector::load() {
-  if (m_tried) return;
-  m_tried = true;
+  std::call_once(m_loaded, [this] { load_once(); });
+}
+
+void PhoneDetector::load_once() {
   fs::path path = find_module();
   if (path.empty()) {
     spdlog::warn("webox-phones.so not found: phone numbers are detected with the built-in French pattern only");

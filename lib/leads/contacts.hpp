@@ -14,6 +14,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,9 @@ bool may_hold_phone(std::string_view text);
 
 std::vector<ContactMatch> find_emails(std::string_view text);
 
+// find() may be called from several threads at once (the JSONL import scans
+// texts on worker threads): the module is loaded once, under a once_flag,
+// and libphonenumber's matcher is thread-safe.
 class PhoneDetector {
 public:
   // `regions` are tried in order; FR is put first when absent.
@@ -50,9 +54,10 @@ public:
 private:
   struct Module;
   void load();
+  void load_once();
   std::string m_regions;
   std::unique_ptr<Module> m_module;
-  bool m_tried = false;
+  std::once_flag m_loaded;
 };
 
 // Phones and e-mails together, in text order.

@@ -494,17 +494,27 @@ struct PageWriter::Impl {
     rename_person.reset();
   }
 
+  // The cache key of (platform, id), built in a buffer reused row after
+  // row: a cache hit, the common case, allocates nothing.
+  std::string key_buffer;
+  std::string_view key_view(const std::string &platform, const std::string &id) {
+    key_buffer.assign(platform);
+    key_buffer += '\x1f';
+    key_buffer += id;
+    return key_buffer;
+  }
+
   int64_t person(const Interaction &it) {
-    std::string key = key_of(it.platform, it.person.id);
-    if (auto hit = store.m_people.find(key); hit != store.m_people.end()) {
+    if (auto hit = store.m_people.find(key_view(it.platform, it.person.id)); hit != store.m_people.end()) {
       LeadsStore::CachedPerson &known = hit->second;
       if ((!it.person.username.empty() && it.person.username != known.username) ||
           (!it.person.name.empty() && it.person.name != known.name)) {
-        cached_people.push_back(key);
+        cached_people.push_back(hit->first);
         maybe_rename(known, it.person);
       }
       return known.id;
     }
+    std::string key = key_buffer;
     find_person.bind(1, it.platform);
     find_person.bind(2, it.person.id);
     LeadsStore::CachedPerson known{0, {}, {}};
@@ -537,12 +547,12 @@ struct PageWriter::Impl {
   std::vector<LeadsStore::AskLater> ask_later;  // texts for the LLM phone fallback, once committed
 
   int64_t post(const std::string &platform, const Post &p) {
-    std::string key = key_of(platform, p.id);
     bool bare = !p.like_count && !p.comments_count && p.caption.empty() && p.permalink.empty() && !p.timestamp;
     if (bare) {
       // A bare id teaches nothing new about a post already stored.
-      if (auto hit = store.m_posts.find(key); hit != store.m_posts.end()) return hit->second;
+      if (auto hit = store.m_posts.find(key_view(platform, p.id)); hit != store.m_posts.end()) return hit->second;
     }
+    std::string key = key_of(platform, p.id);
     auto opt_text = [](SQLite::Statement &st, int i, const std::string &v) {
       if (v.empty()) st.bind(i);
       else st.bind(i, v);
@@ -573,6 +583,63 @@ struct PageWriter::Impl {
     return id;
   }
 
+  // `contacts`: those of it.text, or nullptr to find them here if it is new.
+  bool add_row(const Interaction &it, bool intent, const std::vector<ContactMatch> *contacts) {
+    ++counts.items;
+    int64_t person_id = person(it);
+    int64_t post_id = it.post ? post(it.platform, *it.post) : 0;
+    // bindNoCopy: `it` and now_text outlive exec(), and copying four texts
+    // a row was a visible part of an import's malloc time.
+    auto &st = insert_interaction;
+    st.bindNoCopy(1, it.platform);
+    st.bindNoCopy(2, it.platform_id);
+    st.bindNoCopy(3, kind_name(it.kind));
+    st.bind(4, person_id);
+    if (post_id) st.bind(5, post_id);
+    else st.bind(5);
+    if (account_id) st.bind(6, account_id);
+    else st.bind(6);
+    st.bindNoCopy(7, it.text);
+    st.bind(8, intent ? 1 : 0);
+    st.bind(9, it.timestamp);
+    st.bindNoCopy(10, now_text);
+    st.exec();
+    bool inserted = store.m_db.sql().getChanges() > 0;
+    st.reset();
+    if (!inserted) return false;
+    int64_t interaction_id = store.m_db.sql().getLastInsertRowid();
+    ++counts.new_interactions;
+    std::vector<ContactMatch> found;
+    if (!contacts) {
+      found = find_contacts(store.m_phones, it.text);
+      contacts = &found;
+    }
+    bool contacts_changed = false, phone_found = false;
+    for (const ContactMatch &c : *contacts) {
+      phone_found = phone_found || c.kind == "phone";
+      auto &ic = insert_contact;
+      ic.bind(1, person_id);
+      ic.bind(2, c.kind);
+      ic.bind(3, c.value);
+      ic.bind(4, c.raw);
+      ic.bind(5, digits_of(c.raw));
+      ic.bind(6, c.region);
+      ic.bind(7, c.type);
+      ic.bind(8, interaction_id);
+      ic.bind(9, now_text);
+      ic.exec();
+      if (store.m_db.sql().getChanges() > 0) {
+        contacts_changed = true;
+        ++counts.new_contacts;
+      }
+      ic.reset();
+    }
+    if (store.m_asker && !phone_found && looks_like_hidden_phone(it.text)) ask_later.push_back({interaction_id, person_id, it.text});
+    bool &flag = touched[person_id];
+    flag = flag || contacts_changed;
+    return true;
+  }
+
   // After COMMIT: what this page cached is now true for the rest of the run.
   void publish() {
     committed = true;
@@ -597,57 +664,13 @@ void PageWriter::add_post(const std::string &platform, const Post &post) {
 }
 
 bool PageWriter::add(const Interaction &it) {
-  return store::guarded(m->store.m_db, [&] {
-    ++m->counts.items;
-    int64_t person = m->person(it);
-    int64_t post = it.post ? m->post(it.platform, *it.post) : 0;
-    // bindNoCopy: `it` and now_text outlive exec(), and copying four texts
-    // a row was a visible part of an import's malloc time.
-    auto &st = m->insert_interaction;
-    st.bindNoCopy(1, it.platform);
-    st.bindNoCopy(2, it.platform_id);
-    st.bindNoCopy(3, kind_name(it.kind));
-    st.bind(4, person);
-    if (post) st.bind(5, post);
-    else st.bind(5);
-    if (m->account_id) st.bind(6, m->account_id);
-    else st.bind(6);
-    st.bindNoCopy(7, it.text);
-    st.bind(8, has_intent(it.text) ? 1 : 0);
-    st.bind(9, it.timestamp);
-    st.bindNoCopy(10, m->now_text);
-    st.exec();
-    bool inserted = m->store.m_db.sql().getChanges() > 0;
-    st.reset();
-    if (!inserted) return false;
-    int64_t interaction_id = m->store.m_db.sql().getLastInsertRowid();
-    ++m->counts.new_interactions;
-    bool contacts_changed = false, phone_found = false;
-    for (const ContactMatch &c : find_contacts(m->store.m_phones, it.text)) {
-      phone_found = phone_found || c.kind == "phone";
-      auto &ic = m->insert_contact;
-      ic.bind(1, person);
-      ic.bind(2, c.kind);
-      ic.bind(3, c.value);
-      ic.bind(4, c.raw);
-      ic.bind(5, digits_of(c.raw));
-      ic.bind(6, c.region);
-      ic.bind(7, c.type);
-      ic.bind(8, interaction_id);
-      ic.bind(9, m->now_text);
-      ic.exec();
-      if (m->store.m_db.sql().getChanges() > 0) {
-        contacts_changed = true;
-        ++m->counts.new_contacts;
-      }
-      ic.reset();
-    }
-    if (m->store.m_asker && !phone_found && looks_like_hidden_phone(it.text))
-      m->ask_later.push_back({interaction_id, person, it.text});
-    bool &flag = m->touched[person];
-    flag = flag || contacts_changed;
-    return true;
-  });
+  // Contacts are looked for only in a new interaction's text (the matcher
+  // is the costly part); add_row() calls back for them.
+  return store::guarded(m->store.m_db, [&] { return m->add_row(it, has_intent(it.text), nullptr); });
+}
+
+bool PageWriter::add(const Interaction &it, bool intent, const std::vector<ContactMatch> &contacts) {
+  return store::guarded(m->store.m_db, [&] { return m->add_row(it, intent, &contacts); });
 }
 
 void PageWriter::set_cursor(const std::string &edge, const std::string &cursor) {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -93,8 +94,14 @@ private:
     std::string username, name;
   };
   static constexpr size_t kMaxCached = 500000;
-  std::unordered_map<std::string, CachedPerson> m_people;
-  std::unordered_map<std::string, int64_t> m_posts;
+  // Keyed "platform\x1fid", and looked up by string_view (transparent
+  // hash): no key string is built for a hit.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
+  };
+  std::unordered_map<std::string, CachedPerson, KeyHash, std::equal_to<>> m_people;
+  std::unordered_map<std::string, int64_t, KeyHash, std::equal_to<>> m_posts;
   std::unordered_set<int64_t> m_marked;
 
   struct AskLater {
@@ -127,6 +134,9 @@ public:
   void add_post(const std::string &platform, const Post &post);
   // Returns true when the interaction is new.
   bool add(const Interaction &interaction);
+  // The same, given what add() would compute from the text: has_intent()
+  // and find_contacts() (the JSONL import computes them on worker threads).
+  bool add(const Interaction &interaction, bool intent, const std::vector<ContactMatch> &contacts);
   void set_cursor(const std::string &edge, const std::string &cursor);
   void clear_cursor(const std::string &edge);
   // Rescores the people this page touched, then commits.

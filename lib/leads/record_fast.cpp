@@ -82,7 +82,17 @@ bool FastRecordReader::read(std::string &line, Interaction &out) {
   if (m->parser.parse(line.data(), line.size(), /*realloc_if_needed=*/false).get(doc)) return false;
   dom::object obj;
   if (doc.get_object().get(obj)) return false;
-  out = Interaction{};
+  // Cleared field by field, not reassigned: the strings keep their capacity,
+  // so a reader reused line after line allocates nothing for most lines.
+  out.platform.clear();
+  out.platform_id.clear();
+  out.kind = Kind::comment;
+  out.person.id.clear();
+  out.person.username.clear();
+  out.person.name.clear();
+  out.text.clear();
+  out.timestamp = 0;
+  out.post.reset();
   enum : unsigned { kPlatform = 1, kId = 2, kKind = 4, kPerson = 8, kText = 16, kTime = 32, kPost = 64 };
   unsigned seen = 0;
   for (dom::key_value_pair field : obj) {
