@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -149,16 +150,27 @@ int64_t parse_since(const std::string &since) {
   }
 }
 
+// What is left to read of a regular file on `fd` (a redirect, `< file`),
+// 0 for a pipe or a terminal: the import sizes its work from it.
+int64_t bytes_left(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  off_t at = ::lseek(fd, 0, SEEK_CUR);
+  return st.st_size > at && at >= 0 ? static_cast<int64_t>(st.st_size - at) : 0;
+}
+
 void run_jsonl(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store, int64_t since, ScrapeProgress &progress) {
   std::vector<leads::LineError> bad;
   auto start = std::chrono::steady_clock::now();
   auto on_page = [&](const leads::RunCounts &c) { progress.update(c); };
   if (opt.from == "-") {
-    leads::import_jsonl(store, std::cin, bad, since, on_page);
+    leads::import_jsonl(store, std::cin, bad, since, on_page, 0, bytes_left(STDIN_FILENO));
   } else {
     std::ifstream in(opt.from, std::ios::binary);
     if (!in) throw UsageError("cannot read " + opt.from);
-    leads::import_jsonl(store, in, bad, since, on_page);
+    std::error_code ec;
+    auto size = std::filesystem::file_size(opt.from, ec);
+    leads::import_jsonl(store, in, bad, since, on_page, 0, ec ? 0 : static_cast<int64_t>(size));
   }
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   for (const auto &b : bad) std::fprintf(stderr, "webox: %s:%lld: %s\n", opt.from.c_str(), static_cast<long long>(b.line), b.message.c_str());

@@ -8,6 +8,7 @@
 #include "lib/core/error.hpp"
 #include "lib/core/keystore.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/leads/person_index.hpp"
 #include "lib/plugin/host_api.hpp"
 #include "lib/plugin/registry.hpp"
 #include "lib/store/db.hpp"
@@ -82,7 +83,12 @@ const Config &Context::config() {
 }
 
 store::Db &Context::db() {
-  if (!m_db) m_db = std::make_unique<store::Db>(paths::database());
+  if (!m_db) {
+    m_db = std::make_unique<store::Db>(paths::database());
+    // A bulk import killed with the person index out left it out; every
+    // leads command reads through it. One read of the schema when it is there.
+    leads::ensure_person_index(*m_db);
+  }
   return *m_db;
 }
 

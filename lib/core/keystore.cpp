@@ -37,6 +37,7 @@
 
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/fd.hpp"
 #include "lib/core/logging.hpp"
 #include "lib/core/paths.hpp"
 
@@ -49,23 +50,6 @@ using nlohmann::json;
 constexpr int kFormatVersion = 1;
 constexpr size_t kMasterKeySize = 32;
 constexpr const char *kSecretKeyEnv = "WEBOX_SECRET_KEY";
-
-// Owns one file descriptor.
-class Fd {
-public:
-  explicit Fd(int fd = -1) : m_fd(fd) {}
-  ~Fd() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
-  Fd(const Fd &) = delete;
-  Fd &operator=(const Fd &) = delete;
-  int get() const { return m_fd; }
-  // Closes now and reports the result: close() can report a failed write.
-  bool close() { return ::close(std::exchange(m_fd, -1)) == 0; }
-
-private:
-  int m_fd;
-};
 
 std::string errno_text() { return std::strerror(errno); }
 

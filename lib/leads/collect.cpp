@@ -1,5 +1,6 @@
 #include "lib/leads/collect.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -8,6 +9,7 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/leads/person_index.hpp"
 
 namespace webox::leads {
 
@@ -53,21 +55,29 @@ private:
   int m_checkpoint = 1000, m_foreign_keys = 1;
 };
 
+// A positive whole number from the environment, else `fallback`.
+int64_t positive_env(const char *name, int64_t fallback) {
+  std::string env = paths::env(name);
+  if (env.empty()) return fallback;
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(env.data(), env.data() + env.size(), n);
+  if (ec != std::errc() || end != env.data() + env.size() || n < 1)
+    throw UsageError(std::string(name) + " must be a positive whole number, not '" + env + "'");
+  return n;
+}
+
+// A record line is rarely shorter than this: its required keys alone take
+// about 90 bytes. Dividing the input's size by it overestimates the rows,
+// which errs towards the bulk path, the cheaper one when in doubt.
+constexpr int64_t kShortLineBytes = 100;
+
 } // namespace
 
 void import_jsonl(LeadsStore &store, std::istream &in, std::vector<LineError> &errors, int64_t since,
-                  const PageCallback &on_page, int page_lines) {
-  if (page_lines <= 0) {
-    std::string env = paths::env("WEBOX_IMPORT_BATCH");
-    page_lines = kDefaultImportBatch;
-    if (!env.empty()) {
-      int n = 0;
-      auto [end, ec] = std::from_chars(env.data(), env.data() + env.size(), n);
-      if (ec != std::errc() || end != env.data() + env.size() || n < 1)
-        throw UsageError("WEBOX_IMPORT_BATCH must be a positive number of lines, not '" + env + "'");
-      page_lines = n;
-    }
-  }
+                  const PageCallback &on_page, int page_lines, int64_t input_bytes) {
+  if (page_lines <= 0)
+    page_lines = static_cast<int>(std::min<int64_t>(positive_env("WEBOX_IMPORT_BATCH", kDefaultImportBatch), 1 << 30));
+  const int64_t bulk_rows = positive_env("WEBOX_IMPORT_BULK_ROWS", kDefaultBulkRows);
   // A bigger page cache (64 MiB, this connection only) keeps the unique
   // indexes of a million-row import in memory instead of re-reading pages,
   // and reads through mmap save a copy per page read.
@@ -75,6 +85,7 @@ void import_jsonl(LeadsStore &store, std::istream &in, std::vector<LineError> &e
   store.db().sql().exec("PRAGMA mmap_size = 268435456");
   ImportPragmas pragmas(store.db().sql());
   store.rescore_pending(); // what an earlier, interrupted import left unscored
+  PersonIndexDeferral person_index(store.db(), input_bytes / kShortLineBytes, bulk_rows);
   std::unique_ptr<PageWriter> page;
   int in_page = 0;
   ImportLines lines(in, store.phones(), since, ImportLines::default_workers());
@@ -97,6 +108,7 @@ void import_jsonl(LeadsStore &store, std::istream &in, std::vector<LineError> &e
     page->commit();
     if (on_page) on_page(store.counts());
   }
+  person_index.finish(); // scoring reads it
   store.rescore_pending();
 }
 

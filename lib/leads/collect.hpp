@@ -32,9 +32,13 @@ using PageCallback = std::function<void(const RunCounts &)>;
 // the checkpoint); fewer, larger transactions write less (measured on 50,000
 // lines: 16,852 page writes with 5,000-line transactions, 11,701 with
 // 20,000). A killed run loses at most one batch of work, which the rerun redoes.
+//
+// `input_bytes`: the input's size when known (a file), 0 otherwise. From it
+// the import estimates its rows; a bulk one builds the person index after
+// its rows instead of row by row (person_index.hpp).
 constexpr int kDefaultImportBatch = 20000;
 void import_jsonl(LeadsStore &store, std::istream &in, std::vector<LineError> &errors, int64_t since = 0,
-                  const PageCallback &on_page = {}, int page_lines = 0);
+                  const PageCallback &on_page = {}, int page_lines = 0, int64_t input_bytes = 0);
 
 // Turns a plugin's social_collect events into pages: items accumulate in an
 // open PageWriter, a checkpoint stores its cursor and commits. Items left

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.hpp"
+#include "lib/leads/person_index.hpp"
 #include "lib/leads/phone_fallback.hpp"
 #include "lib/leads/record.hpp"
 
@@ -66,7 +67,9 @@ std::string key_of(const std::string &platform, const std::string &id) { return 
 // ---- LeadsStore ---------------------------------------------------------------
 
 LeadsStore::LeadsStore(store::Db &db, LeadsSettings settings, int64_t now)
-    : m_db(db), m_settings(std::move(settings)), m_phones(m_settings.phone_regions), m_now(now) {}
+    : m_db(db), m_settings(std::move(settings)), m_phones(m_settings.phone_regions), m_now(now) {
+  ensure_person_index(m_db);
+}
 
 LeadsStore::~LeadsStore() = default;
 

@@ -211,6 +211,36 @@ class JsonlTest(WeboxTestCase):
         self.webox("scrape-interactions", "--from", "-", "--since", "yesterday", stdin="", check=2)
         r = self.webox("scrape-interactions", "--platform", "echo", check=2)
         self.assertIn("not a social platform", r.err)
+        for var in ("WEBOX_IMPORT_BATCH", "WEBOX_IMPORT_BULK_ROWS"):
+            rec["platform_id"] = "t10"
+            r = self.webox("scrape-interactions", "--from", "-", stdin=json.dumps(rec) + "\n", env={var: "lots"}, check=2)
+            self.assertIn(f"{var} must be a positive whole number, not 'lots'", r.err)
+        with sqlite3.connect(os.path.join(self.home, "data", "webox", "webox.db")) as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM interactions WHERE platform_id = 't10'").fetchone()[0], 0)
+
+    def test_bulk_path_taken_from_the_size_of_a_file_or_a_redirect(self):
+        # The bulk path (the person index built after the rows) holds
+        # <db>-import.lock: its existence says which path an import took.
+        # A pipe has no size; a redirected file has one, as --from FILE.
+        path = os.path.join(self.home, "in.jsonl")
+        with open(path, "w") as f:
+            for i in range(40):
+                f.write(json.dumps({"platform": "x", "platform_id": f"t{i}", "kind": "reply", "person": {"id": str(i % 4)},
+                                    "text": "Bravo pour ce travail", "timestamp": 1795000000 + i}) + "\n")
+        lock = os.path.join(self.home, "data", "webox", "webox.db-import.lock")
+        env = dict(self.env, WEBOX_IMPORT_BULK_ROWS="1")
+        with open(path) as f:
+            self.webox("scrape-interactions", "--from", "-", "--quiet", stdin=f.read(), env={"WEBOX_IMPORT_BULK_ROWS": "1"}, check=0)
+        self.assertFalse(os.path.exists(lock), "a pipe took the bulk path")
+        with open(path) as f:
+            subprocess.run([WEBOX, "scrape-interactions", "--from", "-", "--quiet"], stdin=f, env=env, check=True)
+        self.assertTrue(os.path.exists(lock), "a redirected file did not take the bulk path")
+        os.unlink(lock)
+        subprocess.run([WEBOX, "scrape-interactions", "--from", path, "--quiet"], env=env, check=True)
+        self.assertTrue(os.path.exists(lock))
+        with sqlite3.connect(os.path.join(self.home, "data", "webox", "webox.db")) as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM interactions").fetchone()[0], 40)
+            self.assertEqual(c.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'interactions_by_person'").fetchone()[0], 1)
 
 
 class XTest(WeboxTestCase):
