@@ -468,7 +468,10 @@ struct PageWriter::Impl {
   // row); the keys this page added or changed are remembered so that a page
   // that rolls back takes them out again (its new ids never existed).
   std::vector<std::string> cached_people, cached_posts;
-  std::unordered_map<int64_t, bool> touched;            // person id -> contacts changed
+  // One entry per new interaction: (person id, its contacts changed),
+  // appended row after row and merged per person once, at commit (a hash
+  // map filled row by row, rehashed as each page grew, cost more).
+  std::vector<std::pair<int64_t, bool>> touched;
   RunCounts counts;
   bool committed = false;
 
@@ -538,7 +541,7 @@ struct PageWriter::Impl {
       ins.exec();
       ins.reset();
       known = {store.m_db.sql().getLastInsertRowid(), it.person.username, it.person.name};
-      if (defer_scoring) inserted_marked.insert(known.id);
+      if (defer_scoring) inserted_marked.push_back(known.id);
       ++counts.new_people;
     }
     int64_t id = known.id;
@@ -546,7 +549,7 @@ struct PageWriter::Impl {
     store.m_people.emplace(std::move(key), std::move(known));
     return id;
   }
-  std::unordered_set<int64_t> inserted_marked; // new people of this page, inserted with needs_rescore = 1
+  std::vector<int64_t> inserted_marked; // new people of this page, inserted with needs_rescore = 1 (ids ascending)
   std::vector<LeadsStore::AskLater> ask_later;  // texts for the LLM phone fallback, once committed
 
   int64_t post(const std::string &platform, const Post &p) {
@@ -638,9 +641,23 @@ struct PageWriter::Impl {
       ic.reset();
     }
     if (store.m_asker && !phone_found && looks_like_hidden_phone(it.text)) ask_later.push_back({interaction_id, person_id, it.text});
-    bool &flag = touched[person_id];
-    flag = flag || contacts_changed;
+    touched.emplace_back(person_id, contacts_changed);
     return true;
+  }
+
+  // `touched` as one entry per person, its flags or-ed, by ascending id.
+  void merge_touched() {
+    std::sort(touched.begin(), touched.end());
+    size_t out = 0;
+    for (size_t i = 0; i < touched.size(); ++i) {
+      if (out > 0 && touched[out - 1].first == touched[i].first) touched[out - 1].second = touched[out - 1].second || touched[i].second;
+      else touched[out++] = touched[i];
+    }
+    touched.resize(out);
+  }
+
+  bool inserted_marked_here(int64_t person) const {
+    return std::binary_search(inserted_marked.begin(), inserted_marked.end(), person);
   }
 
   // After COMMIT: what this page cached is now true for the rest of the run.
@@ -700,13 +717,14 @@ void PageWriter::clear_cursor(const std::string &edge) {
 
 void PageWriter::commit() {
   store::guarded(m->store.m_db, [&] {
+    m->merge_touched();
     if (m->defer_scoring) {
       // Marked in the same transaction as the page: a crash before the
       // deferred scoring leaves the marks, and the next run scores them.
       // A person this run already marked (or inserted marked) stays marked
       // until rescore_pending, so is not updated again.
       for (auto [person, contacts_changed] : m->touched) {
-        if (m->store.m_marked.count(person) || m->inserted_marked.count(person)) continue;
+        if (m->store.m_marked.count(person) || m->inserted_marked_here(person)) continue;
         m->mark_rescore.bind(1, person);
         m->mark_rescore.exec();
         m->mark_rescore.reset();
