@@ -19,32 +19,7 @@ webox=$PWD/$build/bin/webox
 work=$(mktemp -d /tmp/webox-bench-import.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-python3 - "$n" "$work" <<'PY'
-import csv, json, random, sys
-n, work = int(sys.argv[1]), sys.argv[2]
-rnd = random.Random(42)
-texts = ["Magnifique !", "C'est dispo en 38 ?", "Quel prix svp ?", "J'adore 😍", "Trop beau, bravo",
-         "Livraison possible à Besançon ?", "MP moi", "Superbe travail"]
-users = max(1, n // 10)
-with open(f"{work}/in.jsonl", "w") as j, open(f"{work}/in.csv", "w", newline="") as c:
-    w = csv.writer(c)
-    w.writerow(["platform", "platform_id", "kind", "person_id", "username", "text", "timestamp", "post"])
-    kinds = ["comment", "comment", "reply", "mention", "like", "like", "like", "dm"]
-    for i in range(n):
-        u = rnd.randrange(users)
-        text = rnd.choice(texts)
-        r = rnd.random()
-        if r < 0.05:
-            text += f" appelez-moi au 06 {rnd.randrange(10, 99)} {rnd.randrange(10, 99)} {rnd.randrange(10, 99)} {rnd.randrange(10, 99)}"
-        elif r < 0.07:
-            text += f" écrivez à client{u}@exemple.fr"
-        rec = {"platform": "instagram", "platform_id": f"c{i}", "kind": rnd.choice(kinds),
-               "person": {"id": f"u{u}", "username": f"user.{u}"}, "text": text,
-               "timestamp": 1795000000 - rnd.randrange(0, 90 * 86400), "post": f"p{i % 500}"}
-        j.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        w.writerow([rec["platform"], rec["platform_id"], rec["kind"], rec["person"]["id"], rec["person"]["username"],
-                    rec["text"], rec["timestamp"], rec["post"]])
-PY
+python3 bench/gen_interactions.py "$n" "$work"
 
 echo "rows: $n ($(du -h "$work/in.jsonl" | cut -f1) JSONL)"
 export XDG_DATA_HOME=$work/data XDG_STATE_HOME=$work/state XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache
