@@ -2,6 +2,7 @@
 //
 //   webox workflow run FILE|NAME [--var k=v]... [--jobs N] [--json] [--dry-run]
 //                      [--no-cache] [--keep-going] [--record F | --replay F] [-m MODEL]
+//                      [--max-cost USD]
 //   webox workflow validate FILE...
 //   webox workflow list [--json]
 #include <CLI/CLI.hpp>
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -44,6 +46,7 @@ struct RunOptions {
   int jobs = 0;
   bool json = false, dry_run = false, no_cache = false, keep_going = false, no_log = false;
   std::string record, replay, model;
+  std::optional<double> max_cost;
 };
 
 struct WorkflowListOptions {
@@ -179,6 +182,7 @@ void run_workflow(Context &ctx, const RunOptions &o) {
   settings.keep_going = o.keep_going;
   settings.model = o.model;
   settings.log = !o.no_log;
+  settings.max_cost = o.max_cost;
 
   std::shared_ptr<net::Cassette> cassette;
   if (!o.replay.empty()) cassette = net::Cassette::replay_from(o.replay);
@@ -211,7 +215,7 @@ void run_workflow(Context &ctx, const RunOptions &o) {
     if (ctx.global.verbosity < 0)
       for (const auto &s : report.steps)
         if (s.status == "failed") std::fprintf(stderr, "webox: step %s failed: %s\n", s.id.c_str(), logging::redact(s.error).c_str());
-    ctx.exit_code = static_cast<int>(ExitCode::failure);
+    ctx.exit_code = static_cast<int>(report.over_budget ? ExitCode::quota : ExitCode::failure);
   }
 }
 
@@ -278,6 +282,7 @@ Examples:
   webox workflow run nightly.yaml --record cassettes/nightly.jsonl    # real calls, recorded
   webox workflow run nightly.yaml --replay cassettes/nightly.jsonl    # CI: no network, no key
   webox workflow run social-post --dry-run --var topic=test            # the plan, nothing sent
+  webox workflow run review.yaml --var file=@notes.md --max-cost 0.05  # refuse a step past $0.05
   webox workflow validate workflows/*.yaml
   webox workflow list
 
@@ -299,11 +304,17 @@ See webox-workflow(1) and the file format in webox-workflow(5).)");
   run->add_option("--replay", r->replay, "Answer every HTTP request from FILE; fail on any request not in it")
       ->type_name("FILE");
   run->add_flag("--no-log", r->no_log, "Do not store the run, its steps or its calls");
+  run->add_option("--max-cost", r->max_cost, "Refuse (exit 5) a step that could take the run's cost past this (USD)")
+      ->type_name("USD");
   run->footer(R"(
+Budgets: --max-cost and the config's daily/monthly caps are checked before
+each step is sent, with the worst case of the calls in flight; steps done
+stay done (and cached), so a rerun with a higher cap resumes from there.
+
 Exit status: 0 every step ran (or was skipped by its 'when:'); 1 a step
 failed (its dependants too; see stderr or --json); 2 the workflow or an
 input is invalid (file:line:column), nothing was sent; 4 a missing key;
-130 interrupted.)");
+5 a step was refused by a budget (nothing was sent for it); 130 interrupted.)");
   run->callback([&ctx, r] { ctx.command = [&ctx, r] { run_workflow(ctx, *r); }; });
 
   auto files = std::make_shared<std::vector<std::string>>();

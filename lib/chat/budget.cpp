@@ -55,6 +55,18 @@ CallEstimate estimate_call(const PriceTable &prices, const ModelRef &model, cons
   return e;
 }
 
+CallEstimate estimate_chain(const PriceTable &prices, const std::vector<ModelRef> &chain,
+                            const nlohmann::json &messages, const nlohmann::json &options) {
+  std::optional<CallEstimate> worst;
+  for (const auto &m : chain) {
+    CallEstimate e = estimate_call(prices, m, messages, options);
+    if (!worst || !e.worst_case_usd || (worst->worst_case_usd && *e.worst_case_usd > *worst->worst_case_usd))
+      worst = e;
+    if (!worst->worst_case_usd) break;
+  }
+  return *worst;
+}
+
 Budget::Budget(const Config &config, store::Db *db, std::optional<double> max_cost_usd)
     : m_config(config), m_db(db), m_max_cost(max_cost_usd) {}
 
@@ -76,7 +88,7 @@ double Budget::spent_since(const std::string &since_iso, const std::string &prov
   return st.getColumn(0).getDouble();
 }
 
-void Budget::check(const std::vector<CallEstimate> &calls) const {
+void Budget::check(const std::vector<CallEstimate> &calls, double spent_here) const {
   if (!active()) return;
   double total = 0;
   std::map<std::string, double> by_provider;
@@ -92,9 +104,10 @@ void Budget::check(const std::vector<CallEstimate> &calls) const {
     for (const auto &c : calls) d += "\n  " + describe(c);
     return d;
   };
-  if (m_max_cost && total > *m_max_cost)
-    refuse("over --max-cost " + format_cost(*m_max_cost) + ": this could cost up to " + format_cost(total) +
-           "; nothing was sent" + detail());
+  if (m_max_cost && spent_here + total > *m_max_cost)
+    refuse("over --max-cost " + format_cost(*m_max_cost) + ": " +
+           (spent_here > 0 ? format_cost(spent_here) + " spent, " : std::string()) + "this could cost up to " +
+           format_cost(total) + (spent_here > 0 ? " more" : "") + "; nothing was sent" + detail());
 
   struct Window {
     const char *name;

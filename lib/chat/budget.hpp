@@ -44,6 +44,11 @@ int64_t estimate_prompt_tokens(const nlohmann::json &messages);
 CallEstimate estimate_call(const PriceTable &prices, const ModelRef &model, const nlohmann::json &messages,
                            const nlohmann::json &options);
 
+// The worst case of a fallback chain: its most expensive model, or the
+// first one without a price (which a cap then refuses). `chain` not empty.
+CallEstimate estimate_chain(const PriceTable &prices, const std::vector<ModelRef> &chain,
+                            const nlohmann::json &messages, const nlohmann::json &options);
+
 class Budget {
 public:
   // `db` may be null when no cap is configured (then only --max-cost counts).
@@ -53,7 +58,10 @@ public:
   bool active() const;
 
   // Throws webox::Error (exit 5) when `calls` together could pass a cap.
-  void check(const std::vector<CallEstimate> &calls) const;
+  // `spent_here`: what this command's calls already cost, counted against
+  // --max-cost (a workflow checks step after step; the config's caps read
+  // the same calls from the log).
+  void check(const std::vector<CallEstimate> &calls, double spent_here = 0) const;
 
 private:
   double spent_since(const std::string &since_iso, const std::string &provider) const;

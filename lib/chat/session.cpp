@@ -93,15 +93,7 @@ TurnResult ChatSession::send(const std::string &prompt, const DeltaSink &on_delt
   // Refuse before anything leaves the machine: the worst case of the most
   // expensive model the chain may reach.
   Budget budget(m_config, m_db, m_settings.max_cost);
-  if (budget.active()) {
-    std::optional<CallEstimate> worst;
-    for (const auto &m : m_chain) {
-      CallEstimate e = estimate_call(m_prices, m, messages, m_options);
-      if (!worst || !e.worst_case_usd || (worst->worst_case_usd && *e.worst_case_usd > *worst->worst_case_usd))
-        worst = e;
-    }
-    budget.check({*worst});
-  }
+  if (budget.active()) budget.check({estimate_chain(m_prices, m_chain, messages, m_options)});
 
   std::set<std::string> cooling;
   if (m_db && m_chain.size() > 1) cooling = load_cooldowns(*m_db);

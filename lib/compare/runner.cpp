@@ -71,14 +71,9 @@ CompareRun::CompareRun(plugin::Registry &registry, const Config &config, store::
   std::vector<chat::CallEstimate> estimates;
   int64_t answer_tokens = 0;
   for (const auto &chain : m_chains) {
-    std::optional<chat::CallEstimate> worst;
-    for (const auto &m : chain) {
-      chat::CallEstimate e = chat::estimate_call(m_prices, m, m_messages, m_settings.options);
-      if (!worst || !e.worst_case_usd || (worst->worst_case_usd && *e.worst_case_usd > *worst->worst_case_usd))
-        worst = e;
-    }
-    answer_tokens += worst->max_output_tokens;
-    estimates.push_back(*worst);
+    chat::CallEstimate worst = chat::estimate_chain(m_prices, chain, m_messages, m_settings.options);
+    answer_tokens += worst.max_output_tokens;
+    estimates.push_back(worst);
   }
   if (!m_settings.judge.empty()) {
     chat::ModelRef judge = chat::resolve_model(m_settings.judge, m_config, registry);

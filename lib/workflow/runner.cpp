@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "lib/chat/budget.hpp"
 #include "lib/chat/call_log.hpp"
 #include "lib/chat/model_ref.hpp"
 #include "lib/chat/prices.hpp"
@@ -354,6 +355,28 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
   WorkerPool pool(m_jobs, im.prices);
   std::vector<WorkerPool::Done> immediate; // cache hits, finished without a worker
 
+  chat::Budget budget(im.config, im.db, im.settings.max_cost);
+  std::map<std::pair<size_t, size_t>, chat::CallEstimate> in_flight; // by (step, item), until its result is back
+  double spent = 0;                                                   // this run's calls that came back
+  // Throws Error (exit 5) when the model calls of `tasks`, with those in
+  // flight, could pass a cap; else counts them as in flight.
+  auto reserve_budget = [&](const std::vector<Task> &tasks) {
+    if (!budget.active()) return;
+    std::vector<chat::CallEstimate> all;
+    std::vector<std::pair<std::pair<size_t, size_t>, chat::CallEstimate>> mine;
+    for (const auto &[key, e] : in_flight) all.push_back(e);
+    for (const Task &t : tasks) {
+      if (!calls_a_model(t.action)) continue;
+      std::vector<chat::ModelRef> chain;
+      for (const auto &link : t.links) chain.push_back(link.model);
+      mine.push_back({{t.step, t.item}, chat::estimate_chain(im.prices, chain, t.messages, t.options)});
+      all.push_back(mine.back().second);
+    }
+    if (mine.empty()) return;
+    budget.check(all, spent);
+    for (auto &[key, e] : mine) in_flight.emplace(key, std::move(e));
+  };
+
   auto finish_step = [&](size_t i, Outcome outcome, const std::string &error) {
     StepState &st = state[i];
     StepReport &rep = report.steps[i];
@@ -575,6 +598,7 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
       }
       data.erase("item");
       data.erase("index");
+      reserve_budget(to_queue);
       st.pending_tasks = to_queue.size() + std::count_if(immediate.begin(), immediate.end(),
                                                          [&](const auto &d) { return d.first.step == i; });
       rep.status = "running";
@@ -584,12 +608,16 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
     } catch (const std::exception &e) {
       data.erase("item");
       data.erase("index");
+      if (auto *refusal = dynamic_cast<const Error *>(&e); refusal && refusal->code() == ExitCode::quota)
+        report.over_budget = true;
       finish_step(i, Outcome::failed, logging::redact(e.what()));
     }
   };
 
   auto take_result = [&](Task &task, TaskResult &r) {
     StepState &st = state[task.step];
+    in_flight.erase({task.step, task.item});
+    if (r.cost) spent += *r.cost;
     if (calls && !r.cached)
       for (const auto &c : r.calls) chat::log_chain(*calls, c, {task.prompt, task.system, task.options, "", report.run_id});
     if (cache && r.status == "ok" && !r.cached && !task.cache_key.empty())

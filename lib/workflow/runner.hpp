@@ -17,9 +17,16 @@
 // A failed step fails its dependants. Steps already running finish; no new
 // step starts unless `keep_going` (then every step that does not depend on
 // a failure still runs). Ctrl-C cancels every call in flight (exit 130).
+//
+// Budgets (--max-cost and the config's caps, as for chat): a step's prompts
+// exist only once the steps it needs are done, so each step is checked when
+// it is queued, with the worst case of the calls still in flight; the calls
+// that came back count at their real cost. A refused step fails like any
+// other and sends nothing; the run then exits 5.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +53,7 @@ struct RunSettings {
   std::string model;             // replaces defaults.model ("" = keep)
   bool log = true;               // store calls, runs and steps
   bool check_inputs = true;      // false for `workflow validate`: no --var needed
+  std::optional<double> max_cost; // --max-cost: the whole run's cap (USD)
 };
 
 struct StepReport {
@@ -70,6 +78,7 @@ struct RunReport {
   std::string status = "running"; // ok, failed, cancelled
   std::vector<StepReport> steps;  // in file order
   nlohmann::json outputs = nlohmann::json::object();
+  bool over_budget = false;       // a step was refused by --max-cost or a budget (exit 5)
   nlohmann::json to_json() const;
 };
 

@@ -63,6 +63,12 @@ class WeboxTestCase(unittest.TestCase):
         self.env = env
         self.fakes = []
 
+    def write_config(self, text):
+        """Writes the isolated HOME's config.yaml."""
+        os.makedirs(os.path.join(self.home, "config", "webox"), exist_ok=True)
+        with open(os.path.join(self.home, "config", "webox", "config.yaml"), "w") as f:
+            f.write(text)
+
     def tearDown(self):
         for f in self.fakes:
             f.stop()

@@ -192,11 +192,6 @@ class PluginsTest(WeboxTestCase):
 
 
 class ModelsConfigTest(WeboxTestCase):
-    def write_config(self, text):
-        os.makedirs(os.path.join(self.home, "config", "webox"), exist_ok=True)
-        with open(os.path.join(self.home, "config", "webox", "config.yaml"), "w") as f:
-            f.write(text)
-
     def test_models_and_aliases(self):
         self.write_config("default_model: echo:echo\naliases:\n  rapide: echo:slow\n")
         doc = self.webox("models", "--json", check=0).json()

@@ -21,11 +21,6 @@ class CompareTest(WeboxTestCase):
             "WEBOX_RETRY_BASE_MS": "5",
         })
 
-    def write_config(self, text):
-        os.makedirs(os.path.join(self.home, "config", "webox"), exist_ok=True)
-        with open(os.path.join(self.home, "config", "webox", "config.yaml"), "w") as f:
-            f.write(text)
-
     def compare(self, *args, **kw):
         return self.webox("compare", *args, **kw)
 

@@ -279,6 +279,60 @@ steps:
         self.assertIn("cannot read", r.err)
         self.assertEqual(self.requests(), [])
 
+    # -- budgets -----------------------------------------------------------------
+    # "x" with max_tokens 1 is estimated at about 9 tokens (never under 7 nor
+    # over 10); the fake bills 12 + 7 = 19. At $1 per million tokens, a step's
+    # worst case W is 7 to 10 µ$, what it really costs (A) 19 µ$.
+    BUDGET_PRICES = 'prices:\n  "openai:ok": {input: 1, output: 1}\n'
+    TWO_STEPS = """
+defaults: {model: "openai:ok", options: {max_tokens: 1}}
+steps:
+  - id: a
+    prompt: "x"
+  - id: b
+    prompt: "x"%s
+"""
+
+    def test_max_cost_counts_what_came_back_and_what_is_in_flight(self):
+        self.write_config(self.BUDGET_PRICES)
+        chained = self.write("chained.yaml", self.TWO_STEPS % "\n    needs: a")
+        # A + W <= 30 µ$, but A + W + W (a's estimate kept after it came back) is over.
+        doc = self.run_wf(chained, "--no-cache", "--max-cost", "0.00003", "--json", check=0).json()
+        self.assertEqual([s["status"] for s in doc["steps"]], ["ok", "ok"])
+        self.assertEqual(len(self.requests()), 2)
+        # A + W > 25 µ$: b is refused after a's real cost, and nothing is sent for it.
+        r = self.run_wf(chained, "--no-cache", "--max-cost", "0.000025", "--json", check=5)
+        doc = r.json()
+        self.assertEqual([s["status"] for s in doc["steps"]], ["ok", "failed"])
+        self.assertIn("over --max-cost $0.000025", doc["steps"][1]["error"])
+        self.assertIn("spent", doc["steps"][1]["error"])
+        self.assertEqual(len(self.requests()), 3)
+        # Side by side, b is queued while a is in flight: 2 W > 13 µ$ >= W.
+        parallel = self.write("parallel.yaml", self.TWO_STEPS % "")
+        r = self.run_wf(parallel, "--no-cache", "--max-cost", "0.000013", check=5)
+        self.assertRegex(r.err, r"b +failed .*over --max-cost")
+        self.assertEqual(len(self.requests()), 4)
+        # The refused step's dependants are not run; the run is stored as failed.
+        with self.db() as db:
+            self.assertEqual(db.execute("SELECT status FROM workflow_runs ORDER BY rowid DESC LIMIT 1").fetchone()[0],
+                             "failed")
+
+    def test_daily_budget_and_unpriced_models(self):
+        self.write_config('budgets:\n  daily: 0.000025\n' + self.BUDGET_PRICES)
+        chained = self.write("chained.yaml", self.TWO_STEPS % "\n    needs: a")
+        # a is logged at its real cost; b would pass the day's cap.
+        r = self.run_wf(chained, "--no-cache", "--json", check=5)
+        self.assertEqual([s["status"] for s in r.json()["steps"]], ["ok", "failed"])
+        self.assertIn("daily budget", r.json()["steps"][1]["error"])
+        self.assertEqual(len(self.requests()), 1)
+        # A model without a price cannot be kept to a cap: refused, nothing sent.
+        r = self.run_wf(chained, "--no-cache", "-m", "anthropic:ok", "--max-cost", "1", check=5)
+        self.assertIn("no known price", r.err)
+        self.assertEqual(len(self.requests()), 1)
+        # --max-cost must be a number.
+        r = self.run_wf(chained, "--max-cost", "lots", check=2)
+        self.assertIn("--max-cost", r.err)
+
     def test_dry_run_renders_without_calling(self):
         r = self.run_wf("lead-triage", "--dry-run", "--var", "username=marie", "--var", "comment=Combien ?", check=0)
         self.assertIn("[1] classify (use, openai:gpt-4o-mini)", r.out)

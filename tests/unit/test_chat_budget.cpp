@@ -91,3 +91,31 @@ TEST_CASE("budget: --max-cost, daily caps from the log, unknown prices refused",
   auto unpriced = chat::estimate_call(prices, {"p", "unknown"}, kMessages, {});
   CHECK_THROWS_WITH(chat::Budget(cfg, &db, std::nullopt).check({unpriced}), Catch::Contains("no known price"));
 }
+
+TEST_CASE("a fallback chain is estimated at its dearest model, or refused at an unpriced one", "[chat][budget]") {
+  TempDir dir;
+  auto prices = table(dir);
+  auto dear = chat::estimate_chain(prices, {{"p", "cheap"}, {"p", "m"}}, kMessages, {{"max_tokens", 10}});
+  CHECK(dear.model.model == "m");
+  CHECK(*dear.worst_case_usd == Approx(*chat::estimate_call(prices, {"p", "m"}, kMessages, {{"max_tokens", 10}}).worst_case_usd));
+  auto unpriced = chat::estimate_chain(prices, {{"p", "m"}, {"p", "unknown"}, {"p", "cheap"}}, kMessages, {});
+  CHECK(unpriced.model.model == "unknown");
+  CHECK_FALSE(unpriced.worst_case_usd);
+}
+
+TEST_CASE("budget: what a command already spent counts against --max-cost", "[chat][budget]") {
+  TempDir dir;
+  auto prices = table(dir);
+  store::Db db(dir.path / "webox.db");
+  Config cfg;
+  auto estimate = chat::estimate_call(prices, {"p", "m"}, kMessages, {{"max_tokens", 1000}}); // ~$0.0022
+  chat::Budget cap(cfg, &db, 0.003);
+  CHECK_NOTHROW(cap.check({estimate}, 0.0005));
+  try {
+    cap.check({estimate}, 0.001);
+    FAIL("spent + worst case over --max-cost accepted");
+  } catch (const Error &e) {
+    CHECK(e.code() == ExitCode::quota);
+    CHECK_THAT(e.what(), Catch::Contains("$0.001000 spent") && Catch::Contains("more; nothing was sent"));
+  }
+}
