@@ -184,6 +184,7 @@ Outcome export_notion(const LeadsExportOptions &o, ex::RowSource &rows, const ex
   ex::ExportSettings settings = ex::load_export_settings(ctx.config().source);
   ex::NotionClient notion(env_or("NOTION_BASE_URL", "https://api.notion.com"), *token, settings.notion_version, d.target,
                           http);
+  notion.prepare();
   Outcome out;
   const size_t page = o.batch > 0 ? static_cast<size_t>(o.batch) : 100;
   for (;;) {

@@ -187,13 +187,13 @@ Config load_config(const std::filesystem::path &file) {
     } else {
       // Sections owned by later features are accepted so that one config
       // file serves every webox version; they are validated where used.
-      static const char *const later[] = {"leads", "workflow", "social", "media"};
+      static const char *const later[] = {"leads", "workflow", "social", "media", "export"};
       bool known = false;
       for (const char *k : later) known = known || key == k;
       if (!known)
         fail_config_at(file, kv.first.Mark(), "unknown setting '" + key +
                                            "' (known: default_model, aliases, providers, fallbacks, budgets, "
-                                           "prices, http)");
+                                           "prices, http, leads, workflow, social, media, export)");
     }
   }
   return cfg;

@@ -2,7 +2,7 @@
 //
 //   export:
 //     notion:
-//       version: "2022-06-28"        # Notion-Version header
+//       version: "2025-09-03"        # Notion-Version header (older: pages under the database id)
 //       map: {phone: Téléphone, score: "Score:number"}
 #pragma once
 
@@ -12,7 +12,7 @@
 namespace webox::exporting {
 
 struct ExportSettings {
-  std::string notion_version = "2022-06-28";
+  std::string notion_version = "2025-09-03";
   std::string notion_map; // "field=Property[:type],..." or empty for the default
 };
 

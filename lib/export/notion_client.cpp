@@ -124,22 +124,72 @@ void NotionClient::pace() {
   m_last_ms = cancel::monotonic_ms();
 }
 
-NotionClient::Result NotionClient::upsert(const json &properties, const std::optional<std::string> &page_id) {
-  json doc = {{"properties", properties}};
-  if (!page_id) doc["parent"] = {{"database_id", m_database}};
-  const std::string body = doc.dump(-1, ' ', false, json::error_handler_t::replace);
-  net::Request req;
-  req.method = page_id ? "PATCH" : "POST";
-  req.url = m_base + (page_id ? "/v1/pages/" + *page_id : std::string("/v1/pages"));
+bool NotionClient::uses_data_sources(const std::string &version) { return version >= "2025-09-03"; }
+
+// Paced, authenticated, and retried only on "not processed" answers: a 5xx
+// may have created the page.
+net::Outcome NotionClient::send(net::Request req) {
   req.headers = {"Authorization: Bearer " + m_token, "Notion-Version: " + m_version, "Content-Type: application/json"};
-  req.body = body;
-  // Only "not processed" answers are retried: a 5xx may have created the page.
   req.should_retry = [](int status, std::string_view) { return status == 429 || status == 529; };
   pace();
   net::Outcome o = m_http.send(req);
   // Each retry inside send() was itself one more request: count from now.
   m_last_ms = cancel::monotonic_ms();
   throw_unless_answered(o, "Notion");
+  return o;
+}
+
+std::string NotionClient::data_source() {
+  if (m_data_source) return *m_data_source;
+  net::Request req;
+  req.method = "GET";
+  req.url = m_base + "/v1/databases/" + m_database;
+  net::Outcome o = send(req);
+  json j = json::parse(o.response.body, nullptr, false);
+  if (o.response.status == 200 && j.is_object() && j.contains("data_sources") && j["data_sources"].is_array()) {
+    const json &sources = j["data_sources"];
+    if (sources.size() == 1 && sources[0].is_object() && sources[0].contains("id") && sources[0]["id"].is_string())
+      return *(m_data_source = sources[0]["id"].get<std::string>());
+    if (sources.empty()) throw Error("Notion database " + m_database + " has no data source to add pages to");
+    std::string names;
+    for (const json &s : sources)
+      if (s.is_object()) names += "\n  " + s.value("id", std::string("?")) + "  " + s.value("name", std::string());
+    throw UsageError("Notion database " + m_database + " holds " + std::to_string(sources.size()) +
+                     " data sources; name the one for the leads: --to notion:DATA_SOURCE_ID" + names);
+  }
+  if (o.response.status == 404) {
+    req.url = m_base + "/v1/data_sources/" + m_database;
+    net::Outcome ds = send(req);
+    json d = json::parse(ds.response.body, nullptr, false);
+    if (ds.response.status == 200 && d.is_object() && d.value("object", "") == "data_source")
+      return *(m_data_source = m_database);
+    throw Error("Notion: no database or data source " + m_database +
+                    " is shared with this integration (in Notion: ••• → Connections → add it)",
+                ExitCode::config);
+  }
+  std::string why = j.is_object() && j.contains("message") ? j.value("code", "") + ": " + j.value("message", "")
+                                                           : utf8_prefix(o.response.body, 300);
+  throw Error("Notion: cannot read database " + m_database + ": HTTP " + std::to_string(o.response.status) + " " + why);
+}
+
+void NotionClient::prepare() {
+  if (uses_data_sources(m_version)) data_source();
+}
+
+json NotionClient::parent() {
+  if (!uses_data_sources(m_version)) return {{"database_id", m_database}};
+  return {{"type", "data_source_id"}, {"data_source_id", data_source()}};
+}
+
+NotionClient::Result NotionClient::upsert(const json &properties, const std::optional<std::string> &page_id) {
+  json doc = {{"properties", properties}};
+  if (!page_id) doc["parent"] = parent();
+  net::Request req;
+  req.method = page_id ? "PATCH" : "POST";
+  req.url = m_base + (page_id ? "/v1/pages/" + *page_id : std::string("/v1/pages"));
+  const std::string body = doc.dump(-1, ' ', false, json::error_handler_t::replace); // req.body is a view of it
+  req.body = body;
+  net::Outcome o = send(req);
   if (page_id && o.response.status == 404) return upsert(properties, std::nullopt); // page deleted since: create anew
   json j = json::parse(o.response.body, nullptr, false);
   if (o.response.status >= 200 && o.response.status < 300 && j.is_object() && j.contains("id") && j["id"].is_string())

@@ -22,6 +22,7 @@ EMAIL = "webox-export@test-project.iam.gserviceaccount.com"
 SECRET = "whsec_" + base64.b64encode(b"webox-export-test-secret-0123456789").decode()
 SHEET = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 DATABASE = "0123456789abcdef0123456789abcdef"
+DATA_SOURCE = "2f26ee68-df30-4251-aad4-8ddc420cba3d"  # the fake database's one data source
 
 # Who the seeded leads are: two questions each (above the lead threshold),
 # two with a phone number, two with an e-mail address.
@@ -221,7 +222,10 @@ class NotionTest(RemoteCase):
         self.assertEqual(page["Email"], {"email": "paul@exemple.fr"})
         self.assertEqual(page["Status"], {"select": {"name": "new"}})
         for req in self.calls("/v1/"):
-            self.assertEqual(req["headers"]["notion-version"], "2022-06-28")
+            self.assertEqual(req["headers"]["notion-version"], "2025-09-03")
+        # The database's one data source was found first, and holds the pages.
+        self.assertEqual(self.calls("/v1/")[0]["path"], f"/v1/databases/{DATABASE}")
+        self.assertEqual({p["data_source_id"] for p in self.state()["page_parents"].values()}, {DATA_SOURCE})
         self.assertEqual(self.state()["notion_violations"], 0)
 
         # Fixed mapping: everything is sent again (the state did not move);
@@ -235,6 +239,36 @@ class NotionTest(RemoteCase):
         self.assertEqual(methods.count("PATCH"), len(PEOPLE) - len(with_phone))
         marie = next(p for p in self.state()["pages"].values() if p["Name"]["title"][0]["text"]["content"] == "marie.dupont")
         self.assertEqual(marie["Phone"]["rich_text"][0]["text"]["content"], "+33612345678")
+
+    def test_a_database_of_several_data_sources_needs_the_one_named(self):
+        other = "9d3f6a1e-5b2c-4e8f-a7d6-0c1b2a3f4e5d"
+        self.control(data_sources=[{"id": DATA_SOURCE, "name": "Leads"}, {"id": other, "name": "Archive"}])
+        r = self.webox("leads", "export", "--to", f"notion:{DATABASE}", check=2)
+        self.assertIn("holds 2 data sources", r.err)
+        self.assertIn(other + "  Archive", r.err)
+        self.assertEqual(self.calls("/v1/pages"), [])
+        # Its own id (from Notion's "Copy data source ID"): not a database, a data source.
+        r = self.webox("leads", "export", "--to", f"notion:{other}", "--json", check=0)
+        self.assertEqual(r.json()["sent"], len(PEOPLE))
+        self.assertEqual({p["data_source_id"] for p in self.state()["page_parents"].values()}, {other})
+        # An id nothing is shared under: exit 4 before any page.
+        self.control(reset_requests=True)
+        r = self.webox("leads", "export", "--to", "notion:" + "f" * 32, check=4)
+        self.assertIn("shared with this integration", r.err)
+        self.assertEqual(self.calls("/v1/pages"), [])
+
+    def test_an_older_notion_version_creates_pages_under_the_database(self):
+        self.write_config('export:\n  notion:\n    version: "2022-06-28"\n')
+        # That version cannot add a page to a database of several data sources: each lead is refused.
+        self.control(data_sources=[{"id": DATA_SOURCE, "name": "Leads"}, {"id": "x", "name": "Archive"}])
+        r = self.webox("leads", "export", "--to", f"notion:{DATABASE}", "--json", check=3)
+        self.assertEqual(len(r.json()["rejected"]), len(PEOPLE))
+        self.assertIn("multiple data sources", r.err)
+        self.control(data_sources=[{"id": DATA_SOURCE, "name": "Leads"}])
+        r = self.webox("leads", "export", "--to", f"notion:{DATABASE}", "--json", check=0)
+        self.assertEqual(r.json()["sent"], len(PEOPLE))
+        self.assertEqual(self.calls("/v1/databases/"), [])
+        self.assertEqual({p.get("database_id") for p in self.state()["page_parents"].values()}, {DATABASE})
 
     def test_missing_token_exits_4(self):
         r = self.webox("leads", "export", "--to", f"notion:{DATABASE}", env={"NOTION_TOKEN": ""}, check=4)

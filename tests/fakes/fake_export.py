@@ -14,9 +14,14 @@ GOOGLE TOKEN  POST /token   form grant_type=urn:ietf:params:oauth:grant-type:jwt
 SHEETS  POST /v4/spreadsheets/{id}/values/{range}:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS
   Bearer token from /token required (401 UNAUTHENTICATED otherwise); other
   input options answer 400 INVALID_ARGUMENT. Rows are kept per spreadsheet.
-NOTION  POST /v1/pages, PATCH /v1/pages/{id}
+NOTION  POST /v1/pages, PATCH /v1/pages/{id}, GET /v1/databases/{id}, GET /v1/data_sources/{id}
   `Notion-Version` required (400 missing_version), `Authorization: Bearer secret_test`
-  (401 unauthorized). The database schema (property name -> type) is checked:
+  (401 unauthorized). One database, NOTION_DATABASE, holds the data sources
+  of state["data_sources"] (one by default, NOTION_DATA_SOURCE). From version
+  2025-09-03 a new page's parent must be {"type": "data_source_id",
+  "data_source_id": <one of them>}; before, {"database_id": NOTION_DATABASE},
+  refused (400 validation_error) once the database holds several sources.
+  Unknown ids answer 404 object_not_found. The database schema (property name -> type) is checked:
   an unknown property or a value of another type answers 400 validation_error
   "<name> is expected to be <type>.". More than 3 requests within one second
   answer 429 rate_limited with Retry-After: 1 (counted as a violation).
@@ -34,6 +39,7 @@ CONTROL
        {"sheets_403": true}         appends answer 403 PERMISSION_DENIED
        {"notion_429": N}            the next N Notion calls answer 429 (Retry-After: 1)
        {"schema": {name: type}}     the Notion database's properties
+       {"data_sources": [{"id", "name"}, ...]}  the Notion database's data sources
        {"webhook_script": [500, 400]} statuses answered before verifying (in order)
        {"webhook_delay_ms": 30}     each delivery waits this long before answering
        {"reset_requests": true}
@@ -57,6 +63,8 @@ PUBLIC_KEY = sys.argv[2] if len(sys.argv) > 2 else ""
 CLIENT_EMAIL = sys.argv[3] if len(sys.argv) > 3 else ""
 WEBHOOK_SECRET = sys.argv[4] if len(sys.argv) > 4 else ""
 NOTION_TOKEN = "secret_test"
+NOTION_DATABASE = "0123456789abcdef0123456789abcdef"
+NOTION_DATA_SOURCE = "2f26ee68-df30-4251-aad4-8ddc420cba3d"
 
 lock = threading.Lock()
 state = {
@@ -65,6 +73,7 @@ state = {
                "Phone": "phone_number", "Email": "email"},
     "webhook_script": [], "tokens": set(), "tokens_issued": 0, "sheets": {}, "pages": {},
     "deliveries": [], "notion_times": [], "notion_violations": 0,
+    "data_sources": [{"id": NOTION_DATA_SOURCE, "name": "Leads"}], "page_parents": {},
 }
 
 
@@ -128,7 +137,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/__state":
             with lock:
                 return self.send(200, {"sheets": state["sheets"], "pages": state["pages"], "deliveries": state["deliveries"],
-                                       "tokens_issued": state["tokens_issued"], "notion_violations": state["notion_violations"]})
+                                       "tokens_issued": state["tokens_issued"], "notion_violations": state["notion_violations"],
+                                       "page_parents": state["page_parents"]})
+        if self.path.startswith("/v1/databases/") or self.path.startswith("/v1/data_sources/"):
+            return self.notion_read(self.path)
         self.send(404, {"error": "unknown path " + self.path})
 
     def do_PATCH(self):
@@ -225,25 +237,59 @@ class Handler(BaseHTTPRequestHandler):
     def notion_error(self, status, code, message, headers=None):
         self.send(status, {"object": "error", "status": status, "code": code, "message": message}, headers)
 
-    def notion(self, raw, page_id):
+    # Pacing, version and token: answers the error and returns True when refused.
+    def notion_refused(self):
         now = time.monotonic()
         with lock:
             recent = [t for t in state["notion_times"] if now - t < 0.9]
             state["notion_times"] = recent + [now]
             if state["notion_429"] > 0:
                 state["notion_429"] -= 1
-                return self.notion_error(429, "rate_limited", "You have been rated limited. Please try again in a few minutes.",
-                                         {"Retry-After": "1"})
+                self.notion_error(429, "rate_limited", "You have been rated limited. Please try again in a few minutes.",
+                                  {"Retry-After": "1"})
+                return True
             if len(recent) >= 3:
                 state["notion_violations"] += 1
-                return self.notion_error(429, "rate_limited", "You have been rated limited.", {"Retry-After": "1"})
+                self.notion_error(429, "rate_limited", "You have been rated limited.", {"Retry-After": "1"})
+                return True
         if not self.headers.get("Notion-Version"):
-            return self.notion_error(400, "missing_version", "Notion-Version header failed validation: should be defined")
+            self.notion_error(400, "missing_version", "Notion-Version header failed validation: should be defined")
+            return True
         if self.headers.get("Authorization") != "Bearer " + NOTION_TOKEN:
-            return self.notion_error(401, "unauthorized", "API token is invalid.")
+            self.notion_error(401, "unauthorized", "API token is invalid.")
+            return True
+        return False
+
+    def notion_read(self, path):
+        if self.notion_refused():
+            return
+        kind, oid = path[len("/v1/"):].split("/", 1)
+        with lock:
+            sources = list(state["data_sources"])
+        if kind == "databases" and oid == NOTION_DATABASE:
+            return self.send(200, {"object": "database", "id": oid, "data_sources": sources})
+        if kind == "data_sources" and oid in [d["id"] for d in sources]:
+            return self.send(200, {"object": "data_source", "id": oid, "properties": state["schema"],
+                                   "parent": {"type": "database_id", "database_id": NOTION_DATABASE}})
+        self.notion_error(404, "object_not_found", f"Could not find {kind[:-1].replace('_', ' ')} with ID: {oid}.")
+
+    def notion(self, raw, page_id):
+        if self.notion_refused():
+            return
         doc = json.loads(raw)
-        if page_id is None and "database_id" not in doc.get("parent", {}):
-            return self.notion_error(400, "validation_error", "body failed validation: body.parent should be defined")
+        parent = doc.get("parent", {})
+        if page_id is None:
+            with lock:
+                sources = [d["id"] for d in state["data_sources"]]
+            if self.headers.get("Notion-Version") >= "2025-09-03":
+                if parent.get("type") != "data_source_id" or parent.get("data_source_id") not in sources:
+                    return self.notion_error(400, "validation_error",
+                                             "body failed validation: body.parent.data_source_id should be defined")
+            elif parent.get("database_id") != NOTION_DATABASE:
+                return self.notion_error(400, "validation_error", "body failed validation: body.parent should be defined")
+            elif len(sources) > 1:
+                return self.notion_error(400, "validation_error", "Databases with multiple data sources are not supported "
+                                         "in this API version.")
         schema = state["schema"]
         for name, value in doc.get("properties", {}).items():
             if name not in schema:
@@ -257,6 +303,8 @@ class Handler(BaseHTTPRequestHandler):
             elif page_id not in state["pages"]:
                 return self.notion_error(404, "object_not_found", f"Could not find page with ID: {page_id}.")
             state["pages"][page_id] = doc["properties"]
+            if parent:
+                state["page_parents"][page_id] = parent
         self.send(200, {"object": "page", "id": page_id, "properties": doc["properties"]})
 
     # ---- Webhook ------------------------------------------------------------

@@ -66,3 +66,10 @@ TEST_CASE("config errors name file, line and column", "[core][config]") {
   auto bad_provider = dir.write("d.yaml", "providers:\n  x:\n    baseurl: y\n");
   CHECK_THROWS_WITH(load_config(bad_provider), Catch::Contains("unknown setting 'baseurl' for provider 'x'"));
 }
+
+TEST_CASE("the sections other features read are accepted by the core config", "[core][config]") {
+  TempDir dir;
+  auto file = dir.write("sections.yaml", "leads: {}\nworkflow: {}\nsocial: {}\nmedia: {}\n"
+                                         "export:\n  notion:\n    version: \"2022-06-28\"\n");
+  CHECK_NOTHROW(load_config(file));
+}
