@@ -11,6 +11,7 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "cli/repl.hpp"
+#include "lib/chat/budget.hpp"
 #include "lib/chat/session.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
@@ -137,7 +138,10 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   if (interactive && o.json) throw UsageError("--json needs a prompt (arguments or standard input)");
 
   const Config &config = ctx.config();
-  bool needs_store = !o.no_log || o.continue_last || !o.cid.empty();
+  // Daily and monthly caps read what was spent from the log: with caps set,
+  // even a --no-log call opens the store (to read it, never to add to it).
+  const bool caps = chat::Budget(config, nullptr, std::nullopt).caps_configured();
+  bool needs_store = !o.no_log || o.continue_last || !o.cid.empty() || caps;
   chat::ChatSession session(ctx.plugins(), config, needs_store ? &ctx.db() : nullptr, settings);
 
   if (interactive) {

@@ -70,12 +70,14 @@ CallEstimate estimate_chain(const PriceTable &prices, const std::vector<ModelRef
 Budget::Budget(const Config &config, store::Db *db, std::optional<double> max_cost_usd)
     : m_config(config), m_db(db), m_max_cost(max_cost_usd) {}
 
-bool Budget::active() const {
+bool Budget::caps_configured() const {
   const Budgets &b = m_config.budgets;
   bool caps = b.overall.daily > 0 || b.overall.monthly > 0;
   for (const auto &[provider, c] : b.providers) caps = caps || c.daily > 0 || c.monthly > 0;
-  return m_max_cost.has_value() || caps;
+  return caps;
 }
+
+bool Budget::active() const { return m_max_cost.has_value() || caps_configured(); }
 
 double Budget::spent_since(const std::string &since_iso, const std::string &provider) const {
   if (!m_db) return 0;

@@ -56,6 +56,8 @@ public:
 
   // True when any cap applies.
   bool active() const;
+  // True when the config sets a daily or monthly cap (they read the log).
+  bool caps_configured() const;
 
   // Throws webox::Error (exit 5) when `calls` together could pass a cap.
   // `spent_here`: what this command's calls already cost, counted against

@@ -168,6 +168,9 @@ class CompareTest(WeboxTestCase):
         self.assertIn("daily budget", r.err)
         r = self.webox("chat", "-m", "anthropic:ok", "x", check=5)
         self.assertIn("no known price", r.err)
+        # Not logging this call does not hide what the log holds.
+        r = self.webox("chat", "-m", "mistral:ok", "--max-tokens", "10", "--no-log", "x", check=5)
+        self.assertIn("daily budget", r.err)
 
     def test_stats(self):
         self.write_config('prices:\n  "mistral:ok": {input: 1, output: 1}\n')
