@@ -14,10 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
-build=${2:-${WEBOX_BUILD_DIR:-build}}
-webox=$PWD/$build/bin/webox
-work=$(mktemp -d /tmp/webox-bench-export.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+source bench/common.sh
+bench_setup export "${2:-}"
 export XDG_DATA_HOME=$work/data XDG_STATE_HOME=$work/state XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache
 unset WEBOX_DB WEBOX_CONFIG
 "$webox" leads rescore >/dev/null   # creates and migrates the store

@@ -13,11 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
-build=${2:-${WEBOX_BUILD_DIR:-build}}
-webox=$PWD/$build/bin/webox
-[ -x "$webox" ] || webox=$build/bin/webox
-work=$(mktemp -d /tmp/webox-bench-import.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+source bench/common.sh
+bench_setup import "${2:-}"
 
 python3 bench/gen_interactions.py "$n" "$work"
 
