@@ -610,6 +610,8 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
       data.erase("index");
       if (auto *refusal = dynamic_cast<const Error *>(&e); refusal && refusal->code() == ExitCode::quota)
         report.over_budget = true;
+      // Items found in the cache before the failure belong to a step that is over.
+      std::erase_if(immediate, [&](const WorkerPool::Done &d) { return d.first.step == i; });
       finish_step(i, Outcome::failed, logging::redact(e.what()));
     }
   };
