@@ -165,7 +165,7 @@ Outcome export_sheets(const LeadsExportOptions &o, ex::RowSource &rows, const ex
         batch);
     if (ids.empty()) break;
     ++out.requests;
-    if (auto refused = sheets.append(values)) {
+    if (auto refused = sheets.append(values).refused) {
       for (int64_t id : ids) report(out, db, id, *refused);
     } else {
       out.sent += static_cast<int64_t>(ids.size());
