@@ -67,6 +67,7 @@ Examples:
   webox leads export --format jsonl --status new | jq .
   webox leads export --fields username,phone,score --bom -o leads.csv
   webox leads export --to 'sheets:1AbC...xyz/Leads!A1' --since-last       # GOOGLE_APPLICATION_CREDENTIALS
+  webox leads export --to 'sheets:1AbC...xyz/Leads' --fields id,username,status  # a lead's row updated by id
   webox leads export --to notion:DATABASE_ID --map phone=Téléphone,score=Score   # NOTION_TOKEN
   webox leads export --to webhook:https://crm.example/hooks/leads          # WEBOX_WEBHOOK_SECRET=whsec_...
 Exit codes: 2 bad flag, scheme, range or field; 3 the destination refused some
