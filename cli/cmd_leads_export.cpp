@@ -37,6 +37,7 @@
 #include "lib/export/rejection.hpp"
 #include "lib/export/row_source.hpp"
 #include "lib/export/sheets_client.hpp"
+#include "lib/export/sheets_upsert.hpp"
 #include "lib/export/sink.hpp"
 #include "lib/export/webhook_sender.hpp"
 #include "lib/leads/leads_store.hpp"
@@ -66,6 +67,7 @@ Examples:
   webox leads export --format jsonl --status new | jq .
   webox leads export --fields username,phone,score --bom -o leads.csv
   webox leads export --to 'sheets:1AbC...xyz/Leads!A1' --since-last       # GOOGLE_APPLICATION_CREDENTIALS
+  webox leads export --to 'sheets:1AbC...xyz/Leads' --fields id,username,status  # a lead's row updated by id
   webox leads export --to notion:DATABASE_ID --map phone=Téléphone,score=Score   # NOTION_TOKEN
   webox leads export --to webhook:https://crm.example/hooks/leads          # WEBOX_WEBHOOK_SECRET=whsec_...
 Exit codes: 2 bad flag, scheme, range or field; 3 the destination refused some
@@ -149,27 +151,25 @@ Outcome export_sheets(const LeadsExportOptions &o, ex::RowSource &rows, const ex
     throw Error("set GOOGLE_APPLICATION_CREDENTIALS to the service account's JSON key file", ExitCode::config);
   ex::TokenSource tokens(ex::ServiceAccount::from_file(key_file), "https://www.googleapis.com/auth/spreadsheets", http);
   ex::SheetsClient sheets(env_or("SHEETS_BASE_URL", "https://sheets.googleapis.com"), d.target, d.range, tokens, http);
+  // Leads already in the sheet are rewritten in place, the others appended.
+  ex::SheetsUpsert upsert(sheets, d.range, rows.fields());
   Outcome out;
   const size_t batch = o.batch > 0 ? static_cast<size_t>(o.batch) : 500;
   for (;;) {
     check_cancel();
-    json values = json::array();
-    std::vector<int64_t> ids;
+    std::vector<ex::SheetRow> pending;
     rows.next_page(
         [&](int64_t id, std::span<const ex::Cell> cells) {
           json row = json::array();
           for (size_t i = 0; i < cells.size(); ++i) row.push_back(sheet_cell(*rows.fields()[i], cells[i]));
-          values.push_back(std::move(row));
-          ids.push_back(id);
+          pending.push_back({id, std::move(row)});
         },
         batch);
-    if (ids.empty()) break;
-    ++out.requests;
-    if (auto refused = sheets.append(values)) {
-      for (int64_t id : ids) report(out, db, id, *refused);
-    } else {
-      out.sent += static_cast<int64_t>(ids.size());
-    }
+    if (pending.empty()) break;
+    ex::SheetsBatchOutcome written = upsert.write(pending);
+    out.requests += written.requests;
+    out.sent += written.written;
+    for (const auto &r : written.refused) report(out, db, r.lead_id, r.message);
   }
   out.rows = rows.rows_read();
   return out;

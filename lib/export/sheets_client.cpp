@@ -23,6 +23,12 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
+namespace {
+
+std::string sheets_json_text(const json &doc) { return doc.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+} // namespace
+
 SheetsClient::SheetsClient(std::string base_url, std::string spreadsheet_id, std::string range, TokenSource &tokens,
                            const net::HttpClient &http)
     : m_base(std::move(base_url)), m_id(std::move(spreadsheet_id)), m_range(std::move(range)), m_tokens(tokens),
@@ -30,28 +36,55 @@ SheetsClient::SheetsClient(std::string base_url, std::string spreadsheet_id, std
   while (!m_base.empty() && m_base.back() == '/') m_base.pop_back();
 }
 
-std::optional<std::string> SheetsClient::append(const json &rows) {
-  const std::string body = json{{"range", m_range}, {"majorDimension", "ROWS"}, {"values", rows}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+SheetsAnswer SheetsClient::read_column(const std::string &range) {
+  net::Request req;
+  req.method = "GET";
+  req.url = m_base + "/v4/spreadsheets/" + percent_encode(m_id) + "/values/" + percent_encode(range) +
+            "?majorDimension=COLUMNS&valueRenderOption=UNFORMATTED_VALUE";
+  return send_authorized(req);
+}
+
+SheetsAnswer SheetsClient::batch_update(const json &data) {
+  const std::string body = sheets_json_text(json{{"valueInputOption", "RAW"}, {"data", data}});
+  net::Request req;
+  req.method = "POST";
+  req.url = m_base + "/v4/spreadsheets/" + percent_encode(m_id) + "/values:batchUpdate";
+  req.body = body;
+  return send_authorized(req);
+}
+
+SheetsAnswer SheetsClient::append(const json &rows) {
+  const std::string body = sheets_json_text(json{{"range", m_range}, {"majorDimension", "ROWS"}, {"values", rows}});
   net::Request req;
   req.method = "POST";
   req.url = m_base + "/v4/spreadsheets/" + percent_encode(m_id) + "/values/" + percent_encode(m_range) +
             ":append?valueInputOption=RAW&insertDataOption=INSERT_ROWS&includeValuesInResponse=false";
   req.body = body;
+  return send_authorized(req);
+}
+
+SheetsAnswer SheetsClient::send_authorized(net::Request &req) {
   net::Outcome o;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    req.headers = {"Authorization: Bearer " + m_tokens.token(), "Content-Type: application/json"};
+    req.headers = {"Authorization: Bearer " + m_tokens.token()};
+    if (!req.body.empty()) req.headers.push_back("Content-Type: application/json");
     o = m_http.send(req);
     // A token revoked or expired early: one fresh exchange, then give up.
     if (!(o.ok() && o.response.status == 401)) break;
     m_tokens.invalidate();
   }
   throw_unless_answered(o, "Google Sheets " + m_id);
-  if (o.response.status >= 200 && o.response.status < 300) return std::nullopt;
+  SheetsAnswer answer;
   json j = json::parse(o.response.body, nullptr, false);
+  if (o.response.status >= 200 && o.response.status < 300) {
+    if (!j.is_discarded()) answer.body = std::move(j);
+    return answer;
+  }
   if (j.is_object() && j.contains("error") && j["error"].is_object())
-    return j["error"].value("status", "HTTP " + std::to_string(o.response.status)) + ": " + j["error"].value("message", "");
-  return "HTTP " + std::to_string(o.response.status) + " " + utf8_prefix(o.response.body, 300);
+    answer.refused = j["error"].value("status", "HTTP " + std::to_string(o.response.status)) + ": " + j["error"].value("message", "");
+  else
+    answer.refused = "HTTP " + std::to_string(o.response.status) + " " + utf8_prefix(o.response.body, 300);
+  return answer;
 }
 
 } // namespace webox::exporting

@@ -161,12 +161,18 @@ class SheetsTest(RemoteCase):
         r = self.webox("leads", "export", "--to", to, "--batch", "2", "--fields", "id,username,phones,score", "--json", check=0)
         self.assertEqual(r.json()["sent"], len(PEOPLE))
         rows = self.state()["sheets"][SHEET]
-        self.assertEqual(len(rows), len(PEOPLE))
+        self.assertEqual(rows[0], ["id", "username", "phones", "score"])  # an empty sheet gets a header
+        self.assertEqual(len(rows), 1 + len(PEOPLE))
         self.assertIn([self.leads[0]["id"], self.leads[0]["person"]["username"], " ".join(self.leads[0]["phones"]),
                        self.leads[0]["score"]], rows)
         self.assertEqual(self.state()["tokens_issued"], 1)  # one exchange for every batch
-        appends = self.calls("/v4/spreadsheets/")
-        self.assertEqual(len(appends), 2 + 1)  # 4 leads in batches of 2, one 429 retried
+        calls = self.calls("/v4/spreadsheets/")
+        reads = [c for c in calls if c["method"] == "GET"]
+        appends = [c for c in calls if c["path"].endswith(":append")]
+        self.assertEqual(len(reads), 1 + 1)  # the id column, read once; the first answer was a 429
+        self.assertEqual(len(appends), 2)  # 4 leads in batches of 2
+        self.assertEqual(len(calls), len(reads) + len(appends))
+        self.assertEqual(reads[0]["path"], f"/v4/spreadsheets/{SHEET}/values/Leads!A:A")
         self.assertEqual(appends[0]["path"], f"/v4/spreadsheets/{SHEET}/values/Leads!A1:append")
         self.assertEqual(appends[0]["query"]["valueInputOption"], "RAW")
         # No secret reached the output or the database.
@@ -180,6 +186,127 @@ class SheetsTest(RemoteCase):
         again = self.webox("leads", "export", "--to", to, "--since-last", "--json", check=0).json()
         self.assertEqual(again["sent"], 0)
         self.assertEqual(self.calls("/v4/"), [])
+
+    def sheet_rows(self):
+        return self.state()["sheets"][SHEET]
+
+    def lead_id(self, username):
+        return next(l["id"] for l in self.leads if l["person"]["username"] == username)
+
+    def test_header_once_then_a_changed_lead_rewritten_in_place(self):
+        to = f"sheets:{SHEET}/Leads!A1"
+        first = self.webox("leads", "export", "--to", to, "--since-last", "--json", check=0).json()
+        self.assertEqual(first["sent"], len(PEOPLE))
+        header = self.webox("leads", "export", "--format", "csv", "--limit", "1", check=0).out.splitlines()[0]
+        rows = self.sheet_rows()
+        self.assertEqual(rows[0], header.split(","))  # the CSV header's names, in order
+        self.assertEqual(sorted(r[0] for r in rows[1:]), sorted(l["id"] for l in self.leads))
+        status = rows[0].index("status")
+        read = next(c for c in self.calls("/v4/") if c["method"] == "GET")
+        self.assertEqual(read["path"], f"/v4/spreadsheets/{SHEET}/values/Leads!A:A")
+        self.assertEqual(read["query"], {"majorDimension": "COLUMNS", "valueRenderOption": "UNFORMATTED_VALUE"})
+
+        paul = self.lead_id("paul")
+        time.sleep(0.01)
+        self.webox("leads", "set-status", str(paul), "contacted", check=0)
+        self.control(reset_requests=True)
+        again = self.webox("leads", "export", "--to", to, "--since-last", "--json", check=0).json()
+        self.assertEqual((again["sent"], again["rejected"], again["state_advanced"]), (1, [], True))
+        rows = self.sheet_rows()
+        self.assertEqual(len(rows), 1 + len(PEOPLE))  # no duplicate, no second header
+        self.assertEqual([r[0] for r in rows].count(paul), 1)
+        self.assertEqual(next(r for r in rows if r[0] == paul)[status], "contacted")
+        self.assertEqual(sum(1 for r in rows[1:] if r[status] == "new"), len(PEOPLE) - 1)
+        updates = [c for c in self.calls("/v4/") if c["path"].endswith(":batchUpdate")]
+        self.assertEqual(len(updates), 1)
+        self.assertEqual([c for c in self.calls("/v4/") if c["path"].endswith(":append")], [])
+        body = json.loads(updates[0]["body"])
+        row = 1 + [r[0] for r in rows].index(paul)
+        self.assertEqual(body["valueInputOption"], "RAW")
+        self.assertEqual([d["range"] for d in body["data"]], [f"Leads!A{row}:L{row}"])
+
+        # A full export rewrites every row in one request per batch.
+        self.control(reset_requests=True)
+        full = self.webox("leads", "export", "--to", to, "--batch", "3", "--json", check=0).json()
+        self.assertEqual(full["sent"], len(PEOPLE))
+        self.assertEqual(len(self.sheet_rows()), 1 + len(PEOPLE))
+        self.assertEqual([c["method"] + " " + c["path"].rsplit("/", 1)[1] for c in self.calls("/v4/")],
+                         ["GET Leads!A:A", "POST values:batchUpdate", "POST values:batchUpdate"])
+
+    def test_id_elsewhere_and_rows_duplicated_by_older_exports(self):
+        # The sheet holds a title row above the destination, and paul twice
+        # (an export made before rows were updated in place).
+        paul, marie = self.lead_id("paul"), self.lead_id("marie.dupont")
+        title = ["Leads from webox"]
+        self.control(sheets={SHEET: [title, [], ["", "username", "id", "status"], ["", "paul", paul, "new"],
+                                     ["", "paul", str(paul), "new"]]})
+        to = f"sheets:{SHEET}/'My leads'!B3"
+        r = self.webox("leads", "export", "--to", to, "--fields", "username,id,status", "--batch", "2", "--json", check=0)
+        self.assertEqual(r.json()["sent"], len(PEOPLE))
+        rows = self.sheet_rows()
+        self.assertEqual(rows[:3], [title, [], ["", "username", "id", "status"]])  # no second header
+        self.assertEqual(len(rows), 5 + len(PEOPLE) - 1)
+        self.assertEqual(rows[3:5], [["", "paul", paul, "new"]] * 2)  # both copies rewritten
+        self.assertEqual(sorted(row[2] for row in rows[5:]), sorted(l["id"] for l in self.leads if l["id"] != paul))
+        calls = self.calls("/v4/")
+        self.assertEqual(calls[0]["path"], f"/v4/spreadsheets/{SHEET}/values/'My leads'!C3:C")
+        update = json.loads(next(c for c in calls if c["path"].endswith(":batchUpdate"))["body"])
+        self.assertEqual([d["range"] for d in update["data"]], ["'My leads'!B4:D4", "'My leads'!B5:D5"])
+        # Rows appended by this export are found again by the next one.
+        self.webox("leads", "set-status", str(marie), "converted", check=0)
+        self.control(reset_requests=True)
+        self.webox("leads", "export", "--to", to, "--fields", "username,id,status", check=0)
+        rows = self.sheet_rows()
+        self.assertEqual(len(rows), 5 + len(PEOPLE) - 1)
+        self.assertEqual(next(row for row in rows if row[2:3] == [marie])[3], "converted")
+        self.assertEqual([c for c in self.calls("/v4/") if c["path"].endswith(":append")], [])
+
+    def test_without_an_id_field_every_export_appends(self):
+        to = f"sheets:{SHEET}/Leads"
+        self.webox("leads", "export", "--to", to, "--fields", "username,status", check=0)
+        self.webox("leads", "export", "--to", to, "--fields", "username,status", check=0)
+        rows = self.sheet_rows()
+        self.assertEqual(rows[0], ["username", "status"])
+        self.assertEqual(len(rows), 1 + 2 * len(PEOPLE))  # nothing to match a row by
+        self.assertEqual(rows.count(["username", "status"]), 1)
+        calls = self.calls("/v4/")
+        self.assertEqual([c["path"].rsplit("/", 1)[1] for c in calls if c["method"] == "GET"], ["Leads!A:A"] * 2)
+        self.assertEqual([c for c in calls if c["path"].endswith(":batchUpdate")], [])
+        # A sheet with something in its first column never gets a header.
+        other = "1ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210"
+        self.control(sheets={other: [["notes kept by hand"]]})
+        self.webox("leads", "export", "--to", f"sheets:{other}/Leads", "--fields", "username", check=0)
+        self.assertEqual(self.state()["sheets"][other][0], ["notes kept by hand"])
+        self.assertNotIn(["username"], self.state()["sheets"][other])
+
+    def test_refused_batch_update_refuses_those_leads_like_a_refused_append(self):
+        to = f"sheets:{SHEET}/Leads!A1"
+        self.webox("leads", "export", "--to", to, "--since-last", check=0)
+        paul = self.lead_id("paul")
+        time.sleep(0.01)
+        self.webox("leads", "set-status", str(paul), "contacted", check=0)
+        self.control(sheets_batch_update_400=True)
+        r = self.webox("leads", "export", "--to", to, "--since-last", "--json", check=3)
+        summary = r.json()
+        self.assertEqual([x["lead"] for x in summary["rejected"]], [paul])
+        self.assertIn("INVALID_ARGUMENT", summary["rejected"][0]["message"])
+        self.assertIn("@paul", r.err)
+        self.assertFalse(summary["state_advanced"])
+        status = self.sheet_rows()[0].index("status")
+        self.assertEqual(next(row for row in self.sheet_rows() if row[0] == paul)[status], "new")
+        # Fixed: the lead goes again (the state did not move) and lands in place.
+        self.control(sheets_batch_update_400=False)
+        self.assertEqual(self.webox("leads", "export", "--to", to, "--since-last", "--json", check=0).json()["sent"], 1)
+        self.assertEqual(next(row for row in self.sheet_rows() if row[0] == paul)[status], "contacted")
+        self.assertEqual(len(self.sheet_rows()), 1 + len(PEOPLE))
+
+    def test_a_sheet_that_cannot_be_read_refuses_every_lead_and_writes_nothing(self):
+        self.control(sheets_missing=["Archive"])  # no such sheet in the spreadsheet
+        r = self.webox("leads", "export", "--to", f"sheets:{SHEET}/Archive!A1", "--batch", "2", "--json", check=3)
+        self.assertEqual(sorted(x["lead"] for x in r.json()["rejected"]), sorted(l["id"] for l in self.leads))
+        self.assertIn("reading Archive!A:A to find the leads already there: INVALID_ARGUMENT: Unable to parse range", r.err)
+        self.assertEqual([c["method"] for c in self.calls("/v4/")], ["GET"])
+        self.assertNotIn(SHEET, self.state()["sheets"])
 
     def test_refused_grant_and_permission_exit_4(self):
         self.control(invalid_grant=True)

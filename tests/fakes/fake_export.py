@@ -11,9 +11,25 @@ GOOGLE TOKEN  POST /token   form grant_type=urn:ietf:params:oauth:grant-type:jwt
   iss must be CLIENT_EMAIL, aud this endpoint's URL, scope must include
   .../auth/spreadsheets, exp - iat <= 3600. Answers {access_token, expires_in: 3599,
   token_type: "Bearer"} or 400 {"error": "invalid_grant", "error_description": ...}.
-SHEETS  POST /v4/spreadsheets/{id}/values/{range}:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS
-  Bearer token from /token required (401 UNAUTHENTICATED otherwise); other
-  input options answer 400 INVALID_ARGUMENT. Rows are kept per spreadsheet.
+SHEETS  One grid of rows per spreadsheet id (sheet names are checked for
+  syntax, not told apart): rows[0] is row 1, rows[r][0] column A. Every call
+  needs a Bearer token from /token (401 UNAUTHENTICATED otherwise) and obeys
+  the sheets_403 / sheets_429 controls. Bad input answers 400 INVALID_ARGUMENT.
+  POST /v4/spreadsheets/{id}/values/{range}:append?valueInputOption=RAW&insertDataOption=INSERT_ROWS
+    The rows land below the last row holding anything (not above the range's
+    start row), from the range's start column. Answers
+    {spreadsheetId, tableRange, updates: {updatedRange: "Sheet!B5:M8", updatedRows, ...}}.
+  GET  /v4/spreadsheets/{id}/values/{range}?majorDimension=COLUMNS&valueRenderOption=UNFORMATTED_VALUE
+    range is one column (C:C, or C3:C from row 3). Answers {range: "Sheet!C1:C<grid>",
+    majorDimension: "COLUMNS", values: [[cell, ...]]} as Sheets does: range is the
+    whole requested column down to the grid's last row (1000, or more rows
+    if stored), values stop at the last non-empty cell and are absent when
+    there is none; missing cells before it read as "".
+  POST /v4/spreadsheets/{id}/values:batchUpdate
+    {"valueInputOption": "RAW", "data": [{"range": "Sheet!A7:L7", "majorDimension": "ROWS",
+    "values": [[...]]}, ...]}: each range a single row that exists, the row no wider
+    than the range; everything is checked before any row is overwritten.
+    Answers {spreadsheetId, totalUpdatedRows, ..., responses: [{updatedRange, ...}]}.
 NOTION  POST /v1/pages, PATCH /v1/pages/{id}, GET /v1/databases/{id}, GET /v1/data_sources/{id}
   `Notion-Version` required (400 missing_version), `Authorization: Bearer secret_test`
   (401 unauthorized). One database, NOTION_DATABASE, holds the data sources
@@ -35,8 +51,11 @@ CONTROL
                       [{"id", "body", "status"}], "tokens_issued": n, "notion_violations": n}
   POST /__control    any of:
        {"invalid_grant": true}      the token endpoint refuses every grant
-       {"sheets_429": N}            the next N appends answer 429 RESOURCE_EXHAUSTED
-       {"sheets_403": true}         appends answer 403 PERMISSION_DENIED
+       {"sheets_429": N}            the next N Sheets calls answer 429 RESOURCE_EXHAUSTED
+       {"sheets_403": true}         Sheets calls answer 403 PERMISSION_DENIED
+       {"sheets_batch_update_400": true} batchUpdate answers 400 INVALID_ARGUMENT
+       {"sheets_missing": ["Archive"]} ranges on these sheets answer 400 "Unable to parse range"
+       {"sheets": {id: [rows]}}     replaces the stored grids
        {"notion_429": N}            the next N Notion calls answer 429 (Retry-After: 1)
        {"schema": {name: type}}     the Notion database's properties
        {"data_sources": [{"id", "name"}, ...]}  the Notion database's data sources
@@ -49,6 +68,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -68,7 +88,9 @@ NOTION_DATA_SOURCE = "2f26ee68-df30-4251-aad4-8ddc420cba3d"
 
 lock = threading.Lock()
 state = {
-    "requests": [], "invalid_grant": False, "sheets_429": 0, "sheets_403": False, "notion_429": 0,
+    "requests": [], "invalid_grant": False, "sheets_429": 0, "sheets_403": False, "sheets_batch_update_400": False,
+    "sheets_missing": [],
+    "notion_429": 0,
     "schema": {"Name": "title", "Platform": "select", "Score": "number", "Status": "select",
                "Phone": "phone_number", "Email": "email"},
     "webhook_script": [], "tokens": set(), "tokens_issued": 0, "sheets": {}, "pages": {},
@@ -100,6 +122,46 @@ NOTION_SHAPES = {
     "phone_number": lambda v: isinstance(v, str) and len(v) <= 200,
     "email": lambda v: isinstance(v, str) and len(v) <= 200,
 }
+
+
+A1_CELLS = re.compile(r"([A-Za-z]{0,3})([0-9]*)(?::([A-Za-z]{0,3})([0-9]*))?")
+
+
+def letters(n):
+    out = ""
+    while n > 0:
+        n, d = divmod(n - 1, 26)
+        out = chr(ord("A") + d) + out
+    return out
+
+
+def column(text):
+    n = 0
+    for c in text.upper():
+        n = n * 26 + ord(c) - ord("A") + 1
+    return n
+
+
+def parse_a1(rng):
+    """{"sheet", "col", "row", "last_col", "last_row"} (0 when absent; a bare
+    range is on "Sheet1", the first sheet), or None when it is not A1."""
+    sheet, cells = "Sheet1", rng
+    if "!" not in rng and rng and not any(c.isdigit() or c == ":" for c in rng):
+        return {"sheet": rng, "col": 0, "row": 0, "last_col": 0, "last_row": 0}  # a sheet alone
+    if "!" in rng:
+        sheet, cells = rng.rsplit("!", 1)
+        quoted = sheet.startswith("'") and sheet.endswith("'") and len(sheet) > 2
+        if not sheet or (not quoted and "'" in sheet):
+            return None
+    m = A1_CELLS.fullmatch(cells)
+    if not m or not (m.group(1) or m.group(2)) or (":" in cells and not (m.group(3) or m.group(4))):
+        return None
+    col, row = column(m.group(1)), int(m.group(2) or 0)
+    if ":" in cells:
+        last_col, last_row = column(m.group(3)), int(m.group(4) or 0)
+    else:
+        last_col, last_row = col, row
+    return {"sheet": sheet, "col": col, "row": row, "last_col": last_col, "last_row": last_row}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -139,8 +201,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, {"sheets": state["sheets"], "pages": state["pages"], "deliveries": state["deliveries"],
                                        "tokens_issued": state["tokens_issued"], "notion_violations": state["notion_violations"],
                                        "page_parents": state["page_parents"]})
-        if self.path.startswith("/v1/databases/") or self.path.startswith("/v1/data_sources/"):
-            return self.notion_read(self.path)
+        path = urlsplit(self.path).path
+        if path.startswith("/v1/databases/") or path.startswith("/v1/data_sources/"):
+            return self.notion_read(path)
+        if path.startswith("/v4/spreadsheets/") and "/values/" in path:
+            return self.sheets_read(path)
         self.send(404, {"error": "unknown path " + self.path})
 
     def do_PATCH(self):
@@ -166,6 +231,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.token(raw)
         if path.startswith("/v4/spreadsheets/") and path.endswith(":append"):
             return self.sheets(raw, path)
+        if path.startswith("/v4/spreadsheets/") and path.endswith("/values:batchUpdate"):
+            return self.sheets_batch_update(raw, path)
         if path == "/v1/pages":
             return self.notion(raw, None)
         if path == "/hook":
@@ -206,32 +273,130 @@ class Handler(BaseHTTPRequestHandler):
     def google_error(self, code, status, message):
         self.send(code, {"error": {"code": code, "message": message, "status": status}})
 
-    def sheets(self, raw, path):
-        q = dict(parse_qsl(urlsplit(self.path).query))
+    def sheets_gate(self):
+        """Auth, 403 and 429, the same for every Sheets call; True when answered."""
         auth = self.headers.get("Authorization", "")
         with lock:
             if not auth.startswith("Bearer ") or auth[7:] not in state["tokens"]:
-                return self.google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
+                self.google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
+                return True
             if state["sheets_403"]:
-                return self.google_error(403, "PERMISSION_DENIED", "The caller does not have permission")
+                self.google_error(403, "PERMISSION_DENIED", "The caller does not have permission")
+                return True
             if state["sheets_429"] > 0:
                 state["sheets_429"] -= 1
-                return self.google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Write requests'")
+                self.google_error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Write requests'")
+                return True
+        return False
+
+    def missing_sheet(self, where):
+        # No lock: callers may hold it, and /__control replaces the list whole.
+        return where["sheet"].strip("'") in state["sheets_missing"]
+
+    def sheets_target(self, path, suffix):
+        """(spreadsheet id, A1 range) from /v4/spreadsheets/{id}/values/{range}{suffix}."""
+        return unquote(path[len("/v4/spreadsheets/"):len(path) - len(suffix)]).split("/values/", 1)
+
+    def sheets(self, raw, path):
+        if self.sheets_gate():
+            return
+        q = dict(parse_qsl(urlsplit(self.path).query))
         if q.get("valueInputOption") != "RAW" or q.get("insertDataOption") != "INSERT_ROWS":
             return self.google_error(400, "INVALID_ARGUMENT", "expected valueInputOption=RAW and insertDataOption=INSERT_ROWS")
-        sheet_id, rng = unquote(path[len("/v4/spreadsheets/"):-len(":append")]).split("/values/", 1)
+        sheet_id, rng = self.sheets_target(path, ":append")
+        where = parse_a1(rng)
         doc = json.loads(raw)
-        if doc.get("majorDimension") != "ROWS" or not isinstance(doc.get("values"), list):
+        if where is None or self.missing_sheet(where):
+            return self.google_error(400, "INVALID_ARGUMENT", f"Unable to parse range: {rng}")
+        if doc.get("majorDimension") != "ROWS" or not isinstance(doc.get("values"), list) \
+                or not all(isinstance(r, list) for r in doc["values"]):
             return self.google_error(400, "INVALID_ARGUMENT", "Invalid values")
+        sheet, col, row = where["sheet"], where["col"] or 1, where["row"] or 1
+        values = doc["values"]
         with lock:
             rows = state["sheets"].setdefault(sheet_id, [])
-            start = len(rows) + 1
-            rows.extend(doc["values"])
-        n = len(doc["values"])
-        self.send(200, {"spreadsheetId": sheet_id, "tableRange": f"{rng.split('!')[0]}!A1:F{start - 1}" if start > 1 else "",
-                        "updates": {"spreadsheetId": sheet_id, "updatedRange": f"{rng.split('!')[0]}!A{start}:F{start + n - 1}",
-                                    "updatedRows": n, "updatedColumns": len(doc["values"][0]) if n else 0,
-                                    "updatedCells": sum(len(r) for r in doc["values"])}})
+            filled = max((i + 1 for i, r in enumerate(rows) if any(c != "" for c in r)), default=0)
+            start = max(filled + 1, row)
+            for i, new in enumerate(values):
+                at = start - 1 + i
+                rows.insert(at, []) if at < len(rows) else rows.extend([[] for _ in range(at - len(rows) + 1)])
+                rows[at] = [""] * (col - 1) + list(new)
+            while rows and not rows[-1]:
+                rows.pop()
+        n = len(values)
+        width = max((len(r) for r in values), default=1) or 1
+        self.send(200, {"spreadsheetId": sheet_id,
+                        "tableRange": f"{sheet}!{letters(col)}{row}:{letters(col + width - 1)}{filled}" if filled else "",
+                        "updates": {"spreadsheetId": sheet_id,
+                                    "updatedRange": f"{sheet}!{letters(col)}{start}:{letters(col + width - 1)}{start + n - 1}",
+                                    "updatedRows": n, "updatedColumns": width if n else 0,
+                                    "updatedCells": sum(len(r) for r in values)}})
+
+    def sheets_read(self, path):
+        if self.sheets_gate():
+            return
+        q = dict(parse_qsl(urlsplit(self.path).query))
+        sheet_id, rng = self.sheets_target(path, "")
+        where = parse_a1(rng)
+        if where is not None and self.missing_sheet(where):
+            return self.google_error(400, "INVALID_ARGUMENT", f"Unable to parse range: {rng}")
+        if where is None or not where["col"] or where["col"] != where["last_col"] or where["last_row"]:
+            return self.google_error(400, "INVALID_ARGUMENT", f"Unable to parse range: {rng} (the fake reads one column)")
+        if q.get("majorDimension") != "COLUMNS" or q.get("valueRenderOption") != "UNFORMATTED_VALUE":
+            return self.google_error(400, "INVALID_ARGUMENT", "the fake answers majorDimension=COLUMNS, UNFORMATTED_VALUE")
+        col, first = where["col"], where["row"] or 1
+        with lock:
+            rows = state["sheets"].get(sheet_id, [])
+            cells = [r[col - 1] if col - 1 < len(r) else "" for r in rows[first - 1:]]
+        while cells and cells[-1] == "":
+            cells.pop()
+        grid = max(1000, len(rows))
+        doc = {"range": f"{where['sheet']}!{letters(col)}{first}:{letters(col)}{grid}", "majorDimension": "COLUMNS"}
+        if cells:
+            doc["values"] = [cells]
+        self.send(200, doc)
+
+    def sheets_batch_update(self, raw, path):
+        if self.sheets_gate():
+            return
+        sheet_id = unquote(path[len("/v4/spreadsheets/"):-len("/values:batchUpdate")])
+        with lock:
+            if state["sheets_batch_update_400"]:
+                return self.google_error(400, "INVALID_ARGUMENT", "Invalid data[0]: scripted refusal")
+        doc = json.loads(raw or b"{}")
+        if doc.get("valueInputOption") != "RAW":
+            return self.google_error(400, "INVALID_ARGUMENT", "expected valueInputOption RAW")
+        data = doc.get("data")
+        if not isinstance(data, list) or not data:
+            return self.google_error(400, "INVALID_ARGUMENT", "data must be a non-empty list")
+        writes = []
+        with lock:
+            rows = state["sheets"].get(sheet_id, [])
+            for i, item in enumerate(data):
+                where = parse_a1(item.get("range", "")) if isinstance(item, dict) else None
+                values = item.get("values") if isinstance(item, dict) else None
+                if where is None or not where["row"] or where["last_row"] != where["row"] or not where["col"] \
+                        or where["last_col"] < where["col"]:
+                    return self.google_error(400, "INVALID_ARGUMENT", f"Invalid data[{i}]: not a single row: {item}")
+                if self.missing_sheet(where):
+                    return self.google_error(400, "INVALID_ARGUMENT", f"Unable to parse range: {item['range']}")
+                if item.get("majorDimension", "ROWS") != "ROWS" or not isinstance(values, list) or len(values) != 1 \
+                        or not isinstance(values[0], list):
+                    return self.google_error(400, "INVALID_ARGUMENT", f"Invalid data[{i}]: one row of values expected")
+                if where["row"] > len(rows):
+                    return self.google_error(400, "INVALID_ARGUMENT", f"Invalid data[{i}]: row {where['row']} is empty")
+                if len(values[0]) > where["last_col"] - where["col"] + 1:
+                    return self.google_error(400, "INVALID_ARGUMENT",
+                                             f"Requested writing within range [{item['range']}], but tried writing more columns")
+                writes.append((where, values[0]))
+            for where, cells in writes:
+                row = rows[where["row"] - 1]
+                row.extend([""] * (where["col"] - 1 + len(cells) - len(row)))
+                row[where["col"] - 1:where["col"] - 1 + len(cells)] = cells
+        self.send(200, {"spreadsheetId": sheet_id, "totalUpdatedRows": len(writes), "totalUpdatedSheets": 1,
+                        "totalUpdatedColumns": max(len(c) for _, c in writes), "totalUpdatedCells": sum(len(c) for _, c in writes),
+                        "responses": [{"spreadsheetId": sheet_id, "updatedRange": d["range"], "updatedRows": 1,
+                                       "updatedColumns": len(c), "updatedCells": len(c)} for d, (_, c) in zip(data, writes)]})
 
     # ---- Notion ------------------------------------------------------------
     def notion_error(self, status, code, message, headers=None):
