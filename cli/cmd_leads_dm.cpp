@@ -10,10 +10,16 @@
 //
 // Dry run by default: every message is printed, nothing is written. With
 // --send each message goes through the platform's `social-send` plugin
-// under the ledger's rules (lib/leads/dm_ledger.hpp). Registered under the
+// under the ledger's rules (lib/leads/dm_ledger.hpp). On Instagram the
+// campaign chooses the path per lead (lib/leads/dm_private_reply.hpp): a
+// private reply to a recent comment, else a direct message in the 24-hour
+// window; the request says which (`recipient.comment_id`), the plugin builds
+// the wire body. On the Facebook Login host the plugin sends from the Page
+// (INSTAGRAM_PAGE_ID), checked here before anything leaves. Registered under the
 // existing `leads` command from this file (order after cmd_leads.cpp).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -62,11 +68,18 @@ Examples:
   webox leads dm --template bienvenue --min-score 15 --send
   webox leads dm --template welcome --platform x --send --json
   webox leads dm --draft-model openai:gpt-4o-mini --campaign relance-dec --min-score 30
+  webox leads dm --template bienvenue --platform instagram   # shows each lead's path:
+                                                  #   private reply to a comment, or direct message
   webox leads dm --uncertain                        # intents a crash left: check them by hand
   webox leads dm --resolve 17=sent                  # ... then say what happened
 
 Templates are prompts/dm/NAME.md (Mustache: {{username}}, {{first_name}},
 {{platform}}, any lead field); yours in ~/.config/webox/prompts/dm/ win.
+On Instagram a lead who commented in the last 7 days gets a private reply to
+their newest comment not answered yet (one per comment, ever); otherwise a
+direct message, only within 24 hours of their last interaction. With
+Facebook Login (META_GRAPH_BASE_URL) set INSTAGRAM_PAGE_ID and use the
+Page's token as INSTAGRAM_ACCESS_TOKEN.
 Exit status: 0 done; 2 usage, or a template field some lead lacks (nothing
 sent); 3 some leads skipped, refused or uncertain; 4 token missing or
 expired; 5 daily quota reached (the leads left are listed); 75 the platform
@@ -102,6 +115,28 @@ std::string account_for(const std::filesystem::path &config_file, const std::str
   return id.empty() ? "me" : id;
 }
 
+// Where Instagram messages go (social-apis.md §1.9): with Instagram Login,
+// /{ig-user or me}/messages on the plugin's own host; with Facebook Login,
+// /{page-id}/messages on the Facebook host, with the Page's token.
+struct InstagramHost {
+  std::string base_url; // "" = the plugin's own (Instagram Login)
+  std::string page_id;  // INSTAGRAM_PAGE_ID > key store > social.instagram.page_id
+  bool facebook() const { return !base_url.empty(); }
+};
+
+InstagramHost instagram_host(const std::filesystem::path &config_file) {
+  leads::PlatformSettings settings = leads::load_platform_settings(config_file, "instagram");
+  InstagramHost h;
+  h.base_url = leads::instagram_base_override(settings);
+  if (!h.facebook()) return h;
+  h.page_id = plugin::lookup_secret("INSTAGRAM_PAGE_ID", "", "").value_or("");
+  if (h.page_id.empty()) {
+    auto it = settings.find("page_id");
+    if (it != settings.end()) h.page_id = it->second;
+  }
+  return h;
+}
+
 // The plugin's failure turned into the ledger's vocabulary.
 leads::SendOutcome outcome_of(const plugin::ProviderError &e) {
   leads::SendOutcome r;
@@ -124,7 +159,7 @@ leads::SendOutcome outcome_of(const plugin::ProviderError &e) {
 // One Provider per platform, created on first use.
 class Senders {
 public:
-  Senders(Context &ctx) : m_ctx(ctx) {}
+  Senders(Context &ctx, InstagramHost instagram) : m_ctx(ctx), m_instagram(std::move(instagram)) {}
 
   bool can_send(const std::string &platform) {
     try {
@@ -134,11 +169,18 @@ public:
     }
   }
 
-  leads::SendOutcome send(const leads::DmTarget &t, const std::string &text) {
+  leads::SendOutcome send(const leads::DmTarget &t, const std::string &text, const std::string &comment_id) {
+    json recipient = {{"id", t.recipient_id}, {"username", t.context.value("username", "")}};
+    if (!comment_id.empty()) recipient["comment_id"] = comment_id; // a private reply (Instagram)
     json request = {{"account_id", t.account == "me" ? "" : t.account},
-                    {"recipient", {{"id", t.recipient_id}, {"username", t.context.value("username", "")}}},
+                    {"recipient", recipient},
                     {"text", text},
                     {"options", leads::load_platform_settings(m_ctx.config().source, t.platform)}};
+    if (t.platform == "instagram" && m_instagram.facebook()) {
+      request["base_url"] = m_instagram.base_url;
+      request["login"] = "facebook";
+      request["page_id"] = m_instagram.page_id;
+    }
     try {
       json r = provider(t.platform).social_send(request);
       leads::SendOutcome out;
@@ -162,6 +204,7 @@ private:
     return *it->second;
   }
   Context &m_ctx;
+  InstagramHost m_instagram;
   std::map<std::string, std::unique_ptr<plugin::Provider>> m_providers;
 };
 
@@ -203,6 +246,10 @@ json entry_json(const leads::DmEntry &e) {
   if (!e.detail.empty()) j["detail"] = e.detail;
   if (!e.text.empty()) j["text"] = e.text;
   if (!e.message_id.empty()) j["message_id"] = e.message_id;
+  if (e.status == leads::DmStatus::would_send || e.status == leads::DmStatus::sent || !e.comment_id.empty()) {
+    j["via"] = e.comment_id.empty() ? "direct_message" : "private_reply";
+    if (!e.comment_id.empty()) j["comment_id"] = e.comment_id;
+  }
   return j;
 }
 
@@ -219,7 +266,9 @@ void print_entry(const leads::DmEntry &e) {
         body += "    " + e.text.substr(pos, nl - pos) + "\n";
         pos = nl + 1;
       }
-      out::write(std::string(e.status == leads::DmStatus::sent ? "sent " : "to   ") + who + "\n" + body);
+      // The path after the person: which one Instagram's rules left (§1.9).
+      std::string via = e.comment_id.empty() ? "direct message" : "private reply to comment " + e.comment_id;
+      out::write(std::string(e.status == leads::DmStatus::sent ? "sent " : "to   ") + who + ", " + via + "\n" + body);
       break;
     }
     case leads::DmStatus::already_sent: out::line("done " + who + ": already messaged by this campaign"); break;
@@ -329,7 +378,8 @@ void run_dm(const DmOptions &o, Context &ctx) {
     }
   }
 
-  Senders senders(ctx);
+  InstagramHost instagram = instagram_host(config.source);
+  Senders senders(ctx, instagram);
   leads::CampaignOptions co;
   co.campaign = campaign;
   co.send = o.send;
@@ -340,7 +390,20 @@ void run_dm(const DmOptions &o, Context &ctx) {
     if (!checked.count(t.platform) && !(checked[t.platform] = senders.can_send(t.platform))) co.unsendable_platforms.push_back(t.platform);
 
   leads::Composer compose = [&](const leads::DmTarget &t) { return tpl ? tpl->render(t.context) : drafter->draft(t); };
-  leads::Sender send = [&](const leads::DmTarget &t, const std::string &text) { return senders.send(t, text); };
+  const bool any_instagram = std::any_of(targets.begin(), targets.end(), [](const leads::DmTarget &t) { return t.platform == "instagram"; });
+  if (any_instagram && instagram.facebook() && instagram.page_id.empty()) {
+    // Facebook Login sends from the Page: without its id every send would be
+    // refused, so nothing starts (a dry run only says so).
+    std::string why = "instagram: the Facebook Login host (" + instagram.base_url +
+                      ") sends direct messages as /{page-id}/messages: set INSTAGRAM_PAGE_ID (or `webox keys set "
+                      "INSTAGRAM_PAGE_ID`, or social.instagram.page_id) to the Facebook Page linked to the Instagram account, "
+                      "and INSTAGRAM_ACCESS_TOKEN to that Page's access token";
+    if (o.send) throw Error(why + "; nothing was sent", ExitCode::config);
+    std::fprintf(stderr, "webox: warning: %s\n", why.c_str());
+  }
+  leads::Sender send = [&](const leads::DmTarget &t, const std::string &text, const std::string &comment_id) {
+    return senders.send(t, text, comment_id);
+  };
   leads::Pacer pacer(settings.pace_min_ms, settings.pace_max_ms);
   if (!o.json && !o.send) std::fprintf(stderr, "campaign %s: dry run, nothing is sent (add --send)\n", campaign.c_str());
   leads::DmReport report = leads::run_campaign(ctx.db(), targets, co, compose, send, pacer, [&](const leads::DmEntry &e) {

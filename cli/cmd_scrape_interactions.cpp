@@ -101,20 +101,6 @@ std::string resolve_account(const ScrapeOptions &opt, const leads::PlatformSetti
   return leads::platform_user_id(opt.platform, settings);
 }
 
-// Instagram has two hosts (social-apis.md §1.1): Instagram Login
-// (graph.instagram.com, INSTAGRAM_BASE_URL, the manifest default) and
-// Facebook Login (graph.facebook.com, META_GRAPH_BASE_URL). The Facebook
-// host is used when META_GRAPH_BASE_URL is set and INSTAGRAM_BASE_URL is
-// not, or when config says `social.instagram.login: facebook`.
-std::string instagram_base_override(const leads::PlatformSettings &settings) {
-  if (!paths::env("INSTAGRAM_BASE_URL").empty()) return {};
-  std::string meta = paths::env("META_GRAPH_BASE_URL");
-  auto login = settings.find("login");
-  bool facebook = !meta.empty() || (login != settings.end() && login->second == "facebook");
-  if (!facebook) return {};
-  return meta.empty() ? "https://graph.facebook.com" : meta;
-}
-
 json summary_json(const leads::RunCounts &c, int64_t elapsed_ms) {
   return {{"new_interactions", c.new_interactions}, {"new_people", c.new_people}, {"new_leads", c.new_leads},
           {"new_contacts", c.new_contacts},         {"pages", c.pages},           {"items", c.items},
@@ -203,7 +189,7 @@ void run_plugin(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store
                   {"options", settings}};
   if (file_source) request["path"] = std::filesystem::absolute(opt.from).string();
   if (opt.platform == "instagram") {
-    std::string base = instagram_base_override(settings);
+    std::string base = leads::instagram_base_override(settings);
     if (!base.empty()) request["base_url"] = base;
   }
 

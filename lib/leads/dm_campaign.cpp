@@ -15,7 +15,16 @@ bool contains(const std::vector<std::string> &list, const std::string &s) {
 // Not sent, and final for this person in this run.
 bool is_refusal(const std::string &code) {
   return code == "outside_window" || code == "recipient_unavailable" || code == "recipient_unknown" || code == "too_long" ||
-         code == "invalid";
+         code == "invalid" || code == "comment_used";
+}
+
+// The comment a private reply may answer for `t`, if its platform has them.
+std::optional<DmComment> private_reply_for(DmLedger &ledger, const DmTarget &t, const CampaignOptions &o, int64_t now) {
+  if (!contains(o.private_reply_platforms, t.platform) || t.comments.empty()) return std::nullopt;
+  std::vector<std::string> ids;
+  ids.reserve(t.comments.size());
+  for (const auto &c : t.comments) ids.push_back(c.id);
+  return choose_private_reply(t.comments, ledger.used_comments(t.platform, ids), now);
 }
 
 } // namespace
@@ -64,6 +73,7 @@ DmReport run_campaign(store::Db &db, const std::vector<DmTarget> &targets, const
         e.status = DmStatus::already_sent;
         e.text = row->text;
         e.message_id = row->message_id;
+        e.comment_id = row->comment_id;
         e.detail = "sent " + row->updated_at;
         emit(std::move(e));
         continue;
@@ -85,20 +95,25 @@ DmReport run_campaign(store::Db &db, const std::vector<DmTarget> &targets, const
       emit(std::move(e));
       continue;
     }
-    if (t.recipient_id.empty() || t.recipient_id.front() == '@') {
+    // A private reply needs no user id and no open window: the comment is
+    // the permission (dm_private_reply.hpp). Without one, the 24-hour rule.
+    const std::optional<DmComment> comment = private_reply_for(ledger, t, o, now);
+    if (comment) e.comment_id = comment->id;
+    if (!comment && (t.recipient_id.empty() || t.recipient_id.front() == '@')) {
       e.status = DmStatus::skipped;
       e.reason = "no_user_id";
       e.detail = "only a username is known, not the platform's user id";
       emit(std::move(e));
       continue;
     }
-    if (contains(o.windowed_platforms, t.platform)) {
+    if (!comment && contains(o.windowed_platforms, t.platform)) {
       const int64_t window = int64_t{o.settings.window_hours} * 3600;
       if (!t.last_interaction_at || now - *t.last_interaction_at > window) {
         e.status = DmStatus::skipped;
         e.reason = "outside_window";
         e.detail = "last interaction more than " + std::to_string(o.settings.window_hours) + " h ago: " + t.platform +
-                   " only allows a reply within that window";
+                   " only allows a reply within that window" +
+                   (contains(o.private_reply_platforms, t.platform) ? " (and no comment of the last 7 days is left to answer privately)" : "");
         emit(std::move(e));
         continue;
       }
@@ -134,16 +149,18 @@ DmReport run_campaign(store::Db &db, const std::vector<DmTarget> &targets, const
       intent.lead_id = t.lead_id;
       intent.text = e.text;
       intent.day = day;
+      intent.comment_id = e.comment_id;
       auto id = ledger.record_intent(intent);
-      if (!id) { // another run wrote this person meanwhile
+      if (!id) { // another run wrote this person (or took this comment) meanwhile
         e.status = DmStatus::uncertain;
         e.reason = "concurrent";
-        e.detail = "another run is writing to this person";
+        e.detail = e.comment_id.empty() ? "another run is writing to this person"
+                                        : "another run is writing to this person or answering comment " + e.comment_id;
         break;
       }
       // Interrupted or any other exception leaves the intent: the next
       // run reports this person as uncertain rather than writing again.
-      SendOutcome r = send(t, e.text);
+      SendOutcome r = send(t, e.text, e.comment_id);
       if (r.sent) {
         ledger.mark_sent(*id, r.message_id);
         e.status = DmStatus::sent;

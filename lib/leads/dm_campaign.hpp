@@ -18,6 +18,7 @@
 
 #include "lib/leads/dm_ledger.hpp"
 #include "lib/leads/dm_pacing.hpp"
+#include "lib/leads/dm_private_reply.hpp"
 #include "lib/leads/dm_settings.hpp"
 #include "lib/store/db.hpp"
 
@@ -33,6 +34,9 @@ struct DmTarget {
   std::string handle;         // "@username" for display
   std::optional<int64_t> last_interaction_at;
   nlohmann::json context;     // the template's variables
+  // Their comments and replies under our media, recent enough for a private
+  // reply (dm_private_reply.hpp); the campaign picks one at run time.
+  std::vector<DmComment> comments;
 };
 
 // What the platform answered to one send.
@@ -40,8 +44,9 @@ struct SendOutcome {
   bool sent = false;
   std::string message_id;
   // When not sent: outside_window, recipient_unavailable, recipient_unknown,
-  // too_long, invalid (final for this person); rate_limited, blocked, auth,
-  // ambiguous (the campaign stops).
+  // too_long, invalid, comment_used (the comment's one private reply was
+  // already used: spent, final for this person in this run); rate_limited,
+  // blocked, auth, ambiguous (the campaign stops).
   std::string code;
   std::string message;
   int64_t retry_after_ms = -1;
@@ -49,7 +54,8 @@ struct SendOutcome {
 };
 
 using Composer = std::function<std::string(const DmTarget &)>;
-using Sender = std::function<SendOutcome(const DmTarget &, const std::string &text)>;
+// `comment_id`: answer that comment as a private reply; "" = a direct message.
+using Sender = std::function<SendOutcome(const DmTarget &, const std::string &text, const std::string &comment_id)>;
 
 enum class DmStatus {
   would_send,   // dry run
@@ -69,6 +75,7 @@ struct DmEntry {
   std::string detail; // human text
   std::string text;   // the message (composed, or the one recorded)
   std::string message_id;
+  std::string comment_id; // the path: a private reply to this comment; "" = a direct message
 };
 
 enum class StopReason { none, quota, rate_limited, blocked, auth, ambiguous };
@@ -88,6 +95,9 @@ struct CampaignOptions {
   int64_t now = 0;                 // Unix seconds (0 = the clock)
   // Platforms whose messaging window applies (Instagram: 24 hours).
   std::vector<std::string> windowed_platforms{"instagram"};
+  // Platforms where a recent comment may be answered by a private reply
+  // instead (Instagram: one per comment, within 7 days).
+  std::vector<std::string> private_reply_platforms{"instagram"};
   // Platforms without a social-send plugin: their leads are skipped.
   std::vector<std::string> unsendable_platforms;
 };

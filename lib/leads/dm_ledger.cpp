@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
 namespace webox::leads {
@@ -10,7 +11,7 @@ namespace {
 
 constexpr const char *kColumns =
     "id, campaign, platform, account, person_id, coalesce(lead_id, 0), state, text, coalesce(message_id, ''), "
-    "coalesce(error_code, ''), coalesce(error, ''), day, updated_at FROM dm_ledger ";
+    "coalesce(error_code, ''), coalesce(error, ''), day, updated_at, coalesce(comment_id, '') FROM dm_ledger ";
 
 LedgerRow row_of(SQLite::Statement &q) {
   LedgerRow r;
@@ -27,6 +28,7 @@ LedgerRow row_of(SQLite::Statement &q) {
   r.error = q.getColumn(10).getString();
   r.day = q.getColumn(11).getString();
   r.updated_at = q.getColumn(12).getString();
+  r.comment_id = q.getColumn(13).getString();
   return r;
 }
 
@@ -70,11 +72,11 @@ std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r) {
     std::string now = store::now_iso8601();
     // A failed attempt may be tried again; an intent or a sent row never.
     SQLite::Statement up(m_db.sql(),
-                         "INSERT INTO dm_ledger(campaign, platform, account, person_id, lead_id, state, text, day, created_at, updated_at) "
-                         "VALUES(?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?) "
+                         "INSERT INTO dm_ledger(campaign, platform, account, person_id, lead_id, state, text, day, created_at, updated_at, "
+                         "comment_id) VALUES(?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?) "
                          "ON CONFLICT(campaign, platform, person_id) DO UPDATE SET state = 'intent', text = excluded.text, "
                          "account = excluded.account, day = excluded.day, error_code = NULL, error = NULL, "
-                         "updated_at = excluded.updated_at WHERE dm_ledger.state = 'failed'");
+                         "comment_id = excluded.comment_id, updated_at = excluded.updated_at WHERE dm_ledger.state = 'failed'");
     up.bind(1, r.campaign);
     up.bind(2, r.platform);
     up.bind(3, r.account);
@@ -85,7 +87,16 @@ std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r) {
     up.bind(7, r.day);
     up.bind(8, now);
     up.bind(9, now);
-    if (up.exec() == 0) return std::nullopt;
+    if (r.comment_id.empty()) up.bind(10);
+    else up.bind(10, r.comment_id);
+    try {
+      if (up.exec() == 0) return std::nullopt;
+    } catch (const SQLite::Exception &e) {
+      // dm_ledger_comment: another row (another campaign, another run) holds
+      // this comment. Nothing was written; the caller reports it.
+      if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE && !r.comment_id.empty()) return std::nullopt;
+      throw;
+    }
     SQLite::Statement id(m_db.sql(), "SELECT id FROM dm_ledger WHERE campaign = ? AND platform = ? AND person_id = ?");
     id.bind(1, r.campaign);
     id.bind(2, r.platform);
@@ -146,7 +157,33 @@ void DmLedger::mark_failed(int64_t id, const std::string &code, const std::strin
     up.bind(3, store::now_iso8601());
     up.bind(4, id);
     up.exec();
+    if (code == "comment_used") {
+      SQLite::Statement spend(m_db.sql(), "INSERT OR IGNORE INTO dm_spent_comments(platform, comment_id, spent_at) "
+                                          "SELECT platform, comment_id, ? FROM dm_ledger WHERE id = ? AND comment_id IS NOT NULL");
+      spend.bind(1, store::now_iso8601());
+      spend.bind(2, id);
+      spend.exec();
+    }
     tx.commit();
+  });
+}
+
+std::set<std::string> DmLedger::used_comments(const std::string &platform, const std::vector<std::string> &candidates) {
+  return store::guarded(m_db, [&] {
+    std::set<std::string> used;
+    if (candidates.empty()) return used;
+    // Same condition as the partial index dm_ledger_comment, so it is used.
+    SQLite::Statement q(m_db.sql(), "SELECT EXISTS(SELECT 1 FROM dm_ledger WHERE platform = ?1 AND comment_id = ?2 "
+                                    "AND comment_id IS NOT NULL AND state IN ('intent','sent')) "
+                                    "OR EXISTS(SELECT 1 FROM dm_spent_comments WHERE platform = ?1 AND comment_id = ?2)");
+    for (const auto &c : candidates) {
+      q.reset();
+      q.bind(1, platform);
+      q.bind(2, c);
+      q.executeStep();
+      if (q.getColumn(0).getInt()) used.insert(c);
+    }
+    return used;
   });
 }
 

@@ -13,11 +13,18 @@
 // A `failed` row is not a contact: the next run may try that person again
 // (the 24-hour window may have opened meanwhile). Intents and sent rows
 // count against the account's daily quota (UTC day); failed ones do not.
-// Table: migration "dm_ledger" in lib/store/db.cpp.
+//
+// PRIVATE REPLIES (dm_private_reply.hpp). A row may name the comment it
+// answers (`comment_id`). An intent or a sent row holds its comment for good,
+// across campaigns (a unique index: two runs cannot both take it); a comment
+// the platform said was already answered (code `comment_used`) is kept in
+// dm_spent_comments, so the row may later be retried with another comment.
+// Tables: migrations 6 and 9 in lib/store/db.cpp.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +39,7 @@ struct LedgerRow {
   int64_t lead_id = 0;
   std::string state; // intent, sent, failed
   std::string text, message_id, error_code, error, day, updated_at;
+  std::string comment_id; // the comment answered by a private reply, "" for a direct message
 };
 
 class DmLedger {
@@ -42,13 +50,18 @@ public:
   // Intents and sent messages of (platform, account) on `day` (YYYY-MM-DD).
   int64_t used_on(const std::string &platform, const std::string &account, const std::string &day);
   // Commits an intent (a new row, or a failed row tried again) and returns
-  // its id; nullopt when the row is already an intent or sent (nothing written).
+  // its id; nullopt when the row is already an intent or sent, or when its
+  // comment_id is already held by another row (nothing written).
   std::optional<int64_t> record_intent(const LedgerRow &row);
   // The message left: the row becomes `sent` and, in the same transaction,
   // the lead moves from `new` to `contacted` with a history event.
   void mark_sent(int64_t id, const std::string &message_id);
-  // The platform said for sure the message was not delivered.
+  // The platform said for sure the message was not delivered. With code
+  // `comment_used` the row's comment is recorded as spent.
   void mark_failed(int64_t id, const std::string &code, const std::string &error);
+  // Those of `candidates` (comment ids on `platform`) that may not be used
+  // for a private reply any more: held by an intent or a sent row, or spent.
+  std::set<std::string> used_comments(const std::string &platform, const std::vector<std::string> &candidates);
   // Intents never completed (uncertain), of one campaign or all ("").
   std::vector<LedgerRow> uncertain(const std::string &campaign);
   // The user checked an uncertain one by hand: it was sent, or it was not

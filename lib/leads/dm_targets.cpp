@@ -2,6 +2,8 @@
 
 #include "lib/leads/record.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 namespace webox::leads {
 namespace {
 
@@ -12,6 +14,17 @@ std::string joined(const json &list) {
   if (list.is_array())
     for (const auto &v : list)
       if (v.is_string()) out += (out.empty() ? "" : ", ") + v.get<std::string>();
+  return out;
+}
+
+// The person's newest comments and replies (the candidates for a private
+// reply). The newest 20 are plenty: one is used per campaign, and whatever
+// is older than 7 days is refused by the choice anyway.
+std::vector<DmComment> comments_of(SQLite::Statement &q, int64_t person_id) {
+  std::vector<DmComment> out;
+  q.reset();
+  q.bind(1, person_id);
+  while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64()});
   return out;
 }
 
@@ -49,29 +62,35 @@ std::vector<DmTarget> select_targets(store::Db &db, const LeadFilter &filter, co
                                      const AccountOf &account_of) {
   LeadFilter f = filter;
   f.limit = 0; // --limit counts messages, not candidates (some are skipped)
-  std::vector<DmTarget> out;
+  const std::vector<json> leads = list_leads(db, f);
   std::map<std::string, std::string> accounts;
-  for (const json &lead : list_leads(db, f)) {
-    DmTarget t;
-    t.lead_id = lead["id"].get<int64_t>();
-    t.person_id = lead["person"]["id"].get<int64_t>();
-    t.platform = lead["person"].value("platform", "");
-    auto it = accounts.find(t.platform);
-    if (it == accounts.end()) it = accounts.emplace(t.platform, account_of(t.platform)).first;
-    t.account = it->second;
-    t.recipient_id = lead["person"].value("platform_user_id", "");
-    std::string username = lead["person"].value("username", "");
-    t.handle = username.empty() ? t.recipient_id : "@" + username;
-    if (lead["last_interaction_at"].is_string()) {
-      try {
-        t.last_interaction_at = parse_timestamp_text(lead["last_interaction_at"].get<std::string>());
-      } catch (const RecordError &) {
+  return store::guarded(db, [&] {
+    std::vector<DmTarget> out;
+    SQLite::Statement comments(db.sql(), "SELECT platform_id, occurred_at FROM interactions WHERE person_id = ? "
+                                         "AND kind IN ('comment', 'reply') ORDER BY occurred_at DESC LIMIT 20");
+    for (const json &lead : leads) {
+      DmTarget t;
+      t.lead_id = lead["id"].get<int64_t>();
+      t.person_id = lead["person"]["id"].get<int64_t>();
+      t.platform = lead["person"].value("platform", "");
+      auto it = accounts.find(t.platform);
+      if (it == accounts.end()) it = accounts.emplace(t.platform, account_of(t.platform)).first;
+      t.account = it->second;
+      t.recipient_id = lead["person"].value("platform_user_id", "");
+      std::string username = lead["person"].value("username", "");
+      t.handle = username.empty() ? t.recipient_id : "@" + username;
+      if (lead["last_interaction_at"].is_string()) {
+        try {
+          t.last_interaction_at = parse_timestamp_text(lead["last_interaction_at"].get<std::string>());
+        } catch (const RecordError &) {
+        }
       }
+      t.context = dm_context(lead, campaign);
+      t.comments = comments_of(comments, t.person_id);
+      out.push_back(std::move(t));
     }
-    t.context = dm_context(lead, campaign);
-    out.push_back(std::move(t));
-  }
-  return out;
+    return out;
+  });
 }
 
 } // namespace webox::leads

@@ -9,6 +9,10 @@
 // Context fields: id, username, handle (@username), platform, name,
 // first_name, score, status, phone, email (the first known), phones, emails
 // (comma-separated), last_interaction_at, campaign.
+//
+// Each target also carries the person's newest comments and replies (their
+// platform ids and times): the campaign may answer one as a private reply
+// (dm_private_reply.hpp).
 #pragma once
 
 #include <functional>

@@ -113,4 +113,13 @@ std::string platform_user_id(const std::string &platform, const PlatformSettings
   return it == settings.end() ? std::string() : it->second;
 }
 
+std::string instagram_base_override(const PlatformSettings &settings) {
+  if (!paths::env("INSTAGRAM_BASE_URL").empty()) return {};
+  std::string meta = paths::env("META_GRAPH_BASE_URL");
+  auto login = settings.find("login");
+  bool facebook = !meta.empty() || (login != settings.end() && login->second == "facebook");
+  if (!facebook) return {};
+  return meta.empty() ? "https://graph.facebook.com" : meta;
+}
+
 } // namespace webox::leads

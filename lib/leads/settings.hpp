@@ -42,4 +42,13 @@ PlatformSettings load_platform_settings(const std::filesystem::path &config_file
 // underscores), else `social.<platform>.user_id`, else "".
 std::string platform_user_id(const std::string &platform, const PlatformSettings &settings);
 
+// Instagram has two hosts (social-apis.md §1.1): Instagram Login
+// (graph.instagram.com, INSTAGRAM_BASE_URL, the manifest default) and
+// Facebook Login (graph.facebook.com, META_GRAPH_BASE_URL). The Facebook
+// host is used when META_GRAPH_BASE_URL is set and INSTAGRAM_BASE_URL is
+// not, or when config says `social.instagram.login: facebook`. Returns that
+// host's base URL, or "" for Instagram Login (the plugin's own base URL).
+// Collection and sending both ask here, so they always talk to the same host.
+std::string instagram_base_override(const PlatformSettings &settings);
+
 } // namespace webox::leads

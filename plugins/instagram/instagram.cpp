@@ -33,7 +33,16 @@
 // and another added between two runs leaves the count equal; such a comment
 // waits until the count changes again.
 //
-// DIRECT MESSAGES: social_send, near the end of this file (§1.9).
+// DIRECT MESSAGES: social_send, near the end of this file (§1.9). Two
+// recipients: a comment (`recipient.comment_id`, a *private reply*, the only
+// way to write to someone who merely commented: once per comment, within 7
+// days of it) or a person (`recipient.id`, an IGSID, only within 24 hours of
+// their last message). The host chooses which (lib/leads/dm_private_reply.hpp)
+// and says so in the request; this file only builds the wire body. Instagram
+// Login posts to /{ig-user or me}/messages; Facebook Login (the host sends
+// `login: "facebook"` with the graph.facebook.com base URL) posts to
+// /{page-id}/messages with the Page's token (INSTAGRAM_ACCESS_TOKEN then
+// holds a Page token, which also serves collection on that host).
 //
 // ERRORS (§1.10, §1.11). Classified by `error.code`, not by HTTP status
 // (throttling comes as 400): 4, 17, 32, 613, 80002 and the transient 1, 2
@@ -426,21 +435,30 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
 
 // ---- social_send: one direct message ---------------------------------------
 //
-//   POST /{v}/{ig-user or me}/messages   Authorization: Bearer
-//   {"recipient":{"id":"<IGSID>"},"message":{"text":"..."}}
+//   POST /{v}/{ig-user or me}/messages   Authorization: Bearer      (Instagram Login)
+//   POST /{v}/{page-id}/messages         Authorization: Bearer Page token (Facebook Login)
+//   {"recipient":{"id":"<IGSID>"},"message":{"text":"..."}}          a direct message
+//   {"recipient":{"comment_id":"<ID>"},"message":{"text":"..."}}     a private reply
 //   200 {"recipient_id": "<IGSID>", "message_id": "<mid>"}
 // (social-apis.md §1.9). Text is UTF-8, at most 1000 bytes. A business may
-// only answer someone who messaged it in the last 24 hours; the host skips
-// people outside the window before sending, and the platform's own refusal
-// (10/2534022) is reported as `outside_window` too. Meta gives sends no
+// only answer someone who messaged it in the last 24 hours, or answer one
+// comment privately within 7 days of it; the host picks the path and skips
+// people for whom neither is open, and the platform's own refusal
+// (10/2534022) is reported as `outside_window` too. A comment whose private
+// reply was already used (subcode 2534025; the top-level code is not
+// documented, so the subcode alone decides) is `comment_used`: spent, not an
+// error of the campaign. The request's `login: "facebook"` (or a
+// graph.facebook.com base URL) selects the Page path; the page id comes from
+// the request's `page_id`, else the INSTAGRAM_PAGE_ID secret. Meta gives sends no
 // idempotency key, so nothing here is retried blindly: throttling (4, 17,
 // 32, 613, 80002, 613/2534040) means "not sent, stop"; 1/1357046 "invalid
 // JSON reply", a 5xx or a dropped connection may come after the message
 // left, and is reported as `ambiguous` so the host never resends it.
 // The error detail's "code" tells the host what happened:
-//   outside_window | recipient_unavailable | recipient_unknown | too_long
-//   (not sent, final for this person); rate_limited (not sent, back off);
-//   blocked (the account is restricted from sending: stop); auth; ambiguous.
+//   outside_window | recipient_unavailable | recipient_unknown | too_long |
+//   comment_used (not sent, final for this person); rate_limited (not sent,
+//   back off); blocked (the account is restricted from sending: stop); auth;
+//   ambiguous.
 sdk::Failure coded(webox_status status, const std::string &code, const std::string &message, int http_status = 0,
                    long long retry_after_ms = -1, const std::string &provider_code = {}) {
   sdk::Failure f(status, message, http_status, retry_after_ms, provider_code);
@@ -461,7 +479,9 @@ int never_retry(void *, int32_t, const char *, size_t) { return 0; }
   std::string pc = std::to_string(code) + (sub ? "/" + std::to_string(sub) : "");
   std::string what = "instagram: Graph error " + pc + ": " + message;
   if (sub == 2534022) throw coded(WEBOX_E_UPSTREAM, "outside_window", what + " (outside the 24-hour messaging window)", resp.status, -1, pc);
-  if (code == 551 || sub == 2534025) throw coded(WEBOX_E_UPSTREAM, "recipient_unavailable", what, resp.status, -1, pc);
+  if (sub == 2534025)
+    throw coded(WEBOX_E_UPSTREAM, "comment_used", what + " (this comment's one private reply was already used)", resp.status, -1, pc);
+  if (code == 551) throw coded(WEBOX_E_UPSTREAM, "recipient_unavailable", what, resp.status, -1, pc);
   if (sub == 2534014) throw coded(WEBOX_E_INVALID, "recipient_unknown", what, resp.status, -1, pc);
   if (sub == 1893063 || sub == 2534029 || code == 368)
     throw coded(WEBOX_E_QUOTA, "blocked", what + " (the account may not send messages for now)", resp.status, -1, pc);
@@ -486,8 +506,9 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
       throw coded(WEBOX_E_AUTH, "auth", "instagram: no access token: set " + self->key_var + " or run `webox keys set instagram`");
     const json recipient = request.value("recipient", json::object());
     std::string to = recipient.is_object() ? webox::social_kit::string_field(recipient, "id") : "";
+    std::string comment = recipient.is_object() ? webox::social_kit::string_field(recipient, "comment_id") : "";
     std::string text = request.value("text", std::string());
-    if (to.empty() || to.starts_with("@"))
+    if (comment.empty() && (to.empty() || to.starts_with("@")))
       throw coded(WEBOX_E_INVALID, "recipient_unknown", "instagram: no Instagram-scoped user id for this person (only a username is known)");
     if (text.empty()) throw coded(WEBOX_E_INVALID, "invalid", "instagram: empty message");
     if (text.size() > 1000)
@@ -497,12 +518,23 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
     if (base.empty()) base = self->base_url;
     while (!base.empty() && base.back() == '/') base.pop_back();
     std::string version = options.value("api_version", std::string("v23.0"));
-    std::string account = request.value("account_id", "");
+    // Facebook Login: the Page sends (its id in the path, its token).
+    const bool facebook = request.value("login", std::string()) == "facebook" || base.find("graph.facebook.com") != std::string::npos;
+    std::string sender = request.value("account_id", "");
+    if (sender.empty()) sender = "me";
+    if (facebook) {
+      sender = request.value("page_id", std::string());
+      if (sender.empty()) sender = sdk::secret(call, "INSTAGRAM_PAGE_ID").value_or("");
+      if (sender.empty())
+        throw coded(WEBOX_E_AUTH, "auth", "instagram: with Facebook Login messages are sent by the Facebook Page: set INSTAGRAM_PAGE_ID");
+    }
     sdk::HttpRequest r;
     r.method = "POST";
-    r.url = base + "/" + version + "/" + (account.empty() ? "me" : account) + "/messages";
+    r.url = base + "/" + version + "/" + sender + "/messages";
     r.headers = {"Authorization: Bearer " + *token, "Content-Type: application/json", "Accept: application/json"};
-    r.body = json{{"recipient", {{"id", to}}}, {"message", {{"text", text}}}}.dump();
+    // One recipient kind only: Meta reads comment_id as a private reply.
+    json to_json = comment.empty() ? json{{"id", to}} : json{{"comment_id", comment}};
+    r.body = json{{"recipient", to_json}, {"message", {{"text", text}}}}.dump();
     r.timeout_ms = self->timeout_ms;
     r.should_retry = never_retry;
     sdk::HttpResponse resp;

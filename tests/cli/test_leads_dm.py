@@ -50,9 +50,11 @@ class DmTestCase(WeboxTestCase):
         with open(os.path.join(self.home, "config", "webox", "config.yaml"), "w") as f:
             f.write(text)
 
-    def seed(self, recent=6, old=2, x=0, named=False):
-        """People who commented: `recent` an hour ago, `old` three days ago (outside
-        Instagram's 24-hour window), `x` on X. Every one scores above 15."""
+    def seed(self, recent=6, old=2, x=0, named=False, kind="dm"):
+        """People who wrote to the account: `recent` an hour ago, `old` three days ago
+        (outside Instagram's 24-hour window), `x` on X. Every one scores above 15.
+        They wrote direct messages (`kind` dm), so these tests follow the 24-hour
+        window path; commenters get private replies (PrivateReplyTest)."""
         now = int(time.time())
         lines = []
         def person(platform, pid, name, when):
@@ -60,7 +62,7 @@ class DmTestCase(WeboxTestCase):
             if named:
                 p["name"] = name.capitalize() + " Dupont"
             for k in range(3):
-                lines.append({"platform": platform, "platform_id": f"{platform}-{pid}-{k}", "kind": "comment",
+                lines.append({"platform": platform, "platform_id": f"{platform}-{pid}-{k}", "kind": kind,
                               "person": p, "text": "C'est dispo ? prix ?", "timestamp": when - k})
         for i in range(recent):
             person("instagram", f"99{i:06d}", f"client.{i}", now - 3600)
@@ -281,6 +283,125 @@ class XDmTest(DmTestCase):
         self.assertEqual(self.messages(), [])
         r = self.dm("--template", "welcome", "--platform", "x", "--send", check=4)  # no refresh token at all
         self.assertIn("X_REFRESH_TOKEN", r.err)
+
+
+PAGE_ID = "104000000000001"  # fake_social.py's Facebook Page
+NOW = 1795000000  # WEBOX_NOW and the fake's clock: comment ages are exact
+DAY = 86400
+
+
+class PrivateReplyTest(DmTestCase):
+    """Instagram commenters get a private reply to a recent comment (one per
+    comment, within 7 days); the others the 24-hour-window direct message."""
+
+    def setUp(self):
+        super().setUp()
+        self.env["WEBOX_NOW"] = str(NOW)
+        self.control(now=NOW)
+
+    def people(self, *persons):
+        """persons: (igsid, username, [(interaction id, age in seconds, kind)]).
+        Comments and replies are registered with the fake, as Meta knows them."""
+        lines, known = [], {}
+        for igsid, name, acts in persons:
+            for pid, age, kind in acts:
+                lines.append({"platform": "instagram", "platform_id": pid, "kind": kind,
+                              "person": {"id": igsid, "username": name}, "text": "C'est dispo ? prix ?",
+                              "timestamp": NOW - age})
+                if kind in ("comment", "reply"):
+                    known[pid] = {"from": igsid, "timestamp": NOW - age}
+        self.control(comments=known)
+        path = os.path.join(self.home, "people.jsonl")
+        with open(path, "w") as f:
+            f.write("\n".join(json.dumps(l) for l in lines) + "\n")
+        self.webox("scrape-interactions", "--from", path, "--quiet", check=0)
+
+    def sent_bodies(self):
+        return [(q["path"], json.loads(q["body"])) for q in self.fake.requests() if q["method"] == "POST"]
+
+    def test_a_commenter_gets_a_private_reply_to_the_newest_recent_comment_never_the_same_twice(self):
+        # Last interaction a day ago: outside the 24-hour window, inside the 7 days.
+        self.people(("99100001", "lea", [("c-a1", DAY + 3600, "comment"), ("c-a2", 3 * DAY, "reply"), ("c-a3", 8 * DAY, "comment")]))
+        r = self.dm("--template", "bienvenue", check=0)
+        self.assertIn("@lea (instagram, lead ", r.out)
+        self.assertIn("private reply to comment c-a1", r.out)
+        doc = self.dm("--template", "bienvenue", "--json", check=0).json()
+        self.assertEqual([(e["via"], e["comment_id"]) for e in doc["entries"]], [("private_reply", "c-a1")])
+        self.assertEqual(self.messages(), [])
+
+        doc = self.dm("--template", "bienvenue", "--send", "--json", check=0).json()
+        self.assertEqual(doc["counts"], {"sent": 1})
+        self.assertEqual(self.sent_bodies()[0][1]["recipient"], {"comment_id": "c-a1"})
+        self.assertEqual(self.sent_bodies()[0][0], f"/ig/v23.0/{IG_ACCOUNT}/messages")
+        m = self.messages()[0]
+        self.assertEqual((m["recipient"], m["recipient_kind"], m["comment_id"]), ("99100001", "comment_id", "c-a1"))
+        with self.db() as c:
+            self.assertEqual(c.execute("SELECT comment_id FROM dm_ledger").fetchall(), [("c-a1",)])
+        # Another campaign: that comment is spent, the next recent one is answered.
+        doc = self.dm("--template", "welcome", "--status", "any", "--send", "--json", check=0).json()
+        self.assertEqual(doc["entries"][0]["comment_id"], "c-a2")
+        # A third: only an 8-day-old comment is left, and the window is closed.
+        doc = self.dm("--template", "bienvenue", "--campaign", "trois", "--status", "any", "--send", "--json", check=3).json()
+        self.assertEqual([(e["status"], e["reason"]) for e in doc["entries"]], [("skipped", "outside_window")])
+        self.assertEqual([m["comment_id"] for m in self.messages()], ["c-a1", "c-a2"])
+
+    def test_a_lead_whose_comments_are_all_older_than_7_days_gets_a_direct_message(self):
+        self.people(("99100002", "marc", [("c-b1", 8 * DAY, "comment"), ("c-b2", 7 * DAY, "comment"), ("m-b1", 3600, "dm")]))
+        r = self.dm("--template", "bienvenue", check=0)
+        self.assertIn("@marc (instagram, lead 1), direct message", r.out)
+        self.dm("--template", "bienvenue", "--send", check=0)
+        self.assertEqual(self.sent_bodies()[0][1]["recipient"], {"id": "99100002"})
+        self.assertEqual([(m["recipient"], m["recipient_kind"]) for m in self.messages()], [("99100002", "id")])
+
+    def test_an_already_used_private_reply_is_reported_and_the_others_go_on(self):
+        self.people(("99100003", "cleo", [("c-c1", DAY, "comment"), ("c-c2", 2 * DAY, "comment")]),
+                    ("99100004", "dan", [("c-d1", DAY, "comment")]),
+                    ("99100005", "eve", [("c-e1", DAY, "comment")]))
+        self.control(private_replied=["c-c1"])  # answered by hand in the app, say
+        doc = self.dm("--template", "bienvenue", "--send", "--json", check=3).json()
+        self.assertIsNone(doc["stopped"])
+        self.assertEqual(doc["counts"], {"sent": 2, "failed": 1})
+        failed = [e for e in doc["entries"] if e["status"] == "failed"][0]
+        self.assertEqual((failed["handle"], failed["reason"], failed["comment_id"]), ("@cleo", "comment_used", "c-c1"))
+        self.assertIn("2534025", failed["detail"])
+        self.assertEqual(sorted(m["comment_id"] for m in self.messages()), ["c-d1", "c-e1"])
+        # A later run answers cleo's other comment, and never c-c1 again.
+        doc = self.dm("--template", "bienvenue", "--status", "any", "--send", "--json", check=0).json()
+        self.assertEqual(doc["counts"], {"already_sent": 2, "sent": 1})
+        self.assertEqual(sorted(m["comment_id"] for m in self.messages()), ["c-c2", "c-d1", "c-e1"])
+        self.assertEqual(sum(b["recipient"] == {"comment_id": "c-c1"} for _, b in self.sent_bodies()), 1)
+
+    def fb_env(self, **extra):
+        env = {"INSTAGRAM_BASE_URL": "", "META_GRAPH_BASE_URL": self.fake.url + "/fb", "INSTAGRAM_ACCESS_TOKEN": "page-test-token"}
+        env.update(extra)
+        return env
+
+    def test_facebook_login_sends_from_the_page(self):
+        self.people(("99100006", "flo", [("c-f1", DAY, "comment")]), ("99100007", "gus", [("m-g1", 3600, "dm")]))
+        doc = self.dm("--template", "bienvenue", "--send", "--json", env=self.fb_env(INSTAGRAM_PAGE_ID=PAGE_ID), check=0).json()
+        self.assertEqual(doc["counts"], {"sent": 2})
+        self.assertEqual({p for p, _ in self.sent_bodies()}, {f"/fb/v23.0/{PAGE_ID}/messages"})
+        self.assertEqual(sorted((m["host"], m["recipient_kind"]) for m in self.messages()), [("fb", "comment_id"), ("fb", "id")])
+        self.assertTrue(all(q["headers"]["authorization"] == "Bearer page-test-token"
+                            for q in self.fake.requests() if q["method"] == "POST"))
+
+    def test_facebook_login_page_id_from_the_key_store(self):
+        self.people(("99100006", "flo", [("c-f1", DAY, "comment")]))
+        self.webox("keys", "set", "INSTAGRAM_PAGE_ID", stdin=PAGE_ID, check=0)
+        self.dm("--template", "bienvenue", "--send", env=self.fb_env(), check=0)
+        self.assertEqual({p for p, _ in self.sent_bodies()}, {f"/fb/v23.0/{PAGE_ID}/messages"})
+
+    def test_facebook_login_without_a_page_id_exits_4_and_sends_nothing(self):
+        self.people(("99100006", "flo", [("c-f1", DAY, "comment")]))
+        r = self.dm("--template", "bienvenue", "--send", env=self.fb_env(), check=4)
+        self.assertIn("INSTAGRAM_PAGE_ID", r.err)
+        self.assertIn("nothing was sent", r.err)
+        self.assertEqual(self.messages(), [])
+        self.assertEqual([q for q in self.fake.requests() if q["method"] == "POST"], [])
+        with self.db() as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM dm_ledger").fetchone()[0], 0)
+        r = self.dm("--template", "bienvenue", env=self.fb_env(), check=0)  # a dry run only warns
+        self.assertIn("INSTAGRAM_PAGE_ID", r.err)
 
 
 class DmCrashTest(DmTestCase):

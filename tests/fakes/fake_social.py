@@ -32,9 +32,20 @@ per post, and 3 mentions (`since_id` honoured). A page with no results has no
 DIRECT MESSAGES (social-send). Every message the fake receives is recorded
 BEFORE it answers, so a client killed while waiting still counts as having
 sent it: GET /__messages lists [{"platform","recipient","text"}].
-  POST /ig|fb/vNN.0/{ig-id or me}/messages  {"recipient":{"id"},"message":{"text"}}
+  POST /ig/vNN.0/{ig-id or me}/messages    (Instagram Login, bearer test-token)
+  POST /fb/vNN.0/{PAGE_ID}/messages         (Facebook Login: the Page sends; any other
+       sender in the path -> 400/100; bearer page-test-token, the Page token, else 190)
+       body {"recipient":{"id": IGSID} or {"comment_id": C},"message":{"text"}}
        -> 200 {recipient_id, message_id}; text over 1000 bytes -> 100; a recipient in
-       `window_closed` -> 10/2534022 (outside the 24-hour window, not recorded)
+       `window_closed` -> 10/2534022 (outside the 24-hour window, not recorded).
+       PRIVATE REPLIES (recipient.comment_id): C must be a known comment, one of the
+       generated media comments/replies or one registered with {"comments": ...};
+       unknown -> 100/33 (object does not exist); 7 days old or more by the fake's
+       clock -> 10/2534022; already privately replied (by an earlier send, or listed
+       in `private_replied`) -> 10/2534025 (the top-level code is not documented:
+       10 is this fake's choice, clients must key on the subcode). recipient_id is the
+       commenter's IGSID. Recorded messages: {"platform", "host" (ig|fb), "recipient"
+       (the IGSID), "recipient_kind" ("id" or "comment_id"), "comment_id", "text"}.
   POST /x/2/dm_conversations/with/{id}/messages  {"text"} -> 201 {data:{dm_conversation_id,
        dm_event_id}}; a recipient in `x_dm_refused` -> 403 problem (not recorded);
        `x-user-limit-24hour-remaining` on every answer when `x_daily_left` is set
@@ -75,6 +86,11 @@ CONTROL
        {"x_rate_limit": 1}         the next N X calls answer 429 with x-rate-limit-reset = now + 1
        {"x_new_reply": "POST"}     one more reply to that X post (its reply_count grows)
        {"window_closed": [IGSID]}  Instagram sends to them fail with 10/2534022
+       {"now": UNIX}               the fake's clock for the 7-day private-reply rule
+                                   (default: the real clock)
+       {"comments": {C: {"from": IGSID, "timestamp": UNIX}}}  comments that exist
+                                   (besides the generated ones), for private replies
+       {"private_replied": [C]}    these comments' private reply is already used
        {"send_errors": [[613, 2534040], [1, 1357046], ...]}  the next sends fail so
                                    (1/1357046 is recorded first: the message did leave)
        {"send_delay_ms": 30}       sleep after recording each message, before answering
@@ -84,6 +100,7 @@ CONTROL
        {"li_throttle": N}          the next N LinkedIn calls answer 429
        {"tt_error": [code, ...]}   the next TikTok calls answer HTTP 200 with that code
 """
+import calendar
 import json
 import os
 import random
@@ -105,6 +122,9 @@ LI_ORG = "urn:li:organization:5515715"
 LI_TOKEN = "li-test-token"
 TT_TOKEN = "tt-test-token"
 TT_BUSINESS = "tt-business-1"
+PAGE_ID = "104000000000001"  # the Facebook Page linked to the account (Facebook Login)
+PAGE_TOKEN = os.environ.get("FAKE_ACCEPTED_PAGE_TOKEN", "page-test-token")
+PRIVATE_REPLY_SECONDS = 7 * 86400
 MEDIA_PAGE = 2
 COMMENT_PAGE = 3
 TAG_PAGE = 2
@@ -150,6 +170,9 @@ class State:
                 self.add_comment(mid, rnd, base_time - i * 86400 + 600 + k * 60, self_comment=(i == 0 and k == 2),
                                  no_from=(i == 1 and k == 0))
         self.x_rate_limit = 0
+        self.now = None  # None: the real clock
+        self.known_comments = {}  # comment id -> {"from": IGSID, "timestamp": unix}, registered by tests
+        self.private_replied = set()
         self.messages = []
         self.window_closed = set()
         self.send_errors = []
@@ -251,6 +274,22 @@ class State:
                                       "parent_id": c["id"]}]}
         self.comments[mid].insert(0, c)  # newest first
 
+    def find_comment(self, cid):
+        """(commenter IGSID, unix time) of a comment or reply, or None."""
+        if cid in self.known_comments:
+            c = self.known_comments[cid]
+            return c.get("from", ""), int(c["timestamp"])
+        for cs in self.comments.values():
+            for c in cs:
+                for item in [c] + c.get("replies", {}).get("data", []):
+                    if item["id"] == cid:
+                        when = calendar.timegm(time.strptime(item["timestamp"], "%Y-%m-%dT%H:%M:%S+0000"))
+                        return item.get("from", {}).get("id", ""), when
+        return None
+
+    def clock(self):
+        return self.now if self.now is not None else int(time.time())
+
     def comments_count(self, mid):
         return sum(1 + len(c.get("replies", {}).get("data", [])) for c in self.comments[mid])
 
@@ -329,6 +368,12 @@ class Handler(BaseHTTPRequestHandler):
                 STATE.send_errors = [list(e) for e in body["send_errors"]]
             if "send_delay_ms" in body:
                 STATE.send_delay_ms = int(body["send_delay_ms"])
+            if "now" in body:
+                STATE.now = body["now"]
+            if "comments" in body:
+                STATE.known_comments.update(body["comments"])
+            if "private_replied" in body:
+                STATE.private_replied |= set(body["private_replied"])
             if body.get("x_expire_token"):
                 STATE.x_tokens = set()
             if "x_daily_left" in body:
@@ -402,7 +447,8 @@ class Handler(BaseHTTPRequestHandler):
         if STATE.expire:
             return (*graph_error(190, "Error validating access token: Session has expired on Sunday, 22-Nov-26 10:00:00 PST. "
                                       "The current time is Monday, 23-Nov-26 02:00:00 PST.", 463), {})
-        if auth != "Bearer " + TOKEN:
+        # A Page token reads the Page's Instagram account too (Facebook Login).
+        if auth != "Bearer " + TOKEN and not (host == "fb" and auth == "Bearer " + PAGE_TOKEN):
             return (*graph_error(190, "Invalid OAuth access token - Cannot parse access token", 467), {})
         if STATE.throttle:
             code = STATE.throttle.pop(0)
@@ -507,28 +553,52 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(status, doc, headers)
 
     def ig_send(self, parts, raw):
-        if self.headers.get("Authorization", "") != "Bearer " + TOKEN:
+        host, sender = parts[0], parts[2]
+        token = PAGE_TOKEN if host == "fb" else TOKEN
+        if self.headers.get("Authorization", "") != "Bearer " + token:
             return self.send_json(*graph_error(190, "Invalid OAuth access token - Cannot parse access token", 467))
+        if host == "fb" and sender != PAGE_ID:
+            return self.send_json(*graph_error(100, f"(#100) messages are sent by the Page here: /{PAGE_ID}/messages, not /{sender}/messages"))
         try:
             body = json.loads(raw)
-            to, text = body["recipient"]["id"], body["message"]["text"]
+            recipient, text = body["recipient"], body["message"]["text"]
+            if not isinstance(recipient, dict) or len(recipient) != 1 or not ({"id", "comment_id"} & recipient.keys()):
+                raise KeyError("recipient")
         except (ValueError, KeyError, TypeError):
             return self.send_json(*graph_error(100, "(#100) Invalid parameter"))
+        comment = recipient.get("comment_id")
         with LOCK:
             if len(text.encode()) > 1000:
                 return self.send_json(*graph_error(100, "(#100) Length of param message[text] must be less than or equal to 1000"))
-            if to in STATE.window_closed:
-                return self.send_json(*graph_error(10, "(#10) This message is sent outside of allowed window.", 2534022))
+            if comment is not None:
+                found = STATE.find_comment(comment)
+                if found is None:
+                    return self.send_json(*graph_error(100, f"(#100) Object with ID '{comment}' does not exist", 33))
+                to, when = found
+                if STATE.clock() - when >= PRIVATE_REPLY_SECONDS:
+                    return self.send_json(*graph_error(10, "(#10) This comment is too old for a private reply.", 2534022))
+                if comment in STATE.private_replied:
+                    return self.send_json(*graph_error(10, "(#10) A private reply was already sent for this comment.", 2534025))
+            else:
+                to = recipient["id"]
+                if to in STATE.window_closed:
+                    return self.send_json(*graph_error(10, "(#10) This message is sent outside of allowed window.", 2534022))
+            record = {"platform": "instagram", "host": host, "recipient": to,
+                      "recipient_kind": "id" if comment is None else "comment_id", "comment_id": comment, "text": text}
             err = STATE.send_errors.pop(0) if STATE.send_errors else None
             if err and err[0] == 1:  # ambiguous: the message left, the answer is broken
-                STATE.messages.append({"platform": "instagram", "recipient": to, "text": text})
+                STATE.messages.append(record)
+                if comment is not None:
+                    STATE.private_replied.add(comment)
             if err:
                 code, sub = err[0], (err[1] if len(err) > 1 else None)
                 status = 500 if code in (1, 2) else 400
                 msg = {613: "(#613) Calls to this api have exceeded the rate limit.", 1: "An unknown error occurred",
                        10: "(#10) The account is temporarily restricted from sending messages"}.get(code, f"(#{code}) error")
                 return self.send_json(*graph_error(code, msg, sub, status))
-            STATE.messages.append({"platform": "instagram", "recipient": to, "text": text})
+            STATE.messages.append(record)
+            if comment is not None:
+                STATE.private_replied.add(comment)
             mid = f"aWdfZAG1faXRlbToxOklHTWVzc2FnZA{STATE.next_mid:06d}"
             STATE.next_mid += 1
         self.answer_after_delay(200, {"recipient_id": to, "message_id": mid})

@@ -49,6 +49,9 @@ CampaignOptions options(bool send, int quota = 50) {
   o.settings.daily_quota = quota;
   o.settings.pace_min_ms = o.settings.pace_max_ms = 0;
   o.settings.backoff_ms = 1;
+  // These cases are about the 24-hour window path; private replies to the
+  // seeded comments have their own tests (test_leads_dm_private_reply.cpp).
+  o.private_reply_platforms.clear();
   return o;
 }
 
@@ -74,7 +77,7 @@ TEST_CASE("a dry run composes every message and writes nothing", "[leads][dm]") 
   auto targets = seed(db);
   Pacer pacer(0, 0, 1);
   int sends = 0;
-  DmReport r = run_campaign(db, targets, options(false), hello, [&](const DmTarget &, const std::string &) { ++sends; return SendOutcome{}; },
+  DmReport r = run_campaign(db, targets, options(false), hello, [&](const DmTarget &, const std::string &, const std::string &) { ++sends; return SendOutcome{}; },
                             pacer);
   CHECK(sends == 0);
   CHECK(count(r, DmStatus::would_send) == 5);
@@ -88,7 +91,7 @@ TEST_CASE("the intent is in the ledger before the message leaves, and a rerun ne
   Pacer pacer(0, 0, 1);
   std::vector<std::string> sent_to;
   int n = 0;
-  Sender send = [&](const DmTarget &t, const std::string &) {
+  Sender send = [&](const DmTarget &t, const std::string &, const std::string &) {
     auto row = DmLedger(db).find("c1", t.platform, t.person_id); // written (and committed) before this call
     CHECK((row && row->state == "intent"));
     if (++n == 3) throw webox::Interrupted(); // "killed" while the third message is on its way
@@ -122,7 +125,7 @@ TEST_CASE("the daily quota is shared by runs and campaigns, and stops with the r
   webox::store::Db db(":memory:");
   auto targets = seed(db);
   Pacer pacer(0, 0, 1);
-  Sender ok = [](const DmTarget &, const std::string &) { SendOutcome o; o.sent = true; return o; };
+  Sender ok = [](const DmTarget &, const std::string &, const std::string &) { SendOutcome o; o.sent = true; return o; };
   DmReport first = run_campaign(db, targets, options(true, 3), hello, ok, pacer);
   CHECK(first.sent == 3);
   CHECK(first.stop == StopReason::quota);
@@ -145,7 +148,7 @@ TEST_CASE("throttling is backed off then stops; refusals are final for the perso
   Pacer pacer(0, 0, 1);
   std::vector<std::string> script = {"recipient_unavailable", "rate_limited", "", "rate_limited", "rate_limited", "rate_limited"};
   size_t step = 0;
-  Sender scripted = [&](const DmTarget &, const std::string &) {
+  Sender scripted = [&](const DmTarget &, const std::string &, const std::string &) {
     SendOutcome o;
     o.code = step < script.size() ? script[step] : "";
     o.sent = o.code.empty();
@@ -165,7 +168,7 @@ TEST_CASE("an ambiguous answer leaves the person uncertain and stops the campaig
   webox::store::Db db(":memory:");
   auto targets = seed(db);
   Pacer pacer(0, 0, 1);
-  Sender ambiguous = [](const DmTarget &, const std::string &) {
+  Sender ambiguous = [](const DmTarget &, const std::string &, const std::string &) {
     SendOutcome o;
     o.code = "ambiguous";
     return o;
