@@ -15,7 +15,7 @@ bool contains(const std::vector<std::string> &list, const std::string &s) {
 // Not sent, and final for this person in this run.
 bool is_refusal(const std::string &code) {
   return code == "outside_window" || code == "recipient_unavailable" || code == "recipient_unknown" || code == "too_long" ||
-         code == "invalid" || code == "comment_used";
+         code == "invalid" || code == "comment_used" || code == "comment_gone";
 }
 
 // The comment a private reply may answer for `t`, if its platform has them.

@@ -45,7 +45,8 @@ struct SendOutcome {
   std::string message_id;
   // When not sent: outside_window, recipient_unavailable, recipient_unknown,
   // too_long, invalid, comment_used (the comment's one private reply was
-  // already used: spent, final for this person in this run); rate_limited,
+  // already used), comment_gone (the comment was deleted or hidden): both
+  // spent, final for this person in this run; rate_limited,
   // blocked, auth, ambiguous (the campaign stops).
   std::string code;
   std::string message;

@@ -157,7 +157,7 @@ void DmLedger::mark_failed(int64_t id, const std::string &code, const std::strin
     up.bind(3, store::now_iso8601());
     up.bind(4, id);
     up.exec();
-    if (code == "comment_used") {
+    if (code == "comment_used" || code == "comment_gone") {
       SQLite::Statement spend(m_db.sql(), "INSERT OR IGNORE INTO dm_spent_comments(platform, comment_id, spent_at) "
                                           "SELECT platform, comment_id, ? FROM dm_ledger WHERE id = ? AND comment_id IS NOT NULL");
       spend.bind(1, store::now_iso8601());

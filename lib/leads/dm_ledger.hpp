@@ -17,7 +17,8 @@
 // PRIVATE REPLIES (dm_private_reply.hpp). A row may name the comment it
 // answers (`comment_id`). An intent or a sent row holds its comment for good,
 // across campaigns (a unique index: two runs cannot both take it); a comment
-// the platform said was already answered (code `comment_used`) is kept in
+// the platform said was already answered (code `comment_used`) or no longer
+// takes a private reply (`comment_gone`: deleted or hidden) is kept in
 // dm_spent_comments, so the row may later be retried with another comment.
 // Tables: migrations 6 and 9 in lib/store/db.cpp.
 #pragma once
@@ -57,7 +58,7 @@ public:
   // the lead moves from `new` to `contacted` with a history event.
   void mark_sent(int64_t id, const std::string &message_id);
   // The platform said for sure the message was not delivered. With code
-  // `comment_used` the row's comment is recorded as spent.
+  // `comment_used` or `comment_gone` the row's comment is recorded as spent.
   void mark_failed(int64_t id, const std::string &code, const std::string &error);
   // Those of `candidates` (comment ids on `platform`) that may not be used
   // for a private reply any more: held by an intent or a sent row, or spent.

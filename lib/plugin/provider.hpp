@@ -82,7 +82,8 @@ public:
   //             "text": "...", "options": {...}, "base_url"?: "..."}
   //   response {"message_id": "...", "recipient_id": "...", "platform_remaining"?: N}
   // A failure's detail carries "code": outside_window, recipient_unavailable,
-  // recipient_unknown, too_long, invalid (not sent), rate_limited, blocked
+  // recipient_unknown, too_long, invalid, comment_used, comment_gone (not
+  // sent; a private reply's comment is spent), rate_limited, blocked
   // (not sent; stop the campaign), auth, or ambiguous (may have been sent).
   // Implemented in provider_social_send.cpp.
   nlohmann::json social_send(const nlohmann::json &request);

@@ -447,7 +447,10 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
 // (10/2534022) is reported as `outside_window` too. A comment whose private
 // reply was already used (subcode 2534025; the top-level code is not
 // documented, so the subcode alone decides) is `comment_used`: spent, not an
-// error of the campaign. The request's `login: "facebook"` (or a
+// error of the campaign. A private reply answered 100 (other than the
+// subcodes below; 100/33 "object does not exist") names a comment that was
+// deleted or hidden, or cannot take a private reply: `comment_gone`, spent
+// the same way, so later runs do not try it again and again. The request's `login: "facebook"` (or a
 // graph.facebook.com base URL) selects the Page path; the page id comes from
 // the request's `page_id`, else the INSTAGRAM_PAGE_ID secret. Meta gives sends no
 // idempotency key, so nothing here is retried blindly: throttling (4, 17,
@@ -456,7 +459,7 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
 // left, and is reported as `ambiguous` so the host never resends it.
 // The error detail's "code" tells the host what happened:
 //   outside_window | recipient_unavailable | recipient_unknown | too_long |
-//   comment_used (not sent, final for this person); rate_limited (not sent,
+//   comment_used | comment_gone (not sent, final for this person); rate_limited (not sent,
 //   back off); blocked (the account is restricted from sending: stop); auth;
 //   ambiguous.
 sdk::Failure coded(webox_status status, const std::string &code, const std::string &message, int http_status = 0,
@@ -470,7 +473,7 @@ sdk::Failure coded(webox_status status, const std::string &code, const std::stri
 
 int never_retry(void *, int32_t, const char *, size_t) { return 0; }
 
-[[noreturn]] void send_failed(const sdk::HttpResponse &resp) {
+[[noreturn]] void send_failed(const sdk::HttpResponse &resp, bool private_reply) {
   json doc = json::parse(resp.body, nullptr, false);
   json err = doc.is_object() && doc.contains("error") && doc["error"].is_object() ? doc["error"] : json::object();
   int code = err.value("code", 0);
@@ -492,6 +495,8 @@ int never_retry(void *, int32_t, const char *, size_t) { return 0; }
   }
   if (code == 190 || code == 102 || code == 2500 || sub == 2534041 || code == 10 || (code >= 200 && code <= 299))
     throw coded(WEBOX_E_AUTH, "auth", what + "; the token needs instagram_business_manage_messages (set INSTAGRAM_ACCESS_TOKEN)", resp.status, -1, pc);
+  if (code == 100 && private_reply)
+    throw coded(WEBOX_E_INVALID, "comment_gone", what + " (the comment was deleted or hidden, or cannot take a private reply)", resp.status, -1, pc);
   if (code == 100) throw coded(WEBOX_E_INVALID, "recipient_unknown", what, resp.status, -1, pc);
   // 1/1357046, 2, 5xx and anything unknown: the message may have left.
   throw coded(WEBOX_E_UPSTREAM, "ambiguous", what + " (the message may or may not have been delivered)", resp.status, -1, pc);
@@ -544,7 +549,7 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
       if (f.status == WEBOX_E_CANCELLED) throw;
       throw coded(f.status, "ambiguous", "instagram: " + f.message + " (the message may or may not have been delivered)");
     }
-    if (resp.status < 200 || resp.status >= 300) send_failed(resp);
+    if (resp.status < 200 || resp.status >= 300) send_failed(resp, !comment.empty());
     json doc = json::parse(resp.body, nullptr, false);
     if (!doc.is_object()) throw coded(WEBOX_E_UPSTREAM, "ambiguous", "instagram: the send answer is not JSON; the message may have left", resp.status);
     sdk::give(json{{"message_id", webox::social_kit::string_field(doc, "message_id")}, {"recipient_id", webox::social_kit::string_field(doc, "recipient_id")}}.dump(), &out->json);

@@ -371,6 +371,21 @@ class PrivateReplyTest(DmTestCase):
         self.assertEqual(sorted(m["comment_id"] for m in self.messages()), ["c-c2", "c-d1", "c-e1"])
         self.assertEqual(sum(b["recipient"] == {"comment_id": "c-c1"} for _, b in self.sent_bodies()), 1)
 
+    def test_a_deleted_comment_is_spent_and_a_later_run_answers_another(self):
+        self.people(("99100008", "hugo", [("c-h1", DAY, "comment"), ("c-h2", 2 * DAY, "comment")]))
+        self.control(forget_comments=["c-h1"])  # deleted by its author since it was collected
+        doc = self.dm("--template", "bienvenue", "--send", "--json", check=3).json()
+        self.assertIsNone(doc["stopped"])
+        [entry] = doc["entries"]
+        self.assertEqual((entry["status"], entry["reason"], entry["comment_id"]), ("failed", "comment_gone", "c-h1"))
+        self.assertIn("100/33", entry["detail"])
+        self.assertEqual(self.messages(), [])
+        # The next run answers the older comment and never asks about c-h1 again.
+        doc = self.dm("--template", "bienvenue", "--send", "--json", check=0).json()
+        self.assertEqual((doc["counts"], doc["entries"][0]["comment_id"]), ({"sent": 1}, "c-h2"))
+        self.assertEqual([m["comment_id"] for m in self.messages()], ["c-h2"])
+        self.assertEqual(sum(b["recipient"] == {"comment_id": "c-h1"} for _, b in self.sent_bodies()), 1)
+
     def fb_env(self, **extra):
         env = {"INSTAGRAM_BASE_URL": "", "META_GRAPH_BASE_URL": self.fake.url + "/fb", "INSTAGRAM_ACCESS_TOKEN": "page-test-token"}
         env.update(extra)

@@ -90,6 +90,7 @@ CONTROL
                                    (default: the real clock)
        {"comments": {C: {"from": IGSID, "timestamp": UNIX}}}  comments that exist
                                    (besides the generated ones), for private replies
+       {"forget_comments": [C]}    those registered comments are deleted (100/33 on a private reply)
        {"private_replied": [C]}    these comments' private reply is already used
        {"send_errors": [[613, 2534040], [1, 1357046], ...]}  the next sends fail so
                                    (1/1357046 is recorded first: the message did leave)
@@ -372,6 +373,8 @@ class Handler(BaseHTTPRequestHandler):
                 STATE.now = body["now"]
             if "comments" in body:
                 STATE.known_comments.update(body["comments"])
+            for cid in body.get("forget_comments", []):
+                STATE.known_comments.pop(cid, None)
             if "private_replied" in body:
                 STATE.private_replied |= set(body["private_replied"])
             if body.get("x_expire_token"):

@@ -106,7 +106,9 @@ TEST_CASE("a campaign answers a comment once; the next campaign takes the next o
   CHECK(answered == std::vector<std::string>{"c-one", "c-two"});
 }
 
-TEST_CASE("a comment the platform says was already answered is spent, and a later run takes another", "[leads][dm]") {
+TEST_CASE("a comment the platform says was already answered, or is gone, is spent, and a later run takes another",
+          "[leads][dm]") {
+  const std::string refusal = GENERATE(as<std::string>{}, "comment_used", "comment_gone");
   webox::store::Db db(":memory:");
   auto targets = pr_seed(db, {{"c-two", 2 * kPrDay}, {"c-one", kPrDay}});
   Pacer pacer(0, 0, 1);
@@ -115,13 +117,13 @@ TEST_CASE("a comment the platform says was already answered is spent, and a late
     answered.push_back(comment);
     SendOutcome o;
     o.sent = comment != "c-one";
-    o.code = o.sent ? "" : "comment_used";
+    o.code = o.sent ? "" : refusal;
     return o;
   };
   DmReport first = run_campaign(db, targets, pr_options("a", true), pr_hello, send, pacer);
   REQUIRE(first.entries.size() == 1);
   CHECK(first.entries[0].status == DmStatus::failed);
-  CHECK(first.entries[0].reason == "comment_used");
+  CHECK(first.entries[0].reason == refusal);
   CHECK(first.stop == StopReason::none);
   CHECK(DmLedger(db).used_comments("instagram", {"c-one", "c-two"}) == std::set<std::string>{"c-one"});
   // Same campaign again: the failed row is retried with the other comment,
