@@ -16,16 +16,6 @@
 namespace webox::cli {
 namespace {
 
-int64_t env_int(const char *name, int64_t fallback) {
-  std::string v = paths::env(name);
-  if (v.empty()) return fallback;
-  try {
-    return std::stoll(v);
-  } catch (...) {
-    return fallback;
-  }
-}
-
 // HTTP settings: flag > environment > config file > built-in defaults.
 net::HttpSettings http_settings(const Config &cfg, const GlobalOptions &global) {
   net::HttpSettings s;
@@ -33,10 +23,10 @@ net::HttpSettings http_settings(const Config &cfg, const GlobalOptions &global) 
   if (cfg.http.read_timeout_ms) s.idle_timeout_ms = *cfg.http.read_timeout_ms;
   if (cfg.http.retries) s.retry.max_retries = *cfg.http.retries;
   s.ca_bundle = cfg.http.ca_bundle;
-  s.connect_timeout_ms = env_int("WEBOX_CONNECT_TIMEOUT_MS", s.connect_timeout_ms);
-  s.idle_timeout_ms = env_int("WEBOX_TIMEOUT_MS", s.idle_timeout_ms);
-  s.retry.max_retries = static_cast<int>(env_int("WEBOX_RETRIES", s.retry.max_retries));
-  s.retry.base_delay_ms = env_int("WEBOX_RETRY_BASE_MS", s.retry.base_delay_ms);
+  s.connect_timeout_ms = paths::env_number("WEBOX_CONNECT_TIMEOUT_MS", s.connect_timeout_ms, 1);
+  s.idle_timeout_ms = paths::env_number("WEBOX_TIMEOUT_MS", s.idle_timeout_ms, 1);
+  s.retry.max_retries = static_cast<int>(std::min<int64_t>(paths::env_number("WEBOX_RETRIES", s.retry.max_retries, 0), 100));
+  s.retry.base_delay_ms = paths::env_number("WEBOX_RETRY_BASE_MS", s.retry.base_delay_ms, 0);
   std::string ca = paths::env("WEBOX_CA_BUNDLE");
   if (!ca.empty()) s.ca_bundle = ca;
   if (!global.ca_bundle.empty()) s.ca_bundle = global.ca_bundle;
@@ -46,8 +36,7 @@ net::HttpSettings http_settings(const Config &cfg, const GlobalOptions &global) 
   if (!s.ca_bundle.empty() && !std::filesystem::is_regular_file(s.ca_bundle, ec))
     throw Error("CA bundle " + s.ca_bundle + " is not a readable file", ExitCode::config);
   if (cfg.http.max_response_bytes) s.max_body_bytes = static_cast<size_t>(*cfg.http.max_response_bytes);
-  int64_t max_bytes = env_int("WEBOX_MAX_RESPONSE_BYTES", 0);
-  if (max_bytes > 0) s.max_body_bytes = static_cast<size_t>(max_bytes);
+  s.max_body_bytes = static_cast<size_t>(paths::env_number("WEBOX_MAX_RESPONSE_BYTES", static_cast<int64_t>(s.max_body_bytes), 1));
   return s;
 }
 

@@ -1,5 +1,8 @@
 #include "lib/core/paths.hpp"
 
+#include "lib/core/error.hpp"
+
+#include <charconv>
 #include <cstdlib>
 #include <sys/stat.h>
 
@@ -24,6 +27,18 @@ fs::path xdg(const char *var, const char *fallback) {
 }
 
 } // namespace
+
+int64_t env_number(const char *name, int64_t fallback, int64_t least) {
+  std::string v = env(name);
+  if (v.empty()) return fallback;
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size() || n < least) {
+    std::string what = least == 1 ? "a positive whole number" : "a whole number of at least " + std::to_string(least);
+    throw UsageError(std::string(name) + " must be " + what + ", not '" + v + "'");
+  }
+  return n;
+}
 
 std::string env(const char *name) {
   const char *v = std::getenv(name);

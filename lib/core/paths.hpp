@@ -37,4 +37,10 @@ void ensure_private_dir(const fs::path &dir);
 // The value of an environment variable, or "" when unset.
 std::string env(const char *name);
 
+// A whole number of at least `least` from the environment, or `fallback`
+// when the variable is unset or empty. Anything else (a word, a fraction,
+// trailing text, a smaller number) is a UsageError naming the variable:
+// a tuning knob mistyped in a cron line must not be silently ignored.
+int64_t env_number(const char *name, int64_t fallback, int64_t least);
+
 } // namespace webox::paths

@@ -55,17 +55,6 @@ private:
   int m_checkpoint = 1000, m_foreign_keys = 1;
 };
 
-// A positive whole number from the environment, else `fallback`.
-int64_t positive_env(const char *name, int64_t fallback) {
-  std::string env = paths::env(name);
-  if (env.empty()) return fallback;
-  int64_t n = 0;
-  auto [end, ec] = std::from_chars(env.data(), env.data() + env.size(), n);
-  if (ec != std::errc() || end != env.data() + env.size() || n < 1)
-    throw UsageError(std::string(name) + " must be a positive whole number, not '" + env + "'");
-  return n;
-}
-
 // A record line is rarely shorter than this: its required keys alone take
 // about 90 bytes. Dividing the input's size by it overestimates the rows,
 // which errs towards the bulk path, the cheaper one when in doubt.
@@ -76,8 +65,8 @@ constexpr int64_t kShortLineBytes = 100;
 void import_jsonl(LeadsStore &store, std::istream &in, std::vector<LineError> &errors, int64_t since,
                   const PageCallback &on_page, int page_lines, int64_t input_bytes) {
   if (page_lines <= 0)
-    page_lines = static_cast<int>(std::min<int64_t>(positive_env("WEBOX_IMPORT_BATCH", kDefaultImportBatch), 1 << 30));
-  const int64_t bulk_rows = positive_env("WEBOX_IMPORT_BULK_ROWS", kDefaultBulkRows);
+    page_lines = static_cast<int>(std::min<int64_t>(paths::env_number("WEBOX_IMPORT_BATCH", kDefaultImportBatch, 1), 1 << 30));
+  const int64_t bulk_rows = paths::env_number("WEBOX_IMPORT_BULK_ROWS", kDefaultBulkRows, 1);
   // A bigger page cache (64 MiB, this connection only) keeps the unique
   // indexes of a million-row import in memory instead of re-reading pages,
   // and reads through mmap save a copy per page read.

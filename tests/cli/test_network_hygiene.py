@@ -58,6 +58,21 @@ class NetworkHygieneTest(WeboxTestCase):
         self.assertEqual(len(self.requests_to(self.plain)), 6)
         self.assertNotIn(KEY, r.err + r.out)
 
+    # ---- settings from the environment
+
+    def test_a_mistyped_http_setting_exits_2_before_any_request(self):
+        for var, value in [("WEBOX_RETRIES", "lots"), ("WEBOX_RETRIES", "-1"), ("WEBOX_TIMEOUT_MS", "0"),
+                           ("WEBOX_CONNECT_TIMEOUT_MS", "5s"), ("WEBOX_RETRY_BASE_MS", "1.5"),
+                           ("WEBOX_MAX_RESPONSE_BYTES", "0")]:
+            with self.subTest(var=var, value=value):
+                r = self.chat(self.plain.url + "/v1", env={var: value}, check=2)
+                self.assertIn(f"{var} must be ", r.err)
+                self.assertIn(f"not '{value}'", r.err)
+        self.assertEqual(self.requests_to(self.plain), [])
+        # 0 retries and 0 ms of backoff are meaningful, and accepted.
+        r = self.chat(self.plain.url + "/v1", env={"WEBOX_RETRIES": "0", "WEBOX_RETRY_BASE_MS": "0"}, check=0)
+        self.assertEqual(r.out.strip(), "pong")
+
     # ---- response size
 
     def test_an_oversized_body_is_refused_once_with_a_clear_error(self):

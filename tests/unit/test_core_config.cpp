@@ -1,9 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "lib/core/config.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/paths.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 using namespace webox;
@@ -72,4 +75,24 @@ TEST_CASE("the sections other features read are accepted by the core config", "[
   auto file = dir.write("sections.yaml", "leads: {}\nworkflow: {}\nsocial: {}\nmedia: {}\n"
                                          "export:\n  notion:\n    version: \"2022-06-28\"\n");
   CHECK_NOTHROW(load_config(file));
+}
+
+TEST_CASE("numbers from the environment are whole, at least the floor, or refused by name", "[core][env]") {
+  const char *name = "WEBOX_TEST_ENV_NUMBER";
+  ::unsetenv(name);
+  CHECK(paths::env_number(name, 7, 1) == 7);
+  ::setenv(name, "", 1);
+  CHECK(paths::env_number(name, 7, 1) == 7);
+  ::setenv(name, "0", 1);
+  CHECK(paths::env_number(name, 7, 0) == 0);
+  CHECK_THROWS_WITH(paths::env_number(name, 7, 1), "WEBOX_TEST_ENV_NUMBER must be a positive whole number, not '0'");
+  for (const char *bad : {"lots", "12ms", "1.5", " 3", "-2", "99999999999999999999"}) {
+    ::setenv(name, bad, 1);
+    CHECK_THROWS_AS(paths::env_number(name, 7, 0), UsageError);
+  }
+  ::setenv(name, "-2", 1);
+  CHECK_THROWS_WITH(paths::env_number(name, 7, 0), "WEBOX_TEST_ENV_NUMBER must be a whole number of at least 0, not '-2'");
+  ::setenv(name, "250", 1);
+  CHECK(paths::env_number(name, 7, 1) == 250);
+  ::unsetenv(name);
 }
