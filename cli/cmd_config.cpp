@@ -13,8 +13,10 @@
 #include "lib/core/config.hpp"
 #include "lib/core/keystore.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/media/generate.hpp"
 #include "lib/plugin/host_api.hpp"
 #include "lib/plugin/registry.hpp"
+#include "lib/workflow/runner.hpp"
 
 namespace webox::cli {
 namespace {
@@ -65,6 +67,15 @@ std::vector<Setting> explain(Context &ctx) {
                  : !paths::env("WEBOX_CA_BUNDLE").empty() ? "env WEBOX_CA_BUNDLE"
                  : cfg.http.ca_bundle.empty()           ? "default (system store)"
                                                         : "file"});
+
+  for (auto [name, kind] : {std::pair{"media.image_model", media::MediaKind::image},
+                            std::pair{"media.tts_model", media::MediaKind::speech},
+                            std::pair{"media.stt_model", media::MediaKind::transcription}}) {
+    media::MediaDefault d = media::default_media_model(kind, cfg.media);
+    out.push_back({name, d.model, d.source});
+  }
+  out.push_back({"workflow.jobs", std::to_string(cfg.workflow_jobs.value_or(workflow::kDefaultJobs)),
+                 cfg.workflow_jobs ? "file" : "default"});
 
   KeyStore &keys = ctx.keys();
   std::vector<std::string> stored;

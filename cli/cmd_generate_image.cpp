@@ -50,8 +50,9 @@ Examples:
 
 The prompt is the arguments, else standard input. Without -o the images go
 to the gallery folder ($XDG_DATA_HOME/webox/media) as <prompt>-<sha8>.<ext>;
-every path written is printed. The default model is openai:gpt-image-1, or
-$WEBOX_IMAGE_MODEL. See webox-generate-image(1).)";
+every path written is printed. Without -m the model is $WEBOX_IMAGE_MODEL,
+else media.image_model in the config, else openai:gpt-image-1.
+See webox-generate-image(1).)";
 
 void run_generate_image(Context &ctx, const ImageOptions &o) {
   std::string prompt;
@@ -74,7 +75,7 @@ void run_generate_image(Context &ctx, const ImageOptions &o) {
   }
 
   const Config &config = ctx.config();
-  std::string spec = o.model.empty() ? media::default_media_model("WEBOX_IMAGE_MODEL", "openai:gpt-image-1") : o.model;
+  std::string spec = o.model.empty() ? media::default_media_model(media::MediaKind::image, config.media).model : o.model;
   chat::ModelRef ref = chat::resolve_model(spec, config, ctx.plugins());
   plugin::Provider provider(plugin::bind_provider(ctx.plugins(), config, ref.provider));
   if (!provider.can(WEBOX_CAP_IMAGE))
@@ -145,7 +146,7 @@ void run_generate_image(Context &ctx, const ImageOptions &o) {
 void setup_generate_image(CLI::App &app, Context &ctx) {
   auto o = std::make_shared<ImageOptions>();
   CLI::App *cmd = app.add_subcommand("generate-image", "Images from a prompt: OpenAI, Stability, a local SD WebUI");
-  cmd->add_option("-m,--model", o->model, "provider:model (default: openai:gpt-image-1, or $WEBOX_IMAGE_MODEL)")
+  cmd->add_option("-m,--model", o->model, "provider:model (default: $WEBOX_IMAGE_MODEL, media.image_model, else openai:gpt-image-1)")
       ->type_name("MODEL");
   cmd->add_option("--size", o->size, "WIDTHxHEIGHT, e.g. 1024x1024 (Stability: mapped to an aspect ratio)")
       ->type_name("WxH");

@@ -43,8 +43,9 @@ Examples:
   webox transcribe -m openai:whisper-1 --language fr entretien.mp3 --json
   webox tts -v en "hello world" -o - | webox transcribe -
 
-The default model is pocketsphinx (offline, English, WAV input), or
-$WEBOX_STT_MODEL. --json prints the text with its segments and times.
+Without -m the model is $WEBOX_STT_MODEL, else media.stt_model in the
+config, else pocketsphinx (offline, English, WAV input). --json prints the
+text with its segments and times.
 See webox-transcribe(1).)";
 
 std::string read_audio(const std::string &file) {
@@ -68,7 +69,7 @@ void run_transcribe(Context &ctx, const TranscribeOptions &o) {
                      media::describe_unexpected(audio) + ")");
 
   const Config &config = ctx.config();
-  std::string spec = o.model.empty() ? media::default_media_model("WEBOX_STT_MODEL", "pocketsphinx") : o.model;
+  std::string spec = o.model.empty() ? media::default_media_model(media::MediaKind::transcription, config.media).model : o.model;
   chat::ModelRef ref = chat::resolve_model(spec, config, ctx.plugins());
   plugin::Provider provider(plugin::bind_provider(ctx.plugins(), config, ref.provider));
   if (!provider.can(WEBOX_CAP_STT))
@@ -98,7 +99,7 @@ void setup_transcribe(CLI::App &app, Context &ctx) {
   auto o = std::make_shared<TranscribeOptions>();
   CLI::App *cmd = app.add_subcommand("transcribe", "Speech to text: PocketSphinx (offline), OpenAI Whisper");
   cmd->add_option("file", o->file, "The audio file (- = standard input)")->required()->type_name("FILE");
-  cmd->add_option("-m,--model", o->model, "provider:model (default: pocketsphinx, or $WEBOX_STT_MODEL)")
+  cmd->add_option("-m,--model", o->model, "provider:model (default: $WEBOX_STT_MODEL, media.stt_model, else pocketsphinx)")
       ->type_name("MODEL");
   cmd->add_option("--language", o->language, "Spoken language, ISO 639-1 (fr, en): better accuracy and speed")
       ->type_name("LANG");

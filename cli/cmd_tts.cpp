@@ -56,8 +56,8 @@ Examples:
 
 The text is the arguments, else --file, else standard input. Without -o the
 file goes to the gallery folder ($XDG_DATA_HOME/webox/media) and its path is
-printed. The default model is espeak (offline), or $WEBOX_TTS_MODEL.
-See webox-tts(1).)";
+printed. Without -m the model is $WEBOX_TTS_MODEL, else media.tts_model in
+the config, else espeak (offline). See webox-tts(1).)";
 
 std::string read_all(std::istream &in) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -109,7 +109,7 @@ void list_voices(plugin::Provider &provider, bool as_json) {
 
 void run_tts(Context &ctx, const TtsOptions &o) {
   const Config &config = ctx.config();
-  std::string spec = o.model.empty() ? media::default_media_model("WEBOX_TTS_MODEL", "espeak") : o.model;
+  std::string spec = o.model.empty() ? media::default_media_model(media::MediaKind::speech, config.media).model : o.model;
   chat::ModelRef ref = chat::resolve_model(spec, config, ctx.plugins());
   plugin::Provider provider(plugin::bind_provider(ctx.plugins(), config, ref.provider));
   if (!provider.can(WEBOX_CAP_TTS))
@@ -188,7 +188,7 @@ void run_tts(Context &ctx, const TtsOptions &o) {
 void setup_tts(CLI::App &app, Context &ctx) {
   auto o = std::make_shared<TtsOptions>();
   CLI::App *cmd = app.add_subcommand("tts", "Text to speech: espeak (offline), OpenAI, ElevenLabs");
-  cmd->add_option("-m,--model", o->model, "provider:model (default: espeak, or $WEBOX_TTS_MODEL)")->type_name("MODEL");
+  cmd->add_option("-m,--model", o->model, "provider:model (default: $WEBOX_TTS_MODEL, media.tts_model, else espeak)")->type_name("MODEL");
   cmd->add_option("-v,--voice", o->voice, "Voice: fr, en-us, fr-FR (espeak); alloy (OpenAI); a voice id (ElevenLabs)")
       ->type_name("VOICE");
   cmd->add_option("--speed", o->speed, "Speaking rate, 1 = normal (0.25 to 4)")->type_name("X");

@@ -294,7 +294,7 @@ See webox-workflow(1) and the file format in webox-workflow(5).)");
   run->add_option("--var", r->vars, "An input: name=value, or name=@file to read a file (repeatable)")
       ->type_name("NAME=VALUE")
       ->allow_extra_args(false);
-  run->add_option("-j,--jobs", r->jobs, "Steps run at once (default 4)")->type_name("N");
+  run->add_option("-j,--jobs", r->jobs, "Steps run at once (default: workflow.jobs in the config, else 4)")->type_name("N");
   run->add_option("-m,--model", r->model, "Model for steps that name none (replaces defaults.model)")->type_name("MODEL");
   run->add_flag("--json", r->json, "Print the run as JSON: status, steps, outputs");
   run->add_flag("--dry-run", r->dry_run, "Render every prompt and show the plan; call nothing");

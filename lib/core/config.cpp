@@ -124,6 +124,31 @@ void read_budgets(const std::filesystem::path &file, const YAML::Node &node, Con
   }
 }
 
+void read_media(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
+  if (!node.IsMap()) fail_config_at(file, node.Mark(), "'media' must be a mapping");
+  for (const auto &kv : node) {
+    std::string key = kv.first.as<std::string>();
+    std::string *slot = key == "image_model" ? &cfg.media.image_model
+                        : key == "tts_model" ? &cfg.media.tts_model
+                        : key == "stt_model" ? &cfg.media.stt_model
+                                             : nullptr;
+    if (!slot) fail_config_at(file, kv.first.Mark(), "unknown media setting '" + key + "' (known: image_model, tts_model, stt_model)");
+    *slot = scalar(file, kv.second, "media." + key);
+    if (slot->empty()) fail_config_at(file, kv.second.Mark(), "'media." + key + "' must be a model such as espeak or openai:tts-1");
+  }
+}
+
+void read_workflow(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
+  if (!node.IsMap()) fail_config_at(file, node.Mark(), "'workflow' must be a mapping");
+  for (const auto &kv : node) {
+    std::string key = kv.first.as<std::string>();
+    if (key != "jobs") fail_config_at(file, kv.first.Mark(), "unknown workflow setting '" + key + "' (known: jobs)");
+    int64_t jobs = positive_int(file, kv.second, "workflow.jobs");
+    if (jobs < 1 || jobs > 256) fail_config_at(file, kv.second.Mark(), "'workflow.jobs' must be from 1 to 256");
+    cfg.workflow_jobs = static_cast<int>(jobs);
+  }
+}
+
 void read_fallbacks(const std::filesystem::path &file, const YAML::Node &node, Config &cfg) {
   if (!node.IsMap()) fail_config_at(file, node.Mark(), "'fallbacks' must be a mapping of name: [models]");
   for (const auto &kv : node) {
@@ -184,10 +209,14 @@ Config load_config(const std::filesystem::path &file) {
       read_budgets(file, value, cfg);
     } else if (key == "prices") {
       read_prices(file, value, cfg);
+    } else if (key == "media") {
+      read_media(file, value, cfg);
+    } else if (key == "workflow") {
+      read_workflow(file, value, cfg);
     } else {
       // Sections owned by later features are accepted so that one config
       // file serves every webox version; they are validated where used.
-      static const char *const later[] = {"leads", "workflow", "social", "media", "export"};
+      static const char *const later[] = {"leads", "social", "export"};
       bool known = false;
       for (const char *k : later) known = known || key == k;
       if (!known)

@@ -28,6 +28,16 @@
 //     retries: 3
 //     ca_bundle: /etc/ssl/private-ca.pem
 //     max_response_bytes: 67108864  # larger bodies are refused (64 MiB)
+//   media:                          # the models media commands use without -m
+//     image_model: openai:gpt-image-1
+//     tts_model: espeak
+//     stt_model: pocketsphinx
+//   workflow:
+//     jobs: 4                       # steps run at once without --jobs
+//
+// The sections leads, social and export are read by their features
+// (lib/leads/settings.cpp, lib/export/settings.cpp); here they are only
+// accepted.
 //
 // Precedence, everywhere: command-line flag > environment > this file >
 // built-in default. Errors name the file, line and column.
@@ -73,6 +83,13 @@ struct Budgets {
   std::map<std::string, BudgetCaps> providers;
 };
 
+// Default models of the media commands and workflow steps ("" = unset).
+struct MediaConfig {
+  std::string image_model;
+  std::string tts_model;
+  std::string stt_model;
+};
+
 struct Config {
   std::filesystem::path source; // the file read, even when it did not exist
   bool file_exists = false;
@@ -85,6 +102,8 @@ struct Config {
   Budgets budgets;
   // Price overrides keyed "provider:model" or "provider:*".
   std::map<std::string, Price> prices;
+  MediaConfig media;
+  std::optional<int> workflow_jobs; // workflow.jobs: 1..256
 };
 
 // Reads and validates the config at `file`. A missing file yields defaults;

@@ -131,9 +131,14 @@ nlohmann::json options_from_pairs(const std::vector<std::string> &pairs) {
   return out;
 }
 
-std::string default_media_model(const char *env_name, const char *fallback) {
-  std::string v = paths::env(env_name);
-  return v.empty() ? fallback : v;
+MediaDefault default_media_model(MediaKind kind, const MediaConfig &configured) {
+  const char *env = kind == MediaKind::image ? "WEBOX_IMAGE_MODEL" : kind == MediaKind::speech ? "WEBOX_TTS_MODEL" : "WEBOX_STT_MODEL";
+  const std::string &in_file = kind == MediaKind::image    ? configured.image_model
+                               : kind == MediaKind::speech ? configured.tts_model
+                                                           : configured.stt_model;
+  if (std::string v = paths::env(env); !v.empty()) return {v, std::string("env ") + env};
+  if (!in_file.empty()) return {in_file, "file"};
+  return {kind == MediaKind::image ? "openai:gpt-image-1" : kind == MediaKind::speech ? "espeak" : "pocketsphinx", "default"};
 }
 
 } // namespace webox::media

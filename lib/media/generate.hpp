@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/core/config.hpp"
 #include "lib/media/signature.hpp"
 
 namespace webox::plugin {
@@ -89,9 +90,17 @@ namespace webox::media {
 // they parse). Throws UsageError on a pair without '='.
 nlohmann::json options_from_pairs(const std::vector<std::string> &pairs);
 
-// The model a media command uses when -m is not given: the environment
-// variable `env_name` (WEBOX_TTS_MODEL, WEBOX_STT_MODEL, WEBOX_IMAGE_MODEL),
-// else `fallback`.
-std::string default_media_model(const char *env_name, const char *fallback);
+enum class MediaKind { image, speech, transcription };
+
+struct MediaDefault {
+  std::string model;
+  std::string source; // "env WEBOX_TTS_MODEL", "file" or "default"
+};
+
+// The model a media command or workflow step uses when it names none: the
+// environment (WEBOX_IMAGE_MODEL, WEBOX_TTS_MODEL, WEBOX_STT_MODEL), else the
+// config (media.image_model, tts_model, stt_model), else the built-in one
+// (openai:gpt-image-1, espeak, pocketsphinx: the last two work offline).
+MediaDefault default_media_model(MediaKind kind, const MediaConfig &configured);
 
 } // namespace webox::media

@@ -36,16 +36,15 @@ namespace webox::workflow {
 namespace {
 
 using nlohmann::json;
-constexpr int kDefaultJobs = 4;
 
 bool calls_a_model(Action a) { return a == Action::prompt || a == Action::use || a == Action::compare; }
 
 // The model a step uses when it names none.
-std::string default_model_for(Action a, const std::string &workflow_default) {
+std::string default_model_for(Action a, const std::string &workflow_default, const MediaConfig &configured) {
   switch (a) {
-    case Action::tts: return media::default_media_model("WEBOX_TTS_MODEL", "espeak");
-    case Action::transcribe: return media::default_media_model("WEBOX_STT_MODEL", "pocketsphinx");
-    case Action::image: return media::default_media_model("WEBOX_IMAGE_MODEL", "openai:gpt-image-1");
+    case Action::tts: return media::default_media_model(media::MediaKind::speech, configured).model;
+    case Action::transcribe: return media::default_media_model(media::MediaKind::transcription, configured).model;
+    case Action::image: return media::default_media_model(media::MediaKind::image, configured).model;
     default: return workflow_default;
   }
 }
@@ -163,7 +162,7 @@ WorkflowRun::WorkflowRun(plugin::Registry &registry, const Config &config, store
   Impl &im = *m_impl;
   if (!im.settings.model.empty()) m_wf.default_model = im.settings.model;
   if (m_wf.default_model.empty()) m_wf.default_model = config.default_model;
-  m_jobs = im.settings.jobs > 0 ? im.settings.jobs : kDefaultJobs;
+  m_jobs = im.settings.jobs > 0 ? im.settings.jobs : config.workflow_jobs.value_or(kDefaultJobs);
   im.plan = make_plan(m_wf);
 
   std::vector<Diagnostic> problems;
@@ -188,7 +187,7 @@ WorkflowRun::WorkflowRun(plugin::Registry &registry, const Config &config, store
     else if (!s.model.empty())
       specs.emplace_back(s.model.text, s.model.pos);
     else {
-      std::string spec = default_model_for(s.action, m_wf.default_model);
+      std::string spec = default_model_for(s.action, m_wf.default_model, config.media);
       if (s.action == Action::use && spec.empty() && im.library.count(i)) spec = im.library.at(i).model;
       if (spec.empty()) {
         problems.push_back({m_wf.file, s.pos, "step '" + s.id + "' has no model: set 'model:', 'defaults: {model: ...}' "
@@ -215,10 +214,11 @@ WorkflowRun::~WorkflowRun() = default;
 namespace {
 
 // The model spec of a step for one item (compare: the item itself).
-std::string spec_of(const Step &s, const Workflow &wf, const LibraryPrompt *lib, const json &item) {
+std::string spec_of(const Step &s, const Workflow &wf, const MediaConfig &configured, const LibraryPrompt *lib,
+                    const json &item) {
   if (s.action == Action::compare) return item.get<std::string>();
   if (!s.model.empty()) return s.model.text;
-  std::string spec = default_model_for(s.action, wf.default_model);
+  std::string spec = default_model_for(s.action, wf.default_model, configured);
   if (spec.empty() && lib) spec = lib->model;
   return spec;
 }
@@ -283,7 +283,7 @@ std::vector<PlannedStep> WorkflowRun::dry_run() const {
     if (s.action == Action::compare) {
       for (const auto &m : s.compare_models) p.model += (p.model.empty() ? "" : ", ") + m;
     } else if (s.action != Action::write) {
-      p.model = render(spec_of(s, m_wf, lp, json()));
+      p.model = render(spec_of(s, m_wf, m_impl->config.media, lp, json()));
     }
     for (size_t n : m_impl->plan.needs[i]) p.needs.push_back(m_wf.steps[n].id);
     p.when = render(s.when.text);
@@ -544,7 +544,7 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
           st.results[k] = std::move(r);
           continue;
         }
-        std::string spec = render_strict(spec_of(s, m_wf, lib, st.items[k]), data, "model");
+        std::string spec = render_strict(spec_of(s, m_wf, im.config.media, lib, st.items[k]), data, "model");
         if (s.action == Action::compare) st.items[k] = spec; // the column's name, rendered
         t.links = im.links_for(spec);
         t.options = m_wf.default_options;

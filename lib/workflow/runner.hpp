@@ -45,6 +45,9 @@ class Registry;
 
 namespace webox::workflow {
 
+// Steps run at once when neither --jobs nor workflow.jobs says.
+constexpr int kDefaultJobs = 4;
+
 struct RunSettings {
   std::vector<std::string> vars; // name=value
   int jobs = 0;                  // 0 = default (workflow.jobs in config, else 4)

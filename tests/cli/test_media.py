@@ -235,6 +235,32 @@ class CloudMediaTest(WeboxTestCase):
         self.assertEqual(len(gallery), 3)
         self.assertEqual(gallery[0]["sha256"], sha(read(dest)))
 
+    def test_default_media_models_from_the_config_below_the_environment_and_the_flag(self):
+        self.write_config("media:\n  image_model: openai:dall-e-2\n  tts_model: openai:tts-1\n"
+                          "  stt_model: openai:whisper-1\n")
+        self.webox("tts", "bonjour", "-o", self.out("a.mp3"), check=0)
+        self.assertEqual(self.requests("/v1/audio/speech")[-1]["body"]["model"], "tts-1")
+        self.webox("tts", "bonjour", "-o", self.out("b.mp3"), env={"WEBOX_TTS_MODEL": "openai:gpt-4o-mini-tts"}, check=0)
+        self.assertEqual(self.requests("/v1/audio/speech")[-1]["body"]["model"], "gpt-4o-mini-tts")
+        self.webox("tts", "-m", "espeak", "bonjour", "-o", self.out("c.wav"), check=0)
+        self.assertEqual(len(self.requests("/v1/audio/speech")), 2)
+        self.webox("generate-image", "phare", "-o", self.out("p.png"), check=0)
+        self.assertEqual(self.requests("/v1/images/generations")[-1]["body"]["model"], "dall-e-2")
+        self.webox("transcribe", self.out("a.mp3"), check=0)
+        self.assertEqual(self.requests("/v1/audio/transcriptions")[-1]["body"]["model"], "whisper-1")
+        explained = {s["setting"]: (s["value"], s["source"])
+                     for s in self.webox("config", "explain", "--json", env={"WEBOX_STT_MODEL": "pocketsphinx"},
+                                         check=0).json()}
+        self.assertEqual(explained["media.image_model"], ("openai:dall-e-2", "file"))
+        self.assertEqual(explained["media.stt_model"], ("pocketsphinx", "env WEBOX_STT_MODEL"))
+        # A misspelt setting is refused with its place, before anything is sent.
+        self.write_config("media:\n  tts: openai:tts-1\n")
+        r = self.webox("tts", "bonjour", "-o", self.out("d.mp3"), check=4)
+        self.assertIn("config.yaml:2:3", r.err)
+        self.assertIn("unknown media setting 'tts'", r.err)
+        self.assertFalse(os.path.exists(self.out("d.mp3")))
+        self.assertEqual(len(self.requests("/v1/audio/speech")), 2)
+
     def test_html_instead_of_an_image_is_refused(self):
         dest = self.out("h.png")
         r = self.webox("generate-image", "-m", "openai:dall-e-2", "html please", "-o", dest, check=1)

@@ -70,6 +70,25 @@ steps:
         self.assertGreaterEqual(by_text["after B"], max(by_text["first A"], by_text["first B"]) + 0.5)
         self.assertTrue(doc["steps"][2]["output"].startswith("after Bonjour"), doc["steps"][2])
 
+    def test_workflow_jobs_in_the_config_runs_steps_one_at_a_time_and_the_flag_wins(self):
+        wf = self.write("p1.yaml", 'defaults: {model: "openai:wait-600"}\nsteps:\n'
+                        '  - id: a\n    prompt: "first A"\n  - id: b\n    prompt: "first B"\n')
+        self.write_config("workflow:\n  jobs: 1\n")
+        self.run_wf(wf, "--no-cache", check=0)
+        a, b = sorted(q["received"] for q in self.requests())
+        self.assertGreaterEqual(b - a, 0.5)  # one after the other
+        self.run_wf(wf, "--no-cache", "--jobs", "2", check=0)
+        a, b = sorted(q["received"] for q in self.requests()[2:])
+        self.assertLess(b - a, 0.3)  # together
+        explained = {s["setting"]: s for s in self.webox("config", "explain", "--json", check=0).json()}
+        self.assertEqual((explained["workflow.jobs"]["value"], explained["workflow.jobs"]["source"]), ("1", "file"))
+        for bad in ("0", "300", "many"):
+            self.write_config(f"workflow:\n  jobs: {bad}\n")
+            r = self.run_wf(wf, "--no-cache", check=4)
+            self.assertIn("config.yaml:2:9", r.err)
+            self.assertIn("workflow.jobs", r.err)
+        self.assertEqual(len(self.requests()), 4)
+
     def test_a_failure_fails_dependants_and_stops_new_steps(self):
         wf = self.write("f.yaml", """
 steps:

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -95,4 +96,25 @@ TEST_CASE("numbers from the environment are whole, at least the floor, or refuse
   ::setenv(name, "250", 1);
   CHECK(paths::env_number(name, 7, 1) == 250);
   ::unsetenv(name);
+}
+
+TEST_CASE("media default models and workflow jobs are read, and mistakes named with their place", "[core][config]") {
+  TempDir dir;
+  auto write = [&](const std::string &text) {
+    std::ofstream(dir.path / "c.yaml") << text;
+    return dir.path / "c.yaml";
+  };
+  Config c = load_config(write("media:\n  tts_model: openai:tts-1\n  stt_model: pocketsphinx\nworkflow:\n  jobs: 8\n"));
+  CHECK(c.media.tts_model == "openai:tts-1");
+  CHECK(c.media.stt_model == "pocketsphinx");
+  CHECK(c.media.image_model.empty());
+  CHECK(c.workflow_jobs == 8);
+  CHECK_FALSE(load_config(write("default_model: echo\n")).workflow_jobs);
+  CHECK_THROWS_WITH(load_config(write("media:\n  voice: x\n")), Catch::Contains("c.yaml:2:3") && Catch::Contains("unknown media setting 'voice'"));
+  CHECK_THROWS_WITH(load_config(write("media:\n  tts_model: ''\n")), Catch::Contains("'media.tts_model' must be a model"));
+  CHECK_THROWS_WITH(load_config(write("media: espeak\n")), Catch::Contains("'media' must be a mapping"));
+  CHECK_THROWS_WITH(load_config(write("workflow:\n  jobs: 0\n")), Catch::Contains("from 1 to 256"));
+  CHECK_THROWS_WITH(load_config(write("workflow:\n  jobs: 257\n")), Catch::Contains("from 1 to 256"));
+  CHECK_THROWS_WITH(load_config(write("workflow:\n  jobs: lots\n")), Catch::Contains("whole number"));
+  CHECK_THROWS_WITH(load_config(write("workflow:\n  cache: false\n")), Catch::Contains("unknown workflow setting 'cache'"));
 }
