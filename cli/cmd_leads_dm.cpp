@@ -324,13 +324,6 @@ void run_dm(const DmOptions &o, Context &ctx) {
 
   const Config &config = ctx.config();
   leads::DmSettings settings = leads::load_dm_settings(config.source);
-  if (o.send) {
-    // A message must never leave twice: no transport-level retry of a POST
-    // whose answer was lost (the ledger decides, see dm_ledger.hpp).
-    net::HttpSettings http = plugin::http_settings();
-    http.retry.max_retries = 0;
-    plugin::configure_http(http);
-  }
 
   std::string campaign = o.campaign;
   std::optional<Template> tpl;

@@ -39,6 +39,9 @@ bool is_success(long status) { return status >= 200 && status < 300; }
 
 // What one attempt collects while libcurl runs its callbacks.
 struct Transfer {
+  Transfer(const HttpSettings &s, const Request &r, Framer *f)
+      : settings(s), request(r), framer(f), deadline_ms(r.deadline_ms),
+        idle_ms(r.idle_timeout_ms ? r.idle_timeout_ms : s.idle_timeout_ms), last_activity_ms(cancel::monotonic_ms()) {}
   const HttpSettings &settings;
   const Request &request;
   Framer *framer = nullptr; // null for collected bodies
@@ -51,6 +54,14 @@ struct Transfer {
   size_t streamed_bytes = 0;
   bool deadline_hit = false;
   int64_t deadline_ms = 0;
+  // The idle timeout, kept here rather than by libcurl's low-speed check:
+  // that one averages over a window of several seconds that includes the
+  // upload, so a server that read a POST and went silent was given
+  // ~5 s more than the setting.
+  int64_t idle_ms = 0;
+  int64_t last_activity_ms = 0;
+  curl_off_t seen_down = 0, seen_up = 0;
+  bool idle_hit = false;
 };
 
 size_t on_header(char *data, size_t size, size_t count, void *user) {
@@ -104,11 +115,20 @@ size_t on_body(char *data, size_t size, size_t count, void *user) {
   return n;
 }
 
-int on_progress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+int on_progress(void *user, curl_off_t, curl_off_t down, curl_off_t, curl_off_t up) {
   auto *t = static_cast<Transfer *>(user);
   if (cancel::requested()) return 1;
-  if (t->deadline_ms && cancel::monotonic_ms() >= t->deadline_ms) {
+  int64_t now = cancel::monotonic_ms();
+  if (t->deadline_ms && now >= t->deadline_ms) {
     t->deadline_hit = true;
+    return 1;
+  }
+  if (down != t->seen_down || up != t->seen_up) {
+    t->seen_down = down;
+    t->seen_up = up;
+    t->last_activity_ms = now;
+  } else if (t->idle_ms > 0 && now - t->last_activity_ms >= t->idle_ms) {
+    t->idle_hit = true;
     return 1;
   }
   return 0;
@@ -141,9 +161,6 @@ void configure(CURL *h, Transfer &t, curl_slist *headers, char *errbuf) {
   curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""); // every encoding libcurl decodes
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(t.settings.connect_timeout_ms));
-  int64_t idle_ms = r.idle_timeout_ms ? r.idle_timeout_ms : t.settings.idle_timeout_ms;
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>((idle_ms + 999) / 1000));
   // Verification is libcurl's default; it is set anyway so that no future
   // option or reset can turn it off. There is deliberately no setting to
   // disable it: a private CA is added with ca_bundle instead.
@@ -174,6 +191,7 @@ struct Attempt {
   Outcome outcome;
   bool delivered = false;
   bool permanent = false; // retrying cannot help (policy refusal, bad certificate)
+  bool unsent = false;    // failed before a byte of the request left
 };
 
 // Failures that are a property of the server or of webox's policy, not of
@@ -203,8 +221,7 @@ std::optional<std::string> explain_permanent(CURLcode rc, const Request &request
 }
 
 Attempt attempt_once(const HttpSettings &settings, const Request &request, Framer *framer) {
-  Transfer t{settings, request, framer, 0, {}, {}, false, false, false, 0, false, 0};
-  t.deadline_ms = request.deadline_ms;
+  Transfer t(settings, request, framer);
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   curl_slist *list = curl_slist_append(nullptr, "Expect:"); // no 100-continue round trip
   for (const auto &h : request.headers) list = curl_slist_append(list, h.c_str());
@@ -226,6 +243,9 @@ Attempt attempt_once(const HttpSettings &settings, const Request &request, Frame
     o.message = "stopped by the reader";
   } else if (rc == CURLE_OK) {
     o.failure = Failure::none;
+  } else if (rc == CURLE_ABORTED_BY_CALLBACK && t.idle_hit) {
+    o.failure = Failure::timeout;
+    o.message = "no data from the server for " + std::to_string(t.idle_ms) + " ms";
   } else if (rc == CURLE_ABORTED_BY_CALLBACK && !t.deadline_hit) {
     o.failure = Failure::cancelled;
     o.message = "interrupted";
@@ -245,6 +265,7 @@ Attempt attempt_once(const HttpSettings &settings, const Request &request, Frame
     o.failure = Failure::network;
     o.message = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
     if (t.delivered) o.message = "connection lost mid-stream: " + o.message;
+    a.unsent = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY;
   }
   return a;
 }
@@ -280,7 +301,10 @@ Outcome HttpClient::run(const Request &request, Framing framing, const UnitSink 
     spdlog::debug("{} {} -> {} in {} ms (attempt {}){}", request.method, request.url, o.response.status,
                   cancel::monotonic_ms() - started, attempt, o.ok() ? "" : ": " + o.message);
 
-    bool may_retry = attempt <= policy.max_retries && !a.delivered && !a.permanent;
+    // A request sent `once` is repeated only when it surely never left; an
+    // HTTP answer to it is still the plugin's to judge (should_retry).
+    bool may_retry = attempt <= policy.max_retries && !a.delivered && !a.permanent &&
+                     (!request.once || a.unsent || o.failure == Failure::none);
     if (o.failure == Failure::cancelled || !may_retry) return o;
     std::optional<int64_t> hint;
     if (o.failure == Failure::none) {

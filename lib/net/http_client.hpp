@@ -49,6 +49,9 @@ struct Request {
   // Decides whether a non-2xx answer may be retried; empty = the default
   // statuses (RetryPolicy::retryable_status).
   std::function<bool(int status, std::string_view body)> should_retry;
+  // Not idempotent (a message to a person): after a failure that may come
+  // after the request reached the server, it is not sent again.
+  bool once = false;
 };
 
 struct Response {

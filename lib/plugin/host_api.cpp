@@ -1,6 +1,7 @@
 #include "lib/plugin/host_api.hpp"
 
 #include <atomic>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -92,6 +93,8 @@ net::Request to_request(const webox_call *call, const webox_http_request *req) {
   r.body = std::string_view(req->body ? req->body : "", req->body_size);
   r.idle_timeout_ms = req->timeout_ms;
   r.deadline_ms = call ? call->deadline_ms : 0;
+  // `flags` exists from ABI 1.1; an older plugin's struct ends before it.
+  if (req->struct_size >= offsetof(webox_http_request, flags) + sizeof req->flags) r.once = (req->flags & WEBOX_HTTP_ONCE) != 0;
   if (req->should_retry) {
     webox_retry_fn fn = req->should_retry;
     void *user = req->retry_user;

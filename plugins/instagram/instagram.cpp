@@ -542,6 +542,7 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
     r.body = json{{"recipient", to_json}, {"message", {{"text", text}}}}.dump();
     r.timeout_ms = self->timeout_ms;
     r.should_retry = never_retry;
+    r.flags = WEBOX_HTTP_ONCE; // nor after a timeout or a lost connection: the message may have left
     sdk::HttpResponse resp;
     try {
       resp = sdk::http(call, r);
@@ -558,7 +559,7 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
 }
 
 const webox_plugin kDescriptor = {
-    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "instagram", "0.2.0", WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND, create, destroy,
+    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 1, "instagram", "0.2.0", WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND, create, destroy,
     describe, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, social_send,
 };
 

@@ -170,6 +170,7 @@ struct Api {
       r.body = body;
       r.timeout_ms = inst.timeout_ms;
       r.should_retry = method == "GET" ? should_retry : never_retry;
+      if (method != "GET") r.flags = WEBOX_HTTP_ONCE; // a DM: never sent twice, even after a timeout
       sdk::HttpResponse resp = sdk::http(call, r);
       ++requests;
       if (resp.status >= 200 && resp.status < 300) return resp;
@@ -503,7 +504,7 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
 }
 
 const webox_plugin kDescriptor = {
-    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "x", "0.2.0", WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND, create, destroy,
+    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 1, "x", "0.2.0", WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND, create, destroy,
     describe, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, social_send,
 };
 

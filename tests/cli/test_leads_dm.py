@@ -217,6 +217,16 @@ class DmTest(DmTestCase):
         self.dm("--resolve", "garbage", check=2)
         self.assertEqual(len(json.loads(self.webox("leads", "list", "--json", "--status", "contacted", check=0).out)), 3)
 
+    def test_a_send_whose_answer_times_out_is_never_repeated_by_the_transport(self):
+        self.seed(recent=2, old=0)
+        self.control(send_delay_ms=2500)  # recorded (it left), then no answer in time
+        r = self.dm("--template", "bienvenue", "--send", "--json", check=75,
+                    env={"WEBOX_TIMEOUT_MS": "1000", "WEBOX_RETRIES": "3"})
+        self.assertEqual(r.json()["stopped"], "ambiguous")
+        posts = [q for q in self.fake.requests() if q["method"] == "POST" and q["path"].endswith("/messages")]
+        self.assertEqual(len(posts), 1)
+        self.assertEqual(len(self.messages()), 1)
+
     def test_draft_model_writes_one_message_per_lead(self):
         self.seed(recent=2, old=0)
         doc = self.dm("--draft-model", "echo", "--json", check=0).json()

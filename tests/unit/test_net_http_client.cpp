@@ -183,6 +183,41 @@ TEST_CASE("connection refused is a network failure, retried then reported", "[ne
   CHECK(o.response.attempts == 4);
 }
 
+TEST_CASE("a request sent once is not repeated after a lost answer, only when it surely never left", "[net][http]") {
+  // The server reads the request, then drops the connection without a word:
+  // the request may well have been acted on (a message delivered).
+  LoopbackServer server([](LoopbackServer::Connection &, int) {});
+  Request r;
+  r.method = "POST";
+  r.body = "{\"text\":\"bonjour\"}";
+  r.url = server.url();
+  r.once = true;
+  Outcome o = fast_client().send(r);
+  CHECK(o.failure == Failure::network);
+  CHECK(server.requests() == 1);
+  r.once = false; // an ordinary request is retried
+  o = fast_client().send(r);
+  CHECK(server.requests() == 5);
+
+  LoopbackServer silent([](LoopbackServer::Connection &c, int) { c.pause(2500); });
+  r.url = silent.url();
+  r.once = true;
+  o = fast_client().send(r);
+  CHECK(o.failure == Failure::timeout);
+  CHECK(silent.requests() == 1);
+
+  // Refused: nothing left, so it is tried again like any request.
+  int port;
+  {
+    LoopbackServer closed([](LoopbackServer::Connection &, int) {});
+    port = std::stoi(closed.url().substr(17));
+  }
+  r.url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  o = fast_client().send(r);
+  CHECK(o.failure == Failure::network);
+  CHECK(o.response.attempts == 4);
+}
+
 TEST_CASE("a body over the limit is refused once, with the limit named", "[net][http][hygiene]") {
   LoopbackServer server([](LoopbackServer::Connection &c, int) { c.send(http_response(200, std::string(5000, 'x'))); });
   HttpSettings s;

@@ -65,7 +65,7 @@ extern "C" {
 #endif
 
 #define WEBOX_ABI_MAJOR 1 /* bumped only for a breaking change          */
-#define WEBOX_ABI_MINOR 0 /* bumped when members or functions are added */
+#define WEBOX_ABI_MINOR 1 /* bumped when members or functions are added */
 
 #if defined(_WIN32)
 #define WEBOX_EXPORT __declspec(dllexport)
@@ -161,6 +161,15 @@ typedef struct webox_result {
 #define WEBOX_HTTP_SSE 1u    /* sink gets one SSE event's data per call     */
 #define WEBOX_HTTP_NDJSON 2u /* sink gets one non-empty line per call       */
 
+/* webox_http_request.flags (ABI 1.1). WEBOX_HTTP_ONCE marks a request that
+ * must not be repeated once it may have reached the server (a message sent
+ * to a person: the platforms give sends no idempotency key). The host then
+ * retries it only when nothing was sent (the connection or the name lookup
+ * failed); a timeout or a connection lost after sending is returned as is.
+ * `should_retry` still decides about HTTP statuses. A plugin that sets it
+ * MUST declare min_host_minor 1: an ABI 1.0 host does not read `flags`. */
+#define WEBOX_HTTP_ONCE 1u
+
 /* Decides whether a failed attempt may be retried. `status` is the HTTP
  * status; `body` the (possibly truncated) error body. Return 1 to retry, 0
  * not to, or -1 to apply the host's default policy (retry 408, 409, 429 and
@@ -180,7 +189,9 @@ typedef struct webox_http_request {
   uint32_t framing;                 /* WEBOX_HTTP_* for http_stream        */
   webox_retry_fn should_retry;      /* NULL = host default                 */
   void *retry_user;
-  /* ABI 1.1 and later: append here, never above. */
+  /* ABI 1.1 */
+  uint32_t flags;                   /* WEBOX_HTTP_ONCE, or 0               */
+  /* ABI 1.2 and later: append here, never above. */
 } webox_http_request;
 
 /* Filled by the host. For a 2xx answer to http_stream the body went to the

@@ -169,6 +169,7 @@ struct HttpRequest {
   int32_t timeout_ms = 0;
   webox_retry_fn should_retry = nullptr;
   void *retry_user = nullptr;
+  uint32_t flags = 0; // WEBOX_HTTP_ONCE (needs min_host_minor 1)
 };
 
 namespace detail {
@@ -188,6 +189,7 @@ struct CRequest {
     req.framing = r.framing;
     req.should_retry = r.should_retry;
     req.retry_user = r.retry_user;
+    req.flags = r.flags;
   }
 };
 inline HttpResponse collect(webox_http_response &resp) {
