@@ -7,6 +7,8 @@
 # from bench/maxrss.py. Target: >= 1M rows/s and <= 64 MB for webox.
 #
 # Usage: bench/export.sh [N] [BUILD_DIR]    figures on stdout.
+# With WEBOX_BASELINE=/path/to/other/bin/webox the JSONL export is also
+# timed with that binary, on the same database, for a before/after.
 # The database is seeded with SQL directly (the importer would take longer
 # than the export being measured): N people, one interaction each, one lead
 # each; 1 in 5 has a phone number, 1 in 8 an e-mail address, 1 in 50 a name
@@ -59,6 +61,11 @@ wf=$(python3 bench/maxrss.py "$webox" leads export --format csv -o "$work/leads.
 echo "webox leads export -o FILE:         $wf  rows/s=$(rate "$wf")  ($(du -h "$work/leads.csv" | cut -f1))"
 wj=$(python3 bench/maxrss.py "$webox" leads export --format jsonl)
 echo "webox leads export --format jsonl:  $wj  rows/s=$(rate "$wj")"
+if [ -n "${WEBOX_BASELINE:-}" ]; then
+  bj=$(python3 bench/maxrss.py "$WEBOX_BASELINE" leads export --format jsonl)
+  echo "baseline --format jsonl:            $bj  rows/s=$(rate "$bj")"
+  "$webox" leads export --format jsonl | cmp - <("$WEBOX_BASELINE" leads export --format jsonl) && echo "jsonl output identical to the baseline's"
+fi
 # Without the per-row subqueries (interaction count, JSON lists, strftime):
 # what the export costs when SQLite has less to compute.
 light="SELECT l.id, p.platform, p.username, p.name, l.score, l.status, json_extract(l.phones, '\$[0]'),

@@ -24,7 +24,19 @@ Format parse_format(std::string_view name) {
   throw UsageError("--format: '" + std::string(name) + "' is not csv, json or jsonl");
 }
 
+// Most exported values (handles, phone numbers, ISO times, ids) are ASCII
+// with nothing to escape: those are copied between quotes. Anything else
+// (a quote, a backslash, a control byte, any non-ASCII byte, which may be
+// invalid UTF-8 to replace) goes through nlohmann's serializer.
 void append_json_string(std::string &out, std::string_view text) {
+  bool plain = true;
+  for (unsigned char c : text) plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+    return;
+  }
   out += nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

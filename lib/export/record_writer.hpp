@@ -45,6 +45,9 @@ std::unique_ptr<RecordWriter> make_writer(Format format, ByteSink &sink, std::ve
 
 namespace webox::exporting {
 
+// `text` as a JSON string (invalid UTF-8 replaced by U+FFFD).
+void append_json_string(std::string &out, std::string_view text);
+
 // One lead as a flat JSON object (the JSON/JSONL line, a webhook item).
 void append_json_object(std::string &out, const std::vector<const Field *> &fields, std::span<const Cell> cells);
 

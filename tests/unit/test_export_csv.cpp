@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <random>
+
+#include <nlohmann/json.hpp>
+
 #include "lib/core/error.hpp"
 #include "lib/export/csv_writer.hpp"
 #include "lib/export/fields.hpp"
@@ -108,4 +112,24 @@ TEST_CASE("export fields: known names, order kept, unknown and repeated refused"
   CHECK_THROWS_AS(parse_fields(""), UsageError);
   CHECK_THROWS_AS(exporting::parse_format("xlsx"), UsageError);
   CHECK(exporting::parse_format("jsonl") == exporting::Format::jsonl);
+}
+
+TEST_CASE("export json: a string is written exactly as the JSON library writes it", "[export]") {
+  auto library = [](const std::string &s) {
+    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  std::vector<std::string> samples = {"", "@marie.dupont", "+33612345678", "2026-11-01T10:00:00Z", "say \"hi\"",
+                                      "back\\slash", "tab\there", "line\nbreak", std::string("nul\0byte", 8),
+                                      "del\x7f", "Élodie 😍", "bad \xff utf-8", "truncated \xc3"};
+  std::mt19937 rng(7);
+  for (int i = 0; i < 2000; ++i) { // random bytes, ASCII-heavy like real exports
+    std::string s(rng() % 12, ' ');
+    for (char &c : s) c = static_cast<char>(rng() % 4 ? 0x20 + rng() % 0x60 : rng() % 256);
+    samples.push_back(s);
+  }
+  for (const auto &s : samples) {
+    std::string out;
+    append_json_string(out, s);
+    CHECK(out == library(s));
+  }
 }
