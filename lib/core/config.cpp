@@ -214,8 +214,9 @@ Config load_config(const std::filesystem::path &file) {
     } else if (key == "workflow") {
       read_workflow(file, value, cfg);
     } else {
-      // Sections owned by later features are accepted so that one config
-      // file serves every webox version; they are validated where used.
+      // Sections that their own features read (lib/leads/settings.cpp,
+      // lib/export/export_settings.cpp) are only accepted here; they are
+      // validated where they are used.
       static const char *const later[] = {"leads", "social", "export"};
       bool known = false;
       for (const char *k : later) known = known || key == k;

@@ -36,7 +36,7 @@
 //     jobs: 4                       # steps run at once without --jobs
 //
 // The sections leads, social and export are read by their features
-// (lib/leads/settings.cpp, lib/export/settings.cpp); here they are only
+// (lib/leads/settings.cpp, lib/export/export_settings.cpp); here they are only
 // accepted.
 //
 // Precedence, everywhere: command-line flag > environment > this file >

@@ -1,10 +1,10 @@
 #include "lib/core/paths.hpp"
 
-#include "lib/core/error.hpp"
-
 #include <charconv>
 #include <cstdlib>
 #include <sys/stat.h>
+
+#include "lib/core/error.hpp"
 
 #ifndef WEBOX_INSTALL_DATA_DIR
 #define WEBOX_INSTALL_DATA_DIR "/usr/local/share/webox"
