@@ -190,7 +190,6 @@ void configure(CURL *h, Transfer &t, curl_slist *headers, char *errbuf) {
 struct Attempt {
   Outcome outcome;
   bool delivered = false;
-  bool permanent = false; // retrying cannot help (policy refusal, bad certificate)
   bool unsent = false;    // failed before a byte of the request left
 };
 
@@ -256,11 +255,11 @@ Attempt attempt_once(const HttpSettings &settings, const Request &request, Frame
     o.failure = Failure::network;
     o.message = "response larger than " + std::to_string(settings.max_body_bytes) +
                 " bytes (the limit is http.max_response_bytes or WEBOX_MAX_RESPONSE_BYTES)";
-    a.permanent = true;
+    o.permanent = true;
   } else if (auto why = explain_permanent(rc, request, settings, errbuf)) {
     o.failure = Failure::network;
     o.message = std::move(*why);
-    a.permanent = true;
+    o.permanent = true;
   } else {
     o.failure = Failure::network;
     o.message = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
@@ -303,7 +302,7 @@ Outcome HttpClient::run(const Request &request, Framing framing, const UnitSink 
 
     // A request sent `once` is repeated only when it surely never left; an
     // HTTP answer to it is still the plugin's to judge (should_retry).
-    bool may_retry = attempt <= policy.max_retries && !a.delivered && !a.permanent &&
+    bool may_retry = attempt <= policy.max_retries && !a.delivered && !o.permanent &&
                      (!request.once || a.unsent || o.failure == Failure::none);
     if (o.failure == Failure::cancelled || !may_retry) return o;
     std::optional<int64_t> hint;

@@ -67,6 +67,10 @@ struct Outcome {
   Response response;
   Failure failure = Failure::none;
   std::string message; // what went wrong when failure != none
+  // Refused by webox's own rules or by what the server is (its certificate,
+  // a redirect down to HTTP, a body over the size limit, a redirect loop):
+  // neither a retry nor a later run can help, only a change of settings.
+  bool permanent = false;
   bool ok() const { return failure == Failure::none; }
 };
 

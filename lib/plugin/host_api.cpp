@@ -126,6 +126,8 @@ webox_status svc_http(const webox_call *call, const webox_http_request *req, web
   if (!req || !req->url) return WEBOX_E_INVALID;
   net::Request r = to_request(call, req);
   net::Outcome o = send_through(r, net::Framing::raw, nullptr);
+  if (o.permanent)
+    if (const CallScope *scope = scope_of(call)) scope->note_permanent_refusal();
   return fill_response(o, resp);
 }
 
@@ -140,6 +142,8 @@ webox_status svc_http_stream(const webox_call *call, const webox_http_request *r
     return on_data(user, unit.data(), unit.size()) == 0;
   };
   net::Outcome o = send_through(r, framing, &sink);
+  if (o.permanent)
+    if (const CallScope *scope = scope_of(call)) scope->note_permanent_refusal();
   return fill_response(o, resp);
 }
 

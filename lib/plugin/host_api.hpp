@@ -6,6 +6,7 @@
 // use. Every secret handed out is registered for redaction first.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,6 +55,10 @@ public:
   CallScope(std::string plugin_id, std::string instance, std::string primary_secret,
             int64_t deadline_ms = 0);
   const webox_call *call() const { return &m_call; }
+  // Set when one of the call's requests was refused for good (Outcome::permanent):
+  // the plugin reports a network error, but the user must change a setting.
+  void note_permanent_refusal() const { m_refused.store(true); }
+  bool saw_permanent_refusal() const { return m_refused.load(); }
 
   const std::string plugin_id;
   const std::string instance;
@@ -61,6 +66,7 @@ public:
 
 private:
   webox_call m_call{};
+  mutable std::atomic<bool> m_refused{false};
 };
 
 } // namespace webox::plugin

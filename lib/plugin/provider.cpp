@@ -49,7 +49,9 @@ webox_request make_request(const std::string &json) {
 }
 
 ProviderError::ProviderError(webox_status status, const std::string &message, nlohmann::json detail)
-    : Error(message, exit_code_for(status, detail.is_object() ? detail.value("http_status", 0) : 0)),
+    : Error(message, detail.is_object() && detail.value("permanent", false)
+                         ? ExitCode::config
+                         : exit_code_for(status, detail.is_object() ? detail.value("http_status", 0) : 0)),
       m_status(status), m_detail(std::move(detail)) {}
 
 int ProviderError::http_status() const { return m_detail.is_object() ? m_detail.value("http_status", 0) : 0; }
@@ -122,7 +124,7 @@ Provider::~Provider() {
 
 bool Provider::can(uint64_t capability) const { return (m_binding.plugin->descriptor->capabilities & capability) != 0; }
 
-nlohmann::json Provider::finish(webox_status status, webox_result &result, const char *operation) {
+nlohmann::json Provider::finish(webox_status status, webox_result &result, const char *operation, const CallScope &scope) {
   ResultGuard guard{result};
   if (status == WEBOX_OK) {
     auto doc = nlohmann::json::parse(guard.json.text(), nullptr, false);
@@ -137,6 +139,7 @@ nlohmann::json Provider::finish(webox_status status, webox_result &result, const
   // Plugins are asked to name themselves; make sure the user sees who failed.
   if (message.rfind(m_binding.instance + ":", 0) != 0 && message.rfind(manifest().id + ":", 0) != 0)
     message = m_binding.instance + ": " + message;
+  if (status == WEBOX_E_NETWORK && scope.saw_permanent_refusal() && detail.is_object()) detail["permanent"] = true;
   throw ProviderError(status, message, detail);
 }
 
@@ -159,7 +162,7 @@ nlohmann::json Provider::chat(const nlohmann::json &request, int64_t deadline_ms
   result.struct_size = sizeof result;
   CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
   webox_status s = m_binding.plugin->descriptor->chat(m_instance, scope.call(), &req, &result);
-  return finish(s, result, "chat");
+  return finish(s, result, "chat", scope);
 }
 
 nlohmann::json Provider::chat_stream(const nlohmann::json &request,
@@ -197,7 +200,7 @@ nlohmann::json Provider::chat_stream(const nlohmann::json &request,
     ResultGuard release{result};
     std::rethrow_exception(ctx.error);
   }
-  return finish(s, result, "chat");
+  return finish(s, result, "chat", scope);
 }
 
 Provider::MediaResult Provider::image(const nlohmann::json &request, int64_t deadline_ms) {
@@ -211,7 +214,7 @@ Provider::MediaResult Provider::image(const nlohmann::json &request, int64_t dea
   webox_status s = m_binding.plugin->descriptor->image(m_instance, scope.call(), &req, &result);
   // Copy the blob out before finish() releases every buffer of the result.
   std::string blob = s == WEBOX_OK && result.blob.data ? std::string(result.blob.data, result.blob.size) : std::string();
-  MediaResult out{finish(s, result, "image"), std::move(blob)};
+  MediaResult out{finish(s, result, "image", scope), std::move(blob)};
   return out;
 }
 
@@ -243,7 +246,7 @@ nlohmann::json Provider::tts(const nlohmann::json &request,
     ResultGuard release{result};
     std::rethrow_exception(ctx.error);
   }
-  return finish(s, result, "tts");
+  return finish(s, result, "tts", scope);
 }
 
 nlohmann::json Provider::stt(const nlohmann::json &request, std::string_view audio, int64_t deadline_ms) {
@@ -257,7 +260,7 @@ nlohmann::json Provider::stt(const nlohmann::json &request, std::string_view aud
   result.struct_size = sizeof result;
   CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
   webox_status s = m_binding.plugin->descriptor->stt(m_instance, scope.call(), &req, &result);
-  return finish(s, result, "stt");
+  return finish(s, result, "stt", scope);
 }
 
 } // namespace webox::plugin

@@ -15,6 +15,7 @@
 
 #include "lib/core/config.hpp"
 #include "lib/core/error.hpp"
+#include "lib/plugin/host_api.hpp"
 #include "lib/plugin/loader.hpp"
 
 namespace webox::plugin {
@@ -106,7 +107,9 @@ private:
   // Stores what a plugin handed back under "rotated_secrets" (a refreshed
   // OAuth token pair) in the encrypted key store and removes it from `doc`.
   void keep_rotated_secrets(nlohmann::json &doc);
-  nlohmann::json finish(webox_status status, webox_result &result, const char *operation);
+  // The operation's JSON, or a ProviderError; a network error after a request
+  // the host refused for good (see CallScope) exits 4, not 75.
+  nlohmann::json finish(webox_status status, webox_result &result, const char *operation, const CallScope &scope);
   ProviderBinding m_binding;
   webox_instance *m_instance = nullptr;
 };

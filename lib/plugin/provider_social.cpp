@@ -38,13 +38,13 @@ nlohmann::json Provider::social_collect(const nlohmann::json &request,
   webox_status s = d->social_collect(m_instance, scope.call(), &req, sink, &ctx, &result);
   if (ctx.error) {
     try {
-      finish(s, result, "social_collect"); // releases the buffers; the plugin's answer no longer matters
+      finish(s, result, "social_collect", scope); // releases the buffers; the plugin's answer no longer matters
     } catch (const std::exception &) {
     }
     std::rethrow_exception(ctx.error);
   }
   try {
-    nlohmann::json doc = finish(s, result, "social_collect");
+    nlohmann::json doc = finish(s, result, "social_collect", scope);
     keep_rotated_secrets(doc); // a refreshed OAuth token pair (provider_social_send.cpp)
     return doc;
   } catch (const ProviderError &e) {

@@ -58,7 +58,7 @@ nlohmann::json Provider::social_send(const nlohmann::json &request) {
   CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""));
   webox_status s = d->social_send(m_instance, scope.call(), &req, &result);
   try {
-    nlohmann::json doc = finish(s, result, "social_send");
+    nlohmann::json doc = finish(s, result, "social_send", scope);
     keep_rotated_secrets(doc);
     return doc;
   } catch (const ProviderError &e) {
