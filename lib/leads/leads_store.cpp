@@ -60,6 +60,17 @@ std::string digits_of(std::string_view s) {
   return d;
 }
 
+// A stored phone (E.164) as a French user types it: the trunk prefix 0,
+// then the national number ("+33669227984" -> "0669227984"), so that
+// `leads search "06 69"` finds it. SQL, because search filters in SQLite:
+// the country code is cut by the ITU's plan, where codes are prefix-free
+// (1 and 7 alone; the two-digit codes listed; every other code has three).
+constexpr const char *kNationalDigits =
+    "('0' || substr(c.value, 2 + CASE WHEN substr(c.value, 2, 1) IN ('1','7') THEN 1 "
+    "WHEN substr(c.value, 2, 2) IN ('20','27','30','31','32','33','34','36','39','40','41','43','44','45','46',"
+    "'47','48','49','51','52','53','54','55','56','57','58','60','61','62','63','64','65','66','81','82','84',"
+    "'86','90','91','92','93','94','95','98') THEN 2 ELSE 3 END))";
+
 std::string key_of(const std::string &platform, const std::string &id) { return platform + '\x1f' + id; }
 
 } // namespace
@@ -926,7 +937,8 @@ std::vector<json> search_leads(store::Db &db, const std::string &query, const Le
     std::string match = "(p.username LIKE ?1 OR p.name LIKE ?1 OR l.emails LIKE ?1 OR l.phones LIKE ?1 "
                         "OR EXISTS(SELECT 1 FROM interactions i WHERE i.person_id = p.id AND i.text LIKE ?1)";
     // ?2 is always present so that the filter's plain '?' parameters number from 3.
-    match += " OR (length(?2) >= 4 AND EXISTS(SELECT 1 FROM contacts c WHERE c.person_id = p.id AND (c.digits LIKE ?2 OR c.value LIKE ?2))))";
+    match += " OR (length(?2) >= 4 AND EXISTS(SELECT 1 FROM contacts c WHERE c.person_id = p.id AND (c.digits LIKE ?2 OR "
+             "c.value LIKE ?2 OR (c.kind = 'phone' AND " + std::string(kNationalDigits) + " LIKE ?2)))))";
     std::string sql = std::string(kLeadSelect) + "WHERE " + match + (where.empty() ? "" : " AND " + where) + " ORDER BY l.score DESC, l.id";
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
     SQLite::Statement q(db.sql(), sql);

@@ -67,6 +67,11 @@ std::optional<int64_t> optional_count(const json &obj, const char *name) {
 
 } // namespace
 
+std::string_view username_of(std::string_view person) {
+  if (person.starts_with('@')) person.remove_prefix(1); // "@marie.dupont", as people write it
+  return person;
+}
+
 std::optional<Kind> parse_kind(std::string_view name) {
   for (size_t i = 0; i < kKindNames.size(); ++i)
     if (name == kKindNames[i]) return static_cast<Kind>(i);
@@ -74,6 +79,13 @@ std::optional<Kind> parse_kind(std::string_view name) {
 }
 
 const char *kind_name(Kind kind) { return kKindNames[static_cast<size_t>(kind)]; }
+
+std::optional<Kind> parse_record_kind(std::string_view name) {
+  if (auto kind = parse_kind(name)) return kind;
+  if (name == "reaction") return Kind::like;
+  if (name == "repost" || name == "share") return Kind::mention;
+  return std::nullopt;
+}
 
 int64_t parse_timestamp_text(std::string_view s) {
   auto bad = [&] { return RecordError("\"" + std::string(s) + "\" is not an ISO 8601 date-time"); };
@@ -205,14 +217,20 @@ Interaction interaction_from_json(const json &record, const std::string &default
   it.platform_id = string_field(record, "platform_id", true, "");
   if (it.platform_id.empty()) throw RecordError("\"platform_id\" is empty");
   std::string kind = string_field(record, "kind", true, "");
-  auto k = parse_kind(kind);
-  if (!k) throw RecordError("\"kind\" is \"" + kind + "\"; expected comment, reply, mention, like or dm");
+  auto k = parse_record_kind(kind);
+  if (!k)
+    throw RecordError("\"kind\" is \"" + kind + "\"; expected comment, reply, mention, like, dm, repost, share or reaction");
   it.kind = *k;
   auto person = record.find("person");
-  if (person == record.end() || !person->is_object()) throw RecordError("missing \"person\" object");
-  it.person.id = string_field(*person, "id", false, "person.");
-  it.person.username = string_field(*person, "username", false, "person.");
-  it.person.name = string_field(*person, "name", false, "person.");
+  if (person == record.end() || !(person->is_object() || person->is_string()))
+    throw RecordError("missing \"person\" (an object, or a username as a string)");
+  if (person->is_string()) {
+    it.person.username = username_of(person->get_ref<const std::string &>());
+  } else {
+    it.person.id = string_field(*person, "id", false, "person.");
+    it.person.username = string_field(*person, "username", false, "person.");
+    it.person.name = string_field(*person, "name", false, "person.");
+  }
   // Some sources (tags, exports) only know a username: it then identifies the person.
   if (it.person.id.empty() && !it.person.username.empty()) it.person.id = "@" + it.person.username;
   if (it.person.id.empty()) throw RecordError("\"person\" needs an \"id\" or a \"username\"");

@@ -5,6 +5,7 @@
 //
 //   {"platform": "instagram", "platform_id": "17890001", "kind": "comment",
 //    "person": {"id": "9001", "username": "marie.dupont", "name": "Marie Dupont"},
+//                                     // or "marie.dupont": the username alone
 //    "text": "Dispo ? 06 12 34 56 78", "timestamp": "2026-11-01T10:00:00+0000",
 //    "post": "17850001"}           // or {"id", "caption", "permalink", "like_count", "timestamp"}
 //
@@ -23,8 +24,17 @@ namespace webox::leads {
 
 enum class Kind { comment, reply, mention, like, dm };
 
+// The stored kinds' own names.
 std::optional<Kind> parse_kind(std::string_view name);
 const char *kind_name(Kind kind);
+
+// What a record's "kind" may say: the stored names, and the names other
+// tools and platforms write, mapped to the nearest stored kind (documented
+// in webox-scrape-interactions(1)): "reaction" (LinkedIn's like) is a like;
+// "repost" and "share" (a post of ours passed on under the person's name,
+// which names us to their audience) are mentions. The weights are those of
+// the kind they map to.
+std::optional<Kind> parse_record_kind(std::string_view name);
 
 struct Person {
   std::string id;       // the platform's user id (Instagram: IGSID), unique per platform
@@ -76,6 +86,10 @@ int64_t unix_now();
 // "platform" (an export or a plugin knows its own). Throws RecordError.
 Interaction interaction_from_json(const nlohmann::json &record, const std::string &default_platform = "");
 Post post_from_json(const nlohmann::json &post);
+
+// The username a record's "person" gives as a plain string: without a
+// leading '@'.
+std::string_view username_of(std::string_view person);
 
 nlohmann::json to_json(const Interaction &interaction);
 nlohmann::json to_json(const Post &post);

@@ -37,6 +37,11 @@ bool get_string(dom::element v, std::string &out) {
 }
 
 bool read_person(dom::element v, Person &p) {
+  if (std::string_view name; !v.get_string().get(name)) { // the username alone, as record.cpp reads it
+    p.username.assign(username_of(name));
+    p.id = "@" + p.username;
+    return !p.username.empty();
+  }
   dom::object obj;
   if (v.get_object().get(obj)) return false;
   unsigned seen = 0;
@@ -109,7 +114,7 @@ bool FastRecordReader::read(std::string &line, Interaction &out) {
       bit = kKind;
       std::string_view s;
       if (v.get_string().get(s)) return false;
-      auto kind = parse_kind(s);
+      auto kind = parse_record_kind(s);
       if (!kind) return false;
       out.kind = *kind;
     } else if (key == "person") {

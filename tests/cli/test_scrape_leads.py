@@ -203,6 +203,34 @@ class JsonlTest(WeboxTestCase):
         lead = json.loads(self.webox("leads", "show", "@marie.dupont", "--json", check=0).out)
         self.assertEqual(lead["phones"], ["+33612345678"])
 
+    def test_users_files_person_as_a_string_and_other_platforms_kinds(self):
+        # What users' own files hold: the username alone, and LinkedIn's and
+        # X's names for likes and reposts (mapped: webox-scrape-interactions(1)).
+        lines = [
+            {"platform": "linkedin", "platform_id": "r1", "kind": "reaction", "person": "marie.dupont", "timestamp": 1795000000},
+            {"platform": "linkedin", "platform_id": "s1", "kind": "share", "person": "@marie.dupont", "timestamp": 1795000001},
+            {"platform": "x", "platform_id": "rp1", "kind": "repost", "person": "jean", "timestamp": 1795000002},
+            {"platform": "x", "platform_id": "c1", "kind": "comment", "person": "jean",
+             "text": "Appelez-moi au +33 6 69 22 79 84", "timestamp": 1795000003},
+            {"platform": "x", "platform_id": "bad", "kind": "poke", "person": "jean", "timestamp": 1795000004},
+        ]
+        stdin = "".join(json.dumps(l) + "\n" for l in lines)
+        r = self.webox("scrape-interactions", "--from", "-", "--json", stdin=stdin, env={"WEBOX_NOW": "1795000100"}, check=3)
+        self.assertEqual(r.json()["new_interactions"], 4)
+        self.assertEqual([b["line"] for b in r.json()["bad_lines"]], [5])
+        self.assertIn("expected comment, reply, mention, like, dm, repost, share or reaction", r.err)
+        with sqlite3.connect(os.path.join(self.home, "data", "webox", "webox.db")) as c:
+            rows = dict(c.execute("SELECT i.platform_id, i.kind || ' ' || p.platform_user_id || ' ' || p.username "
+                                  "FROM interactions i JOIN people p ON p.id = i.person_id"))
+        self.assertEqual(rows, {"r1": "like @marie.dupont marie.dupont", "s1": "mention @marie.dupont marie.dupont",
+                                "rp1": "mention @jean jean", "c1": "comment @jean jean"})
+        # Phones are found by their digits whatever the spacing, and in the
+        # national form a French user types (0 for +33).
+        for query in ("06 69", "0669227984", "06.69.22", "+33 6 69", "669 22", "22 79 84"):
+            found = json.loads(self.webox("leads", "search", query, "--json", check=0).out)
+            self.assertEqual([l["phones"] for l in found], [["+33669227984"]], query)
+        self.assertEqual(json.loads(self.webox("leads", "search", "07 69", "--json", check=0).out), [])
+
     def test_stdin_and_usage_errors(self):
         rec = {"platform": "x", "platform_id": "t9", "kind": "mention", "person": {"id": "5"}, "timestamp": "2026-11-02"}
         r = self.webox("scrape-interactions", "--from", "-", "--json", stdin=json.dumps(rec) + "\n", check=0)

@@ -59,6 +59,10 @@ TEST_CASE("the fast path reads the plain record like the reference parser", "[le
            R"({"platform":"x","platform_id":"t3","kind":"reply","person":{"id":"9"},"timestamp":"1795000000"})",
            R"({"platform":"x","platform_id":"t4","kind":"mention","person":{"id":"9"},"timestamp":"2026-11-01"})",
            R"({"platform":"","platform_id":"t5","kind":"mention","person":{"id":"9"},"timestamp":-5})",
+           // Users' files: the username alone, other tools' kinds (issue 21).
+           R"({"platform":"linkedin","platform_id":"r1","kind":"reaction","person":"marie.dupont","timestamp":1795000000})",
+           R"({"platform":"linkedin","platform_id":"s1","kind":"share","person":"@marie.dupont","timestamp":1795000000})",
+           R"({"platform":"x","platform_id":"rp1","kind":"repost","person":"jean","timestamp":1795000000})",
        }) {
     CHECK(fast_takes(line));
     check_agrees(line);

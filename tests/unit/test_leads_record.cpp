@@ -52,6 +52,28 @@ TEST_CASE("a record is validated field by field", "[leads][record]") {
   CHECK(interaction_from_json(json::parse(R"({"platform":"x","platform_id":"c","kind":"dm","person":{"username":"bob"},"timestamp":1})")).person.id == "@bob");
 }
 
+TEST_CASE("users' files: the username as a string, other tools' kinds", "[leads][record]") {
+  auto read = [](const char *text) { return interaction_from_json(json::parse(text)); };
+  Interaction it = read(R"({"platform":"linkedin","platform_id":"r","kind":"reaction","person":"marie.dupont","timestamp":1})");
+  CHECK(it.kind == Kind::like);
+  CHECK(it.person.username == "marie.dupont");
+  CHECK(it.person.id == "@marie.dupont");
+  CHECK(read(R"({"platform":"x","platform_id":"r","kind":"repost","person":"@jean","timestamp":1})").person.id == "@jean");
+  CHECK(read(R"({"platform":"x","platform_id":"r","kind":"repost","person":"jean","timestamp":1})").kind == Kind::mention);
+  CHECK(read(R"({"platform":"x","platform_id":"r","kind":"share","person":"jean","timestamp":1})").kind == Kind::mention);
+  // The stored names alone are configuration keys (weights, caps).
+  CHECK_FALSE(parse_kind("share"));
+  // A round trip keeps the record (exports are imported again).
+  CHECK(to_json(read(R"({"platform":"x","platform_id":"r","kind":"share","person":"jean","timestamp":1})")) ==
+        to_json(interaction_from_json(to_json(read(R"({"platform":"x","platform_id":"r","kind":"share","person":"jean","timestamp":1})")))));
+  for (const char *bad : {R"({"platform":"x","platform_id":"r","kind":"like","person":"","timestamp":1})",
+                          R"({"platform":"x","platform_id":"r","kind":"like","person":"@","timestamp":1})",
+                          R"({"platform":"x","platform_id":"r","kind":"like","person":7,"timestamp":1})"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(read(bad), RecordError);
+  }
+}
+
 TEST_CASE("JSONL import reports bad lines with their numbers and keeps the good ones", "[leads][record]") {
   webox::store::Db db(":memory:");
   LeadsStore store(db, LeadsSettings{}, 1795000000);
