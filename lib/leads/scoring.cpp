@@ -5,7 +5,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
-#include <limits>
+#include <utility>
 #include <string>
 
 namespace webox::leads {
@@ -48,40 +48,29 @@ bool has_intent(std::string_view text) {
   return false;
 }
 
-double raw_points(std::vector<ScoredEvent> events, bool has_phone, int64_t now, const ScoringSettings &s) {
-  // Newest first, so a daily cap keeps the most recent (highest-weighted) events.
-  std::sort(events.begin(), events.end(), [](const ScoredEvent &a, const ScoredEvent &b) { return a.timestamp > b.timestamp; });
-  // In that order the day never increases, so the per-(day, kind) counts
-  // and the distinct recent days need only the current day's state, not a
-  // map and a set per person (rescoring 100,000 people after an import
-  // allocated in both for every event).
-  constexpr int64_t kNoDay = std::numeric_limits<int64_t>::min();
-  int64_t day_of_counts = kNoDay, last_recent_day = kNoDay;
-  std::array<int, 5> per_kind{};
-  size_t recent_days = 0;
-  double raw = 0;
+double raw_points(const std::vector<ScoredEvent> &events, bool has_phone, int64_t now, const ScoringSettings &s) {
+  // What each event is worth now, grouped by kind, most first. Reused per
+  // thread: rescoring 100,000 people after an import calls this for each.
+  thread_local std::vector<std::pair<size_t, double>> worth;
+  worth.clear();
   for (const ScoredEvent &e : events) {
     double age_days = std::max<double>(0, static_cast<double>(now - e.timestamp) / 86400.0);
     if (age_days > s.max_age_days) continue;
-    int64_t day = e.timestamp >= 0 ? e.timestamp / 86400 : (e.timestamp - 86399) / 86400;
-    if (day != day_of_counts) {
-      day_of_counts = day;
-      per_kind.fill(0);
-    }
     size_t k = static_cast<size_t>(e.kind);
-    int &count = per_kind[k];
-    if (s.daily_cap[k] > 0 && count >= s.daily_cap[k]) continue;
-    ++count;
     double w = s.weight[k];
     if (e.intent && (e.kind == Kind::comment || e.kind == Kind::reply || e.kind == Kind::dm)) w += s.intent_bonus;
-    raw += w * std::pow(0.5, age_days / s.half_life_days);
-    if (age_days <= 30 && day != last_recent_day) {
-      last_recent_day = day;
-      ++recent_days;
-    }
+    worth.emplace_back(k, w * std::pow(0.5, age_days / s.half_life_days));
   }
-  if (recent_days > 1)
-    raw += s.repeat_day_bonus * static_cast<double>(std::min<size_t>(recent_days - 1, static_cast<size_t>(s.repeat_max_days)));
+  std::sort(worth.begin(), worth.end(), [](const auto &a, const auto &b) { return a.first != b.first ? a.first < b.first : a.second > b.second; });
+  // The cap keeps the `cap` events of a kind worth most, whenever they
+  // happened: what a cap per day would do is not monotone (see scoring.hpp).
+  double raw = 0;
+  std::array<int, 5> counted{};
+  for (const auto &[k, value] : worth) {
+    if (s.cap[k] > 0 && counted[k] >= s.cap[k]) continue;
+    ++counted[k];
+    raw += value;
+  }
   if (has_phone) raw += s.phone_bonus;
   return raw;
 }

@@ -11,17 +11,28 @@
 //     tarif, dispo, infos, mp, combien, price, ...): a hand raised.
 //   - +25 once for a phone number shared: the strongest hand-raise there is
 //     (GitLab gives +100 on a 100-point scale to an explicit contact request).
-//   - Daily caps per person and kind (comment 3, mention 2, DM 1, like 5,
-//     reply 5): Marketo caps each activity type per day so that one burst
-//     does not dominate.
 //   - Recency: each interaction counts weight × 0.5^(age_days / 30), a
 //     30-day half-life, in line with Marketo's 30-day window and HubSpot's
 //     "lose 50 % after a month" decay; beyond 180 days nothing counts.
-//   - Repetition: +3 per extra distinct day with activity in the last 30
-//     days, at most +9: frequency without letting one day dominate.
+//   - Caps per person and kind (comment 3, mention 2, DM 1, like 5,
+//     reply 5): only that many interactions of a kind count, those worth
+//     most (the most recent; with intent first among equals). Marketo caps
+//     each activity type so that one burst does not dominate.
 //   - Mapping: score = round(100 × (1 − e^(−raw / 43))), saturating; with
 //     k = 43 one comment plus two likes (raw 7) is 15, the default
 //     targetable threshold; one DM plus one comment ≈ 29; a phone alone ≈ 44.
+//
+// MONOTONE. A person with at least as many interactions of every kind, each
+// at least as recent (and as intent-bearing), and the same phones never
+// scores lower than another: the score is a sum of non-negative terms, each
+// kind's best values sorted, so adding an interaction or making one more
+// recent can only raise it. Two former rules broke this and are gone: caps
+// per UTC day (ten likes stamped on one day counted five, the same likes
+// spread over ten older days counted ten) and a bonus per distinct active
+// day (three interactions on three days beat the same three today). Under
+// monotonicity a burst cannot be told from the same activity spread into
+// the past, so a cap can only bound how many interactions count, not how
+// close together they are.
 #pragma once
 
 #include <array>
@@ -35,11 +46,9 @@ namespace webox::leads {
 
 struct ScoringSettings {
   std::array<double, 5> weight{5, 8, 4, 1, 10};   // by Kind: comment, reply, mention, like, dm
-  std::array<int, 5> daily_cap{3, 5, 2, 5, 1};    // per person, kind and UTC day; 0 = no cap
+  std::array<int, 5> cap{3, 5, 2, 5, 1};          // interactions counted per person and kind; 0 = no cap
   double intent_bonus = 2;
   double phone_bonus = 25;
-  double repeat_day_bonus = 3;
-  int repeat_max_days = 3;
   double half_life_days = 30;
   double max_age_days = 180;
   double saturation = 43;                         // k in 100 × (1 − e^(−raw/k))
@@ -57,8 +66,8 @@ struct ScoredEvent {
 // True when `text` holds a question mark or an intent keyword.
 bool has_intent(std::string_view text);
 
-// Raw points and the 0–100 score at time `now`.
-double raw_points(std::vector<ScoredEvent> events, bool has_phone, int64_t now, const ScoringSettings &s);
+// Raw points and the 0–100 score at time `now`; both monotone (see above).
+double raw_points(const std::vector<ScoredEvent> &events, bool has_phone, int64_t now, const ScoringSettings &s);
 int score(double raw, const ScoringSettings &s);
 
 } // namespace webox::leads

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <fstream>
 
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include "lib/core/config_error.hpp"
@@ -33,6 +34,13 @@ double number(const std::filesystem::path &file, const YAML::Node &n, const std:
   }
 }
 
+// The bonus per distinct active day is gone (it made scores non-monotone,
+// see scoring.hpp): a config that still sets it keeps working, and is told.
+void no_longer_counts(const std::filesystem::path &file, const YAML::Node &key, const char *name) {
+  spdlog::warn("{}:{}: '{}' no longer counts (scores are monotone: a bonus per distinct day is not); remove it",
+               file.string(), key.Mark().line + 1, name);
+}
+
 } // namespace
 
 LeadsSettings load_leads_settings(const std::filesystem::path &file) {
@@ -54,26 +62,28 @@ LeadsSettings load_leads_settings(const std::filesystem::path &file) {
     } else if (key == "saturation") {
       s.saturation = number(file, v, "leads.saturation");
       if (s.saturation <= 0) fail_config_at(file, v.Mark(), "'leads.saturation' must be positive");
-    } else if (key == "weights" || key == "daily_caps") {
+    } else if (key == "weights" || key == "caps" || key == "daily_caps") {
+      // daily_caps: the former name of caps, read the same way (caps are no
+      // longer per day: scores must be monotone, see scoring.hpp).
       if (!v.IsMap()) fail_config_at(file, v.Mark(), "'leads." + key + "' must be a mapping");
       for (const auto &w : v) {
         const std::string name = w.first.as<std::string>();
         const double value = number(file, w.second, "leads." + key + "." + name);
         if (auto kind = parse_kind(name)) {
           if (key == "weights") s.weight[static_cast<size_t>(*kind)] = value;
-          else s.daily_cap[static_cast<size_t>(*kind)] = static_cast<int>(value);
+          else s.cap[static_cast<size_t>(*kind)] = static_cast<int>(value);
         } else if (key == "weights" && name == "intent") {
           s.intent_bonus = value;
         } else if (key == "weights" && name == "phone") {
           s.phone_bonus = value;
         } else if (key == "weights" && name == "repeat_day") {
-          s.repeat_day_bonus = value;
+          no_longer_counts(file, w.first, "leads.weights.repeat_day");
         } else {
           fail_config_at(file, w.first.Mark(), "unknown key '" + name + "' in 'leads." + key + "'");
         }
       }
     } else if (key == "repeat_max_days") {
-      s.repeat_max_days = static_cast<int>(number(file, v, "leads.repeat_max_days"));
+      no_longer_counts(file, kv.first, "leads.repeat_max_days");
     } else if (key == "phone_regions") {
       if (!v.IsSequence()) fail_config_at(file, v.Mark(), "'leads.phone_regions' must be a list such as [BE, CH]");
       for (const auto &r : v) {

@@ -5,8 +5,8 @@
 //     threshold: 15                   # targetable from this score on
 //     half_life_days: 30
 //     weights: {comment: 5, reply: 8, mention: 4, like: 1, dm: 10,
-//               intent: 2, phone: 25, repeat_day: 3}
-//     daily_caps: {comment: 3, reply: 5, mention: 2, like: 5, dm: 1}
+//               intent: 2, phone: 25}
+//     caps: {comment: 3, reply: 5, mention: 2, like: 5, dm: 1}   # daily_caps: former name
 //     saturation: 43
 //     phone_regions: [BE, CH]         # tried after FR
 //     phone_fallback_model: openai:gpt-4o-mini   # optional, see webox-leads(1)

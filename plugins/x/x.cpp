@@ -6,7 +6,8 @@
 //       own posts, newest first, paged by `pagination_token` = meta.next_token
 //   GET /2/tweets/search/recent?query=conversation_id:{id}&expansions=author_id&user.fields=username,name
 //       replies of one conversation, paged by `next_token`; covers the last 7 days only
-//   GET /2/tweets/{id}/liking_users   who liked (user-context tokens only; 401/403 with an app token)
+//   GET /2/tweets/{id}/liking_users   who liked (user-context tokens only; 401/403 with an app token);
+//       no time per like: a like is dated by the liked post's created_at
 //   GET /2/users/{id}/mentions?since_id=...   mentions of us
 // A page with no results has no `data` and `result_count: 0`; no
 // `meta.next_token` = last page.
@@ -282,7 +283,11 @@ struct Run {
     } while (!token.empty());
   }
 
-  bool likers(const std::string &post) {
+  // X gives no time for a like (liking_users lists users only). The liked
+  // post's created_at is its lower bound, and stable: stamping the
+  // collection time instead put every like read in one run on one day,
+  // and scored a person by when we looked rather than what they did.
+  bool likers(const std::string &post, const std::string &posted_at) {
     std::string token;
     do {
       std::string q = "/2/tweets/" + post + "/liking_users?max_results=100";
@@ -299,7 +304,7 @@ struct Run {
                 {"interaction",
                  {{"platform", "x"}, {"platform_id", "like:" + post + ":" + webox::social_kit::string_field(u, "id")}, {"kind", "like"},
                   {"person", {{"id", webox::social_kit::string_field(u, "id")}, {"username", webox::social_kit::string_field(u, "username")}, {"name", webox::social_kit::string_field(u, "name")}}},
-                  {"text", ""}, {"timestamp", unix_now()}, {"post", post}}}});
+                  {"text", ""}, {"timestamp", posted_at.empty() ? json(unix_now()) : json(posted_at)}, {"post", post}}}});
         }
       token = page->contains("meta") ? webox::social_kit::string_field((*page)["meta"], "next_token") : "";
       if (!token.empty()) checkpoint("", nullptr);
@@ -421,7 +426,7 @@ void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webo
       json now = {{"likes", m.value("like_count", 0)}, {"replies", m.value("reply_count", 0)}};
       if (seen == now) continue;
       if (seen.value("replies", -1) != now["replies"].get<int>() && now["replies"].get<int>() > 0) run.replies(id);
-      if (likes_ok && seen.value("likes", -1) != now["likes"].get<int>() && now["likes"].get<int>() > 0) likes_ok = run.likers(id);
+      if (likes_ok && seen.value("likes", -1) != now["likes"].get<int>() && now["likes"].get<int>() > 0) likes_ok = run.likers(id, webox::social_kit::string_field(t, "created_at"));
       run.checkpoint(edge, now);
     }
     run.mentions(cursors);

@@ -311,6 +311,20 @@ class XTest(WeboxTestCase):
         self.assertEqual(third["new_interactions"], 1)
         self.assertEqual(self.stored(), self.truth())
 
+    def test_likes_are_dated_by_the_liked_post(self):
+        # X gives no time for a like: the liked post's time is its lower
+        # bound. Stamped with the collection time, every like read in one run
+        # fell on one day, where scoring's caps then collided (issue 21).
+        self.webox("scrape-interactions", "--platform", "x", "--quiet", check=0)
+        with sqlite3.connect(os.path.join(self.home, "data", "webox", "webox.db")) as c:
+            likes = c.execute("SELECT i.platform_id, i.occurred_at, p.posted_at FROM interactions i "
+                              "JOIN posts p ON p.id = i.post_id WHERE i.platform = 'x' AND i.kind = 'like'").fetchall()
+        self.assertEqual(len(likes), len([i for i in self.truth() if i.startswith("like:")]))
+        for platform_id, occurred_at, posted_at in likes:
+            self.assertIsNotNone(posted_at)
+            self.assertEqual(occurred_at, posted_at, platform_id)
+        self.assertEqual(len({posted for _, _, posted in likes}), 3)
+
     def test_rate_limit_reset_is_honoured(self):
         self.control(x_rate_limit=1)
         start = time.time()
