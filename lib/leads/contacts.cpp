@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 
 using FindFn = int (*)(const char *, size_t, const char *, char **, size_t *);
 using FreeFn = void (*)(char *);
+using WorkFn = size_t (*)();
 
 bool is_local_char(unsigned char c) {
   return std::isalnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
@@ -103,6 +104,7 @@ struct PhoneDetector::Module {
   void *handle = nullptr;
   FindFn find = nullptr;
   FreeFn release = nullptr;
+  WorkFn work = nullptr; // optional: modules before it lack it
   ~Module() {
     if (handle) ::dlclose(handle);
   }
@@ -172,6 +174,7 @@ void PhoneDetector::load_once() {
   }
   module->find = reinterpret_cast<FindFn>(::dlsym(module->handle, "webox_phones_find_v1"));
   module->release = reinterpret_cast<FreeFn>(::dlsym(module->handle, "webox_phones_free_v1"));
+  module->work = reinterpret_cast<WorkFn>(::dlsym(module->handle, "webox_phones_work_v1"));
   if (!module->find || !module->release) {
     spdlog::warn("{} is not a webox phones module; using the built-in French pattern", path.string());
     return;
@@ -182,6 +185,11 @@ void PhoneDetector::load_once() {
 std::string PhoneDetector::engine() {
   load();
   return m_module ? "libphonenumber" : "built-in French pattern";
+}
+
+size_t PhoneDetector::last_matcher_work() {
+  load();
+  return m_module && m_module->work ? m_module->work() : 0;
 }
 
 std::vector<ContactMatch> PhoneDetector::find(std::string_view text) {

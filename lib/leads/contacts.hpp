@@ -50,6 +50,11 @@ public:
   std::vector<ContactMatch> find(std::string_view text);
   // "libphonenumber" or "built-in French pattern"; loads the module.
   std::string engine();
+  // The module's measure of the work of its last find() on this thread
+  // (bytes handed to libphonenumber's matcher times the digit runs in them;
+  // see phones_module.cpp), 0 without the module. Lets a unit test check
+  // that detection stays linear in the text without timing it.
+  size_t last_matcher_work();
 
 private:
   struct Module;

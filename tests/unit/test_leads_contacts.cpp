@@ -2,6 +2,9 @@
 // binary, as for webox itself) and e-mail detection through the scanner.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <utility>
+
 #include "lib/leads/contacts.hpp"
 
 using namespace webox::leads;
@@ -83,4 +86,113 @@ TEST_CASE("e-mail addresses", "[leads][emails]") {
 TEST_CASE("the cheap digit filter", "[leads][phones]") {
   CHECK(may_hold_phone("06 12 34 56 78"));
   CHECK_FALSE(may_hold_phone("Commande 1234567"));
+}
+
+// ---- Long texts: the matcher runs window by window (phones_module.cpp) ----
+
+namespace {
+
+// Every spelling and decoy above, in prose: each part alone is one window,
+// so its matches are those of one matcher pass.
+const std::vector<std::string> &parts() {
+  static const std::vector<std::string> p = {
+      "Dispo ? 06 12 34 56 78", "Mon numéro : 06.12.34.56.79 merci", "+33 6 12 34 56 80 ou 07 98 76 54 32",
+      "fixe 01.23.45.67.89, fax 0033 1 98 76 54 32", "06\u202f12\u202f34\u202f56\u202f81", "06/12/34/56/82",
+      "tel:0612345683", "Appelle-moi 😀 06 12 34 56 84 !", "+32 470 12 34 56", "US +1 650-253-0000",
+      "commande n° 0612345678", "le 12/03/2024 à 14h", "prix 0612345678 €", "06 12 34 56 78 89", "75011 Paris",
+      "IBAN FR76 3000 6000 0112 3456 7890 189", "Magnifique ! Bravo pour ce travail", "(06) 12 34 56 85",
+      "\uff10\uff16\uff11\uff12\uff13\uff14\uff15\uff16\uff18\uff16", "0 6 1 2 3 4 5 6 8 7", "ext 06 12 34 56 88 poste 12",
+  };
+  return p;
+}
+
+struct Joined {
+  std::string text;
+  std::vector<ContactMatch> expected;
+};
+
+// parts() repeated `copies` times, joined by `separator`; `expected` holds
+// what each part gives alone, moved to its place in the whole.
+Joined join_parts(int copies, const std::string &separator) {
+  Joined j;
+  for (int c = 0; c < copies; ++c)
+    for (const auto &part : parts()) {
+      if (!j.text.empty()) j.text += separator;
+      for (auto m : detector().find(part)) {
+        m.offset += j.text.size();
+        j.expected.push_back(m);
+      }
+      j.text += part;
+    }
+  return j;
+}
+
+void check_same(const std::vector<ContactMatch> &got, const std::vector<ContactMatch> &want) {
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("match " << i << ": " << want[i].raw);
+    CHECK(got[i].value == want[i].value);
+    CHECK(got[i].raw == want[i].raw);
+    CHECK(got[i].offset == want[i].offset);
+    CHECK(got[i].type == want[i].type);
+  }
+}
+
+// "06 12 34 00 00, 06 12 34 00 01, ...": one run of characters that may all
+// belong to a number, with no place where the matcher is sure to restart.
+std::string number_list(int count) {
+  std::string text;
+  char buf[32];
+  for (int i = 0; i < count; ++i) {
+    std::snprintf(buf, sizeof buf, "%s06 %02d %02d %02d %02d", i ? ", " : "", 10 + i / 10000 % 90, i / 100 % 100, i % 100, 42);
+    text += buf;
+  }
+  return text;
+}
+
+} // namespace
+
+TEST_CASE("a long text gives what its parts give", "[leads][phones]") {
+  // Separators with a character no number holds: each part then reads alone.
+  for (const char *separator : {"\nMerci beaucoup pour votre réponse rapide !\n", " | ", ". Puis ", "\n"}) {
+    INFO("separator: '" << separator << "'");
+    Joined j = join_parts(120, separator);
+    REQUIRE(j.text.size() > 4 * 2048);
+    check_same(detector().find(j.text), j.expected);
+  }
+}
+
+TEST_CASE("a long list of numbers gives every number", "[leads][phones]") {
+  for (int count : {1, 500, 5000}) {
+    std::string text = number_list(count);
+    auto found = detector().find(text);
+    REQUIRE(found.size() == static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i) {
+      INFO(i);
+      CHECK(found[static_cast<size_t>(i)].offset == static_cast<size_t>(i) * 16);
+      CHECK(found[static_cast<size_t>(i)].raw.size() == 14);
+    }
+  }
+}
+
+// Not a timing test: the module counts its matcher's work (bytes handed to
+// it times the candidates they can hold), and twice the text must cost
+// about twice the work. One matcher pass over the whole text, as before the
+// windows, costs four times as much: it re-reads the rest of the text for
+// every candidate.
+TEST_CASE("phone detection work grows linearly with the text", "[leads][phones]") {
+  auto work = [](const std::string &text) {
+    detector().find(text);
+    return static_cast<double>(detector().last_matcher_work());
+  };
+  for (auto [small, large] : {std::pair{number_list(2000), number_list(4000)},
+                              std::pair{join_parts(60, " | ").text, join_parts(120, " | ").text},
+                              std::pair{std::string(40000, '7'), std::string(80000, '7')},
+                              std::pair{join_parts(60, "\n").text, join_parts(120, "\n").text}}) {
+    double w_small = work(small), w_large = work(large);
+    INFO("work " << w_small << " for " << small.size() << " bytes, " << w_large << " for " << large.size());
+    REQUIRE(w_small > 0);
+    CHECK(w_large / w_small < 2.5);
+    CHECK(w_large / static_cast<double>(large.size()) < 8192);  // one pass: the digit runs of the text
+  }
 }

@@ -30,8 +30,11 @@
 //     numbers), a number followed by € or "euros" (a price), a digit run that
 //     continues past the match ("06 12 34 56 78 89"), a dd/mm/yyyy date.
 //     Those are refused here.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -200,11 +203,187 @@ std::vector<std::string> overseas_regions(const std::vector<std::string> &config
   return out;
 }
 
+// ---- Windows: the matcher in linear time ----------------------------------
+//
+// PhoneNumberMatcher re-reads the rest of its text for every candidate (it
+// converts text_.substr(index) to UTF-16 for each Find and back to UTF-8 for
+// each candidate's offset): ~0.45 ms a candidate on a 600 KB line, 17 s for
+// the line. So it is handed windows of at most kWindow bytes, one after the
+// other, and its cost stays proportional to the text.
+//
+// A window ends on a "hard" character, one that no candidate of the
+// matcher's pattern can hold (libphonenumber's PhoneNumberMatcherRegExps:
+// digits, its punctuation, lead characters and the extension labels "ext",
+// "anexo", "int", "x", "#", "~", ";ext=" can; an accented Latin letter, most
+// ASCII letters and symbols, a newline, an emoji cannot), and the next window
+// starts on that same character. No candidate crosses it, its neighbours see
+// the same character on each side, and the matcher's scan restarts there
+// exactly as it would in one pass: the matches are those of one pass over
+// the whole text (only the matcher's try budget is counted per window).
+// Texts up to kWindow bytes are one window, as before.
+//
+// A run longer than kWindow without a hard character (a list of numbers
+// separated by ", ", digit junk) is cut after the last match that starts
+// in the first kWindow - kOverlap bytes: the matcher resumes after a match
+// too, so the scan is still exact. Without such a match the cut falls at
+// kWindow - kOverlap, on a token boundary; only there may a number be read
+// differently from one pass. kOverlap keeps whole every candidate that
+// starts before the cut: one of ASCII text is under 600 bytes (21 blocks of
+// at most 20 digits), unless an extension follows hundreds of spaces.
+constexpr size_t kWindow = 2048;
+constexpr size_t kOverlap = 768;
+
+// Work of the last find() on this thread, for the unit test that guards
+// linearity (webox_phones_work_v1): the bytes of each window handed to a
+// matcher times the digit runs in it (every candidate starts one, and the
+// matcher re-reads the rest of its window for each candidate), summed over
+// regions. One pass over the whole text would cost text size × digit runs.
+thread_local size_t t_work = 0;
+
+bool is_ascii_hard(unsigned char c) {
+  if (c < 0x20) return c != '\t'; // '\t' may separate an extension
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+    // Letters of the extension labels (ext, extension, anexo, int, x); any
+    // case: the pattern's extension part is case-insensitive.
+    char lower = static_cast<char>(c | 0x20);
+    return std::string_view("aeinostx").find(lower) == std::string_view::npos;
+  }
+  return std::string_view("!\"$%&'*<>?@\\^_`{|}").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// Code points that no candidate can hold; anything not listed is taken as
+// possibly part of one (safe: it only makes a window end elsewhere).
+bool is_hard_code_point(char32_t c) {
+  if (c >= 0xA1 && c <= 0xBF) return c != 0xAD;                       // ¡..¿ but the soft hyphen
+  if (c >= 0xC0 && c <= 0x24F)                                         // accented Latin letters, but the ó of
+    return c != 0xF3 && c != 0xD3 && c != 0x130 && c != 0x131 && c != 0x17F; // "extensión" and what folds to a label letter
+  if (c >= 0x2016 && c <= 0x2052) return true;                         // quotes, dashes' neighbours, bullets, ‰
+  if (c >= 0x20A0 && c <= 0x20CF) return true;                         // currency signs
+  if (c >= 0x2600 && c <= 0x27BF) return true;                         // symbols, dingbats
+  return c >= 0x1F300 && c <= 0x1FAFF;                                 // emoji
+}
+
+// hard[i] is true when a hard character starts at byte i of `t`.
+std::vector<bool> hard_characters(const std::string &t) {
+  std::vector<bool> hard(t.size(), false);
+  for (size_t i = 0; i < t.size();) {
+    unsigned char c = static_cast<unsigned char>(t[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+    if (i + len > t.size()) len = 1;
+    if (len == 1) {
+      hard[i] = c < 0x80 && is_ascii_hard(c);
+    } else {
+      char32_t cp = c & (0x7F >> len);
+      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(t[i + k]) & 0x3F);
+      hard[i] = is_hard_code_point(cp);
+    }
+    i += len;
+  }
+  return hard;
+}
+
+size_t digit_runs(std::string_view w) {
+  size_t runs = 0;
+  for (size_t i = 0; i < w.size(); ++i)
+    if (is_digit(w[i]) && (i == 0 || !is_digit(w[i - 1]))) ++runs;
+  return runs;
+}
+
+bool may_hold_digits(std::string_view w) {
+  for (char c : w)
+    if (is_digit(c) || static_cast<unsigned char>(c) >= 0x80) return true; // other scripts' digits are non-ASCII
+  return false;
+}
+
+bool is_continuation_byte(const std::string &t, size_t i) {
+  return i < t.size() && (static_cast<unsigned char>(t[i]) & 0xC0) == 0x80;
+}
+
+// A match in whole-text coordinates.
+struct Found {
+  size_t start, end;
+  PhoneNumber number;
+};
+
+// The matches of [from, to) of `t`, in order, shifted to whole-text offsets.
+std::vector<Found> match_window(const PhoneNumberUtil &util, const std::string &t, size_t from, size_t to,
+                                const std::string &region) {
+  std::vector<Found> out;
+  std::string_view view = std::string_view(t).substr(from, to - from);
+  if (!may_hold_digits(view)) return out;
+  // The whole text (the common case: a comment is one window) is not copied.
+  const bool whole = from == 0 && to == t.size();
+  std::string copy = whole ? std::string() : std::string(view);
+  const std::string &window = whole ? t : copy;
+  PhoneNumberMatcher matcher(util, window, region, PhoneNumberMatcher::VALID, 65535);
+  PhoneNumberMatch m;
+  while (matcher.HasNext() && matcher.Next(&m)) {
+    size_t start = from + static_cast<size_t>(m.start());
+    out.push_back({start, start + m.raw_string().size(), m.number()});
+  }
+  t_work += window.size() * std::max<size_t>(1, digit_runs(view));
+  return out;
+}
+
+// One pass of the matcher for `region` over `t`, window by window (see
+// above); calls on_match(start, end, number) in text order.
+template <class OnMatch>
+void scan(const PhoneNumberUtil &util, const std::string &t, const std::vector<bool> &hard, const std::string &region,
+          OnMatch on_match) {
+  size_t pos = 0;
+  while (pos < t.size()) {
+    if (t.size() - pos <= kWindow) {
+      for (auto &f : match_window(util, t, pos, t.size(), region)) on_match(f.start, f.end, f.number);
+      return;
+    }
+    size_t cut = pos + kWindow;
+    while (cut > pos + 1 && !hard[cut - 1]) --cut;
+    if (cut > pos + 1) {
+      // A hard character starts at cut - 1: the window ends with it (whole:
+      // the matcher refuses a text that is not valid UTF-8), the next one
+      // starts on it.
+      const size_t hard_at = cut - 1;
+      size_t to = hard_at + 1;
+      while (is_continuation_byte(t, to)) ++to;
+      for (auto &f : match_window(util, t, pos, to, region)) on_match(f.start, f.end, f.number);
+      pos = hard_at;
+      continue;
+    }
+    size_t end = pos + kWindow;
+    while (is_continuation_byte(t, end)) --end;
+    const size_t keep_before = pos + kWindow - kOverlap;
+    size_t resume = 0;
+    for (auto &f : match_window(util, t, pos, end, region)) {
+      if (f.start >= keep_before) break;
+      on_match(f.start, f.end, f.number);
+      resume = f.end;
+    }
+    if (resume > pos) {
+      pos = resume;
+      continue;
+    }
+    // No match to resume after: cut where a token starts.
+    size_t next = keep_before;
+    while (next < end && (is_continuation_byte(t, next) || is_digit(t[next - 1]) || !(is_digit(t[next]) || t[next] == '+' || t[next] == '(')))
+      ++next;
+    pos = next < end ? next : keep_before;
+    while (is_continuation_byte(t, pos)) ++pos;
+  }
+}
+
 json find(std::string_view input, const char *regions) {
   const PhoneNumberUtil &util = *PhoneNumberUtil::GetInstance();
+  t_work = 0;
   Normalized n = normalize(input);
+  // Only a text longer than a window is cut (see scan).
+  const std::vector<bool> hard = n.text.size() > kWindow ? hard_characters(n.text) : std::vector<bool>();
   json found = json::array();
-  std::vector<std::pair<size_t, size_t>> taken; // normalized [start, end) already claimed
+  std::map<size_t, size_t> taken; // normalized [start, end) already claimed, by start
+  auto overlaps = [&](size_t start, size_t end) {
+    auto next = taken.lower_bound(start);
+    if (next != taken.end() && next->first < end) return true;
+    return next != taken.begin() && std::prev(next)->second > start;
+  };
   const std::vector<std::string> configured = split_regions(regions);
   std::vector<std::string> order = configured;
   const size_t configured_count = order.size();
@@ -212,30 +391,25 @@ json find(std::string_view input, const char *regions) {
   for (size_t ri = 0; ri < order.size(); ++ri) {
     const std::string &region = order[ri];
     if (ri == configured_count && !found.empty()) break;
-    PhoneNumberMatcher matcher(util, n.text, region, PhoneNumberMatcher::VALID, 65535);
-    PhoneNumberMatch m;
-    while (matcher.HasNext() && matcher.Next(&m)) {
-      size_t start = static_cast<size_t>(m.start());
-      size_t end = start + m.raw_string().size();
-      bool overlaps = false;
-      for (auto [a, b] : taken) overlaps = overlaps || (start < b && a < end);
-      if (overlaps) continue;
-      const char *type = type_name(util.GetNumberType(m.number()));
+    scan(util, n.text, hard, region, [&](size_t start, size_t end, const PhoneNumber &number) {
+      if (overlaps(start, end)) return;
+      const char *type = type_name(util.GetNumberType(number));
       std::string raw(input.substr(n.origin[start], n.origin[end] - n.origin[start]));
       if (!type || touches_more_digits(n.text, start, end) || preceded_by_decoy_word(n.text, start) ||
           is_price(n.text, start, end) || looks_like_date(raw))
-        continue;
+        return;
       // A French mobile with a digit missing ("06 12 34 56 7") is valid in
       // some other numbering plans; written nationally, it is not theirs.
       std::string digits;
-      for (char c : n.text.substr(start, end - start)) if (is_digit(c)) digits += c;
-      if (region != "FR" && (digits.starts_with("06") || digits.starts_with("07")) && digits.size() != 10) continue;
-      taken.emplace_back(start, end);
+      for (char c : std::string_view(n.text).substr(start, end - start))
+        if (is_digit(c)) digits += c;
+      if (region != "FR" && (digits.starts_with("06") || digits.starts_with("07")) && digits.size() != 10) return;
+      taken.emplace(start, end);
       std::string e164, number_region;
-      util.Format(m.number(), PhoneNumberUtil::E164, &e164);
-      util.GetRegionCodeForNumber(m.number(), &number_region);
+      util.Format(number, PhoneNumberUtil::E164, &e164);
+      util.GetRegionCodeForNumber(number, &number_region);
       found.push_back({{"e164", e164}, {"raw", raw}, {"offset", n.origin[start]}, {"region", number_region}, {"type", type}});
-    }
+    });
   }
   return found;
 }
@@ -263,3 +437,7 @@ extern "C" __attribute__((visibility("default"))) int webox_phones_find_v1(const
 }
 
 extern "C" __attribute__((visibility("default"))) void webox_phones_free_v1(char *json_text) { std::free(json_text); }
+
+// The work of this thread's last webox_phones_find_v1 (see t_work): lets
+// the unit tests check that detection stays linear without timing it.
+extern "C" __attribute__((visibility("default"))) size_t webox_phones_work_v1(void) { return t_work; }
