@@ -15,6 +15,7 @@
 #include "lib/compare/runner.hpp"
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/logging.hpp"
 
 namespace webox::cli {
 namespace {
@@ -132,9 +133,9 @@ void run_compare(Context &ctx, const CompareOptions &o) {
   }
 
   for (const auto &a : report.answers)
-    if (!a.error.empty()) std::fprintf(stderr, "webox: %s: %s\n", a.model.c_str(), a.error.c_str());
+    if (!a.error.empty()) std::fprintf(stderr, "webox: %s: %s\n", a.model.c_str(), logging::redact(a.error).c_str());
   if (report.judge && !report.judge->error.empty())
-    std::fprintf(stderr, "webox: judge %s: %s\n", report.judge->model.c_str(), report.judge->error.c_str());
+    std::fprintf(stderr, "webox: judge %s: %s\n", report.judge->model.c_str(), logging::redact(report.judge->error).c_str());
   size_t failures = report.failures();
   if (failures == report.answers.size()) ctx.exit_code = static_cast<int>(ExitCode::failure);
   else if (failures > 0 || (report.judge && !report.judge->error.empty()))

@@ -13,6 +13,7 @@
 #include "lib/core/config.hpp"
 #include "lib/core/keystore.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/core/url_redact.hpp"
 #include "lib/media/generate.hpp"
 #include "lib/plugin/host_api.hpp"
 #include "lib/plugin/registry.hpp"
@@ -94,7 +95,7 @@ std::vector<Setting> explain(Context &ctx) {
       base = paths::env(m.base_url_env.c_str());
       base_src = "env " + m.base_url_env;
     }
-    if (!base.empty()) out.push_back({m.id + ".base_url", base, base_src});
+    if (!base.empty()) out.push_back({m.id + ".base_url", url::redact(base), base_src});
     if (m.secrets.empty()) continue;
     std::string key_src = "missing";
     for (const auto &s : m.secrets) {
@@ -106,7 +107,7 @@ std::vector<Setting> explain(Context &ctx) {
   }
   for (const auto &[name, p] : cfg.providers) {
     if (ctx.plugins().find(name)) continue;
-    out.push_back({name + ".base_url", p.base_url, "file (type " + (p.plugin.empty() ? name : p.plugin) + ")"});
+    out.push_back({name + ".base_url", url::redact(p.base_url), "file (type " + (p.plugin.empty() ? name : p.plugin) + ")"});
   }
   return out;
 }

@@ -24,9 +24,12 @@
 #include "cli/output.hpp"
 #include "lib/core/cancel.hpp"
 #include "lib/core/config.hpp"
+#include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/keystore.hpp"
+#include "lib/core/logging.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/core/url_redact.hpp"
 #include "lib/export/destination.hpp"
 #include "lib/export/destination_lock.hpp"
 #include "lib/export/export_settings.hpp"
@@ -110,8 +113,10 @@ std::string who(store::Db &db, int64_t lead_id) {
 }
 
 void report(Outcome &out, store::Db &db, int64_t lead_id, const std::string &message) {
-  std::fprintf(stderr, "webox: %s refused: %s\n", who(db, lead_id).c_str(), message.c_str());
-  out.rejected.push_back({lead_id, message});
+  // A receiver's answer may echo the URL it was called with, credentials included.
+  std::string shown = logging::redact(message);
+  std::fprintf(stderr, "webox: %s refused: %s\n", who(db, lead_id).c_str(), shown.c_str());
+  out.rejected.push_back({lead_id, shown});
 }
 
 void check_cancel() {
@@ -145,7 +150,7 @@ json sheet_cell(const ex::Field &f, const ex::Cell &c) {
 }
 
 Outcome export_sheets(const LeadsExportOptions &o, ex::RowSource &rows, const ex::Destination &d, const net::HttpClient &http,
-                      store::Db &db) {
+                      store::Db &db, ex::Checkpoint &checkpoint) {
   std::string key_file = paths::env("GOOGLE_APPLICATION_CREDENTIALS");
   if (key_file.empty())
     throw Error("set GOOGLE_APPLICATION_CREDENTIALS to the service account's JSON key file", ExitCode::config);
@@ -170,6 +175,8 @@ Outcome export_sheets(const LeadsExportOptions &o, ex::RowSource &rows, const ex
     out.requests += written.requests;
     out.sent += written.written;
     for (const auto &r : written.refused) report(out, db, r.lead_id, r.message);
+    if (written.refused.empty()) checkpoint.acknowledged(pending.back().lead_id, out.sent);
+    else checkpoint.refused();
   }
   out.rows = rows.rows_read();
   return out;
@@ -178,7 +185,7 @@ Outcome export_sheets(const LeadsExportOptions &o, ex::RowSource &rows, const ex
 // ---- Notion --------------------------------------------------------------------------
 
 Outcome export_notion(const LeadsExportOptions &o, ex::RowSource &rows, const ex::Destination &d, const net::HttpClient &http,
-                      Context &ctx, const std::vector<ex::PropertyMapping> &map) {
+                      Context &ctx, const std::vector<ex::PropertyMapping> &map, ex::Checkpoint &checkpoint) {
   auto token = secret(ctx, "NOTION_TOKEN");
   if (!token) throw Error("set NOTION_TOKEN (or webox keys set NOTION_TOKEN) to the integration's secret", ExitCode::config);
   ex::ExportSettings settings = ex::load_export_settings(ctx.config().source);
@@ -199,10 +206,12 @@ Outcome export_notion(const LeadsExportOptions &o, ex::RowSource &rows, const ex
       auto r = notion.upsert(props, ex::remote_id(ctx.db(), d.state_key, id));
       if (!r.rejected.empty()) {
         report(out, ctx.db(), id, r.rejected);
+        checkpoint.refused();
         continue;
       }
       ex::save_remote_id(ctx.db(), d.state_key, id, r.page_id);
       ++out.sent;
+      checkpoint.acknowledged(id, out.sent);
     }
   }
   out.rows = rows.rows_read();
@@ -212,7 +221,7 @@ Outcome export_notion(const LeadsExportOptions &o, ex::RowSource &rows, const ex
 // ---- Webhooks -----------------------------------------------------------------------
 
 Outcome export_webhook(const LeadsExportOptions &o, ex::RowSource &rows, const ex::Destination &d, const net::HttpClient &http,
-                       Context &ctx) {
+                       Context &ctx, ex::Checkpoint &checkpoint) {
   auto secret_text = secret(ctx, "WEBOX_WEBHOOK_SECRET");
   if (!secret_text)
     throw Error("webhooks are signed: set WEBOX_WEBHOOK_SECRET (or webox keys set WEBOX_WEBHOOK_SECRET) to the "
@@ -238,8 +247,10 @@ Outcome export_webhook(const LeadsExportOptions &o, ex::RowSource &rows, const e
     std::string refused = sender.deliver(body);
     if (!refused.empty()) {
       for (int64_t id : ids) report(out, ctx.db(), id, refused);
+      checkpoint.refused();
     } else {
       out.sent += static_cast<int64_t>(ids.size());
+      checkpoint.acknowledged(ids.back(), out.sent);
     }
   }
   out.rows = rows.rows_read();
@@ -247,6 +258,27 @@ Outcome export_webhook(const LeadsExportOptions &o, ex::RowSource &rows, const e
 }
 
 // ---- The command -----------------------------------------------------------------------
+
+// What a checkpoint is valid for: the same filters and fields (a resumed
+// export must skip only leads the interrupted one sent).
+std::string export_scope(const LeadsExportOptions &o, const std::vector<const ex::Field *> &fields) {
+  std::string text = o.platform + '\n' + o.status + '\n' + o.since + '\n' +
+                     (o.min_score ? std::to_string(*o.min_score) : "-") + '\n' + (o.has_phone ? "phone" : "-") + '\n' +
+                     std::to_string(o.limit) + '\n';
+  for (const ex::Field *f : fields) text.append(f->name).append(",");
+  return crypto::hex_encode(crypto::sha256(text)).substr(0, 32);
+}
+
+// The checkpoint an interrupted export to `key` left, when this run may
+// resume it: same scope, and a window starting where this one starts (or
+// earlier: it then delivered a superset of this run's leads up to its id).
+std::optional<ex::ExportProgress> resumable(store::Db &db, const std::string &key, const std::string &scope,
+                                           const std::optional<std::string> &since) {
+  auto p = ex::load_progress(db, key);
+  if (!p || p->scope != scope) return std::nullopt;
+  if (p->since && p->since != since) return std::nullopt;
+  return p;
+}
 
 void run_leads_export(const LeadsExportOptions &o, Context &ctx) {
   // Everything the user typed is checked before anything is read or sent.
@@ -287,7 +319,12 @@ void run_leads_export(const LeadsExportOptions &o, Context &ctx) {
   // bodies), space-separated text in cells (CSV, Sheets, Notion text).
   const bool remote = dest && dest->kind != ex::DestinationKind::file;
   const bool lists_joined = remote ? dest->kind != ex::DestinationKind::webhook : format == ex::Format::csv;
-  ex::RowSource rows(ctx.db(), filter, fields, lists_joined, changed_after);
+  const std::string scope = export_scope(o, fields);
+  std::optional<ex::ExportProgress> resumed;
+  if (remote && o.since_last) resumed = resumable(ctx.db(), dest->state_key, scope, changed_after);
+  std::optional<ex::Delivered> delivered;
+  if (resumed) delivered = ex::Delivered{resumed->watermark, resumed->after_id};
+  ex::RowSource rows(ctx.db(), filter, fields, lists_joined, changed_after, 2000, delivered);
 
   auto start = std::chrono::steady_clock::now();
   Outcome result;
@@ -304,10 +341,11 @@ void run_leads_export(const LeadsExportOptions &o, Context &ctx) {
   } else {
     ctx.config(); // configures HTTP (timeouts, retries) for this process
     net::HttpClient http(plugin::http_settings());
-    if (dest->kind == ex::DestinationKind::sheets) result = export_sheets(o, rows, *dest, http, ctx.db());
-    else if (dest->kind == ex::DestinationKind::notion) result = export_notion(o, rows, *dest, http, ctx, notion_map);
-    else result = export_webhook(o, rows, *dest, http, ctx);
-    where = o.to;
+    ex::Checkpoint checkpoint(ctx.db(), dest->state_key, {scope, changed_after, rows.watermark(), 0, 0}, resumed);
+    if (dest->kind == ex::DestinationKind::sheets) result = export_sheets(o, rows, *dest, http, ctx.db(), checkpoint);
+    else if (dest->kind == ex::DestinationKind::notion) result = export_notion(o, rows, *dest, http, ctx, notion_map, checkpoint);
+    else result = export_webhook(o, rows, *dest, http, ctx, checkpoint);
+    where = url::redact(o.to);
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
 
@@ -327,13 +365,15 @@ void run_leads_export(const LeadsExportOptions &o, Context &ctx) {
                    {"requests", result.requests},
                    {"rejected", refused},
                    {"since", changed_after ? json(*changed_after) : json(nullptr)},
+                   {"resumed_after", resumed ? json(resumed->after_id) : json(nullptr)},
                    {"watermark", rows.watermark().empty() ? json(nullptr) : json(rows.watermark())},
                    {"state_advanced", advanced},
                    {"elapsed_ms", ms}}
                   .dump(-1, ' ', false, json::error_handler_t::replace));
   } else if (!to_stdout) {
-    std::fprintf(stderr, "exported %lld lead(s) to %s%s\n", static_cast<long long>(result.sent), where.c_str(),
-                 changed_after ? " (changed since the last export)" : "");
+    std::fprintf(stderr, "exported %lld lead(s) to %s%s%s\n", static_cast<long long>(result.sent), where.c_str(),
+                 changed_after ? " (changed since the last export)" : "",
+                 resumed ? " (resuming an interrupted export)" : "");
   }
   if (!result.rejected.empty()) {
     std::fprintf(stderr, "webox: %zu lead(s) refused by the destination, the others sent; the export state was not advanced\n",

@@ -24,6 +24,7 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "lib/chat/export.hpp"
+#include "lib/core/atomic_file.hpp"
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
@@ -123,38 +124,6 @@ void run_logs(const LogsOptions &opt, Context &ctx) {
   }
 }
 
-// Writes `text` to `file` through a temporary file in the same directory and
-// a rename, so that a reader never sees half an export and a failure never
-// destroys an earlier one. The mode follows the umask, like any new file.
-void write_file_atomically(const fs::path &file, std::string_view text) {
-  fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
-  fs::path tmp = dir / ("." + file.filename().string() + ".tmp-" + std::to_string(::getpid()) +
-                        "-" + crypto::hex_encode(crypto::random_bytes(4)));
-  auto fail = [&](int err) {
-    ::unlink(tmp.c_str());
-    throw Error("cannot write " + file.string() + ": " + std::strerror(err));
-  };
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) throw Error("cannot write " + file.string() + ": " + std::strerror(errno));
-  while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = n < 0 ? errno : EIO;
-      ::close(fd);
-      fail(err);
-    }
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-  if (::fsync(fd) != 0) {
-    int err = errno;
-    ::close(fd);
-    fail(err);
-  }
-  if (::close(fd) != 0) fail(errno);
-  if (::rename(tmp.c_str(), file.c_str()) != 0) fail(errno);
-}
-
 void run_logs_export(const LogsExportOptions &opt, Context &ctx) {
   chat::ExportFormat format = chat::parse_export_format(opt.format);
   if (!ctx.has_database()) {
@@ -169,6 +138,7 @@ void run_logs_export(const LogsExportOptions &opt, Context &ctx) {
     out::write(text);
     return;
   }
+  // Complete or not at all; the mode follows the umask, like any new file.
   write_file_atomically(opt.output, text);
   spdlog::info("wrote {}", opt.output);
 }

@@ -5,14 +5,21 @@
 #include <ctime>
 #include <unistd.h>
 
+#include "lib/core/temp_registry.hpp"
+
 namespace webox::cancel {
 namespace {
 
 std::atomic<int> g_signals{0};
 
 extern "C" void on_signal(int) {
-  // Only async-signal-safe work here: an atomic increment and _exit.
-  if (g_signals.fetch_add(1) >= 1) _exit(130);
+  // Only async-signal-safe work here: an atomic increment, unlinkat and
+  // _exit. No destructor runs after a second signal, so the temporary files
+  // of writers in progress are removed here (lib/core/temp_registry.hpp).
+  if (g_signals.fetch_add(1) >= 1) {
+    temp_registry::unlink_all_from_signal_handler();
+    _exit(130);
+  }
 }
 
 } // namespace
@@ -24,6 +31,10 @@ void install_handlers() {
   sa.sa_flags = 0; // no SA_RESTART: blocking reads return EINTR and see the flag
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A closed terminal sends SIGHUP: stop cleanly as for SIGTERM, unless the
+  // process was started to ignore it (nohup).
+  struct sigaction hup {};
+  if (sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) sigaction(SIGHUP, &sa, nullptr);
   // A closed pipe (webox chat ... | head -1) must not kill us mid-write of the
   // store; writes to stdout then fail with EPIPE and are handled.
   signal(SIGPIPE, SIG_IGN);

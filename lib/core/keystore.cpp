@@ -35,6 +35,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/core/atomic_file.hpp"
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/fd.hpp"
@@ -93,52 +94,8 @@ std::optional<std::string> read_private_file(const fs::path &file) {
   return content;
 }
 
-void write_all(int fd, std::string_view data, const fs::path &file) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw Error("cannot write " + file.string() + ": " + errno_text());
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
-// Makes a rename or link inside `dir` durable.
-void fsync_dir(const fs::path &dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() >= 0) ::fsync(fd.get());
-}
-
-// A fresh temporary file next to `target`, mode 0600, fully written and
-// synced. Returns its path; the caller publishes or removes it.
-fs::path write_private_temp(const fs::path &target, std::string_view content) {
-  std::string pattern =
-      (target.parent_path() / ("." + target.filename().string() + ".XXXXXX")).string();
-  Fd fd(::mkostemp(pattern.data(), O_CLOEXEC)); // mkostemp creates with mode 0600
-  if (fd.get() < 0)
-    throw Error("cannot create a temporary file next to " + target.string() + ": " + errno_text());
-  fs::path tmp = pattern;
-  try {
-    ::fchmod(fd.get(), 0600);
-    write_all(fd.get(), content, tmp);
-    if (::fsync(fd.get()) != 0 || !fd.close())
-      throw Error("cannot write " + tmp.string() + ": " + errno_text());
-  } catch (...) {
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  return tmp;
-}
-
 void replace_file_atomically(const fs::path &target, std::string_view content) {
-  fs::path tmp = write_private_temp(target, content);
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
-    int saved = errno;
-    ::unlink(tmp.c_str());
-    throw Error("cannot replace " + target.string() + ": " + std::strerror(saved));
-  }
-  fsync_dir(target.parent_path());
+  write_file_atomically(target, content, AtomicFileOptions{0600, {}});
 }
 
 // 64 hex digits, or base64 of exactly 32 bytes; nullopt for anything else.
@@ -182,18 +139,11 @@ std::optional<std::string> read_master_key_file(const fs::path &file) {
 // first, returns that process's key instead.
 std::string create_master_key_file(const fs::path &file) {
   std::string key = crypto::random_bytes(kMasterKeySize);
-  fs::path tmp = write_private_temp(file, crypto::hex_encode(key) + "\n");
-  int rc = ::link(tmp.c_str(), file.c_str());
-  int saved = errno;
-  ::unlink(tmp.c_str());
-  if (rc == 0) {
-    fsync_dir(file.parent_path());
-    return key;
-  }
-  if (saved == EEXIST) {
-    if (auto existing = read_master_key_file(file)) return *existing;
-  }
-  throw Error("cannot create " + file.string() + ": " + std::strerror(saved), ExitCode::config);
+  AtomicFile out(file, AtomicFileOptions{0600, {}});
+  out.write(crypto::hex_encode(key) + "\n");
+  if (out.commit_if_absent()) return key;
+  if (auto existing = read_master_key_file(file)) return *existing;
+  throw Error("cannot create " + file.string() + ": it vanished after another process created it", ExitCode::config);
 }
 
 // Holds an exclusive flock on `<keys.json>.lock` for one read-modify-write.

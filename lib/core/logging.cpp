@@ -6,6 +6,8 @@
 
 #include <spdlog/sinks/base_sink.h>
 
+#include "lib/core/url_redact.hpp"
+
 namespace webox::logging {
 namespace {
 
@@ -49,7 +51,7 @@ void register_secret(std::string_view secret) {
 }
 
 std::string redact(std::string_view text) {
-  std::string out(text);
+  std::string out = url::redact_in_text(text);
   std::lock_guard lock(g_secrets_mutex);
   for (const auto &s : g_secrets) {
     for (size_t pos = out.find(s); pos != std::string::npos; pos = out.find(s, pos))

@@ -3,7 +3,8 @@
 // Secrets (API keys, tokens) are registered the moment they are read from the
 // environment or the key store; the stderr sink replaces each registered
 // value by "[REDACTED]" in every line it writes, whoever logged it (host or
-// plugin). Verbosity: -q errors only, default warnings, -v info, -vv debug,
+// plugin); so are the credentials inside URLs (lib/core/url_redact.hpp),
+// which no one registers. Verbosity: -q errors only, default warnings, -v info, -vv debug,
 // -vvv trace.
 #pragma once
 
@@ -21,7 +22,9 @@ void init(int verbosity);
 // than 4 characters are ignored: redacting "a" would garble every line.
 void register_secret(std::string_view secret);
 
-// `text` with every registered secret replaced by "[REDACTED]".
+// `text` with every registered secret replaced by "[REDACTED]", and the
+// credentials of every URL in it too (userinfo, secret-looking parameters:
+// lib/core/url_redact.hpp).
 std::string redact(std::string_view text);
 
 } // namespace webox::logging

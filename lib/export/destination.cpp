@@ -4,6 +4,7 @@
 
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/url_redact.hpp"
 
 namespace webox::exporting {
 
@@ -68,8 +69,7 @@ Destination parse_destination(std::string_view spec) {
     d.target = rest;
     if (!std::regex_match(d.target, url))
       throw UsageError("--to webhook: '" + d.target + "' is not an http:// or https:// URL");
-    std::string without_query = d.target.substr(0, d.target.find('?'));
-    d.state_key = "webhook:" + without_query + "#" + hex_prefix(d.target);
+    d.state_key = "webhook:" + url::without_credentials(d.target) + "#" + hex_prefix(d.target);
   } else {
     throw UsageError("--to: unknown destination '" + scheme + "' (expected sheets:ID/RANGE, notion:DATABASE_ID or webhook:URL)");
   }

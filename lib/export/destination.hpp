@@ -6,9 +6,10 @@
 //   webhook:URL                   http:// or https://
 //
 // `state_key` names the destination in the export state table. A webhook
-// URL may carry a token in its query, and secrets never reach the database:
-// its key keeps scheme, host and path, plus a SHA-256 prefix of the whole URL
-// so two URLs differing only by query still have separate states.
+// URL may carry a token in its query or a user:password before its host,
+// and secrets never reach the database: its key keeps scheme, host and path
+// (url::without_credentials), plus a SHA-256 prefix of the whole URL so two
+// URLs differing only by query or credentials still have separate states.
 #pragma once
 
 #include <string>

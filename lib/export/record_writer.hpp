@@ -14,7 +14,13 @@
 
 namespace webox::exporting {
 
+// A scoped enumerator cannot clash with nlohmann::json, but -Wshadow still
+// warns when a unity batch puts this header after a `using nlohmann::json;`
+// of another source in this namespace (batches shift as files are added).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
 enum class Format { csv, json, jsonl };
+#pragma GCC diagnostic pop
 
 // "csv", "json", "jsonl"; throws UsageError otherwise.
 Format parse_format(std::string_view name);

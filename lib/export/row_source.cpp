@@ -21,7 +21,7 @@ struct RowSource::Impl {
 };
 
 RowSource::RowSource(store::Db &db, const leads::LeadFilter &f, std::vector<const Field *> fields, bool lists_joined,
-                     std::optional<std::string> changed_after, int page_size)
+                     std::optional<std::string> changed_after, int page_size, std::optional<Delivered> delivered)
     : m(std::make_unique<Impl>(db, page_size, f.limit)),
       m_fields(std::move(fields)) {
   store::guarded(db, [&] {
@@ -42,6 +42,11 @@ RowSource::RowSource(store::Db &db, const leads::LeadFilter &f, std::vector<cons
     if (changed_after) sql += " AND l.updated_at > ?", m->binds.emplace_back(*changed_after);
     sql += " AND l.updated_at <= ?";
     m->binds.emplace_back(m_watermark);
+    if (delivered) {
+      sql += " AND NOT (l.id <= ? AND l.updated_at <= ?)";
+      m->binds.emplace_back(delivered->through_id);
+      m->binds.emplace_back(delivered->watermark);
+    }
     sql += " ORDER BY l.id LIMIT ?";
     sqlite3_stmt *stmt = nullptr;
     sqlite3 *handle = db.sql().getHandle();

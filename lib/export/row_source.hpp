@@ -35,13 +35,21 @@ struct Cell {
   bool null = false;
 };
 
+// Leads an interrupted export already delivered (its checkpoint,
+// lib/export/export_state.hpp): skipped when resuming.
+struct Delivered {
+  std::string watermark; // updated_at <= this
+  int64_t through_id = 0; // and id <= this
+};
+
 class RowSource {
 public:
   // `changed_after`: only leads updated after that ISO 8601 time (--since-last).
   // `lists_joined`: list fields as space-separated text (CSV, Sheets) rather
-  // than their JSON array text.
+  // than their JSON array text. `delivered`: leads to skip (a resumed export).
   RowSource(store::Db &db, const leads::LeadFilter &filter, std::vector<const Field *> fields, bool lists_joined,
-            std::optional<std::string> changed_after = std::nullopt, int page_size = 2000);
+            std::optional<std::string> changed_after = std::nullopt, int page_size = 2000,
+            std::optional<Delivered> delivered = std::nullopt);
   ~RowSource();
   RowSource(const RowSource &) = delete;
   RowSource &operator=(const RowSource &) = delete;

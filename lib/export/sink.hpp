@@ -2,12 +2,13 @@
 // byte stream the caller provides (the CLI passes stdout through cli/output).
 #pragma once
 
-#include <cstdio>
 #include <filesystem>
 #include <functional>
-#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "lib/core/atomic_file.hpp"
 
 namespace webox::exporting {
 
@@ -28,11 +29,11 @@ private:
   std::function<bool(std::string_view)> m_fn;
 };
 
-// Writes to a temporary file next to `target` (same directory, so the
-// rename is atomic), mode 0600 as the rows hold personal data; commit()
-// flushes, fsyncs and renames it over `target`. Destroyed without commit()
-// (an error, Ctrl-C) it removes the temporary file: `target` is either the
-// previous file or the complete new one, never half an export.
+// Writes through webox::AtomicFile (lib/core/atomic_file), mode 0600 as the
+// rows hold personal data; commit() flushes, fsyncs and renames it over
+// `target`. Destroyed without commit() (an error, Ctrl-C) it removes the
+// temporary file: `target` is either the previous file or the complete new
+// one, never half an export.
 class FileSink : public ByteSink {
 public:
   explicit FileSink(std::filesystem::path target);
@@ -42,15 +43,15 @@ public:
 
   bool write(std::string_view bytes) override; // throws webox::Error on I/O errors
   void commit();
-  const std::filesystem::path &temp_path() const { return m_temp; }
+  std::filesystem::path temp_path() const {
+    return m_file->destination().parent_path() / m_file->temporary_name();
+  }
 
 private:
-  struct Closer {
-    void operator()(std::FILE *f) const { std::fclose(f); }
-  };
-  std::filesystem::path m_target, m_temp;
-  std::unique_ptr<std::FILE, Closer> m_file;
-  bool m_done = false;
+  void flush();
+
+  std::optional<AtomicFile> m_file;
+  std::string m_buffer; // rows are small: written in 64 KiB pieces
 };
 
 } // namespace webox::exporting

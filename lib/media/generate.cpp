@@ -104,15 +104,15 @@ fs::path numbered(const fs::path &file, size_t index, size_t count) {
 namespace webox::media {
 
 Target parse_target(const std::string &output) {
-  if (output.empty()) return {Target::Kind::directory, default_media_dir()};
-  if (output == "-") return {Target::Kind::standard_output, {}};
+  if (output.empty()) return {Target::Kind::directory, default_media_dir(), {}};
+  if (output == "-") return {Target::Kind::standard_output, {}, {}};
   if (is_directory_target(output)) {
     std::error_code ec;
     std::filesystem::create_directories(output, ec);
     if (ec) throw Error("cannot create " + output + ": " + ec.message());
-    return {Target::Kind::directory, std::filesystem::path(output)};
+    return {Target::Kind::directory, std::filesystem::path(output), {}};
   }
-  return {Target::Kind::file, std::filesystem::path(output)};
+  return {Target::Kind::file, std::filesystem::path(output), {}};
 }
 
 } // namespace webox::media

@@ -75,6 +75,9 @@ namespace webox::media {
 struct Target {
   enum class Kind { file, directory, standard_output } kind = Kind::directory;
   std::filesystem::path path; // the file or the directory
+  // Non-empty: files are created only below this folder, never through a
+  // symbolic link (workflow outputs rendered from data: lib/workflow/output_path.hpp).
+  std::filesystem::path confined_to;
 };
 
 // "" -> the gallery folder; "-" -> standard output; "DIR/" or an existing

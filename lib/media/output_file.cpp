@@ -38,57 +38,43 @@ std::string Sha256Stream::hex_digest() {
   return crypto::hex_encode(std::string_view(reinterpret_cast<const char *>(digest), n));
 }
 
-AtomicFile::AtomicFile(fs::path destination) : m_destination(std::move(destination)) {
-  fs::path dir = m_destination.has_parent_path() ? m_destination.parent_path() : fs::path(".");
-  m_temporary = dir / ("." + m_destination.filename().string() + ".part-" + std::to_string(::getpid()) + "-" +
-                       crypto::hex_encode(crypto::random_bytes(4)));
-  m_fd = ::open(m_temporary.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (m_fd < 0) throw Error("cannot write " + m_destination.string() + ": " + std::strerror(errno));
-}
+MediaFile::MediaFile(fs::path destination, fs::path confined_to)
+    : m_file(std::move(destination), AtomicFileOptions{0666, std::move(confined_to)}) {}
 
-AtomicFile::~AtomicFile() {
-  if (m_fd >= 0) ::close(m_fd);
-  if (!m_committed) ::unlink(m_temporary.c_str());
-}
-
-void AtomicFile::write(std::string_view bytes) {
+void MediaFile::write(std::string_view bytes) {
   if (m_head.size() < 256) m_head.append(bytes.substr(0, 256 - m_head.size()));
   m_written += bytes.size();
   m_sha.update(bytes);
-  while (!bytes.empty()) {
-    ssize_t n = ::write(m_fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw Error("cannot write " + m_destination.string() + ": " + std::strerror(n < 0 ? errno : EIO));
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
+  m_file.write(bytes);
 }
 
-void AtomicFile::set_destination(fs::path destination) {
-  fs::path a = m_destination.has_parent_path() ? m_destination.parent_path() : fs::path(".");
+void MediaFile::set_destination(fs::path destination) {
+  fs::path a = m_file.destination().has_parent_path() ? m_file.destination().parent_path() : fs::path(".");
   fs::path b = destination.has_parent_path() ? destination.parent_path() : fs::path(".");
   if (a != b) throw Error("internal: media destination moved to another directory");
-  m_destination = std::move(destination);
+  m_file.rename_to(destination.filename().string());
 }
 
-std::string AtomicFile::finish() {
+std::string MediaFile::finish() {
   if (m_finished) return m_digest;
   auto fail = [&](const char *what) {
-    throw Error("cannot " + std::string(what) + " " + m_destination.string() + ": " + std::strerror(errno));
+    throw Error("cannot " + std::string(what) + " " + destination().string() + ": " + std::strerror(errno));
   };
+  const int fd = m_file.fd();
   auto patches = wav_size_patches(m_head, m_written);
   for (const auto &[offset, value] : patches) {
     unsigned char le[4] = {static_cast<unsigned char>(value), static_cast<unsigned char>(value >> 8),
                            static_cast<unsigned char>(value >> 16), static_cast<unsigned char>(value >> 24)};
-    if (::pwrite(m_fd, le, 4, static_cast<off_t>(offset)) != 4) fail("write");
+    if (::pwrite(fd, le, 4, static_cast<off_t>(offset)) != 4) fail("write");
   }
-  if (::fsync(m_fd) != 0) fail("sync");
+  m_file.sync();
   if (patches.empty()) {
     m_digest = m_sha.hex_digest();
   } else {
     Sha256Stream again;
     std::string buf(1 << 16, '\0');
     for (off_t at = 0;;) {
-      ssize_t n = ::pread(m_fd, buf.data(), buf.size(), at);
+      ssize_t n = ::pread(fd, buf.data(), buf.size(), at);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) fail("read back");
       if (n == 0) break;
@@ -101,16 +87,9 @@ std::string AtomicFile::finish() {
   return m_digest;
 }
 
-void AtomicFile::commit() {
-  auto fail = [&](const char *what) {
-    throw Error("cannot " + std::string(what) + " " + m_destination.string() + ": " + std::strerror(errno));
-  };
+void MediaFile::commit() {
   finish();
-  int fd = m_fd;
-  m_fd = -1;
-  if (::close(fd) != 0) fail("close");
-  if (::rename(m_temporary.c_str(), m_destination.c_str()) != 0) fail("rename onto");
-  m_committed = true;
+  m_file.commit();
 }
 
 std::string slug(std::string_view prompt, size_t max_len) {

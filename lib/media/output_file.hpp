@@ -1,12 +1,11 @@
 // Writing generated media so that a file that looks finished is finished.
 //
 // Audio streams in for seconds; an image arrives whole but may be large. In
-// both cases the bytes go to a temporary name in the destination's own
-// directory (".NAME.part-PID-RANDOM", so the rename stays on one file
-// system and is atomic) and are renamed over NAME only after the last byte
-// is written and synced. A stream that breaks, a Ctrl-C or an exception
-// leaves no NAME behind: the destructor removes the temporary file, and an
-// earlier NAME, if any, is kept untouched.
+// both cases the bytes go through webox::AtomicFile (lib/core/atomic_file):
+// a temporary name in the destination's own directory, renamed over NAME
+// only after the last byte is written and synced. A stream that breaks, a
+// Ctrl-C or an exception leaves no NAME behind, and an earlier NAME, if
+// any, is kept untouched.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +13,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "lib/core/atomic_file.hpp"
 
 namespace webox::media {
 
@@ -32,13 +33,14 @@ private:
   std::unique_ptr<State> m_state;
 };
 
-class AtomicFile {
+class MediaFile {
 public:
-  // Creates the temporary file next to `destination`. Throws webox::Error.
-  explicit AtomicFile(std::filesystem::path destination);
-  ~AtomicFile(); // removes the temporary file unless commit() succeeded
-  AtomicFile(const AtomicFile &) = delete;
-  AtomicFile &operator=(const AtomicFile &) = delete;
+  // Creates the temporary file next to `destination`; with `confined_to`,
+  // the destination must lie below that folder (AtomicFileOptions).
+  // Throws webox::Error.
+  explicit MediaFile(std::filesystem::path destination, std::filesystem::path confined_to = {});
+  MediaFile(const MediaFile &) = delete;
+  MediaFile &operator=(const MediaFile &) = delete;
 
   void write(std::string_view bytes);
   // Fixes the sizes of a WAV written with "unknown" sizes (see wav.hpp) and
@@ -55,15 +57,12 @@ public:
   void set_destination(std::filesystem::path destination);
 
   uint64_t bytes_written() const { return m_written; }
-  const std::filesystem::path &destination() const { return m_destination; }
+  const std::filesystem::path &destination() const { return m_file.destination(); }
 
 private:
-  std::filesystem::path m_destination;
-  std::filesystem::path m_temporary;
-  int m_fd = -1;
+  webox::AtomicFile m_file;
   uint64_t m_written = 0;
   std::string m_head; // the first bytes, to recognise a WAV at commit
-  bool m_committed = false;
   bool m_finished = false;
   std::string m_digest;
   Sha256Stream m_sha;

@@ -35,7 +35,7 @@ SpeechFile speak_to_file(plugin::Provider &provider, const std::string &provider
   const std::string text = request.value("text", "");
   const std::string format = request.value("format", "");
   fs::path dest = target.kind == Target::Kind::file ? target.path : target.path / "speech.part";
-  AtomicFile file(dest);
+  MediaFile file(dest, target.confined_to);
   out.result = synthesize(provider, request, max_chars, [&](std::string_view audio) { file.write(audio); });
   out.result.sha256 = file.finish(); // a streamed WAV's header was fixed: digest the file as it stays
   if (target.kind == Target::Kind::directory) {
@@ -71,7 +71,7 @@ MediaRecord write_image(const GeneratedImage &image, const Target &target, size_
   fs::path dest = target.kind == Target::Kind::directory
                       ? target.path / media_file_name(prompt, rec.sha256, image.type.extension)
                       : numbered(target.path, index, count);
-  AtomicFile file(dest);
+  MediaFile file(dest, target.confined_to);
   file.write(image.bytes);
   file.commit();
   rec.file_path = absolute_text(dest);

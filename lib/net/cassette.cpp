@@ -69,11 +69,12 @@ std::string exchange_key(const std::string &method, const std::string &url, std:
 std::unique_ptr<Cassette> Cassette::record_to(const std::filesystem::path &file) {
   std::unique_ptr<Cassette> c(new Cassette());
   c->m_file = file;
-  c->m_temp = file;
-  c->m_temp += ".part-" + std::to_string(::getpid());
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-  c->m_out.open(c->m_temp, std::ios::binary | std::ios::trunc);
-  if (!c->m_out) throw UsageError("--record: cannot write " + file.string());
+  try {
+    c->m_out = std::make_unique<AtomicFile>(file);
+  } catch (const Error &e) {
+    throw UsageError(std::string("--record: ") + e.what());
+  }
   return c;
 }
 
@@ -123,10 +124,11 @@ void Cassette::finish() {
   std::lock_guard lock(m_mutex);
   if (m_replay || m_finished) return;
   m_finished = true;
-  m_out.close();
-  std::error_code ec;
-  std::filesystem::rename(m_temp, m_file, ec);
-  if (ec) throw Error("--record: cannot write " + m_file.string() + ": " + ec.message());
+  try {
+    m_out->commit();
+  } catch (const Error &e) {
+    throw Error(std::string("--record: ") + e.what());
+  }
 }
 
 size_t Cassette::recorded() const {
@@ -215,8 +217,7 @@ Outcome Cassette::record(const HttpClient &client, const Request &request, Frami
   e.body = logging::redact(e.body);
   std::string line = to_line(e).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   std::lock_guard lock(m_mutex);
-  m_out << line;
-  m_out.flush();
+  m_out->write(line);
   ++m_count;
   return o;
 }

@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 
+#include "lib/core/atomic_file.hpp"
 #include "lib/net/http_client.hpp"
 
 namespace webox::net {
@@ -75,9 +76,9 @@ private:
   Outcome record(const HttpClient &client, const Request &request, Framing framing, const UnitSink *sink);
 
   bool m_replay = false;
-  std::filesystem::path m_file, m_temp;
+  std::filesystem::path m_file;
   mutable std::mutex m_mutex;
-  std::ofstream m_out;
+  std::unique_ptr<AtomicFile> m_out; // recording: appears complete at finish()
   size_t m_count = 0;
   bool m_finished = false;
   struct Served {

@@ -291,6 +291,44 @@ const std::vector<const char *> &migrations() {
           PRIMARY KEY(platform, comment_id)
         ) WITHOUT ROWID;
       )sql",
+      // 10: export checkpoints (lib/export/export_state.hpp): how far an
+      // unfinished remote export got, so that the next --since-last run
+      // resumes it instead of sending every acknowledged lead again.
+      R"sql(
+        CREATE TABLE export_progress(
+          destination TEXT PRIMARY KEY,   -- as export_state.destination
+          scope       TEXT NOT NULL,      -- fingerprint of the filters and fields
+          since       TEXT,               -- the window's lower bound (NULL = from the start)
+          watermark   TEXT NOT NULL,      -- its upper bound
+          after_id    INTEGER NOT NULL,   -- leads of the window up to this id were acknowledged
+          rows        INTEGER NOT NULL,
+          updated_at  TEXT NOT NULL
+        );
+      )sql",
+      // 11: webhook keys without credentials. Keys were
+      // "webhook:URL-without-query#hash"; a URL's userinfo (user:password@)
+      // stayed in them. It is cut out here (the last '@' of the authority,
+      // which ends at the first '/' or at the '#' before the hash); the hash
+      // of the full URL still tells destinations apart.
+      R"sql(
+        CREATE TEMP TABLE webox_key_parts AS
+          SELECT destination AS old,
+                 substr(destination, 1, instr(destination, '://') + 2) AS head,
+                 substr(destination, instr(destination, '://') + 3) AS after
+          FROM export_state WHERE destination LIKE 'webhook:%://%';
+        CREATE TEMP TABLE webox_key_authority AS
+          SELECT old, head, after,
+                 substr(after, 1, (CASE WHEN instr(after, '/') > 0 THEN instr(after, '/') ELSE instr(after, '#') END) - 1)
+                   AS authority
+          FROM webox_key_parts;
+        DELETE FROM webox_key_authority WHERE instr(authority, '@') = 0;
+        UPDATE OR REPLACE export_state
+          SET destination = (SELECT head || substr(after, length(rtrim(authority, replace(authority, '@', ''))) + 1)
+                             FROM webox_key_authority WHERE old = export_state.destination)
+          WHERE destination IN (SELECT old FROM webox_key_authority);
+        DROP TABLE webox_key_parts;
+        DROP TABLE webox_key_authority;
+      )sql",
   };
   return list;
 }

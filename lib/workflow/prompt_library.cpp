@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "lib/core/atomic_file.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/front_matter.hpp"
 #include "lib/core/paths.hpp"
@@ -103,12 +104,13 @@ fs::path create_library_prompt(const std::string &name, const std::string &categ
   fs::path file = dir / (name + ".md");
   std::error_code ec;
   if (fs::exists(file, ec)) throw UsageError(file.string() + " already exists");
-  std::ofstream out(file);
-  out << "---\nname: " << name << "\ncategory: " << (category.empty() ? "other" : category)
-      << "\ndescription: " << (description.empty() ? "What this prompt does" : description)
-      << "\nvariables:\n  text: The text to work on\n---\n"
-      << "Write the prompt here. Variables are Mustache tags: {{text}}\n";
-  if (!out) throw Error("cannot write " + file.string());
+  AtomicFile out(file);
+  out.write("---\nname: " + name + "\ncategory: " + (category.empty() ? "other" : category) +
+            "\ndescription: " + (description.empty() ? "What this prompt does" : description) +
+            "\nvariables:\n  text: The text to work on\n---\n"
+            "Write the prompt here. Variables are Mustache tags: {{text}}\n");
+  // Never over a prompt created meanwhile (the check above is only for the message).
+  if (!out.commit_if_absent()) throw UsageError(file.string() + " already exists");
   return file;
 }
 

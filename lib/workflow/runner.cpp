@@ -21,7 +21,9 @@
 #include "lib/core/template.hpp"
 #include "lib/media/gallery.hpp"
 #include "lib/media/generate.hpp"
+#include "lib/core/atomic_file.hpp"
 #include "lib/media/output_file.hpp"
+#include "lib/workflow/output_path.hpp"
 #include "lib/store/calls.hpp"
 #include "lib/store/db.hpp"
 #include "lib/workflow/condition.hpp"
@@ -127,6 +129,7 @@ struct StepState {
   std::vector<TaskResult> results;   // per item
   std::vector<std::string> items_text;
   std::vector<std::string> output_paths; // per item, rendered `output:`
+  std::string output_root;               // "" or the folder they must stay under (output_path.hpp)
   json items = json::array();        // foreach items / compare models
   int64_t started_ms = 0;
 };
@@ -242,12 +245,13 @@ std::string render_strict(const std::string &text, const json &data, const std::
   return out;
 }
 
-void write_text_file(const std::string &path, const std::string &text) {
+// `root`: "" for a literal `output:` (its folders made as given), else the
+// folder the rendered path must stay under (the writer makes the folders
+// below it, never through a symbolic link).
+void write_text_file(const std::string &path, const std::string &text, const std::string &root) {
   std::filesystem::path p(path);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
-  media::AtomicFile file(p);
-  file.write(text);
-  file.commit();
+  if (root.empty() && p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  webox::write_file_atomically(p, text, AtomicFileOptions{0666, root});
 }
 
 std::string join_texts(const std::vector<std::string> &texts) {
@@ -470,7 +474,7 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
           const auto &texts = by_path[path];
           std::string text = texts.size() == 1 ? texts.front() : join_texts(texts);
           if (s.action != Action::write && !text.empty() && text.back() != '\n') text += '\n';
-          write_text_file(path, text);
+          write_text_file(path, text, st.output_root);
           rep.files.push_back(path);
         }
       } catch (const std::exception &e) {
@@ -537,7 +541,11 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
         t.retries = s.retries;
         t.json_format = s.json_format;
         t.schema = s.schema;
-        if (!s.output.empty()) st.output_paths.push_back(render_strict(s.output.text, data, "output"));
+        if (!s.output.empty()) {
+          OutputPath out = confine_output(s.output.text, render_strict(s.output.text, data, "output"));
+          st.output_paths.push_back(out.path.string());
+          st.output_root = out.root.string();
+        }
         if (s.action == Action::write) {
           TaskResult r;
           r.text = render_strict(s.body.text, data, "write");
@@ -590,9 +598,17 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
           }
         } else if (s.action == Action::transcribe) {
           t.path = render_strict(s.body.text, data, "transcribe");
+          // A file named by a model's answer must not be any file of the
+          // user's (sent to a provider): the same confinement as `output:`.
+          // Names from inputs are the user's own.
+          static const std::regex from_data(R"(\{\{\{?\s*&?\s*(steps\.|item\b))");
+          if (std::regex_search(s.body.text, from_data)) confine_output(s.body.text, t.path, "transcribe");
         } else {
           t.text = render_strict(s.body.text, data, action_name(s.action));
-          if (!s.output.empty()) t.path = st.output_paths.back();
+          if (!s.output.empty()) {
+            t.path = st.output_paths.back();
+            t.output_root = st.output_root;
+          }
         }
         to_queue.push_back(std::move(t));
       }

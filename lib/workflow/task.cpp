@@ -91,8 +91,15 @@ json media_request(const Task &t, std::initializer_list<const char *> top_level)
   return request;
 }
 
-media::Target target_of(const std::string &path) {
-  if (path.empty()) return {media::Target::Kind::directory, media::default_media_dir()};
+media::Target target_of(const std::string &path, const std::string &root) {
+  if (path.empty()) return {media::Target::Kind::directory, media::default_media_dir(), {}};
+  if (!root.empty()) {
+    // A path rendered from data: its folders are made by the confined
+    // writer, which never follows a symbolic link below the root.
+    std::error_code ec;
+    bool dir = path.back() == '/' || std::filesystem::is_directory(std::filesystem::symlink_status(path, ec));
+    return {dir ? media::Target::Kind::directory : media::Target::Kind::file, path, root};
+  }
   media::Target target = media::parse_target(path);
   if (target.kind == media::Target::Kind::standard_output)
     throw UsageError("a workflow step cannot write media to standard output; give 'output:' a file or DIR/");
@@ -108,7 +115,7 @@ void run_tts(const Task &t, TaskResult &r) {
   if (!provider.can(WEBOX_CAP_TTS)) throw UsageError(t.links.front().model.text() + " does not synthesise speech");
   json request = media_request(t, {"voice", "format", "speed"});
   request["text"] = t.text;
-  media::Target target = target_of(t.path);
+  media::Target target = target_of(t.path, t.output_root);
   if (!request.contains("format") && target.kind == media::Target::Kind::file) {
     std::string f = media::audio_format_from_name(target.path);
     if (!f.empty()) request["format"] = f;
@@ -129,7 +136,7 @@ void run_image(const Task &t, TaskResult &r) {
   if (!request.contains("n")) request["n"] = 1;
   json doc;
   std::vector<media::GeneratedImage> images = media::generate_images(provider, request, &doc);
-  media::Target target = target_of(t.path);
+  media::Target target = target_of(t.path, t.output_root);
   double cost_each = doc.contains("cost") && doc["cost"].is_number() && !images.empty()
                          ? doc["cost"].get<double>() / static_cast<double>(images.size())
                          : -1;

@@ -36,6 +36,7 @@ struct Task {
   std::string cache_key;                // "" = not cached
   std::string text;                     // tts text, image prompt
   std::string path;                     // transcribe: the audio; image/tts: the target
+  std::string output_root;              // image/tts: "" or the folder `path` must stay under
 };
 
 struct TaskResult {

@@ -112,6 +112,44 @@ class ExportCrashTest(WeboxTestCase):
         with self.db() as db:
             self.assertEqual(db.execute("PRAGMA integrity_check").fetchone(), ("ok",))
 
+    def deliveries_per_lead(self):
+        with urllib.request.urlopen(self.fake.url + "/__state", timeout=5) as r:
+            state = json.loads(r.read())
+        count = {}
+        for d in state["deliveries"]:
+            if d.get("status") == 204:
+                for lead in json.loads(d["body"])["data"]:
+                    count[lead["id"]] = count.get(lead["id"], 0) + 1
+        return count, state["deliveries"]
+
+    def test_an_interrupted_export_resumes_after_its_last_acknowledged_batch(self):
+        # Issue 21, item 6: the rerun sent every acknowledged lead again.
+        batch = 4
+        args = [WEBOX, "leads", "export", "--to", self.hook, "--since-last", "--batch", str(batch), "--quiet"]
+        p = subprocess.Popen(args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 20
+        while len(self.deliveries_per_lead()[1]) < 6 and time.time() < deadline and p.poll() is None:
+            time.sleep(0.01)
+        self.assertIsNone(p.poll(), "the export ended before it could be interrupted")
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        p.stderr.close()
+        first, _ = self.deliveries_per_lead()
+        self.assertGreaterEqual(len(first), 5 * batch)
+        self.assertLess(len(first), PEOPLE)
+        self.assertIsNone(self.watermark())  # not complete: the state did not move
+        self.control(webhook_delay_ms=0)
+        r = self.webox("leads", "export", "--to", self.hook, "--since-last", "--batch", str(batch), "--json", check=0)
+        count, deliveries = self.deliveries_per_lead()
+        self.assertEqual(sorted(count), sorted(lead_id for lead_id, _ in self.leads()))  # every lead, once...
+        twice = [lead_id for lead_id, n in count.items() if n > 1]
+        self.assertLessEqual(len(twice), batch, f"sent again: {twice}")  # ...but for the batch in flight
+        self.assertIsNotNone(r.json().get("resumed_after"))
+        # The batch in flight goes again with the same webhook-id: the receiver drops it.
+        ids = [d["id"] for d in deliveries if d.get("status") == 204]
+        self.assertEqual(len(ids) - len(set(ids)), 1 if twice else 0)
+        self.assertEqual(self.watermark(), max(u for _, u in self.leads()))
+
 
 if __name__ == "__main__":
     main()

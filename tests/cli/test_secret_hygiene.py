@@ -11,7 +11,7 @@ users could read is refused with exit 4 (docs: webox(1), EXIT STATUS).
 
 EXTENDING. CASES is a table: add a Case for a new command (or a new failure
 of an old one). Templates in args and env: {llm}, {media}, {social} are the
-fakes' URLs, {silent} a server that accepts connections and never answers, {home} the test's HOME (write any output or recording under
+fakes' URLs ({exporthost} the export fake's host:port), {silent} a server that accepts connections and never answers, {home} the test's HOME (write any output or recording under
 it: it is searched). A command that makes files somewhere else must list
 them in `files` so they are searched too.
 """
@@ -31,7 +31,10 @@ X_TOKEN = "AAAA-HYGIENE-xbearer-6c4e2a8f1d9b"    # accepted by fake_social (X)
 WRONG_KEY = "sk-HYGIENE-wrong-3b7f1d9a5e2c"      # refused (401) everywhere
 STORED_KEY = LLM_KEY                             # stored with `webox keys set`
 MASTER_KEY = base64.b64encode(b"HYGIENE-master-key-32-bytes-long").decode()
-SECRETS = [LLM_KEY, MEDIA_KEY, IG_TOKEN, X_TOKEN, WRONG_KEY, MASTER_KEY]
+URL_PASS = "HYGIENE-urlpass-7d3a9c1e5b"          # user:URL_PASS@ inside a URL
+URL_TOKEN = "HYGIENE-urltoken-2b8e4f6a1c"        # ?token=URL_TOKEN inside a URL
+SECRETS = [LLM_KEY, MEDIA_KEY, IG_TOKEN, X_TOKEN, WRONG_KEY, MASTER_KEY, URL_PASS, URL_TOKEN]
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"hygiene-webhook-secret-0123456789").decode()
 
 
 class Case:
@@ -53,6 +56,9 @@ MEDIA_ENV = {"OPENAI_BASE_URL": "{media}/v1", "OPENAI_API_KEY": MEDIA_KEY,
 IG_ENV = {"INSTAGRAM_BASE_URL": "{social}/ig", "INSTAGRAM_ACCESS_TOKEN": IG_TOKEN}
 X_ENV = {"X_API_BASE_URL": "{social}/x", "X_BEARER_TOKEN": X_TOKEN, "X_USER_ID": "2244994945"}
 SLOW = {"WEBOX_TIMEOUT_MS": "1000", "WEBOX_RETRIES": "1"}
+# Credentials inside URLs (issue 21, item 7): never printed, logged, recorded or stored.
+CRED_URL = "http://crm:" + URL_PASS + "@{exporthost}/hook?token=" + URL_TOKEN + "&page=1"
+EXPORT_ENV = {"WEBOX_WEBHOOK_SECRET": WEBHOOK_SECRET}
 
 CASES = [
     # the key store
@@ -102,6 +108,26 @@ CASES = [
     Case("scrape x 401", ["scrape-interactions", "--platform", "x"], codes=(4,),
          env=dict(X_ENV, X_BEARER_TOKEN=WRONG_KEY)),
     Case("leads list", ["leads", "list", "--json"]),
+    # URLs carrying credentials: the export's summary and state key, its
+    # errors, config explain, -vv request logs, recordings.
+    Case("export webhook url credentials", ["leads", "export", "--to", "webhook:" + CRED_URL, "--since-last"],
+         env=EXPORT_ENV),
+    Case("export webhook url credentials json", ["leads", "export", "--to", "webhook:" + CRED_URL, "--json"],
+         env=EXPORT_ENV),
+    Case("export webhook url credentials unreachable",
+         ["leads", "export", "--to", "webhook:http://crm:" + URL_PASS + "@{silenthost}/hook?api_key=" + URL_TOKEN],
+         codes=(75,), env=dict(EXPORT_ENV, **SLOW)),
+    Case("config explain url credentials", ["config", "explain"],
+         env={"OPENAI_BASE_URL": "http://u:" + URL_PASS + "@127.0.0.1:9/v1?key=" + URL_TOKEN}),
+    Case("chat url credentials", ["chat", "-m", "openai:gpt-4o-mini", "hello"],
+         env=dict(LLM_ENV, OPENAI_BASE_URL="http://u:" + URL_PASS + "@{llmhost}/v1")),
+    Case("chat url credentials unreachable", ["chat", "-m", "openai:gpt-4o-mini", "hello"], codes=(75,),
+         env=dict(LLM_ENV, OPENAI_BASE_URL="http://u:" + URL_PASS + "@{silenthost}/v1?access_token=" + URL_TOKEN,
+                  **SLOW)),
+    Case("workflow record url credentials", ["workflow", "run", "lead-triage", "--var", "username=m", "--var",
+                                             "comment=Combien ?", "-m", "openai:auto", "--no-cache", "--record",
+                                             "{home}/out/wf-cred.jsonl"],
+         env=dict(LLM_ENV, OPENAI_BASE_URL="http://u:" + URL_PASS + "@{llmhost}/v1")),
     # workflows: a recording must hold no key, on any provider, and replay needs none
     Case("workflow record", ["workflow", "run", "lead-triage", "--var", "username=m", "--var", "comment=Combien ?",
                              "-m", "openai:auto", "--no-cache", "--record", "{home}/out/wf-openai.jsonl"], env=LLM_ENV),
@@ -149,6 +175,7 @@ class SecretHygieneTest(WeboxTestCase):
             self.social = self.start_fake("fake_social.py")
             os.environ["FAKE_ACCEPTED_KEY"] = MEDIA_KEY
             self.media = self.start_fake("fake_media.py")
+            self.export = self.start_fake("fake_export.py", "/dev/null", "nobody@example.invalid", WEBHOOK_SECRET)
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -164,8 +191,10 @@ class SecretHygieneTest(WeboxTestCase):
         self.addCleanup(self.silent.close)
 
     def fill(self, text):
+        silent = "127.0.0.1:%d" % self.silent.getsockname()[1]
         return text.format(llm=self.llm.url, media=self.media.url, social=self.social.url, home=self.home,
-                           silent="http://127.0.0.1:%d" % self.silent.getsockname()[1])
+                           silent="http://" + silent, silenthost=silent, llmhost=self.llm.url.split("://")[1],
+                           exporthost=self.export.url.split("://")[1])
 
     def run_case(self, case):
         env = {k: self.fill(v) for k, v in case.env.items()}

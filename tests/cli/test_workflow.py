@@ -156,6 +156,54 @@ outputs:
             self.assertEqual(f.read(), "- post for instagram #0\n- post for x #1\n- post for linkedin #2\n")
         self.assertFalse([n for n in os.listdir(os.path.join(self.work, "out")) if ".part" in n])
 
+    def test_output_paths_rendered_from_a_model_answer_stay_under_their_folder(self):
+        # Issue 21, item 4: an item "../../../../tmp/x" wrote /tmp/x.txt.
+        outside = os.path.join(self.home, "outside")
+        os.makedirs(outside)
+        os.makedirs(os.path.join(self.work, "out"))
+        os.symlink(outside, os.path.join(self.work, "out", "link"))
+        cases = [
+            ("out/{{item}}.txt", "../../outside/climbed"),      # climbs out of out/
+            ("{{item}}.txt", outside + "/absolute"),            # absolute
+            ("out/{{item}}.txt", "link/through-a-symlink"),     # a link inside out/ pointing out
+        ]
+        for template, item in cases:
+            with self.subTest(template=template, item=item):
+                wf = self.write("escape.yaml", f"""
+defaults: {{model: openai:echo}}
+steps:
+  - id: names
+    prompt: '{json.dumps(["fine", item])}'
+  - id: each
+    foreach: "{{{{steps.names.output}}}}"
+    prompt: "text for {{{{item}}}}"
+    output: "{template}"
+""")
+                r = self.run_in(self.work, "workflow", "run", wf, "--json", "--no-cache")
+                self.assertEqual(r.returncode, 1, r.stderr)  # a failed step (webox-workflow(1))
+                steps = {s["id"]: s for s in json.loads(r.stdout)["steps"]}
+                self.assertEqual(steps["each"]["status"], "failed")
+                self.assertIn("refus", steps["each"]["error"])
+                self.assertIn(item, steps["each"]["error"])
+                self.assertEqual(os.listdir(outside), [])
+        # A literal path is the author's own, '..' included; a clean item is written.
+        wf = self.write("literal.yaml", """
+defaults: {model: openai:echo}
+steps:
+  - id: a
+    write: "kept"
+    output: "../outside/literal.txt"
+  - id: b
+    foreach: ["x"]
+    write: "{{item}}"
+    output: "out/sub/{{item}}.txt"
+""")
+        r = self.run_in(self.work, "workflow", "run", wf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(os.listdir(outside), ["literal.txt"])
+        with open(os.path.join(self.work, "out", "sub", "x.txt")) as f:
+            self.assertEqual(f.read(), "x")
+
     def run_in(self, cwd, *args, timeout=30):
         return subprocess.run([WEBOX, *args], cwd=cwd, env=self.env, capture_output=True, text=True, timeout=timeout)
 

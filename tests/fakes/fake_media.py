@@ -29,7 +29,8 @@ ROUTES
   POST /v1/audio/speech                OpenAI. {"model","input","voice",
         "response_format","speed"}; audio chunked. Input scenarios: contains
         "[cut]" -> half the audio then the connection is reset; "[big:N]" -> N
-        bytes; "[html]" -> 200 text/html page.
+        bytes; "[html]" -> 200 text/html page; "[slow]" -> half the audio,
+        then nothing for 20 s (a client interrupted mid-stream), then the rest.
   POST /v1/audio/transcriptions        OpenAI multipart (file, model,
         language, response_format, prompt). text: "heard N bytes sha256 HEX";
         json: {"text"}; verbose_json: {"task","language","duration","text",
@@ -59,6 +60,7 @@ import re
 import socket
 import struct
 import sys
+import time
 import threading
 import urllib.parse
 import zlib
@@ -220,7 +222,12 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         pos, i = 0, 0
         end = len(data) if cut_at is None else cut_at
+        pause_at = len(data) // 2 if getattr(self, "slow", False) else None
         while pos < end:
+            if pause_at is not None and pos >= pause_at:
+                self.wfile.flush()
+                time.sleep(20)
+                pause_at = None
             size = fixed or CHUNK_SIZES[i % len(CHUNK_SIZES)]
             piece = data[pos:min(pos + size, end)]
             self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
@@ -330,6 +337,7 @@ class Handler(BaseHTTPRequestHandler):
         data = make(int(m.group(1)) if m else 40000 + len(text))
         if "[html]" in text:
             return self.send_whole(200, "text/html", HTML)
+        self.slow = "[slow]" in text
         return data, (len(data) // 2 if "[cut]" in text else None)
 
     def openai_speech(self, body):

@@ -28,6 +28,14 @@ TEST_CASE("export destinations: schemes and targets", "[export]") {
   // The state key never holds the query (it may carry a token).
   CHECK(w.state_key.find("s3cret") == std::string::npos);
   CHECK(w.state_key != parse_destination("webhook:https://crm.example/hooks/leads?token=other").state_key);
+  // Nor the userinfo; URLs differing only there still have separate states.
+  auto u = parse_destination("webhook:https://crm:hunter22@crm.example/hooks/leads");
+  CHECK(u.state_key.rfind("webhook:https://crm.example/hooks/leads#", 0) == 0);
+  CHECK(u.state_key.find("hunter22") == std::string::npos);
+  CHECK(u.state_key != parse_destination("webhook:https://crm:other@crm.example/hooks/leads").state_key);
+  // Keys of URLs without credentials are those earlier versions stored.
+  CHECK(parse_destination("webhook:https://crm.example/hooks/leads").state_key.rfind(
+            "webhook:https://crm.example/hooks/leads#", 0) == 0);
 
   CHECK_THROWS_AS(parse_destination("ftp:x"), UsageError);
   CHECK_THROWS_AS(parse_destination("sheets"), UsageError);

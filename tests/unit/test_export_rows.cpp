@@ -88,6 +88,55 @@ TEST_CASE("export rows: incremental window and export state", "[export]") {
   CHECK_FALSE(remote_id(db, "notion:x", 4));
 }
 
+TEST_CASE("export checkpoint: a resumed export skips what was acknowledged", "[export]") {
+  store::Db db(":memory:");
+  seed(db, 10);
+  RowSource first(db, {}, parse_fields("id"), false);
+  Checkpoint cp(db, "webhook:x", {"scope", std::nullopt, first.watermark(), 0, 0}, std::nullopt);
+  first.next_page([](int64_t, std::span<const Cell>) {}, 4);
+  cp.acknowledged(4, 4);
+  auto p = load_progress(db, "webhook:x");
+  REQUIRE(p);
+  CHECK(p->after_id == 4);
+  CHECK_FALSE(p->since);
+  // Lead 2 changes after the interruption: it goes again, 1, 3, 4 do not.
+  SQLite::Statement touch(db.sql(), "UPDATE leads SET updated_at = '2026-11-02T00:00:00.000Z' WHERE id = 2");
+  touch.exec();
+  RowSource resumed(db, {}, parse_fields("id"), false, std::nullopt, 2000, Delivered{p->watermark, p->after_id});
+  auto got = read_all(resumed);
+  REQUIRE(got.size() == 7);
+  CHECK(got[0][0] == "2");
+  CHECK(got[1][0] == "5");
+  // A run that stops earlier than the checkpoint it resumed does not move it back.
+  Checkpoint again(db, "webhook:x", {"scope", std::nullopt, resumed.watermark(), 0, 0}, p);
+  again.acknowledged(2, 1);
+  CHECK(load_progress(db, "webhook:x")->after_id == 4);
+  again.acknowledged(6, 3);
+  CHECK(load_progress(db, "webhook:x")->after_id == 6);
+  // A refusal freezes it; a complete export drops it.
+  again.refused();
+  again.acknowledged(9, 6);
+  CHECK(load_progress(db, "webhook:x")->after_id == 6);
+  save_state(db, "webhook:x", resumed.watermark(), 10);
+  CHECK_FALSE(load_progress(db, "webhook:x"));
+}
+
+TEST_CASE("export state: migration 11 takes credentials out of webhook keys", "[export][store]") {
+  TempDir dir;
+  auto file = dir.path / "webox.db";
+  {
+    store::Db db(file);
+    db.sql().exec("INSERT INTO export_state VALUES('webhook:https://crm:hunter22@crm.example/hooks/a@b#0123456789abcdef', 'w', 1, 't'),"
+                  "('webhook:https://crm.example/x#fedcba9876543210', 'w', 2, 't'), ('notion:abc', 'w', 3, 't')");
+    db.sql().exec("PRAGMA user_version = 10");
+  }
+  store::Db db(file);
+  CHECK(load_state(db, "webhook:https://crm.example/hooks/a@b#0123456789abcdef"));
+  CHECK(load_state(db, "webhook:https://crm.example/x#fedcba9876543210"));
+  CHECK(load_state(db, "notion:abc"));
+  CHECK(db.sql().execAndGet("SELECT count(*) FROM export_state WHERE destination LIKE '%hunter22%'").getInt() == 0);
+}
+
 TEST_CASE("export sink: complete file or nothing", "[export]") {
   TempDir dir;
   auto target = dir.path / "out.csv";

@@ -130,11 +130,11 @@ TEST_CASE("split falls back to spaces, then cuts words between characters", "[me
   CHECK(split_for_speech("court", 4096) == std::vector<std::string>{"court"});
 }
 
-TEST_CASE("AtomicFile: the destination appears only on commit", "[media][output]") {
+TEST_CASE("MediaFile: the destination appears only on commit", "[media][output]") {
   TempDir dir;
   fs::path dest = dir.path / "out.wav";
   {
-    AtomicFile f(dest);
+    MediaFile f(dest);
     f.write(wav_header(22050, 1, 16, kWavUnknownSize));
     f.write(std::string("\0\r\n\x1A\0\r\n\x1A", 8));
     CHECK_FALSE(fs::exists(dest));
@@ -151,17 +151,17 @@ TEST_CASE("AtomicFile: the destination appears only on commit", "[media][output]
   CHECK(bytes.substr(4, 4) == std::string("\x2C\0\0\0", 4)); // 44 = 36 + 8, patched
 }
 
-TEST_CASE("AtomicFile: abandoned writes leave nothing and keep an earlier file", "[media][output]") {
+TEST_CASE("MediaFile: abandoned writes leave nothing and keep an earlier file", "[media][output]") {
   TempDir dir;
   fs::path dest = dir.write("keep.mp3", "earlier");
   {
-    AtomicFile f(dest);
+    MediaFile f(dest);
     f.write("half of a stream");
     // no commit: a broken stream, an exception, Ctrl-C
   }
   CHECK(read_file(dest) == "earlier");
   CHECK(entries_in(dir.path) == 1);
-  CHECK_THROWS_AS(AtomicFile(dir.path / "missing-dir" / "x.wav"), Error);
+  CHECK_THROWS_AS(MediaFile(dir.path / "missing-dir" / "x.wav"), Error);
 }
 
 TEST_CASE("file names come from the prompt and the digest", "[media][names]") {
