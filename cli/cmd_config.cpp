@@ -9,6 +9,7 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "lib/chat/fallback.hpp"
 #include "lib/chat/model_ref.hpp"
 #include "lib/core/config.hpp"
 #include "lib/core/keystore.hpp"
@@ -63,6 +64,12 @@ std::vector<Setting> explain(Context &ctx) {
   numeric("http.retries", "WEBOX_RETRIES", cfg.http.retries.has_value(), http.retry.max_retries);
   numeric("http.max_response_bytes", "WEBOX_MAX_RESPONSE_BYTES", cfg.http.max_response_bytes.has_value(),
           static_cast<int64_t>(http.max_body_bytes));
+  numeric("http.total_timeout_ms", "WEBOX_TOTAL_TIMEOUT_MS", cfg.http.total_timeout_ms.has_value(),
+          http.total_timeout_ms);
+  out.push_back({"http.max_retry_wait_ms", std::to_string(http.retry.max_wait_ms),
+                 cfg.http.max_retry_wait_ms ? "file" : "default"});
+  out.push_back({"http.max_cooldown_ms", std::to_string(chat::max_cooldown_ms(cfg)),
+                 cfg.http.max_cooldown_ms ? "file" : "default"});
   out.push_back({"http.ca_bundle", http.ca_bundle,
                  !ctx.global.ca_bundle.empty()          ? "flag --ca-bundle"
                  : !paths::env("WEBOX_CA_BUNDLE").empty() ? "env WEBOX_CA_BUNDLE"

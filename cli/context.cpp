@@ -37,6 +37,9 @@ net::HttpSettings http_settings(const Config &cfg, const GlobalOptions &global) 
     throw Error("CA bundle " + s.ca_bundle + " is not a readable file", ExitCode::config);
   if (cfg.http.max_response_bytes) s.max_body_bytes = static_cast<size_t>(*cfg.http.max_response_bytes);
   s.max_body_bytes = static_cast<size_t>(paths::env_number("WEBOX_MAX_RESPONSE_BYTES", static_cast<int64_t>(s.max_body_bytes), 1));
+  if (cfg.http.total_timeout_ms) s.total_timeout_ms = *cfg.http.total_timeout_ms;
+  s.total_timeout_ms = paths::env_number("WEBOX_TOTAL_TIMEOUT_MS", s.total_timeout_ms, 0);
+  if (cfg.http.max_retry_wait_ms) s.retry.max_wait_ms = *cfg.http.max_retry_wait_ms;
   return s;
 }
 

@@ -1,5 +1,6 @@
 #include "lib/chat/fallback.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -116,6 +117,15 @@ ChainResult run_chain(const std::vector<ChainLink> &links, const std::set<std::s
   return result;
 }
 
+int64_t max_cooldown_ms(const Config &config) { return config.http.max_cooldown_ms.value_or(kDefaultMaxCooldownMs); }
+
+int64_t cooldown_ms(std::optional<int64_t> retry_after_ms, int64_t max_ms) {
+  // A server hint of "0" (or less) means "whenever you like", which says
+  // nothing about how long the limit lasts: use the default then.
+  int64_t wait_ms = retry_after_ms && *retry_after_ms > 0 ? *retry_after_ms : kDefaultCooldownMs;
+  return std::clamp<int64_t>(wait_ms, 0, std::max<int64_t>(max_ms, 0));
+}
+
 std::set<std::string> load_cooldowns(store::Db &db) {
   std::set<std::string> out;
   SQLite::Statement st(db.sql(), "SELECT model FROM cooldowns WHERE until_unix > ?");
@@ -124,9 +134,14 @@ std::set<std::string> load_cooldowns(store::Db &db) {
   return out;
 }
 
-void save_cooldowns(store::Db &db, const ChainResult &result) {
+void save_cooldowns(store::Db &db, const ChainResult &result, int64_t max_ms) {
   store::WriteTransaction tx(db);
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const int64_t latest = now + (std::max<int64_t>(max_ms, 0) + 999) / 1000;
+  SQLite::Statement cut(db.sql(), "UPDATE cooldowns SET until_unix = ? WHERE until_unix > ?");
+  cut.bind(1, latest);
+  cut.bind(2, latest);
+  cut.exec();
   for (const auto &a : result.attempts) {
     if (a.status == "ok") {
       SQLite::Statement del(db.sql(), "DELETE FROM cooldowns WHERE model = ?");
@@ -135,10 +150,7 @@ void save_cooldowns(store::Db &db, const ChainResult &result) {
     } else if (a.status == "error" && a.code == WEBOX_E_RATE_LIMITED) {
       SQLite::Statement put(db.sql(), "INSERT OR REPLACE INTO cooldowns(model, until_unix, reason) VALUES(?, ?, ?)");
       put.bind(1, a.turn.model.text());
-      // A server hint of "0" means "whenever you like", which says nothing
-      // about how long the limit lasts: use the default then.
-      int64_t wait_ms = a.retry_after_ms && *a.retry_after_ms > 0 ? *a.retry_after_ms : kDefaultCooldownMs;
-      put.bind(2, now + (wait_ms + 999) / 1000);
+      put.bind(2, now + (cooldown_ms(a.retry_after_ms, max_ms) + 999) / 1000);
       put.bind(3, a.error);
       put.exec();
     }

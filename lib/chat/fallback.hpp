@@ -7,7 +7,9 @@
 //
 // A model that was rate limited is remembered in the store (`cooldowns`)
 // until its Retry-After (or a minute) has passed, so that the next webox
-// process — a cron job a minute later — goes straight to the fallback.
+// process — a cron job a minute later — goes straight to the fallback. The
+// server's wait is believed up to http.max_cooldown_ms (10 minutes by
+// default): a `Retry-After: 100000` must not bench a model for a day.
 #pragma once
 
 #include <cstdint>
@@ -76,9 +78,20 @@ ChainResult run_chain(const std::vector<ChainLink> &links, const std::set<std::s
                       const nlohmann::json &messages, const nlohmann::json &options, Streaming streaming,
                       const DeltaSink &on_delta, const FallbackNote &on_fallback);
 
+inline constexpr int64_t kDefaultMaxCooldownMs = 600'000;
+
+// http.max_cooldown_ms, or its default.
+int64_t max_cooldown_ms(const Config &config);
+
+// How long a model rate limited with the server's `retry_after_ms` is
+// skipped: the hint within (0, max_ms], else a minute (itself capped).
+int64_t cooldown_ms(std::optional<int64_t> retry_after_ms, int64_t max_ms);
+
 // Models still cooling down after a rate limit.
 std::set<std::string> load_cooldowns(store::Db &db);
 // Remembers rate-limited models of `result`, forgets those that answered.
-void save_cooldowns(store::Db &db, const ChainResult &result);
+// Cooldowns stored longer than `max_ms` (by an older webox, or before the
+// setting was lowered) are cut down to it.
+void save_cooldowns(store::Db &db, const ChainResult &result, int64_t max_ms);
 
 } // namespace webox::chat

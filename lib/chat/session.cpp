@@ -106,7 +106,7 @@ TurnResult ChatSession::send(const std::string &prompt, const DeltaSink &on_delt
     a.turn.cost = m_prices.cost(a.turn.model.provider, a.turn.model.model, a.turn.input_tokens, a.turn.output_tokens);
   }
   record(prompt, result);
-  if (m_db && m_chain.size() > 1) save_cooldowns(*m_db, result);
+  if (m_db && m_chain.size() > 1) save_cooldowns(*m_db, result, max_cooldown_ms(m_config));
 
   const Attempt &last = result.last();
   if (!result.answered()) {

@@ -136,7 +136,7 @@ Report CompareRun::run(const std::function<void(const Report &)> &on_update) {
   }
   record(results, m_prompt, m_settings.system);
   if (m_db) {
-    for (const auto &r : results) chat::save_cooldowns(*m_db, r);
+    for (const auto &r : results) chat::save_cooldowns(*m_db, r, chat::max_cooldown_ms(m_config));
   }
   if (m_judge && report.failures() < report.answers.size()) judge(report);
   return report;

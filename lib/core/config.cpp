@@ -87,6 +87,9 @@ void read_http(const std::filesystem::path &file, const YAML::Node &node, Config
     else if (key == "retries") cfg.http.retries = static_cast<int>(positive_int(file, kv.second, key));
     else if (key == "ca_bundle") cfg.http.ca_bundle = scalar(file, kv.second, key);
     else if (key == "max_response_bytes") cfg.http.max_response_bytes = positive_int(file, kv.second, key);
+    else if (key == "total_timeout_ms") cfg.http.total_timeout_ms = positive_int(file, kv.second, key);
+    else if (key == "max_retry_wait_ms") cfg.http.max_retry_wait_ms = positive_int(file, kv.second, key);
+    else if (key == "max_cooldown_ms") cfg.http.max_cooldown_ms = positive_int(file, kv.second, key);
     else fail_config_at(file, kv.first.Mark(), "unknown http setting '" + key + "'");
   }
 }

@@ -28,6 +28,9 @@
 //     retries: 3
 //     ca_bundle: /etc/ssl/private-ca.pem
 //     max_response_bytes: 67108864  # larger bodies are refused (64 MiB)
+//     total_timeout_ms: 3600000     # one request, retries included; 0 = none
+//     max_retry_wait_ms: 60000      # longest wait before a retry
+//     max_cooldown_ms: 600000       # longest a rate-limited model is skipped
 //   media:                          # the models media commands use without -m
 //     image_model: openai:gpt-image-1
 //     tts_model: espeak
@@ -64,6 +67,9 @@ struct HttpConfig {
   std::optional<int> retries;
   std::string ca_bundle;
   std::optional<int64_t> max_response_bytes;
+  std::optional<int64_t> total_timeout_ms;   // 0 = no overall deadline
+  std::optional<int64_t> max_retry_wait_ms;  // longest wait before one retry
+  std::optional<int64_t> max_cooldown_ms;    // longest a rate-limited model is skipped
 };
 
 // A price per million tokens, in US dollars.

@@ -62,6 +62,8 @@ public:
   std::string token();
   // Drops the cached token (after a 401 from the API).
   void invalidate() { m_token.clear(); }
+  // The account's address: the one a spreadsheet must be shared with.
+  const std::string &client_email() const { return m_account.client_email(); }
   int exchanges() const { return m_exchanges; }
 
 private:

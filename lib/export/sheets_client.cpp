@@ -1,5 +1,6 @@
 #include "lib/export/sheets_client.hpp"
 
+#include "lib/core/error.hpp"
 #include "lib/export/rejection.hpp"
 
 namespace webox::exporting {
@@ -26,6 +27,16 @@ std::string percent_encode(std::string_view text) {
 namespace {
 
 std::string sheets_json_text(const json &doc) { return doc.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// {"error": {"status": "PERMISSION_DENIED", "message": "..."}} as one line.
+std::string google_error_text(const json &body) {
+  if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) return {};
+  const json &e = body["error"];
+  std::string status = e.contains("status") && e["status"].is_string() ? e["status"].get<std::string>() : "";
+  std::string message = e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
+  if (status.empty()) return message;
+  return message.empty() ? status : status + ": " + message;
+}
 
 } // namespace
 
@@ -63,6 +74,16 @@ SheetsAnswer SheetsClient::append(const json &rows) {
   return send_authorized(req);
 }
 
+void SheetsClient::throw_permission_denied(const json &body) const {
+  // Almost always a sheet not shared with the service account: the fix is
+  // on the sheet, with the account's address, which the user may not know.
+  std::string why = google_error_text(body);
+  throw Error("Google Sheets " + m_id + ": the service account " + m_tokens.client_email() +
+                  " may not edit this spreadsheet" + (why.empty() ? std::string() : " (" + why + ")") +
+                  "; share the sheet with " + m_tokens.client_email() + " as an Editor",
+              ExitCode::config);
+}
+
 SheetsAnswer SheetsClient::send_authorized(net::Request &req) {
   net::Outcome o;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -73,9 +94,10 @@ SheetsAnswer SheetsClient::send_authorized(net::Request &req) {
     if (!(o.ok() && o.response.status == 401)) break;
     m_tokens.invalidate();
   }
+  json j = json::parse(o.response.body, nullptr, false);
+  if (o.ok() && o.response.status == 403) throw_permission_denied(j);
   throw_unless_answered(o, "Google Sheets " + m_id);
   SheetsAnswer answer;
-  json j = json::parse(o.response.body, nullptr, false);
   if (o.response.status >= 200 && o.response.status < 300) {
     if (!j.is_discarded()) answer.body = std::move(j);
     return answer;

@@ -80,6 +80,8 @@ public:
 private:
   // Sends with a bearer token; a 401 gets one retry with a fresh token.
   SheetsAnswer send_authorized(net::Request &req);
+  // A 403: says which address to share the sheet with (exit 4).
+  [[noreturn]] void throw_permission_denied(const nlohmann::json &body) const;
 
   std::string m_base, m_id, m_range;
   TokenSource &m_tokens;

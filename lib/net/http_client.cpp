@@ -39,8 +39,8 @@ bool is_success(long status) { return status >= 200 && status < 300; }
 
 // What one attempt collects while libcurl runs its callbacks.
 struct Transfer {
-  Transfer(const HttpSettings &s, const Request &r, Framer *f)
-      : settings(s), request(r), framer(f), deadline_ms(r.deadline_ms),
+  Transfer(const HttpSettings &s, const Request &r, Framer *f, int64_t deadline)
+      : settings(s), request(r), framer(f), deadline_ms(deadline),
         idle_ms(r.idle_timeout_ms ? r.idle_timeout_ms : s.idle_timeout_ms), last_activity_ms(cancel::monotonic_ms()) {}
   const HttpSettings &settings;
   const Request &request;
@@ -51,6 +51,9 @@ struct Transfer {
   bool delivered = false;     // something went to the framer
   bool sink_stopped = false;  // the framer's sink asked to stop
   bool too_big = false;
+  bool headers_done = false;     // the current response's blank line was seen
+  size_t header_bytes = 0, header_lines = 0;
+  bool headers_too_big = false;
   size_t streamed_bytes = 0;
   bool deadline_hit = false;
   int64_t deadline_ms = 0;
@@ -71,11 +74,19 @@ size_t on_header(char *data, size_t size, size_t count, void *user) {
     // A new response starts (after a redirect or a 100 Continue): keep only
     // the final response's headers.
     t->headers.clear();
+    t->headers_done = false;
+    t->header_bytes = t->header_lines = 0;
     size_t space = line.find(' ');
     if (space != std::string_view::npos) t->status = std::strtol(line.data() + space + 1, nullptr, 10);
     return size * count;
   }
+  t->header_bytes += line.size();
+  if (++t->header_lines > t->settings.max_header_lines || t->header_bytes > t->settings.max_header_bytes) {
+    t->headers_too_big = true;
+    return 0; // makes libcurl stop with CURLE_WRITE_ERROR
+  }
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.empty()) t->headers_done = true;
   if (!line.empty()) {
     t->headers.append(line);
     t->headers += '\n';
@@ -193,6 +204,26 @@ struct Attempt {
   bool unsent = false;    // failed before a byte of the request left
 };
 
+std::string header_limit_message(const HttpSettings &settings) {
+  return "the server sent response headers over webox's limit (" + std::to_string(settings.max_header_lines) +
+         " lines or " + std::to_string(settings.max_header_bytes) + " bytes); refused";
+}
+
+// libcurl's own refusal of a giant header line is reported as "out of memory"
+// (or, in versions that count the whole header block, a receive error that
+// says "Too large response headers"): said plainly when it comes while the
+// headers are still being read.
+bool libcurl_refused_headers(CURLcode rc, const Transfer &t, const char *errbuf) {
+  if (t.status == 0 || t.headers_done) return false;
+  return rc == CURLE_OUT_OF_MEMORY ||
+         (rc == CURLE_RECV_ERROR && std::string_view(errbuf).find("response headers") != std::string_view::npos);
+}
+
+std::string total_timeout_message(const HttpSettings &settings) {
+  return "gave up after " + std::to_string(settings.total_timeout_ms) +
+         " ms, the longest a request may take (http.total_timeout_ms or WEBOX_TOTAL_TIMEOUT_MS)";
+}
+
 // Failures that are a property of the server or of webox's policy, not of
 // the moment: a retry would fail the same way, so none is made, and the
 // message says what to do.
@@ -219,8 +250,13 @@ std::optional<std::string> explain_permanent(CURLcode rc, const Request &request
   }
 }
 
-Attempt attempt_once(const HttpSettings &settings, const Request &request, Framer *framer) {
-  Transfer t(settings, request, framer);
+// `total_deadline_ms` is the end of http.total_timeout_ms (0 = none); the
+// request's own deadline applies too, whichever comes first.
+Attempt attempt_once(const HttpSettings &settings, const Request &request, Framer *framer, int64_t total_deadline_ms) {
+  int64_t deadline = request.deadline_ms;
+  bool total_first = total_deadline_ms && (!deadline || total_deadline_ms <= deadline);
+  if (total_first) deadline = total_deadline_ms;
+  Transfer t(settings, request, framer, deadline);
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   curl_slist *list = curl_slist_append(nullptr, "Expect:"); // no 100-continue round trip
   for (const auto &h : request.headers) list = curl_slist_append(list, h.c_str());
@@ -248,9 +284,17 @@ Attempt attempt_once(const HttpSettings &settings, const Request &request, Frame
   } else if (rc == CURLE_ABORTED_BY_CALLBACK && !t.deadline_hit) {
     o.failure = Failure::cancelled;
     o.message = "interrupted";
+  } else if (t.deadline_hit && total_first) {
+    o.failure = Failure::timeout;
+    o.total_timeout = true;
+    o.message = total_timeout_message(settings);
   } else if (rc == CURLE_OPERATION_TIMEDOUT || t.deadline_hit) {
     o.failure = Failure::timeout;
     o.message = errbuf[0] ? errbuf : "deadline reached";
+  } else if (t.headers_too_big || libcurl_refused_headers(rc, t, errbuf)) {
+    o.failure = Failure::network;
+    o.message = header_limit_message(settings);
+    o.permanent = true;
   } else if (t.too_big) {
     o.failure = Failure::network;
     o.message = "response larger than " + std::to_string(settings.max_body_bytes) +
@@ -271,6 +315,20 @@ Attempt attempt_once(const HttpSettings &settings, const Request &request, Frame
 
 } // namespace
 
+std::optional<std::string> url_problem(const std::string &url) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
+  if (!parsed) return "cannot check the URL (out of memory)";
+  if (CURLUcode rc = curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0); rc != CURLUE_OK)
+    return std::string(curl_url_strerror(rc));
+  char *scheme = nullptr;
+  if (curl_url_get(parsed.get(), CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || !scheme)
+    return std::string("no scheme");
+  std::string name(scheme);
+  curl_free(scheme);
+  if (name != "http" && name != "https") return "the scheme '" + name + "' is not http or https";
+  return std::nullopt;
+}
+
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -286,6 +344,8 @@ Outcome HttpClient::stream(const Request &request, Framing framing, const UnitSi
 
 Outcome HttpClient::run(const Request &request, Framing framing, const UnitSink *sink) const {
   const RetryPolicy &policy = m_settings.retry;
+  const int64_t total_deadline =
+      m_settings.total_timeout_ms > 0 ? cancel::monotonic_ms() + m_settings.total_timeout_ms : 0;
   for (int attempt = 1;; ++attempt) {
     std::unique_ptr<Framer> framer;
     if (sink) {
@@ -294,7 +354,7 @@ Outcome HttpClient::run(const Request &request, Framing framing, const UnitSink 
       else framer = std::make_unique<RawPassThrough>(*sink);
     }
     int64_t started = cancel::monotonic_ms();
-    Attempt a = attempt_once(m_settings, request, framer.get());
+    Attempt a = attempt_once(m_settings, request, framer.get(), total_deadline);
     Outcome &o = a.outcome;
     o.response.attempts = attempt;
     spdlog::debug("{} {} -> {} in {} ms (attempt {}){}", request.method, request.url, o.response.status,
@@ -312,12 +372,16 @@ Outcome HttpClient::run(const Request &request, Framing framing, const UnitSink 
       bool retry = request.should_retry ? request.should_retry(status, o.response.body)
                                         : RetryPolicy::retryable_status(status);
       if (!retry) return o;
-      hint = retry_after_from_headers(o.response.headers, static_cast<int64_t>(std::time(nullptr)));
+      if (request.retry_delay) hint = request.retry_delay(status, o.response.body);
+      if (!policy.usable_hint(hint))
+        hint = server_wait_from_headers(o.response.headers, static_cast<int64_t>(std::time(nullptr)));
     }
     int64_t delay = policy.delay_ms(attempt, hint);
     spdlog::info("retrying {} in {} ms ({})", request.url, delay,
                  o.failure == Failure::none ? "HTTP " + std::to_string(o.response.status) : o.message);
-    if (!wait_interruptibly(delay, request.deadline_ms)) {
+    int64_t wait_deadline = request.deadline_ms;
+    if (total_deadline && (!wait_deadline || total_deadline < wait_deadline)) wait_deadline = total_deadline;
+    if (!wait_interruptibly(delay, wait_deadline)) {
       if (cancel::requested()) {
         o.failure = Failure::cancelled;
         o.message = "interrupted";

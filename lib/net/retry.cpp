@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <ctime>
 #include <random>
 #include <string>
 
 namespace webox::net {
 namespace {
-
-constexpr int64_t kMaxServerHintMs = 60'000;
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
@@ -40,20 +39,19 @@ std::optional<std::string_view> header_value(std::string_view headers, std::stri
   return std::nullopt;
 }
 
+// A plain decimal number ("1.5", "-3"); NaN, infinities, hex and exponents
+// are not waits a server means.
 std::optional<double> parse_number(std::string_view v) {
-  try {
-    size_t used = 0;
-    double d = std::stod(std::string(v), &used);
-    if (used != v.size()) return std::nullopt;
-    return d;
-  } catch (...) {
-    return std::nullopt;
-  }
+  double d = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d, std::chars_format::fixed);
+  if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(d)) return std::nullopt;
+  return d;
 }
 
-std::optional<int64_t> within_bounds(double ms) {
-  if (ms <= 0 || ms > kMaxServerHintMs) return std::nullopt;
-  return static_cast<int64_t>(ms);
+// Milliseconds as an int64 without overflow: absurd waits saturate.
+int64_t saturated_ms(double ms) {
+  constexpr double kLimit = 1e15; // ~31,000 years
+  return static_cast<int64_t>(std::clamp(ms, -kLimit, kLimit));
 }
 
 } // namespace
@@ -62,27 +60,40 @@ bool RetryPolicy::retryable_status(int status) {
   return status == 408 || status == 409 || status == 429 || status >= 500;
 }
 
-int64_t RetryPolicy::delay_ms(int attempt, std::optional<int64_t> server_hint_ms) const {
-  if (server_hint_ms) return *server_hint_ms;
-  int shift = std::clamp(attempt - 1, 0, 20);
-  int64_t delay = std::min(max_delay_ms, base_delay_ms << shift);
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_real_distribution<double> jitter(0.75, 1.25);
-  return std::max<int64_t>(0, static_cast<int64_t>(static_cast<double>(delay) * jitter(rng)));
+std::optional<int64_t> RetryPolicy::usable_hint(std::optional<int64_t> server_hint_ms) const {
+  if (!server_hint_ms || *server_hint_ms <= 0 || *server_hint_ms > max_wait_ms) return std::nullopt;
+  return server_hint_ms;
 }
 
-std::optional<int64_t> retry_after_from_headers(std::string_view headers, int64_t now_unix) {
+int64_t RetryPolicy::delay_ms(int attempt, std::optional<int64_t> server_hint_ms) const {
+  if (auto hint = usable_hint(server_hint_ms)) return *hint;
+  int shift = std::clamp(attempt - 1, 0, 20);
+  int64_t delay = std::min({max_delay_ms, max_wait_ms, base_delay_ms << shift});
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter(0.75, 1.25);
+  int64_t jittered = static_cast<int64_t>(static_cast<double>(delay) * jitter(rng));
+  return std::clamp<int64_t>(jittered, 0, std::max<int64_t>(max_wait_ms, 0));
+}
+
+std::optional<int64_t> server_wait_from_headers(std::string_view headers, int64_t now_unix) {
   if (auto ms = header_value(headers, "retry-after-ms")) {
-    if (auto n = parse_number(*ms)) return within_bounds(*n);
+    if (auto n = parse_number(*ms)) return saturated_ms(*n);
   }
   auto v = header_value(headers, "retry-after");
   if (!v) return std::nullopt;
-  if (auto seconds = parse_number(*v)) return within_bounds(*seconds * 1000.0);
+  if (auto seconds = parse_number(*v)) return saturated_ms(*seconds * 1000.0);
   std::tm tm{};
   std::string text(*v);
-  if (!strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return std::nullopt;
+  const char *end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end != '\0') return std::nullopt;
   int64_t when = static_cast<int64_t>(timegm(&tm));
-  return within_bounds(static_cast<double>(when - now_unix) * 1000.0);
+  return saturated_ms(static_cast<double>(when - now_unix) * 1000.0);
+}
+
+std::optional<int64_t> retry_after_from_headers(std::string_view headers, int64_t now_unix, int64_t max_wait_ms) {
+  RetryPolicy bounds;
+  bounds.max_wait_ms = max_wait_ms;
+  return bounds.usable_hint(server_wait_from_headers(headers, now_unix));
 }
 
 } // namespace webox::net

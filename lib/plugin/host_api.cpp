@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <mutex>
 
@@ -95,6 +96,16 @@ net::Request to_request(const webox_call *call, const webox_http_request *req) {
   r.deadline_ms = call ? call->deadline_ms : 0;
   // `flags` exists from ABI 1.1; an older plugin's struct ends before it.
   if (req->struct_size >= offsetof(webox_http_request, flags) + sizeof req->flags) r.once = (req->flags & WEBOX_HTTP_ONCE) != 0;
+  // `retry_delay` exists from ABI 1.2.
+  if (req->struct_size >= offsetof(webox_http_request, retry_delay) + sizeof req->retry_delay && req->retry_delay) {
+    webox_retry_delay_fn fn = req->retry_delay;
+    void *user = req->retry_user;
+    r.retry_delay = [fn, user](int status, std::string_view body) -> std::optional<int64_t> {
+      int64_t ms = fn(user, status, body.data(), body.size());
+      if (ms < 0) return std::nullopt;
+      return ms;
+    };
+  }
   if (req->should_retry) {
     webox_retry_fn fn = req->should_retry;
     void *user = req->retry_user;
@@ -126,8 +137,7 @@ webox_status svc_http(const webox_call *call, const webox_http_request *req, web
   if (!req || !req->url) return WEBOX_E_INVALID;
   net::Request r = to_request(call, req);
   net::Outcome o = send_through(r, net::Framing::raw, nullptr);
-  if (o.permanent)
-    if (const CallScope *scope = scope_of(call)) scope->note_permanent_refusal();
+  if (const CallScope *scope = scope_of(call)) scope->note_outcome(o);
   return fill_response(o, resp);
 }
 
@@ -142,8 +152,7 @@ webox_status svc_http_stream(const webox_call *call, const webox_http_request *r
     return on_data(user, unit.data(), unit.size()) == 0;
   };
   net::Outcome o = send_through(r, framing, &sink);
-  if (o.permanent)
-    if (const CallScope *scope = scope_of(call)) scope->note_permanent_refusal();
+  if (const CallScope *scope = scope_of(call)) scope->note_outcome(o);
   return fill_response(o, resp);
 }
 
@@ -232,6 +241,25 @@ CallScope::CallScope(std::string plugin_id_, std::string instance_, std::string 
   m_call.call_id = g_next_call_id.fetch_add(1);
   m_call.deadline_ms = deadline_ms;
   m_call.host_private = const_cast<CallScope *>(this);
+}
+
+void CallScope::note_outcome(const net::Outcome &outcome) const {
+  if (outcome.permanent) note_permanent_refusal();
+  std::lock_guard lock(m_mutex);
+  if (outcome.permanent || outcome.total_timeout) m_host_reason = outcome.message;
+  const int status = outcome.response.status;
+  if (outcome.ok() && status >= 400)
+    m_server_wait_ms = net::server_wait_from_headers(outcome.response.headers, static_cast<int64_t>(std::time(nullptr)));
+}
+
+std::optional<std::string> CallScope::host_reason() const {
+  std::lock_guard lock(m_mutex);
+  return m_host_reason;
+}
+
+std::optional<int64_t> CallScope::server_wait_ms() const {
+  std::lock_guard lock(m_mutex);
+  return m_server_wait_ms;
 }
 
 } // namespace webox::plugin

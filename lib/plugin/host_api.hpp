@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -60,6 +61,16 @@ public:
   void note_permanent_refusal() const { m_refused.store(true); }
   bool saw_permanent_refusal() const { return m_refused.load(); }
 
+  // Remembers what the host knows about a request's outcome and the plugin
+  // cannot: why it refused it for good or gave up on it (the plugin would
+  // call a body over the limit "the connection dropped"), and how long the
+  // server asked to wait (Retry-After, HTTP dates included).
+  void note_outcome(const net::Outcome &outcome) const;
+  // The host's own one-line reason for the call's network failure, if any.
+  std::optional<std::string> host_reason() const;
+  // The wait the last non-2xx answer asked for, in ms (may be <= 0).
+  std::optional<int64_t> server_wait_ms() const;
+
   const std::string plugin_id;
   const std::string instance;
   const std::string primary_secret;
@@ -67,6 +78,9 @@ public:
 private:
   webox_call m_call{};
   mutable std::atomic<bool> m_refused{false};
+  mutable std::mutex m_mutex; // a plugin may send from several threads
+  mutable std::optional<std::string> m_host_reason;
+  mutable std::optional<int64_t> m_server_wait_ms;
 };
 
 } // namespace webox::plugin

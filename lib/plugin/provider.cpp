@@ -72,6 +72,17 @@ ExitCode exit_code_for(webox_status status, int http_status) {
   }
 }
 
+// A malformed base URL is a setting to fix (exit 4), said before any request:
+// sent, it would fail as a network error (exit 75) that a cron job retries
+// forever. A bare host[:port] (OLLAMA_HOST's form, which that plugin
+// completes) is checked with the http:// it gets.
+static void check_base_url(const std::string &base_url, const std::string &source) {
+  if (base_url.empty()) return; // a plugin without a server
+  std::string url = base_url.find("://") == std::string::npos ? "http://" + base_url : base_url;
+  if (auto problem = net::url_problem(url))
+    throw Error("invalid base URL '" + base_url + "' from " + source + ": " + *problem, ExitCode::config);
+}
+
 ProviderBinding bind_provider(Registry &registry, const Config &config, const std::string &instance) {
   ProviderSettings settings;
   if (auto it = config.providers.find(instance); it != config.providers.end()) settings = it->second;
@@ -83,14 +94,22 @@ ProviderBinding bind_provider(Registry &registry, const Config &config, const st
   const Manifest &m = b.plugin->manifest;
 
   std::string base_url = m.default_base_url;
-  if (!settings.base_url.empty()) base_url = settings.base_url;
+  std::string source = "the plugin's default base URL";
+  if (!settings.base_url.empty()) {
+    base_url = settings.base_url;
+    source = "providers." + instance + ".base_url in " + config.source.string();
+  }
   // OPENAI_BASE_URL is about the openai provider, not about a configured
   // server that merely speaks the same protocol.
   if (instance == plugin_id && !m.base_url_env.empty()) {
     std::string from_env = paths::env(m.base_url_env.c_str());
-    if (!from_env.empty()) base_url = from_env;
+    if (!from_env.empty()) {
+      base_url = from_env;
+      source = m.base_url_env;
+    }
   }
   while (base_url.size() > 1 && base_url.back() == '/') base_url.pop_back();
+  check_base_url(base_url, source);
 
   b.config = {
       {"instance", instance},
@@ -133,13 +152,26 @@ nlohmann::json Provider::finish(webox_status status, webox_result &result, const
     return doc;
   }
   auto detail = nlohmann::json::parse(guard.error.text(), nullptr, false);
+  // A plugin that quoted a server's invalid UTF-8 verbatim sends a detail
+  // nlohmann refuses: say so rather than a bare "the service failed".
+  const bool unreadable = detail.is_discarded() && !guard.error.text().empty();
   if (detail.is_discarded()) detail = nlohmann::json::object();
   std::string message = detail.is_object() ? detail.value("message", "") : "";
   if (message.empty()) message = std::string(status_name(status));
+  if (unreadable) message += " (its error report was not valid JSON, e.g. invalid UTF-8 from the provider)";
   // Plugins are asked to name themselves; make sure the user sees who failed.
   if (message.rfind(m_binding.instance + ":", 0) != 0 && message.rfind(manifest().id + ":", 0) != 0)
     message = m_binding.instance + ": " + message;
+  // The host's reason for refusing or abandoning a request is more exact
+  // than the plugin's guess ("the connection dropped" for a body over the
+  // size limit, "the stream went silent" for the overall deadline).
+  if (status == WEBOX_E_NETWORK || status == WEBOX_E_TIMEOUT)
+    if (auto reason = scope.host_reason()) message = m_binding.instance + ": " + *reason;
   if (status == WEBOX_E_NETWORK && scope.saw_permanent_refusal() && detail.is_object()) detail["permanent"] = true;
+  // Retry-After as an HTTP date, which plugins do not read, still sets how
+  // long a rate-limited model cools down.
+  if (detail.is_object() && !detail.contains("retry_after_ms"))
+    if (auto wait = scope.server_wait_ms(); wait && *wait > 0) detail["retry_after_ms"] = *wait;
   throw ProviderError(status, message, detail);
 }
 

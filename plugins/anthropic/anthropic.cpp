@@ -238,7 +238,7 @@ Answer read_complete_response(const webox_instance &self, const sdk::HttpRespons
                               const std::string &requested_model) {
   const json doc = parse_or_discarded(resp.body);
   if (!doc.is_object())
-    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response is not valid JSON (cut short?): " + snippet(resp.body), resp.status);
+    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
   if (string_at(doc, "type") == "error") throw_stream_error(self, doc);
   Answer a;
   a.model = string_at(doc, "model");
@@ -263,7 +263,7 @@ public:
   void on_data(std::string_view data) {
     const json event = parse_or_discarded(data);
     if (!event.is_object())
-      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": unparsable stream event: " + snippet(data));
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": " + kit::unparsable(data, "a stream event", "unparsable stream event"));
     ++m_events;
     const std::string type = string_at(event, "type");
     if (type == "message_start") on_message_start(kit::object_at(event, "message"));

@@ -77,6 +77,15 @@ inline std::string snippet(std::string_view text, size_t limit = 200) {
   return out.substr(0, limit) + "...";
 }
 
+// Why `text`, a body or stream event the server sent, did not parse as JSON.
+// nlohmann refuses invalid UTF-8, and the snippet would look like fine JSON:
+// that case is named. Otherwise `otherwise` + ": " + the snippet.
+inline std::string unparsable(std::string_view text, const std::string &where, const std::string &otherwise) {
+  if (auto at = sdk::invalid_utf8_at(text))
+    return "the provider sent invalid UTF-8 in " + where + " (at byte " + std::to_string(*at) + ")";
+  return otherwise + ": " + snippet(text);
+}
+
 // ---- Token counts ------------------------------------------------------------------
 
 struct Usage {
@@ -103,16 +112,9 @@ inline bool looks_like_html(const sdk::HttpResponse &resp) {
   return !b.empty() && b.front() == '<';
 }
 
-// `retry-after-ms` (OpenAI) or `retry-after` in seconds; -1 when absent or an HTTP date.
-inline long long retry_after_ms(const sdk::HttpResponse &resp) {
-  try {
-    if (auto ms = resp.header("retry-after-ms"); !ms.empty()) return std::stoll(ms);
-    if (auto s = resp.header("retry-after"); !s.empty()) return static_cast<long long>(std::stod(s) * 1000.0);
-  } catch (const std::exception &) {
-    // An HTTP date or garbage: no usable hint.
-  }
-  return -1;
-}
+// `retry-after-ms` (OpenAI) or `retry-after` in seconds; -1 when absent, an
+// HTTP date (the host reads those) or not a sane number.
+inline long long retry_after_ms(const sdk::HttpResponse &resp) { return sdk::retry_after_header_ms(resp); }
 
 // ---- The instance -------------------------------------------------------------------
 

@@ -37,7 +37,11 @@
 //     "details":[...]}}`. A wrong key is a 400 INVALID_ARGUMENT, not a 401;
 //     only the `ErrorInfo` detail's reason `API_KEY_INVALID` reveals it. A
 //     429 RESOURCE_EXHAUSTED puts its wait in the body (`RetryInfo`,
-//     `"retryDelay": "34s"`), not in a Retry-After header.
+//     `"retryDelay": "34s"`), not in a Retry-After header; the host is told
+//     through `retry_delay`. The same 429 is also a spent daily quota when
+//     its `QuotaFailure` names a per-day quota (`quotaId` containing
+//     "PerDay"), even with a retryDelay of seconds: that is not retried and
+//     is reported as a quota (exit 5).
 //   - A prompt the safety filters refuse gets a 200 with no candidates and a
 //     `promptFeedback.blockReason`: it is reported as a refused request.
 #include <webox/plugin.hpp>
@@ -46,7 +50,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -107,16 +114,26 @@ std::string normalized_finish_reason(const std::string &reason) {
 
 // ---- Errors ------------------------------------------------------------------------
 
+// A protobuf Duration in JSON ("34s", "0.5s") in ms; -1 when it is not one.
+// Absurd values saturate at a year (the host bounds what it waits anyway).
 long long duration_ms(const std::string &text) {
   if (text.size() < 2 || text.back() != 's') return -1;
-  try {
-    size_t used = 0;
-    double seconds = std::stod(text.substr(0, text.size() - 1), &used);
-    if (used != text.size() - 1 || seconds < 0) return -1;
-    return static_cast<long long>(seconds * 1000.0);
-  } catch (const std::exception &) {
-    return -1;
-  }
+  double seconds = 0;
+  const char *first = text.data(), *last = text.data() + text.size() - 1;
+  auto [end, ec] = std::from_chars(first, last, seconds, std::chars_format::fixed);
+  if (ec != std::errc() || end != last || !std::isfinite(seconds) || seconds < 0) return -1;
+  constexpr double kYearMs = 365.0 * 24 * 3600 * 1000;
+  return static_cast<long long>(std::min(seconds * 1000.0, kYearMs));
+}
+
+// QuotaFailure violations name the quota; a per-day one ("...PerDay...")
+// is spent until the next day, unlike a per-minute rate.
+bool names_daily_quota(const json &quota_failure) {
+  const json violations = quota_failure.value("violations", json::array());
+  if (!violations.is_array()) return false;
+  for (const auto &v : violations)
+    if (string_at(v, "quotaId").find("PerDay") != std::string::npos) return true;
+  return false;
 }
 
 // What a Google RPC error says, with its `details` searched for the two
@@ -126,6 +143,7 @@ struct GoogleError {
   std::string reason; // ErrorInfo reason, e.g. "API_KEY_INVALID"
   std::string message;
   long long retry_after_ms = -1;
+  bool daily_quota = false; // a QuotaFailure on a per-day quota
 };
 
 GoogleError read_google_error(const json &error) {
@@ -139,6 +157,7 @@ GoogleError read_google_error(const json &error) {
     const std::string type = string_at(d, "@type");
     if (type.ends_with("google.rpc.ErrorInfo") && e.reason.empty()) e.reason = string_at(d, "reason");
     if (type.ends_with("google.rpc.RetryInfo")) e.retry_after_ms = duration_ms(string_at(d, "retryDelay"));
+    if (type.ends_with("google.rpc.QuotaFailure") && d.is_object()) e.daily_quota = e.daily_quota || names_daily_quota(d);
   }
   return e;
 }
@@ -146,19 +165,10 @@ GoogleError read_google_error(const json &error) {
 webox_status status_class(int http_status, const GoogleError &e) {
   if (http_status == 401 || http_status == 403) return WEBOX_E_AUTH;
   if (e.reason == "API_KEY_INVALID" || e.reason == "API_KEY_EXPIRED") return WEBOX_E_AUTH; // a 400
-  if (http_status == 429) return WEBOX_E_RATE_LIMITED;
+  if (http_status == 429) return e.daily_quota ? WEBOX_E_QUOTA : WEBOX_E_RATE_LIMITED;
   if (http_status == 400 || http_status == 404 || http_status == 413 || http_status == 422)
     return WEBOX_E_INVALID;
   return WEBOX_E_UPSTREAM;
-}
-
-long long retry_after_header_ms(const sdk::HttpResponse &resp) {
-  try {
-    if (auto s = resp.header("retry-after"); !s.empty()) return static_cast<long long>(std::stod(s) * 1000.0);
-  } catch (const std::exception &) {
-    // An HTTP date or garbage: no usable hint.
-  }
-  return -1;
 }
 
 [[noreturn]] void throw_http_error(const webox_instance &self, const sdk::HttpResponse &resp) {
@@ -166,21 +176,23 @@ long long retry_after_header_ms(const sdk::HttpResponse &resp) {
   const std::string status = std::to_string(resp.status);
   if (looks_like_html(resp))
     throw sdk::Failure(WEBOX_E_UPSTREAM, prefix + "HTTP " + status + " (HTML error page from the server)",
-                       resp.status, retry_after_header_ms(resp));
+                       resp.status, sdk::retry_after_header_ms(resp));
   const json parsed = parse_or_discarded(resp.body);
   const json error = parsed.is_object() ? parsed.value("error", json()) : json();
   if (!error.is_object()) {
     const std::string what = resp.body.empty() ? "empty body" : snippet(resp.body);
     throw sdk::Failure(status_class(resp.status, {}), prefix + "HTTP " + status + ": " + what, resp.status,
-                       retry_after_header_ms(resp));
+                       sdk::retry_after_header_ms(resp));
   }
   const GoogleError e = read_google_error(error);
   const std::string code = e.reason.empty() ? e.status : e.reason;
   std::string message = prefix + status;
   if (!code.empty()) message += " " + code;
   message += ": " + e.message;
-  const long long retry = e.retry_after_ms >= 0 ? e.retry_after_ms : retry_after_header_ms(resp);
-  if (resp.status == 429 && retry >= 0) // the wait is in the body, where no one else will look
+  const long long retry = e.retry_after_ms >= 0 ? e.retry_after_ms : sdk::retry_after_header_ms(resp);
+  if (e.daily_quota)
+    message += " (the daily quota is spent; it resets at midnight Pacific time)";
+  else if (resp.status == 429 && retry >= 0) // the wait is in the body, where no one else will look
     message += " (retry in " + std::to_string((retry + 999) / 1000) + " s)";
   throw sdk::Failure(status_class(resp.status, e), message, resp.status, retry, code);
 }
@@ -195,13 +207,26 @@ long long retry_after_header_ms(const sdk::HttpResponse &resp) {
   throw sdk::Failure(WEBOX_E_UPSTREAM, message, 0, e.retry_after_ms, code);
 }
 
-// A 429 whose RetryInfo asks for more than a minute is a spent daily quota:
-// the host's quick backoff cannot outwait it, so it is not retried.
-int retry_unless_long_wait(void *, int32_t status, const char *body, size_t size) noexcept {
-  if (status != 429) return -1; // the host's default policy
+std::optional<GoogleError> google_error_in(const char *body, size_t size) {
   const json parsed = parse_or_discarded(std::string_view(body ? body : "", body ? size : 0));
   if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object())
-    return read_google_error(parsed["error"]).retry_after_ms <= 60000;
+    return read_google_error(parsed["error"]);
+  return std::nullopt;
+}
+
+// A 429 on a per-day quota, or whose RetryInfo asks for more than a minute,
+// is a spent quota: the host's quick backoff cannot outwait it, so it is not
+// retried.
+int retry_unless_spent_quota(void *, int32_t status, const char *body, size_t size) noexcept {
+  if (status != 429) return -1; // the host's default policy
+  if (auto e = google_error_in(body, size)) return !e->daily_quota && e->retry_after_ms <= 60000;
+  return -1;
+}
+
+// The wait RetryInfo asks for, which Google puts in the body, not in a
+// Retry-After header.
+int64_t retry_info_delay(void *, int32_t, const char *body, size_t size) noexcept {
+  if (auto e = google_error_in(body, size)) return e->retry_after_ms;
   return -1;
 }
 
@@ -317,7 +342,8 @@ sdk::HttpRequest build_http_request(const webox_instance &self, const webox_call
   r.body = dump(body);
   r.framing = stream ? WEBOX_HTTP_SSE : WEBOX_HTTP_RAW;
   r.timeout_ms = self.timeout_ms;
-  r.should_retry = retry_unless_long_wait;
+  r.should_retry = retry_unless_spent_quota;
+  r.retry_delay = retry_info_delay;
   return r;
 }
 
@@ -366,7 +392,7 @@ Answer read_complete_response(const webox_instance &self, const sdk::HttpRespons
                               const std::string &requested_model) {
   const json doc = parse_or_discarded(resp.body);
   if (!doc.is_object())
-    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response is not valid JSON (cut short?): " + snippet(resp.body), resp.status);
+    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
   Answer a;
   a.model = requested_model;
   absorb_response(self, doc, a);
@@ -383,7 +409,7 @@ public:
   void on_data(std::string_view data) {
     const json chunk = parse_or_discarded(data);
     if (!chunk.is_object())
-      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": unparsable stream event: " + snippet(data));
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": " + kit::unparsable(data, "a stream event", "unparsable stream event"));
     ++m_events;
     std::string piece = absorb_response(m_self, chunk, m_answer);
     if (!piece.empty()) sdk::emit(m_sink, m_user, dump(json{{"type", "delta"}, {"text", piece}}));

@@ -134,16 +134,9 @@ inline bool looks_like_html(std::string_view body) {
   return head.rfind("<!doctype html", 0) == 0 || head.rfind("<html", 0) == 0;
 }
 
-// Milliseconds from a Retry-After header holding seconds; -1 when absent.
-inline long long retry_after_ms(const sdk::HttpResponse &r) {
-  std::string v = r.header("retry-after");
-  if (v.empty()) return -1;
-  try {
-    return static_cast<long long>(std::stod(v) * 1000);
-  } catch (...) {
-    return -1;
-  }
-}
+// Milliseconds from a Retry-After header holding seconds; -1 when absent or
+// not a sane number (HTTP dates are read by the host).
+inline long long retry_after_ms(const sdk::HttpResponse &r) { return sdk::wait_ms_from_text(r.header("retry-after"), 1000.0); }
 
 // The status class of a failed answer; `quota` says the provider's own code
 // means "out of credit".

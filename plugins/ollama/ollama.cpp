@@ -245,7 +245,7 @@ Answer read_complete_response(const webox_instance &self, const sdk::HttpRespons
                               const std::string &requested_model) {
   const json doc = parse_or_discarded(resp.body);
   if (!doc.is_object())
-    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response is not valid JSON (cut short?): " + snippet(resp.body), resp.status);
+    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
   Answer a;
   a.model = requested_model;
   absorb_object(self, doc, a);
@@ -262,7 +262,7 @@ public:
   void on_data(std::string_view line) {
     const json doc = parse_or_discarded(line);
     if (!doc.is_object())
-      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": unparsable stream line: " + snippet(line));
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": " + kit::unparsable(line, "a stream line", "unparsable stream line"));
     ++m_events;
     std::string piece = absorb_object(m_self, doc, m_answer);
     if (!piece.empty()) sdk::emit(m_sink, m_user, dump(json{{"type", "delta"}, {"text", piece}}));

@@ -36,8 +36,10 @@
 //     random-length padding fields. Anything not needed is ignored.
 //   - Errors may arrive AFTER the 200 status: OpenAI sends one `data:
 //     {"error":{...}}` event and closes; OpenRouter sends an ordinary chunk
-//     with an `error` object and `finish_reason:"error"`. The text already
-//     shown stays shown, but the call fails.
+//     with an `error` object and `finish_reason:"error"`; Mistral sends its
+//     bare error object, `data: {"object":"error","message","type","param",
+//     "code"}`, and closes without [DONE]. The text already shown stays
+//     shown, but the call fails, naming the provider's message and code.
 //   - `[DONE]` is the only proof that the answer is complete. A stream that
 //     just ends (proxy timeout, dropped upstream) would otherwise look like a
 //     short answer, so it is reported as a failure.
@@ -187,6 +189,10 @@ webox_status status_class(int http_status, const ProviderError &e) {
   throw sdk::Failure(status_class(resp.status, e), message, resp.status, retry, e.code);
 }
 
+// Mistral's error envelope, in a stream or a 200 body: the object itself is
+// the error (`{"object":"error","message",...}`), with no `error` member.
+bool is_bare_error_object(const json &doc) { return string_at(doc, "object") == "error"; }
+
 // An error inside a 200 answer: the `error` object of a chunk or body.
 [[noreturn]] void throw_inband_error(const webox_instance &self, const json &error) {
   ProviderError e = read_error_envelope(json{{"error", error}});
@@ -289,8 +295,9 @@ Answer read_complete_response(const webox_instance &self, const sdk::HttpRespons
   // OpenRouter may send keep-alive whitespace before the JSON: the parser skips it.
   const json doc = parse_or_discarded(resp.body);
   if (!doc.is_object())
-    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response is not valid JSON (cut short?): " + snippet(resp.body), resp.status);
+    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
   if (doc.contains("error") && !doc["error"].is_null()) throw_inband_error(self, doc["error"]);
+  if (is_bare_error_object(doc)) throw_inband_error(self, doc);
   const json *choice = first_choice(doc);
   if (!choice) throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response has no choices", resp.status);
   Answer a;
@@ -318,9 +325,10 @@ public:
     }
     const json chunk = parse_or_discarded(data);
     if (!chunk.is_object())
-      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": unparsable stream event: " + snippet(data));
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": " + kit::unparsable(data, "a stream event", "unparsable stream event"));
     ++m_events;
     if (chunk.contains("error") && !chunk["error"].is_null()) throw_inband_error(m_self, chunk["error"]);
+    if (is_bare_error_object(chunk)) throw_inband_error(m_self, chunk);
     if (auto model = string_at(chunk, "model"); !model.empty()) m_answer.model = model;
     if (auto u = usage_of_chunk(chunk)) m_answer.usage = *u;
     if (const json *choice = first_choice(chunk)) read_choice(*choice);

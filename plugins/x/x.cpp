@@ -33,7 +33,10 @@
 // RATE LIMITS. 429 carries `x-rate-limit-reset` (Unix seconds): we sleep
 // until then when it is within `max_wait_s` (default 120), polling for
 // cancellation, and retry; beyond that → WEBOX_E_RATE_LIMITED with
-// retry_after_ms (exit 75, the next run resumes). 401 → WEBOX_E_AUTH.
+// retry_after_ms (exit 75, the next run resumes), the reset said as a UTC
+// time and a delay, not as X's bare number. The monthly usage cap is a 429
+// too (problem title "UsageCapExceeded"): never slept on, named as such.
+// 401 → WEBOX_E_AUTH.
 #include <webox/plugin.hpp>
 
 #include <nlohmann/json.hpp>
@@ -68,6 +71,39 @@ int should_retry(void *, int32_t status, const char *, size_t) { return status >
 int never_retry(void *, int32_t, const char *, size_t) { return 0; }
 
 long long unix_now() { return static_cast<long long>(std::time(nullptr)); }
+
+// JSON text that never throws on invalid UTF-8 in what X sent: replaced.
+std::string dump_text(const json &doc) { return doc.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// "2026-12-07 14:05 UTC": a reset time people can read (X gives Unix seconds).
+std::string utc_time(long long unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  char text[32] = "?";
+  if (gmtime_r(&t, &tm)) std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
+  return text;
+}
+
+// "45 s", "12 min", "3 h 5 min", "2 d 4 h": how long until a reset.
+std::string duration_text(long long seconds) {
+  if (seconds < 60) return std::to_string(std::max(seconds, 0LL)) + " s";
+  const long long minutes = seconds / 60, hours = minutes / 60, days = hours / 24;
+  if (hours == 0) return std::to_string(minutes) + " min";
+  if (days == 0) return std::to_string(hours) + " h" + (minutes % 60 ? " " + std::to_string(minutes % 60) + " min" : "");
+  return std::to_string(days) + " d" + (hours % 24 ? " " + std::to_string(hours % 24) + " h" : "");
+}
+
+// When a limit resets, for a message: "until 2026-12-07 14:05 UTC (in 3 h 5 min)".
+std::string reset_text(long long reset_unix) {
+  if (reset_unix <= 0) return "(X did not say until when)";
+  return "until " + utc_time(reset_unix) + " (in " + duration_text(reset_unix - unix_now()) + ")";
+}
+
+// X's monthly usage cap answers 429 too, with a problem of this type.
+bool is_usage_cap(const json &problem) {
+  using webox::social_kit::string_field;
+  return string_field(problem, "title") == "UsageCapExceeded" || string_field(problem, "type").ends_with("/usage-capped");
+}
 
 // Tweet ids are decimal strings growing with time: compare as numbers.
 bool newer(const std::string &a, const std::string &b) { return a.size() != b.size() ? a.size() > b.size() : a > b; }
@@ -188,10 +224,12 @@ struct Api {
         }
         long long wait = reset > 0 ? reset - unix_now() + 1 : 60;
         if (wait < 1) wait = 1;
-        if (wait > max_wait_s || attempt >= 3)
-          throw sdk::Failure(WEBOX_E_RATE_LIMITED, "x: rate limited until " + std::to_string(reset) +
-                                                       " (x-rate-limit-reset); what was done is kept, run again later",
-                             429, wait * 1000, "rate_limited");
+        if (is_usage_cap(problem) || wait > max_wait_s || attempt >= 3) {
+          const std::string what = is_usage_cap(problem) ? "usage cap reached (" + detail + ")" : "rate limited";
+          throw sdk::Failure(WEBOX_E_RATE_LIMITED, "x: " + what + " " + reset_text(reset) +
+                                                       "; what was done is kept, run again later",
+                             429, wait * 1000, is_usage_cap(problem) ? "usage_capped" : "rate_limited");
+        }
         sdk::log(call, WEBOX_LOG_INFO, "x: rate limited, waiting " + std::to_string(wait) + " s for the window to reset");
         for (long long i = 0; i < wait * 10; ++i) {
           if (sdk::host().is_cancelled(call)) throw sdk::Failure(WEBOX_E_CANCELLED, "x: cancelled");
@@ -225,7 +263,7 @@ sdk::Failure with_rotated(sdk::Failure f, const Api &api) {
   json detail = json::parse(f.detail_json, nullptr, false);
   if (detail.is_object()) {
     detail["rotated_secrets"] = api.rotated;
-    f.detail_json = detail.dump();
+    f.detail_json = dump_text(detail);
   }
   return f;
 }
@@ -432,7 +470,7 @@ void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webo
     run.mentions(cursors);
     json result = {{"account", {{"id", run.self}}}, {"posts", tweets.size()}, {"pages", run.pages}, {"requests", api.requests}};
     if (!api.rotated.empty()) result["rotated_secrets"] = api.rotated;
-    sdk::give(result.dump(), &out->json);
+    sdk::give(dump_text(result), &out->json);
 }
 
 // social_send (docs/ARCHITECTURE.md "social_send"): one DM.
@@ -449,7 +487,7 @@ sdk::Failure coded(webox_status status, const std::string &code, const std::stri
   sdk::Failure f(status, message, http_status, retry_after_ms);
   json d = json::parse(f.detail_json, nullptr, false);
   d["code"] = code;
-  f.detail_json = d.dump();
+  f.detail_json = dump_text(d);
   return f;
 }
 
@@ -503,7 +541,7 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
       throw with_rotated(f, api);
     }
     if (!api.rotated.empty()) result["rotated_secrets"] = api.rotated;
-    sdk::give(result.dump(), &out->json);
+    sdk::give(dump_text(result), &out->json);
     return WEBOX_OK;
   });
 }

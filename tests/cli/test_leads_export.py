@@ -308,6 +308,14 @@ class SheetsTest(RemoteCase):
         self.assertEqual([c["method"] for c in self.calls("/v4/")], ["GET"])
         self.assertNotIn(SHEET, self.state()["sheets"])
 
+    def test_a_sheet_not_shared_says_with_whom_to_share_it(self):
+        self.control(sheets_403=True)
+        r = self.webox("leads", "export", "--to", f"sheets:{SHEET}/Leads", check=4)
+        self.assertIn("share the sheet with " + EMAIL, r.err)
+        self.assertIn("PERMISSION_DENIED: The caller does not have permission", r.err)
+        self.assertNotIn("{", r.err)  # no raw JSON
+        self.assertEqual(len(r.err.strip().splitlines()), 1, r.err)
+
     def test_refused_grant_and_permission_exit_4(self):
         self.control(invalid_grant=True)
         r = self.webox("leads", "export", "--to", f"sheets:{SHEET}/Leads", check=4)

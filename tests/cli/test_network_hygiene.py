@@ -5,10 +5,13 @@ are bounded, and plugins never load from the current directory.
 
 The HTTP client is the host's (lib/net/http_client.cpp); the OpenAI plugin
 is used as the messenger because its base URL is configurable."""
+import email.utils
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
+import time
 import urllib.parse
 import urllib.request
 
@@ -144,6 +147,96 @@ class NetworkHygieneTest(WeboxTestCase):
         target = urllib.parse.quote(url + "/ok", safe="")
         r = self.chat(f"{self.plain.url}/to/{target}/v1", "--ca-bundle", cert, check=0)
         self.assertEqual(r.out.strip(), "pong")
+
+    # ---- what the host knows is said, not guessed by the plugin
+
+    def test_a_stream_over_the_limit_says_so_not_a_dropped_connection(self):
+        r = self.chat(self.plain.url + "/endless/v1", env={"WEBOX_MAX_RESPONSE_BYTES": "100000"}, stream=True, check=4)
+        self.assertIn("http.max_response_bytes", r.err)
+        self.assertNotIn("connection dropped", r.err)
+
+    def test_huge_response_headers_are_refused_for_good(self):
+        for route in ("/header-line/5000000", "/header-lines/3000"):
+            with self.subTest(route=route):
+                r = self.chat(self.plain.url + route + "/v1", check=4)
+                self.assertIn("response headers over webox's limit", r.err)
+                self.assertNotIn("Out of memory", r.err)
+        self.assertEqual(len(self.requests_to(self.plain)), 2)  # neither was retried
+        self.chat(self.plain.url + "/header-lines/50/v1", check=0)  # ordinary headers pass
+
+    def test_invalid_utf8_from_the_server_is_named(self):
+        for stream in (False, True):
+            with self.subTest(stream=stream):
+                r = self.chat(self.plain.url + "/bad-utf8/v1", stream=stream, check=1)
+                self.assertIn("invalid UTF-8", r.err)
+                self.assertNotIn("the service failed", r.err)
+                self.assertEqual(len(r.err.strip().splitlines()), 1, r.err)
+
+    # ---- base URLs are settings, checked before any request
+
+    def test_a_malformed_base_url_is_a_configuration_error(self):
+        r = self.chat("ht!tp://::::", check=4)
+        self.assertIn("invalid base URL", r.err)
+        self.assertIn("OPENAI_BASE_URL", r.err)
+        self.write_config("providers:\n  local:\n    type: openai\n    base_url: 'http://exa mple/v1'\n")
+        r = self.webox("chat", "-m", "local:gpt-4o-mini", "ping", env={"OPENAI_API_KEY": KEY}, check=4)
+        self.assertIn("providers.local.base_url", r.err)
+        r = self.chat("ftp://127.0.0.1/v1", check=4)
+        self.assertIn("not http or https", r.err)
+        self.assertEqual(self.requests_to(self.plain), [])
+
+    # ---- an overall deadline per request
+
+    def test_a_server_that_drips_forever_hits_the_total_timeout(self):
+        for route, stream in (("/drip/comment/v1", True), ("/drip/byte/v1", False)):
+            with self.subTest(route=route):
+                started = time.monotonic()
+                r = self.webox("chat", "-m", "openai:gpt-4o-mini", *([] if stream else ["--no-stream"]), "ping",
+                               env={"OPENAI_BASE_URL": self.plain.url + route, "WEBOX_TOTAL_TIMEOUT_MS": "1200",
+                                    "WEBOX_TIMEOUT_MS": "1000"}, timeout=15, check=75)
+                self.assertLess(time.monotonic() - started, 8)
+                self.assertIn("http.total_timeout_ms", r.err)
+                self.assertNotIn("went silent", r.err)
+
+    def test_the_total_timeout_setting(self):
+        r = self.chat(self.plain.url + "/ok/v1", env={"WEBOX_TOTAL_TIMEOUT_MS": "soon"}, check=2)
+        self.assertIn("WEBOX_TOTAL_TIMEOUT_MS must be", r.err)
+        self.chat(self.plain.url + "/ok/v1", env={"WEBOX_TOTAL_TIMEOUT_MS": "0"}, check=0)  # 0 = none
+        self.write_config("http:\n  total_timeout_ms: 1200\n  max_retry_wait_ms: 5000\n  max_cooldown_ms: 30000\n")
+        explained = self.webox("config", "explain", check=0).out
+        for name in ("http.total_timeout_ms", "http.max_retry_wait_ms", "http.max_cooldown_ms"):
+            self.assertIn(name, explained)
+        r = self.chat(self.plain.url + "/drip/comment/v1", stream=True, check=75)
+        self.assertIn("gave up after 1200 ms", r.err)
+
+    # ---- Retry-After: believed within bounds, whatever its form
+
+    def cooldown_after(self, retry_after):
+        """Seconds the openai model is benched after a 429 with this Retry-After."""
+        env = {"OPENAI_BASE_URL": self.plain.url + "/retry-after/" + urllib.parse.quote(retry_after, safe="") + "/v1",
+               "MISTRAL_BASE_URL": self.plain.url + "/ok/v1", "MISTRAL_API_KEY": KEY, "WEBOX_RETRIES": "0"}
+        r = self.webox("chat", "-m", "openai:gpt-4o-mini", "--fallback", "mistral:gpt-4o-mini", "ping",
+                       env=env, check=0)
+        self.assertEqual(r.out.strip(), "pong")
+        with sqlite3.connect(os.path.join(self.home, "data", "webox", "webox.db")) as db:
+            rows = db.execute("SELECT until_unix FROM cooldowns WHERE model = 'openai:gpt-4o-mini'").fetchall()
+            db.execute("DELETE FROM cooldowns")
+        self.assertEqual(len(rows), 1)
+        return rows[0][0] - time.time()
+
+    def test_a_huge_retry_after_benches_a_model_for_the_capped_time_only(self):
+        self.assertLess(self.cooldown_after("100000"), 600 + 2)  # the default cap: 10 minutes
+        self.write_config("http:\n  max_cooldown_ms: 5000\n")
+        self.assertLess(self.cooldown_after("100000"), 5 + 2)
+
+    def test_retry_after_as_an_http_date_sets_the_cooldown(self):
+        when = email.utils.formatdate(time.time() + 300, usegmt=True)
+        self.assertAlmostEqual(self.cooldown_after(when), 300, delta=3)
+
+    def test_absurd_retry_after_values_fall_back_to_a_minute(self):
+        for value in ("-5", "nan", "inf", "1e400", "0x10", "soon"):
+            with self.subTest(value=value):
+                self.assertAlmostEqual(self.cooldown_after(value), 60, delta=3)
 
     # ---- plugins
 

@@ -348,6 +348,31 @@ class ProviderTests(WeboxTestCase):
         r = self.chat("openai", "http-429-quota")
         self.assertIn("insufficient_quota", r.err)
 
+    def test_gemini_daily_quota_is_a_quota_not_retried(self):
+        # Google still says "retry in 13s": the QuotaFailure's per-day quotaId decides.
+        r = self.chat("gemini", "http-429-daily")
+        self.assertEqual(r.code, 5, r)
+        self.assertEqual(len(self.sent()), 1)
+        self.assertIn("RESOURCE_EXHAUSTED", r.err)
+        self.assertIn("daily quota", r.err)
+
+    def test_gemini_retry_info_delay_is_honoured(self):
+        # The wait is in the body (RetryInfo.retryDelay "0.7s"), not in a header;
+        # the host's own backoff here would be ~10 ms (WEBOX_RETRY_BASE_MS).
+        r = self.chat("gemini", "http-429-wait-700-then-ok", check=0)
+        self.assertEqual(r.out, OK_TEXT + "\n")
+        first, second = self.sent()
+        self.assertGreaterEqual(second["received"] - first["received"], 0.65)
+
+    def test_mistral_inband_error_is_named(self):
+        # Mistral's stream error is its bare {"object": "error", ...} object.
+        r = self.chat("mistral", "error-inband")
+        self.assert_partial(r, "mistral")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("Service unavailable, please retry.", r.err)
+        self.assertIn("1000", r.err)
+        self.assertNotIn("[DONE]", r.err)
+
     def test_server_error_after_retries(self):
         said = {"openai": "The server had an error", "anthropic": "api_error",
                 "gemini": "INTERNAL", "ollama": "llama runner"}

@@ -332,6 +332,15 @@ class XTest(WeboxTestCase):
         self.assertGreaterEqual(time.time() - start, 0.9)  # slept until x-rate-limit-reset
         self.assertEqual(self.stored(), self.truth())
 
+    def test_usage_cap_says_when_it_resets_in_words(self):
+        self.control(x_usage_cap=1)
+        start = time.time()
+        r = self.webox("scrape-interactions", "--platform", "x", check=75)
+        self.assertLess(time.time() - start, 10)  # not slept on
+        self.assertIn("usage cap reached", r.err)
+        self.assertRegex(r.err, r"until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 3 d 4 h\)")
+        self.assertNotRegex(r.err, r"\b1\d{9}\b")  # no bare Unix timestamp
+
     def test_bad_token_exits_4(self):
         r = self.webox("scrape-interactions", "--platform", "x", env={"X_BEARER_TOKEN": "wrong"}, check=4)
         self.assertIn("X_BEARER_TOKEN", r.err)

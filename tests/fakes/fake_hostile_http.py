@@ -21,6 +21,16 @@ what an OpenAI-compatible client appends, e.g. /v1/chat/completions):
                          chunks of 1 KiB of content, N bytes in all, chunked
   /endless/v1/...        streams chat.completion.chunk events forever
                          (until the client hangs up)
+  /drip/comment/v1/...   a 200 SSE stream that sends only an SSE comment
+                         every 0.2 s, forever (never idle, never an answer)
+  /drip/byte/v1/...      a 200 chat.completion whose body comes one byte
+                         every 0.2 s (Content-Length of 1 MB), forever
+  /retry-after/V/v1/...  429 rate_limit_exceeded with `Retry-After: V` (V is
+                         URL-decoded: seconds, an HTTP date, or garbage)
+  /header-line/N/v1/...  a 200 answer with one header line of N bytes
+  /header-lines/N/v1/... a 200 answer with N header lines of 100 bytes
+  /bad-utf8/v1/...       a chat.completion (or stream) whose content has
+                         bytes that are not UTF-8
   GET /__requests        every request so far: [{"method", "path"}]
 """
 import json
@@ -28,6 +38,7 @@ import signal
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
@@ -90,6 +101,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.big(int(parts[2]), stream)
         if len(parts) > 1 and parts[1] == "endless":
             return self.endless()
+        if len(parts) > 2 and parts[1] == "drip":
+            return self.drip(parts[2])
+        if len(parts) > 2 and parts[1] == "retry-after":
+            return self.rate_limited(unquote(parts[2]))
+        if len(parts) > 2 and parts[1] in ("header-line", "header-lines"):
+            return self.big_headers(parts[1], int(parts[2]))
+        if len(parts) > 1 and parts[1] == "bad-utf8":
+            return self.bad_utf8(stream)
         return self.answer("pong", stream)
 
     def redirect(self, location):
@@ -150,6 +169,69 @@ class Handler(BaseHTTPRequestHandler):
                 self.sse(chunk("y" * 1024))
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             pass
+
+
+    def drip(self, kind):
+        try:
+            if kind == "comment":
+                self.start_sse()
+                while True:
+                    data = b": keep-alive\n\n"
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(1 << 20))
+            self.end_headers()
+            while True:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            pass
+
+    def rate_limited(self, retry_after):
+        raw = json.dumps({"error": {"message": "Rate limit reached", "type": "requests",
+                                    "code": "rate_limit_exceeded"}}).encode()
+        self.send_response(429)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Retry-After", retry_after)
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def big_headers(self, kind, n):
+        raw = json.dumps(completion("pong")).encode()
+        try:
+            self.send_response(200)
+            if kind == "header-line":
+                self.send_header("X-Padding", "p" * n)
+            else:
+                for i in range(n):
+                    self.send_header("X-Padding-%d" % i, "p" * 80)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            pass
+
+    def bad_utf8(self, stream):
+        text = b"caf\xe9 \xff\xfe pong"  # Latin-1 and stray bytes, not UTF-8
+        if not stream:
+            doc = json.dumps(completion("@TEXT@")).encode().replace(b"@TEXT@", text)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(doc)))
+            self.end_headers()
+            self.wfile.write(doc)
+            return
+        self.start_sse()
+        self.sse(json.dumps(chunk("@TEXT@")).encode().replace(b"@TEXT@", text))
+        self.sse(chunk("", "stop"))
+        self.sse(b"[DONE]")
+        self.end_chunked()
 
 
 def main():

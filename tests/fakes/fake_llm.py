@@ -70,6 +70,7 @@ SCENARIOS are chosen by the requested model name (any other name is `ok`):
   big-N            N deltas of "é" (fast: no pauses)
   error-inband     3 deltas then the format's in-band error (OpenAI error
                    event; OpenRouter error chunk with finish_reason "error";
+                   Mistral's bare {"object":"error",...} object, no [DONE];
                    Anthropic `event: error` overloaded_error; Gemini error
                    object; Ollama `{"error":...}` line). Not streamed: HTTP 500
   cut              3 deltas, then the body ends cleanly without terminator
@@ -82,6 +83,11 @@ SCENARIOS are chosen by the requested model name (any other name is `ok`):
                    with a long RetryInfo (Gemini), 402 (OpenRouter)
   http-429-then-ok 429 with `retry-after-ms: 50` on the first request for this
                    (path, model), then ok (count per path and model)
+  http-429-wait-MS-then-ok
+                   Gemini: like http-429-then-ok, the 429's RetryInfo asking
+                   for MS milliseconds ("0.8s")
+  http-429-daily   Gemini: 429 RESOURCE_EXHAUSTED whose QuotaFailure names a
+                   per-day quota (quotaId ...PerDay...), RetryInfo "13s"
   http-502-html    502 with an nginx HTML page
   auto             a compliant assistant for workflow tests: when the prompt
                    asks for "a JSON object with the fields: "f" (type), ..."
@@ -200,6 +206,8 @@ class Scenario:
         self.ending = "done"        # done | inband | cut | disconnect
         self.http = None            # HTTP status to fail with
         self.quota = False
+        self.daily = False          # Gemini: a per-day QuotaFailure
+        self.retry_ms = None        # the wait a 429 asks for
         self.html = False
         self.then_ok = False
         self.wait = 0.0
@@ -234,6 +242,11 @@ class Scenario:
             self.ending = {"error-inband": "inband"}.get(name, name)
         elif name == "http-429-quota":
             self.http, self.quota = 429, True
+        elif name == "http-429-daily":
+            self.http, self.daily = 429, True
+        elif re.fullmatch(r"http-429-wait-\d+-then-ok", name):
+            self.http, self.then_ok = 429, True
+            self.retry_ms = int(name.split("-")[3])
         elif name == "http-502-html":
             self.http, self.html = 502, True
         elif name == "http-429-then-ok":
@@ -479,6 +492,9 @@ def openai_stream(h, flavor, body, sc):
                                   "unexpectedly"}
                     send(c)
                     w.event("data: [DONE]\n\n")
+                elif flavor == "mistral":  # its bare error object, then the body ends
+                    send({"object": "error", "message": "Service unavailable, please retry.",
+                          "type": "internal_server_error", "param": None, "code": "1000"})
                 else:
                     send({"error": {"message": "The server had an error while processing your "
                                     "request. Sorry about that!", "type": "server_error",
@@ -707,12 +723,14 @@ def gemini_error(status, model=""):
     return {"error": {"code": status, "message": text, "status": rpc}}
 
 
-def gemini_rate_limit(retry_delay):
+def gemini_rate_limit(retry_delay, per="Minute"):
     doc = gemini_error(429)
     doc["error"]["details"] = [
         {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [
             {"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
-             "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier"}]},
+             "quotaId": "GenerateRequestsPer%sPerProjectPerModel-FreeTier" % per,
+             "quotaDimensions": {"location": "global", "model": "gemini-2.0-flash"},
+             "quotaValue": "200"}]},
         {"@type": "type.googleapis.com/google.rpc.Help", "links": [
             {"description": "Learn more about Gemini API quotas",
              "url": "https://ai.google.dev/gemini-api/docs/rate-limits"}]},
@@ -820,6 +838,10 @@ def handle_gemini(h, path, query, body, model, verb):
         if sc.http == 401:  # Gemini answers a bad key with a 400, never a 401
             return h.send_json(400, gemini_error(400), indent=2)
         if sc.http == 429:
+            if sc.daily:  # a spent daily quota still says to retry in seconds
+                return h.send_json(429, gemini_rate_limit("13s", per="Day"), indent=2)
+            if sc.retry_ms is not None:
+                return h.send_json(429, gemini_rate_limit("%gs" % (sc.retry_ms / 1000.0)), indent=2)
             delay = "3600s" if sc.quota else ("0.05s" if sc.then_ok else "1s")
             return h.send_json(429, gemini_rate_limit(delay), indent=2)
         return h.send_json(sc.http, gemini_error(sc.http, model), indent=2)

@@ -84,6 +84,8 @@ CONTROL
        {"usage_high": true}        X-App-Usage at 91 % on the next answer
        {"reset_requests": true}
        {"x_rate_limit": 1}         the next N X calls answer 429 with x-rate-limit-reset = now + 1
+       {"x_usage_cap": 1}          the next N X calls answer 429 UsageCapExceeded (monthly cap),
+                                   x-rate-limit-reset = now + 3 d 4 h
        {"x_new_reply": "POST"}     one more reply to that X post (its reply_count grows)
        {"window_closed": [IGSID]}  Instagram sends to them fail with 10/2534022
        {"now": UNIX}               the fake's clock for the 7-day private-reply rule
@@ -171,6 +173,7 @@ class State:
                 self.add_comment(mid, rnd, base_time - i * 86400 + 600 + k * 60, self_comment=(i == 0 and k == 2),
                                  no_from=(i == 1 and k == 0))
         self.x_rate_limit = 0
+        self.x_usage_cap = 0
         self.now = None  # None: the real clock
         self.known_comments = {}  # comment id -> {"from": IGSID, "timestamp": unix}, registered by tests
         self.private_replied = set()
@@ -395,6 +398,8 @@ class Handler(BaseHTTPRequestHandler):
                 STATE.usage_high = bool(body["usage_high"])
             if "x_rate_limit" in body:
                 STATE.x_rate_limit = int(body["x_rate_limit"])
+            if "x_usage_cap" in body:
+                STATE.x_usage_cap = int(body["x_usage_cap"])
             if "x_new_reply" in body:
                 STATE.x_add_reply(body["x_new_reply"], random.Random(STATE.x_next))
             if body.get("reset_requests"):
@@ -485,6 +490,11 @@ class Handler(BaseHTTPRequestHandler):
     def route_x(self, parts, query):
         if self.headers.get("Authorization", "")[len("Bearer "):] not in STATE.x_tokens:
             return 401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}, {}
+        if STATE.x_usage_cap > 0:
+            STATE.x_usage_cap -= 1
+            return 429, {"title": "UsageCapExceeded", "detail": "Usage cap exceeded: Monthly product cap",
+                         "type": "https://api.twitter.com/2/problems/usage-capped", "period": "Monthly",
+                         "scope": "Product"}, {"x-rate-limit-reset": str(int(time.time()) + (3 * 24 + 4) * 3600 + 30)}
         if STATE.x_rate_limit > 0:
             STATE.x_rate_limit -= 1
             return 429, {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}, {

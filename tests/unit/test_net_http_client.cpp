@@ -260,3 +260,64 @@ TEST_CASE("more than 5 redirects are not followed, and not retried", "[net][http
   CHECK_THAT(o.message, Catch::Contains("more than 5 redirects"));
   CHECK(server.requests() == 6);
 }
+
+TEST_CASE("a retry waits what the body's retry_delay asks for", "[net][http]") {
+  LoopbackServer server([](LoopbackServer::Connection &c, int n) {
+    if (n == 1) c.send(http_response(429, "{\"wait\":300}"));
+    else c.send(http_response(200, "ok"));
+  });
+  Request r;
+  r.url = server.url();
+  r.retry_delay = [](int, std::string_view body) -> std::optional<int64_t> {
+    return body == "{\"wait\":300}" ? std::optional<int64_t>(300) : std::nullopt;
+  };
+  auto start = std::chrono::steady_clock::now();
+  Outcome o = fast_client().send(r);
+  CHECK(o.ok());
+  CHECK(o.response.attempts == 2);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(300));
+}
+
+TEST_CASE("a stream that drips forever ends at the total timeout", "[net][http][hygiene]") {
+  LoopbackServer server([](LoopbackServer::Connection &c, int) {
+    c.send(kSseHead);
+    for (int i = 0; i < 40; ++i) {
+      c.send("e\r\n: keep-alive\n\n\r\n"); // an SSE comment: bytes, never an event
+      c.pause(100);
+    }
+  });
+  HttpSettings s;
+  s.idle_timeout_ms = 1000;
+  s.total_timeout_ms = 800;
+  Request r;
+  r.url = server.url();
+  auto start = std::chrono::steady_clock::now();
+  Outcome o = HttpClient(s).stream(r, Framing::sse, [](std::string_view) { return true; });
+  CHECK(o.failure == Failure::timeout);
+  CHECK(o.total_timeout);
+  CHECK(o.message.find("http.total_timeout_ms") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(2500));
+}
+
+TEST_CASE("megabytes of response headers are refused for good", "[net][http][hygiene]") {
+  LoopbackServer server([](LoopbackServer::Connection &c, int) {
+    std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n";
+    for (int i = 0; i < 2000; ++i) head += "X-Pad-" + std::to_string(i) + ": " + std::string(60, 'p') + "\r\n";
+    c.send(head + "\r\nok");
+  });
+  Request r;
+  r.url = server.url();
+  Outcome o = fast_client().send(r);
+  CHECK(o.failure == Failure::network);
+  CHECK(o.permanent);
+  CHECK(o.response.attempts == 1);
+  CHECK(o.message.find("response headers over webox's limit") != std::string::npos);
+}
+
+TEST_CASE("base URLs are checked with libcurl's URL parser", "[net][http]") {
+  CHECK_FALSE(url_problem("https://api.openai.com/v1"));
+  CHECK_FALSE(url_problem("http://127.0.0.1:11434"));
+  CHECK(url_problem("ht!tp://::::"));
+  CHECK(url_problem("http://exa mple/v1"));
+  CHECK(url_problem("ftp://example.com/v1").value_or("").find("not http or https") != std::string::npos);
+}

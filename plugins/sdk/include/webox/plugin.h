@@ -65,7 +65,7 @@ extern "C" {
 #endif
 
 #define WEBOX_ABI_MAJOR 1 /* bumped only for a breaking change          */
-#define WEBOX_ABI_MINOR 1 /* bumped when members or functions are added */
+#define WEBOX_ABI_MINOR 2 /* bumped when members or functions are added */
 
 #if defined(_WIN32)
 #define WEBOX_EXPORT __declspec(dllexport)
@@ -178,6 +178,16 @@ typedef struct webox_result {
 typedef int (*webox_retry_fn)(void *user, int32_t status, const char *body,
                               size_t body_size);
 
+/* ABI 1.2. For an answer the host is about to retry: how long, in
+ * milliseconds, the error body asks to wait (e.g. Google's
+ * RetryInfo.retryDelay), or -1 when it says nothing; the host then reads
+ * Retry-After. The host bounds every such wait (http.max_retry_wait_ms): a
+ * longer one is not waited for. Called with `retry_user`. An ABI 1.1 host
+ * does not read it and backs off on its own, so setting it needs no
+ * min_host_minor. */
+typedef int64_t (*webox_retry_delay_fn)(void *user, int32_t status,
+                                        const char *body, size_t body_size);
+
 typedef struct webox_http_request {
   uint32_t struct_size;
   const char *method;               /* "GET", "POST", ...                  */
@@ -191,7 +201,9 @@ typedef struct webox_http_request {
   void *retry_user;
   /* ABI 1.1 */
   uint32_t flags;                   /* WEBOX_HTTP_ONCE, or 0               */
-  /* ABI 1.2 and later: append here, never above. */
+  /* ABI 1.2 */
+  webox_retry_delay_fn retry_delay; /* NULL = Retry-After headers only     */
+  /* ABI 1.3 and later: append here, never above. */
 } webox_http_request;
 
 /* Filled by the host. For a 2xx answer to http_stream the body went to the

@@ -14,7 +14,10 @@
 
 #include <webox/plugin.h>
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -56,9 +59,50 @@ inline std::string take(webox_buf &buf) {
 
 // ---- JSON text for error details (no JSON library required) -----------
 
+// The length of the well-formed UTF-8 sequence starting at s[i] (RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
+inline size_t utf8_sequence_length(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  const unsigned char second = byte(i + 1);
+  if ((c == 0xE0 && second < 0xA0) || (c == 0xED && second > 0x9F) || (c == 0xF0 && second < 0x90) ||
+      (c == 0xF4 && second > 0x8F))
+    return 0;
+  return n;
+}
+
+// The offset of the first byte that is not well-formed UTF-8, if any.
+inline std::optional<size_t> invalid_utf8_at(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::nullopt;
+}
+
+// A JSON string literal for `s`. Bytes that are not UTF-8 (a server's text
+// quoted in a message) become U+FFFD: the host parses the detail as JSON, and
+// one bad byte would otherwise lose the whole message.
 inline std::string json_quote(std::string_view s) {
   std::string out = "\"";
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {
+        out += "\xEF\xBF\xBD"; // U+FFFD
+      } else {
+        out.append(s.substr(i, n));
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -160,6 +204,31 @@ struct HttpResponse {
   }
 };
 
+// A wait given as a plain decimal number ("1.5", "120") times `unit_ms`, in
+// ms; -1 for anything else (NaN, infinity, hex, negative, text). Absurd
+// values saturate at a year: the host bounds what it honours.
+inline long long wait_ms_from_text(std::string_view text, double unit_ms) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::fixed);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0)
+    return -1;
+  constexpr double kYearMs = 365.0 * 24 * 3600 * 1000;
+  return static_cast<long long>(std::min(value * unit_ms, kYearMs));
+}
+
+// The wait a response's `retry-after-ms` (OpenAI) or `Retry-After` in seconds
+// asks for, in ms; -1 when absent or unusable. An HTTP-date Retry-After is
+// left to the host, which reads it for the cooldown of a rate-limited model.
+inline long long retry_after_header_ms(const HttpResponse &resp) {
+  if (auto ms = resp.header("retry-after-ms"); !ms.empty()) {
+    if (long long v = wait_ms_from_text(ms, 1.0); v >= 0) return v;
+  }
+  if (auto s = resp.header("retry-after"); !s.empty()) return wait_ms_from_text(s, 1000.0);
+  return -1;
+}
+
 struct HttpRequest {
   std::string method = "POST";
   std::string url;
@@ -170,6 +239,7 @@ struct HttpRequest {
   webox_retry_fn should_retry = nullptr;
   void *retry_user = nullptr;
   uint32_t flags = 0; // WEBOX_HTTP_ONCE (needs min_host_minor 1)
+  webox_retry_delay_fn retry_delay = nullptr; // ABI 1.2; ignored by older hosts
 };
 
 namespace detail {
@@ -190,6 +260,7 @@ struct CRequest {
     req.should_retry = r.should_retry;
     req.retry_user = r.retry_user;
     req.flags = r.flags;
+    req.retry_delay = r.retry_delay;
   }
 };
 inline HttpResponse collect(webox_http_response &resp) {
