@@ -29,6 +29,7 @@
 #include "cli/output.hpp"
 #include "lib/core/config.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/text_input.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/leads/account_lock.hpp"
 #include "lib/leads/collect.hpp"
@@ -212,6 +213,7 @@ void run_scrape(ScrapeOptions opt, Context &ctx) {
   if (opt.platform == "jsonl") opt.platform.clear();
   if (opt.platform.empty() && opt.from.ends_with(".zip"))
     throw UsageError("--from " + opt.from + ": a zip is read with --platform instagram-export");
+  if (!opt.from.empty() && opt.from != "-") text::require_readable_file(opt.from, "--from");
   int64_t since = parse_since(opt.since);
   leads::LeadsSettings settings = leads::load_leads_settings(ctx.config().source);
   leads::LeadsStore store(ctx.db(), settings);
@@ -229,7 +231,8 @@ void setup_scrape_interactions(CLI::App &app, Context &ctx) {
   auto opt = std::make_shared<ScrapeOptions>();
   cmd->add_option("-p,--platform", opt->platform, "instagram, x, instagram-export (a social-collect plugin), or jsonl");
   cmd->add_option("--since", opt->since, "Ignore interactions before DATE (2026-11-01 or ISO 8601)");
-  cmd->add_option("--from", opt->from, "Read FILE: JSONL records (- = stdin), or an export for --platform instagram-export");
+  cmd->add_option("--from", opt->from, "Read FILE: JSONL records (- = stdin), or an export for --platform instagram-export")
+      ->type_name("FILE");
   cmd->add_option("--account", opt->account, "The platform's id of your account (default: <PLATFORM>_USER_ID, then config)");
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress and no summary");
   cmd->add_flag("--json", opt->json, "Print a JSON summary: new_interactions, new_people, new_leads, pages, elapsed_ms");
