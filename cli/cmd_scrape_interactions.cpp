@@ -211,9 +211,11 @@ void run_plugin(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store
 void run_scrape(ScrapeOptions opt, Context &ctx) {
   if (opt.platform.empty() && opt.from.empty()) throw UsageError("say what to collect: --platform NAME, or --from FILE.jsonl");
   if (opt.platform == "jsonl") opt.platform.clear();
+  // A JSONL file is read here (a folder would only give "read error");
+  // a file-source plugin (instagram-export) takes a folder too and says why not.
+  if (opt.platform.empty() && !opt.from.empty() && opt.from != "-") text::require_readable_file(opt.from, "--from");
   if (opt.platform.empty() && opt.from.ends_with(".zip"))
     throw UsageError("--from " + opt.from + ": a zip is read with --platform instagram-export");
-  if (!opt.from.empty() && opt.from != "-") text::require_readable_file(opt.from, "--from");
   int64_t since = parse_since(opt.since);
   leads::LeadsSettings settings = leads::load_leads_settings(ctx.config().source);
   leads::LeadsStore store(ctx.db(), settings);
