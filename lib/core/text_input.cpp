@@ -31,8 +31,10 @@ std::string over_limit(const std::string &what, const Limit &limit) {
 // nullopt when the input is over the limit.
 std::optional<std::string> read_bounded(int fd, size_t known, size_t limit, const std::string &what) {
   std::string data;
-  // One more byte than the limit tells "exactly the limit" from "more".
-  data.reserve(known > 0 ? std::min(known, limit) + 1 : kReadChunk);
+  // One more byte than the limit tells "exactly the limit" from "more"; one
+  // chunk more lets the read that sees the end land without a reallocation
+  // (which would double the buffer for the whole run).
+  data.reserve((known > 0 ? std::min(known, limit) + 1 : 0) + kReadChunk);
   for (;;) {
     size_t used = data.size();
     size_t room = std::min(kReadChunk, limit + 1 - used);
@@ -45,7 +47,12 @@ std::optional<std::string> read_bounded(int fd, size_t known, size_t limit, cons
       throw UsageError("cannot read " + what + ": " + std::strerror(errno));
     }
     data.resize(used + static_cast<size_t>(n));
-    if (n == 0) return data;
+    if (n == 0) {
+      // From a pipe the buffer grew by doubling: give the slack back now,
+      // before the text is copied into requests.
+      if (data.capacity() - data.size() > data.size() / 8 + kReadChunk) data.shrink_to_fit();
+      return data;
+    }
     if (data.size() > limit) return std::nullopt;
   }
 }
