@@ -17,6 +17,7 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
+#include "lib/core/text_input.hpp"
 #include "lib/plugin/registry.hpp"
 
 namespace webox::cli {
@@ -47,6 +48,32 @@ std::string suggest_command(const CLI::App &app, const std::string &word) {
   for (const CLI::App *sub : app.get_subcommands([](const CLI::App *) { return true; }))
     names.push_back(sub->get_name());
   return plugin::closest_match(word, names);
+}
+
+// How an option is called in messages: "--model", or "the prompt argument".
+std::string option_label(const CLI::Option &opt) {
+  if (!opt.get_lnames().empty()) return "--" + opt.get_lnames().front();
+  if (!opt.get_snames().empty()) return "-" + opt.get_snames().front();
+  return "the " + opt.get_single_name() + " argument";
+}
+
+// Every value given on the command line is checked once, here, instead of
+// by each command: text that is not UTF-8 would fail deep inside (JSON
+// refuses it when serialising), and an empty model name would fall back to
+// the default model and then complain about its key. File and folder names
+// may hold any bytes, as the file system allows.
+void check_arguments(const CLI::App &app) {
+  for (const CLI::Option *opt : app.get_options()) {
+    if (opt->count() == 0) continue;
+    const std::string type = opt->get_type_name();
+    const bool path = type.find("FILE") != std::string::npos || type.find("DIR") != std::string::npos;
+    for (const std::string &value : opt->results()) {
+      if (!path) text::require_utf8(value, option_label(*opt));
+      if (type == "MODEL" && value.empty())
+        throw UsageError(option_label(*opt) + ": empty model name (give provider:model, an alias or @chain)");
+    }
+  }
+  for (const CLI::App *sub : app.get_subcommands()) check_arguments(*sub);
 }
 
 } // namespace
@@ -101,13 +128,14 @@ int run(int argc, char **argv) {
       message = "unknown command '" + std::string(argv[1]) + "'" +
                 (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
     }
-    print_error(message + "\nRun 'webox --help' for usage.");
+    print_error(message + " (see 'webox --help')");
     return static_cast<int>(ExitCode::usage);
   }
 
   ctx.global.verbosity = quiet ? -1 : verbose;
   logging::init(ctx.global.verbosity);
   try {
+    check_arguments(app);
     if (ctx.command) ctx.command();
     return ctx.exit_code;
   } catch (const Error &e) {

@@ -1,12 +1,11 @@
 // `webox chat`: one prompt to one model, streamed, remembered.
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/checks.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
@@ -15,6 +14,7 @@
 #include "lib/chat/session.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
+#include "lib/core/text_input.hpp"
 
 namespace webox::cli {
 namespace {
@@ -55,10 +55,6 @@ std::string join_words(const std::vector<std::string> &words) {
   std::string out;
   for (const auto &w : words) out += (out.empty() ? "" : " ") + w;
   return out;
-}
-
-std::string read_stdin() {
-  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
 }
 
 nlohmann::json turn_json(const chat::TurnResult &turn) {
@@ -129,11 +125,7 @@ void run_chat(Context &ctx, const ChatOptions &o) {
 
   std::string prompt = join_words(o.prompt_words);
   bool interactive = prompt.empty() && out::stdin_is_tty();
-  if (!out::stdin_is_tty()) {
-    std::string piped = read_stdin();
-    if (!piped.empty() && !prompt.empty()) prompt = piped + "\n\n" + prompt;
-    else if (!piped.empty()) prompt = piped;
-  }
+  if (!out::stdin_is_tty()) prompt = text::prompt_with_stdin(std::move(prompt));
   if (!interactive && prompt.empty()) throw UsageError("no prompt: give it as arguments or on standard input");
   if (interactive && o.json) throw UsageError("--json needs a prompt (arguments or standard input)");
 
@@ -169,12 +161,16 @@ void setup_chat(CLI::App &app, Context &ctx) {
                   "Model to try when the previous one is rate limited, overloaded or down (repeatable)")
       ->type_name("MODEL")
       ->allow_extra_args(false);
-  cmd->add_option("--max-cost", o->max_cost, "Refuse (exit 5) when this call could cost more (USD)")->type_name("USD");
+  cmd->add_option("--max-cost", o->max_cost, "Refuse (exit 5) when this call could cost more (USD)")
+      ->type_name("USD")
+      ->check(checks::amount());
   cmd->add_option("-s,--system", o->system, "System prompt")->type_name("TEXT");
   cmd->add_option("--assistant", o->assistant, "Use an assistant from prompts/assistants (system prompt, model)")
       ->type_name("NAME");
-  cmd->add_option("--temperature", o->temperature, "Sampling temperature")->type_name("T");
-  cmd->add_option("--max-tokens", o->max_tokens, "Maximum tokens in the answer")->type_name("N");
+  cmd->add_option("--temperature", o->temperature, "Sampling temperature (0 to 2)")->type_name("T")->check(checks::temperature());
+  cmd->add_option("--max-tokens", o->max_tokens, "Maximum tokens in the answer (at least 1)")
+      ->type_name("N")
+      ->check(checks::whole_number(1));
   cmd->add_option("-o,--option", o->options, "Any other model option, key=value (repeatable; JSON values parsed)")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false); // each -o takes one value; the rest is the prompt

@@ -1,12 +1,11 @@
 // `webox compare`: one prompt to many models at once, side by side.
 #include <cstdio>
-#include <iostream>
-#include <iterator>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/checks.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
@@ -16,6 +15,7 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
+#include "lib/core/text_input.hpp"
 
 namespace webox::cli {
 namespace {
@@ -86,10 +86,7 @@ std::vector<std::string> split_csv(const std::string &csv) {
 std::string read_prompt(const std::vector<std::string> &words) {
   std::string prompt;
   for (const auto &w : words) prompt += (prompt.empty() ? "" : " ") + w;
-  if (!out::stdin_is_tty()) {
-    std::string piped((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    if (!piped.empty()) prompt = prompt.empty() ? piped : piped + "\n\n" + prompt;
-  }
+  if (!out::stdin_is_tty()) prompt = text::prompt_with_stdin(std::move(prompt));
   if (prompt.empty()) throw UsageError("no prompt: give it as arguments or on standard input");
   return prompt;
 }
@@ -156,13 +153,16 @@ void setup_compare(CLI::App &app, Context &ctx) {
       ->type_name("MODEL");
   cmd->add_option("--seed", o->seed, "Seed of the judge's shuffle, to reproduce a run")->type_name("N");
   cmd->add_option("-s,--system", o->system, "System prompt")->type_name("TEXT");
-  cmd->add_option("--temperature", o->temperature, "Sampling temperature")->type_name("T");
-  cmd->add_option("--max-tokens", o->max_tokens, "Maximum tokens per answer")->type_name("N");
+  cmd->add_option("--temperature", o->temperature, "Sampling temperature (0 to 2)")->type_name("T")->check(checks::temperature());
+  cmd->add_option("--max-tokens", o->max_tokens, "Maximum tokens per answer (at least 1)")
+      ->type_name("N")
+      ->check(checks::whole_number(1));
   cmd->add_option("-o,--option", o->options, "Any other model option, key=value (repeatable)")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
   cmd->add_option("--max-cost", o->max_cost, "Refuse (exit 5) when the whole comparison could cost more (USD)")
-      ->type_name("USD");
+      ->type_name("USD")
+      ->check(checks::amount());
   cmd->add_option("--format", o->format, "table (default; live on a terminal), markdown, json, jsonl")
       ->type_name("FORMAT");
   cmd->add_flag("--json", o->json, "Same as --format json");

@@ -17,6 +17,7 @@
 #include "lib/chat/model_ref.hpp"
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/text_input.hpp"
 #include "lib/media/gallery.hpp"
 #include "lib/media/generate.hpp"
 #include "lib/media/produce.hpp"
@@ -58,7 +59,7 @@ void run_generate_image(Context &ctx, const ImageOptions &o) {
   std::string prompt;
   for (const auto &w : o.words) prompt += (prompt.empty() ? "" : " ") + w;
   if (prompt.empty() && !out::stdin_is_tty())
-    prompt = std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    prompt = text::prompt_with_stdin({});
   while (!prompt.empty() && (prompt.back() == '\n' || prompt.back() == '\r')) prompt.pop_back();
   if (prompt.find_first_not_of(" \t\r\n") == std::string::npos)
     throw UsageError("no prompt: give it as arguments or on standard input");

@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <set>
 
 #include <termios.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@
 #include "lib/core/error.hpp"
 #include "lib/core/keystore.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/plugin/key_names.hpp"
+#include "lib/plugin/registry.hpp"
 
 namespace webox::cli {
 namespace {
@@ -169,21 +172,29 @@ std::string read_piped() {
 
 // --- commands -------------------------------------------------------------------
 
+plugin::KeyNames key_names(Context &ctx) { return plugin::KeyNames(ctx.plugins().manifests(), ctx.config()); }
+
 void run_set(Context &ctx, const KeyOptions &o) {
   check_key_name(o.name);
+  const plugin::KeyNames spellings = key_names(ctx);
+  const std::string name = spellings.canonical(o.name);
   std::string value = out::stdin_is_tty() ? prompt_hidden(o.name) : read_piped();
   if (value.empty()) throw UsageError("empty value for key " + o.name + ": nothing stored");
   if (value.find('\n') != std::string::npos)
     spdlog::warn("the value for {} spans several lines; stored as given", o.name);
-  ctx.keys().set(o.name, value);
-  spdlog::info("stored key {} in {}", o.name, ctx.keys().file().string());
-  if (!paths::env(o.name.c_str()).empty())
-    spdlog::warn("{} is also set in the environment, which takes precedence over the stored key",
-                 o.name);
+  ctx.keys().set(name, value, spellings.aliases(name));
+  spdlog::info("stored key {} in {}", name, ctx.keys().file().string());
+  if (!paths::env(name.c_str()).empty())
+    spdlog::warn("{} is also set in the environment, which takes precedence over the stored key", name);
 }
 
+// One line per key: a store written before keys had one name may hold a
+// key under both spellings; it is shown (and used) under its variable.
 void run_list(Context &ctx, const KeyOptions &o) {
-  std::vector<std::string> names = ctx.keys().names();
+  const plugin::KeyNames spellings = key_names(ctx);
+  std::set<std::string> unique;
+  for (const auto &stored : ctx.keys().names()) unique.insert(spellings.canonical(stored));
+  std::vector<std::string> names(unique.begin(), unique.end());
   if (o.json) {
     out::line(nlohmann::json(names).dump());
     return;
@@ -198,7 +209,9 @@ void run_list(Context &ctx, const KeyOptions &o) {
 
 void run_remove(Context &ctx, const KeyOptions &o) {
   check_key_name(o.name);
-  if (!ctx.keys().remove(o.name))
+  const plugin::KeyNames spellings = key_names(ctx);
+  const std::string name = spellings.canonical(o.name);
+  if (!ctx.keys().remove(name, spellings.aliases(name)))
     throw UsageError("no key " + o.name + " stored in " + ctx.keys().file().string());
   spdlog::info("removed key {}", o.name);
 }

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/checks.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
@@ -393,14 +394,15 @@ void setup_leads_export(CLI::App &app, Context &ctx) {
   cmd->add_option("--since", o->since, "Only leads active since DATE");
   cmd->add_option("-n,--limit", o->limit, "At most N leads (0 = all)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--format", o->format, "csv (default), json or jsonl");
-  cmd->add_option("-o,--output", o->output, "Write to FILE (complete or not at all); - or nothing = stdout");
+  cmd->add_option("-o,--output", o->output, "Write to FILE (complete or not at all); - or nothing = stdout")
+      ->type_name("FILE");
   cmd->add_flag("--bom", o->bom, "Start the CSV with a UTF-8 byte order mark (Excel)");
   cmd->add_option("--fields", o->fields, "Columns, comma-separated: " + ex::field_names());
   cmd->add_option("--to", o->to, "sheets:SPREADSHEET_ID/RANGE, notion:DATABASE_ID or webhook:URL");
   cmd->add_option("--map", o->map, "Notion properties: field=Property[:type],... (types: title, rich_text, number, "
                                    "select, phone_number, email)");
   cmd->add_flag("--since-last", o->since_last, "Only leads new or changed since the last complete export to this destination");
-  cmd->add_option("--batch", o->batch, "Leads per request (Sheets 500, webhook 100)");
+  cmd->add_option("--batch", o->batch, "Leads per request (Sheets 500, webhook 100)")->check(checks::whole_number(1));
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
   cmd->footer(kExportExamples);
   cmd->callback([o, &ctx] { ctx.command = [o, &ctx] { run_leads_export(*o, ctx); }; });

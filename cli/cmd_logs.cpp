@@ -126,6 +126,9 @@ void run_logs(const LogsOptions &opt, Context &ctx) {
 
 void run_logs_export(const LogsExportOptions &opt, Context &ctx) {
   chat::ExportFormat format = chat::parse_export_format(opt.format);
+  std::error_code ec;
+  if (!opt.output.empty() && fs::is_directory(opt.output, ec))
+    throw UsageError("-o " + opt.output + " is a folder; give a file name");
   if (!ctx.has_database()) {
     throw UsageError(opt.conversation_id == "last"
                          ? "no conversation yet: nothing has been logged"
@@ -174,7 +177,7 @@ Examples:
   exp->add_option("-f,--format", eopt->format, "json, md, html or txt")
       ->capture_default_str()
       ->check(CLI::IsMember({"json", "md", "markdown", "html", "txt", "text"}));
-  exp->add_option("-o,--output", eopt->output, "Write to FILE instead of stdout");
+  exp->add_option("-o,--output", eopt->output, "Write to FILE instead of stdout")->type_name("FILE");
   exp->footer(R"EX(
 Examples:
   webox logs export last                       Markdown on stdout

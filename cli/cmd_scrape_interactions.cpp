@@ -29,6 +29,7 @@
 #include "cli/output.hpp"
 #include "lib/core/config.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/text_input.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/leads/account_lock.hpp"
 #include "lib/leads/collect.hpp"
@@ -210,6 +211,9 @@ void run_plugin(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store
 void run_scrape(ScrapeOptions opt, Context &ctx) {
   if (opt.platform.empty() && opt.from.empty()) throw UsageError("say what to collect: --platform NAME, or --from FILE.jsonl");
   if (opt.platform == "jsonl") opt.platform.clear();
+  // A JSONL file is read here (a folder would only give "read error");
+  // a file-source plugin (instagram-export) takes a folder too and says why not.
+  if (opt.platform.empty() && !opt.from.empty() && opt.from != "-") text::require_readable_file(opt.from, "--from");
   if (opt.platform.empty() && opt.from.ends_with(".zip"))
     throw UsageError("--from " + opt.from + ": a zip is read with --platform instagram-export");
   int64_t since = parse_since(opt.since);
@@ -229,7 +233,8 @@ void setup_scrape_interactions(CLI::App &app, Context &ctx) {
   auto opt = std::make_shared<ScrapeOptions>();
   cmd->add_option("-p,--platform", opt->platform, "instagram, x, instagram-export (a social-collect plugin), or jsonl");
   cmd->add_option("--since", opt->since, "Ignore interactions before DATE (2026-11-01 or ISO 8601)");
-  cmd->add_option("--from", opt->from, "Read FILE: JSONL records (- = stdin), or an export for --platform instagram-export");
+  cmd->add_option("--from", opt->from, "Read FILE: JSONL records (- = stdin), or an export for --platform instagram-export")
+      ->type_name("FILE");
   cmd->add_option("--account", opt->account, "The platform's id of your account (default: <PLATFORM>_USER_ID, then config)");
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress and no summary");
   cmd->add_flag("--json", opt->json, "Print a JSON summary: new_interactions, new_people, new_leads, pages, elapsed_ms");

@@ -15,11 +15,13 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/checks.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "lib/chat/model_ref.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/text_input.hpp"
 #include "lib/media/gallery.hpp"
 #include "lib/media/generate.hpp"
 #include "lib/media/produce.hpp"
@@ -59,10 +61,6 @@ file goes to the gallery folder ($XDG_DATA_HOME/webox/media) and its path is
 printed. Without -m the model is $WEBOX_TTS_MODEL, else media.tts_model in
 the config, else espeak (offline). See webox-tts(1).)";
 
-std::string read_all(std::istream &in) {
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 std::string read_text(const TtsOptions &o) {
   std::string text;
   for (const auto &w : o.words) text += (text.empty() ? "" : " ") + w;
@@ -70,14 +68,16 @@ std::string read_text(const TtsOptions &o) {
     if (!o.file.empty()) throw UsageError("give the text either as arguments or with --file, not both");
     return text;
   }
-  if (!o.file.empty()) {
-    if (o.file == "-") return read_all(std::cin);
-    std::ifstream in(o.file, std::ios::binary);
-    if (!in) throw UsageError("cannot read " + o.file + ": " + std::strerror(errno));
-    return read_all(in);
+  const text::Limit limit = text::prompt_limit();
+  std::string from_input;
+  if (!o.file.empty() && o.file != "-") {
+    from_input = text::read_file(o.file, limit, "--file");
+    text::require_utf8(from_input, o.file);
+  } else if (o.file == "-" || !out::stdin_is_tty()) {
+    from_input = text::read_stdin(limit);
+    text::require_utf8(from_input, "standard input");
   }
-  if (!out::stdin_is_tty()) return read_all(std::cin);
-  return {};
+  return from_input;
 }
 
 bool is_blank(const std::string &s) {
@@ -191,7 +191,9 @@ void setup_tts(CLI::App &app, Context &ctx) {
   cmd->add_option("-m,--model", o->model, "provider:model (default: $WEBOX_TTS_MODEL, media.tts_model, else espeak)")->type_name("MODEL");
   cmd->add_option("-v,--voice", o->voice, "Voice: fr, en-us, fr-FR (espeak); alloy (OpenAI); a voice id (ElevenLabs)")
       ->type_name("VOICE");
-  cmd->add_option("--speed", o->speed, "Speaking rate, 1 = normal (0.25 to 4)")->type_name("X");
+  cmd->add_option("--speed", o->speed, "Speaking rate, 1 = normal (0.25 to 4)")
+      ->type_name("X")
+      ->check(checks::number_between(0.25, 4));
   cmd->add_option("--format", o->format, "Audio format: wav, pcm, mp3, opus, aac, flac, or a provider's own name")
       ->type_name("FORMAT");
   cmd->add_option("-o,--output", o->output, "FILE, DIR/ (named from the text), or - for standard output")

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/checks.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
@@ -43,7 +44,7 @@ using workflow::RunReport;
 struct RunOptions {
   std::string file;
   std::vector<std::string> vars;
-  int jobs = 0;
+  std::optional<int> jobs;
   bool json = false, dry_run = false, no_cache = false, keep_going = false, no_log = false;
   std::string record, replay, model;
   std::optional<double> max_cost;
@@ -176,8 +177,7 @@ void run_workflow(Context &ctx, const RunOptions &o) {
   workflow::Workflow wf = workflow::load_workflow(find_workflow(o.file));
   workflow::RunSettings settings;
   settings.vars = o.vars;
-  settings.jobs = o.jobs;
-  if (o.jobs < 0 || o.jobs > 256) throw UsageError("--jobs is from 1 to 256");
+  settings.jobs = o.jobs.value_or(0); // checked by the option: 1 to 256
   settings.use_cache = !o.no_cache;
   settings.keep_going = o.keep_going;
   settings.model = o.model;
@@ -290,11 +290,15 @@ See webox-workflow(1) and the file format in webox-workflow(5).)");
 
   auto r = std::make_shared<RunOptions>();
   CLI::App *run = cmd->add_subcommand("run", "Run a workflow file (or the name of a listed one)");
-  run->add_option("workflow", r->file, "FILE.yaml or a name from 'webox workflow list'")->required();
+  run->add_option("workflow", r->file, "FILE.yaml or a name from 'webox workflow list'")
+      ->required()
+      ->type_name("FILE|NAME");
   run->add_option("--var", r->vars, "An input: name=value, or name=@file to read a file (repeatable)")
       ->type_name("NAME=VALUE")
       ->allow_extra_args(false);
-  run->add_option("-j,--jobs", r->jobs, "Steps run at once (default: workflow.jobs in the config, else 4)")->type_name("N");
+  run->add_option("-j,--jobs", r->jobs, "Steps run at once, 1 to 256 (default: workflow.jobs in the config, else 4)")
+      ->type_name("N")
+      ->check(checks::whole_number(1, 256));
   run->add_option("-m,--model", r->model, "Model for steps that name none (replaces defaults.model)")->type_name("MODEL");
   run->add_flag("--json", r->json, "Print the run as JSON: status, steps, outputs");
   run->add_flag("--dry-run", r->dry_run, "Render every prompt and show the plan; call nothing");
@@ -305,7 +309,8 @@ See webox-workflow(1) and the file format in webox-workflow(5).)");
       ->type_name("FILE");
   run->add_flag("--no-log", r->no_log, "Do not store the run, its steps or its calls");
   run->add_option("--max-cost", r->max_cost, "Refuse (exit 5) a step that could take the run's cost past this (USD)")
-      ->type_name("USD");
+      ->type_name("USD")
+      ->check(checks::amount());
   run->footer(R"(
 Budgets: --max-cost and the config's daily/monthly caps are checked before
 each step is sent, with the worst case of the calls in flight; steps done
@@ -319,7 +324,7 @@ input is invalid (file:line:column), nothing was sent; 4 a missing key;
 
   auto files = std::make_shared<std::vector<std::string>>();
   CLI::App *validate = cmd->add_subcommand("validate", "Check workflow files without running them (exit 2 if invalid)");
-  validate->add_option("files", *files, "Workflow files or names")->required();
+  validate->add_option("files", *files, "Workflow files or names")->required()->type_name("FILE|NAME");
   validate->callback([&ctx, files] { ctx.command = [&ctx, files] { validate_workflows(ctx, *files); }; });
 
   auto l = std::make_shared<WorkflowListOptions>();

@@ -56,19 +56,14 @@ const Config &Context::config() {
     // environment does not have the value.
     // (Created here, before any thread, because the fallback runs on
     // whichever thread a plugin calls from.)
+    // A refused key store (loose mode, wrong key material) throws; the
+    // host's get_secret notes it on the call, and the plugin's "no API key"
+    // is replaced by that message (plugin::Provider): one line, exit 4.
     KeyStore *store = &keys();
     plugin::set_secret_fallback([store](const std::string &name) -> std::optional<std::string> {
       std::error_code ec;
       if (!std::filesystem::exists(store->file(), ec)) return std::nullopt;
-      try {
-        return store->get(name);
-      } catch (const Error &e) {
-        // Thrown through a plugin, it would come back as the plugin's
-        // internal error (exit 1). Said here, the plugin then reports the
-        // key as missing: exit 4, as documented for a refused key store.
-        spdlog::error("{}", e.what());
-        return std::nullopt;
-      }
+      return store->get(name);
     });
   }
   return *m_config;

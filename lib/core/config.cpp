@@ -1,15 +1,72 @@
 #include "lib/core/config.hpp"
 
-#include <fstream>
+#include <set>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/text_input.hpp"
 
 namespace webox {
 namespace {
+
+// A configuration is a few kilobytes; a file larger than this is not one.
+constexpr size_t kMaxConfigBytes = size_t{1} << 20;
+// Nodes visited when looking for duplicate keys. Aliases share nodes, so a
+// small file can stand for billions of them; no configuration has this many.
+constexpr size_t kMaxConfigNodes = 100000;
+
+YAML::Mark mark_at(size_t line, size_t column) {
+  YAML::Mark mark;
+  mark.line = static_cast<int>(line) - 1;
+  mark.column = static_cast<int>(column) - 1;
+  return mark;
+}
+
+// The file's text: a folder, an unreadable or oversized file, or bytes that
+// are not UTF-8 are configuration errors (exit 4) naming the file, and for
+// bad bytes the line and column.
+std::string read_config_text(const std::filesystem::path &file) {
+  std::string text;
+  try {
+    text = text::read_file(file, {kMaxConfigBytes, "the limit for a configuration", ""}, "configuration file");
+  } catch (const UsageError &e) {
+    throw Error(e.what(), ExitCode::config);
+  }
+  if (auto bad = text::invalid_utf8_offset(text)) {
+    text::LineColumn at = text::line_column(text, *bad);
+    fail_config_at(file, mark_at(at.line, at.column), "not valid UTF-8 (byte " + std::to_string(*bad) + ")");
+  }
+  return text;
+}
+
+// yaml-cpp keeps every pair of a mapping, so a key written twice would be
+// read twice and the last one would silently win. Refused instead, at the
+// second occurrence, in every mapping of the file (the sections read by
+// their features included). An explicit stack: a hostile file may nest deep.
+void refuse_duplicate_keys(const std::filesystem::path &file, const YAML::Node &root) {
+  std::vector<YAML::Node> pending{root};
+  size_t visited = 0;
+  while (!pending.empty()) {
+    YAML::Node node = pending.back();
+    pending.pop_back();
+    if (++visited > kMaxConfigNodes)
+      fail_config_at(file, node.Mark(), "more than " + std::to_string(kMaxConfigNodes) + " values (aliases included); not a configuration");
+    if (node.IsSequence()) {
+      for (const auto &item : node) pending.push_back(item);
+    } else if (node.IsMap()) {
+      std::set<std::string> seen;
+      for (const auto &kv : node) {
+        if (kv.first.IsScalar() && !seen.insert(kv.first.Scalar()).second)
+          fail_config_at(file, kv.first.Mark(), "'" + kv.first.Scalar() + "' is set twice in the same mapping");
+        pending.push_back(kv.second);
+      }
+    }
+  }
+}
 
 std::string scalar(const std::filesystem::path &file, const YAML::Node &node, const std::string &key) {
   if (!node.IsScalar()) fail_config_at(file, node.Mark(), "'" + key + "' must be a text value");
@@ -183,15 +240,15 @@ Config load_config(const std::filesystem::path &file) {
   cfg.source = file;
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return cfg;
-  std::ifstream in(file);
-  if (!in) throw Error(file.string() + ": exists but cannot be read", ExitCode::config);
+  const std::string text = read_config_text(file);
   cfg.file_exists = true;
   YAML::Node root;
   try {
-    root = YAML::Load(in);
+    root = YAML::Load(text);
   } catch (const YAML::ParserException &e) {
     fail_config_at(file, e.mark, e.msg);
   }
+  refuse_duplicate_keys(file, root);
   if (root.IsNull()) return cfg;
   if (!root.IsMap()) fail_config_at(file, root.Mark(), "the configuration must be a mapping");
   for (const auto &kv : root) {

@@ -4,10 +4,17 @@
 #include <sstream>
 
 #include "lib/core/error.hpp"
+#include "lib/core/text_input.hpp"
 
 namespace webox {
 
 FrontMatterDoc split_front_matter(const std::string &text, const std::filesystem::path &file) {
+  // Prompts and assistants become requests (JSON): UTF-8 only.
+  if (auto bad = text::invalid_utf8_offset(text)) {
+    text::LineColumn at = text::line_column(text, *bad);
+    throw UsageError(file.string() + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
+                     ": not valid UTF-8 (byte " + std::to_string(*bad) + ")");
+  }
   FrontMatterDoc doc;
   std::string body = text;
   if (text.rfind("---\n", 0) == 0 || text.rfind("---\r\n", 0) == 0) {
@@ -29,11 +36,7 @@ FrontMatterDoc split_front_matter(const std::string &text, const std::filesystem
 }
 
 FrontMatterDoc read_front_matter_file(const std::filesystem::path &file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error("cannot read " + file.string());
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return split_front_matter(buffer.str(), file);
+  return split_front_matter(text::read_file(file, text::prompt_limit(), "prompt file"), file);
 }
 
 } // namespace webox

@@ -207,7 +207,8 @@ KeyStore::KeyStore(std::filesystem::path dir) : m_dir(std::move(dir)) {}
 
 std::filesystem::path KeyStore::file() const { return m_dir / "keys.json"; }
 
-void KeyStore::set(const std::string &name, const std::string &value) {
+void KeyStore::set(const std::string &name, const std::string &value,
+                   const std::vector<std::string> &other_spellings) {
   if (name.empty()) throw UsageError("a key name must not be empty");
   paths::ensure_private_dir(m_dir);
   StoreLock lock(file());
@@ -229,6 +230,7 @@ void KeyStore::set(const std::string &name, const std::string &value) {
   if (!doc["entries"].empty()) open_entry(doc, doc["entries"].begin().key(), *key, file());
 
   std::string sealed = crypto::aes256gcm_encrypt(*key, value, name);
+  for (const auto &other : other_spellings) doc["entries"].erase(other);
   doc["entries"][name] = json{{"sealed", crypto::base64_encode(sealed)}};
   save_store(file(), doc);
 }
@@ -249,11 +251,13 @@ std::optional<std::string> KeyStore::get(const std::string &name) const {
   return value;
 }
 
-bool KeyStore::remove(const std::string &name) {
+bool KeyStore::remove(const std::string &name, const std::vector<std::string> &other_spellings) {
   if (!std::filesystem::exists(file())) return false;
   StoreLock lock(file());
   json doc = load_store(file());
-  if (doc["entries"].erase(name) == 0) return false;
+  size_t removed = doc["entries"].erase(name);
+  for (const auto &other : other_spellings) removed += doc["entries"].erase(other);
+  if (removed == 0) return false;
   save_store(file(), doc);
   return true;
 }

@@ -21,17 +21,20 @@ public:
   // `dir` holds keys.json and secret.key (normally paths::config_dir()).
   explicit KeyStore(std::filesystem::path dir);
 
-  // Encrypts and stores `value` under `name`, replacing any previous value.
+  // Encrypts and stores `value` under `name`, replacing any previous value
+  // and removing the entries named in `other_spellings` (the same key under
+  // another name, see lib/plugin/key_names.hpp) in the same write.
   // Writes atomically (temporary file + rename), mode 0600.
-  void set(const std::string &name, const std::string &value);
+  void set(const std::string &name, const std::string &value,
+           const std::vector<std::string> &other_spellings = {});
 
   // The decrypted value, or nullopt when `name` is not stored. Throws
   // webox::Error (exit 4) when the file is corrupt, has wider permissions
   // than 0600, or the key material does not decrypt it.
   std::optional<std::string> get(const std::string &name) const;
 
-  // Returns false when `name` was not stored.
-  bool remove(const std::string &name);
+  // Removes `name` and its `other_spellings`; false when none was stored.
+  bool remove(const std::string &name, const std::vector<std::string> &other_spellings = {});
 
   // Stored names, sorted. Never values.
   std::vector<std::string> names() const;

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/core/cancel.hpp"
+#include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/net/cassette.hpp"
@@ -80,7 +81,15 @@ void svc_log(const webox_call *call, int level, const char *message) {
 webox_status svc_get_secret(const webox_call *call, const char *name, webox_buf *out) {
   if (!name || !out) return WEBOX_E_INVALID;
   const CallScope *scope = scope_of(call);
-  auto value = lookup_secret(name, scope ? scope->instance : "", scope ? scope->primary_secret : "");
+  std::optional<std::string> value;
+  try {
+    value = lookup_secret(name, scope ? scope->instance : "", scope ? scope->primary_secret : "");
+  } catch (const Error &e) {
+    // Nothing may be thrown through a plugin; the call reports it instead.
+    if (scope) scope->note_secret_failure(e.what());
+    else spdlog::error("{}", e.what());
+    return WEBOX_E_AUTH;
+  }
   if (!value) return WEBOX_E_AUTH;
   give(std::move(*value), out);
   return WEBOX_OK;
@@ -231,6 +240,16 @@ std::optional<std::string> lookup_secret(const std::string &name, const std::str
   if (!value && replaying()) value = kReplayPlaceholderKey;
   if (value) logging::register_secret(*value);
   return value;
+}
+
+void CallScope::note_secret_failure(const std::string &message) const {
+  std::lock_guard lock(m_secret_mutex);
+  if (m_secret_failure.empty()) m_secret_failure = message;
+}
+
+std::string CallScope::secret_failure() const {
+  std::lock_guard lock(m_secret_mutex);
+  return m_secret_failure;
 }
 
 CallScope::CallScope(std::string plugin_id_, std::string instance_, std::string primary_secret_,

@@ -41,12 +41,14 @@ void use_cassette(std::shared_ptr<net::Cassette> cassette);
 bool replaying();
 
 // Where get_secret looks after the environment (the encrypted key store).
+// It may throw webox::Error when the store cannot be used.
 using SecretFallback = std::function<std::optional<std::string>(const std::string &name)>;
 void set_secret_fallback(SecretFallback fallback);
 
 // Looks a secret up as plugins do: environment, then the key store under
 // `name`, then — when `name` is the instance's primary key — under the
 // instance name (`webox keys set openai`). Registers the value for redaction.
+// Throws what the fallback throws (a refused key store, exit 4).
 std::optional<std::string> lookup_secret(const std::string &name, const std::string &instance,
                                          const std::string &primary_secret);
 
@@ -60,6 +62,10 @@ public:
   // the plugin reports a network error, but the user must change a setting.
   void note_permanent_refusal() const { m_refused.store(true); }
   bool saw_permanent_refusal() const { return m_refused.load(); }
+  // Set when get_secret could not use the key store: the plugin then reports
+  // a missing key, but the user must fix the store, as this message says.
+  void note_secret_failure(const std::string &message) const;
+  std::string secret_failure() const;
 
   // Remembers what the host knows about a request's outcome and the plugin
   // cannot: why it refused it for good or gave up on it (the plugin would
@@ -81,6 +87,8 @@ private:
   mutable std::mutex m_mutex; // a plugin may send from several threads
   mutable std::optional<std::string> m_host_reason;
   mutable std::optional<int64_t> m_server_wait_ms;
+  mutable std::mutex m_secret_mutex;
+  mutable std::string m_secret_failure;
 };
 
 } // namespace webox::plugin

@@ -159,6 +159,11 @@ nlohmann::json Provider::finish(webox_status status, webox_result &result, const
   std::string message = detail.is_object() ? detail.value("message", "") : "";
   if (message.empty()) message = std::string(status_name(status));
   if (unreadable) message += " (its error report was not valid JSON, e.g. invalid UTF-8 from the provider)";
+  // The plugin says the key is missing; the store holding it was refused.
+  if (status == WEBOX_E_AUTH) {
+    std::string store_failure = scope.secret_failure();
+    if (!store_failure.empty()) message = store_failure;
+  }
   // Plugins are asked to name themselves; make sure the user sees who failed.
   if (message.rfind(m_binding.instance + ":", 0) != 0 && message.rfind(manifest().id + ":", 0) != 0)
     message = m_binding.instance + ": " + message;

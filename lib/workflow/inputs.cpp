@@ -5,18 +5,19 @@
 #include <sstream>
 
 #include "lib/core/error.hpp"
+#include "lib/core/text_input.hpp"
 
 namespace webox::workflow {
 namespace {
 
 using nlohmann::json;
 
+// A file input's text: bounded like a prompt (it becomes one), UTF-8 like
+// any text that goes into the template data.
 std::string read_file(const std::string &path, const std::string &input) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError("input '" + input + "': cannot read file " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  std::string content = text::read_file(path, text::prompt_limit(), "input '" + input + "' file");
+  text::require_utf8(content, "input '" + input + "': " + path);
+  return content;
 }
 
 json typed(const Input &in, const std::string &raw) {

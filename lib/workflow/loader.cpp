@@ -8,11 +8,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include "lib/core/template.hpp"
+#include "lib/core/text_input.hpp"
 
 namespace webox::workflow {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A workflow is a page or two of YAML with its prompts; inputs bring the
+// large texts (--var name=@file).
+constexpr size_t kMaxWorkflowBytes = size_t{4} << 20;
 using nlohmann::json;
 
 SourcePos pos_of(const YAML::Node &node) {
@@ -289,6 +294,13 @@ InvalidWorkflow::InvalidWorkflow(std::vector<Diagnostic> diagnostics)
     : Error(join_lines(diagnostics), ExitCode::usage), m_diagnostics(std::move(diagnostics)) {}
 
 Workflow parse_workflow(const std::string &yaml, const fs::path &file) {
+  // Every template ends up in JSON (template data, requests, the store),
+  // which takes only UTF-8: refused here, where the position is known.
+  if (auto bad = text::invalid_utf8_offset(yaml)) {
+    text::LineColumn at = text::line_column(yaml, *bad);
+    throw InvalidWorkflow({{file, SourcePos{static_cast<int>(at.line), static_cast<int>(at.column)},
+                            "not valid UTF-8 (byte " + std::to_string(*bad) + ")"}});
+  }
   try {
     return Loader(file).load(yaml);
   } catch (const YAML::Exception &e) {
@@ -300,11 +312,7 @@ Workflow parse_workflow(const std::string &yaml, const fs::path &file) {
 }
 
 Workflow load_workflow(const fs::path &file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error("cannot read workflow " + file.string(), ExitCode::usage);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return parse_workflow(buffer.str(), file);
+  return parse_workflow(text::read_file(file, {kMaxWorkflowBytes, "the limit for a workflow", ""}, "workflow"), file);
 }
 
 const char *action_name(Action a) {

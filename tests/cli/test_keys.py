@@ -3,6 +3,7 @@
 encryption at rest, WEBOX_SECRET_KEY, and a stored key reaching a provider.
 """
 import base64
+import json
 import os
 import pty
 import select
@@ -43,10 +44,11 @@ class KeysTest(harness.WeboxTestCase):
         self.assertNotIn(VALUE, r.out + r.err)
         self.set_key("ANTHROPIC_API_KEY", "sk-ant-other\n")
         r = self.webox("keys", "list", check=0)
-        self.assertEqual(r.out, "ANTHROPIC_API_KEY\nopenai\n")
+        # A provider's key is listed under its variable, however it was set.
+        self.assertEqual(r.out, "ANTHROPIC_API_KEY\nOPENAI_API_KEY\n")
         self.assertNotIn(VALUE, r.out + r.err)
         r = self.webox("keys", "list", "--json", check=0)
-        self.assertEqual(r.json(), ["ANTHROPIC_API_KEY", "openai"])
+        self.assertEqual(r.json(), ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"])
         self.assertNotIn(VALUE, r.out + r.err)
 
     def test_list_when_empty(self):
@@ -78,7 +80,52 @@ class KeysTest(harness.WeboxTestCase):
     def test_replace_keeps_one_entry(self):
         self.set_key("openai", "first")
         self.set_key("openai", "second")
-        self.assertEqual(self.webox("keys", "list", "--json", check=0).json(), ["openai"])
+        self.assertEqual(self.webox("keys", "list", "--json", check=0).json(), ["OPENAI_API_KEY"])
+
+    def test_both_spellings_of_a_provider_key_are_one_entry(self):
+        self.set_key("openai", "first")
+        self.set_key("OPENAI_API_KEY", "second")
+        self.assertEqual(self.webox("keys", "list", "--json", check=0).json(), ["OPENAI_API_KEY"])
+        self.set_key("openai", "third")
+        self.assertEqual(self.webox("keys", "list", "--json", check=0).json(), ["OPENAI_API_KEY"])
+        with open(self.keys_file()) as f:
+            self.assertEqual(list(json.load(f)["entries"]), ["OPENAI_API_KEY"])
+        # Either spelling removes it.
+        self.webox("keys", "rm", "openai", check=0)
+        self.assertEqual(self.webox("keys", "list", "--json", check=0).json(), [])
+        self.set_key("openai", "fourth")
+        self.webox("keys", "remove", "OPENAI_API_KEY", check=0)
+        self.assertEqual(self.webox("keys", "list", "--json", check=0).json(), [])
+
+    def test_a_store_holding_both_spellings_lists_one_and_uses_the_variable(self):
+        fake = self.fake_llm_or_skip()
+        # A store written before keys had one name: a configuration that made
+        # `openai` an alias of another plugin let both entries exist.
+        self.write_config("providers:\n  openai: {type: anthropic}\n")
+        self.set_key("openai", "old-key")
+        self.set_key("OPENAI_API_KEY", "test-key")  # the key the fake accepts
+        os.remove(os.path.join(self.config_dir(), "config.yaml"))
+        with open(self.keys_file()) as f:
+            self.assertEqual(sorted(json.load(f)["entries"]), ["OPENAI_API_KEY", "openai"])
+        self.assertEqual(self.webox("keys", "list", check=0).out, "OPENAI_API_KEY\n")
+        r = self.chat_openai(fake, "which key")
+        self.assertEqual(r.code, 0, r)
+        auth = [q["headers"].get("authorization") for q in fake.requests()]
+        self.assertEqual(auth, ["Bearer test-key"])
+        # Removing either spelling removes both entries.
+        self.webox("keys", "rm", "openai", check=0)
+        with open(self.keys_file()) as f:
+            self.assertEqual(json.load(f)["entries"], {})
+
+    def test_a_refused_store_is_said_once_with_its_fix(self):
+        self.set_key("openai", VALUE)
+        os.chmod(self.keys_file(), 0o644)
+        r = self.webox("chat", "-m", "openai:gpt-4o-mini", "hi", check=4,
+                       env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+        self.assertEqual(len(r.err.splitlines()), 1, r)
+        self.assertIn("chmod 600 " + self.keys_file(), r.err)
+        self.assertNotIn("no API key", r.err)
+        self.assertNotIn("keys set", r.err)
 
     def test_remove(self):
         self.set_key("openai", VALUE)
@@ -132,7 +179,7 @@ class KeysTest(harness.WeboxTestCase):
         env = {"WEBOX_SECRET_KEY": HEX_KEY}
         self.set_key("openai", VALUE, env=env)
         self.assertFalse(os.path.exists(self.secret_file()))
-        self.assertEqual(self.webox("keys", "list", "--json", env=env, check=0).json(), ["openai"])
+        self.assertEqual(self.webox("keys", "list", "--json", env=env, check=0).json(), ["OPENAI_API_KEY"])
         # The base64 form of the same 32 bytes is the same key: adding works.
         b64 = base64.b64encode(bytes.fromhex(HEX_KEY)).decode()
         self.set_key("second", "v", env={"WEBOX_SECRET_KEY": b64})
@@ -142,7 +189,7 @@ class KeysTest(harness.WeboxTestCase):
         self.assertIn("decrypt", r.err)
         # Names stay listable whatever the key: they are not secret.
         self.assertEqual(self.webox("keys", "list", "--json", env=env, check=0).json(),
-                         ["openai", "second"])
+                         ["OPENAI_API_KEY", "second"])
 
     def test_invalid_secret_key_is_refused(self):
         for bad in ("short", "zz" * 32, base64.b64encode(b"x" * 16).decode()):
@@ -223,7 +270,7 @@ class KeysTest(harness.WeboxTestCase):
         self.assertFalse(echo_while, "echo must be off while the key is typed")
         self.assertNotIn(VALUE.encode(), shown)
         self.assertTrue(echo_after, "echo must be restored")
-        self.assertEqual(self.webox("keys", "list", "--json", check=0).json(), ["openai"])
+        self.assertEqual(self.webox("keys", "list", "--json", check=0).json(), ["OPENAI_API_KEY"])
 
     def test_ctrl_c_at_the_prompt_restores_echo(self):
         code, shown, echo_while, echo_after = self.run_on_terminal(

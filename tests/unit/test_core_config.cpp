@@ -118,3 +118,46 @@ TEST_CASE("media default models and workflow jobs are read, and mistakes named w
   CHECK_THROWS_WITH(load_config(write("workflow:\n  jobs: lots\n")), Catch::Contains("whole number"));
   CHECK_THROWS_WITH(load_config(write("workflow:\n  cache: false\n")), Catch::Contains("unknown workflow setting 'cache'"));
 }
+
+TEST_CASE("a key set twice in one mapping is refused at the second, exit 4", "[core][config]") {
+  TempDir dir;
+  auto top = dir.write("top.yaml", "default_model: openai:a\naliases: {x: openai:b}\ndefault_model: openai:c\n");
+  try {
+    load_config(top);
+    FAIL("no error");
+  } catch (const Error &e) {
+    CHECK(e.code() == ExitCode::config);
+    CHECK(std::string(e.what()) == top.string() + ":3:1: 'default_model' is set twice in the same mapping");
+  }
+  auto nested = dir.write("nested.yaml", "providers:\n  openai:\n    base_url: http://a\n    base_url: http://b\n");
+  CHECK_THROWS_WITH(load_config(nested), Catch::Contains("nested.yaml:4:5: 'base_url' is set twice"));
+  // Sections read by their own features are checked too.
+  auto later = dir.write("later.yaml", "leads:\n  weights: {like: 1, like: 2}\n");
+  CHECK_THROWS_WITH(load_config(later), Catch::Contains("later.yaml:2:") && Catch::Contains("'like' is set twice"));
+  // The same key in two different mappings is fine.
+  auto fine = dir.write("fine.yaml", "budgets:\n  daily: 1\n  providers: {openai: {daily: 1}}\n");
+  CHECK_NOTHROW(load_config(fine));
+}
+
+TEST_CASE("a config that is not UTF-8 is refused with its position, exit 4", "[core][config]") {
+  TempDir dir;
+  auto file = dir.write("config.yaml", "aliases:\n  fast: caf\xe9:model\n");
+  try {
+    load_config(file);
+    FAIL("no error");
+  } catch (const Error &e) {
+    CHECK(e.code() == ExitCode::config);
+    CHECK(std::string(e.what()) == file.string() + ":2:12: not valid UTF-8 (byte 20)");
+  }
+}
+
+TEST_CASE("a config path naming a folder is a configuration error naming it", "[core][config]") {
+  TempDir dir;
+  try {
+    load_config(dir.path);
+    FAIL("no error");
+  } catch (const Error &e) {
+    CHECK(e.code() == ExitCode::config);
+    CHECK(std::string(e.what()) == "configuration file " + dir.path.string() + " is a folder; give a file");
+  }
+}

@@ -99,6 +99,25 @@ TEST_CASE("key store: set, get, replace, remove, names", "[keystore]") {
   }
 }
 
+TEST_CASE("key store: set and remove take the other spellings of a key away", "[keystore]") {
+  ScopedEnv no_env_key("WEBOX_SECRET_KEY", nullptr);
+  TempDir tmp;
+  KeyStore ks(tmp.path);
+  // A store written before keys had one name: both spellings.
+  ks.set("openai", "old");
+  ks.set("OPENAI_API_KEY", "older");
+  CHECK(ks.names() == std::vector<std::string>{"OPENAI_API_KEY", "openai"});
+  ks.set("OPENAI_API_KEY", "new", {"openai"});
+  CHECK(ks.names() == std::vector<std::string>{"OPENAI_API_KEY"});
+  CHECK(ks.get("OPENAI_API_KEY") == "new");
+  ks.set("openai", "again");
+  CHECK(ks.remove("OPENAI_API_KEY", {"openai"}));
+  CHECK(ks.names().empty());
+  ks.set("openai", "only the old spelling");
+  CHECK(ks.remove("OPENAI_API_KEY", {"openai"}));
+  CHECK_FALSE(ks.remove("OPENAI_API_KEY", {"openai"}));
+}
+
 TEST_CASE("key store: files and directory are private", "[keystore]") {
   ScopedEnv no_env_key("WEBOX_SECRET_KEY", nullptr);
   TempDir tmp;
