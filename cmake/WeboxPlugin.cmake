@@ -1,3 +1,17 @@
+# What a plugin may include, and all it gets on its include path: the SDK
+# (<webox/plugin.hpp>) and plugins/common/, the in-tree kits
+# ("plugins/common/provider_kit.hpp", "plugins/common/shared/wav.hpp"). Never
+# the repository root: a plugin is built against the C ABI alone, so lib/ and
+# cli/ must stay out of its reach. The kits keep the spelling the host uses
+# for plugins/common/shared/ through a window onto the source tree that holds
+# nothing else: <build>/plugin-include/plugins/common -> plugins/common.
+# tests/arch/check_layering.py checks what an include path cannot, such as
+# "../../lib/x.hpp".
+set(WEBOX_PLUGIN_INCLUDE_ROOT ${PROJECT_BINARY_DIR}/plugin-include)
+file(MAKE_DIRECTORY ${WEBOX_PLUGIN_INCLUDE_ROOT}/plugins)
+file(CREATE_LINK ${PROJECT_SOURCE_DIR}/plugins/common ${WEBOX_PLUGIN_INCLUDE_ROOT}/plugins/common SYMBOLIC)
+set(WEBOX_PLUGIN_INCLUDE_DIRS ${PROJECT_SOURCE_DIR}/plugins/sdk/include ${WEBOX_PLUGIN_INCLUDE_ROOT})
+
 # webox_add_plugin(<id> SOURCES ... [LIBS ...] [DEFINES ...] [MANIFEST file])
 #
 # Builds plugins/<id> as a MODULE named webox-<id>.so into
@@ -15,8 +29,7 @@ function(webox_add_plugin id)
     LIBRARY_OUTPUT_DIRECTORY ${out_dir}
     C_VISIBILITY_PRESET hidden CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  # The SDK, and the repository root for in-tree helpers (plugins/common/).
-  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/plugins/sdk/include ${PROJECT_SOURCE_DIR})
+  target_include_directories(${target} PRIVATE ${WEBOX_PLUGIN_INCLUDE_DIRS})
   target_compile_definitions(${target} PRIVATE ${P_DEFINES})
   set(no_undefined -Wl,--no-undefined)
   if(WEBOX_SANITIZE)

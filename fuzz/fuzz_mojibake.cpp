@@ -1,4 +1,4 @@
-// Fuzzes the mojibake repair (lib/leads/mojibake.cpp) that every string of
+// Fuzzes the mojibake repair (plugins/common/shared/mojibake.cpp) that every string of
 // an Instagram export goes through. Properties: valid UTF-8 stays valid
 // UTF-8 (the repair never makes text worse), and the UTF-8 validator agrees
 // with nlohmann's JSON serializer on what is valid.
@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lib/leads/mojibake.hpp"
+#include "plugins/common/shared/mojibake.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string_view in(reinterpret_cast<const char *>(data), size);

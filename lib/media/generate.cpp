@@ -5,8 +5,8 @@
 #include "lib/core/paths.hpp"
 #include "lib/media/output_file.hpp"
 #include "lib/media/text_split.hpp"
-#include "lib/media/wav.hpp"
 #include "lib/plugin/provider.hpp"
+#include "plugins/common/shared/wav.hpp"
 
 namespace webox::media {
 namespace fs = std::filesystem;

@@ -11,7 +11,7 @@
 
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
-#include "lib/media/wav.hpp"
+#include "plugins/common/shared/wav.hpp"
 
 namespace webox::media {
 namespace fs = std::filesystem;

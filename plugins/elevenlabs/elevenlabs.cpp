@@ -25,8 +25,8 @@
 #include <nlohmann/json.hpp>
 #include <webox/plugin.hpp>
 
-#include "plugins/media_common/media_common.hpp"
-#include "lib/media/wav.hpp"
+#include "plugins/common/media_kit.hpp"
+#include "plugins/common/shared/wav.hpp"
 
 namespace sdk = webox::sdk;
 namespace mp = webox::media_plugin;

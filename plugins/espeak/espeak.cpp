@@ -4,7 +4,7 @@
 // Request (tts): {"model":"espeak-ng","text":"...","voice":"fr","speed":1.0,
 // "format":"wav"|"pcm","options":{"pitch":50}}. The sink receives a WAV
 // stream as espeak produces it: a 44-byte header whose two sizes say
-// "unknown" (0xFFFFFFFF, see lib/media/wav.hpp; the host fixes them when it
+// "unknown" (0xFFFFFFFF, see plugins/common/shared/wav.hpp; the host fixes them when it
 // writes a regular file), then 22050 Hz mono 16-bit samples, a chunk per
 // synthesis callback. "pcm" sends the samples alone. The result names the
 // media type, the voice actually used and the duration.
@@ -22,7 +22,7 @@
 #include <webox/plugin.hpp>
 
 #include "engine.hpp"
-#include "lib/media/wav.hpp"
+#include "plugins/common/shared/wav.hpp"
 
 namespace sdk = webox::sdk;
 namespace espeak = webox::espeak;

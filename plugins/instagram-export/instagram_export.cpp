@@ -12,7 +12,7 @@
 // WHAT IS SURPRISING.
 //   - Mojibake: every UTF-8 byte is escaped as its own \u00XX, so a JSON
 //     parser returns Latin-1 garbage ("Ã©" for "é"); every string is repaired
-//     (lib/leads/mojibake.cpp, compiled into this plugin).
+//     (plugins/common/shared/mojibake.cpp, compiled into this plugin).
 //   - Names are display names, not usernames: the person's username is the
 //     thread folder name minus its `_<digits>` suffix. The account owner is
 //     the participant present in every thread (with one thread: the last
@@ -40,7 +40,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/leads/mojibake.hpp"
+#include "plugins/common/shared/mojibake.hpp"
 
 namespace sdk = webox::sdk;
 namespace fs = std::filesystem;

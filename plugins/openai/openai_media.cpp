@@ -34,7 +34,7 @@
 
 #include <webox/plugin.hpp>
 
-#include "plugins/media_common/media_common.hpp"
+#include "plugins/common/media_kit.hpp"
 
 namespace webox::openai {
 namespace {

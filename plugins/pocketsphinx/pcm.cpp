@@ -6,7 +6,7 @@
 
 #include <webox/plugin.hpp>
 
-#include "lib/media/wav.hpp"
+#include "plugins/common/shared/wav.hpp"
 
 namespace webox::pocketsphinx {
 namespace {

@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <webox/plugin.hpp>
 
-#include "plugins/media_common/media_common.hpp"
+#include "plugins/common/media_kit.hpp"
 
 namespace sdk = webox::sdk;
 namespace mp = webox::media_plugin;

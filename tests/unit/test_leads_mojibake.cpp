@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lib/leads/mojibake.hpp"
+#include "plugins/common/shared/mojibake.hpp"
 
 using webox::leads::is_valid_utf8;
 using webox::leads::repair_mojibake;

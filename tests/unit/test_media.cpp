@@ -12,8 +12,8 @@
 #include "lib/media/output_file.hpp"
 #include "lib/media/signature.hpp"
 #include "lib/media/text_split.hpp"
-#include "lib/media/wav.hpp"
 #include "lib/store/db.hpp"
+#include "plugins/common/shared/wav.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 using namespace webox;

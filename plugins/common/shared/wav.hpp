@@ -17,8 +17,9 @@
 // file it can seek back, and wav_size_patches() gives the two values to put
 // there so that every reader (Python's `wave`, players) sees exact sizes.
 //
-// Header-only and free of any dependency so that plugins (espeak, the offline
-// recogniser) include it as well as the host.
+// Header-only and free of any dependency (plugins/common/shared/: no webox
+// header) so that plugins (espeak, elevenlabs, the offline recogniser)
+// include it as well as the host (lib/media/).
 #pragma once
 
 #include <cstdint>

@@ -8,8 +8,8 @@
 // bytes as UTF-8; when that is not valid UTF-8, or a code point is above
 // U+00FF (the string was fine), keep the original. Pure ASCII is untouched.
 //
-// Self-contained (no webox dependency): compiled into libwebox and into the
-// instagram-export plugin alike.
+// No webox dependency, like everything in plugins/common/shared/: compiled
+// into the instagram-export plugin (and the unit tests and fuzz target).
 #pragma once
 
 #include <string>

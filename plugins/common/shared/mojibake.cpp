@@ -1,4 +1,4 @@
-#include "lib/leads/mojibake.hpp"
+#include "mojibake.hpp"
 
 #include <cstdint>
 
