@@ -264,9 +264,13 @@ CallScope::CallScope(std::string plugin_id_, std::string instance_, std::string 
 
 void CallScope::note_outcome(const net::Outcome &outcome) const {
   if (outcome.permanent) note_permanent_refusal();
+  // About the call's last request: a plugin's failure is about the request
+  // it made last, not about one it recovered from.
   std::lock_guard lock(m_mutex);
+  m_host_reason.reset();
   if (outcome.permanent || outcome.total_timeout) m_host_reason = outcome.message;
   const int status = outcome.response.status;
+  m_server_wait_ms.reset();
   if (outcome.ok() && status >= 400)
     m_server_wait_ms = net::server_wait_from_headers(outcome.response.headers, static_cast<int64_t>(std::time(nullptr)));
 }

@@ -70,11 +70,12 @@ public:
   // Remembers what the host knows about a request's outcome and the plugin
   // cannot: why it refused it for good or gave up on it (the plugin would
   // call a body over the limit "the connection dropped"), and how long the
-  // server asked to wait (Retry-After, HTTP dates included).
+  // server asked to wait (Retry-After, HTTP dates included). Each request
+  // replaces what the previous one left, except the sticky refusal above.
   void note_outcome(const net::Outcome &outcome) const;
-  // The host's own one-line reason for the call's network failure, if any.
+  // The host's own one-line reason for the last request's failure, if any.
   std::optional<std::string> host_reason() const;
-  // The wait the last non-2xx answer asked for, in ms (may be <= 0).
+  // The wait the last request's non-2xx answer asked for, in ms (may be <= 0).
   std::optional<int64_t> server_wait_ms() const;
 
   const std::string plugin_id;
