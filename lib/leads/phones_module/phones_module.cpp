@@ -34,6 +34,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <string>
 #include <string_view>
@@ -299,30 +300,32 @@ bool is_continuation_byte(const std::string &t, size_t i) {
   return i < t.size() && (static_cast<unsigned char>(t[i]) & 0xC0) == 0x80;
 }
 
-// A match in whole-text coordinates.
-struct Found {
-  size_t start, end;
-  PhoneNumber number;
-};
-
-// The matches of [from, to) of `t`, in order, shifted to whole-text offsets.
-std::vector<Found> match_window(const PhoneNumberUtil &util, const std::string &t, size_t from, size_t to,
-                                const std::string &region) {
-  std::vector<Found> out;
+// Runs the matcher over [from, to) of `t` and calls on_match(start, end,
+// number), in whole-text offsets and in order, for each match that starts
+// before `accept_before`. Returns the end of the last one, 0 if none. (The
+// number is used while the matcher holds it: copying a protobuf message
+// here would need libprotobuf's type information, which the sanitizer
+// build of this module does not link.)
+template <class OnMatch>
+size_t match_window(const PhoneNumberUtil &util, const std::string &t, size_t from, size_t to, const std::string &region,
+                    size_t accept_before, OnMatch &on_match) {
   std::string_view view = std::string_view(t).substr(from, to - from);
-  if (!may_hold_digits(view)) return out;
+  if (!may_hold_digits(view)) return 0;
   // The whole text (the common case: a comment is one window) is not copied.
   const bool whole = from == 0 && to == t.size();
   std::string copy = whole ? std::string() : std::string(view);
   const std::string &window = whole ? t : copy;
+  t_work += window.size() * std::max<size_t>(1, digit_runs(view));
   PhoneNumberMatcher matcher(util, window, region, PhoneNumberMatcher::VALID, 65535);
   PhoneNumberMatch m;
+  size_t last_end = 0;
   while (matcher.HasNext() && matcher.Next(&m)) {
     size_t start = from + static_cast<size_t>(m.start());
-    out.push_back({start, start + m.raw_string().size(), m.number()});
+    if (start >= accept_before) break;
+    last_end = start + m.raw_string().size();
+    on_match(start, last_end, m.number());
   }
-  t_work += window.size() * std::max<size_t>(1, digit_runs(view));
-  return out;
+  return last_end;
 }
 
 // One pass of the matcher for `region` over `t`, window by window (see
@@ -330,10 +333,11 @@ std::vector<Found> match_window(const PhoneNumberUtil &util, const std::string &
 template <class OnMatch>
 void scan(const PhoneNumberUtil &util, const std::string &t, const std::vector<bool> &hard, const std::string &region,
           OnMatch on_match) {
+  constexpr size_t kAll = std::numeric_limits<size_t>::max();
   size_t pos = 0;
   while (pos < t.size()) {
     if (t.size() - pos <= kWindow) {
-      for (auto &f : match_window(util, t, pos, t.size(), region)) on_match(f.start, f.end, f.number);
+      match_window(util, t, pos, t.size(), region, kAll, on_match);
       return;
     }
     size_t cut = pos + kWindow;
@@ -345,26 +349,21 @@ void scan(const PhoneNumberUtil &util, const std::string &t, const std::vector<b
       const size_t hard_at = cut - 1;
       size_t to = hard_at + 1;
       while (is_continuation_byte(t, to)) ++to;
-      for (auto &f : match_window(util, t, pos, to, region)) on_match(f.start, f.end, f.number);
+      match_window(util, t, pos, to, region, kAll, on_match);
       pos = hard_at;
       continue;
     }
     size_t end = pos + kWindow;
     while (is_continuation_byte(t, end)) --end;
     const size_t keep_before = pos + kWindow - kOverlap;
-    size_t resume = 0;
-    for (auto &f : match_window(util, t, pos, end, region)) {
-      if (f.start >= keep_before) break;
-      on_match(f.start, f.end, f.number);
-      resume = f.end;
-    }
-    if (resume > pos) {
+    if (size_t resume = match_window(util, t, pos, end, region, keep_before, on_match); resume > pos) {
       pos = resume;
       continue;
     }
     // No match to resume after: cut where a token starts.
     size_t next = keep_before;
-    while (next < end && (is_continuation_byte(t, next) || is_digit(t[next - 1]) || !(is_digit(t[next]) || t[next] == '+' || t[next] == '(')))
+    while (next < end && (is_continuation_byte(t, next) || is_digit(t[next - 1]) ||
+                          !(is_digit(t[next]) || t[next] == '+' || t[next] == '(')))
       ++next;
     pos = next < end ? next : keep_before;
     while (is_continuation_byte(t, pos)) ++pos;
