@@ -22,8 +22,9 @@ namespace {
 constexpr size_t kReadChunk = size_t{1} << 16;
 
 std::string over_limit(const std::string &what, const Limit &limit) {
-  return what + " is larger than " + limit.name + " of " + human_size(limit.bytes) + " (" +
-         std::to_string(limit.bytes) + " bytes)" + (limit.raise_how.empty() ? "" : "; " + limit.raise_how);
+  std::string exact = limit.bytes < 1024 ? "" : " (" + std::to_string(limit.bytes) + " bytes)";
+  return what + " is larger than " + limit.name + " of " + human_size(limit.bytes) + exact +
+         (limit.raise_how.empty() ? "" : "; " + limit.raise_how);
 }
 
 // Reads `fd` to its end into one string of at most `limit` bytes; `known`
@@ -121,8 +122,8 @@ std::string read_stdin(const Limit &limit) {
   struct stat st {};
   size_t known = 0;
   if (::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode)) {
-    off_t at = ::lseek(STDIN_FILENO, 0, SEEK_CUR);
-    known = static_cast<size_t>(st.st_size - (at > 0 ? at : 0));
+    off_t at = std::max<off_t>(::lseek(STDIN_FILENO, 0, SEEK_CUR), 0);
+    known = st.st_size > at ? static_cast<size_t>(st.st_size - at) : 0;
     require_size(known, limit, "standard input");
   }
   auto data = read_bounded(STDIN_FILENO, known, limit.bytes, "standard input");

@@ -88,7 +88,7 @@ CASES = [
      4, r"^webox: error: .*config\.yaml:4:5: 'base_url' is set twice in the same mapping$"),
     # Item 2: the prompt limit.
     ("stdin over the limit", [b"chat", b"-m", b"echo"], b"x" * 101, {"WEBOX_MAX_PROMPT_BYTES": "100"}, None, 2,
-     r"^webox: error: standard input is larger than the prompt limit of 100 bytes \(100 bytes\); "
+     r"^webox: error: standard input is larger than the prompt limit of 100 bytes; "
      r"raise it with WEBOX_MAX_PROMPT_BYTES=BYTES$"),
     ("stdin and arguments over the limit", [b"chat", b"-m", b"echo", b"y" * 50], b"x" * 50,
      {"WEBOX_MAX_PROMPT_BYTES": "100"}, None, 2,

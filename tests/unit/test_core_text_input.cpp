@@ -65,7 +65,7 @@ TEST_CASE("a size over the limit names the limit and how to raise it", "[core][t
     FAIL("no error");
   } catch (const webox::UsageError &e) {
     CHECK(std::string(e.what()) ==
-          "standard input is larger than the prompt limit of 100 bytes (100 bytes); raise it with "
+          "standard input is larger than the prompt limit of 100 bytes; raise it with "
           "WEBOX_MAX_PROMPT_BYTES=BYTES");
   }
 }
