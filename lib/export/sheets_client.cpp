@@ -1,6 +1,7 @@
 #include "lib/export/sheets_client.hpp"
 
 #include "lib/export/rejection.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::exporting {
 
@@ -75,7 +76,7 @@ SheetsAnswer SheetsClient::send_authorized(net::Request &req) {
   }
   throw_unless_answered(o, "Google Sheets " + m_id);
   SheetsAnswer answer;
-  json j = json::parse(o.response.body, nullptr, false);
+  json j = parse_json_or_discarded(o.response.body);
   if (o.response.status >= 200 && o.response.status < 300) {
     if (!j.is_discarded()) answer.body = std::move(j);
     return answer;
