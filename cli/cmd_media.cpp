@@ -15,6 +15,7 @@
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/media/gallery.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::cli {
 namespace {
@@ -34,7 +35,7 @@ struct MediaShowOptions {
 };
 
 json to_json(const media::MediaRecord &r) {
-  json options = json::parse(r.options_json, nullptr, false);
+  json options = parse_json_or_discarded(r.options_json);
   std::error_code ec;
   bool exists = r.file_path != "-" && fs::exists(r.file_path, ec);
   return {{"id", r.id},

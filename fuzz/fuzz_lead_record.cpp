@@ -8,11 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/shared/bounded_json.hpp"
+
 #include "lib/leads/record.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   using nlohmann::json;
-  json doc = json::parse(std::string_view(reinterpret_cast<const char *>(data), size), nullptr, false);
+  // As the importer reads a line (lib/leads/import_lines.cpp): too deep is unparsable.
+  json doc = webox::bounded_json::parse_or_discarded(std::string_view(reinterpret_cast<const char *>(data), size));
   if (doc.is_discarded()) return 0; // the importer reports unparsable lines before this parser
   try {
     auto it = webox::leads::interaction_from_json(doc, "instagram");

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/core/error.hpp"
+#include "plugins/common/shared/bounded_json.hpp"
 #include "lib/plugin/manifest.hpp"
 
 namespace fs = std::filesystem;
@@ -22,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string folder_name_for(std::string_view text) {
-  auto doc = nlohmann::json::parse(text, nullptr, false);
+  auto doc = webox::bounded_json::parse_or_discarded(text);
   if (doc.is_object() && doc.contains("id") && doc["id"].is_string()) {
     std::string id = doc["id"];
     if (!id.empty() && id.size() < 64 && id != "." && id != ".." && id.find('/') == std::string::npos &&

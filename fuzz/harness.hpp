@@ -11,6 +11,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
 namespace webox::fuzz {
@@ -36,7 +38,7 @@ inline void install_stub_host() {
 
 // A webox_sink_fn: each event must be a JSON object, as the host expects.
 inline int json_event_sink(void *, const char *data, size_t size) {
-  auto doc = nlohmann::json::parse(std::string_view(data, size), nullptr, false);
+  auto doc = webox::bounded_json::parse_or_discarded(std::string_view(data, size));
   if (doc.is_discarded() || !doc.is_object()) std::abort();
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/core/error.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::chat {
 namespace {
@@ -23,7 +24,7 @@ json null_if_unknown(int64_t value) { return value < 0 ? json(nullptr) : json(va
 
 json options_of(const store::CallRecord &c) {
   if (c.options_json.empty()) return json::object();
-  json parsed = json::parse(c.options_json, nullptr, /*allow_exceptions=*/false);
+  json parsed = parse_json_or_discarded(c.options_json);
   return parsed.is_discarded() ? json(c.options_json) : parsed;
 }
 

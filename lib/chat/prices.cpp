@@ -7,13 +7,14 @@
 
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::chat {
 
 PriceTable::PriceTable(const std::filesystem::path &file, const std::map<std::string, Price> &overrides) {
   std::ifstream in(file);
   if (in) {
-    auto doc = nlohmann::json::parse(in, nullptr, false);
+    auto doc = parse_json_or_discarded(in);
     auto bad = [&](const std::string &why) { throw Error(file.string() + ": " + why, ExitCode::config); };
     if (doc.is_discarded() || !doc.is_object() || !doc.contains("prices") || !doc["prices"].is_object())
       bad("not a price table (expected {\"prices\": {\"provider:model\": {\"input\": n, \"output\": n}}})");

@@ -9,11 +9,12 @@
 #include "lib/plugin/registry.hpp"
 #include "lib/store/calls.hpp"
 #include "lib/store/db.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::chat {
 
 nlohmann::json option_value(const std::string &text) {
-  auto parsed = nlohmann::json::parse(text, nullptr, false);
+  auto parsed = parse_json_or_discarded(text);
   return parsed.is_discarded() ? nlohmann::json(text) : parsed;
 }
 

@@ -7,6 +7,7 @@
 #include "lib/chat/assistants.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::compare {
 namespace {
@@ -45,7 +46,7 @@ JudgeVerdict parse_verdict(const std::string &reply, const JudgeBallot &ballot, 
   size_t close = reply.rfind('}');
   if (open == std::string::npos || close == std::string::npos || close < open)
     throw std::runtime_error("the reply holds no JSON object");
-  auto doc = nlohmann::json::parse(reply.substr(open, close - open + 1), nullptr, false);
+  auto doc = parse_json_or_discarded(reply.substr(open, close - open + 1));
   if (doc.is_discarded() || !doc.is_object()) throw std::runtime_error("the reply is not valid JSON");
   if (!doc.contains("agreement") || !doc["agreement"].is_number())
     throw std::runtime_error("\"agreement\" must be a number from 0 to 100");

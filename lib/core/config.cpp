@@ -9,6 +9,8 @@
 #include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/text_input.hpp"
+#include "lib/core/json_limits.hpp"
+#include "lib/core/yaml_load.hpp"
 
 namespace webox {
 namespace {
@@ -91,7 +93,7 @@ nlohmann::json to_json(const YAML::Node &node) {
     case YAML::NodeType::Scalar: {
       std::string text = node.as<std::string>();
       if (node.Tag() == "!") return text; // quoted in the file: keep it a string
-      auto parsed = nlohmann::json::parse(text, nullptr, false);
+      auto parsed = parse_json_or_discarded(text);
       if (!parsed.is_discarded() && (parsed.is_number() || parsed.is_boolean() || parsed.is_null()))
         return parsed;
       return text;
@@ -244,7 +246,7 @@ Config load_config(const std::filesystem::path &file) {
   cfg.file_exists = true;
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    root = load_yaml(text);
   } catch (const YAML::ParserException &e) {
     fail_config_at(file, e.mark, e.msg);
   }

@@ -5,6 +5,7 @@
 
 #include "lib/core/error.hpp"
 #include "lib/core/text_input.hpp"
+#include "lib/core/yaml_load.hpp"
 
 namespace webox {
 
@@ -22,7 +23,7 @@ FrontMatterDoc split_front_matter(const std::string &text, const std::filesystem
     size_t end = text.find("\n---", start - 1);
     if (end == std::string::npos) throw Error(file.string() + ": front matter is not closed by '---'");
     try {
-      doc.meta = YAML::Load(text.substr(start, end - start));
+      doc.meta = load_yaml(text.substr(start, end - start));
     } catch (const YAML::Exception &e) {
       throw Error(file.string() + ": front matter: " + e.what());
     }

@@ -41,6 +41,7 @@
 #include "lib/core/fd.hpp"
 #include "lib/core/logging.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox {
 namespace {
@@ -169,7 +170,7 @@ json empty_store() { return json{{"version", kFormatVersion}, {"entries", json::
 json load_store(const fs::path &file) {
   auto text = read_private_file(file);
   if (!text) return empty_store();
-  json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  json doc = parse_json_or_discarded(*text);
   auto corrupt = [&](const std::string &why) {
     fail_config(file.string() + " is corrupt (" + why + "); remove it and store the keys again");
   };

@@ -6,6 +6,7 @@
 
 #include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/yaml_load.hpp"
 
 namespace webox::exporting {
 
@@ -15,7 +16,7 @@ ExportSettings load_export_settings(const std::filesystem::path &file) {
   if (!in) return s;
   YAML::Node root;
   try {
-    root = YAML::Load(in);
+    root = load_yaml(in);
   } catch (const YAML::ParserException &e) {
     fail_config_at(file, e.mark, e.msg);
   }

@@ -12,6 +12,7 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::exporting {
 
@@ -50,7 +51,7 @@ ServiceAccount ServiceAccount::from_file(const std::string &path) {
   if (!in) throw Error("cannot read the service account key " + path + " (GOOGLE_APPLICATION_CREDENTIALS)", ExitCode::config);
   std::stringstream ss;
   ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, false);
+  json j = parse_json_or_discarded(ss.str());
   auto text = [&](const char *k) { return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : ""; };
   if (!j.is_object() || text("type") != "service_account")
     throw Error(path + " is not a service account key file (\"type\": \"service_account\")", ExitCode::config);
@@ -89,7 +90,7 @@ std::string TokenSource::token() {
   net::Outcome o = m_http.send(req);
   if (o.failure == net::Failure::cancelled) throw Interrupted();
   if (!o.ok()) throw Error("Google token endpoint " + req.url + ": " + o.message, ExitCode::temporary);
-  json j = json::parse(o.response.body, nullptr, false);
+  json j = parse_json_or_discarded(o.response.body);
   if (o.response.status != 200 || !j.is_object() || !j.contains("access_token") || !j["access_token"].is_string()) {
     std::string why = j.is_object() ? j.value("error", "") + (j.contains("error_description") ? ": " + j.value("error_description", "") : "")
                                     : "";

@@ -5,6 +5,7 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/export/rejection.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::exporting {
 
@@ -145,7 +146,7 @@ std::string NotionClient::data_source() {
   req.method = "GET";
   req.url = m_base + "/v1/databases/" + m_database;
   net::Outcome o = send(req);
-  json j = json::parse(o.response.body, nullptr, false);
+  json j = parse_json_or_discarded(o.response.body);
   if (o.response.status == 200 && j.is_object() && j.contains("data_sources") && j["data_sources"].is_array()) {
     const json &sources = j["data_sources"];
     if (sources.size() == 1 && sources[0].is_object() && sources[0].contains("id") && sources[0]["id"].is_string())
@@ -160,7 +161,7 @@ std::string NotionClient::data_source() {
   if (o.response.status == 404) {
     req.url = m_base + "/v1/data_sources/" + m_database;
     net::Outcome ds = send(req);
-    json d = json::parse(ds.response.body, nullptr, false);
+    json d = parse_json_or_discarded(ds.response.body);
     if (ds.response.status == 200 && d.is_object() && d.value("object", "") == "data_source")
       return *(m_data_source = m_database);
     throw Error("Notion: no database or data source " + m_database +
@@ -191,7 +192,7 @@ NotionClient::Result NotionClient::upsert(const json &properties, const std::opt
   req.body = body;
   net::Outcome o = send(req);
   if (page_id && o.response.status == 404) return upsert(properties, std::nullopt); // page deleted since: create anew
-  json j = json::parse(o.response.body, nullptr, false);
+  json j = parse_json_or_discarded(o.response.body);
   if (o.response.status >= 200 && o.response.status < 300 && j.is_object() && j.contains("id") && j["id"].is_string())
     return {j["id"].get<std::string>(), ""};
   if (j.is_object() && j.contains("message"))

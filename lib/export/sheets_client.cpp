@@ -2,6 +2,7 @@
 
 #include "lib/core/error.hpp"
 #include "lib/export/rejection.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::exporting {
 
@@ -94,7 +95,7 @@ SheetsAnswer SheetsClient::send_authorized(net::Request &req) {
     if (!(o.ok() && o.response.status == 401)) break;
     m_tokens.invalidate();
   }
-  json j = json::parse(o.response.body, nullptr, false);
+  json j = parse_json_or_discarded(o.response.body);
   if (o.ok() && o.response.status == 403) throw_permission_denied(j);
   throw_unless_answered(o, "Google Sheets " + m_id);
   SheetsAnswer answer;

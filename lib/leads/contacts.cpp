@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/core/paths.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::leads {
 namespace {
@@ -201,7 +202,7 @@ std::vector<ContactMatch> PhoneDetector::find(std::string_view text) {
   int rc = m_module->find(text.data(), text.size(), m_regions.c_str(), &out, &size);
   std::string doc(out ? out : "", out ? size : 0);
   if (out) m_module->release(out);
-  auto parsed = nlohmann::json::parse(doc, nullptr, false);
+  auto parsed = parse_json_or_discarded(doc);
   if (rc != 0 || !parsed.is_array()) {
     spdlog::warn("phone detection failed: {}", parsed.is_object() ? parsed.value("message", doc) : doc);
     return french_pattern(text);

@@ -8,6 +8,7 @@
 #include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/core/yaml_load.hpp"
 
 namespace webox::leads {
 namespace {
@@ -45,7 +46,7 @@ DmSettings load_dm_settings(const std::filesystem::path &file) {
   if (in) {
     YAML::Node root;
     try {
-      root = YAML::Load(in);
+      root = load_yaml(in);
     } catch (const YAML::ParserException &e) {
       fail_config_at(file, e.mark, e.msg);
     }

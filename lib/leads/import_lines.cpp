@@ -8,6 +8,7 @@
 #include "lib/core/error.hpp"
 #include "lib/leads/record_fast.hpp"
 #include "lib/leads/scoring.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::leads {
 
@@ -92,11 +93,12 @@ void ImportLines::parse(Slot &slot, FastRecordReader &fast) {
     ParsedLine &row = out.rows[out.count];
     if (!fast.read(line, row.it)) {
       // Not the plain case: the reference parser accepts it or says why not.
-      nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
-      if (doc.is_discarded()) {
-        out.errors.push_back({line_no, "not valid JSON"});
+      bounded_json::Parsed parsed = bounded_json::parse(line);
+      if (parsed.value.is_discarded()) {
+        out.errors.push_back({line_no, parsed.too_deep ? "JSON " + bounded_json::too_deep_text() : "not valid JSON"});
         continue;
       }
+      const nlohmann::json &doc = parsed.value;
       try {
         row.it = interaction_from_json(doc);
       } catch (const RecordError &e) {

@@ -20,6 +20,7 @@
 #include "lib/leads/person_index.hpp"
 #include "lib/leads/phone_fallback.hpp"
 #include "lib/leads/record.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::leads {
 
@@ -769,7 +770,7 @@ constexpr const char *kLeadSelect =
 
 json lead_row(SQLite::Statement &q) {
   auto parse_list = [](const std::string &s) {
-    auto j = json::parse(s, nullptr, false);
+    auto j = parse_json_or_discarded(s);
     return j.is_array() ? j : json::array();
   };
   json person = {{"id", q.getColumn(7).getInt64()},
@@ -885,7 +886,7 @@ std::optional<json> show_lead(store::Db &db, const std::string &ref) {
     SQLite::Statement qe(db.sql(), "SELECT kind, detail, created_at FROM lead_events WHERE lead_id = ? ORDER BY id");
     qe.bind(1, *id);
     while (qe.executeStep()) {
-      auto detail = json::parse(qe.getColumn(1).getString(), nullptr, false);
+      auto detail = parse_json_or_discarded(qe.getColumn(1).getString());
       events.push_back({{"kind", qe.getColumn(0).getString()},
                         {"detail", detail.is_discarded() ? json(nullptr) : detail},
                         {"at", qe.getColumn(2).getString()}});

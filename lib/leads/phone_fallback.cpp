@@ -1,5 +1,6 @@
 // The LLM phone fallback's checks; see phone_fallback.hpp for the why.
 #include "lib/leads/phone_fallback.hpp"
+#include "lib/core/json_limits.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -48,7 +49,7 @@ std::vector<ContactMatch> accept_fallback_answer(const std::string &reply, std::
     refused.push_back("the reply holds no JSON object");
     return out;
   }
-  auto doc = nlohmann::json::parse(reply.substr(open, close - open + 1), nullptr, false);
+  auto doc = parse_json_or_discarded(reply.substr(open, close - open + 1));
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("phones") || !doc["phones"].is_array()) {
     refused.push_back("the reply is not {\"phones\": [...]}");
     return out;

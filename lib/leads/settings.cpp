@@ -9,6 +9,7 @@
 #include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/core/yaml_load.hpp"
 
 namespace webox::leads {
 namespace {
@@ -18,7 +19,7 @@ YAML::Node section(const std::filesystem::path &file, const char *name) {
   if (!in) return {};
   YAML::Node root;
   try {
-    root = YAML::Load(in);
+    root = load_yaml(in);
   } catch (const YAML::ParserException &e) {
     fail_config_at(file, e.mark, e.msg);
   }

@@ -8,6 +8,7 @@
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::net {
 namespace {
@@ -89,7 +90,7 @@ std::unique_ptr<Cassette> Cassette::replay_from(const std::filesystem::path &fil
   while (std::getline(in, line)) {
     ++number;
     if (line.empty()) continue;
-    json j = json::parse(line, nullptr, false);
+    json j = parse_json_or_discarded(line);
     if (j.is_discarded() || !j.is_object() || !j.contains("method") || !j.contains("url"))
       throw UsageError("--replay: " + file.string() + ":" + std::to_string(number) + ": not a recorded exchange");
     Exchange e;

@@ -8,6 +8,7 @@
 #include <webox/plugin.h>
 
 #include "lib/core/error.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::plugin {
 namespace {
@@ -68,7 +69,7 @@ std::vector<std::string> capability_names(uint64_t caps) {
 Manifest read_manifest(const std::filesystem::path &dir) {
   std::ifstream in(dir / "plugin.json");
   if (!in) bad("cannot be read");
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  nlohmann::json j = parse_json_or_discarded(in);
   if (j.is_discarded() || !j.is_object()) bad("is not a JSON object");
 
   Manifest m;

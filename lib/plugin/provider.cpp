@@ -4,6 +4,7 @@
 #include "lib/core/paths.hpp"
 #include "lib/plugin/host_api.hpp"
 #include "lib/plugin/registry.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::plugin {
 namespace {
@@ -116,7 +117,7 @@ ProviderBinding bind_provider(Registry &registry, const Config &config, const st
       {"base_url", base_url},
       {"api_key_name", settings.api_key_env.empty() ? m.primary_secret() : settings.api_key_env},
       {"timeout_ms", config.http.read_timeout_ms.value_or(0)},
-      {"options", nlohmann::json::parse(settings.options_json, nullptr, false)},
+      {"options", parse_json_or_discarded(settings.options_json)},
   };
   if (b.config["options"].is_discarded()) b.config["options"] = nlohmann::json::object();
   return b;
@@ -128,7 +129,7 @@ Provider::Provider(ProviderBinding binding) : m_binding(std::move(binding)) {
   BufGuard error_guard{error};
   webox_status s = m_binding.plugin->descriptor->create(cfg.data(), cfg.size(), &m_instance, &error);
   if (s != WEBOX_OK || !m_instance) {
-    auto detail = nlohmann::json::parse(error_guard.text(), nullptr, false);
+    auto detail = parse_json_or_discarded(error_guard.text());
     std::string msg = detail.is_object() ? detail.value("message", "") : "";
     m_instance = nullptr;
     throw ProviderError(s == WEBOX_OK ? WEBOX_E_INTERNAL : s,
@@ -146,12 +147,12 @@ bool Provider::can(uint64_t capability) const { return (m_binding.plugin->descri
 nlohmann::json Provider::finish(webox_status status, webox_result &result, const char *operation, const CallScope &scope) {
   ResultGuard guard{result};
   if (status == WEBOX_OK) {
-    auto doc = nlohmann::json::parse(guard.json.text(), nullptr, false);
+    auto doc = parse_json_or_discarded(guard.json.text());
     if (doc.is_discarded())
       throw ProviderError(WEBOX_E_INTERNAL, m_binding.instance + ": " + operation + " returned invalid JSON", {});
     return doc;
   }
-  auto detail = nlohmann::json::parse(guard.error.text(), nullptr, false);
+  auto detail = parse_json_or_discarded(guard.error.text());
   // A plugin that quoted a server's invalid UTF-8 verbatim sends a detail
   // nlohmann refuses: say so rather than a bare "the service failed".
   const bool unreadable = detail.is_discarded() && !guard.error.text().empty();
@@ -186,7 +187,7 @@ nlohmann::json Provider::describe() {
   webox_status s = m_binding.plugin->descriptor->describe ? m_binding.plugin->descriptor->describe(m_instance, &out)
                                                           : WEBOX_E_UNSUPPORTED;
   if (s != WEBOX_OK) return nlohmann::json::object();
-  auto doc = nlohmann::json::parse(guard.text(), nullptr, false);
+  auto doc = parse_json_or_discarded(guard.text());
   return doc.is_discarded() ? nlohmann::json::object() : doc;
 }
 
@@ -223,7 +224,7 @@ nlohmann::json Provider::chat_stream(const nlohmann::json &request,
   auto sink = [](void *user, const char *data, size_t size) -> int {
     auto *c = static_cast<SinkCtx *>(user);
     try {
-      auto event = nlohmann::json::parse(std::string_view(data, size), nullptr, false);
+      auto event = parse_json_or_discarded(std::string_view(data, size));
       if (event.is_discarded()) return 0; // a malformed event is the plugin's bug; keep the stream
       return (*c->fn)(event) ? 0 : 1;
     } catch (...) {

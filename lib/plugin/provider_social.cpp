@@ -7,6 +7,7 @@
 #include "lib/plugin/provider.hpp"
 
 #include "lib/plugin/host_api.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::plugin {
 
@@ -26,7 +27,7 @@ nlohmann::json Provider::social_collect(const nlohmann::json &request,
   auto sink = [](void *user, const char *data, size_t size) -> int {
     auto *c = static_cast<SinkCtx *>(user);
     try {
-      auto event = nlohmann::json::parse(std::string_view(data, size), nullptr, false);
+      auto event = parse_json_or_discarded(std::string_view(data, size));
       if (event.is_discarded()) return 0; // the plugin's bug; the run goes on
       return (*c->fn)(event) ? 0 : 1;
     } catch (...) {

@@ -6,6 +6,7 @@
 
 #include "lib/core/error.hpp"
 #include "lib/core/text_input.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::workflow {
 namespace {
@@ -25,7 +26,7 @@ json typed(const Input &in, const std::string &raw) {
     case InputType::string: return raw;
     case InputType::file: return read_file(raw, in.name);
     case InputType::number: {
-      json n = json::parse(raw, nullptr, false);
+      json n = parse_json_or_discarded(raw);
       if (n.is_discarded() || !n.is_number()) throw UsageError("input '" + in.name + "' is a number, not '" + raw + "'");
       return n;
     }
@@ -34,7 +35,7 @@ json typed(const Input &in, const std::string &raw) {
       if (raw == "false" || raw == "no" || raw == "0") return false;
       throw UsageError("input '" + in.name + "' is true or false, not '" + raw + "'");
     case InputType::list: {
-      json l = json::parse(raw, nullptr, false);
+      json l = parse_user_json(raw, "input '" + in.name + "'");
       if (!l.is_discarded() && l.is_array()) return l;
       json items = json::array(); // "a,b,c"
       std::stringstream ss(raw);

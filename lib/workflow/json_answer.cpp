@@ -1,4 +1,5 @@
 #include "lib/workflow/json_answer.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::workflow {
 namespace {
@@ -29,7 +30,7 @@ json first_json_value(const std::string &answer) {
     int ends = 0;
     for (size_t end = answer.rfind(close); end != std::string::npos && end > start && ends++ < kMaxTries;
          end = answer.rfind(close, end - 1)) {
-      json v = json::parse(answer.begin() + static_cast<long>(start), answer.begin() + static_cast<long>(end) + 1, nullptr, false);
+      json v = parse_json_or_discarded(std::string_view(answer).substr(start, end - start + 1));
       if (!v.is_discarded()) return v;
     }
   }

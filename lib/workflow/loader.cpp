@@ -9,6 +9,8 @@
 
 #include "lib/core/template.hpp"
 #include "lib/core/text_input.hpp"
+#include "lib/core/json_limits.hpp"
+#include "lib/core/yaml_load.hpp"
 
 namespace webox::workflow {
 namespace {
@@ -51,7 +53,7 @@ json to_json(const YAML::Node &node) {
       if (s == "true" || s == "True" || s == "yes") return true;
       if (s == "false" || s == "False" || s == "no") return false;
       if (s == "null" || s == "~") return nullptr;
-      json number = json::parse(s, nullptr, false);
+      json number = parse_json_or_discarded(s);
       if (!number.is_discarded() && number.is_number()) return number;
       return s;
     }
@@ -68,7 +70,7 @@ public:
     wf.file = m_file;
     YAML::Node root;
     try {
-      root = YAML::Load(yaml);
+      root = load_yaml(yaml);
     } catch (const YAML::ParserException &e) {
       fail({e.mark.line + 1, e.mark.column + 1}, e.msg);
       throw InvalidWorkflow(std::move(m_diagnostics));

@@ -33,6 +33,7 @@
 #include "lib/workflow/prompt_library.hpp"
 #include "lib/workflow/run_store.hpp"
 #include "lib/workflow/task.hpp"
+#include "lib/core/json_limits.hpp"
 
 namespace webox::workflow {
 namespace {
@@ -507,7 +508,7 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
         st.items = *s.foreach_list;
       } else if (!s.foreach.empty()) {
         std::string rendered = render_strict(s.foreach.text, data, "foreach");
-        json list = json::parse(rendered, nullptr, false);
+        json list = parse_json_or_discarded(rendered);
         if (list.is_discarded() || !list.is_array()) {
           list = json::array(); // a plain text list: one item per non-empty line
           size_t start = 0;

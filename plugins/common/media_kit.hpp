@@ -23,6 +23,8 @@
 #include <nlohmann/json.hpp>
 #include <webox/plugin.hpp>
 
+#include "plugins/common/shared/bounded_json.hpp"
+
 namespace webox::media_plugin {
 
 // ---- base64 (RFC 4648, standard alphabet; whitespace ignored) -------------
@@ -168,7 +170,7 @@ inline std::string require_key(const webox_call *call, const std::string &provid
 }
 
 inline nlohmann::json parse_request(const webox_request *req, const std::string &provider) {
-  nlohmann::json doc = nlohmann::json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+  nlohmann::json doc = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
   if (doc.is_discarded() || !doc.is_object())
     throw sdk::Failure(WEBOX_E_INVALID, provider + ": request is not a JSON object");
   return doc;

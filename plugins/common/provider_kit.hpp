@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <webox/plugin.hpp>
 
+#include "plugins/common/shared/bounded_json.hpp"
+
 namespace webox::kit {
 
 using nlohmann::json;
@@ -57,12 +59,30 @@ inline bool flag_at(const json &j, const char *key) {
   return it != j.end() && it->is_boolean() && it->get<bool>();
 }
 
-inline json parse_or_discarded(std::string_view text) {
-  return json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+// Discarded when the text is not JSON or nests deeper than
+// bounded_json::kMaxDepth (see bounded_json.hpp): never throws, so it is safe
+// in the noexcept retry policies.
+inline json parse_or_discarded(std::string_view text) { return bounded_json::parse_or_discarded(text); }
+
+// A server's body or stream event: discarded when it is not JSON (the caller
+// says what it expected), a failure naming the reason when it nests too deep.
+inline json parse_response(std::string_view text, const std::string &who) {
+  bounded_json::Parsed parsed = bounded_json::parse(text);
+  if (parsed.too_deep) throw sdk::Failure(WEBOX_E_UPSTREAM, who + ": response " + bounded_json::too_deep_text());
+  return std::move(parsed.value);
 }
 
 // The start of an unexpected body, on one line, for an error message.
-inline std::string snippet(std::string_view text, size_t limit = 200) {
+inline std::string snippet(std::string_view text, size_t limit = 200);
+
+// What to say about an error body that did not parse: its start, or that it
+// nests too deep (its start would be a wall of brackets).
+inline std::string unparsed_body(const bounded_json::Parsed &parsed, std::string_view body) {
+  if (body.empty()) return "empty body";
+  return parsed.too_deep ? "response " + bounded_json::too_deep_text() : snippet(body);
+}
+
+inline std::string snippet(std::string_view text, size_t limit) {
   std::string out;
   for (char c : text) {
     const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';

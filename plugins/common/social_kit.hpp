@@ -9,6 +9,9 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+#include <webox/plugin.hpp>
+
+#include "plugins/common/shared/bounded_json.hpp"
 
 namespace webox::social_kit {
 
@@ -38,6 +41,16 @@ inline std::string string_field(const nlohmann::json &o, const char *key) {
   return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A platform's answer: a discarded value when it is not JSON (the caller
+// says what it expected), a failure naming the reason when it nests deeper
+// than bounded_json::kMaxDepth (see bounded_json.hpp).
+inline nlohmann::json parse_body(std::string_view body, const std::string &who, int http_status = 0) {
+  bounded_json::Parsed parsed = bounded_json::parse(body);
+  if (parsed.too_deep)
+    throw sdk::Failure(WEBOX_E_UPSTREAM, who + ": response " + bounded_json::too_deep_text(), http_status);
+  return std::move(parsed.value);
+}
+
 // Where and how an instance connects, from its create() document (see
 // docs/ARCHITECTURE.md "Instance configuration"): the base URL without a
 // trailing slash (the plugin's default when none is configured), the name
@@ -50,7 +63,7 @@ struct Connection {
 
 inline Connection read_connection(std::string_view config, std::string default_base_url, std::string default_key_var) {
   Connection c{std::move(default_base_url), std::move(default_key_var), 0};
-  nlohmann::json cfg = nlohmann::json::parse(config, nullptr, false);
+  nlohmann::json cfg = bounded_json::parse_or_discarded(config);
   if (cfg.is_object()) {
     c.base_url = cfg.value("base_url", c.base_url);
     c.key_var = cfg.value("api_key_name", c.key_var);

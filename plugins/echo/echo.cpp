@@ -21,6 +21,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
 namespace sdk = webox::sdk;
@@ -33,7 +35,7 @@ struct webox_instance {
 namespace {
 
 json parse_request(const webox_request *req) {
-  json doc = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+  json doc = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
   if (doc.is_discarded() || !doc.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "echo: request is not a JSON object");
   return doc;
 }
@@ -102,7 +104,7 @@ json result_json(const std::string &model, const std::string &text, int64_t inpu
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
   return sdk::guard(error, [&] {
-    json cfg = json::parse(std::string_view(config, size), nullptr, false);
+    json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
     auto inst = std::make_unique<webox_instance>();
     inst->name = cfg.is_object() ? cfg.value("instance", "echo") : "echo";
     *out = inst.release();

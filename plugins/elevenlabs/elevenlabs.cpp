@@ -23,6 +23,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
 #include "plugins/common/media_kit.hpp"
@@ -82,7 +84,7 @@ std::string url_escape(const std::string &s) {
 }
 
 [[noreturn]] void fail(const sdk::HttpResponse &r, const std::string &voice) {
-  json body = json::parse(r.body, nullptr, false);
+  json body = webox::bounded_json::parse_or_discarded(r.body);
   std::string code, message;
   if (body.is_object() && body.contains("detail")) {
     const json &d = body["detail"];
@@ -104,7 +106,7 @@ std::string url_escape(const std::string &s) {
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
   return sdk::guard(error, [&] {
-    json cfg = json::parse(std::string_view(config, size), nullptr, false);
+    json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
     if (!cfg.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "elevenlabs: bad configuration");
     auto inst = std::make_unique<webox_instance>();
     inst->name = cfg.value("instance", kProvider);

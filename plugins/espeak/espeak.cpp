@@ -19,6 +19,8 @@
 
 #include <espeak-ng/espeak_ng.h>
 #include <nlohmann/json.hpp>
+
+#include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
 #include "engine.hpp"
@@ -68,7 +70,7 @@ int on_samples(short *wav, int count, espeak_EVENT *events) {
 }
 
 json parse_request(const webox_request *req) {
-  json doc = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+  json doc = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
   if (doc.is_discarded() || !doc.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "espeak: request is not a JSON object");
   return doc;
 }
@@ -79,7 +81,7 @@ bool is_blank(const std::string &s) {
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
   return sdk::guard(error, [&] {
-    json cfg = json::parse(std::string_view(config, size), nullptr, false);
+    json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
     auto inst = std::make_unique<webox_instance>();
     inst->name = cfg.is_object() ? cfg.value("instance", "espeak") : "espeak";
     *out = inst.release();

@@ -85,6 +85,7 @@ using kit::count_at;
 using kit::dump;
 using kit::looks_like_html;
 using kit::parse_or_discarded;
+namespace bounded_json = webox::bounded_json;
 using kit::snippet;
 using kit::string_at;
 using Usage = kit::Usage;
@@ -177,10 +178,11 @@ webox_status status_class(int http_status, const GoogleError &e) {
   if (looks_like_html(resp))
     throw sdk::Failure(WEBOX_E_UPSTREAM, prefix + "HTTP " + status + " (HTML error page from the server)",
                        resp.status, sdk::retry_after_header_ms(resp));
-  const json parsed = parse_or_discarded(resp.body);
+  const bounded_json::Parsed body = bounded_json::parse(resp.body);
+  const json &parsed = body.value;
   const json error = parsed.is_object() ? parsed.value("error", json()) : json();
   if (!error.is_object()) {
-    const std::string what = resp.body.empty() ? "empty body" : snippet(resp.body);
+    const std::string what = kit::unparsed_body(body, resp.body);
     throw sdk::Failure(status_class(resp.status, {}), prefix + "HTTP " + status + ": " + what, resp.status,
                        sdk::retry_after_header_ms(resp));
   }
@@ -390,7 +392,7 @@ std::string absorb_response(const webox_instance &self, const json &doc, Answer 
 
 Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
                               const std::string &requested_model) {
-  const json doc = parse_or_discarded(resp.body);
+  const json doc = kit::parse_response(resp.body, self.name);
   if (!doc.is_object())
     throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
   Answer a;
@@ -407,7 +409,7 @@ public:
   }
 
   void on_data(std::string_view data) {
-    const json chunk = parse_or_discarded(data);
+    const json chunk = kit::parse_response(data, m_self.name);
     if (!chunk.is_object())
       throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": " + kit::unparsable(data, "a stream event", "unparsable stream event"));
     ++m_events;

@@ -28,6 +28,8 @@
 #include <webox/plugin.hpp>
 
 #include <nlohmann/json.hpp>
+
+#include "plugins/common/shared/bounded_json.hpp"
 #include <zip.h>
 
 #include <algorithm>
@@ -57,6 +59,19 @@ struct ThreadFile {
   std::string folder; // "<username>_<digits>"
 };
 
+// The largest thread file read, uncompressed. Instagram splits a long
+// conversation into message_1.json, message_2.json, ... of at most 10,000
+// messages (a few MB); a member claiming more is a zip bomb or not an
+// export. Parsed, a thread costs several times its size in memory, and only
+// one is held at a time (see social_collect).
+constexpr zip_uint64_t kMaxThreadFileBytes = 16u * 1024 * 1024;
+
+[[noreturn]] void too_large(const std::string &name) {
+  throw sdk::Failure(WEBOX_E_INVALID, "instagram-export: " + name + " is larger than " +
+                                          std::to_string(kMaxThreadFileBytes / (1024 * 1024)) +
+                                          " MiB uncompressed (the limit for one thread file)");
+}
+
 // Reads files of a zip or a folder, by name.
 class Archive {
 public:
@@ -85,14 +100,15 @@ public:
 
   const std::vector<std::string> &names() const { return m_names; }
 
+  // The whole file, refused beyond kMaxThreadFileBytes before anything is
+  // allocated. A zip member's size is what its header claims; libzip checks
+  // the data against it (and its CRC) while reading.
   std::string read(const std::string &name) {
-    if (!m_zip) {
-      std::ifstream in(fs::path(m_path) / name, std::ios::binary);
-      return std::string(std::istreambuf_iterator<char>(in), {});
-    }
+    if (!m_zip) return read_file(name);
     zip_stat_t st;
     if (zip_stat(m_zip, name.c_str(), 0, &st) != 0) throw sdk::Failure(WEBOX_E_INVALID, "instagram-export: cannot read " + name);
-    if (st.size > 512u * 1024 * 1024) throw sdk::Failure(WEBOX_E_INVALID, "instagram-export: " + name + " is implausibly large");
+    if (!(st.valid & ZIP_STAT_SIZE)) throw sdk::Failure(WEBOX_E_INVALID, "instagram-export: " + name + " has no size in the archive");
+    if (st.size > kMaxThreadFileBytes) too_large(name);
     std::unique_ptr<zip_file_t, int (*)(zip_file_t *)> f(zip_fopen(m_zip, name.c_str(), 0), zip_fclose);
     if (!f) throw sdk::Failure(WEBOX_E_INVALID, "instagram-export: cannot open " + name + " in the archive");
     std::string data(static_cast<size_t>(st.size), '\0');
@@ -103,6 +119,19 @@ public:
   }
 
 private:
+  std::string read_file(const std::string &name) const {
+    const fs::path file = fs::path(m_path) / name;
+    std::error_code ec;
+    const auto size = fs::file_size(file, ec);
+    if (ec) throw sdk::Failure(WEBOX_E_INVALID, "instagram-export: cannot read " + name);
+    if (size > kMaxThreadFileBytes) too_large(name);
+    std::ifstream in(file, std::ios::binary);
+    std::string data(static_cast<size_t>(size), '\0');
+    if (!in.read(data.data(), static_cast<std::streamsize>(size)))
+      throw sdk::Failure(WEBOX_E_INVALID, "instagram-export: cannot read " + name);
+    return data;
+  }
+
   std::string m_path;
   zip_t *m_zip = nullptr;
   std::vector<std::string> m_names;
@@ -132,6 +161,70 @@ std::string username_of(const std::string &folder) {
   return digits ? folder.substr(0, us) : folder;
 }
 
+// One thread file, parsed; null when it is not a message thread. JSON
+// nested too deep is refused like any input a parser would choke on.
+json read_thread(Archive &archive, const ThreadFile &f, const webox_call *call) {
+  if (sdk::host().is_cancelled(call)) throw sdk::Failure(WEBOX_E_CANCELLED, "instagram-export: cancelled");
+  webox::bounded_json::Parsed parsed = webox::bounded_json::parse(archive.read(f.name));
+  if (parsed.too_deep)
+    throw sdk::Failure(WEBOX_E_INVALID, "instagram-export: " + f.name + ": JSON " + webox::bounded_json::too_deep_text());
+  json &doc = parsed.value;
+  if (!doc.is_object() || !doc.contains("messages") || !doc["messages"].is_array()) return nullptr;
+  return std::move(doc);
+}
+
+// The account owner: the participant present in every thread folder; with
+// one folder, the last thread's last participant (where Instagram puts the
+// owner). Warns once about each file that is not a thread.
+std::string find_owner(Archive &archive, const std::vector<ThreadFile> &files, const webox_call *call, webox_sink_fn sink,
+                       void *user) {
+  std::map<std::string, size_t> participant_count;
+  std::string last_thread_owner;
+  for (const auto &f : files) {
+    const json thread = read_thread(archive, f, call);
+    if (thread.is_null()) {
+      sdk::emit(sink, user, json{{"type", "warning"}, {"message", f.name + " is not a message thread; skipped"}}.dump());
+      continue;
+    }
+    auto participants = thread.find("participants");
+    if (participants == thread.end() || !participants->is_array()) continue;
+    std::set<std::string> names;
+    for (const auto &p : *participants) names.insert(participant_name(p));
+    for (const auto &n : names) ++participant_count[n];
+    if (!participants->empty()) last_thread_owner = participant_name(participants->back());
+  }
+  std::set<std::string> folders;
+  for (const auto &f : files) folders.insert(f.folder);
+  std::string owner;
+  for (const auto &[name, count] : participant_count)
+    if (folders.size() > 1 && count == folders.size()) owner = name;
+  return owner.empty() ? last_thread_owner : owner;
+}
+
+// Emits the interactions of one thread; returns how many.
+long long emit_messages(const json &thread, const ThreadFile &f, const std::string &owner, long long since, webox_sink_fn sink,
+                        void *user) {
+  const std::string username = username_of(f.folder);
+  long long messages = 0;
+  for (const auto &m : thread["messages"]) {
+    if (!m.is_object()) continue;
+    std::string sender = fixed(m.value("sender_name", json()));
+    std::string text = fixed(m.value("content", json()));
+    long long ms = m.contains("timestamp_ms") && m["timestamp_ms"].is_number_integer() ? m["timestamp_ms"].get<long long>() : 0;
+    if (sender.empty() || sender == owner || ms == 0) continue;
+    if (since && ms / 1000 < since) continue;
+    json interaction = {{"platform", "instagram"},
+                        {"platform_id", "dm:" + f.folder + ":" + std::to_string(ms) + ":" + sender},
+                        {"kind", "dm"},
+                        {"person", {{"username", username}, {"name", sender}}},
+                        {"text", text},
+                        {"timestamp", ms / 1000}};
+    sdk::emit(sink, user, json{{"type", "item"}, {"interaction", interaction}}.dump(-1, ' ', false, json::error_handler_t::replace));
+    ++messages;
+  }
+  return messages;
+}
+
 webox_status create(const char *, size_t, webox_instance **out, webox_buf *error) {
   return sdk::guard(error, [&] {
     *out = new webox_instance();
@@ -151,7 +244,7 @@ webox_status describe(webox_instance *, webox_buf *out) {
 webox_status social_collect(webox_instance *, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
                             webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
     if (!request.is_object() || request.value("path", "").empty())
       throw sdk::Failure(WEBOX_E_INVALID, "instagram-export: give the export with --from FILE.zip or --from FOLDER");
     const std::string path = request["path"];
@@ -163,54 +256,15 @@ webox_status social_collect(webox_instance *, const webox_call *call, const webo
                                               " is not an Instagram JSON export (no messages/inbox/*/message_N.json; "
                                               "request the export in JSON, not HTML)");
 
-    // Parse every thread first: the owner is the participant of all threads.
-    std::vector<json> threads;
-    std::map<std::string, size_t> participant_count;
-    for (const auto &f : files) {
-      json doc = json::parse(archive.read(f.name), nullptr, false);
-      if (!doc.is_object() || !doc.contains("messages") || !doc["messages"].is_array()) {
-        sdk::emit(sink, user, json{{"type", "warning"}, {"message", f.name + " is not a message thread; skipped"}}.dump());
-        threads.push_back(nullptr);
-        continue;
-      }
-      std::set<std::string> names;
-      if (doc.contains("participants") && doc["participants"].is_array())
-        for (const auto &p : doc["participants"]) names.insert(participant_name(p));
-      for (const auto &n : names) ++participant_count[n];
-      threads.push_back(std::move(doc));
-    }
-    std::string owner;
-    std::set<std::string> folders;
-    for (const auto &f : files) folders.insert(f.folder);
-    for (const auto &[name, count] : participant_count)
-      if (folders.size() > 1 && count == folders.size()) owner = name;
-    if (owner.empty())
-      for (const auto &t : threads)
-        if (t.is_object() && t.contains("participants") && t["participants"].is_array() && !t["participants"].empty())
-          owner = participant_name(t["participants"].back());
-
+    // Two passes over the files, one thread in memory at a time: the first
+    // finds the owner (the participant of every thread), the second emits.
+    // Holding every parsed thread instead took gigabytes for a 1 MB zip.
+    const std::string owner = find_owner(archive, files, call, sink, user);
     long long messages = 0;
-    for (size_t i = 0; i < files.size(); ++i) {
-      if (sdk::host().is_cancelled(call)) throw sdk::Failure(WEBOX_E_CANCELLED, "instagram-export: cancelled");
-      const json &t = threads[i];
-      if (!t.is_object()) continue;
-      const std::string username = username_of(files[i].folder);
-      for (const auto &m : t["messages"]) {
-        if (!m.is_object()) continue;
-        std::string sender = fixed(m.value("sender_name", json()));
-        std::string text = fixed(m.value("content", json()));
-        long long ms = m.contains("timestamp_ms") && m["timestamp_ms"].is_number_integer() ? m["timestamp_ms"].get<long long>() : 0;
-        if (sender.empty() || sender == owner || ms == 0) continue;
-        if (since && ms / 1000 < since) continue;
-        json interaction = {{"platform", "instagram"},
-                            {"platform_id", "dm:" + files[i].folder + ":" + std::to_string(ms) + ":" + sender},
-                            {"kind", "dm"},
-                            {"person", {{"username", username}, {"name", sender}}},
-                            {"text", text},
-                            {"timestamp", ms / 1000}};
-        sdk::emit(sink, user, json{{"type", "item"}, {"interaction", interaction}}.dump(-1, ' ', false, json::error_handler_t::replace));
-        ++messages;
-      }
+    for (const auto &f : files) {
+      const json thread = read_thread(archive, f, call);
+      if (thread.is_null()) continue; // warned about in find_owner
+      messages += emit_messages(thread, f, owner, since, sink, user);
       sdk::emit(sink, user, json{{"type", "checkpoint"}}.dump()); // one page per thread file
     }
     sdk::give(json{{"threads", files.size()}, {"messages", messages}, {"owner", owner}}.dump(), &out->json);

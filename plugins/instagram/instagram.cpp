@@ -58,6 +58,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/shared/bounded_json.hpp"
+
 #include "plugins/common/social_kit.hpp"
 
 #include <chrono>
@@ -87,7 +89,7 @@ constexpr const char *kTagFields = "id,caption,timestamp,username,permalink";
 bool is_throttle(int code) { return code == 4 || code == 17 || code == 32 || code == 613 || code == 80002; }
 
 int error_code(std::string_view body) {
-  json doc = json::parse(body, nullptr, false);
+  json doc = webox::bounded_json::parse_or_discarded(body);
   if (!doc.is_object() || !doc.contains("error") || !doc["error"].is_object()) return 0;
   return doc["error"].value("code", 0);
 }
@@ -116,8 +118,8 @@ Usage read_usage(const sdk::HttpResponse &resp) {
     if (o.contains("estimated_time_to_regain_access") && o["estimated_time_to_regain_access"].is_number())
       u.regain_minutes = std::max(u.regain_minutes, o["estimated_time_to_regain_access"].get<long long>());
   };
-  consider(json::parse(resp.header("x-app-usage"), nullptr, false));
-  json buc = json::parse(resp.header("x-business-use-case-usage"), nullptr, false);
+  consider(webox::bounded_json::parse_or_discarded(resp.header("x-app-usage")));
+  json buc = webox::bounded_json::parse_or_discarded(resp.header("x-business-use-case-usage"));
   if (buc.is_object())
     for (auto &[id, list] : buc.items())
       if (list.is_array())
@@ -151,7 +153,7 @@ public:
     Usage usage = read_usage(resp);
     if (usage.max_percent >= 90) m_pause_ms = m_slowdown_ms;
     if (resp.status >= 200 && resp.status < 300) {
-      json doc = json::parse(resp.body, nullptr, false);
+      json doc = webox::social_kit::parse_body(resp.body, "instagram: " + path, resp.status);
       if (!doc.is_object())
         throw sdk::Failure(WEBOX_E_UPSTREAM, "instagram: " + path + " answered something that is not a JSON object", resp.status);
       return doc;
@@ -163,11 +165,11 @@ public:
 
 private:
   [[noreturn]] void fail(const sdk::HttpResponse &resp, const Usage &usage, const std::string &path) {
-    json doc = json::parse(resp.body, nullptr, false);
+    json doc = webox::social_kit::parse_body(resp.body, "instagram: " + path, resp.status);
     json err = doc.is_object() && doc.contains("error") && doc["error"].is_object() ? doc["error"] : json::object();
     int code = err.value("code", 0);
     int sub = err.value("error_subcode", 0);
-    std::string message = err.value("message", "");
+    std::string message = webox::social_kit::string_field(err, "message");
     if (message.empty()) message = resp.status ? "HTTP " + std::to_string(resp.status) : "no answer";
     std::string code_text = std::to_string(code) + (sub ? "/" + std::to_string(sub) : "");
     if (code == 190 || code == 102 || code == 2500) {
@@ -276,7 +278,7 @@ struct Run {
     const std::string edge = "comments:" + id;
     json state = json::object();
     if (auto it = cursors.find(edge); it != cursors.end() && it->is_string()) {
-      state = json::parse(it->get<std::string>(), nullptr, false);
+      state = webox::bounded_json::parse_or_discarded(it->get<std::string>());
       if (!state.is_object()) state = json::object();
     }
     std::string after = webox::social_kit::string_field(state, "after");
@@ -350,7 +352,7 @@ struct Run {
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
   return sdk::guard(error, [&] {
-    json cfg = json::parse(std::string_view(config, size), nullptr, false);
+    json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
     if (!cfg.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "instagram: instance configuration is not a JSON object");
     auto inst = std::make_unique<webox_instance>();
     inst->base_url = cfg.value("base_url", "https://graph.instagram.com");
@@ -374,7 +376,7 @@ webox_status describe(webox_instance *, webox_buf *out) {
 webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink,
                             void *user, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
     if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "instagram: request is not a JSON object");
     auto token = sdk::secret(call, self->key_var);
     if (!token || token->empty())
@@ -465,7 +467,7 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
 sdk::Failure coded(webox_status status, const std::string &code, const std::string &message, int http_status = 0,
                    long long retry_after_ms = -1, const std::string &provider_code = {}) {
   sdk::Failure f(status, message, http_status, retry_after_ms, provider_code);
-  json d = json::parse(f.detail_json, nullptr, false);
+  json d = webox::bounded_json::parse_or_discarded(f.detail_json);
   d["code"] = code;
   f.detail_json = d.dump();
   return f;
@@ -474,11 +476,12 @@ sdk::Failure coded(webox_status status, const std::string &code, const std::stri
 int never_retry(void *, int32_t, const char *, size_t) { return 0; }
 
 [[noreturn]] void send_failed(const sdk::HttpResponse &resp, bool private_reply) {
-  json doc = json::parse(resp.body, nullptr, false);
+  json doc = webox::bounded_json::parse_or_discarded(resp.body);
   json err = doc.is_object() && doc.contains("error") && doc["error"].is_object() ? doc["error"] : json::object();
   int code = err.value("code", 0);
   int sub = err.value("error_subcode", 0);
-  std::string message = err.value("message", resp.status ? "HTTP " + std::to_string(resp.status) : std::string("no answer"));
+  std::string message = webox::social_kit::string_field(err, "message");
+  if (message.empty()) message = resp.status ? "HTTP " + std::to_string(resp.status) : std::string("no answer");
   std::string pc = std::to_string(code) + (sub ? "/" + std::to_string(sub) : "");
   std::string what = "instagram: Graph error " + pc + ": " + message;
   if (sub == 2534022) throw coded(WEBOX_E_UPSTREAM, "outside_window", what + " (outside the 24-hour messaging window)", resp.status, -1, pc);
@@ -504,7 +507,7 @@ int never_retry(void *, int32_t, const char *, size_t) { return 0; }
 
 webox_status social_send(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
     if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "instagram: request is not a JSON object");
     auto token = sdk::secret(call, self->key_var);
     if (!token || token->empty())
@@ -551,7 +554,7 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
       throw coded(f.status, "ambiguous", "instagram: " + f.message + " (the message may or may not have been delivered)");
     }
     if (resp.status < 200 || resp.status >= 300) send_failed(resp, !comment.empty());
-    json doc = json::parse(resp.body, nullptr, false);
+    json doc = webox::bounded_json::parse_or_discarded(resp.body);
     if (!doc.is_object()) throw coded(WEBOX_E_UPSTREAM, "ambiguous", "instagram: the send answer is not JSON; the message may have left", resp.status);
     sdk::give(json{{"message_id", webox::social_kit::string_field(doc, "message_id")}, {"recipient_id", webox::social_kit::string_field(doc, "recipient_id")}}.dump(), &out->json);
     return WEBOX_OK;

@@ -32,6 +32,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/shared/bounded_json.hpp"
+
 #include "plugins/common/social_kit.hpp"
 
 #include <memory>
@@ -74,7 +76,7 @@ struct Api {
     r.timeout_ms = inst.timeout_ms;
     sdk::HttpResponse resp = sdk::http(call, r);
     ++requests;
-    json doc = json::parse(resp.body, nullptr, false);
+    json doc = webox::social_kit::parse_body(resp.body, "linkedin", resp.status);
     if (resp.status >= 200 && resp.status < 300) {
       if (!doc.is_object()) throw sdk::Failure(WEBOX_E_UPSTREAM, "linkedin: answer is not a JSON object", resp.status);
       return doc;
@@ -144,7 +146,7 @@ webox_status describe(webox_instance *, webox_buf *out) {
 webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
                             webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
     if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "linkedin: request is not a JSON object");
     auto token = sdk::secret(call, self->key_var);
     if (!token || token->empty())
@@ -182,7 +184,7 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
     for (const auto &p : posts) {
       const std::string urn = webox::social_kit::string_field(p, "id"), edge = "post:" + urn;
       json seen = json::object();
-      if (cursors.contains(edge) && cursors[edge].is_string()) seen = json::parse(cursors[edge].get<std::string>(), nullptr, false);
+      if (cursors.contains(edge) && cursors[edge].is_string()) seen = webox::bounded_json::parse_or_discarded(cursors[edge].get<std::string>());
       if (!seen.is_object()) seen = json::object();
       json now = json::object();
       auto interaction = [&](const std::string &id, const char *kind, const std::string &actor, const std::string &text, long long ms) {

@@ -70,6 +70,7 @@ using kit::count_at;
 using kit::dump;
 using kit::looks_like_html;
 using kit::parse_or_discarded;
+namespace bounded_json = webox::bounded_json;
 using kit::snippet;
 using kit::string_at;
 using Usage = kit::Usage;
@@ -90,9 +91,9 @@ webox_status status_class(int http_status) {
   if (looks_like_html(resp))
     throw sdk::Failure(WEBOX_E_UPSTREAM, prefix + "HTTP " + status + " (HTML error page from the server)",
                        resp.status);
-  const json parsed = parse_or_discarded(resp.body);
-  std::string said = string_at(parsed, "error");
-  if (said.empty()) said = resp.body.empty() ? "empty body" : snippet(resp.body);
+  const bounded_json::Parsed body = bounded_json::parse(resp.body);
+  std::string said = string_at(body.value, "error");
+  if (said.empty()) said = kit::unparsed_body(body, resp.body);
   std::string message = prefix + status + ": " + said;
   if (resp.status == 404 && said.find("not found") != std::string::npos)
     message += " (try 'ollama pull <model>')";
@@ -243,7 +244,7 @@ std::string absorb_object(const webox_instance &self, const json &doc, Answer &a
 
 Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
                               const std::string &requested_model) {
-  const json doc = parse_or_discarded(resp.body);
+  const json doc = kit::parse_response(resp.body, self.name);
   if (!doc.is_object())
     throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
   Answer a;
@@ -260,7 +261,7 @@ public:
   }
 
   void on_data(std::string_view line) {
-    const json doc = parse_or_discarded(line);
+    const json doc = kit::parse_response(line, m_self.name);
     if (!doc.is_object())
       throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": " + kit::unparsable(line, "a stream line", "unparsable stream line"));
     ++m_events;

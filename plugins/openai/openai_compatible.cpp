@@ -84,6 +84,7 @@ using kit::count_at;
 using kit::dump;
 using kit::looks_like_html;
 using kit::parse_or_discarded;
+namespace bounded_json = webox::bounded_json;
 using kit::retry_after_ms;
 using kit::snippet;
 using kit::string_at;
@@ -176,9 +177,10 @@ webox_status status_class(int http_status, const ProviderError &e) {
   if (looks_like_html(resp))
     throw sdk::Failure(WEBOX_E_UPSTREAM, prefix + "HTTP " + status + " (HTML error page from the server)",
                        resp.status, retry);
-  const json parsed = parse_or_discarded(resp.body);
+  const bounded_json::Parsed body = bounded_json::parse(resp.body);
+  const json &parsed = body.value;
   if (!parsed.is_object()) {
-    const std::string what = resp.body.empty() ? "empty body" : snippet(resp.body);
+    const std::string what = kit::unparsed_body(body, resp.body);
     throw sdk::Failure(status_class(resp.status, ProviderError{}), prefix + "HTTP " + status + ": " + what,
                        resp.status, retry);
   }
@@ -293,7 +295,7 @@ const json *first_choice(const json &doc) {
 Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
                               const std::string &requested_model) {
   // OpenRouter may send keep-alive whitespace before the JSON: the parser skips it.
-  const json doc = parse_or_discarded(resp.body);
+  const json doc = kit::parse_response(resp.body, self.name);
   if (!doc.is_object())
     throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
   if (doc.contains("error") && !doc["error"].is_null()) throw_inband_error(self, doc["error"]);
@@ -323,7 +325,7 @@ public:
       m_done = true;
       return;
     }
-    const json chunk = parse_or_discarded(data);
+    const json chunk = kit::parse_response(data, m_self.name);
     if (!chunk.is_object())
       throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": " + kit::unparsable(data, "a stream event", "unparsable stream event"));
     ++m_events;

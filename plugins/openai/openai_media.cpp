@@ -47,7 +47,7 @@ constexpr size_t kSpeechMaxChars = 4096;
 constexpr size_t kTranscriptionMaxBytes = 25u << 20;
 
 [[noreturn]] void fail(const MediaEndpoint &ep, const sdk::HttpResponse &r) {
-  json body = json::parse(r.body, nullptr, false);
+  json body = webox::bounded_json::parse_or_discarded(r.body);
   std::string code, message;
   if (body.is_object() && body.contains("error") && body["error"].is_object()) {
     const json &e = body["error"];
@@ -113,7 +113,7 @@ webox_status media_image(const MediaEndpoint &ep, const webox_call *call, const 
     http.body = body.dump();
     sdk::HttpResponse r = sdk::http(call, http);
     if (r.status < 200 || r.status >= 300) fail(ep, r);
-    json answer = json::parse(r.body, nullptr, false);
+    json answer = webox::bounded_json::parse_or_discarded(r.body);
     if (!answer.is_object() || !answer.contains("data") || !answer["data"].is_array())
       throw sdk::Failure(WEBOX_E_UPSTREAM, ep.name + ": the answer has no image data");
 
@@ -219,7 +219,7 @@ webox_status media_transcribe(const MediaEndpoint &ep, const webox_call *call, c
     http.headers.push_back("Content-Type: " + form.content_type());
     sdk::HttpResponse r = sdk::http(call, http);
     if (r.status < 200 || r.status >= 300) fail(ep, r);
-    json answer = json::parse(r.body, nullptr, false);
+    json answer = webox::bounded_json::parse_or_discarded(r.body);
     if (!answer.is_object() || !answer.contains("text"))
       throw sdk::Failure(WEBOX_E_UPSTREAM, ep.name + ": the transcription answer has no text");
     std::string text = answer.value("text", "");

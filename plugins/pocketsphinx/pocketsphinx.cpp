@@ -16,6 +16,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "plugins/common/shared/bounded_json.hpp"
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
 #include <webox/plugin.hpp>
@@ -82,7 +84,7 @@ std::string strip_alternate(std::string w) {
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
   return sdk::guard(error, [&] {
-    json cfg = json::parse(std::string_view(config, size), nullptr, false);
+    json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
     auto inst = std::make_unique<webox_instance>();
     if (cfg.is_object()) {
       inst->name = cfg.value("instance", "pocketsphinx");
@@ -106,7 +108,7 @@ webox_status describe(webox_instance *, webox_buf *out) {
 
 webox_status stt(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
     if (request.is_discarded() || !request.is_object())
       throw sdk::Failure(WEBOX_E_INVALID, "pocketsphinx: request is not a JSON object");
     std::string language = request.value("language", "");

@@ -19,6 +19,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
 #include "plugins/common/media_kit.hpp"
@@ -37,7 +39,7 @@ namespace {
 constexpr const char *kProvider = "sdwebui";
 
 [[noreturn]] void fail(const sdk::HttpResponse &r) {
-  json body = json::parse(r.body, nullptr, false);
+  json body = webox::bounded_json::parse_or_discarded(r.body);
   std::string code, message;
   if (body.is_object()) {
     code = body.value("error", "");
@@ -51,7 +53,7 @@ constexpr const char *kProvider = "sdwebui";
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
   return sdk::guard(error, [&] {
-    json cfg = json::parse(std::string_view(config, size), nullptr, false);
+    json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
     if (!cfg.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "sdwebui: bad configuration");
     auto inst = std::make_unique<webox_instance>();
     inst->name = cfg.value("instance", kProvider);
@@ -107,7 +109,7 @@ webox_status image(webox_instance *self, const webox_call *call, const webox_req
     if (!authorization.empty()) http.headers.push_back("Authorization: " + authorization);
     sdk::HttpResponse r = sdk::http(call, http);
     if (r.status < 200 || r.status >= 300) fail(r);
-    json answer = json::parse(r.body, nullptr, false);
+    json answer = webox::bounded_json::parse_or_discarded(r.body);
     if (!answer.is_object() || !answer.contains("images") || !answer["images"].is_array()) {
       if (mp::looks_like_html(r.body))
         throw sdk::Failure(WEBOX_E_UPSTREAM, "sdwebui: the server answered with an HTML page, not the API (is "
@@ -116,7 +118,7 @@ webox_status image(webox_instance *self, const webox_call *call, const webox_req
     }
     json seeds = json::array();
     if (answer.contains("info") && answer["info"].is_string()) {
-      json info = json::parse(answer["info"].get<std::string>(), nullptr, false);
+      json info = webox::bounded_json::parse_or_discarded(answer["info"].get<std::string>());
       if (info.is_object() && info.contains("all_seeds")) seeds = info["all_seeds"];
     }
     mp::ImageBlob blob;

@@ -27,6 +27,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
 #include "plugins/common/media_kit.hpp"
@@ -65,7 +67,7 @@ std::string aspect_ratio_for(const std::string &size) {
 }
 
 [[noreturn]] void fail(const sdk::HttpResponse &r) {
-  json body = json::parse(r.body, nullptr, false);
+  json body = webox::bounded_json::parse_or_discarded(r.body);
   std::string code, message;
   if (body.is_object()) {
     code = body.value("name", "");
@@ -79,7 +81,7 @@ std::string aspect_ratio_for(const std::string &size) {
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
   return sdk::guard(error, [&] {
-    json cfg = json::parse(std::string_view(config, size), nullptr, false);
+    json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
     if (!cfg.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "stability: bad configuration");
     auto inst = std::make_unique<webox_instance>();
     inst->name = cfg.value("instance", kProvider);

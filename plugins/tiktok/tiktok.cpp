@@ -27,6 +27,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/shared/bounded_json.hpp"
+
 #include "plugins/common/social_kit.hpp"
 
 #include <chrono>
@@ -75,7 +77,7 @@ struct Api {
       r.timeout_ms = inst.timeout_ms;
       sdk::HttpResponse resp = sdk::http(call, r);
       ++requests;
-      json doc = json::parse(resp.body, nullptr, false);
+      json doc = webox::social_kit::parse_body(resp.body, "tiktok", resp.status);
       long long code = doc.is_object() && doc.contains("code") && doc["code"].is_number() ? doc["code"].get<long long>() : -1;
       std::string message = doc.is_object() ? text_or_id(doc, "message") : std::string();
       std::string request_id = doc.is_object() ? text_or_id(doc, "request_id") : std::string();
@@ -132,7 +134,7 @@ webox_status describe(webox_instance *, webox_buf *out) {
 webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
                             webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
     if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "tiktok: request is not a JSON object");
     auto token = sdk::secret(call, self->key_var);
     if (!token || token->empty())
@@ -181,7 +183,7 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
     for (const auto &video : videos) {
       const std::string edge = "comments:" + video;
       json state = json::object();
-      if (cursors.contains(edge) && cursors[edge].is_string()) state = json::parse(cursors[edge].get<std::string>(), nullptr, false);
+      if (cursors.contains(edge) && cursors[edge].is_string()) state = webox::bounded_json::parse_or_discarded(cursors[edge].get<std::string>());
       std::string at = state.is_object() ? text_or_id(state, "cursor") : "";
       for (;;) {
         json data = api.get("/business/comment/list/", "video_id=" + webox::social_kit::percent_encode(video) + "&max_count=30&sort_field=create_time&sort_order=asc"

@@ -41,6 +41,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/shared/bounded_json.hpp"
+
 #include "plugins/common/social_kit.hpp"
 
 #include <algorithm>
@@ -177,7 +179,7 @@ struct Api {
     r.should_retry = should_retry;
     sdk::HttpResponse resp = sdk::http(call, r);
     ++requests;
-    json doc = json::parse(resp.body, nullptr, false);
+    json doc = webox::bounded_json::parse_or_discarded(resp.body);
     if (resp.status != 200 || !doc.is_object() || webox::social_kit::string_field(doc, "access_token").empty()) {
       std::string why = doc.is_object() ? doc.value("error_description", doc.value("error", std::string())) : std::string();
       throw sdk::Failure(WEBOX_E_AUTH, "x: the access token expired and refreshing it failed (HTTP " + std::to_string(resp.status) +
@@ -214,7 +216,7 @@ struct Api {
       if (resp.status == 401 && refresh()) continue;
       for (int p : pass)
         if (p == resp.status) return resp;
-      json problem = json::parse(resp.body, nullptr, false);
+      json problem = webox::social_kit::parse_body(resp.body, "x", resp.status);
       std::string detail = problem.is_object() ? problem.value("detail", problem.value("title", std::string())) : std::string();
       if (resp.status == 429) {
         long long reset = 0;
@@ -250,7 +252,7 @@ struct Api {
   std::optional<json> get(const std::string &path_query, bool soft_auth = false) {
     sdk::HttpResponse resp = send("GET", path_query, "", soft_auth ? std::vector<int>{401, 403} : std::vector<int>{});
     if (resp.status == 401 || resp.status == 403) return std::nullopt;
-    json doc = json::parse(resp.body, nullptr, false);
+    json doc = webox::social_kit::parse_body(resp.body, "x", resp.status);
     if (!doc.is_object()) throw sdk::Failure(WEBOX_E_UPSTREAM, "x: answer is not a JSON object", resp.status);
     return doc;
   }
@@ -260,7 +262,7 @@ struct Api {
 // that happened before the failure is not lost (the old refresh token is dead).
 sdk::Failure with_rotated(sdk::Failure f, const Api &api) {
   if (api.rotated.empty()) return f;
-  json detail = json::parse(f.detail_json, nullptr, false);
+  json detail = webox::bounded_json::parse_or_discarded(f.detail_json);
   if (detail.is_object()) {
     detail["rotated_secrets"] = api.rotated;
     f.detail_json = dump_text(detail);
@@ -352,7 +354,7 @@ struct Run {
 
   void mentions(const json &cursors) {
     json state = json::object();
-    if (cursors.contains("mentions") && cursors["mentions"].is_string()) state = json::parse(cursors["mentions"].get<std::string>(), nullptr, false);
+    if (cursors.contains("mentions") && cursors["mentions"].is_string()) state = webox::bounded_json::parse_or_discarded(cursors["mentions"].get<std::string>());
     if (!state.is_object()) state = json::object();
     std::string since_id = webox::social_kit::string_field(state, "since_id"), token = webox::social_kit::string_field(state, "token"), top = webox::social_kit::string_field(state, "top");
     for (;;) {
@@ -403,7 +405,7 @@ void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webo
 webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
                             webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
     if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "x: request is not a JSON object");
     auto token = Api::initial_token(*self, call);
     if (!token || token->empty()) throw sdk::Failure(WEBOX_E_AUTH, "x: no bearer token: set X_BEARER_TOKEN or run `webox keys set x`");
@@ -459,7 +461,7 @@ void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webo
       const std::string id = webox::social_kit::string_field(t, "id"), edge = "post:" + id;
       json m = t.value("public_metrics", json::object());
       json seen = json::object();
-      if (cursors.contains(edge) && cursors[edge].is_string()) seen = json::parse(cursors[edge].get<std::string>(), nullptr, false);
+      if (cursors.contains(edge) && cursors[edge].is_string()) seen = webox::bounded_json::parse_or_discarded(cursors[edge].get<std::string>());
       if (!seen.is_object()) seen = json::object();
       json now = {{"likes", m.value("like_count", 0)}, {"replies", m.value("reply_count", 0)}};
       if (seen == now) continue;
@@ -485,7 +487,7 @@ void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webo
 sdk::Failure coded(webox_status status, const std::string &code, const std::string &message, int http_status = 0,
                    long long retry_after_ms = -1) {
   sdk::Failure f(status, message, http_status, retry_after_ms);
-  json d = json::parse(f.detail_json, nullptr, false);
+  json d = webox::bounded_json::parse_or_discarded(f.detail_json);
   d["code"] = code;
   f.detail_json = dump_text(d);
   return f;
@@ -511,13 +513,13 @@ json send_dm(Api &api, const json &request) {
     throw coded(f.status == WEBOX_E_INVALID ? WEBOX_E_UPSTREAM : f.status, "ambiguous",
                 f.message + " (the message may or may not have been delivered)", 0);
   }
-  json problem = json::parse(resp.body, nullptr, false);
+  json problem = webox::bounded_json::parse_or_discarded(resp.body);
   std::string detail = problem.is_object() ? problem.value("detail", problem.value("title", std::string())) : std::string();
   if (resp.status == 403)
     throw coded(WEBOX_E_UPSTREAM, "recipient_unavailable", "x: " + id + " does not accept direct messages from this account (403 " + detail + ")", 403);
   if (resp.status == 400 || resp.status == 404)
     throw coded(WEBOX_E_INVALID, "recipient_unknown", "x: " + std::to_string(resp.status) + " " + detail, resp.status);
-  json doc = json::parse(resp.body, nullptr, false);
+  json doc = webox::bounded_json::parse_or_discarded(resp.body);
   json data = doc.is_object() && doc.contains("data") && doc["data"].is_object() ? doc["data"] : json::object();
   json result = {{"message_id", webox::social_kit::string_field(data, "dm_event_id")}, {"conversation_id", webox::social_kit::string_field(data, "dm_conversation_id")}, {"recipient_id", id}};
   std::string remaining = resp.header("x-user-limit-24hour-remaining");
@@ -527,7 +529,7 @@ json send_dm(Api &api, const json &request) {
 
 webox_status social_send(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = json::parse(std::string_view(req->json, req->json_size), nullptr, false);
+    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
     if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "x: request is not a JSON object");
     auto token = Api::initial_token(*self, call);
     if (!token || token->empty())

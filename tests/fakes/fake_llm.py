@@ -97,6 +97,10 @@ SCENARIOS are chosen by the requested model name (any other name is `ok`):
   json-bad         never answers JSON ("Voici ma réponse, sans JSON.")
   json-bad-then-ok json-bad on the first request for this (path, model),
                    then auto (tests the one repair attempt)
+  deep-error       HTTP 400 {"error":{"message":[[[...]]]}} nested 100,000 deep,
+                   whatever the provider (a parser's stack test)
+  deep-answer      HTTP 200 whose JSON (body, or the first stream event / NDJSON
+                   line) is nested 100,000 deep
 Usage is always input 12 / output = number of deltas (Gemini quirks: +5).
 """
 import json
@@ -120,6 +124,7 @@ OK_DELTAS = ["Bonjour", " !", " Le RAII", " lie une ressource", " à la durée",
 QUIRK_DELTAS = ["a < b", " && c", " > d", " — « ok »", " 🚀"]
 INPUT_TOKENS = 12
 CUT_AT = 3            # deltas sent before error-inband / cut / disconnect
+DEEP_NESTING = 100_000  # deep-error, deep-answer: far past any parser's depth limit
 PIECE_PAUSE = 0.001   # seconds between the pieces of one event (not for big-N)
 
 NGINX_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -972,6 +977,18 @@ class Handler(BaseHTTPRequestHandler):
         ctype = "application/json; charset=utf-8"
         self.send_body(status, ctype, raw, headers=headers, reason=reason)
 
+    def send_deep(self, scenario, path, stream):
+        nest = "[" * DEEP_NESTING + "]" * DEEP_NESTING
+        if scenario == "deep-error":
+            raw = '{"error":{"message":' + nest + '}}'
+            return self.send_body(400, "application/json", raw.encode())
+        doc = '{"choices":' + nest + '}'
+        if not stream:
+            return self.send_body(200, "application/json", doc.encode())
+        if path == "/api/chat":
+            return self.send_body(200, "application/x-ndjson", (doc + "\n").encode())
+        return self.send_body(200, "text/event-stream", ("data: " + doc + "\n\n").encode())
+
     def send_html(self, status):
         self.send_body(status, "text/html", NGINX_502)
 
@@ -1034,6 +1051,9 @@ class Handler(BaseHTTPRequestHandler):
                                                   "param": None, "code": None}})
         gemini = re.fullmatch(r"/v1beta/models/([^:/]+):(generateContent|streamGenerateContent)",
                               path)
+        model = unquote(gemini.group(1)) if gemini else body.get("model", "")
+        if model in ("deep-error", "deep-answer"):
+            return self.send_deep(model, path, bool(body.get("stream")) or "stream" in path)
         if path.endswith("/chat/completions"):
             return handle_openai(self, path, query, body)
         if path == "/v1/messages":

@@ -102,6 +102,9 @@ CONTROL
        {"x_daily_left": N}         x-user-limit-24hour-remaining on X DM answers
        {"li_throttle": N}          the next N LinkedIn calls answer 429
        {"tt_error": [code, ...]}   the next TikTok calls answer HTTP 200 with that code
+       {"deep": "error"}           every platform GET answers 400 {"error":{"message":[[[...]]]}}
+                                   nested 100,000 deep (a parser's stack test); "answer": 200
+                                   {"data":[[[...]]]}; null: back to normal
 """
 import calendar
 import json
@@ -131,6 +134,7 @@ PRIVATE_REPLY_SECONDS = 7 * 86400
 MEDIA_PAGE = 2
 COMMENT_PAGE = 3
 TAG_PAGE = 2
+DEEP_NESTING = 100_000  # {"deep": ...}: far past any parser's depth limit
 
 PHONE_TEXTS = [
     "Bonjour, c'est dispo ? Mon numéro : 06 12 34 56 78",
@@ -156,6 +160,7 @@ class State:
         self.expire = False
         self.delay_ms = 0
         self.usage_high = False
+        self.deep = None
         self.media = []
         self.comments = {}  # media id -> list of comment dicts, newest first
         self.next_comment = 1
@@ -343,6 +348,15 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def send_deep(self, kind):
+        nest = "[" * DEEP_NESTING + "]" * DEEP_NESTING
+        body = ('{"error":{"message":' + nest + '}}' if kind == "error" else '{"data":' + nest + '}').encode()
+        self.send_response(400 if kind == "error" else 200)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def read_body(self):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
@@ -388,6 +402,8 @@ class Handler(BaseHTTPRequestHandler):
                 STATE.li_throttle = int(body["li_throttle"])
             if "tt_error" in body:
                 STATE.tt_errors = list(body["tt_error"])
+            if "deep" in body:
+                STATE.deep = body["deep"]
             if "throttle" in body:
                 STATE.throttle = list(body["throttle"])
             if "expire" in body:
@@ -423,6 +439,10 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 return self.send_json(200, STATE.messages)
         parts = url.path.strip("/").split("/")
+        with LOCK:
+            deep = STATE.deep
+        if deep:
+            return self.send_deep(deep)
         if parts and parts[0] in ("li", "tt"):
             with LOCK:
                 STATE.requests.append({"method": "GET", "path": url.path, "query": query,
