@@ -78,7 +78,12 @@ if [ $format = 1 ]; then
   fi
   diff=$(git diff -U0 --no-color "$base" -- "${paths[@]}" | clang-format-diff -p1)
   if [ -n "$diff" ]; then
-    echo "$diff"
+    # An advisory run (CI) names the files; the diff itself is for a person.
+    if [ $advisory = 1 ]; then
+      echo "$diff" | sed -n 's|^+++ \(.*\)\t(after formatting)$|lint.sh: not as .clang-format says: \1|p'
+    else
+      echo "$diff"
+    fi
     echo "lint.sh: changed lines differ from .clang-format (scripts/lint.sh --fix rewrites them)"
     status=1
   else
