@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <webox/plugin.hpp>
 
+#include "plugins/common/json_fields.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
 namespace webox::media_plugin {

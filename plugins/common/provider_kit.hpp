@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <webox/plugin.hpp>
 
+#include "plugins/common/json_fields.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
 namespace webox::kit {
@@ -25,39 +26,12 @@ using nlohmann::json;
 // Never throws on invalid UTF-8 coming from a server: it is replaced.
 inline std::string dump(const json &j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-inline std::string string_at(const json &j, const char *key) {
-  if (j.is_object()) {
-    auto it = j.find(key);
-    if (it != j.end() && it->is_string()) return it->get<std::string>();
-  }
-  return {};
-}
-
-inline std::optional<int64_t> count_at(const json &j, const char *key) {
-  if (j.is_object()) {
-    auto it = j.find(key);
-    if (it != j.end() && it->is_number_integer()) return it->get<int64_t>();
-  }
-  return std::nullopt;
-}
-
-// The member `key` when it is an object, else an empty object. Servers do
-// send null, strings or numbers where the documentation promises an object,
-// and json::value() would throw a type_error (an "internal error") on them.
-inline json object_at(const json &j, const char *key) {
-  if (j.is_object()) {
-    auto it = j.find(key);
-    if (it != j.end() && it->is_object()) return *it;
-  }
-  return json::object();
-}
-
-// True only for a JSON `true` at `key` (not 1, not "true").
-inline bool flag_at(const json &j, const char *key) {
-  if (!j.is_object()) return false;
-  auto it = j.find(key);
-  return it != j.end() && it->is_boolean() && it->get<bool>();
-}
+// Tolerant field readers (see json_fields.hpp): a field of the wrong type
+// is treated as absent instead of throwing an "internal error".
+using json_fields::flag_at;
+using json_fields::object_at;
+using json_fields::string_at;
+inline std::optional<int64_t> count_at(const json &j, const char *key) { return json_fields::integer_at(j, key); }
 
 // Discarded when the text is not JSON or nests deeper than
 // bounded_json::kMaxDepth (see bounded_json.hpp): never throws, so it is safe

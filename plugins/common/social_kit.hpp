@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <webox/plugin.hpp>
 
+#include "plugins/common/json_fields.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
 namespace webox::social_kit {
@@ -35,11 +36,13 @@ inline std::string percent_encode(std::string_view s) {
 
 // The string member `key` of `o`, or "" when it is missing or not a string:
 // platforms omit fields freely, and a missing caption is not an error.
-inline std::string string_field(const nlohmann::json &o, const char *key) {
-  if (!o.is_object()) return {};
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+inline std::string string_field(const nlohmann::json &o, const char *key) { return json_fields::string_at(o, key); }
+
+// The other tolerant readers (json_fields.hpp), for platform answers: a
+// field of the wrong type is absent, never a type_error.
+using json_fields::flag_at;
+using json_fields::integer_at;
+using json_fields::object_at;
 
 // A platform's answer: a discarded value when it is not JSON (the caller
 // says what it expected), a failure naming the reason when it nests deeper

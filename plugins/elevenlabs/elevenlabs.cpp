@@ -89,11 +89,12 @@ std::string url_escape(const std::string &s) {
   if (body.is_object() && body.contains("detail")) {
     const json &d = body["detail"];
     if (d.is_object()) {
-      code = d.value("code", d.value("status", ""));
-      message = d.value("message", "");
-    } else if (d.is_array() && !d.empty() && d[0].is_object()) {
-      code = d[0].value("type", "");
-      message = d[0].value("msg", "");
+      code = webox::json_fields::string_at(d, "code");
+      if (code.empty()) code = webox::json_fields::string_at(d, "status");
+      message = webox::json_fields::string_at(d, "message");
+    } else if (d.is_array() && !d.empty()) {
+      code = webox::json_fields::string_at(d[0], "type");
+      message = webox::json_fields::string_at(d[0], "msg");
     } else if (d.is_string()) {
       message = d.get<std::string>();
     }

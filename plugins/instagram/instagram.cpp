@@ -63,6 +63,7 @@
 #include "plugins/common/social_kit.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -88,10 +89,16 @@ constexpr const char *kTagFields = "id,caption,timestamp,username,permalink";
 
 bool is_throttle(int code) { return code == 4 || code == 17 || code == 32 || code == 613 || code == 80002; }
 
+// A Graph error's code or subcode; 0 when absent, not an integer or outside
+// int (a hostile body gets the generic message, not a type_error).
+int graph_int(const json &err, const char *key) {
+  const int64_t v = webox::social_kit::integer_at(err, key).value_or(0);
+  return v >= INT32_MIN && v <= INT32_MAX ? static_cast<int>(v) : 0;
+}
+
 int error_code(std::string_view body) {
   json doc = webox::bounded_json::parse_or_discarded(body);
-  if (!doc.is_object() || !doc.contains("error") || !doc["error"].is_object()) return 0;
-  return doc["error"].value("code", 0);
+  return graph_int(webox::social_kit::object_at(doc, "error"), "code");
 }
 
 // The host retries what this accepts, with backoff: throttling and the
@@ -167,8 +174,8 @@ private:
   [[noreturn]] void fail(const sdk::HttpResponse &resp, const Usage &usage, const std::string &path) {
     json doc = webox::social_kit::parse_body(resp.body, "instagram: " + path, resp.status);
     json err = doc.is_object() && doc.contains("error") && doc["error"].is_object() ? doc["error"] : json::object();
-    int code = err.value("code", 0);
-    int sub = err.value("error_subcode", 0);
+    int code = graph_int(err, "code");
+    int sub = graph_int(err, "error_subcode");
     std::string message = webox::social_kit::string_field(err, "message");
     if (message.empty()) message = resp.status ? "HTTP " + std::to_string(resp.status) : "no answer";
     std::string code_text = std::to_string(code) + (sub ? "/" + std::to_string(sub) : "");
@@ -274,7 +281,7 @@ struct Run {
 
   void comments(const json &media, const json &cursors) {
     const std::string id = webox::social_kit::string_field(media, "id");
-    const long long count = media.value("comments_count", -1LL);
+    const long long count = webox::social_kit::integer_at(media, "comments_count").value_or(-1);
     const std::string edge = "comments:" + id;
     json state = json::object();
     if (auto it = cursors.find(edge); it != cursors.end() && it->is_string()) {
@@ -283,7 +290,7 @@ struct Run {
     }
     std::string after = webox::social_kit::string_field(state, "after");
     if (after.empty() && state.contains("count") && count >= 0 && state["count"] == count) return; // nothing new
-    long long target = after.empty() ? count : state.value("count", count);
+    long long target = after.empty() ? count : webox::social_kit::integer_at(state, "count").value_or(count);
     for (;;) {
       std::string query = std::string("fields=") + webox::social_kit::percent_encode(kCommentFields) + "&limit=50";
       if (!after.empty()) query += "&after=" + webox::social_kit::percent_encode(after);
@@ -478,8 +485,8 @@ int never_retry(void *, int32_t, const char *, size_t) { return 0; }
 [[noreturn]] void send_failed(const sdk::HttpResponse &resp, bool private_reply) {
   json doc = webox::bounded_json::parse_or_discarded(resp.body);
   json err = doc.is_object() && doc.contains("error") && doc["error"].is_object() ? doc["error"] : json::object();
-  int code = err.value("code", 0);
-  int sub = err.value("error_subcode", 0);
+  int code = graph_int(err, "code");
+  int sub = graph_int(err, "error_subcode");
   std::string message = webox::social_kit::string_field(err, "message");
   if (message.empty()) message = resp.status ? "HTTP " + std::to_string(resp.status) : std::string("no answer");
   std::string pc = std::to_string(code) + (sub ? "/" + std::to_string(sub) : "");

@@ -108,7 +108,7 @@ void paged(Api &api, const std::string &path, const std::string &query, Each &&e
     json page = api.get(path + "?" + query + (query.empty() ? "" : "&") + "start=" + std::to_string(start) + "&count=" +
                         std::to_string(kPage));
     const json elements = page.contains("elements") && page["elements"].is_array() ? page["elements"] : json::array();
-    const json paging = page.value("paging", json::object());
+    const json paging = webox::social_kit::object_at(page, "paging");
     if (start == 0 && !keep_going(paging)) return;
     for (const auto &e : elements)
       if (e.is_object()) each(e);

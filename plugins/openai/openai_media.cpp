@@ -53,7 +53,7 @@ constexpr size_t kTranscriptionMaxBytes = 25u << 20;
     const json &e = body["error"];
     if (e.contains("code") && e["code"].is_string()) code = e["code"].get<std::string>();
     if (code.empty() && e.contains("type") && e["type"].is_string()) code = e["type"].get<std::string>();
-    message = e.value("message", "");
+    message = webox::json_fields::string_at(e, "message");
   }
   bool quota = code == "insufficient_quota" || code == "billing_hard_limit_reached";
   mp::fail_http(ep.name, r, code, message, quota);
@@ -222,7 +222,7 @@ webox_status media_transcribe(const MediaEndpoint &ep, const webox_call *call, c
     json answer = webox::bounded_json::parse_or_discarded(r.body);
     if (!answer.is_object() || !answer.contains("text"))
       throw sdk::Failure(WEBOX_E_UPSTREAM, ep.name + ": the transcription answer has no text");
-    std::string text = answer.value("text", "");
+    std::string text = webox::json_fields::string_at(answer, "text");
     while (!text.empty() && (text.front() == ' ')) text.erase(text.begin());
     json result = {{"text", text}, {"model", model}};
     if (answer.contains("language")) result["language"] = answer["language"];
@@ -230,9 +230,9 @@ webox_status media_transcribe(const MediaEndpoint &ep, const webox_call *call, c
     json segments = json::array();
     if (answer.contains("segments") && answer["segments"].is_array()) {
       for (const auto &s : answer["segments"]) {
-        std::string t = s.value("text", "");
+        std::string t = webox::json_fields::string_at(s, "text");
         while (!t.empty() && t.front() == ' ') t.erase(t.begin());
-        segments.push_back({{"start", s.value("start", 0.0)}, {"end", s.value("end", 0.0)}, {"text", t}});
+        segments.push_back({{"start", webox::json_fields::number_at(s, "start").value_or(0.0)}, {"end", webox::json_fields::number_at(s, "end").value_or(0.0)}, {"text", t}});
       }
     }
     result["segments"] = segments;

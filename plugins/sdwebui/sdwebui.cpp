@@ -42,7 +42,7 @@ constexpr const char *kProvider = "sdwebui";
   json body = webox::bounded_json::parse_or_discarded(r.body);
   std::string code, message;
   if (body.is_object()) {
-    code = body.value("error", "");
+    code = webox::json_fields::string_at(body, "error");
     if (body.contains("detail")) message = body["detail"].is_string() ? body["detail"].get<std::string>() : body["detail"].dump();
     if (body.contains("errors") && body["errors"].is_string()) message += (message.empty() ? "" : ": ") + body["errors"].get<std::string>();
   }

@@ -70,10 +70,10 @@ std::string aspect_ratio_for(const std::string &size) {
   json body = webox::bounded_json::parse_or_discarded(r.body);
   std::string code, message;
   if (body.is_object()) {
-    code = body.value("name", "");
+    code = webox::json_fields::string_at(body, "name");
     if (body.contains("errors") && body["errors"].is_array())
       for (const auto &e : body["errors"]) message += (message.empty() ? "" : "; ") + (e.is_string() ? e.get<std::string>() : e.dump());
-    if (message.empty()) message = body.value("message", "");
+    if (message.empty()) message = webox::json_fields::string_at(body, "message");
   }
   bool quota = r.status == 402 || code == "payment_required" || code == "insufficient_balance";
   mp::fail_http(kProvider, r, code, message, quota);

@@ -82,8 +82,7 @@ struct Api {
       std::string message = doc.is_object() ? text_or_id(doc, "message") : std::string();
       std::string request_id = doc.is_object() ? text_or_id(doc, "request_id") : std::string();
       if (resp.status == 200 && code == 0) {
-        json data = doc.value("data", json::object());
-        return data.is_object() ? data : json::object();
+        return webox::social_kit::object_at(doc, "data");
       }
       std::string what = "tiktok: " + (resp.status != 200 ? "HTTP " + std::to_string(resp.status) + " " : std::string()) +
                          (code >= 0 ? "code " + std::to_string(code) : std::string("no envelope")) +
@@ -175,7 +174,7 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
           videos.push_back(id);
         }
       checkpoint("", nullptr);
-      if (!data.value("has_more", false)) break;
+      if (!webox::social_kit::flag_at(data, "has_more")) break;
       cursor = text_or_id(data, "cursor");
       if (cursor.empty()) break;
     }
@@ -190,7 +189,7 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
                                                        "&include_replies=true" + (at.empty() ? "" : "&cursor=" + webox::social_kit::percent_encode(at)));
         if (data.contains("comments") && data["comments"].is_array())
           for (const auto &c : data["comments"]) {
-            if (!c.is_object() || c.value("owner", false)) continue;
+            if (!c.is_object() || webox::social_kit::flag_at(c, "owner")) continue;
             long long ts = std::atoll(text_or_id(c, "create_time").c_str());
             if (since && ts < since) continue;
             std::string parent = text_or_id(c, "parent_comment_id");
@@ -207,7 +206,7 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
         std::string next = text_or_id(data, "cursor");
         if (!next.empty()) at = next;
         checkpoint(edge, json{{"cursor", at}});
-        if (!data.value("has_more", false) || next.empty()) break;
+        if (!webox::social_kit::flag_at(data, "has_more") || next.empty()) break;
       }
     }
     sdk::give(json{{"account", {{"id", business}}}, {"videos", videos.size()}, {"pages", pages}, {"requests", api.requests}}.dump(),

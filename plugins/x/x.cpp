@@ -72,6 +72,19 @@ int should_retry(void *, int32_t status, const char *, size_t) { return status >
 // A DM is never retried blindly: a 5xx may come after the message was stored.
 int never_retry(void *, int32_t, const char *, size_t) { return 0; }
 
+// What an RFC 7807 problem body says: its `detail`, else its `title`, else
+// "" (also when either has another type: a hostile body is not a crash).
+std::string problem_detail(const json &problem) {
+  std::string detail = webox::social_kit::string_field(problem, "detail");
+  return detail.empty() ? webox::social_kit::string_field(problem, "title") : detail;
+}
+
+// A public_metrics count; 0 when X omits it or sends something else.
+int64_t metric(const json &metrics, const char *key) { return webox::social_kit::integer_at(metrics, key).value_or(0); }
+
+// A count this plugin saved in a cursor last run; -1 (never seen) when absent.
+int64_t seen_count(const json &seen, const char *key) { return webox::social_kit::integer_at(seen, key).value_or(-1); }
+
 long long unix_now() { return static_cast<long long>(std::time(nullptr)); }
 
 // JSON text that never throws on invalid UTF-8 in what X sent: replaced.
@@ -181,7 +194,8 @@ struct Api {
     ++requests;
     json doc = webox::bounded_json::parse_or_discarded(resp.body);
     if (resp.status != 200 || !doc.is_object() || webox::social_kit::string_field(doc, "access_token").empty()) {
-      std::string why = doc.is_object() ? doc.value("error_description", doc.value("error", std::string())) : std::string();
+      std::string why = webox::social_kit::string_field(doc, "error_description");
+      if (why.empty()) why = webox::social_kit::string_field(doc, "error");
       throw sdk::Failure(WEBOX_E_AUTH, "x: the access token expired and refreshing it failed (HTTP " + std::to_string(resp.status) +
                                            (why.empty() ? "" : ": " + why) +
                                            "); authorise the app again and set X_BEARER_TOKEN and X_REFRESH_TOKEN",
@@ -217,7 +231,7 @@ struct Api {
       for (int p : pass)
         if (p == resp.status) return resp;
       json problem = webox::social_kit::parse_body(resp.body, "x", resp.status);
-      std::string detail = problem.is_object() ? problem.value("detail", problem.value("title", std::string())) : std::string();
+      std::string detail = problem_detail(problem);
       if (resp.status == 429) {
         long long reset = 0;
         try {
@@ -446,10 +460,10 @@ void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webo
       json page = *api.get(q);
       if (page.contains("data"))
         for (const auto &t : page["data"]) {
-          json m = t.value("public_metrics", json::object());
+          json m = webox::social_kit::object_at(t, "public_metrics");
           run.emit({{"type", "item"},
-                    {"post", {{"id", webox::social_kit::string_field(t, "id")}, {"caption", webox::social_kit::string_field(t, "text")}, {"like_count", m.value("like_count", 0)},
-                              {"comments_count", m.value("reply_count", 0)}, {"timestamp", webox::social_kit::string_field(t, "created_at")}}}});
+                    {"post", {{"id", webox::social_kit::string_field(t, "id")}, {"caption", webox::social_kit::string_field(t, "text")}, {"like_count", metric(m, "like_count")},
+                              {"comments_count", metric(m, "reply_count")}, {"timestamp", webox::social_kit::string_field(t, "created_at")}}}});
           tweets.push_back(t);
         }
       run.checkpoint("", nullptr);
@@ -459,14 +473,14 @@ void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webo
     bool likes_ok = true;
     for (const auto &t : tweets) {
       const std::string id = webox::social_kit::string_field(t, "id"), edge = "post:" + id;
-      json m = t.value("public_metrics", json::object());
+      json m = webox::social_kit::object_at(t, "public_metrics");
       json seen = json::object();
       if (cursors.contains(edge) && cursors[edge].is_string()) seen = webox::bounded_json::parse_or_discarded(cursors[edge].get<std::string>());
       if (!seen.is_object()) seen = json::object();
-      json now = {{"likes", m.value("like_count", 0)}, {"replies", m.value("reply_count", 0)}};
+      json now = {{"likes", metric(m, "like_count")}, {"replies", metric(m, "reply_count")}};
       if (seen == now) continue;
-      if (seen.value("replies", -1) != now["replies"].get<int>() && now["replies"].get<int>() > 0) run.replies(id);
-      if (likes_ok && seen.value("likes", -1) != now["likes"].get<int>() && now["likes"].get<int>() > 0) likes_ok = run.likers(id, webox::social_kit::string_field(t, "created_at"));
+      if (seen_count(seen, "replies") != now["replies"].get<int64_t>() && now["replies"].get<int64_t>() > 0) run.replies(id);
+      if (likes_ok && seen_count(seen, "likes") != now["likes"].get<int64_t>() && now["likes"].get<int64_t>() > 0) likes_ok = run.likers(id, webox::social_kit::string_field(t, "created_at"));
       run.checkpoint(edge, now);
     }
     run.mentions(cursors);
@@ -514,7 +528,7 @@ json send_dm(Api &api, const json &request) {
                 f.message + " (the message may or may not have been delivered)", 0);
   }
   json problem = webox::bounded_json::parse_or_discarded(resp.body);
-  std::string detail = problem.is_object() ? problem.value("detail", problem.value("title", std::string())) : std::string();
+  std::string detail = problem_detail(problem);
   if (resp.status == 403)
     throw coded(WEBOX_E_UPSTREAM, "recipient_unavailable", "x: " + id + " does not accept direct messages from this account (403 " + detail + ")", 403);
   if (resp.status == 400 || resp.status == 404)

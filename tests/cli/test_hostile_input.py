@@ -1,7 +1,8 @@
 """Hostile input through the real binary: JSON nested far too deep (from a
 provider, a platform, an export archive, a JSONL file), YAML nested too deep
 or built of aliases of aliases ("billion laughs"), and export archives that
-would need gigabytes once parsed. Each must end as one clear error line with
+would need gigabytes once parsed, and error bodies whose fields have the
+wrong types ({"detail": []}, {"message": 42}). Each must end as one clear error line with
 the documented exit code, never as a crash (exit -11/139) or unbounded
 memory. Memory is asserted on the peak RSS of the webox process (wait4's
 ru_maxrss), with a watchdog that kills it past the bound: an address-space
@@ -238,6 +239,88 @@ class HostilePlatformTest(WeboxTestCase):
                 r = self.webox("scrape-interactions", "--platform", "instagram")
                 self.assertEqual(r.code, 1, r)
                 self.assertIn("response nested deeper than 128 levels", r.err, r)
+
+
+
+def assert_plugin_failure(case, r, code, *needles):
+    """The plugin's own failure for a hostile error body: the documented exit
+    code, one line on stderr, never nlohmann's type_error as an internal error."""
+    case.assertEqual(r.code, code, r)
+    lines = [l for l in r.err.splitlines() if l.strip()]
+    case.assertEqual(len(lines), 1, r)
+    case.assertNotIn("internal error", r.err, r)
+    case.assertNotIn("type_error", r.err, r)
+    for n in needles:
+        case.assertIn(n, lines[0], r)
+
+
+class MistypedPlatformErrorTest(WeboxTestCase):
+    """Error bodies whose fields have the wrong types ("detail": [],
+    "error_description": {}, "code": "190") are treated as saying nothing:
+    the run ends as it does for a well-formed error of the same status."""
+
+    def setUp(self):
+        super().setUp()
+        self.fake = self.start_fake("fake_social.py")
+        self.env.update({
+            "INSTAGRAM_BASE_URL": self.fake.url + "/ig", "INSTAGRAM_ACCESS_TOKEN": "test-token",
+            "X_API_BASE_URL": self.fake.url + "/x", "X_BEARER_TOKEN": "x-test-token", "X_USER_ID": "2244994945",
+            "WEBOX_RETRY_BASE_MS": "10",
+        })
+
+    def control(self, **doc):
+        req = urllib.request.Request(self.fake.url + "/__control", data=json.dumps(doc).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=5).read()
+
+    def scrape_with(self, platform, status, body, env=None):
+        self.control(error_body=[status, body])
+        return self.webox("scrape-interactions", "--platform", platform, env=env)
+
+    def test_instagram_mistyped_graph_error_is_the_plugin_failure(self):
+        # code 3 has no meaning of its own here: the status decides, as it must when the code is unreadable
+        good = self.scrape_with("instagram", 400, {"error": {"message": "Application does not have the capability", "code": 3}})
+        bad = self.scrape_with("instagram", 400, {"error": {"message": 42, "code": "190", "error_subcode": []}})
+        assert_plugin_failure(self, bad, good.code, "HTTP 400")
+
+    def test_x_mistyped_problem_is_the_plugin_failure(self):
+        good = self.scrape_with("x", 400, {"detail": "Invalid Request", "title": "Invalid Request"})
+        bad = self.scrape_with("x", 400, {"detail": [], "title": {}})
+        assert_plugin_failure(self, bad, good.code, "x:")
+
+    def test_x_mistyped_refresh_error_is_the_auth_failure(self):
+        refresh = {"X_REFRESH_TOKEN": "x-refresh-1", "X_CLIENT_ID": "webox-client"}
+        bad = self.scrape_with("x", 401, {"error_description": {}, "error": ["invalid_grant"]}, env=refresh)
+        assert_plugin_failure(self, bad, 4, "refreshing it failed (HTTP 401)")
+
+
+class MistypedMediaErrorTest(WeboxTestCase):
+    def setUp(self):
+        super().setUp()
+        self.fake = self.start_fake("fake_media.py")
+        u = self.fake.url
+        self.env.update({"OPENAI_BASE_URL": u + "/v1", "OPENAI_API_KEY": "test-key",
+                         "ELEVENLABS_BASE_URL": u, "ELEVENLABS_API_KEY": "test-key",
+                         "STABILITY_BASE_URL": u, "STABILITY_API_KEY": "test-key", "WEBOX_RETRIES": "0"})
+
+    def out(self, name):
+        return os.path.join(self.home, name)
+
+    def test_openai_images_mistyped_error_is_the_plugin_failure(self):
+        good = self.webox("generate-image", "-m", "openai:gpt-image-1", "http-400", "-o", self.out("a.png"))
+        bad = self.webox("generate-image", "-m", "openai:gpt-image-1", "mistyped", "-o", self.out("b.png"))
+        assert_plugin_failure(self, bad, good.code, "400")
+
+    def test_elevenlabs_mistyped_detail_is_the_plugin_failure(self):
+        good = self.webox("tts", "-m", "elevenlabs", "-v", "missing", "x", "-o", self.out("a.mp3"))
+        for voice, status in (("mistyped", "404"), ("mistyped-list", "422")):
+            with self.subTest(voice=voice):
+                bad = self.webox("tts", "-m", "elevenlabs", "-v", voice, "x", "-o", self.out("b.mp3"))
+                assert_plugin_failure(self, bad, good.code, status)
+
+    def test_stability_mistyped_error_is_the_plugin_failure(self):
+        bad = self.webox("generate-image", "-m", "stability:core", "mistyped", "-o", self.out("a.png"))
+        assert_plugin_failure(self, bad, 2, "400")
 
 
 if __name__ == "__main__":

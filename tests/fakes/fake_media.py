@@ -23,8 +23,9 @@ ROUTES
         {"created","data":[{"b64_json"}],"usage"}; dall-e-*: {"data":[{"url",
         "revised_prompt"}]} where url points back here (/files/N.png?sig=a%3Db).
         Prompt scenarios: "html" -> the URL serves an HTML page with 200;
-        "http-400" -> 400 invalid_request_error; "bad-b64" -> b64_json that is
-        an HTML page once decoded.
+        "http-400" -> 400 invalid_request_error; "mistyped" -> the same 400
+        with fields of the wrong types ({"message": 42, "code": {}}); "bad-b64"
+        -> b64_json that is an HTML page once decoded.
   GET  /files/NAME                     the image for a dall-e URL, chunked.
   POST /v1/audio/speech                OpenAI. {"model","input","voice",
         "response_format","speed"}; audio chunked. Input scenarios: contains
@@ -37,7 +38,9 @@ ROUTES
         "segments":[{"id","start","end","text"}]}.
   POST /v1/text-to-speech/VOICE        ElevenLabs. xi-api-key test-key (a
         Bearer is rejected 401); key "quota-key" -> 401 quota_exceeded;
-        voice "missing" -> 404 voice_not_found; text "" -> 422 pydantic.
+        voice "missing" -> 404 voice_not_found; text "" -> 422 pydantic; voice
+        "mistyped" -> that 404 and voice "mistyped-list" a 422 whose fields
+        have the wrong types (a hostile server).
         ?output_format=pcm_22050 -> raw s16le; else "MP3" bytes. Text
         scenarios as for OpenAI speech. Voice "bench" with ?size=N (or "size"
         in the body) streams N bytes in 64 KiB chunks (benchmarks).
@@ -45,7 +48,8 @@ ROUTES
         test-key; multipart; Accept image/* -> PNG bytes, headers seed and
         finish-reason; Accept application/json -> {"image","seed",
         "finish_reason"}. Prompt "html" -> 200 HTML page; "402" -> 402
-        payment_required; prompt "filtered" -> finish-reason CONTENT_FILTERED.
+        payment_required; "mistyped" -> 400 {"name": 7, "message": {}} (fields
+        of the wrong types); prompt "filtered" -> finish-reason CONTENT_FILTERED.
   POST /sdapi/v1/txt2img               SD WebUI. {"images":[b64...],
         "parameters", "info": "<json string with all_seeds>"}.
   GET  /__requests, POST /__reset      as fake_llm.py (binary bodies are
@@ -314,6 +318,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(400, {"error": {"message": "Your request was rejected by the safety system.",
                                                   "type": "invalid_request_error", "code": "content_policy_violation",
                                                   "param": None}})
+        if "mistyped" in prompt:
+            return self.send_json(400, {"error": {"message": 42, "type": [], "code": {}, "param": None}})
         data = []
         for i in range(n):
             img = png_bytes(f"{prompt}-{i}")
@@ -397,6 +403,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(404, {"detail": {"type": "not_found", "code": "voice_not_found",
                                                    "message": "A voice with voice_id missing was not found.",
                                                    "status": "voice_not_found", "request_id": "r2"}})
+        if voice == "mistyped":
+            return self.send_json(404, {"detail": {"type": 3, "code": [], "message": {}, "status": 404}})
+        if voice == "mistyped-list":
+            return self.send_json(422, {"detail": [{"type": 1, "loc": "body", "msg": ["required"]}]})
         if voice == "bench":
             data = audio_bytes(int(query.get("size") or req.get("size") or 1048576))
             return self.send_chunked("audio/mpeg", data, fixed=65536)
@@ -419,6 +429,8 @@ class Handler(BaseHTTPRequestHandler):
         prompt = fields.get("prompt", "")
         if not prompt:
             return self.send_json(400, {"id": "e3", "name": "bad_request", "errors": ["prompt: cannot be empty"]})
+        if prompt == "mistyped":
+            return self.send_json(400, {"id": "e5", "name": 7, "message": {}})
         if prompt == "402":
             return self.send_json(402, {"id": "e4", "name": "payment_required",
                                         "errors": ["You lack sufficient credits to make this request."]})

@@ -105,6 +105,9 @@ CONTROL
        {"deep": "error"}           every platform GET answers 400 {"error":{"message":[[[...]]]}}
                                    nested 100,000 deep (a parser's stack test); "answer": 200
                                    {"data":[[[...]]]}; null: back to normal
+       {"error_body": [STATUS, DOC]}  every platform call (GET and POST) answers STATUS
+                                   with DOC, e.g. an error whose fields have the wrong
+                                   types ({"detail": []}); null: back to normal
 """
 import calendar
 import json
@@ -161,6 +164,7 @@ class State:
         self.delay_ms = 0
         self.usage_high = False
         self.deep = None
+        self.error_body = None
         self.media = []
         self.comments = {}  # media id -> list of comment dicts, newest first
         self.next_comment = 1
@@ -367,6 +371,10 @@ class Handler(BaseHTTPRequestHandler):
         parts = url.path.strip("/").split("/")
         if url.path != "/__control":
             with LOCK:
+                canned = STATE.error_body
+            if canned:
+                return self.send_json(*canned)
+            with LOCK:
                 STATE.requests.append({"method": "POST", "path": url.path, "query": dict(parse_qsl(url.query)),
                                        "headers": {k.lower(): v for k, v in self.headers.items()},
                                        "body": raw.decode("utf-8", "replace")})
@@ -404,6 +412,8 @@ class Handler(BaseHTTPRequestHandler):
                 STATE.tt_errors = list(body["tt_error"])
             if "deep" in body:
                 STATE.deep = body["deep"]
+            if "error_body" in body:
+                STATE.error_body = body["error_body"]
             if "throttle" in body:
                 STATE.throttle = list(body["throttle"])
             if "expire" in body:
@@ -440,9 +450,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, STATE.messages)
         parts = url.path.strip("/").split("/")
         with LOCK:
-            deep = STATE.deep
+            deep, canned = STATE.deep, STATE.error_body
         if deep:
             return self.send_deep(deep)
+        if canned:
+            return self.send_json(*canned)
         if parts and parts[0] in ("li", "tt"):
             with LOCK:
                 STATE.requests.append({"method": "GET", "path": url.path, "query": query,
