@@ -97,6 +97,16 @@ class WeboxTestCase(unittest.TestCase):
         self.fakes.append(f)
         return f
 
+    def start_instagram_fake(self):
+        """fake_social.py with webox's Instagram settings pointing at it."""
+        fake = self.start_fake("fake_social.py")
+        self.env.update({
+            "INSTAGRAM_BASE_URL": fake.url + "/ig",
+            "INSTAGRAM_ACCESS_TOKEN": "test-token",
+            "WEBOX_RETRY_BASE_MS": "10",
+        })
+        return fake
+
 
 class Fake:
     """A loopback fake from tests/fakes, started on a free port.
@@ -115,9 +125,20 @@ class Fake:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def requests(self):
+        return self.get_json("/__requests")
+
+    def get_json(self, path):
         import urllib.request
-        with urllib.request.urlopen(self.url + "/__requests", timeout=5) as r:
+        with urllib.request.urlopen(self.url + path, timeout=5) as r:
             return json.loads(r.read())
+
+    def control(self, **doc):
+        """POSTs `doc` to the fake's /__control (the fakes' test hooks)."""
+        import urllib.request
+        req = urllib.request.Request(self.url + "/__control", data=json.dumps(doc).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            r.read()
 
     def stop(self):
         if self.proc.poll() is None:

@@ -39,9 +39,7 @@ class ExportCrashTest(WeboxTestCase):
         self.control(webhook_delay_ms=60)
 
     def control(self, **doc):
-        req = urllib.request.Request(self.fake.url + "/__control", data=json.dumps(doc).encode(), method="POST")
-        with urllib.request.urlopen(req, timeout=5) as r:
-            r.read()
+        self.fake.control(**doc)
 
     def delivered(self):
         """(lead id, updated_at) of every lead in a verified delivery."""

@@ -220,17 +220,10 @@ class HostileProviderTest(WeboxTestCase):
 class HostilePlatformTest(WeboxTestCase):
     def setUp(self):
         super().setUp()
-        self.fake = self.start_fake("fake_social.py")
-        self.env.update({
-            "INSTAGRAM_BASE_URL": self.fake.url + "/ig",
-            "INSTAGRAM_ACCESS_TOKEN": "test-token",
-            "WEBOX_RETRY_BASE_MS": "10",
-        })
+        self.fake = self.start_instagram_fake()
 
     def control(self, **doc):
-        req = urllib.request.Request(self.fake.url + "/__control", data=json.dumps(doc).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=5).read()
+        self.fake.control(**doc)
 
     def test_graph_deep_error_and_deep_answer_are_failures_not_crashes(self):
         for kind in ("error", "answer"):
@@ -269,9 +262,7 @@ class MistypedPlatformErrorTest(WeboxTestCase):
         })
 
     def control(self, **doc):
-        req = urllib.request.Request(self.fake.url + "/__control", data=json.dumps(doc).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=5).read()
+        self.fake.control(**doc)
 
     def scrape_with(self, platform, status, body, env=None):
         self.control(error_body=[status, body])

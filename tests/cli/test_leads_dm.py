@@ -34,9 +34,7 @@ class DmTestCase(WeboxTestCase):
     # ---- helpers ---------------------------------------------------------
 
     def control(self, **doc):
-        req = urllib.request.Request(self.fake.url + "/__control", data=json.dumps(doc).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=5).read()
+        self.fake.control(**doc)
 
     def messages(self):
         with urllib.request.urlopen(self.fake.url + "/__messages", timeout=5) as r:

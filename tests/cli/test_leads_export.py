@@ -142,9 +142,7 @@ class RemoteCase(ExportCase):
                          "WEBOX_WEBHOOK_SECRET": SECRET})
 
     def control(self, **doc):
-        req = urllib.request.Request(self.fake.url + "/__control", data=json.dumps(doc).encode(), method="POST")
-        with urllib.request.urlopen(req, timeout=5) as r:
-            r.read()
+        self.fake.control(**doc)
 
     def state(self):
         with urllib.request.urlopen(self.fake.url + "/__state", timeout=5) as r:

@@ -18,17 +18,10 @@ ACCOUNT = "17841400000000001"
 class ScrapeTest(WeboxTestCase):
     def setUp(self):
         super().setUp()
-        self.fake = self.start_fake("fake_social.py")
-        self.env.update({
-            "INSTAGRAM_BASE_URL": self.fake.url + "/ig",
-            "INSTAGRAM_ACCESS_TOKEN": "test-token",
-            "WEBOX_RETRY_BASE_MS": "10",
-        })
+        self.fake = self.start_instagram_fake()
 
     def control(self, **doc):
-        req = urllib.request.Request(self.fake.url + "/__control", data=json.dumps(doc).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=5).read()
+        self.fake.control(**doc)
 
     def truth(self):
         with urllib.request.urlopen(self.fake.url + "/__truth", timeout=5) as r:
@@ -279,8 +272,7 @@ class XTest(WeboxTestCase):
                          "X_USER_ID": "2244994945", "WEBOX_RETRY_BASE_MS": "10"})
 
     def control(self, **doc):
-        req = urllib.request.Request(self.fake.url + "/__control", data=json.dumps(doc).encode(), method="POST")
-        urllib.request.urlopen(req, timeout=5).read()
+        self.fake.control(**doc)
 
     def truth(self):
         with urllib.request.urlopen(self.fake.url + "/__truth", timeout=5) as r:

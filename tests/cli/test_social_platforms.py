@@ -23,9 +23,7 @@ class PlatformTestCase(WeboxTestCase):
         })
 
     def control(self, **doc):
-        req = urllib.request.Request(self.fake.url + "/__control", data=json.dumps(doc).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=5).read()
+        self.fake.control(**doc)
 
     def truth(self):
         with urllib.request.urlopen(self.fake.url + "/__truth", timeout=5) as r:
