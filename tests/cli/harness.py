@@ -97,6 +97,16 @@ class WeboxTestCase(unittest.TestCase):
         self.fakes.append(f)
         return f
 
+    def start_media_fake(self):
+        """fake_media.py behind every cloud media provider's settings, no retries."""
+        fake = self.start_fake("fake_media.py")
+        u = fake.url
+        self.env.update({"OPENAI_BASE_URL": u + "/v1", "OPENAI_API_KEY": "test-key",
+                         "ELEVENLABS_BASE_URL": u, "ELEVENLABS_API_KEY": "test-key",
+                         "STABILITY_BASE_URL": u, "STABILITY_API_KEY": "test-key",
+                         "SDWEBUI_BASE_URL": u, "WEBOX_RETRIES": "0"})
+        return fake
+
     def start_instagram_fake(self):
         """fake_social.py with webox's Instagram settings pointing at it."""
         fake = self.start_fake("fake_social.py")

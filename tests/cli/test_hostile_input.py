@@ -288,11 +288,7 @@ class MistypedPlatformErrorTest(WeboxTestCase):
 class MistypedMediaErrorTest(WeboxTestCase):
     def setUp(self):
         super().setUp()
-        self.fake = self.start_fake("fake_media.py")
-        u = self.fake.url
-        self.env.update({"OPENAI_BASE_URL": u + "/v1", "OPENAI_API_KEY": "test-key",
-                         "ELEVENLABS_BASE_URL": u, "ELEVENLABS_API_KEY": "test-key",
-                         "STABILITY_BASE_URL": u, "STABILITY_API_KEY": "test-key", "WEBOX_RETRIES": "0"})
+        self.fake = self.start_media_fake()
 
     def out(self, name):
         return os.path.join(self.home, name)

@@ -92,8 +92,7 @@ class ExportTempFilesTest(TempFilesCase):
 class SpeechTempFilesTest(TempFilesCase):
     def setUp(self):
         super().setUp()
-        self.fake = self.start_fake("fake_media.py")
-        self.env.update({"OPENAI_BASE_URL": self.fake.url + "/v1", "OPENAI_API_KEY": "test-key", "WEBOX_RETRIES": "0"})
+        self.fake = self.start_media_fake()
         self.folder = os.path.join(self.home, "audio")
         os.makedirs(self.folder)
         self.out = os.path.join(self.folder, "talk.mp3")
