@@ -10,8 +10,8 @@
 //
 // Dry run by default: every message is printed, nothing is written. With
 // --send each message goes through the platform's `social-send` plugin
-// under the ledger's rules (lib/leads/dm_ledger.hpp). On Instagram the
-// campaign chooses the path per lead (lib/leads/dm_private_reply.hpp): a
+// under the ledger's rules (lib/leads/dm/ledger.hpp). On Instagram the
+// campaign chooses the path per lead (lib/leads/dm/private_reply.hpp): a
 // private reply to a recent comment, else a direct message in the 24-hour
 // window; the request says which (`recipient.comment_id`), the plugin builds
 // the wire body. On the Facebook Login host the plugin sends from the Page
@@ -40,10 +40,10 @@
 #include "lib/core/front_matter.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/core/template.hpp"
-#include "lib/leads/dm_campaign.hpp"
-#include "lib/leads/dm_ledger.hpp"
-#include "lib/leads/dm_settings.hpp"
-#include "lib/leads/dm_targets.hpp"
+#include "lib/leads/dm/campaign.hpp"
+#include "lib/leads/dm/ledger.hpp"
+#include "lib/leads/dm/settings.hpp"
+#include "lib/leads/dm/targets.hpp"
 #include "lib/leads/settings.hpp"
 #include "lib/plugin/host_api.hpp"
 #include "lib/plugin/provider.hpp"

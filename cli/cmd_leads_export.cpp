@@ -45,7 +45,7 @@
 #include "lib/export/sink.hpp"
 #include "lib/export/webhook_sender.hpp"
 #include "lib/leads/leads_store.hpp"
-#include "lib/leads/record.hpp"
+#include "lib/leads/collect/record.hpp"
 #include "lib/plugin/host_api.hpp"
 #include "lib/store/db.hpp"
 

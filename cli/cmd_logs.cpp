@@ -23,7 +23,7 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
-#include "lib/chat/export.hpp"
+#include "lib/chat/transcript.hpp"
 #include "lib/core/atomic_file.hpp"
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"

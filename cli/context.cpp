@@ -8,7 +8,7 @@
 #include "lib/core/error.hpp"
 #include "lib/core/keystore.hpp"
 #include "lib/core/paths.hpp"
-#include "lib/leads/person_index.hpp"
+#include "lib/leads/collect/person_index.hpp"
 #include "lib/plugin/host_api.hpp"
 #include "lib/plugin/registry.hpp"
 #include "lib/store/db.hpp"

@@ -1,4 +1,4 @@
-// Fuzzes the JSONL import record parser (lib/leads/record.cpp), one line of
+// Fuzzes the JSONL import record parser (lib/leads/collect/record.cpp), one line of
 // `webox leads import` at a time. The importer skips a bad line by catching
 // RecordError, so any other exception would abort a whole import because of
 // one line: a finding. A record that parses must also survive its own
@@ -10,11 +10,11 @@
 
 #include "plugins/common/shared/bounded_json.hpp"
 
-#include "lib/leads/record.hpp"
+#include "lib/leads/collect/record.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   using nlohmann::json;
-  // As the importer reads a line (lib/leads/import_lines.cpp): too deep is unparsable.
+  // As the importer reads a line (lib/leads/collect/import_lines.cpp): too deep is unparsable.
   json doc = webox::bounded_json::parse_or_discarded(std::string_view(reinterpret_cast<const char *>(data), size));
   if (doc.is_discarded()) return 0; // the importer reports unparsable lines before this parser
   try {

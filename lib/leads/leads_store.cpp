@@ -17,9 +17,9 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.hpp"
-#include "lib/leads/person_index.hpp"
-#include "lib/leads/phone_fallback.hpp"
-#include "lib/leads/record.hpp"
+#include "lib/leads/collect/person_index.hpp"
+#include "lib/leads/contacts/phone_fallback.hpp"
+#include "lib/leads/collect/record.hpp"
 #include "lib/core/json_limits.hpp"
 
 namespace webox::leads {

@@ -23,8 +23,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lib/leads/contacts.hpp"
-#include "lib/leads/record.hpp"
+#include "lib/leads/contacts/contacts.hpp"
+#include "lib/leads/collect/record.hpp"
 #include "lib/leads/settings.hpp"
 #include "lib/store/db.hpp"
 
@@ -76,7 +76,7 @@ public:
   // Scores the people a deferred-scoring page marked (needs_rescore = 1).
   RescoreCounts rescore_pending(int batch = 5000);
 
-  // Turns on the LLM phone fallback (lib/leads/phone_fallback.hpp): texts
+  // Turns on the LLM phone fallback (lib/leads/contacts/phone_fallback.hpp): texts
   // the matcher found no phone in, but that look like they hold one, are
   // asked about after their page commits (never inside a transaction: a
   // slow model must not hold the write lock).

@@ -94,7 +94,7 @@ LeadsSettings load_leads_settings(const std::filesystem::path &file) {
         if (region != "FR") out.phone_regions.push_back(region);
       }
     } else if (key == "dm") {
-      // read by load_dm_settings (dm_settings.cpp)
+      // read by load_dm_settings (dm/settings.cpp)
     } else if (key == "phone_fallback_model") {
       out.phone_fallback_model = v.as<std::string>();
     } else {

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/leads/scoring.hpp"
+#include "lib/leads/score/scoring.hpp"
 
 namespace webox::leads {
 

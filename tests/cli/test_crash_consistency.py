@@ -170,7 +170,7 @@ class ImportCrashTest(CrashBase):
             attempts += 1
             self.assertLess(attempts, 3 * KILLS, "runs keep finishing before their kill point")
             # Half the runs take the bulk path (the person index out while
-            # the pages are written, lib/leads/person_index.hpp), half not.
+            # the pages are written, lib/leads/collect/person_index.hpp), half not.
             bulk = dict(self.env, WEBOX_IMPORT_BULK_ROWS="1" if rnd.random() < 0.5 else "1000000000")
             was_killed, took = self.run_killed_at(args, bulk, rnd.uniform(0.0, length))
             killed += was_killed

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <utility>
 
-#include "lib/leads/contacts.hpp"
+#include "lib/leads/contacts/contacts.hpp"
 
 using namespace webox::leads;
 

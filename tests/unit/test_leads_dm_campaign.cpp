@@ -7,9 +7,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/core/error.hpp"
-#include "lib/leads/collect.hpp"
-#include "lib/leads/dm_campaign.hpp"
-#include "lib/leads/dm_targets.hpp"
+#include "lib/leads/collect/collect.hpp"
+#include "lib/leads/dm/campaign.hpp"
+#include "lib/leads/dm/targets.hpp"
 
 using namespace webox::leads;
 using nlohmann::json;

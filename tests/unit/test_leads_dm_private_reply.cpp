@@ -7,10 +7,10 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include "lib/leads/collect.hpp"
-#include "lib/leads/dm_campaign.hpp"
-#include "lib/leads/dm_private_reply.hpp"
-#include "lib/leads/dm_targets.hpp"
+#include "lib/leads/collect/collect.hpp"
+#include "lib/leads/dm/campaign.hpp"
+#include "lib/leads/dm/private_reply.hpp"
+#include "lib/leads/dm/targets.hpp"
 
 using namespace webox::leads;
 using nlohmann::json;

@@ -2,10 +2,10 @@
 // (nlohmann + interaction_from_json), and the LLM phone fallback's checks.
 #include <catch2/catch.hpp>
 
-#include "lib/leads/contacts.hpp"
-#include "lib/leads/phone_fallback.hpp"
-#include "lib/leads/record.hpp"
-#include "lib/leads/record_fast.hpp"
+#include "lib/leads/contacts/contacts.hpp"
+#include "lib/leads/contacts/phone_fallback.hpp"
+#include "lib/leads/collect/record.hpp"
+#include "lib/leads/collect/record_fast.hpp"
 
 using namespace webox::leads;
 

@@ -9,9 +9,9 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include "lib/leads/collect.hpp"
-#include "lib/leads/import_lines.hpp"
-#include "lib/leads/scoring.hpp"
+#include "lib/leads/collect/collect.hpp"
+#include "lib/leads/collect/import_lines.hpp"
+#include "lib/leads/score/scoring.hpp"
 #include "lib/store/db.hpp"
 
 using namespace webox::leads;

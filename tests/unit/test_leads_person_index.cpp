@@ -1,4 +1,4 @@
-// The person index around a bulk import (lib/leads/person_index.hpp): out
+// The person index around a bulk import (lib/leads/collect/person_index.hpp): out
 // while a large import writes its pages, back as migration 4 defines it
 // before scoring; left out by an interrupted import, it comes back with the
 // next LeadsStore, unless an import holds the lock.
@@ -15,8 +15,8 @@
 
 #include "lib/core/fd.hpp"
 
-#include "lib/leads/collect.hpp"
-#include "lib/leads/person_index.hpp"
+#include "lib/leads/collect/collect.hpp"
+#include "lib/leads/collect/person_index.hpp"
 #include "lib/store/db.hpp"
 #include "tests/unit/temp_dir.hpp"
 

@@ -3,8 +3,8 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "lib/leads/collect.hpp"
-#include "lib/leads/record.hpp"
+#include "lib/leads/collect/collect.hpp"
+#include "lib/leads/collect/record.hpp"
 #include "lib/store/db.hpp"
 
 using namespace webox::leads;

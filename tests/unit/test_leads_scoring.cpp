@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <random>
 
-#include "lib/leads/scoring.hpp"
+#include "lib/leads/score/scoring.hpp"
 
 using namespace webox::leads;
 

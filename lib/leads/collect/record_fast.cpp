@@ -1,7 +1,7 @@
 // The fast path of the JSONL import; see record_fast.hpp. Every `return
 // false` below means "not the plain case", never "invalid": the reference
 // parser decides.
-#include "lib/leads/record_fast.hpp"
+#include "lib/leads/collect/record_fast.hpp"
 
 #include <charconv>
 

@@ -12,7 +12,7 @@
 //
 // Each target also carries the person's newest comments and replies (their
 // platform ids and times): the campaign may answer one as a private reply
-// (dm_private_reply.hpp).
+// (private_reply.hpp).
 #pragma once
 
 #include <functional>
@@ -22,7 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lib/leads/dm_campaign.hpp"
+#include "lib/leads/dm/campaign.hpp"
 #include "lib/leads/leads_store.hpp"
 
 namespace webox::leads {

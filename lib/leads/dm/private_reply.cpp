@@ -1,4 +1,4 @@
-#include "lib/leads/dm_private_reply.hpp"
+#include "lib/leads/dm/private_reply.hpp"
 
 namespace webox::leads {
 

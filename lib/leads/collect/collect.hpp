@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lib/leads/import_lines.hpp"
+#include "lib/leads/collect/import_lines.hpp"
 #include "lib/leads/leads_store.hpp"
 
 namespace webox::leads {

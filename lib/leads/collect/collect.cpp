@@ -1,4 +1,4 @@
-#include "lib/leads/collect.hpp"
+#include "lib/leads/collect/collect.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -9,7 +9,7 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
-#include "lib/leads/person_index.hpp"
+#include "lib/leads/collect/person_index.hpp"
 
 namespace webox::leads {
 

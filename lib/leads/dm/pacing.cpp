@@ -1,4 +1,4 @@
-#include "lib/leads/dm_pacing.hpp"
+#include "lib/leads/dm/pacing.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "lib/leads/record.hpp"
+#include "lib/leads/collect/record.hpp"
 
 namespace webox::leads {
 

@@ -4,7 +4,7 @@
 // Every value in HTML goes through escape_html, including ids and model
 // names: a model name or an error message comes from a remote server and is
 // as untrusted as the prompt and the answer.
-#include "lib/chat/export.hpp"
+#include "lib/chat/transcript.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -40,7 +40,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/leads/record.hpp"
+#include "lib/leads/collect/record.hpp"
 
 namespace webox::leads {
 

@@ -1,5 +1,5 @@
 // The person index around a bulk import; see person_index.hpp.
-#include "lib/leads/person_index.hpp"
+#include "lib/leads/collect/person_index.hpp"
 
 #include <string>
 

@@ -1,5 +1,5 @@
 // Interest scoring; the rationale for every default is in scoring.hpp.
-#include "lib/leads/scoring.hpp"
+#include "lib/leads/score/scoring.hpp"
 
 #include <algorithm>
 #include <array>

@@ -16,10 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lib/leads/dm_ledger.hpp"
-#include "lib/leads/dm_pacing.hpp"
-#include "lib/leads/dm_private_reply.hpp"
-#include "lib/leads/dm_settings.hpp"
+#include "lib/leads/dm/ledger.hpp"
+#include "lib/leads/dm/pacing.hpp"
+#include "lib/leads/dm/private_reply.hpp"
+#include "lib/leads/dm/settings.hpp"
 #include "lib/store/db.hpp"
 
 namespace webox::leads {

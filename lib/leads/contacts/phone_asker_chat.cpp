@@ -1,4 +1,4 @@
-#include "lib/leads/phone_asker_chat.hpp"
+#include "lib/leads/contacts/phone_asker_chat.hpp"
 
 #include "lib/chat/fallback.hpp"
 #include "lib/chat/model_ref.hpp"

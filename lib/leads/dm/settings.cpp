@@ -1,4 +1,4 @@
-#include "lib/leads/dm_settings.hpp"
+#include "lib/leads/dm/settings.hpp"
 
 #include <fstream>
 #include <string>

@@ -1,6 +1,6 @@
-#include "lib/leads/dm_targets.hpp"
+#include "lib/leads/dm/targets.hpp"
 
-#include "lib/leads/record.hpp"
+#include "lib/leads/collect/record.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 

@@ -1,5 +1,5 @@
 // The `leads.dm` section of config.yaml: quota, pacing and back-off of
-// `webox leads dm` (read here, next to the DM code, like settings.hpp does
+// `webox leads dm` (read here, next to the DM code, like lib/leads/settings.hpp does
 // for the rest of `leads`).
 //
 //   leads:

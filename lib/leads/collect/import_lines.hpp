@@ -24,8 +24,8 @@
 #include <thread>
 #include <vector>
 
-#include "lib/leads/contacts.hpp"
-#include "lib/leads/record.hpp"
+#include "lib/leads/contacts/contacts.hpp"
+#include "lib/leads/collect/record.hpp"
 
 namespace webox::leads {
 

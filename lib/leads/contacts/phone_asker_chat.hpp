@@ -7,7 +7,7 @@
 #include <string>
 
 #include "lib/core/config.hpp"
-#include "lib/leads/phone_fallback.hpp"
+#include "lib/leads/contacts/phone_fallback.hpp"
 
 namespace webox::plugin {
 class Registry;

@@ -1,4 +1,4 @@
-#include "lib/leads/account_lock.hpp"
+#include "lib/leads/collect/account_lock.hpp"
 
 #include <cerrno>
 #include <cstring>

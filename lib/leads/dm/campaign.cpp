@@ -1,9 +1,9 @@
-#include "lib/leads/dm_campaign.hpp"
+#include "lib/leads/dm/campaign.hpp"
 
 #include <algorithm>
 
 #include "lib/core/error.hpp"
-#include "lib/leads/record.hpp"
+#include "lib/leads/collect/record.hpp"
 
 namespace webox::leads {
 namespace {
@@ -96,7 +96,7 @@ DmReport run_campaign(store::Db &db, const std::vector<DmTarget> &targets, const
       continue;
     }
     // A private reply needs no user id and no open window: the comment is
-    // the permission (dm_private_reply.hpp). Without one, the 24-hour rule.
+    // the permission (private_reply.hpp). Without one, the 24-hour rule.
     const std::optional<DmComment> comment = private_reply_for(ledger, t, o, now);
     if (comment) e.comment_id = comment->id;
     if (!comment && (t.recipient_id.empty() || t.recipient_id.front() == '@')) {

@@ -14,7 +14,7 @@
 // (the 24-hour window may have opened meanwhile). Intents and sent rows
 // count against the account's daily quota (UTC day); failed ones do not.
 //
-// PRIVATE REPLIES (dm_private_reply.hpp). A row may name the comment it
+// PRIVATE REPLIES (private_reply.hpp). A row may name the comment it
 // answers (`comment_id`). An intent or a sent row holds its comment for good,
 // across campaigns (a unique index: two runs cannot both take it); a comment
 // the platform said was already answered (code `comment_used`) or no longer

@@ -5,7 +5,7 @@
 // "2026-11-01T10:00:00.000Z", exports carry Unix seconds or milliseconds. All
 // become Unix seconds, UTC, computed with days_from_civil rather than
 // timegm(), so the result never depends on the process's TZ.
-#include "lib/leads/record.hpp"
+#include "lib/leads/collect/record.hpp"
 
 #include <array>
 #include <charconv>

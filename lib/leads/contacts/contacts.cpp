@@ -1,5 +1,5 @@
 // Phone and e-mail detection; see contacts.hpp for the why.
-#include "lib/leads/contacts.hpp"
+#include "lib/leads/contacts/contacts.hpp"
 
 #include <algorithm>
 #include <cctype>

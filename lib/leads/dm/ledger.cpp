@@ -1,4 +1,4 @@
-#include "lib/leads/dm_ledger.hpp"
+#include "lib/leads/dm/ledger.hpp"
 
 #include <ctime>
 

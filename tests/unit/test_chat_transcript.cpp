@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lib/chat/export.hpp"
+#include "lib/chat/transcript.hpp"
 #include "lib/core/error.hpp"
 
 using namespace webox;

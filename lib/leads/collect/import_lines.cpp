@@ -1,13 +1,13 @@
 // The JSONL import's worker threads; see import_lines.hpp.
-#include "lib/leads/import_lines.hpp"
+#include "lib/leads/collect/import_lines.hpp"
 
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
 
 #include "lib/core/error.hpp"
-#include "lib/leads/record_fast.hpp"
-#include "lib/leads/scoring.hpp"
+#include "lib/leads/collect/record_fast.hpp"
+#include "lib/leads/score/scoring.hpp"
 #include "lib/core/json_limits.hpp"
 
 namespace webox::leads {

@@ -1,5 +1,5 @@
 // The LLM phone fallback's checks; see phone_fallback.hpp for the why.
-#include "lib/leads/phone_fallback.hpp"
+#include "lib/leads/contacts/phone_fallback.hpp"
 #include "lib/core/json_limits.hpp"
 
 #include <nlohmann/json.hpp>

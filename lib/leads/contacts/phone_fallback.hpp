@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/leads/contacts.hpp"
+#include "lib/leads/contacts/contacts.hpp"
 
 namespace webox::leads {
 
