@@ -20,6 +20,7 @@
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/leads/leads_store.hpp"
+#include "lib/leads/query/lead_query.hpp"
 #include "lib/leads/settings.hpp"
 #include "lib/store/db.hpp"
 

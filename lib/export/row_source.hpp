@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "lib/export/fields.hpp"
-#include "lib/leads/leads_store.hpp"
+#include "lib/leads/query/lead_query.hpp"
 #include "lib/store/db.hpp"
 
 namespace webox::exporting {

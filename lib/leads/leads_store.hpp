@@ -2,13 +2,11 @@
 // cursors, leads, their history and contact details (schema: migration 2 in
 // lib/store/db.cpp).
 //
-// Writing is page by page: a PageWriter is one BEGIN IMMEDIATE transaction
-// holding one page of collected items, the cursor that resumes after that
-// page, the contacts detected in the new texts and the rescored people. So a
-// run killed at any moment leaves the store at the end of a page, and the
-// rerun resumes from the stored cursor; interactions are unique on (platform,
-// platform_id) and people on (platform, platform_user_id), so a page seen
-// twice changes nothing.
+// One LeadsStore serves a run; its methods live with the part of the leads
+// pipeline they belong to: pages are written by a PageWriter
+// (lib/leads/collect/page_writer.hpp), people scored by lib/leads/score/,
+// the phone fallback asked by lib/leads/contacts/phone_asking.cpp. Reading
+// and managing leads is lib/leads/query/lead_query.hpp.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +22,6 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/leads/contacts/contacts.hpp"
-#include "lib/leads/collect/record.hpp"
 #include "lib/leads/settings.hpp"
 #include "lib/store/db.hpp"
 
@@ -33,9 +30,6 @@ class Statement;
 }
 
 namespace webox::leads {
-
-extern const char *const kStatuses[5]; // new, contacted, in_progress, converted, refused
-bool is_status(const std::string &s);
 
 struct RunCounts {
   int64_t new_interactions = 0;
@@ -118,63 +112,5 @@ private:
   int64_t m_now;
   RunCounts m_counts;
 };
-
-// One page: begin → add... → set_cursor... → commit. Destroyed without
-// commit() it rolls everything back.
-class PageWriter {
-public:
-  // With `defer_scoring` (bulk imports) the touched people are only marked,
-  // in this transaction, and LeadsStore::rescore_pending scores each once at
-  // the end instead of once per page they appear in.
-  PageWriter(LeadsStore &store, int64_t account_id /* 0 = none (JSONL import) */, bool defer_scoring = false);
-  ~PageWriter();
-  PageWriter(const PageWriter &) = delete;
-  PageWriter &operator=(const PageWriter &) = delete;
-
-  void add_post(const std::string &platform, const Post &post);
-  // Returns true when the interaction is new.
-  bool add(const Interaction &interaction);
-  // The same, given what add() would compute from the text: has_intent()
-  // and find_contacts() (the JSONL import computes them on worker threads).
-  bool add(const Interaction &interaction, bool intent, const std::vector<ContactMatch> &contacts);
-  void set_cursor(const std::string &edge, const std::string &cursor);
-  void clear_cursor(const std::string &edge);
-  // Rescores the people this page touched, then commits.
-  void commit();
-
-private:
-  struct Impl;
-  std::unique_ptr<Impl> m;
-};
-
-// ---- Reading and managing leads ------------------------------------------
-
-struct LeadFilter {
-  std::string platform;
-  std::string status;
-  std::optional<int> min_score;
-  bool has_phone = false;
-  std::optional<int64_t> since; // last interaction at or after
-  int limit = 0;                // 0 = all
-};
-
-// The filter flags every `leads` subcommand takes (--platform, --status,
-// --min-score, --has-phone, --since DATE, --limit), checked: an unknown status
-// or a date that does not parse is a webox::UsageError naming the flag.
-LeadFilter lead_filter_from_flags(const std::string &platform, const std::string &status,
-                                  std::optional<int> min_score, bool has_phone, const std::string &since, int limit);
-
-// One lead as shown by `leads list` and `leads show` (JSON document; fields
-// documented in webox-leads(1)).
-std::vector<nlohmann::json> list_leads(store::Db &db, const LeadFilter &filter);
-// By numeric id, "@username" or username; nullopt when absent. With
-// interactions, contacts and events.
-std::optional<nlohmann::json> show_lead(store::Db &db, const std::string &ref);
-// Returns the lead's JSON after the change; throws UsageError for an unknown
-// lead or status.
-nlohmann::json set_status(store::Db &db, const std::string &ref, const std::string &status, const std::string &note);
-// Leads whose username, name, interaction texts, phone or e-mail match
-// `query` (digits compared without separators: "06 12" finds 06.12.34...).
-std::vector<nlohmann::json> search_leads(store::Db &db, const std::string &query, const LeadFilter &filter);
 
 } // namespace webox::leads

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/leads/collect/import_lines.hpp"
-#include "lib/leads/leads_store.hpp"
+#include "lib/leads/collect/page_writer.hpp"
 
 namespace webox::leads {
 

@@ -224,4 +224,11 @@ std::vector<ContactMatch> find_contacts(PhoneDetector &phones, std::string_view 
   return all;
 }
 
+std::string digits_of(std::string_view s) {
+  std::string d;
+  for (char c : s)
+    if (c >= '0' && c <= '9') d += c;
+  return d;
+}
+
 } // namespace webox::leads

@@ -34,6 +34,10 @@ struct ContactMatch {
 // filter before the matcher.
 bool may_hold_phone(std::string_view text);
 
+// The ASCII digits of `s`, in order: what search compares phones by
+// ("06 12" finds 06.12.34...).
+std::string digits_of(std::string_view s);
+
 std::vector<ContactMatch> find_emails(std::string_view text);
 
 // find() may be called from several threads at once (the JSONL import scans

@@ -23,7 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/leads/dm/campaign.hpp"
-#include "lib/leads/leads_store.hpp"
+#include "lib/leads/query/lead_query.hpp"
 
 namespace webox::leads {
 

@@ -1,0 +1,48 @@
+// Reading and managing leads: the filters every `leads` subcommand takes,
+// the lead documents `leads list`, `leads show` and `leads search` print, and
+// status changes kept in the lead's history (table lead_events).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/store/db.hpp"
+
+namespace webox::leads {
+
+extern const char *const kStatuses[5]; // new, contacted, in_progress, converted, refused
+bool is_status(const std::string &s);
+
+struct LeadFilter {
+  std::string platform;
+  std::string status;
+  std::optional<int> min_score;
+  bool has_phone = false;
+  std::optional<int64_t> since; // last interaction at or after
+  int limit = 0;                // 0 = all
+};
+
+// The filter flags every `leads` subcommand takes (--platform, --status,
+// --min-score, --has-phone, --since DATE, --limit), checked: an unknown status
+// or a date that does not parse is a webox::UsageError naming the flag.
+LeadFilter lead_filter_from_flags(const std::string &platform, const std::string &status,
+                                  std::optional<int> min_score, bool has_phone, const std::string &since, int limit);
+
+// One lead as shown by `leads list` and `leads show` (JSON document; fields
+// documented in webox-leads(1)).
+std::vector<nlohmann::json> list_leads(store::Db &db, const LeadFilter &filter);
+// By numeric id, "@username" or username; nullopt when absent. With
+// interactions, contacts and events.
+std::optional<nlohmann::json> show_lead(store::Db &db, const std::string &ref);
+// Returns the lead's JSON after the change; throws UsageError for an unknown
+// lead or status.
+nlohmann::json set_status(store::Db &db, const std::string &ref, const std::string &status, const std::string &note);
+// Leads whose username, name, interaction texts, phone or e-mail match
+// `query` (digits compared without separators: "06 12" finds 06.12.34...).
+std::vector<nlohmann::json> search_leads(store::Db &db, const std::string &query, const LeadFilter &filter);
+
+} // namespace webox::leads
