@@ -25,29 +25,25 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
-#include "lib/chat/model_ref.hpp"
-#include "lib/chat/turn.hpp"
-#include "lib/core/cancel.hpp"
 #include "lib/core/config.hpp"
 #include "lib/core/error.hpp"
-#include "lib/core/front_matter.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/core/template.hpp"
 #include "lib/leads/dm/campaign.hpp"
+#include "lib/leads/dm/drafter.hpp"
 #include "lib/leads/dm/ledger.hpp"
+#include "lib/leads/dm/platform_sender.hpp"
 #include "lib/leads/dm/settings.hpp"
 #include "lib/leads/dm/targets.hpp"
-#include "lib/leads/settings.hpp"
-#include "lib/plugin/host_api.hpp"
+#include "lib/leads/dm/templates.hpp"
+#include "lib/leads/query/lead_query.hpp"
 #include "lib/plugin/provider.hpp"
-#include "lib/plugin/registry.hpp"
 #include "lib/store/db.hpp"
 
 namespace webox::cli {
@@ -85,157 +81,6 @@ sent); 3 some leads skipped, refused or uncertain; 4 token missing or
 expired; 5 daily quota reached (the leads left are listed); 75 the platform
 throttled or restricted the account, or a send's outcome is unknown. See
 webox-leads-dm(1).)";
-
-// The body of prompts/dm/NAME.md (Markdown with YAML front matter).
-std::string prompt_body(const std::filesystem::path &file) {
-  FrontMatterDoc doc = read_front_matter_file(file);
-  if (doc.body.empty()) throw UsageError(file.string() + ": the template is empty");
-  return doc.body;
-}
-
-// prompts/dm/NAME.md: the user's copy first, then the shipped one.
-std::filesystem::path find_prompt(const std::string &name) {
-  for (const auto &dir : {paths::config_dir() / "prompts" / "dm", paths::shared_data_dir() / "prompts" / "dm"}) {
-    std::error_code ec;
-    if (std::filesystem::exists(dir / (name + ".md"), ec)) return dir / (name + ".md");
-  }
-  std::string known;
-  for (const auto &dir : {paths::config_dir() / "prompts" / "dm", paths::shared_data_dir() / "prompts" / "dm"}) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) continue;
-    for (const auto &e : std::filesystem::directory_iterator(dir, ec))
-      if (e.path().extension() == ".md" && e.path().stem() != "draft") known += (known.empty() ? "" : ", ") + e.path().stem().string();
-  }
-  throw UsageError("no DM template '" + name + "' in prompts/dm/ (available: " + (known.empty() ? "none" : known) + ")");
-}
-
-// <PLATFORM>_USER_ID > social.<platform>.user_id > "me" (as scrape-interactions).
-std::string account_for(const std::filesystem::path &config_file, const std::string &platform) {
-  std::string id = leads::platform_user_id(platform, leads::load_platform_settings(config_file, platform));
-  return id.empty() ? "me" : id;
-}
-
-// Where Instagram messages go (social-apis.md §1.9): with Instagram Login,
-// /{ig-user or me}/messages on the plugin's own host; with Facebook Login,
-// /{page-id}/messages on the Facebook host, with the Page's token.
-struct InstagramHost {
-  std::string base_url; // "" = the plugin's own (Instagram Login)
-  std::string page_id;  // INSTAGRAM_PAGE_ID > key store > social.instagram.page_id
-  bool facebook() const { return !base_url.empty(); }
-};
-
-InstagramHost instagram_host(const std::filesystem::path &config_file) {
-  leads::PlatformSettings settings = leads::load_platform_settings(config_file, "instagram");
-  InstagramHost h;
-  h.base_url = leads::instagram_base_override(settings);
-  if (!h.facebook()) return h;
-  h.page_id = plugin::lookup_secret("INSTAGRAM_PAGE_ID", "", "").value_or("");
-  if (h.page_id.empty()) {
-    auto it = settings.find("page_id");
-    if (it != settings.end()) h.page_id = it->second;
-  }
-  return h;
-}
-
-// The plugin's failure turned into the ledger's vocabulary.
-leads::SendOutcome outcome_of(const plugin::ProviderError &e) {
-  leads::SendOutcome r;
-  r.message = e.what();
-  const json &d = e.detail();
-  if (d.is_object() && d.contains("code") && d["code"].is_string()) r.code = d["code"].get<std::string>();
-  if (d.is_object() && d.contains("retry_after_ms") && d["retry_after_ms"].is_number()) r.retry_after_ms = d["retry_after_ms"].get<int64_t>();
-  if (r.code.empty()) {
-    switch (e.status()) {
-      case WEBOX_E_AUTH: r.code = "auth"; break;
-      case WEBOX_E_RATE_LIMITED: r.code = "rate_limited"; break;
-      case WEBOX_E_QUOTA: r.code = "blocked"; break;
-      case WEBOX_E_INVALID: r.code = "invalid"; break;
-      default: r.code = "ambiguous"; // no answer, or an answer we cannot read: it may have left
-    }
-  }
-  return r;
-}
-
-// One Provider per platform, created on first use.
-class Senders {
-public:
-  Senders(Context &ctx, InstagramHost instagram) : m_ctx(ctx), m_instagram(std::move(instagram)) {}
-
-  bool can_send(const std::string &platform) {
-    try {
-      return provider(platform).can(WEBOX_CAP_SOCIAL_SEND);
-    } catch (const Error &) {
-      return false;
-    }
-  }
-
-  leads::SendOutcome send(const leads::DmTarget &t, const std::string &text, const std::string &comment_id) {
-    json recipient = {{"id", t.recipient_id}, {"username", t.context.value("username", "")}};
-    if (!comment_id.empty()) recipient["comment_id"] = comment_id; // a private reply (Instagram)
-    json request = {{"account_id", t.account == "me" ? "" : t.account},
-                    {"recipient", recipient},
-                    {"text", text},
-                    {"options", leads::load_platform_settings(m_ctx.config().source, t.platform)}};
-    if (t.platform == "instagram" && m_instagram.facebook()) {
-      request["base_url"] = m_instagram.base_url;
-      request["login"] = "facebook";
-      request["page_id"] = m_instagram.page_id;
-    }
-    try {
-      json r = provider(t.platform).social_send(request);
-      leads::SendOutcome out;
-      out.sent = true;
-      out.message_id = r.value("message_id", "");
-      if (r.contains("platform_remaining") && r["platform_remaining"].is_number()) out.platform_remaining = r["platform_remaining"].get<int64_t>();
-      return out;
-    } catch (const plugin::ProviderError &e) {
-      if (e.status() == WEBOX_E_CANCELLED && cancel::requested()) throw Interrupted();
-      return outcome_of(e);
-    }
-  }
-
-private:
-  plugin::Provider &provider(const std::string &platform) {
-    auto it = m_providers.find(platform);
-    if (it == m_providers.end())
-      it = m_providers
-               .emplace(platform, std::make_unique<plugin::Provider>(plugin::bind_provider(m_ctx.plugins(), m_ctx.config(), platform)))
-               .first;
-    return *it->second;
-  }
-  Context &m_ctx;
-  InstagramHost m_instagram;
-  std::map<std::string, std::unique_ptr<plugin::Provider>> m_providers;
-};
-
-// --draft-model: one chat call per lead with prompts/dm/draft.md as the
-// system prompt and what we know of the lead as the user message.
-class Drafter {
-public:
-  Drafter(Context &ctx, const std::string &model)
-      : m_model(chat::resolve_model(model, ctx.config(), ctx.plugins())),
-        m_provider(plugin::bind_provider(ctx.plugins(), ctx.config(), m_model.provider)),
-        m_system(prompt_body(find_prompt("draft"))) {}
-
-  std::string draft(const leads::DmTarget &t) {
-    json lead = t.context;
-    lead.erase("campaign");
-    json messages = json::array({{{"role", "system"}, {"content", m_system}},
-                                 {{"role", "user"}, {"content", "Lead:\n" + out::json_text(lead, 2)}}});
-    chat::TurnResult r = chat::run_turn(m_provider, m_model, messages, json::object(), chat::Streaming::no, [](std::string_view) {});
-    std::string text = r.text;
-    size_t first = text.find_first_not_of(" \n\r\t\"");
-    size_t last = text.find_last_not_of(" \n\r\t\"");
-    text = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
-    if (text.empty()) throw Error(m_model.text() + " drafted an empty message for lead " + std::to_string(t.lead_id));
-    return text;
-  }
-
-private:
-  chat::ModelRef m_model;
-  plugin::Provider m_provider;
-  std::string m_system;
-};
 
 json entry_json(const leads::DmEntry &e) {
   json j = {{"lead_id", e.target->lead_id},
@@ -315,94 +160,38 @@ void run_resolve(const DmOptions &o, Context &ctx) {
   out::line("ledger " + std::to_string(id) + ": " + what);
 }
 
-void run_dm(const DmOptions &o, Context &ctx) {
-  if (o.uncertain) return run_uncertain(o, ctx);
-  if (!o.resolve.empty()) return run_resolve(o, ctx);
-  if (o.template_name.empty() == o.draft_model.empty()) throw UsageError("say how to write the messages: --template NAME or --draft-model MODEL");
-  if (!o.status.empty() && o.status != "any" && !leads::is_status(o.status))
-    throw UsageError("--status: '" + o.status + "' is not one of new, contacted, in_progress, converted, refused, any");
-
-  const Config &config = ctx.config();
-  leads::DmSettings settings = leads::load_dm_settings(config.source);
-
-  std::string campaign = o.campaign;
+// The campaign's wording: a template checked against every lead, or a model.
+struct Wording {
+  std::string campaign;
   std::optional<Template> tpl;
-  std::unique_ptr<Drafter> drafter;
+  std::unique_ptr<leads::Drafter> drafter;
+};
+
+Wording wording_of(const DmOptions &o, Context &ctx) {
+  Wording w;
+  w.campaign = o.campaign;
   if (!o.template_name.empty()) {
-    std::filesystem::path file = find_prompt(o.template_name);
-    try {
-      tpl.emplace(prompt_body(file));
-    } catch (const TemplateError &e) {
-      throw UsageError(file.string() + ": " + e.what());
-    }
-    if (campaign.empty()) campaign = o.template_name;
+    w.tpl.emplace(leads::load_dm_template(o.template_name));
+    if (w.campaign.empty()) w.campaign = o.template_name;
   } else {
-    drafter = std::make_unique<Drafter>(ctx, o.draft_model);
-    if (campaign.empty()) campaign = "draft:" + o.draft_model;
+    w.drafter = std::make_unique<leads::Drafter>(o.draft_model, ctx.config(), ctx.plugins());
+    if (w.campaign.empty()) w.campaign = "draft:" + o.draft_model;
   }
+  return w;
+}
 
+std::vector<leads::DmTarget> targets_of(const DmOptions &o, Context &ctx, const std::string &campaign) {
   std::error_code ec;
-  std::vector<leads::DmTarget> targets;
-  if (std::filesystem::exists(paths::database(), ec)) {
-    leads::LeadFilter f;
-    f.platform = o.platform;
-    f.status = o.status == "any" ? "" : o.status;
-    f.min_score = o.min_score;
-    targets = leads::select_targets(ctx.db(), f, campaign, [&](const std::string &p) { return account_for(config.source, p); });
-  }
-  if (tpl) {
-    // Render once per lead before anything is sent: a field the lead lacks
-    // would go out as "Bonjour ," (sections over it are fine: they are false).
-    std::vector<std::string> missing;
-    for (const auto &t : targets) {
-      std::set<std::string> lacks;
-      tpl->render(t.context, &lacks);
-      if (lacks.empty()) continue;
-      std::string names;
-      for (const auto &n : lacks) names += (names.empty() ? "" : ", ") + n;
-      missing.push_back("lead " + std::to_string(t.lead_id) + " (" + t.handle + "): " + names);
-    }
-    if (!missing.empty()) {
-      std::string list;
-      for (size_t i = 0; i < missing.size() && i < 10; ++i) list += "\n  " + missing[i];
-      if (missing.size() > 10) list += "\n  ... and " + std::to_string(missing.size() - 10) + " more";
-      throw UsageError("template '" + o.template_name + "' uses fields some leads do not have; nothing was sent (narrow the "
-                       "selection or change the template):" + list);
-    }
-  }
+  if (!std::filesystem::exists(paths::database(), ec)) return {};
+  leads::LeadFilter f;
+  f.platform = o.platform;
+  f.status = o.status == "any" ? "" : o.status;
+  f.min_score = o.min_score;
+  const std::filesystem::path config_file = ctx.config().source;
+  return leads::select_targets(ctx.db(), f, campaign, [&](const std::string &p) { return leads::sending_account(config_file, p); });
+}
 
-  InstagramHost instagram = instagram_host(config.source);
-  Senders senders(ctx, instagram);
-  leads::CampaignOptions co;
-  co.campaign = campaign;
-  co.send = o.send;
-  co.limit = o.limit;
-  co.settings = settings;
-  std::map<std::string, bool> checked;
-  for (const auto &t : targets)
-    if (!checked.count(t.platform) && !(checked[t.platform] = senders.can_send(t.platform))) co.unsendable_platforms.push_back(t.platform);
-
-  leads::Composer compose = [&](const leads::DmTarget &t) { return tpl ? tpl->render(t.context) : drafter->draft(t); };
-  const bool any_instagram = std::any_of(targets.begin(), targets.end(), [](const leads::DmTarget &t) { return t.platform == "instagram"; });
-  if (any_instagram && instagram.facebook() && instagram.page_id.empty()) {
-    // Facebook Login sends from the Page: without its id every send would be
-    // refused, so nothing starts (a dry run only says so).
-    std::string why = "instagram: the Facebook Login host (" + instagram.base_url +
-                      ") sends direct messages as /{page-id}/messages: set INSTAGRAM_PAGE_ID (or `webox keys set "
-                      "INSTAGRAM_PAGE_ID`, or social.instagram.page_id) to the Facebook Page linked to the Instagram account, "
-                      "and INSTAGRAM_ACCESS_TOKEN to that Page's access token";
-    if (o.send) throw Error(why + "; nothing was sent", ExitCode::config);
-    std::fprintf(stderr, "webox: warning: %s\n", why.c_str());
-  }
-  leads::Sender send = [&](const leads::DmTarget &t, const std::string &text, const std::string &comment_id) {
-    return senders.send(t, text, comment_id);
-  };
-  leads::Pacer pacer(settings.pace_min_ms, settings.pace_max_ms);
-  if (!o.json && !o.send) std::fprintf(stderr, "campaign %s: dry run, nothing is sent (add --send)\n", campaign.c_str());
-  leads::DmReport report = leads::run_campaign(ctx.db(), targets, co, compose, send, pacer, [&](const leads::DmEntry &e) {
-    if (!o.json) print_entry(e);
-  });
-
+void print_report(const DmOptions &o, const std::string &campaign, const leads::DmReport &report) {
   std::map<std::string, int> counts;
   json remaining = json::array();
   std::string remaining_text;
@@ -413,15 +202,10 @@ void run_dm(const DmOptions &o, Context &ctx) {
       remaining_text += "\n  lead " + std::to_string(e.target->lead_id) + " " + e.target->handle + " (" + e.target->platform + ")";
     }
   }
-  static const std::map<leads::StopReason, const char *> kStop = {{leads::StopReason::quota, "quota"},
-                                                                 {leads::StopReason::rate_limited, "rate_limited"},
-                                                                 {leads::StopReason::blocked, "blocked"},
-                                                                 {leads::StopReason::auth, "auth"},
-                                                                 {leads::StopReason::ambiguous, "ambiguous"}};
   if (o.json) {
     json doc = {{"campaign", campaign}, {"dry_run", !o.send}, {"entries", json::array()}, {"counts", counts}, {"remaining", remaining}};
     for (const auto &e : report.entries) doc["entries"].push_back(entry_json(e));
-    doc["stopped"] = report.stop == leads::StopReason::none ? json(nullptr) : json(kStop.at(report.stop));
+    doc["stopped"] = report.stop == leads::StopReason::none ? json(nullptr) : json(leads::stop_name(report.stop));
     if (report.stop != leads::StopReason::none) doc["stop_detail"] = report.stop_detail;
     out::line(out::json_text(doc, 2));
   } else {
@@ -435,7 +219,49 @@ void run_dm(const DmOptions &o, Context &ctx) {
                                                              : ExitCode::temporary;
     throw Error(report.stop_detail + (remaining_text.empty() ? "" : "; not messaged:" + remaining_text), code);
   }
-  if (o.send && (counts.count("skipped") || counts.count("failed") || counts.count("uncertain"))) ctx.exit_code = static_cast<int>(ExitCode::partial);
+}
+
+void run_dm(const DmOptions &o, Context &ctx) {
+  if (o.uncertain) return run_uncertain(o, ctx);
+  if (!o.resolve.empty()) return run_resolve(o, ctx);
+  if (o.template_name.empty() == o.draft_model.empty()) throw UsageError("say how to write the messages: --template NAME or --draft-model MODEL");
+  if (!o.status.empty() && o.status != "any" && !leads::is_status(o.status))
+    throw UsageError("--status: '" + o.status + "' is not one of new, contacted, in_progress, converted, refused, any");
+
+  const Config &config = ctx.config();
+  leads::DmSettings settings = leads::load_dm_settings(config.source);
+  Wording w = wording_of(o, ctx);
+  std::vector<leads::DmTarget> targets = targets_of(o, ctx, w.campaign);
+  if (w.tpl) leads::require_template_fields(*w.tpl, o.template_name, targets);
+
+  leads::InstagramHost instagram = leads::instagram_host(config.source);
+  leads::PlatformSenders senders([&ctx](const std::string &p) { return plugin::bind_provider(ctx.plugins(), ctx.config(), p); },
+                                 config.source, instagram);
+  leads::CampaignOptions co;
+  co.campaign = w.campaign;
+  co.send = o.send;
+  co.limit = o.limit;
+  co.settings = settings;
+  co.unsendable_platforms = senders.unsendable(targets);
+  if (auto why = leads::missing_page_id(instagram, targets)) {
+    if (o.send) throw Error(*why + "; nothing was sent", ExitCode::config);
+    std::fprintf(stderr, "webox: warning: %s\n", why->c_str());
+  }
+  leads::Composer compose = [&](const leads::DmTarget &t) { return w.tpl ? w.tpl->render(t.context) : w.drafter->draft(t); };
+  leads::Sender send = [&](const leads::DmTarget &t, const std::string &text, const std::string &comment_id) {
+    return senders.send(t, text, comment_id);
+  };
+  leads::Pacer pacer(settings.pace_min_ms, settings.pace_max_ms);
+  if (!o.json && !o.send) std::fprintf(stderr, "campaign %s: dry run, nothing is sent (add --send)\n", w.campaign.c_str());
+  leads::DmReport report = leads::run_campaign(ctx.db(), targets, co, compose, send, pacer, [&](const leads::DmEntry &e) {
+    if (!o.json) print_entry(e);
+  });
+  print_report(o, w.campaign, report);
+  auto has = [&](leads::DmStatus s) {
+    return std::any_of(report.entries.begin(), report.entries.end(), [s](const leads::DmEntry &e) { return e.status == s; });
+  };
+  if (o.send && (has(leads::DmStatus::skipped) || has(leads::DmStatus::failed) || has(leads::DmStatus::uncertain)))
+    ctx.exit_code = static_cast<int>(ExitCode::partial);
 }
 
 } // namespace

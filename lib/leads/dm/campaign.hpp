@@ -80,6 +80,8 @@ struct DmEntry {
 };
 
 enum class StopReason { none, quota, rate_limited, blocked, auth, ambiguous };
+// "quota", "rate_limited", ... (the JSON report's `stopped`); "" for none.
+const char *stop_name(StopReason r);
 
 struct DmReport {
   std::vector<DmEntry> entries;
