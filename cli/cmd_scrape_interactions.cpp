@@ -17,7 +17,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <optional>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,8 +30,8 @@
 #include "lib/core/error.hpp"
 #include "lib/core/text_input.hpp"
 #include "lib/core/paths.hpp"
-#include "lib/leads/collect/account_lock.hpp"
 #include "lib/leads/collect/collect.hpp"
+#include "lib/leads/collect/plugin_collect.hpp"
 #include "lib/leads/leads_store.hpp"
 #include "lib/leads/contacts/phone_asker_chat.hpp"
 #include "lib/leads/settings.hpp"
@@ -95,12 +94,6 @@ private:
   clock::time_point m_start = clock::now();
   clock::time_point m_last{};
 };
-
-// --account > <PLATFORM>_USER_ID > social.<platform>.user_id > "" (the plugin's own default).
-std::string resolve_account(const ScrapeOptions &opt, const leads::PlatformSettings &settings) {
-  if (!opt.account.empty()) return opt.account;
-  return leads::platform_user_id(opt.platform, settings);
-}
 
 json summary_json(const leads::RunCounts &c, int64_t elapsed_ms) {
   return {{"new_interactions", c.new_interactions}, {"new_people", c.new_people}, {"new_leads", c.new_leads},
@@ -170,41 +163,9 @@ void run_jsonl(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store,
 
 void run_plugin(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store, int64_t since, ScrapeProgress &progress) {
   leads::PlatformSettings settings = leads::load_platform_settings(ctx.config().source, opt.platform);
-  const bool file_source = !opt.from.empty();
-  std::string account = file_source ? opt.from : resolve_account(opt, settings);
-  std::string account_key = account.empty() ? "me" : account;
-
-  // The lock comes before the plugin is even loaded: a second cron run must
-  // not spend an API call.
-  std::optional<leads::AccountLock> lock;
-  if (!file_source) lock.emplace(opt.platform, account_key);
-
-  plugin::Provider provider(plugin::bind_provider(ctx.plugins(), ctx.config(), opt.platform));
-  if (!provider.can(WEBOX_CAP_SOCIAL_COLLECT))
-    throw UsageError("'" + opt.platform + "' is not a social platform (it has no social-collect capability)");
-
-  int64_t account_id = store.account(opt.platform, account_key);
-  json request = {{"account_id", file_source ? "" : account},
-                  {"since", since ? json(since) : json(nullptr)},
-                  {"cursors", store.cursors(account_id)},
-                  {"options", settings}};
-  if (file_source) request["path"] = std::filesystem::absolute(opt.from).string();
-  if (opt.platform == "instagram") {
-    std::string base = leads::instagram_base_override(settings);
-    if (!base.empty()) request["base_url"] = base;
-  }
-
-  auto start = std::chrono::steady_clock::now();
-  leads::EventSink sink(store, account_id, opt.platform, [&](const leads::RunCounts &c) { progress.update(c); });
-  json result;
-  try {
-    result = provider.social_collect(request, [&](const json &event) { return sink.on_event(event); });
-  } catch (...) {
-    sink.finish(); // what arrived stays (idempotent); the cursor resumes from the last checkpoint
-    throw;
-  }
-  sink.finish();
-  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  auto bind = [&ctx](const std::string &platform) { return plugin::bind_provider(ctx.plugins(), ctx.config(), platform); };
+  int64_t elapsed = leads::collect_from_plugin(store, {opt.platform, opt.account, opt.from, since}, settings, bind,
+                                               [&](const leads::RunCounts &c) { progress.update(c); });
   print_summary(opt, opt.platform, store.counts(), elapsed, {});
 }
 
