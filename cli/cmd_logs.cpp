@@ -8,14 +8,9 @@
 // logged yet, `webox logs` says so instead of leaving an empty webox.db.
 #include <CLI/CLI.hpp>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <memory>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -25,7 +20,6 @@
 #include "cli/output.hpp"
 #include "lib/chat/transcript.hpp"
 #include "lib/core/atomic_file.hpp"
-#include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/store/calls.hpp"
