@@ -86,8 +86,7 @@ void run_mcp_list(Context &ctx, const McpOptions &o) {
       line += "ready  " + std::to_string(j["tools"].get<size_t>()) + " tools, " +
               j["server"]["name"].get<std::string>() + " " + j["server"]["version"].get<std::string>() + ", MCP " +
               j["protocol_version"].get<std::string>();
-    else
-      line += "error  " + j["error"].get<std::string>();
+    else line += "error  " + j["error"].get<std::string>();
     out::line(line + "  (" + j["target"].get<std::string>() + ")");
   }
 }
@@ -191,13 +190,15 @@ Examples:
   call->add_option("NAME", call_opt->server, "A server of mcp_servers")->required();
   call->add_option("TOOL", call_opt->tool, "The tool, as `webox mcp tools NAME` lists it")->required();
   call->add_option("ARGS", call_opt->arguments, "The arguments, a JSON object (default {})");
-  call->add_option("--timeout", call_opt->timeout_ms, "Milliseconds to wait for the answer (default: the server's "
-                                                      "timeout_ms, 60000)")
+  call->add_option("--timeout", call_opt->timeout_ms,
+                   "Milliseconds to wait for the answer (default: the server's "
+                   "timeout_ms, 60000)")
       ->type_name("MS")
       ->check(CLI::Range(int64_t{1}, int64_t{86'400'000}));
   call->add_flag("--json", call_opt->json, "Print the whole result: content, isError, structuredContent");
-  call->add_option("--repeat", call_opt->repeat, "Call it N times in a row on one connection, print the last "
-                                                 "answer (benchmarks, smoke tests)")
+  call->add_option("--repeat", call_opt->repeat,
+                   "Call it N times in a row on one connection, print the last "
+                   "answer (benchmarks, smoke tests)")
       ->type_name("N")
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
   call->footer(R"EX(

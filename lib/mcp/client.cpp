@@ -47,8 +47,8 @@ std::string render_part(const nlohmann::json &part) {
   const std::string type = string_field(part, "type");
   if (type == "text") return string_field(part, "text");
   if (type == "image" || type == "audio")
-    return "[" + type + " " + string_field(part, "mimeType") + ", " + byte_size(base64_bytes(string_field(part, "data"))) +
-           "]";
+    return "[" + type + " " + string_field(part, "mimeType") + ", " +
+           byte_size(base64_bytes(string_field(part, "data"))) + "]";
   if (type == "resource" && part.contains("resource") && part["resource"].is_object()) {
     const nlohmann::json &r = part["resource"];
     if (r.contains("text") && r["text"].is_string()) return r["text"].get<std::string>();
@@ -70,10 +70,8 @@ Transport &Server::connected() {
   if (m_transport) return *m_transport;
   const ServerConfig real = resolved(m_config, m_lookup);
   std::unique_ptr<Transport> t;
-  if (real.is_http())
-    t = std::make_unique<HttpTransport>(real, plugin::http_client());
-  else
-    t = std::make_unique<StdioTransport>(real);
+  if (real.is_http()) t = std::make_unique<HttpTransport>(real, plugin::http_client());
+  else t = std::make_unique<StdioTransport>(real);
   initialize(*t);
   m_transport = std::move(t);
   return *m_transport;
@@ -98,8 +96,8 @@ void Server::initialize(Transport &t) {
     m_info.name = string_field(result["serverInfo"], "name");
     m_info.version = string_field(result["serverInfo"], "version");
   }
-  m_info.has_tools = result.contains("capabilities") && result["capabilities"].is_object() &&
-                     result["capabilities"].contains("tools");
+  m_info.has_tools =
+      result.contains("capabilities") && result["capabilities"].is_object() && result["capabilities"].contains("tools");
   t.set_protocol_version(version);
   t.notify("notifications/initialized", nullptr);
   spdlog::info("mcp {}: {} {} speaks MCP {}", name(), m_info.name, m_info.version, version);
@@ -118,7 +116,8 @@ std::vector<agent::ToolSpec> Server::tools() {
   std::set<std::string> cursors_seen;
   std::string cursor;
   for (int page = 0; m_info.has_tools; ++page) {
-    if (page >= kMaxToolPages) throw malformed(name(), "more than " + std::to_string(kMaxToolPages) + " pages of tools");
+    if (page >= kMaxToolPages)
+      throw malformed(name(), "more than " + std::to_string(kMaxToolPages) + " pages of tools");
     nlohmann::json params = cursor.empty() ? nlohmann::json(nullptr) : nlohmann::json{{"cursor", cursor}};
     const nlohmann::json result = t.request("tools/list", params, default_timeout());
     if (!result.is_object() || !result.contains("tools") || !result["tools"].is_array())

@@ -68,8 +68,7 @@ public:
 
   // The whole tools/call result ({content, isError, structuredContent}),
   // content checked to be a list of objects.
-  nlohmann::json call_tool(const std::string &tool, const nlohmann::json &arguments,
-                           std::chrono::milliseconds timeout);
+  nlohmann::json call_tool(const std::string &tool, const nlohmann::json &arguments, std::chrono::milliseconds timeout);
   const ServerInfo &info();
   const ServerConfig &config() const { return m_config; }
   std::chrono::milliseconds default_timeout() const { return std::chrono::milliseconds(m_config.timeout_ms); }

@@ -133,17 +133,12 @@ HttpTransport::Answer HttpTransport::post(const nlohmann::json &message, int64_t
 bool HttpTransport::consider(const nlohmann::json &message, int64_t id, std::optional<Incoming> &found) {
   Incoming in = classify(message);
   switch (in.kind) {
-  case Incoming::Kind::response:
-    if (in.id == id) found = std::move(in);
-    return true;
-  case Incoming::Kind::request:
-    post(answer_server_request(in), 10'000, true);
-    return true;
-  case Incoming::Kind::notification:
-    spdlog::debug("mcp {}: {}", m_name, in.method);
-    return true;
-  case Incoming::Kind::invalid:
-    return false;
+    case Incoming::Kind::response:
+      if (in.id == id) found = std::move(in);
+      return true;
+    case Incoming::Kind::request: post(answer_server_request(in), 10'000, true); return true;
+    case Incoming::Kind::notification: spdlog::debug("mcp {}: {}", m_name, in.method); return true;
+    case Incoming::Kind::invalid: return false;
   }
   return false;
 }
@@ -176,8 +171,7 @@ nlohmann::json HttpTransport::find_response(const Answer &answer, int64_t id, co
       throw garbage(answer.body);
     }
   }
-  if (!found)
-    throw Error("mcp server '" + m_name + "' ended its answer to " + method + " without a response");
+  if (!found) throw Error("mcp server '" + m_name + "' ended its answer to " + method + " without a response");
   return result_or_throw(*found, m_name, method);
 }
 

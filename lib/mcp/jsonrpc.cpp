@@ -48,7 +48,8 @@ std::optional<nlohmann::json> parse_message(std::string_view text) {
 }
 
 nlohmann::json answer_server_request(const Incoming &request) {
-  if (request.method == "ping") return {{"jsonrpc", "2.0"}, {"id", request.raw_id}, {"result", nlohmann::json::object()}};
+  if (request.method == "ping")
+    return {{"jsonrpc", "2.0"}, {"id", request.raw_id}, {"result", nlohmann::json::object()}};
   return {{"jsonrpc", "2.0"},
           {"id", request.raw_id},
           {"error", {{"code", -32601}, {"message", "Method not found: webox does not offer " + request.method}}}};
@@ -59,7 +60,8 @@ nlohmann::json result_or_throw(const Incoming &response, const std::string &serv
   if (body.contains("error")) {
     const nlohmann::json &e = body["error"];
     const int64_t code = e.contains("code") && e["code"].is_number_integer() ? e["code"].get<int64_t>() : 0;
-    const std::string message = e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
+    const std::string message =
+        e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
     throw RpcError("mcp server '" + server + "': " + method + " failed: " + std::to_string(code) + " " +
                        excerpt(message, 300),
                    code);

@@ -51,10 +51,10 @@ private:
 
 struct Incoming {
   enum class Kind { response, request, notification, invalid } kind = Kind::invalid;
-  int64_t id = 0;           // response: the request it answers; request: the server's id
-  nlohmann::json raw_id;    // a request's id as sent (ids may be strings)
-  std::string method;       // request or notification
-  nlohmann::json body;      // the whole message
+  int64_t id = 0;        // response: the request it answers; request: the server's id
+  nlohmann::json raw_id; // a request's id as sent (ids may be strings)
+  std::string method;    // request or notification
+  nlohmann::json body;   // the whole message
 };
 
 nlohmann::json make_request(int64_t id, const std::string &method, const nlohmann::json &params);

@@ -90,13 +90,14 @@ ServerConfig read_server(const std::filesystem::path &file, const YAML::Node &ke
     }
   }
   if (s.command.empty() == s.url.empty())
-    fail_config_at(file, value.Mark(), at + ": give either command (a program started over stdio) or url "
-                                            "(a Streamable HTTP endpoint)" +
-                                           std::string(s.command.empty() ? "" : ", not both"));
+    fail_config_at(file, value.Mark(),
+                   at +
+                       ": give either command (a program started over stdio) or url "
+                       "(a Streamable HTTP endpoint)" +
+                       std::string(s.command.empty() ? "" : ", not both"));
   if (s.is_http() && (!s.args.empty() || !s.env.empty()))
     fail_config_at(file, value.Mark(), at + ": args and env go with command, not url");
-  if (!s.is_http() && !s.headers.empty())
-    fail_config_at(file, value.Mark(), at + ": headers go with url, not command");
+  if (!s.is_http() && !s.headers.empty()) fail_config_at(file, value.Mark(), at + ": headers go with url, not command");
   return s;
 }
 
@@ -115,7 +116,8 @@ std::vector<ServerConfig> load_servers(const std::filesystem::path &file) {
   if (!root.IsMap() || !root["mcp_servers"]) return servers;
   const YAML::Node section = root["mcp_servers"];
   if (section.IsNull()) return servers;
-  if (!section.IsMap()) fail_config_at(file, section.Mark(), "'mcp_servers' must be a mapping of NAME: {command|url: ...}");
+  if (!section.IsMap())
+    fail_config_at(file, section.Mark(), "'mcp_servers' must be a mapping of NAME: {command|url: ...}");
   for (const auto &kv : section) servers.push_back(read_server(file, kv.first, kv.second));
   return servers;
 }

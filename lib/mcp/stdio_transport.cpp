@@ -214,13 +214,11 @@ nlohmann::json StdioTransport::request(const std::string &method, const nlohmann
       lock.unlock();
       // The spec's way to say "no longer interested"; best effort.
       try {
-        notify("notifications/cancelled",
-               {{"requestId", id}, {"reason", cancelled ? "interrupted" : "timed out"}});
-      } catch (const Error &) {
-      }
+        notify("notifications/cancelled", {{"requestId", id}, {"reason", cancelled ? "interrupted" : "timed out"}});
+      } catch (const Error &) {}
       if (cancelled) throw Interrupted();
-      throw Error("mcp server '" + m_name + "': no answer to " + method + " within " +
-                      std::to_string(timeout.count()) + " ms (timeout_ms in its mcp_servers entry)",
+      throw Error("mcp server '" + m_name + "': no answer to " + method + " within " + std::to_string(timeout.count()) +
+                      " ms (timeout_ms in its mcp_servers entry)",
                   ExitCode::temporary);
     }
     m_cv.wait_for(lock, std::chrono::milliseconds(kPollSliceMs));
@@ -268,35 +266,34 @@ void StdioTransport::handle_line(std::string_view line) {
   std::optional<nlohmann::json> message = parse_message(line);
   Incoming in = message ? classify(*message) : Incoming{};
   switch (in.kind) {
-  case Incoming::Kind::response: {
-    std::lock_guard<std::mutex> lock(m_mu);
-    auto it = m_pending.find(in.id);
-    if (it != m_pending.end()) {
-      it->second = std::move(in.body);
-      m_cv.notify_all();
-    } else {
-      spdlog::debug("mcp {}: answer to request {} that no one waits for (timed out?)", m_name, in.id);
+    case Incoming::Kind::response: {
+      std::lock_guard<std::mutex> lock(m_mu);
+      auto it = m_pending.find(in.id);
+      if (it != m_pending.end()) {
+        it->second = std::move(in.body);
+        m_cv.notify_all();
+      } else {
+        spdlog::debug("mcp {}: answer to request {} that no one waits for (timed out?)", m_name, in.id);
+      }
+      return;
     }
-    return;
-  }
-  case Incoming::Kind::request:
-    spdlog::debug("mcp {}: server asks {}", m_name, in.method);
-    try {
-      write_line(answer_server_request(in).dump() + "\n", cancel::monotonic_ms() + 5'000);
-    } catch (const Error &) {
-      // fail() has recorded why, or the server stopped reading: the waiting
-      // calls see it.
-    }
-    return;
-  case Incoming::Kind::notification:
-    if (in.method == "notifications/message" && in.body.contains("params"))
-      spdlog::info("mcp {}: {}", m_name, excerpt(in.body["params"].dump(), 500));
-    else
-      spdlog::debug("mcp {}: {}", m_name, in.method);
-    return;
-  case Incoming::Kind::invalid:
-    fail("answered something that is not JSON-RPC on stdout: '" + excerpt(line) + "'");
-    return;
+    case Incoming::Kind::request:
+      spdlog::debug("mcp {}: server asks {}", m_name, in.method);
+      try {
+        write_line(answer_server_request(in).dump() + "\n", cancel::monotonic_ms() + 5'000);
+      } catch (const Error &) {
+        // fail() has recorded why, or the server stopped reading: the waiting
+        // calls see it.
+      }
+      return;
+    case Incoming::Kind::notification:
+      if (in.method == "notifications/message" && in.body.contains("params"))
+        spdlog::info("mcp {}: {}", m_name, excerpt(in.body["params"].dump(), 500));
+      else spdlog::debug("mcp {}: {}", m_name, in.method);
+      return;
+    case Incoming::Kind::invalid:
+      fail("answered something that is not JSON-RPC on stdout: '" + excerpt(line) + "'");
+      return;
   }
 }
 

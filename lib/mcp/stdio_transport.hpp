@@ -74,8 +74,8 @@ private:
   void fail(const std::string &why);
   std::string exit_description();
   void end_child();
-  [[noreturn]] void throw_dead();       // takes m_mu
-  Error dead_error_locked() const;      // m_mu held
+  [[noreturn]] void throw_dead();  // takes m_mu
+  Error dead_error_locked() const; // m_mu held
 
   std::string m_name;
   pid_t m_pid = -1;
