@@ -15,6 +15,8 @@ ci_flags=(-DWEBOX_WERROR=ON)
 [ -n "${CI:-}" ] && ci_flags+=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG")
 echo "== build (RelWithDebInfo${CI:+, without debug info})"
 WEBOX_BUILD_DIR=build scripts/build.sh "${ci_flags[@]}"
+echo "== test dependencies (npm: the real MCP server and SDK, cached)"
+scripts/install-test-deps.sh
 echo "== tests"
 ctest --test-dir build --output-on-failure -j 2
 

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <unistd.h>
 
+#include "lib/core/child_registry.hpp"
 #include "lib/core/temp_registry.hpp"
 
 namespace webox::cancel {
@@ -13,11 +14,14 @@ namespace {
 std::atomic<int> g_signals{0};
 
 extern "C" void on_signal(int) {
-  // Only async-signal-safe work here: an atomic increment, unlinkat and
-  // _exit. No destructor runs after a second signal, so the temporary files
-  // of writers in progress are removed here (lib/core/temp_registry.hpp).
+  // Only async-signal-safe work here: an atomic increment, unlinkat, kill
+  // and _exit. No destructor runs after a second signal, so the temporary
+  // files of writers in progress are removed here (lib/core/temp_registry.hpp)
+  // and the child processes still running are killed
+  // (lib/core/child_registry.hpp).
   if (g_signals.fetch_add(1) >= 1) {
     temp_registry::unlink_all_from_signal_handler();
+    child_registry::kill_all_from_signal_handler();
     _exit(130);
   }
 }

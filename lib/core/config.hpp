@@ -38,9 +38,9 @@
 //   workflow:
 //     jobs: 4                       # steps run at once without --jobs
 //
-// The sections leads, social and export are read by their features
-// (lib/leads/settings.cpp, lib/export/export_settings.cpp); here they are only
-// accepted.
+// The sections leads, social, export and mcp_servers are read by their
+// features (lib/leads/settings.cpp, lib/export/export_settings.cpp,
+// lib/mcp/server_config.cpp); here they are only accepted.
 //
 // Precedence, everywhere: command-line flag > environment > this file >
 // built-in default. Errors name the file, line and column.
