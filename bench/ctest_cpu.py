@@ -34,7 +34,8 @@ def list_tests(tree):
             k, _, v = kv.partition("=")
             env[k] = v
         tests.append({"name": t["name"], "command": t["command"], "env": env,
-                      "cwd": props.get("WORKING_DIRECTORY", tree), "timeout": props.get("TIMEOUT", 1500)})
+                      "cwd": props.get("WORKING_DIRECTORY", tree), "timeout": props.get("TIMEOUT", 1500),
+                      "cost": props.get("COST", 0)})
     return tests
 
 
@@ -68,7 +69,7 @@ def main():
             k, _, v = kv.partition("=")
             t["env"][k] = v
 
-    results = []
+    tests.sort(key=lambda t: -t["cost"])  # the long ones first, as ctest -j does
     start = time.monotonic()
     # Each test runs under a small wrapper that reports the CPU time of the
     # test and every descendant it waited for (RUSAGE_CHILDREN).
@@ -94,7 +95,8 @@ def main():
     print(f"{'cpu s':>8} {'wall s':>8}  test")
     for name, code, wall, cpu, _ in shown:
         print(f"{cpu:8.2f} {wall:8.2f}  {name}{'  FAILED' if code else ''}")
-    total_cpu = sum(r[3] for r in results)
+    # A test killed at its timeout has no CPU figure (nan): left out of the sum.
+    total_cpu = sum(r[3] for r in results if r[3] == r[3])
     longest = max((r[2] for r in results), default=0)
     print(f"{len(results)} tests, {len(failed)} failed: CPU {total_cpu:.1f} s, wall {elapsed:.1f} s at -j{a.j}, "
           f"longest test {longest:.1f} s wall; 2-core estimate max(CPU/2, longest) = {max(total_cpu / 2, longest):.1f} s")
