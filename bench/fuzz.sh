@@ -8,11 +8,14 @@
 #   bench/fuzz.sh            # 60 s per target
 #   bench/fuzz.sh 600        # a longer hunt
 #   bench/fuzz.sh 10 sse     # only the named targets
+#   bench/fuzz.sh --build-only
 #
 # New inputs the fuzzer finds go to a scratch directory, never into the
 # repository's seed corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=
+if [ "${1:-}" = --build-only ]; then build_only=1; shift; fi
 seconds=${1:-60}
 shift || true
 build=${WEBOX_FUZZ_BUILD_DIR:-build-fuzz}
@@ -30,6 +33,7 @@ else
   cmake -S . -B "$build" >/dev/null
 fi
 cmake --build "$build" -j "${WEBOX_JOBS:-$(nproc)}" > "$build/build.log" 2>&1 || { tail -30 "$build/build.log" >&2; exit 1; }
+[ -n "$build_only" ] && exit 0
 
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && mapfile -t targets < "$build/fuzz/targets.txt"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the normal build,
-# a short libFuzzer smoke run of every fuzz target, then the same tests built
-# with AddressSanitizer and UndefinedBehaviorSanitizer.
+# then the same tests built with AddressSanitizer and UndefinedBehaviorSanitizer
+# beside a short libFuzzer smoke run of every fuzz target.
 # This is exactly what .ci/run runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +17,15 @@ echo "== build (RelWithDebInfo${CI:+, without debug info})"
 WEBOX_BUILD_DIR=build scripts/build.sh "${ci_flags[@]}"
 echo "== test dependencies (npm: the real MCP server and SDK, cached)"
 scripts/install-test-deps.sh
+# The CLI tests spend much of their time waiting (on their fakes, on kill
+# points, on processes starting): 2 at a time left the cores idle a third of
+# the time, so 3 at a time fill them. More would only share the cores
+# thinner: tests that bound a run by wall time (test_hostile_input gives a
+# run 120 s) then fail on a slow machine. The longest start first (COST in
+# tests/CMakeLists.txt).
+test_jobs=${WEBOX_TEST_JOBS:-3}
 echo "== tests"
-ctest --test-dir build --output-on-failure -j 2
+ctest --test-dir build --output-on-failure -j "$test_jobs"
 
 echo "== completions with the Unix Makefiles generator"
 # build.sh picks Ninja, which creates the folders of custom command outputs;
@@ -40,14 +47,30 @@ lint_mode=(--advisory)
 [ "${WEBOX_LINT:-}" = strict ] && lint_mode=()
 scripts/lint.sh --format-only "${lint_mode[@]}"
 
-echo "== fuzz smoke (libFuzzer + ASan + UBSan, ${WEBOX_FUZZ_SMOKE_SECONDS:-3} s per target)"
-# Every target of fuzz/ from its seed corpus; bench/fuzz.sh SECONDS for longer.
-bench/fuzz.sh "${WEBOX_FUZZ_SMOKE_SECONDS:-3}"
+echo "== build (fuzz targets: clang, libFuzzer + ASan + UBSan)"
+# Every target of fuzz/ runs below from its seed corpus; bench/fuzz.sh
+# SECONDS for longer.
+bench/fuzz.sh --build-only
 
 echo "== build (ASan + UBSan)"
 # Line tables are enough for symbolised sanitizer reports, and cheaper than -g.
 WEBOX_BUILD_DIR=build-asan WEBOX_BUILD_TYPE=Debug scripts/build.sh -DWEBOX_SANITIZE=ON -DWEBOX_WERROR=ON \
   -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DCMAKE_C_FLAGS_DEBUG=-g1
-echo "== tests under ASan + UBSan"
+
+echo "== tests under ASan + UBSan, fuzz smoke (${WEBOX_FUZZ_SMOKE_SECONDS:-3} s per target) beside them"
+# The two are independent and the fuzz smoke is a fixed time per target:
+# run beside the tests, it fills the cores the tests leave idle.
+fuzz_log=$(mktemp)
+bench/fuzz.sh "${WEBOX_FUZZ_SMOKE_SECONDS:-3}" > "$fuzz_log" 2>&1 &
+fuzz_pid=$!
+tests_status=0
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j 2
+  ctest --test-dir build-asan --output-on-failure -j "$test_jobs" || tests_status=$?
+fuzz_status=0
+wait "$fuzz_pid" || fuzz_status=$?
+echo "== fuzz smoke results"
+cat "$fuzz_log"
+rm -f "$fuzz_log"
+[ "$fuzz_status" -eq 0 ] || echo "fuzz smoke: a target crashed (exit $fuzz_status)" >&2
+[ "$tests_status" -eq 0 ] || echo "tests under ASan + UBSan failed (exit $tests_status)" >&2
+[ "$tests_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ]

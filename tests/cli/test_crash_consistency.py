@@ -128,9 +128,12 @@ class ImportCrashTest(CrashBase):
 
     def setUp(self):
         super().setUp()
-        # Small batches: many commits inside one run, so kill points fall
-        # before, between and after them (and in the deferred scoring).
-        self.env["WEBOX_IMPORT_BATCH"] = "1000"
+        # Small batches: many commits inside one run (16 of 250 lines for
+        # the first 4,000), so kill points fall before, between and after
+        # them (and in the deferred scoring). A third of the rows of 12,000 in
+        # batches of 1,000 it once had, for more commits per run: the test
+        # took 276 s under ASan, alone longer than the rest of a CI run.
+        self.env["WEBOX_IMPORT_BATCH"] = "250"
         self.rnd = random.Random(3)
         self.path = os.path.join(self.home, "in.jsonl")
         self.truth_ids, self.people, self.phones = [], set(), {}
@@ -160,7 +163,7 @@ class ImportCrashTest(CrashBase):
                 self.people.add(f"u{u}")
 
     def test_import_killed_at_20_points(self):
-        self.append(12000)
+        self.append(4000)
         args = ["scrape-interactions", "--from", self.path, "--quiet"]
         probe = dict(self.env, XDG_DATA_HOME=os.path.join(self.home, "probe"))
         length = self.timed_run(args, probe)
@@ -178,7 +181,7 @@ class ImportCrashTest(CrashBase):
                 # A run that ended before its kill point shows how long runs
                 # take now: later points are drawn inside that span.
                 length = min(length, took)
-            self.append(300)
+            self.append(100)
         # Whatever the last kill left, the next leads command has the index.
         self.webox("leads", "list", "--json")
         with sqlite3.connect(self.db_path()) as c:

@@ -500,7 +500,11 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
-    signal.signal(signal.SIGTERM, lambda *a: threading.Thread(target=server.shutdown).start())
+    server.daemon_threads = True
+    # SIGTERM (the harness's stop) exits at once: shutdown() from a thread
+    # waited for serve_forever's next poll, and the exit for every handler
+    # thread still holding a connection.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(server.server_port, flush=True)
     server.serve_forever()
 
