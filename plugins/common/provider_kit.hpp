@@ -201,6 +201,22 @@ inline json parse_chat_request(const webox_request *req) {
 
 // ---- Operations ------------------------------------------------------------------------
 
+// Sends a request for a whole answer. A transport failure goes through
+// `explain(failure, false)`; a non-2xx answer to `on_http_error`, which
+// throws. Returns the 2xx response.
+template <class Explain, class OnHttpError>
+sdk::HttpResponse whole_answer(const webox_call *call, const sdk::HttpRequest &http, const Explain &explain,
+                               const OnHttpError &on_http_error) {
+  sdk::HttpResponse resp;
+  try {
+    resp = sdk::http(call, http);
+  } catch (const sdk::Failure &f) {
+    throw explain(f, false);
+  }
+  if (resp.status / 100 != 2) on_http_error(resp);
+  return resp;
+}
+
 // Sends a streamed request and feeds each framed unit to `reader` (which has
 // on_data(string_view), started() and finish()). A transport failure goes
 // through `explain(failure, started)`; a non-2xx answer to `on_http_error`,

@@ -354,13 +354,9 @@ webox_status chat_complete(webox_instance *self, const webox_call *call, const w
   return sdk::guard(&out->error, [&] {
     const json request = kit::parse_chat_request(req);
     const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, false), false);
-    sdk::HttpResponse resp;
-    try {
-      resp = sdk::http(call, http);
-    } catch (const sdk::Failure &f) {
-      throw explain_transport_failure(*self, f, false);
-    }
-    if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    const sdk::HttpResponse resp = kit::whole_answer(
+        call, http, [&](const sdk::Failure &f, bool started) { return explain_transport_failure(*self, f, started); },
+        [&](const sdk::HttpResponse &r) { throw_http_error(*self, r); });
     sdk::give(dump(read_complete_response(*self, resp, request["model"].get<std::string>(), request["messages"]).to_json()),
               &out->json);
     return WEBOX_OK;
