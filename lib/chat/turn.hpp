@@ -32,6 +32,9 @@ struct TurnResult {
   std::optional<int64_t> ttft_ms;
   std::string conversation_id;
   std::string finish_reason;
+  // The model's tool calls (ABI 1.3 shape: [{"id","name","arguments",
+  // "extra"?, "arguments_text"?}]); empty when it answered with text only.
+  nlohmann::json tool_calls = nlohmann::json::array();
 };
 
 using DeltaSink = std::function<void(std::string_view delta)>;
@@ -41,5 +44,11 @@ using DeltaSink = std::function<void(std::string_view delta)>;
 TurnResult run_turn(plugin::Provider &provider, const ModelRef &model, const nlohmann::json &messages,
                     const nlohmann::json &options, Streaming streaming, const DeltaSink &on_delta,
                     TurnResult *partial = nullptr);
+
+// The same for a whole chat request document ({"model", "messages",
+// "options", "tools"?, "tool_choice"?}; docs/ARCHITECTURE.md, "Plugin
+// operations"); `model` names who answers in the result.
+TurnResult run_turn_request(plugin::Provider &provider, const ModelRef &model, const nlohmann::json &request,
+                            Streaming streaming, const DeltaSink &on_delta, TurnResult *partial = nullptr);
 
 } // namespace webox::chat

@@ -191,9 +191,21 @@ nlohmann::json Provider::describe() {
   return doc.is_discarded() ? nlohmann::json::object() : doc;
 }
 
+void Provider::check_tools_supported(const nlohmann::json &request) const {
+  auto tools = request.find("tools");
+  if (tools == request.end() || tools->is_null() || (tools->is_array() && tools->empty()) || supports_tools()) return;
+  // Sent anyway, an older plugin would pass the field through or drop it,
+  // and the model would answer as if it had no tools: say so instead.
+  throw ProviderError(WEBOX_E_UNSUPPORTED,
+                      m_binding.instance + " cannot call tools (its plugin '" + manifest().id +
+                          "' does not declare the 'tools' capability)",
+                      {});
+}
+
 nlohmann::json Provider::chat(const nlohmann::json &request, int64_t deadline_ms) {
   if (!can(WEBOX_CAP_CHAT))
     throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot chat", {});
+  check_tools_supported(request);
   std::string body = request.dump();
   webox_request req = make_request(body);
   webox_result result{};
@@ -209,10 +221,19 @@ nlohmann::json Provider::chat_stream(const nlohmann::json &request,
   if (!can(WEBOX_CAP_CHAT_STREAM)) {
     // Not every provider streams; answering in one piece is still an answer.
     nlohmann::json result = chat(request, deadline_ms);
-    std::string text = result.value("text", "");
+    std::string text = result.is_object() ? result.value("text", "") : "";
     if (!text.empty()) on_event({{"type", "delta"}, {"text", text}});
+    // The same events a streaming plugin sends, so callers read calls one way.
+    if (auto calls = result.find("tool_calls"); result.is_object() && calls != result.end() && calls->is_array())
+      for (const auto &call : *calls) {
+        nlohmann::json event = call;
+        if (!event.is_object()) continue;
+        event["type"] = "tool_call";
+        on_event(event);
+      }
     return result;
   }
+  check_tools_supported(request);
   std::string body = request.dump();
   webox_request req = make_request(body);
   webox_result result{};

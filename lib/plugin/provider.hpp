@@ -64,8 +64,14 @@ public:
   const std::string &instance() const { return m_binding.instance; }
   const Manifest &manifest() const { return m_binding.plugin->manifest; }
   bool can(uint64_t capability) const;
+  // Whether the plugin translates the tool fields of a chat request
+  // (WEBOX_CAP_TOOLS, ABI 1.3); chat() refuses "tools" to one that does not.
+  bool supports_tools() const { return can(WEBOX_CAP_TOOLS); }
 
   // Each returns the plugin's result document; throws ProviderError.
+  // A chat request's "tools" (docs/ARCHITECTURE.md, "Plugin operations")
+  // reach only a plugin that supports_tools(); `on_event` then also gets one
+  // "tool_call" event per complete call.
   nlohmann::json describe();
   nlohmann::json chat(const nlohmann::json &request, int64_t deadline_ms = 0);
   // `on_event` gets each event; returning false stops the stream (the call
@@ -110,6 +116,8 @@ private:
   // The operation's JSON, or a ProviderError; a network error after a request
   // the host refused for good (see CallScope) exits 4, not 75.
   nlohmann::json finish(webox_status status, webox_result &result, const char *operation, const CallScope &scope);
+  // Throws WEBOX_E_UNSUPPORTED when `request` offers tools this plugin cannot read.
+  void check_tools_supported(const nlohmann::json &request) const;
   ProviderBinding m_binding;
   webox_instance *m_instance = nullptr;
 };

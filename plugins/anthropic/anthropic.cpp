@@ -34,6 +34,18 @@
 //     documentation says to ignore unknown ones, and this code does.
 //   - Recorded payloads carry runs of spaces before the closing brace, so
 //     events are parsed as JSON, never matched as strings.
+//   - Tools are `{name, description, input_schema}`. A call is a content
+//     block: `content_block_start` with a `tool_use` block (id, name, an
+//     empty `input`), `content_block_delta`s of type `input_json_delta`
+//     whose `partial_json` pieces join into the input's JSON text, then
+//     `content_block_stop`; the answer stops with `tool_use`. In the history,
+//     the assistant turn is content blocks (text, then tool_use with the
+//     input as an object) and the results are ONE user message of
+//     `tool_result` blocks (tool_use_id, content, is_error): consecutive
+//     `tool` messages merge into it. With extended thinking on, the
+//     assistant turn that called a tool must start with the thinking blocks
+//     (and their signatures) of that answer, or the API refuses it: they
+//     travel in the first call's "extra" as `thinking_blocks`.
 //   - Failures after the 200 come as `event: error` with `{"type":"error",
 //     "error":{"type":"overloaded_error",...}}`, then the stream stops
 //     without `message_stop`. Before the 200, the same envelope comes with an
@@ -46,6 +58,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +86,7 @@ struct webox_instance : webox::kit::InstanceConfig {};
 namespace {
 
 namespace kit = webox::kit;
+namespace tools = webox::kit::tools;
 using kit::count_at;
 using kit::dump;
 using kit::looks_like_html;
@@ -82,13 +96,11 @@ using kit::retry_after_ms;
 using kit::snippet;
 using kit::string_at;
 
-struct Usage : kit::Usage {
-  // Anthropic's counts are cumulative: a newer figure replaces the older one.
-  void update_from(const json &usage) {
-    if (auto in = count_at(usage, "input_tokens")) input = in;
-    if (auto o = count_at(usage, "output_tokens")) output = o;
-  }
-};
+// Anthropic's counts are cumulative: a newer figure replaces the older one.
+void update_usage(kit::Usage &u, const json &usage) {
+  if (auto in = count_at(usage, "input_tokens")) u.input = in;
+  if (auto o = count_at(usage, "output_tokens")) u.output = o;
+}
 
 // Anthropic's stop reasons, in the vocabulary every webox plugin reports so
 // that `webox compare` can line providers up.
@@ -165,19 +177,57 @@ std::string system_text(const webox_instance &self, const json &content) {
   return text;
 }
 
+// An assistant turn that called tools: its text (an empty text block is
+// refused by the API), then one tool_use block per call.
+json assistant_with_calls(const json &message, const json &calls) {
+  const json extra = tools::extra_of(calls[0]);
+  json blocks = json::array();
+  if (const json *thinking = webox::json_fields::member(extra, "thinking_blocks"); thinking && thinking->is_array())
+    blocks = *thinking;
+  const std::string text = tools::content_text(message.value("content", json()));
+  if (!text.empty()) blocks.push_back({{"type", "text"}, {"text", text}});
+  for (const auto &call : calls)
+    blocks.push_back({{"type", "tool_use"},
+                      {"id", string_at(call, "id")},
+                      {"name", string_at(call, "name")},
+                      {"input", tools::arguments_object(call)}});
+  return {{"role", "assistant"}, {"content", std::move(blocks)}};
+}
+
+json tool_result_block(const json &message) {
+  json block = {{"type", "tool_result"},
+                {"tool_use_id", string_at(message, "tool_call_id")},
+                {"content", tools::content_text(message.value("content", json()))}};
+  if (kit::flag_at(message, "is_error")) block["is_error"] = true;
+  return block;
+}
+
 // Splits webox's flat list into Anthropic's top-level `system` (all system
 // messages, in order, joined by a blank line) and the conversation turns.
 void place_messages(const webox_instance &self, const json &messages, json &body) {
   std::string system;
   json turns = json::array();
+  bool last_is_results = false; // turns.back() is a user turn of tool_result blocks
   for (const auto &m : messages) {
     const std::string role = string_at(m, "role");
     if (role == "system") {
       std::string text = system_text(self, m.value("content", json()));
       if (!text.empty()) system += (system.empty() ? "" : "\n\n") + text;
-    } else {
-      turns.push_back({{"role", role}, {"content", m.value("content", json(""))}});
+      continue;
     }
+    if (tools::is_tool_result(m)) {
+      // The results of one step answer together, in one user message.
+      if (!last_is_results) turns.push_back({{"role", "user"}, {"content", json::array()}});
+      turns.back()["content"].push_back(tool_result_block(m));
+      last_is_results = true;
+      continue;
+    }
+    last_is_results = false;
+    const json calls = role == "assistant" ? tools::calls_of(m, self.name) : json::array();
+    if (!calls.empty())
+      turns.push_back(assistant_with_calls(m, calls));
+    else
+      turns.push_back({{"role", role}, {"content", m.value("content", json(""))}});
   }
   if (turns.empty()) throw sdk::Failure(WEBOX_E_INVALID, self.name + ": the conversation has no user message");
   body["messages"] = std::move(turns);
@@ -196,10 +246,30 @@ void merge_options(const webox_instance &self, const json &options, json &body) 
   }
 }
 
+json anthropic_tool(const tools::Tool &t) {
+  json tool = {{"name", t.name}, {"input_schema", t.input_schema}};
+  if (!t.description.empty()) tool["description"] = t.description;
+  return tool;
+}
+
+void place_tools(const webox_instance &self, const json &request, json &body) {
+  const tools::Offer offer = tools::read_offer(request, self.name);
+  if (offer.tools.empty()) return;
+  body["tools"] = tools::tool_list(offer.tools, anthropic_tool);
+  switch (offer.choice.kind) {
+    case tools::Choice::unset: break;
+    case tools::Choice::automatic: body["tool_choice"] = {{"type", "auto"}}; break;
+    case tools::Choice::none: body["tool_choice"] = {{"type", "none"}}; break;
+    case tools::Choice::required: body["tool_choice"] = {{"type", "any"}}; break;
+    case tools::Choice::named: body["tool_choice"] = {{"type", "tool"}, {"name", offer.choice.name}}; break;
+  }
+}
+
 json build_body(const webox_instance &self, const json &request, bool stream) {
   json body = json::object();
   body["model"] = request["model"];
   place_messages(self, request["messages"], body);
+  place_tools(self, request, body);
   if (stream) body["stream"] = true;
   merge_options(self, self.default_options, body);
   merge_options(self, request.value("options", json::object()), body);
@@ -222,19 +292,13 @@ sdk::HttpRequest build_http_request(const webox_instance &self, const webox_call
 
 // ---- Reading the answer ------------------------------------------------------------
 
-struct Answer {
-  std::string text;
-  std::string model;
-  std::string finish_reason;
-  Usage usage;
+using Answer = kit::ChatAnswer;
 
-  json to_json() const {
-    json out = {{"text", text}, {"model", model}};
-    if (!finish_reason.empty()) out["finish_reason"] = finish_reason;
-    if (usage.known()) out["usage"] = usage.to_json();
-    return out;
-  }
-};
+// The first call of an answer carries the answer's thinking blocks.
+json thinking_extra(const json &thinking, size_t call_number) {
+  if (call_number != 0 || thinking.empty()) return json::object();
+  return {{"thinking_blocks", thinking}};
+}
 
 Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
                               const std::string &requested_model) {
@@ -246,11 +310,20 @@ Answer read_complete_response(const webox_instance &self, const sdk::HttpRespons
   a.model = string_at(doc, "model");
   if (a.model.empty()) a.model = requested_model;
   const json content = doc.value("content", json::array());
+  tools::Calls calls(self.name);
+  json thinking = json::array();
   if (content.is_array())
-    for (const auto &block : content)
-      if (string_at(block, "type") == "text") a.text += string_at(block, "text");
+    for (const auto &block : content) {
+      const std::string type = string_at(block, "type");
+      if (type == "text") a.text += string_at(block, "text");
+      if (type == "thinking" || type == "redacted_thinking") thinking.push_back(block);
+      if (type == "tool_use")
+        calls.add(tools::call_from_value(string_at(block, "id"), string_at(block, "name"), block.value("input", json()),
+                                         thinking_extra(thinking, calls.size()), self.name));
+    }
+  a.tool_calls = calls.finished();
   a.finish_reason = normalized_stop_reason(string_at(doc, "stop_reason"));
-  a.usage.update_from(kit::object_at(doc, "usage"));
+  update_usage(a.usage, kit::object_at(doc, "usage"));
   return a;
 }
 
@@ -258,7 +331,7 @@ Answer read_complete_response(const webox_instance &self, const sdk::HttpRespons
 class StreamReader {
 public:
   StreamReader(const webox_instance &self, webox_sink_fn sink, void *user, std::string requested_model)
-      : m_self(self), m_sink(sink), m_user(user) {
+      : m_self(self), m_sink(sink), m_user(user), m_calls(self.name, sink, user) {
     m_answer.model = std::move(requested_model);
   }
 
@@ -269,11 +342,13 @@ public:
     ++m_events;
     const std::string type = string_at(event, "type");
     if (type == "message_start") on_message_start(kit::object_at(event, "message"));
-    else if (type == "content_block_delta") on_block_delta(kit::object_at(event, "delta"));
+    else if (type == "content_block_start") on_block_start(event);
+    else if (type == "content_block_delta") on_block_delta(event);
+    else if (type == "content_block_stop") on_block_stop(event);
     else if (type == "message_delta") on_message_delta(event);
     else if (type == "message_stop") m_stopped = true;
     else if (type == "error") throw_stream_error(m_self, event);
-    // ping, content_block_start/stop and types added later carry nothing we need.
+    // ping and types added later carry nothing we need.
   }
 
   bool started() const { return m_events > 0; }
@@ -281,23 +356,62 @@ public:
   Answer finish() {
     if (!m_stopped)
       throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": stream ended before message_stop (the answer was cut)");
-    if (m_answer.usage.known()) {
-      json event = m_answer.usage.to_json();
-      event["type"] = "usage";
-      sdk::emit(m_sink, m_user, dump(event));
-    }
+    if (m_calls.has_open())
+      throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": a tool_use block never ended (content_block_stop)");
+    m_answer.tool_calls = m_calls.finished();
+    kit::emit_usage(m_sink, m_user, m_answer.usage);
     return m_answer;
   }
 
 private:
   void on_message_start(const json &message) {
     if (auto model = string_at(message, "model"); !model.empty()) m_answer.model = model;
-    m_answer.usage.update_from(kit::object_at(message, "usage"));
+    update_usage(m_answer.usage, kit::object_at(message, "usage"));
   }
 
-  // Only text deltas are answer text; thinking, signatures and tool-input
-  // JSON fragments are not shown.
-  void on_block_delta(const json &delta) {
+  // A tool_use block opens a call; its input follows as JSON text pieces.
+  void on_block_start(const json &event) {
+    const json block = kit::object_at(event, "content_block");
+    const std::string type = string_at(block, "type");
+    if (type == "thinking" || type == "redacted_thinking") {
+      m_thinking_at[block_index(event)] = m_thinking.size();
+      m_thinking.push_back(block);
+    }
+    if (type != "tool_use") return;
+    m_calls.open(block_index(event), string_at(block, "id"), string_at(block, "name"),
+                 thinking_extra(m_thinking, m_calls.size() + (m_calls.has_open() ? 1 : 0)));
+  }
+
+  // Thinking text and its signature, kept whole for the next request.
+  void on_thinking_delta(int64_t index, const json &delta) {
+    auto at = m_thinking_at.find(index);
+    if (at == m_thinking_at.end()) return;
+    json &block = m_thinking[at->second];
+    if (string_at(delta, "type") == "thinking_delta")
+      block["thinking"] = string_at(block, "thinking") + string_at(delta, "thinking");
+    else
+      block["signature"] = string_at(block, "signature") + string_at(delta, "signature");
+  }
+
+  void on_block_stop(const json &event) {
+    const int64_t index = block_index(event);
+    if (m_calls.is_open(index)) m_calls.close(index, "toolu_" + std::to_string(index));
+  }
+
+  static int64_t block_index(const json &event) { return count_at(event, "index").value_or(0); }
+
+  // Only text deltas are answer text; thinking and signatures are not
+  // shown; input_json_delta pieces build a call's input.
+  void on_block_delta(const json &event) {
+    const json delta = kit::object_at(event, "delta");
+    if (string_at(delta, "type") == "input_json_delta") {
+      if (m_calls.is_open(block_index(event))) m_calls.append(block_index(event), string_at(delta, "partial_json"));
+      return;
+    }
+    if (string_at(delta, "type") == "thinking_delta" || string_at(delta, "type") == "signature_delta") {
+      on_thinking_delta(block_index(event), delta);
+      return;
+    }
     if (string_at(delta, "type") != "text_delta") return;
     std::string piece = string_at(delta, "text");
     if (piece.empty()) return;
@@ -308,12 +422,15 @@ private:
   void on_message_delta(const json &event) {
     auto reason = string_at(kit::object_at(event, "delta"), "stop_reason");
     if (!reason.empty()) m_answer.finish_reason = normalized_stop_reason(reason);
-    m_answer.usage.update_from(kit::object_at(event, "usage"));
+    update_usage(m_answer.usage, kit::object_at(event, "usage"));
   }
 
   const webox_instance &m_self;
   webox_sink_fn m_sink;
   void *m_user;
+  tools::Calls m_calls;
+  json m_thinking = json::array();         // this answer's thinking blocks, in order
+  std::map<int64_t, size_t> m_thinking_at; // block index → place in m_thinking
   Answer m_answer;
   bool m_stopped = false;
   size_t m_events = 0;
@@ -326,13 +443,9 @@ webox_status chat_complete(webox_instance *self, const webox_call *call, const w
   return sdk::guard(&out->error, [&] {
     const json request = kit::parse_chat_request(req);
     const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, false), false);
-    sdk::HttpResponse resp;
-    try {
-      resp = sdk::http(call, http);
-    } catch (const sdk::Failure &f) {
-      throw sdk::explain_transport_failure(self->name, f, false);
-    }
-    if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    const sdk::HttpResponse resp = kit::whole_answer(
+        call, http, [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self->name, f, started); },
+        [&](const sdk::HttpResponse &r) { throw_http_error(*self, r); });
     sdk::give(dump(read_complete_response(*self, resp, request["model"].get<std::string>()).to_json()),
               &out->json);
     return WEBOX_OK;

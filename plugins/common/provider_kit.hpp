@@ -16,6 +16,7 @@
 
 #include "plugins/common/json_fields.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
+#include "plugins/common/tool_kit.hpp"
 
 namespace webox::kit {
 
@@ -95,6 +96,39 @@ struct Usage {
   }
 };
 
+// The `usage` event a streamed answer ends with, when the provider counted.
+inline void emit_usage(webox_sink_fn sink, void *user, const Usage &usage) {
+  if (!usage.known()) return;
+  json event = usage.to_json();
+  event["type"] = "usage";
+  sdk::emit(sink, user, dump(event));
+}
+
+// ---- The answer ----------------------------------------------------------------------
+
+// What every chat plugin hands back as result.json. `finish_reason` is
+// "tool_calls" whenever the model called a tool: providers say "stop"
+// (Gemini, Ollama, some OpenAI-compatible servers) or "tool_use".
+struct ChatAnswer {
+  std::string text;
+  std::string model;
+  std::string finish_reason; // normalized; empty when the provider said nothing
+  Usage usage;
+  json tool_calls = json::array();
+
+  json to_json() const {
+    json out = {{"text", text}, {"model", model}};
+    if (!tool_calls.empty()) {
+      out["tool_calls"] = tool_calls;
+      out["finish_reason"] = "tool_calls";
+    } else if (!finish_reason.empty()) {
+      out["finish_reason"] = finish_reason;
+    }
+    if (usage.known()) out["usage"] = usage.to_json();
+    return out;
+  }
+};
+
 // ---- Error bodies ------------------------------------------------------------------
 
 // A gateway's HTML page (502/504 from nginx or a CDN) instead of the API's JSON.
@@ -167,6 +201,22 @@ inline json parse_chat_request(const webox_request *req) {
 
 // ---- Operations ------------------------------------------------------------------------
 
+// Sends a request for a whole answer. A transport failure goes through
+// `explain(failure, false)`; a non-2xx answer to `on_http_error`, which
+// throws. Returns the 2xx response.
+template <class Explain, class OnHttpError>
+sdk::HttpResponse whole_answer(const webox_call *call, const sdk::HttpRequest &http, const Explain &explain,
+                               const OnHttpError &on_http_error) {
+  sdk::HttpResponse resp;
+  try {
+    resp = sdk::http(call, http);
+  } catch (const sdk::Failure &f) {
+    throw explain(f, false);
+  }
+  if (resp.status / 100 != 2) on_http_error(resp);
+  return resp;
+}
+
 // Sends a streamed request and feeds each framed unit to `reader` (which has
 // on_data(string_view), started() and finish()). A transport failure goes
 // through `explain(failure, started)`; a non-2xx answer to `on_http_error`,
@@ -184,7 +234,7 @@ json stream_answer(const webox_call *call, const sdk::HttpRequest &http, Reader 
     throw explain(f, reader.started());
   }
   if (resp.status / 100 != 2) on_http_error(resp);
-  return reader.finish().to_json();
+  return reader.finish().to_json(); // a ChatAnswer
 }
 
 // The `create` slot for an instance built by `make` from the config text.
@@ -197,7 +247,8 @@ webox_status create_instance(const char *config_json, size_t config_size, Instan
   });
 }
 
-// The descriptor of a chat provider (chat and chat-stream, nothing else).
+// The descriptor of a chat provider (chat and chat-stream with tool calls,
+// nothing else).
 constexpr webox_plugin chat_descriptor(const char *id, const char *version,
                                        decltype(webox_plugin::create) create, decltype(webox_plugin::destroy) destroy,
                                        decltype(webox_plugin::describe) describe, webox_op_fn chat,
@@ -208,7 +259,7 @@ constexpr webox_plugin chat_descriptor(const char *id, const char *version,
   d.min_host_minor = 0;
   d.id = id;
   d.version = version;
-  d.capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM;
+  d.capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_TOOLS;
   d.create = create;
   d.destroy = destroy;
   d.describe = describe;
@@ -234,7 +285,7 @@ inline json model_list(std::string_view csv) {
 inline webox_status describe_chat_provider(std::string_view models_csv, const std::string &base_url,
                                            webox_buf *out_json) {
   return sdk::guard(nullptr, [&] {
-    json doc = {{"models", model_list(models_csv)}, {"capabilities", {"chat", "chat-stream"}}, {"base_url", base_url}};
+    json doc = {{"models", model_list(models_csv)}, {"capabilities", {"chat", "chat-stream", "tools"}}, {"base_url", base_url}};
     sdk::give(dump(doc), out_json);
     return WEBOX_OK;
   });

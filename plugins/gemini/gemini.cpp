@@ -42,6 +42,18 @@
 //     its `QuotaFailure` names a per-day quota (`quotaId` containing
 //     "PerDay"), even with a retryDelay of seconds: that is not retried and
 //     is reported as a quota (exit 5).
+//   - Tools are `tools: [{functionDeclarations: [{name, description,
+//     parameters}]}]`, where `parameters` is Google's OpenAPI-style subset of
+//     JSON Schema: keys outside it (`$schema`, `additionalProperties`,
+//     `$ref`, ...) are refused with a 400, so they are dropped, and a
+//     `type` list such as ["string","null"] becomes `type` + `nullable`.
+//     `toolConfig.functionCallingConfig.mode` (AUTO, ANY, NONE) is the tool
+//     choice. A call is a `functionCall {name, args}` part, whole in one
+//     chunk, usually WITHOUT an id (webox makes one), and the answer still
+//     finishes with STOP. Thinking models put a `thoughtSignature` on the
+//     part that MUST come back on that part in the next request: it travels
+//     in the call's "extra". A result goes back as a `functionResponse
+//     {name, response: {...}}` part in a user turn.
 //   - A prompt the safety filters refuse gets a 200 with no candidates and a
 //     `promptFeedback.blockReason`: it is reported as a refused request.
 #include <webox/plugin.hpp>
@@ -81,6 +93,7 @@ struct webox_instance : webox::kit::InstanceConfig {};
 namespace {
 
 namespace kit = webox::kit;
+namespace tools = webox::kit::tools;
 using kit::count_at;
 using kit::dump;
 using kit::looks_like_html;
@@ -268,13 +281,54 @@ json parts_of(const webox_instance &self, const json &content) {
   return parts;
 }
 
+// A model turn that called functions: its text, then one functionCall part
+// per call with the thoughtSignature it came with (Gemini 3 refuses the
+// history without it) and Gemini's own id when it gave one.
+json call_parts(const webox_instance &self, const json &message, const json &calls) {
+  json parts = parts_of(self, message.value("content", json()));
+  json kept = json::array();
+  for (auto &p : parts)
+    if (!string_at(p, "text").empty()) kept.push_back(std::move(p)); // an empty text part is refused
+  for (const auto &call : calls) {
+    const json extra = tools::extra_of(call);
+    json function = {{"name", string_at(call, "name")}, {"args", tools::arguments_object(call)}};
+    if (auto id = string_at(extra, "function_call_id"); !id.empty()) function["id"] = id;
+    json part = {{"functionCall", std::move(function)}};
+    if (auto signature = string_at(extra, "thoughtSignature"); !signature.empty()) part["thoughtSignature"] = signature;
+    kept.push_back(std::move(part));
+  }
+  return kept;
+}
+
+// A tool result as a functionResponse part; `response` must be an object.
+json response_part(const json &message, const json &calls_by_id) {
+  const std::string call_id = string_at(message, "tool_call_id");
+  const json call = calls_by_id.is_object() ? calls_by_id.value(call_id, json::object()) : json::object();
+  std::string name = string_at(message, "name");
+  if (name.empty()) name = string_at(call, "name");
+  const std::string text = tools::content_text(message.value("content", json()));
+  json function = {{"name", name},
+                   {"response", kit::flag_at(message, "is_error") ? json{{"error", text}} : json{{"result", text}}}};
+  if (auto id = string_at(tools::extra_of(call), "function_call_id"); !id.empty()) function["id"] = id;
+  return {{"functionResponse", std::move(function)}};
+}
+
 // webox's flat list → `contents` (user/model turns) + `systemInstruction`.
 void place_messages(const webox_instance &self, const json &messages, json &body) {
   json contents = json::array();
   json system_parts = json::array();
+  json calls_by_id = json::object(); // the calls seen so far, for their results
   for (const auto &m : messages) {
     const std::string role = string_at(m, "role");
-    json parts = parts_of(self, m.value("content", json()));
+    json parts;
+    if (tools::is_tool_result(m)) {
+      parts = json::array({response_part(m, calls_by_id)});
+    } else if (const json calls = role == "assistant" ? tools::calls_of(m, self.name) : json::array(); !calls.empty()) {
+      for (const auto &call : calls) calls_by_id[string_at(call, "id")] = call;
+      parts = call_parts(self, m, calls);
+    } else {
+      parts = parts_of(self, m.value("content", json()));
+    }
     if (role == "system") {
       for (auto &p : parts) system_parts.push_back(std::move(p));
       continue;
@@ -319,10 +373,68 @@ void merge_options(const webox_instance &self, const json &options, json &body) 
   }
 }
 
+// JSON Schema → the subset Gemini's `parameters` accept (see above). The
+// request nests at most bounded_json::kMaxDepth levels, so is this recursion.
+json gemini_schema(const json &schema) {
+  static const char *const kKept[] = {"type", "format", "title", "description", "nullable", "enum", "maxItems",
+                                      "minItems", "minProperties", "maxProperties", "minLength", "maxLength",
+                                      "pattern", "example", "propertyOrdering", "default", "minimum", "maximum",
+                                      "required"};
+  if (!schema.is_object()) return json::object();
+  json out = json::object();
+  for (const char *key : kKept)
+    if (auto it = schema.find(key); it != schema.end()) out[key] = *it;
+  if (auto type = schema.find("type"); type != schema.end() && type->is_array()) {
+    out.erase("type");
+    for (const auto &t : *type)
+      if (t == "null") out["nullable"] = true;
+      else if (t.is_string() && !out.contains("type")) out["type"] = t;
+  }
+  if (auto c = schema.find("const"); c != schema.end() && c->is_string() && !out.contains("enum"))
+    out["enum"] = json::array({*c});
+  if (auto props = schema.find("properties"); props != schema.end() && props->is_object()) {
+    out["properties"] = json::object();
+    for (const auto &[name, sub] : props->items()) out["properties"][name] = gemini_schema(sub);
+  }
+  if (auto items = schema.find("items"); items != schema.end() && items->is_object())
+    out["items"] = gemini_schema(*items);
+  if (auto any = schema.find("anyOf"); any != schema.end() && any->is_array()) {
+    out["anyOf"] = json::array();
+    for (const auto &sub : *any) out["anyOf"].push_back(gemini_schema(sub));
+  }
+  return out;
+}
+
+// A function without parameters leaves them out: an object schema with no
+// properties is refused.
+json function_declaration(const tools::Tool &t) {
+  json declaration = {{"name", t.name}};
+  if (!t.description.empty()) declaration["description"] = t.description;
+  json parameters = gemini_schema(t.input_schema);
+  if (!kit::object_at(parameters, "properties").empty()) declaration["parameters"] = std::move(parameters);
+  return declaration;
+}
+
+void place_tools(const webox_instance &self, const json &request, json &body) {
+  const tools::Offer offer = tools::read_offer(request, self.name);
+  if (offer.tools.empty()) return;
+  body["tools"] = json::array({{{"functionDeclarations", tools::tool_list(offer.tools, function_declaration)}}});
+  json config;
+  switch (offer.choice.kind) {
+    case tools::Choice::unset: return;
+    case tools::Choice::automatic: config = {{"mode", "AUTO"}}; break;
+    case tools::Choice::none: config = {{"mode", "NONE"}}; break;
+    case tools::Choice::required: config = {{"mode", "ANY"}}; break;
+    case tools::Choice::named: config = {{"mode", "ANY"}, {"allowedFunctionNames", {offer.choice.name}}}; break;
+  }
+  body["toolConfig"] = {{"functionCallingConfig", std::move(config)}};
+}
+
 json build_body(const webox_instance &self, const json &request) {
   json body = json::object();
   body["generationConfig"] = json::object();
   place_messages(self, request["messages"], body);
+  place_tools(self, request, body);
   merge_options(self, self.default_options, body);
   merge_options(self, request.value("options", json::object()), body);
   if (body["generationConfig"].empty()) body.erase("generationConfig");
@@ -351,23 +463,27 @@ sdk::HttpRequest build_http_request(const webox_instance &self, const webox_call
 
 // ---- Reading the answer ------------------------------------------------------------
 
-struct Answer {
-  std::string text;
-  std::string model;
-  std::string finish_reason; // normalized; empty until a candidate finished
-  Usage usage;
+// finish_reason stays empty until a candidate finished.
+using Answer = kit::ChatAnswer;
 
-  json to_json() const {
-    json out = {{"text", text}, {"model", model}};
-    if (!finish_reason.empty()) out["finish_reason"] = finish_reason;
-    if (usage.known()) out["usage"] = usage.to_json();
-    return out;
-  }
-};
+// A functionCall part as the host's call; the part's thoughtSignature (or,
+// from 2.x models, the functionCall's) and Gemini's id go in "extra".
+json call_of_part(const webox_instance &self, const json &part, const json &messages, size_t number) {
+  const json function = kit::object_at(part, "functionCall");
+  json extra = json::object();
+  std::string signature = string_at(part, "thoughtSignature");
+  if (signature.empty()) signature = string_at(function, "thoughtSignature");
+  if (!signature.empty()) extra["thoughtSignature"] = signature;
+  std::string id = string_at(function, "id");
+  if (!id.empty()) extra["function_call_id"] = id;
+  else id = tools::synthesised_id(messages, number);
+  return tools::call_from_value(id, string_at(function, "name"), function.value("args", json()), extra, self.name);
+}
 
 // Reads one GenerateContentResponse (a whole answer or one streamed chunk)
-// into `a`; returns the new answer text it carried.
-std::string absorb_response(const webox_instance &self, const json &doc, Answer &a) {
+// into `a` and `calls`; returns the new answer text it carried.
+std::string absorb_response(const webox_instance &self, const json &doc, Answer &a, tools::Calls &calls,
+                            const json &messages) {
   if (doc.contains("error")) throw_inband_error(self, doc["error"]);
   if (auto version = string_at(doc, "modelVersion"); !version.empty()) a.model = version;
   if (auto u = read_usage(doc.value("usageMetadata", json()))) a.usage = *u;
@@ -382,8 +498,11 @@ std::string absorb_response(const webox_instance &self, const json &doc, Answer 
   std::string text;
   const json parts = kit::object_at(candidate, "content").value("parts", json::array());
   if (parts.is_array())
-    for (const auto &part : parts)
-      if (!kit::flag_at(part, "thought")) text += string_at(part, "text"); // thoughts are not the answer
+    for (const auto &part : parts) {
+      if (kit::flag_at(part, "thought")) continue; // thoughts are not the answer
+      if (part.contains("functionCall")) calls.add(call_of_part(self, part, messages, calls.size()));
+      else text += string_at(part, "text");
+    }
   if (auto reason = string_at(candidate, "finishReason"); !reason.empty())
     a.finish_reason = normalized_finish_reason(reason);
   a.text += text;
@@ -391,20 +510,23 @@ std::string absorb_response(const webox_instance &self, const json &doc, Answer 
 }
 
 Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
-                              const std::string &requested_model) {
+                              const std::string &requested_model, const json &messages) {
   const json doc = kit::parse_response(resp.body, self.name);
   if (!doc.is_object())
     throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
   Answer a;
   a.model = requested_model;
-  absorb_response(self, doc, a);
+  tools::Calls calls(self.name);
+  absorb_response(self, doc, a, calls, messages);
+  a.tool_calls = calls.finished();
   return a;
 }
 
 class StreamReader {
 public:
-  StreamReader(const webox_instance &self, webox_sink_fn sink, void *user, std::string requested_model)
-      : m_self(self), m_sink(sink), m_user(user) {
+  StreamReader(const webox_instance &self, webox_sink_fn sink, void *user, std::string requested_model,
+               const json &messages)
+      : m_self(self), m_sink(sink), m_user(user), m_messages(messages), m_calls(self.name, sink, user) {
     m_answer.model = std::move(requested_model);
   }
 
@@ -413,7 +535,7 @@ public:
     if (!chunk.is_object())
       throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": " + kit::unparsable(data, "a stream event", "unparsable stream event"));
     ++m_events;
-    std::string piece = absorb_response(m_self, chunk, m_answer);
+    std::string piece = absorb_response(m_self, chunk, m_answer, m_calls, m_messages);
     if (!piece.empty()) sdk::emit(m_sink, m_user, dump(json{{"type", "delta"}, {"text", piece}}));
   }
 
@@ -424,11 +546,8 @@ public:
     if (m_answer.finish_reason.empty())
       throw sdk::Failure(WEBOX_E_UPSTREAM,
                          m_self.name + ": stream ended before a finishReason (the answer was cut)");
-    if (m_answer.usage.known()) {
-      json event = m_answer.usage.to_json();
-      event["type"] = "usage";
-      sdk::emit(m_sink, m_user, dump(event));
-    }
+    m_answer.tool_calls = m_calls.finished();
+    kit::emit_usage(m_sink, m_user, m_answer.usage);
     return m_answer;
   }
 
@@ -436,6 +555,8 @@ private:
   const webox_instance &m_self;
   webox_sink_fn m_sink;
   void *m_user;
+  const json &m_messages;
+  tools::Calls m_calls;
   Answer m_answer;
   size_t m_events = 0;
 };
@@ -448,14 +569,10 @@ webox_status chat_complete(webox_instance *self, const webox_call *call, const w
     const json request = kit::parse_chat_request(req);
     const std::string model = request["model"].get<std::string>();
     const sdk::HttpRequest http = build_http_request(*self, call, model, build_body(*self, request), false);
-    sdk::HttpResponse resp;
-    try {
-      resp = sdk::http(call, http);
-    } catch (const sdk::Failure &f) {
-      throw sdk::explain_transport_failure(self->name, f, false);
-    }
-    if (resp.status / 100 != 2) throw_http_error(*self, resp);
-    sdk::give(dump(read_complete_response(*self, resp, model).to_json()), &out->json);
+    const sdk::HttpResponse resp = kit::whole_answer(
+        call, http, [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self->name, f, started); },
+        [&](const sdk::HttpResponse &r) { throw_http_error(*self, r); });
+    sdk::give(dump(read_complete_response(*self, resp, model, request["messages"]).to_json()), &out->json);
     return WEBOX_OK;
   });
 }
@@ -466,7 +583,7 @@ webox_status chat_stream(webox_instance *self, const webox_call *call, const web
     const json request = kit::parse_chat_request(req);
     const std::string model = request["model"].get<std::string>();
     const sdk::HttpRequest http = build_http_request(*self, call, model, build_body(*self, request), true);
-    StreamReader reader(*self, on_event, user, model);
+    StreamReader reader(*self, on_event, user, model, request["messages"]);
     const json answer = kit::stream_answer(
         call, http, reader, [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self->name, f, started); },
         [&](const sdk::HttpResponse &resp) { throw_http_error(*self, resp); });

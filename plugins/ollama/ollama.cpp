@@ -30,6 +30,13 @@
 //   - Errors are a bare `{"error":"..."}` object, before the stream (with an
 //     HTTP status: 404 for a model that was never pulled) or as a line inside
 //     a 200 stream. Both are failures.
+//   - Tools are OpenAI-like (`{type:"function", function:{name,
+//     description, parameters}}`), but a call's `arguments` is a JSON
+//     OBJECT, not a string, and a call comes whole in one NDJSON line (the
+//     model's text before it streams as usual). Older servers give calls no
+//     id: webox makes one. The answer still ends with done_reason "stop".
+//     A result goes back as `role: tool` with `tool_name`. There is no
+//     tool_choice: "none" sends no tools, the others are the model's call.
 //   - Go's JSON encoder writes `<`, `>` and `&` as \u003c, \u003e, \u0026;
 //     a real JSON parser makes that a non-issue.
 #include <webox/plugin.hpp>
@@ -66,6 +73,7 @@ struct webox_instance : webox::kit::InstanceConfig {};
 namespace {
 
 namespace kit = webox::kit;
+namespace tools = webox::kit::tools;
 using kit::count_at;
 using kit::dump;
 using kit::looks_like_html;
@@ -136,6 +144,25 @@ webox_instance *make_instance(std::string_view config_text) {
 // ---- Building the request ----------------------------------------------------------
 
 
+// An assistant turn that called tools, with arguments as objects.
+json assistant_with_calls(const json &message, const json &calls) {
+  json out = {{"role", "assistant"}, {"content", tools::content_text(message.value("content", json()))}};
+  out["tool_calls"] = json::array();
+  for (const auto &call : calls)
+    out["tool_calls"].push_back(
+        {{"function", {{"name", string_at(call, "name")}, {"arguments", tools::arguments_object(call)}}}});
+  return out;
+}
+
+// A tool result names its tool; the call it answers does when the message
+// does not.
+json tool_result(const json &message, const json &calls_by_id) {
+  std::string name = string_at(message, "name");
+  if (name.empty() && calls_by_id.is_object())
+    name = string_at(calls_by_id.value(string_at(message, "tool_call_id"), json::object()), "name");
+  return {{"role", "tool"}, {"content", tools::content_text(message.value("content", json()))}, {"tool_name", name}};
+}
+
 // Ollama wants a plain string per message; text blocks are joined.
 json ollama_message(const webox_instance &self, const json &m) {
   const json content = m.value("content", json(""));
@@ -175,11 +202,32 @@ void merge_options(const webox_instance &self, const json &options, json &body) 
   }
 }
 
+json wire_messages(const webox_instance &self, const json &messages) {
+  json out = json::array();
+  json calls_by_id = json::object();
+  for (const auto &m : messages) {
+    if (tools::is_tool_result(m)) {
+      out.push_back(tool_result(m, calls_by_id));
+      continue;
+    }
+    const json calls = string_at(m, "role") == "assistant" ? tools::calls_of(m, self.name) : json::array();
+    for (const auto &call : calls) calls_by_id[string_at(call, "id")] = call;
+    out.push_back(calls.empty() ? ollama_message(self, m) : assistant_with_calls(m, calls));
+  }
+  return out;
+}
+
+void place_tools(const webox_instance &self, const json &request, json &body) {
+  const tools::Offer offer = tools::read_offer(request, self.name);
+  if (offer.tools.empty() || offer.choice.kind == tools::Choice::none) return;
+  body["tools"] = tools::tool_list(offer.tools, tools::function_tool);
+}
+
 json build_body(const webox_instance &self, const json &request, bool stream) {
   json body = json::object();
   body["model"] = request["model"];
-  body["messages"] = json::array();
-  for (const auto &m : request["messages"]) body["messages"].push_back(ollama_message(self, m));
+  body["messages"] = wire_messages(self, request["messages"]);
+  place_tools(self, request, body);
   body["stream"] = stream; // always explicit: the server streams when it is absent
   body["options"] = json::object();
   merge_options(self, self.default_options, body);
@@ -212,28 +260,27 @@ sdk::HttpRequest build_http_request(const webox_instance &self, const webox_call
 
 // ---- Reading the answer ------------------------------------------------------------
 
-struct Answer {
-  std::string text;
-  std::string model;
-  std::string finish_reason;
-  Usage usage;
+struct Answer : kit::ChatAnswer {
   bool done = false;
-
-  json to_json() const {
-    json out = {{"text", text}, {"model", model}};
-    if (!finish_reason.empty()) out["finish_reason"] = finish_reason;
-    if (usage.known()) out["usage"] = usage.to_json();
-    return out;
-  }
 };
 
-// Reads one answer object (the whole answer, or one NDJSON line) into `a`;
-// returns the text it carried.
-std::string absorb_object(const webox_instance &self, const json &doc, Answer &a) {
+// Reads one answer object (the whole answer, or one NDJSON line) into `a`
+// and `calls`; returns the text it carried.
+std::string absorb_object(const webox_instance &self, const json &doc, Answer &a, tools::Calls &calls,
+                          const json &messages) {
   if (doc.contains("error")) throw_inband_error(self, doc["error"]);
   if (auto model = string_at(doc, "model"); !model.empty()) a.model = model;
-  std::string text = string_at(kit::object_at(doc, "message"), "content"); // `thinking` is skipped
+  const json message = kit::object_at(doc, "message");
+  std::string text = string_at(message, "content"); // `thinking` is skipped
   a.text += text;
+  if (const json *list = webox::json_fields::member(message, "tool_calls"); list && list->is_array())
+    for (const auto &c : *list) {
+      const json function = kit::object_at(c, "function");
+      std::string id = string_at(c, "id");
+      if (id.empty()) id = tools::synthesised_id(messages, calls.size());
+      calls.add(tools::call_from_value(id, string_at(function, "name"), function.value("arguments", json()),
+                                       json::object(), self.name));
+    }
   if (kit::flag_at(doc, "done")) {
     a.done = true;
     a.finish_reason = string_at(doc, "done_reason");
@@ -243,20 +290,23 @@ std::string absorb_object(const webox_instance &self, const json &doc, Answer &a
 }
 
 Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
-                              const std::string &requested_model) {
+                              const std::string &requested_model, const json &messages) {
   const json doc = kit::parse_response(resp.body, self.name);
   if (!doc.is_object())
     throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
   Answer a;
   a.model = requested_model;
-  absorb_object(self, doc, a);
+  tools::Calls calls(self.name);
+  absorb_object(self, doc, a, calls, messages);
+  a.tool_calls = calls.finished();
   return a;
 }
 
 class StreamReader {
 public:
-  StreamReader(const webox_instance &self, webox_sink_fn sink, void *user, std::string requested_model)
-      : m_self(self), m_sink(sink), m_user(user) {
+  StreamReader(const webox_instance &self, webox_sink_fn sink, void *user, std::string requested_model,
+               const json &messages)
+      : m_self(self), m_sink(sink), m_user(user), m_messages(messages), m_calls(self.name, sink, user) {
     m_answer.model = std::move(requested_model);
   }
 
@@ -265,7 +315,7 @@ public:
     if (!doc.is_object())
       throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": " + kit::unparsable(line, "a stream line", "unparsable stream line"));
     ++m_events;
-    std::string piece = absorb_object(m_self, doc, m_answer);
+    std::string piece = absorb_object(m_self, doc, m_answer, m_calls, m_messages);
     if (!piece.empty()) sdk::emit(m_sink, m_user, dump(json{{"type", "delta"}, {"text", piece}}));
   }
 
@@ -274,11 +324,8 @@ public:
   Answer finish() {
     if (!m_answer.done)
       throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": stream ended before done:true (the answer was cut)");
-    if (m_answer.usage.known()) {
-      json event = m_answer.usage.to_json();
-      event["type"] = "usage";
-      sdk::emit(m_sink, m_user, dump(event));
-    }
+    m_answer.tool_calls = m_calls.finished();
+    kit::emit_usage(m_sink, m_user, m_answer.usage);
     return m_answer;
   }
 
@@ -286,6 +333,8 @@ private:
   const webox_instance &m_self;
   webox_sink_fn m_sink;
   void *m_user;
+  const json &m_messages;
+  tools::Calls m_calls;
   Answer m_answer;
   size_t m_events = 0;
 };
@@ -305,14 +354,10 @@ webox_status chat_complete(webox_instance *self, const webox_call *call, const w
   return sdk::guard(&out->error, [&] {
     const json request = kit::parse_chat_request(req);
     const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, false), false);
-    sdk::HttpResponse resp;
-    try {
-      resp = sdk::http(call, http);
-    } catch (const sdk::Failure &f) {
-      throw explain_transport_failure(*self, f, false);
-    }
-    if (resp.status / 100 != 2) throw_http_error(*self, resp);
-    sdk::give(dump(read_complete_response(*self, resp, request["model"].get<std::string>()).to_json()),
+    const sdk::HttpResponse resp = kit::whole_answer(
+        call, http, [&](const sdk::Failure &f, bool started) { return explain_transport_failure(*self, f, started); },
+        [&](const sdk::HttpResponse &r) { throw_http_error(*self, r); });
+    sdk::give(dump(read_complete_response(*self, resp, request["model"].get<std::string>(), request["messages"]).to_json()),
               &out->json);
     return WEBOX_OK;
   });
@@ -323,7 +368,7 @@ webox_status chat_stream(webox_instance *self, const webox_call *call, const web
   return sdk::guard(&out->error, [&] {
     const json request = kit::parse_chat_request(req);
     const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, true), true);
-    StreamReader reader(*self, on_event, user, request["model"].get<std::string>());
+    StreamReader reader(*self, on_event, user, request["model"].get<std::string>(), request["messages"]);
     const json answer = kit::stream_answer(
         call, http, reader, [&](const sdk::Failure &f, bool started) { return explain_transport_failure(*self, f, started); },
         [&](const sdk::HttpResponse &resp) { throw_http_error(*self, resp); });

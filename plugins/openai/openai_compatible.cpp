@@ -47,6 +47,16 @@
 //     OpenRouter the same with a numeric `code`, Mistral's gateway a bare
 //     `{"message":...}`, FastAPI-style servers `{"detail":...}`, and any
 //     gateway an HTML page on 502/504 that must not be dumped on a terminal.
+//   - Tool calls (`tools: [{type:"function", function:{name, description,
+//     parameters}}]`) stream as `delta.tool_calls` pieces keyed by `index`:
+//     the first piece of a call has `id` and `function.name`, the following
+//     ones only `function.arguments` text, cut anywhere (mid-string, mid-
+//     escape). Parallel calls take indexes 0, 1, ...; the finish chunk says
+//     `tool_calls`. Some compatible servers send a whole call in one piece,
+//     leave out `index`, or reuse index 0 for every call with a new `id`: a
+//     new id at a used index is taken as a new call. In the history,
+//     arguments travel as a JSON STRING and a result is `role: tool` with
+//     `tool_call_id`.
 //   - HTTP 429 means two different things: "slow down" (`rate_limit_exceeded`)
 //     and "pay" (`insufficient_quota`). Retrying the second only burns time,
 //     so this plugin hands the host a retry filter that refuses it.
@@ -60,6 +70,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,6 +91,7 @@ struct webox_instance : webox::kit::InstanceConfig {};
 namespace {
 
 namespace kit = webox::kit;
+namespace tools = webox::kit::tools;
 using kit::count_at;
 using kit::dump;
 using kit::looks_like_html;
@@ -241,10 +253,60 @@ void merge_options(const webox_instance &self, const json &options, json &body) 
   }
 }
 
+// ---- Tools in the request ----------------------------------------------------------
+
+// An assistant turn that called tools: arguments as the JSON text the
+// model wrote (the API takes a string), content null when there was none.
+json assistant_with_calls(const json &message, const json &calls) {
+  json out = {{"role", "assistant"}};
+  const std::string text = tools::content_text(message.value("content", json()));
+  out["content"] = text.empty() ? json() : json(text);
+  out["tool_calls"] = json::array();
+  for (const auto &call : calls)
+    out["tool_calls"].push_back({{"id", string_at(call, "id")},
+                                 {"type", "function"},
+                                 {"function", {{"name", string_at(call, "name")}, {"arguments", tools::arguments_text(call)}}}});
+  return out;
+}
+
+// webox's messages in this protocol: tool calls and results translated,
+// everything else as it is (image parts, names, ...).
+json wire_messages(const webox_instance &self, const json &messages) {
+  json out = json::array();
+  for (const auto &m : messages) {
+    if (tools::is_tool_result(m)) {
+      // No error flag in this protocol: the text says it.
+      out.push_back({{"role", "tool"},
+                     {"tool_call_id", string_at(m, "tool_call_id")},
+                     {"content", tools::content_text(m.value("content", json()))}});
+      continue;
+    }
+    const json calls = string_at(m, "role") == "assistant" ? tools::calls_of(m, self.name) : json::array();
+    out.push_back(calls.empty() ? m : assistant_with_calls(m, calls));
+  }
+  return out;
+}
+
+void place_tools(const webox_instance &self, const json &request, json &body) {
+  const tools::Offer offer = tools::read_offer(request, self.name);
+  if (offer.tools.empty()) return;
+  body["tools"] = tools::tool_list(offer.tools, tools::function_tool);
+  switch (offer.choice.kind) {
+    case tools::Choice::unset: break;
+    case tools::Choice::automatic: body["tool_choice"] = "auto"; break;
+    case tools::Choice::none: body["tool_choice"] = "none"; break;
+    case tools::Choice::required: body["tool_choice"] = "required"; break;
+    case tools::Choice::named:
+      body["tool_choice"] = {{"type", "function"}, {"function", {{"name", offer.choice.name}}}};
+      break;
+  }
+}
+
 json build_body(const webox_instance &self, const json &request, bool stream) {
   json body = json::object();
   body["model"] = request["model"];
-  body["messages"] = request["messages"];
+  body["messages"] = wire_messages(self, request["messages"]);
+  place_tools(self, request, body);
   if (stream) {
     body["stream"] = true;
     body["stream_options"] = {{"include_usage", true}};
@@ -269,19 +331,7 @@ sdk::HttpRequest build_http_request(const webox_instance &self, const webox_call
 
 // ---- Reading the answer ------------------------------------------------------------
 
-struct Answer {
-  std::string text;
-  std::string model;
-  std::string finish_reason;
-  Usage usage;
-
-  json to_json() const {
-    json out = {{"text", text}, {"model", model}};
-    if (!finish_reason.empty()) out["finish_reason"] = finish_reason;
-    if (usage.known()) out["usage"] = usage.to_json();
-    return out;
-  }
-};
+using Answer = kit::ChatAnswer;
 
 // With n > 1 a provider sends several choices; webox asks for one and reads index 0.
 const json *first_choice(const json &doc) {
@@ -292,8 +342,23 @@ const json *first_choice(const json &doc) {
   return nullptr;
 }
 
+// message.tool_calls of a whole answer: arguments are a JSON string.
+json calls_of_message(const webox_instance &self, const json &message, const json &messages) {
+  tools::Calls calls(self.name);
+  const json *list = webox::json_fields::member(message, "tool_calls");
+  if (list && list->is_array())
+    for (const auto &c : *list) {
+      const json function = kit::object_at(c, "function");
+      std::string call_id = string_at(c, "id");
+      if (call_id.empty()) call_id = tools::synthesised_id(messages, calls.size());
+      calls.add(tools::call_from_value(call_id, string_at(function, "name"), function.value("arguments", json()),
+                                       json::object(), self.name));
+    }
+  return calls.finished();
+}
+
 Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
-                              const std::string &requested_model) {
+                              const std::string &requested_model, const json &messages) {
   // OpenRouter may send keep-alive whitespace before the JSON: the parser skips it.
   const json doc = kit::parse_response(resp.body, self.name);
   if (!doc.is_object())
@@ -305,7 +370,9 @@ Answer read_complete_response(const webox_instance &self, const sdk::HttpRespons
   Answer a;
   a.model = string_at(doc, "model");
   if (a.model.empty()) a.model = requested_model;
-  a.text = string_at(choice->value("message", json::object()), "content"); // null on tool calls
+  const json message = kit::object_at(*choice, "message");
+  a.text = string_at(message, "content"); // null on tool calls
+  a.tool_calls = calls_of_message(self, message, messages);
   a.finish_reason = string_at(*choice, "finish_reason");
   if (auto u = usage_of_chunk(doc)) a.usage = *u;
   return a;
@@ -314,8 +381,9 @@ Answer read_complete_response(const webox_instance &self, const sdk::HttpRespons
 // Consumes the SSE data payloads of one streamed answer.
 class StreamReader {
 public:
-  StreamReader(const webox_instance &self, webox_sink_fn sink, void *user, std::string requested_model)
-      : m_self(self), m_sink(sink), m_user(user) {
+  StreamReader(const webox_instance &self, webox_sink_fn sink, void *user, std::string requested_model,
+               const json &messages)
+      : m_self(self), m_sink(sink), m_user(user), m_messages(messages), m_calls(self.name, sink, user) {
     m_answer.model = std::move(requested_model);
   }
 
@@ -341,11 +409,9 @@ public:
   // Called when the body ended normally: the answer is whole only with [DONE].
   Answer finish() {
     if (!m_done) throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": stream ended before [DONE] (the answer was cut)");
-    if (m_answer.usage.known()) {
-      json event = m_answer.usage.to_json();
-      event["type"] = "usage";
-      sdk::emit(m_sink, m_user, dump(event));
-    }
+    close_calls();
+    m_answer.tool_calls = m_calls.finished();
+    kit::emit_usage(m_sink, m_user, m_answer.usage);
     return m_answer;
   }
 
@@ -356,15 +422,51 @@ private:
       m_answer.text += piece;
       sdk::emit(m_sink, m_user, dump(json{{"type", "delta"}, {"text", piece}}));
     }
+    if (const json *calls = webox::json_fields::member(delta, "tool_calls"); calls && calls->is_array())
+      for (size_t i = 0; i < calls->size(); ++i) read_call_piece((*calls)[i], static_cast<int64_t>(i));
     auto reason = string_at(choice, "finish_reason");
     if (reason == "error") // OpenRouter without an error object: still a failure
       throw sdk::Failure(WEBOX_E_UPSTREAM, m_self.name + ": stream error: the provider ended the answer with an error");
-    if (!reason.empty()) m_answer.finish_reason = reason;
+    if (!reason.empty()) {
+      m_answer.finish_reason = reason;
+      close_calls(); // every call is whole once the choice finished
+    }
+  }
+
+  // One piece of a call; `position` stands in for a missing index.
+  void read_call_piece(const json &piece, int64_t position) {
+    const int64_t index = count_at(piece, "index").value_or(position);
+    const json function = kit::object_at(piece, "function");
+    const std::string call_id = string_at(piece, "id");
+    const std::string name = string_at(function, "name");
+    if (!call_id.empty() && m_calls.is_open(index) && m_open_ids[index] != call_id)
+      close_call(index); // a server that reuses the index for the next call
+    if (!call_id.empty() || !name.empty()) {
+      m_calls.open(index, call_id, name);
+      if (!call_id.empty()) m_open_ids[index] = call_id;
+    }
+    // Arguments may also come as an object from lax servers.
+    const json *args = webox::json_fields::member(function, "arguments");
+    if (args && args->is_string()) m_calls.append(index, args->get_ref<const std::string &>());
+    else if (args && args->is_object()) m_calls.append(index, dump(*args));
+  }
+
+  void close_call(int64_t index) {
+    m_calls.close(index, tools::synthesised_id(m_messages, m_calls.size()));
+    m_open_ids.erase(index);
+  }
+
+  void close_calls() {
+    m_calls.close_all([&](size_t n) { return tools::synthesised_id(m_messages, n); });
+    m_open_ids.clear();
   }
 
   const webox_instance &m_self;
   webox_sink_fn m_sink;
   void *m_user;
+  const json &m_messages;
+  tools::Calls m_calls;
+  std::map<int64_t, std::string> m_open_ids; // the provider's id of each open call
   Answer m_answer;
   bool m_done = false;
   size_t m_events = 0;
@@ -379,14 +481,11 @@ webox_status chat_complete(webox_instance *self, const webox_call *call, const w
   return sdk::guard(&out->error, [&] {
     const json request = kit::parse_chat_request(req);
     const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, false), false);
-    sdk::HttpResponse resp;
-    try {
-      resp = sdk::http(call, http);
-    } catch (const sdk::Failure &f) {
-      throw sdk::explain_transport_failure(self->name, f, false);
-    }
-    if (resp.status / 100 != 2) throw_http_error(*self, resp);
-    sdk::give(dump(read_complete_response(*self, resp, request["model"].get<std::string>()).to_json()), &out->json);
+    const sdk::HttpResponse resp = kit::whole_answer(
+        call, http, [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self->name, f, started); },
+        [&](const sdk::HttpResponse &r) { throw_http_error(*self, r); });
+    sdk::give(dump(read_complete_response(*self, resp, request["model"].get<std::string>(), request["messages"]).to_json()),
+              &out->json);
     return WEBOX_OK;
   });
 }
@@ -396,7 +495,7 @@ webox_status chat_stream(webox_instance *self, const webox_call *call, const web
   return sdk::guard(&out->error, [&] {
     const json request = kit::parse_chat_request(req);
     const sdk::HttpRequest http = build_http_request(*self, call, build_body(*self, request, true), true);
-    StreamReader reader(*self, on_event, user, request["model"].get<std::string>());
+    StreamReader reader(*self, on_event, user, request["model"].get<std::string>(), request["messages"]);
     const json answer = kit::stream_answer(
         call, http, reader,
         [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self->name, f, started); },
@@ -415,11 +514,11 @@ void destroy(webox_instance *self) { delete self; }
 webox_status describe(webox_instance *self, webox_buf *out_json) {
   return sdk::guard(nullptr, [&] {
     json doc = {{"models", kit::model_list(id::kKnownModels)},
-                {"capabilities", {"chat", "chat-stream"}},
+                {"capabilities", {"chat", "chat-stream", "tools"}},
                 {"base_url", self ? self->base_url : std::string(id::kDefaultBaseUrl)},
                 {"base_url_env", std::string(id::kBaseUrlEnv)}};
     if (id::kMediaCapabilities) {
-      doc["capabilities"] = {"chat", "chat-stream", "image", "tts", "stt"};
+      doc["capabilities"] = {"chat", "chat-stream", "tools", "image", "tts", "stt"};
       doc.update(webox::openai::media_describe());
     }
     sdk::give(dump(doc), out_json);
@@ -452,7 +551,7 @@ const webox_plugin kDescriptor = {
     .min_host_minor = 0,
     .id = id::kProviderId,
     .version = id::kProviderVersion,
-    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | id::kMediaCapabilities,
+    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_TOOLS | id::kMediaCapabilities,
     .create = create,
     .destroy = destroy,
     .describe = describe,

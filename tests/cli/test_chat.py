@@ -161,9 +161,9 @@ class PluginsTest(WeboxTestCase):
         r = self.webox("plugins", "info", "echo", check=0)
         self.assertIn("loads and matches its manifest", r.out)
         doc = self.webox("plugins", "info", "openai", "--json", check=0).json()
-        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "image", "tts", "stt"])
+        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "image", "tts", "stt", "tools"])
         doc = self.webox("plugins", "info", "mistral", "--json", check=0).json()
-        self.assertEqual(doc["capabilities"], ["chat", "chat-stream"])
+        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "tools"])
 
     def test_bad_plugins_are_refused_with_one_line(self):
         for case, reason in [("wrong_abi", "built for ABI 2"), ("no_entry", "does not export"),

@@ -101,6 +101,10 @@ SCENARIOS are chosen by the requested model name (any other name is `ok`):
                    whatever the provider (a parser's stack test)
   deep-answer      HTTP 200 whose JSON (body, or the first stream event / NDJSON
                    line) is nested 100,000 deep
+  tools, tools-one, tools-bad-args, tools-many-N, tools-huge
+                   tool calls in each format, when the request offers tools;
+                   the history sent back is checked like the real APIs do
+                   (see llm_tools.py)
 Usage is always input 12 / output = number of deltas (Gemini quirks: +5).
 """
 import json
@@ -116,6 +120,8 @@ import uuid
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+import llm_tools
 
 # The secret-hygiene test sets a distinctive key it then hunts for.
 ACCEPTED_KEY = os.environ.get("FAKE_ACCEPTED_KEY", "test-key")
@@ -219,6 +225,7 @@ class Scenario:
         self.ascii = False
         self.gzip = False
         self.quirks = False
+        self.tool_plan = None       # llm_tools.Plan: the calls this answer makes
         if name == "echo":
             text = last_user_text or ""
             self.deltas = [text[i:i + 3] for i in range(0, len(text), 3)] or [""]
@@ -510,13 +517,17 @@ def openai_stream(h, flavor, body, sc):
         send(openai_chunk(flavor, cid, model, created, {"content": text}, **extra()))
         if flavor == "openrouter" and i == 1:
             w.event(": OPENROUTER PROCESSING\n\n")
+    for call in sc.tool_plan.calls if sc.tool_plan else []:
+        for delta in llm_tools.openai_call_deltas(call):
+            send(openai_chunk(flavor, cid, model, created, delta, **extra()))
     usage = openai_usage(sc.output_tokens, flavor)
     fin = extra()
     if flavor == "mistral":
         fin["usage"] = usage
     if flavor == "groq":
         fin["x_groq"] = {"id": "req_01fakefakefakefakefakefake", "usage": usage}
-    send(openai_chunk(flavor, cid, model, created, {}, finish="stop", **fin))
+    send(openai_chunk(flavor, cid, model, created, {}, finish="tool_calls" if sc.tool_plan else "stop",
+                      **fin))
     if include_usage and flavor in ("openai", "deepinfra", "xai", "deepseek"):
         tail = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
                 "choices": [], "usage": usage}
@@ -544,6 +555,11 @@ def openai_complete(h, flavor, body, sc):
                         "logprobs": None, "finish_reason": "stop"}],
            "usage": openai_usage(sc.output_tokens, flavor),
            "service_tier": "default", "system_fingerprint": "fp_fake"}
+    if sc.tool_plan:
+        message = doc["choices"][0]["message"]
+        message["content"] = "".join(sc.deltas) or None
+        message["tool_calls"] = llm_tools.openai_message_calls(sc.tool_plan)
+        doc["choices"][0]["finish_reason"] = "tool_calls"
     raw = json.dumps(doc, indent=2, ensure_ascii=sc.ascii).encode("utf-8")
     if flavor == "openrouter":
         raw = b"\n\n         \n" + raw  # keep-alive whitespace before the JSON
@@ -558,6 +574,10 @@ def handle_openai(h, path, query, body):
     if auth:
         return h.send_json(401, auth, indent=4)
     sc = h.scenario(model, openai_last_user(body), path)
+    error = llm_tools.openai_error(body)
+    if not h.tool_scenario(sc, model, error, llm_tools.openai_results(body), llm_tools.openai_offered(body)):
+        return h.send_json(400, {"error": {"message": error, "type": "invalid_request_error",
+                                           "param": "messages", "code": None}}, indent=4)
     if sc.http:
         if sc.html:
             return h.send_html(sc.http)
@@ -630,6 +650,18 @@ def anthropic_stream(h, body, sc):
         "usage": {"input_tokens": INPUT_TOKENS, "cache_creation_input_tokens": 0,
                   "cache_read_input_tokens": 0, "output_tokens": 1, "service_tier": "standard"}}})
     index = 0
+    if sc.tool_plan and sc.tool_plan.thinking:
+        t = llm_tools.THINKING
+        send("content_block_start", {"type": "content_block_start", "index": 0,
+                                     "content_block": {"type": "thinking", "thinking": ""}})
+        half = len(t["thinking"]) // 2
+        for piece in (t["thinking"][:half], t["thinking"][half:]):
+            send("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                         "delta": {"type": "thinking_delta", "thinking": piece}})
+        send("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                     "delta": {"type": "signature_delta", "signature": t["signature"]}})
+        send("content_block_stop", {"type": "content_block_stop", "index": 0})
+        index = 1
     if sc.quirks:
         send("content_block_start", {"type": "content_block_start", "index": 0,
                                      "content_block": {"type": "thinking", "thinking": ""}})
@@ -657,8 +689,18 @@ def anthropic_stream(h, body, sc):
         if sc.quirks and i == 1:
             send("ping", {"type": "ping"})
     send("content_block_stop", {"type": "content_block_stop", "index": index})
+    for call in sc.tool_plan.calls if sc.tool_plan else []:
+        index += 1
+        send("content_block_start", {"type": "content_block_start", "index": index, "content_block": {
+            "type": "tool_use", "id": llm_tools.anthropic_tool_id(call), "name": call.name,
+            "input": {}}})
+        for piece in [""] + llm_tools.split_text(call.args_text):
+            send("content_block_delta", {"type": "content_block_delta", "index": index,
+                                         "delta": {"type": "input_json_delta", "partial_json": piece}})
+        send("content_block_stop", {"type": "content_block_stop", "index": index})
     send("message_delta", {"type": "message_delta",
-                           "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                           "delta": {"stop_reason": "tool_use" if sc.tool_plan else "end_turn",
+                                     "stop_sequence": None},
                            "usage": {"output_tokens": sc.output_tokens}})
     send("message_stop", {"type": "message_stop"})
     w.end()
@@ -673,6 +715,12 @@ def anthropic_complete(h, body, sc):
            "stop_sequence": None, "usage": {"input_tokens": INPUT_TOKENS, "cache_creation_input_tokens": 0,
                                             "cache_read_input_tokens": 0,
                                             "output_tokens": sc.output_tokens}}
+    if sc.tool_plan:
+        doc["content"] = ([dict(llm_tools.THINKING)] if sc.tool_plan.thinking else []) + \
+            [b for b in doc["content"] if b["text"]] + [
+            {"type": "tool_use", "id": llm_tools.anthropic_tool_id(c), "name": c.name, "input": c.args}
+            for c in sc.tool_plan.calls]
+        doc["stop_reason"] = "tool_use"
     raw = dumps_compact(doc, sc.ascii).encode("utf-8")
     h.send_body(200, "application/json", raw, truncate=sc.ending == "cut",
                 reset=sc.ending == "disconnect")
@@ -693,6 +741,10 @@ def handle_anthropic(h, path, query, body):
                                                 "parameter, not \"system\" as an input message "
                                                 "role."))
     sc = h.scenario(model, openai_last_user(body), path)
+    error = llm_tools.anthropic_error(body)
+    if not h.tool_scenario(sc, model, error, llm_tools.anthropic_results(body),
+                           llm_tools.anthropic_offered(body)):
+        return h.send_json(400, anthropic_error(400, message=error))
     if sc.http:
         headers = [("retry-after-ms", "50")] if sc.then_ok else []
         if sc.html:
@@ -777,9 +829,12 @@ def gemini_events(model, sc):
             return
         if sc.delay:
             time.sleep(sc.delay)
-        finish = "STOP" if i == last and not sc.quirks else None
+        finish = "STOP" if i == last and not sc.quirks and not sc.tool_plan else None
         yield gemini_chunk(model, [{"text": text}], gemini_usage(i + 1, thoughts), finish,
                            sc.ascii), "chunk"
+    if sc.tool_plan:  # the calls, whole, in the last chunk
+        yield gemini_chunk(model, llm_tools.gemini_call_parts(sc.tool_plan),
+                           gemini_usage(len(sc.deltas) + 1), "STOP", sc.ascii), "chunk"
     if sc.quirks:  # the finish comes on an extra chunk with an empty text part
         yield gemini_chunk(model, [{"text": ""}], gemini_usage(len(sc.deltas), thoughts), "STOP",
                            sc.ascii), "chunk"
@@ -812,6 +867,8 @@ def gemini_complete(h, model, sc):
     if sc.ending == "inband":
         return h.send_json(500, gemini_error(500), indent=2)
     parts = [{"text": "".join(sc.deltas)}]
+    if sc.tool_plan:
+        parts = [p for p in parts if p["text"]] + llm_tools.gemini_call_parts(sc.tool_plan)
     if sc.quirks:
         parts.insert(0, {"text": "Considering the request.", "thought": True})
     doc = {"candidates": [{"content": {"parts": parts, "role": "model"}, "finishReason": "STOP",
@@ -837,6 +894,12 @@ def handle_gemini(h, path, query, body, model, verb):
     if key != ACCEPTED_KEY:
         return h.send_json(400, gemini_error(400), indent=2)
     sc = h.scenario(model, gemini_last_user(body), path)
+    error = llm_tools.gemini_error(body)
+    if not h.tool_scenario(sc, model, error, llm_tools.gemini_results(body),
+                           llm_tools.gemini_offered(body)):
+        doc = gemini_error(404)
+        doc["error"].update({"code": 400, "message": error, "status": "INVALID_ARGUMENT"})
+        return h.send_json(400, doc, indent=2)
     if sc.http:
         if sc.html:
             return h.send_html(sc.http)
@@ -865,10 +928,12 @@ def go_json(obj, ascii_only=False):
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def ollama_line(model, content, done=False, thinking=None, n_out=0, ascii_only=False):
+def ollama_line(model, content, done=False, thinking=None, n_out=0, ascii_only=False, tool_calls=None):
     msg = {"role": "assistant", "content": content}
     if thinking:
         msg["thinking"] = thinking
+    if tool_calls:
+        msg["tool_calls"] = tool_calls
     obj = {"model": model, "created_at": "2025-01-01T12:00:00.123456789Z", "message": msg,
            "done": done}
     if done:
@@ -891,6 +956,8 @@ def ollama_stream(h, model, sc):
         if sc.delay:
             time.sleep(sc.delay)
         w.event(ollama_line(model, text, ascii_only=sc.ascii) + "\n")
+    if sc.tool_plan:  # the calls come whole, in one line
+        w.event(ollama_line(model, "", tool_calls=llm_tools.ollama_message_calls(sc.tool_plan)) + "\n")
     w.event(ollama_line(model, "", done=True, n_out=sc.output_tokens) + "\n")
     w.end()
 
@@ -899,8 +966,9 @@ def ollama_complete(h, model, sc):
     if sc.ending == "inband":
         return h.send_json(500, {"error": "an error was encountered while running the model"},
                            raw_text=True)
+    calls = llm_tools.ollama_message_calls(sc.tool_plan) if sc.tool_plan else None
     raw = ollama_line(model, "".join(sc.deltas), done=True, n_out=sc.output_tokens,
-                      ascii_only=sc.ascii).encode("utf-8")  # no trailing newline
+                      ascii_only=sc.ascii, tool_calls=calls).encode("utf-8")  # no trailing newline
     h.send_body(200, "application/json; charset=utf-8", raw, truncate=sc.ending == "cut",
                 reset=sc.ending == "disconnect")
 
@@ -908,6 +976,10 @@ def ollama_complete(h, model, sc):
 def handle_ollama(h, path, query, body):
     model = body.get("model", "")
     sc = h.scenario(model, openai_last_user(body), path)
+    error = llm_tools.ollama_error(body)
+    if not h.tool_scenario(sc, model, error, llm_tools.ollama_results(body),
+                           llm_tools.ollama_offered(body)):
+        return h.send_json(400, {"error": error}, raw_text=True)
     if sc.http:
         if sc.html:
             return h.send_html(sc.http)
@@ -950,6 +1022,22 @@ class Handler(BaseHTTPRequestHandler):
         if sc.wait:
             time.sleep(sc.wait)
         return sc
+
+    def tool_scenario(self, sc, model, error, results, offered):
+        """Applies the tools scenarios (llm_tools.py) to `sc`; returns False
+        when the request's history was refused (the caller sends `error`)."""
+        if not llm_tools.is_tools_model(model):
+            return True
+        if error:
+            return False
+        if results is not None:
+            sc.deltas = llm_tools.answer_deltas(results)
+        sc.tool_plan = llm_tools.plan(model, offered, results is not None)
+        if sc.tool_plan:
+            sc.deltas = sc.tool_plan.text_before
+            if len(sc.tool_plan.calls) > 2:
+                sc.piece_pause = 0.0  # tools-many-N: hundreds of events
+        return True
 
     def send_body(self, status, content_type, raw, headers=(), truncate=False, reset=False,
                   reason=None):

@@ -41,7 +41,8 @@
  * times, and never after the operation returns. Each call hands one borrowed
  * JSON event: {"type":"delta","text":"..."}, {"type":"usage",
  * "input_tokens":N,"output_tokens":M}, {"type":"item",...},
- * {"type":"checkpoint",...}, {"type":"warning","message":"..."}. A non-zero
+ * {"type":"checkpoint",...}, {"type":"warning","message":"..."},
+ * {"type":"tool_call",...} (ABI 1.3, WEBOX_CAP_TOOLS). A non-zero
  * return from the sink means "stop": the plugin MUST stop producing events
  * and return WEBOX_E_CANCELLED promptly.
  *
@@ -65,7 +66,7 @@ extern "C" {
 #endif
 
 #define WEBOX_ABI_MAJOR 1 /* bumped only for a breaking change          */
-#define WEBOX_ABI_MINOR 2 /* bumped when members or functions are added */
+#define WEBOX_ABI_MINOR 3 /* bumped when members or functions are added */
 
 #if defined(_WIN32)
 #define WEBOX_EXPORT __declspec(dllexport)
@@ -98,6 +99,25 @@ typedef int32_t webox_status;
 #define WEBOX_CAP_STT (UINT64_C(1) << 5)
 #define WEBOX_CAP_SOCIAL_COLLECT (UINT64_C(1) << 6)
 #define WEBOX_CAP_SOCIAL_SEND (UINT64_C(1) << 7)
+/* ABI 1.3. Tool calling in the chat and chat_stream documents (manifest
+ * capability "tools"; no slot of its own). The host never sends "tools" to a
+ * plugin without this bit. The fields, in the provider-neutral shape every
+ * plugin translates to its wire format (docs/ARCHITECTURE.md, "Plugin
+ * operations"):
+ *   request  "tools": [{"name","description","input_schema": JSON Schema}],
+ *            "tool_choice": "auto" | "none" | "required" | {"name": "x"};
+ *   messages {"role":"assistant","content":"...","tool_calls":[{"id","name",
+ *            "arguments":{...},"extra":{...}}]} and {"role":"tool",
+ *            "tool_call_id","name","content":"text","is_error":false};
+ *   event    {"type":"tool_call","id","name","arguments":{...},"extra":{...}}
+ *            once per COMPLETE call (text deltas still stream at once);
+ *            arguments that are not valid JSON: "arguments": null plus
+ *            "arguments_text": "<raw>";
+ *   result   "tool_calls": [the same objects], "finish_reason": "tool_calls".
+ * "extra" is opaque provider state the host stores and sends back untouched
+ * (Gemini's thoughtSignature); a plugin synthesises ids when the provider
+ * has none (Gemini, Ollama). */
+#define WEBOX_CAP_TOOLS (UINT64_C(1) << 8)
 
 /* ---- Log levels (0 is deliberately not a level) ------------------------- */
 
