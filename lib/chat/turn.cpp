@@ -15,10 +15,15 @@ std::optional<int64_t> token_count(const nlohmann::json &usage, const char *key)
 
 TurnResult run_turn(plugin::Provider &provider, const ModelRef &model, const nlohmann::json &messages,
                     const nlohmann::json &options, Streaming streaming, const DeltaSink &on_delta,
-                    TurnResult *partial) {
+                    TurnResult *partial, const nlohmann::json &tools) {
   TurnResult turn;
   turn.model = model;
-  const nlohmann::json request = {{"model", model.model}, {"messages", messages}, {"options", options}};
+  nlohmann::json request = {{"model", model.model}, {"messages", messages}, {"options", options}};
+  if (tools.is_array() && !tools.empty()) {
+    if (!provider.can(WEBOX_CAP_TOOLS))
+      throw plugin::ProviderError(WEBOX_E_UNSUPPORTED, model.text() + " cannot call tools (its plugin has no 'tools' capability)", {});
+    request["tools"] = tools;
+  }
   const int64_t started = cancel::monotonic_ms();
   auto on_event = [&](const nlohmann::json &event) {
     if (event.value("type", "") == "delta") {
@@ -28,6 +33,10 @@ TurnResult run_turn(plugin::Provider &provider, const ModelRef &model, const nlo
         turn.text += text;
         on_delta(text);
       }
+    } else if (event.value("type", "") == "tool_call") {
+      nlohmann::json call = event;
+      call.erase("type");
+      turn.tool_calls.push_back(std::move(call));
     }
     return !cancel::requested();
   };
@@ -51,6 +60,10 @@ TurnResult run_turn(plugin::Provider &provider, const ModelRef &model, const nlo
   }
   turn.resolved_model = result.value("model", "");
   turn.finish_reason = result.value("finish_reason", "");
+  // Calls not streamed as events (chat(), or a plugin that reports them only
+  // at the end) are in the result document.
+  if (turn.tool_calls.empty() && result.contains("tool_calls") && result["tool_calls"].is_array())
+    turn.tool_calls = result["tool_calls"];
   const nlohmann::json usage = result.value("usage", nlohmann::json::object());
   turn.input_tokens = token_count(usage, "input_tokens");
   turn.output_tokens = token_count(usage, "output_tokens");

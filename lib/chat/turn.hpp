@@ -32,14 +32,19 @@ struct TurnResult {
   std::optional<int64_t> ttft_ms;
   std::string conversation_id;
   std::string finish_reason;
+  // The calls the model asked for (ABI 1.3 shape: id, name, arguments,
+  // extra; arguments null plus arguments_text when not valid JSON).
+  nlohmann::json tool_calls = nlohmann::json::array();
 };
 
 using DeltaSink = std::function<void(std::string_view delta)>;
 
 // Runs one call. On failure `partial` (when given) holds what arrived before
-// it, and the provider's error propagates (plugin::ProviderError).
+// it, and the provider's error propagates (plugin::ProviderError). `tools`
+// (the request's "tools" list, ABI 1.3) is sent only when not empty, and
+// only to a provider with the tools capability (else ProviderError, exit 2).
 TurnResult run_turn(plugin::Provider &provider, const ModelRef &model, const nlohmann::json &messages,
                     const nlohmann::json &options, Streaming streaming, const DeltaSink &on_delta,
-                    TurnResult *partial = nullptr);
+                    TurnResult *partial = nullptr, const nlohmann::json &tools = nlohmann::json());
 
 } // namespace webox::chat

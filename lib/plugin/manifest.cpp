@@ -27,6 +27,7 @@ constexpr CapabilityName kCapabilities[] = {
     {WEBOX_CAP_STT, "stt"},
     {WEBOX_CAP_SOCIAL_COLLECT, "social-collect"},
     {WEBOX_CAP_SOCIAL_SEND, "social-send"},
+    {WEBOX_CAP_TOOLS, "tools"}, // ABI 1.3
 };
 
 [[noreturn]] void bad(const std::string &why) { throw Error("plugin.json: " + why); }

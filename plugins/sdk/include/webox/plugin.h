@@ -65,7 +65,7 @@ extern "C" {
 #endif
 
 #define WEBOX_ABI_MAJOR 1 /* bumped only for a breaking change          */
-#define WEBOX_ABI_MINOR 2 /* bumped when members or functions are added */
+#define WEBOX_ABI_MINOR 3 /* bumped when members or functions are added */
 
 #if defined(_WIN32)
 #define WEBOX_EXPORT __declspec(dllexport)
@@ -98,6 +98,10 @@ typedef int32_t webox_status;
 #define WEBOX_CAP_STT (UINT64_C(1) << 5)
 #define WEBOX_CAP_SOCIAL_COLLECT (UINT64_C(1) << 6)
 #define WEBOX_CAP_SOCIAL_SEND (UINT64_C(1) << 7)
+/* ABI 1.3 */
+/* chat/chat_stream accept "tools" and report "tool_calls" (docs/ARCHITECTURE.md,
+ * "Tool calling"); no function of its own. */
+#define WEBOX_CAP_TOOLS (UINT64_C(1) << 8)
 
 /* ---- Log levels (0 is deliberately not a level) ------------------------- */
 
