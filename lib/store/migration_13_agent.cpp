@@ -8,17 +8,18 @@ namespace webox::store {
 // calls and the role:tool results, or the final text), so that `chat -c`
 // gives the model the same conversation again. tool_calls: one row per call
 // the model made (status, time, result size; the result text itself is in
-// the step's messages).
+// the step's messages). IF NOT EXISTS: a store whose user_version was set
+// back (a test replaying an older migration) runs it again harmlessly.
 const char *migration_13_agent() {
   return R"sql(
-    CREATE TABLE agent_steps(
+    CREATE TABLE IF NOT EXISTS agent_steps(
       call_id       INTEGER PRIMARY KEY REFERENCES calls(id) ON DELETE CASCADE,
       turn_id       TEXT NOT NULL,
       step          INTEGER NOT NULL,
       messages_json TEXT NOT NULL
     );
-    CREATE INDEX agent_steps_turn ON agent_steps(turn_id, step);
-    CREATE TABLE tool_calls(
+    CREATE INDEX IF NOT EXISTS agent_steps_turn ON agent_steps(turn_id, step);
+    CREATE TABLE IF NOT EXISTS tool_calls(
       id             INTEGER PRIMARY KEY,
       call_id        INTEGER NOT NULL REFERENCES calls(id) ON DELETE CASCADE,
       tool_call_id   TEXT NOT NULL,
@@ -29,7 +30,7 @@ const char *migration_13_agent() {
       result_bytes   INTEGER NOT NULL,
       duration_ms    INTEGER NOT NULL
     );
-    CREATE INDEX tool_calls_call ON tool_calls(call_id);
+    CREATE INDEX IF NOT EXISTS tool_calls_call ON tool_calls(call_id);
   )sql";
 }
 

@@ -155,6 +155,18 @@ class AgentTest(WeboxTestCase):
         ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
         self.assertNotIn("sleep 30", [line.strip() for line in ps.splitlines()])
 
+    def test_max_cost_covers_the_whole_loop(self):
+        # A dollar per input token: every step's estimate (the conversation
+        # so far and the tools) plus what the earlier steps cost grows until
+        # --max-cost refuses the next step, before it is sent.
+        self.write_config('prices:\n  "echo:*": {input: 1000000, output: 0}\n')
+        r = self.chat("call list_dir {}\nrepeat", "--tool", "list_dir", "--max-steps", "100", "--max-cost", "3000",
+                      check=5)
+        calls = self.webox("logs", "--json", "-n", "0", check=0).json()
+        self.assertGreater(len(calls), 2)       # several steps ran ...
+        self.assertLess(len(calls), 99)         # ... and the cap stopped the loop, not --max-steps
+        self.assertTrue(all(c["tool_calls"] for c in calls))
+
     def test_continue_replays_tool_calls_and_logs_show_them(self):
         self.chat('call read_file {"path": "notes.md"}', "--tool", "read_file", check=0)
         r = self.webox("chat", "-m", "echo:messages", "-c", "et ensuite ?", check=0)
