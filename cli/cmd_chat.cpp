@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <memory>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +12,9 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "cli/repl.hpp"
+#include "lib/agent/agent_turn.hpp"
+#include "lib/agent/builtin_tools.hpp"
+#include "lib/agent/tool_settings.hpp"
 #include "lib/chat/budget.hpp"
 #include "lib/chat/session.hpp"
 #include "lib/core/error.hpp"
@@ -33,7 +38,20 @@ struct ChatOptions {
   bool no_stream = false;
   bool no_log = false;
   bool json = false;
+  std::vector<std::string> tools;  // --tool
+  bool yes = false;                // --yes
+  int max_steps = 10;              // --max-steps
+  std::string root;                // --root
   std::vector<std::string> prompt_words;
+};
+
+// What a chat needs to let the model act: the tools offered, who allows
+// them, the loop's limits. Lives as long as the command: the REPL keeps its
+// tools (and "always" answers) across turns.
+struct Agent {
+  agent::Toolbox toolbox;
+  std::unique_ptr<agent::Approval> approval;
+  agent::LoopSettings loop;
 };
 
 constexpr const char *kChatExamples = R"(
@@ -47,6 +65,9 @@ Examples:
   webox chat -m gemini:gemini-2.5-flash -o top_p=0.9 --max-tokens 200 "..."
   webox chat -m openai:gpt-4o --fallback anthropic:claude-sonnet-4-5 --fallback ollama:llama3.2 "..."
   webox chat -m @fast --max-cost 0.01 "..."          # a chain from config, a cost cap
+  webox chat -m gemini:gemini-2.5-flash --tool read_file --tool list_dir "Résume notes.md"
+  webox chat -m openai:gpt-4o --tool write_file --yes --max-steps 12 "..."  # CI: no questions
+  webox chat -m echo:tools --tool read_file 'call read_file {"path":"README.md"}'  # offline
 
 The prompt is the arguments, or standard input, or both (input first, then
 the arguments). Text is written as it arrives. See webox-chat(1).)";
@@ -70,7 +91,105 @@ nlohmann::json turn_json(const chat::TurnResult &turn) {
       {"finish_reason", turn.finish_reason},
       {"conversation_id", turn.conversation_id},
   };
+  if (!turn.tool_calls.empty()) j["tool_calls"] = turn.tool_calls;
   return j;
+}
+
+nlohmann::json steps_json(const agent::LoopResult &r) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto &s : r.steps) {
+    nlohmann::json calls = nlohmann::json::array();
+    for (const auto &c : s.calls)
+      calls.push_back({{"id", c.id},
+                       {"name", c.name},
+                       {"tool", c.qualified},
+                       {"arguments", c.arguments},
+                       {"status", c.status},
+                       {"result_bytes", c.result_bytes},
+                       {"duration_ms", c.duration_ms}});
+    steps.push_back({{"step", s.number}, {"text", s.turn.text}, {"latency_ms", s.turn.latency_ms}, {"tool_calls", calls}});
+  }
+  return steps;
+}
+
+// A call's arguments on one short line: enough to recognise it.
+std::string short_arguments(const nlohmann::json &args) {
+  std::string out = args.is_string() ? args.get<std::string>() : args.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (out.size() > 60) {
+    size_t cut = 57;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut; // never half a character
+    out = out.substr(0, cut) + "...";
+  }
+  for (char &c : out)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  return out;
+}
+
+// Asks on the terminal whether a tool call may run.
+agent::Answer ask_on_terminal(const std::string &tool, const nlohmann::json &arguments) {
+  for (;;) {
+    std::fprintf(stderr, "webox: the model wants to run %s %s\n  allow? [y]es / [n]o / [a]lways for this tool: ",
+                 tool.c_str(), short_arguments(arguments).c_str());
+    std::fflush(stderr);
+    char line[64];
+    if (!std::fgets(line, sizeof line, stdin)) return agent::Answer::no;
+    switch (line[0]) {
+      case 'y': case 'Y': return agent::Answer::yes;
+      case 'a': case 'A': return agent::Answer::always;
+      case 'n': case 'N': return agent::Answer::no;
+      default: break;
+    }
+  }
+}
+
+Agent make_agent(Context &ctx, const ChatOptions &o) {
+  if (o.max_steps < 1) throw UsageError("--max-steps must be at least 1");
+  agent::ToolSettings ts = agent::load_tool_settings(ctx.config().source);
+  std::vector<std::shared_ptr<agent::ToolSource>> sources;
+  if (!o.tools.empty()) {
+    agent::BuiltinSettings bs;
+    if (!o.root.empty()) bs.root = o.root;
+    bs.enabled = o.tools;
+    bs.shell_timeout = ts.shell_timeout;
+    sources.push_back(std::make_shared<agent::BuiltinTools>(bs));
+  } else if (!o.root.empty()) {
+    throw UsageError("--root applies to the built-in tools: name them with --tool");
+  }
+  Agent a;
+  a.toolbox = agent::Toolbox(std::move(sources));
+  // Asking needs a person at a terminal: both the input to read the answer
+  // from and the error stream the question goes to.
+  agent::Asker asker;
+  if (::isatty(0) && ::isatty(2)) asker = ask_on_terminal;
+  a.approval = std::make_unique<agent::Approval>(ts.allow, o.yes, asker);
+  a.loop.max_steps = o.max_steps;
+  a.loop.tool_timeout = ts.tool_timeout;
+  return a;
+}
+
+// Each tool call on stderr, for a person watching a terminal.
+agent::LoopHooks progress_hooks() {
+  agent::LoopHooks hooks;
+  if (!::isatty(2)) return hooks;
+  hooks.on_tool_done = [](const agent::ToolCallRecord &c) {
+    std::string line = "webox: " + (c.qualified.empty() ? c.name : c.qualified) + " " + short_arguments(c.arguments) +
+                       " -> " + c.status + " (" + std::to_string(c.result_bytes) + " bytes, " +
+                       std::to_string(c.duration_ms) + " ms)\n";
+    std::fputs(logging::redact(line).c_str(), stderr);
+  };
+  return hooks;
+}
+
+// What a loop that stopped had done, on stderr, then the error to exit with.
+[[noreturn]] void report_stop(const agent::LoopResult &r) {
+  if (r.ending == agent::Ending::max_steps) {
+    std::string done;
+    for (const auto &s : r.steps)
+      for (const auto &c : s.calls) done += "  step " + std::to_string(s.number) + ": " + c.name + " " + short_arguments(c.arguments) + " -> " + c.status + "\n";
+    std::fputs(logging::redact("webox: what was done:\n" + done).c_str(), stderr);
+  }
+  if (r.ending == agent::Ending::interrupted) throw Interrupted();
+  throw Error(r.message, r.exit_code());
 }
 
 // Tells stderr when a model gives way to the next of its chain.
@@ -88,23 +207,40 @@ void note_answer(const chat::ChatSession &session, const chat::TurnResult &turn)
 // Streams one turn to stdout: each delta as it arrives, then one newline.
 // On failure what was printed stays a prefix of the answer on stdout; the
 // terminal gets its line break on stderr.
-void send_streamed(chat::ChatSession &session, const std::string &prompt) {
+void send_streamed(chat::ChatSession &session, Agent &agent, const std::string &prompt) {
   bool printed = false;
-  chat::TurnResult turn;
+  agent::LoopResult result;
   try {
-    turn = session.send(
-        prompt,
+    result = agent::run_agent_turn(
+        session, prompt, agent.toolbox, *agent.approval, agent.loop,
         [&](std::string_view delta) {
           printed = true;
           out::write(delta);
         },
-        note_fallback);
+        note_fallback, progress_hooks());
   } catch (...) {
     if (printed && out::is_tty()) std::fputc('\n', stderr);
     throw;
   }
+  if (result.ending != agent::Ending::answered) {
+    if (printed) out::write("\n");
+    report_stop(result);
+  }
   out::write("\n");
-  note_answer(session, turn);
+  note_answer(session, result.answer);
+}
+
+// --json: one object, printed whatever the ending (the calls a model asked
+// for are in it), then the ending's exit code.
+void send_json(chat::ChatSession &session, Agent &agent, const std::string &prompt) {
+  agent::LoopResult result = agent::run_agent_turn(session, prompt, agent.toolbox, *agent.approval, agent.loop,
+                                                   [](std::string_view) {}, note_fallback);
+  note_answer(session, result.answer);
+  nlohmann::json j = turn_json(result.answer);
+  j["steps"] = steps_json(result);
+  if (result.ending != agent::Ending::answered) j["stopped"] = result.message;
+  out::line(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (result.ending != agent::Ending::answered) report_stop(result);
 }
 
 void run_chat(Context &ctx, const ChatOptions &o) {
@@ -135,19 +271,18 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   const bool caps = chat::Budget(config, nullptr, std::nullopt).caps_configured();
   bool needs_store = !o.no_log || o.continue_last || !o.cid.empty() || caps;
   chat::ChatSession session(ctx.plugins(), config, needs_store ? &ctx.db() : nullptr, settings);
+  Agent agent = make_agent(ctx, o);
 
   if (interactive) {
     run_repl({"webox chat with " + session.model().text(),
-              [&](const std::string &p) { send_streamed(session, p); }});
+              [&](const std::string &p) { send_streamed(session, agent, p); }});
     return;
   }
   if (o.json) {
-    chat::TurnResult turn = session.send(prompt, [](std::string_view) {}, note_fallback);
-    note_answer(session, turn);
-    out::line(turn_json(turn).dump());
+    send_json(session, agent, prompt);
     return;
   }
-  send_streamed(session, prompt);
+  send_streamed(session, agent, prompt);
 }
 
 } // namespace
@@ -178,7 +313,15 @@ void setup_chat(CLI::App &app, Context &ctx) {
   cmd->add_option("--cid", o->cid, "Continue the conversation with this id")->type_name("ID");
   cmd->add_flag("--no-stream", o->no_stream, "Ask for the whole answer at once");
   cmd->add_flag("--no-log", o->no_log, "Do not record this call in the store");
-  cmd->add_flag("--json", o->json, "Print one JSON object: model, resolved_model, text, usage, cost, latency_ms, ttft_ms, finish_reason, conversation_id");
+  cmd->add_flag("--json", o->json, "Print one JSON object: model, resolved_model, text, usage, cost, latency_ms, ttft_ms, finish_reason, conversation_id, steps, tool_calls");
+  cmd->add_option("--tool", o->tools, "Offer a built-in tool to the model: read_file, list_dir, write_file, http_get, shell (repeatable)")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
+  cmd->add_flag("--yes", o->yes, "Run every tool call without asking (cron, CI)");
+  cmd->add_option("--max-steps", o->max_steps, "Most model calls in one prompt's tool loop (default 10; then exit 3)")
+      ->type_name("N")
+      ->check(checks::whole_number(1, 10000));
+  cmd->add_option("--root", o->root, "Folder the file tools work in (default: the current folder)")->type_name("DIR");
   cmd->add_option("prompt", o->prompt_words, "The prompt (joined with spaces)");
   cmd->footer(kChatExamples);
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_chat(ctx, *o); }; });

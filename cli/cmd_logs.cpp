@@ -22,6 +22,7 @@
 #include "lib/core/atomic_file.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/store/agent_log.hpp"
 #include "lib/store/calls.hpp"
 #include "lib/store/db.hpp"
 
@@ -84,6 +85,10 @@ std::string render_call(const store::CallRecord &c) {
   // A call that failed before any text has no response worth a heading.
   if (!c.response.empty() || c.error.empty()) s += "Response:\n" + with_newline(c.response);
   if (!c.error.empty()) s += (c.response.empty() ? "" : "\n") + std::string("Error: ") + c.error + "\n";
+  if (!c.tool_calls.empty()) {
+    s += "\nTool calls:\n";
+    for (const auto &t : c.tool_calls) s += "  " + chat::tool_call_line(t) + "\n";
+  }
   return s;
 }
 
@@ -99,6 +104,7 @@ void run_logs(const LogsOptions &opt, Context &ctx) {
     std::string cid;
     if (!opt.conversation_id.empty()) cid = find_conversation(calls, opt.conversation_id).id;
     rows = calls.recent(opt.count, cid);
+    store::attach_tool_calls(ctx.db(), rows);
   } else if (!opt.conversation_id.empty()) {
     throw UsageError("no conversation " + opt.conversation_id);
   }
@@ -130,7 +136,9 @@ void run_logs_export(const LogsExportOptions &opt, Context &ctx) {
   }
   store::Calls calls(ctx.db());
   store::Conversation conv = find_conversation(calls, opt.conversation_id);
-  std::string text = chat::export_conversation(conv, calls.calls_of(conv.id), format);
+  std::vector<store::CallRecord> rows = calls.calls_of(conv.id);
+  store::attach_tool_calls(ctx.db(), rows);
+  std::string text = chat::export_conversation(conv, rows, format);
   if (opt.output.empty() || opt.output == "-") {
     out::write(text);
     return;

@@ -35,7 +35,8 @@ std::string describe(const CallEstimate &e) {
 int64_t estimate_prompt_tokens(const nlohmann::json &messages) {
   int64_t tokens = 3;
   for (const auto &m : messages) {
-    size_t bytes = m.is_object() && m.contains("content") && m["content"].is_string()
+    // A message with tool calls sends them too: count the whole message.
+    size_t bytes = m.is_object() && m.contains("content") && m["content"].is_string() && !m.contains("tool_calls")
                        ? m["content"].get_ref<const std::string &>().size()
                        : m.dump().size();
     tokens += static_cast<int64_t>((bytes + 2) / 3) + 4;

@@ -5,7 +5,8 @@
 
 namespace webox::chat {
 
-void log_chain(store::Calls &calls, const ChainResult &result, const CallContext &context) {
+int64_t log_chain(store::Calls &calls, const ChainResult &result, const CallContext &context) {
+  int64_t last_id = 0;
   std::string tried = result.tried();
   std::string options = context.options.dump();
   for (const auto &a : result.attempts) {
@@ -28,8 +29,9 @@ void log_chain(store::Calls &calls, const ChainResult &result, const CallContext
     c.status = a.status;
     c.error = logging::redact(a.error);
     c.chain = tried;
-    calls.record(c, a.turn.model.text());
+    last_id = calls.record(c, a.turn.model.text());
   }
+  return last_id;
 }
 
 } // namespace webox::chat

@@ -23,6 +23,7 @@ struct CallContext {
   std::string group_id;        // compare run, workflow run
 };
 
-void log_chain(store::Calls &calls, const ChainResult &result, const CallContext &context);
+// Returns the id of the last call stored (the answer, when there is one), 0 for none.
+int64_t log_chain(store::Calls &calls, const ChainResult &result, const CallContext &context);
 
 } // namespace webox::chat

@@ -69,7 +69,7 @@ std::string ChainResult::tried() const {
 
 ChainResult run_chain(const std::vector<ChainLink> &links, const std::set<std::string> &cooling_down,
                       const nlohmann::json &messages, const nlohmann::json &options, Streaming streaming,
-                      const DeltaSink &on_delta, const FallbackNote &on_fallback) {
+                      const DeltaSink &on_delta, const FallbackNote &on_fallback, const nlohmann::json &tools) {
   ChainResult result;
   for (size_t i = 0; i < links.size(); ++i) {
     const ChainLink &link = links[i];
@@ -91,7 +91,7 @@ ChainResult run_chain(const std::vector<ChainLink> &links, const std::set<std::s
     };
     try {
       plugin::Provider provider(link.binding);
-      attempt.turn = run_turn(provider, link.model, messages, options, streaming, sink, &attempt.turn);
+      attempt.turn = run_turn(provider, link.model, messages, options, streaming, sink, &attempt.turn, tools);
       attempt.status = "ok";
       result.attempts.push_back(std::move(attempt));
       return result;

@@ -76,7 +76,8 @@ using FallbackNote = std::function<void(const Attempt &failed, const ModelRef &n
 // Runs the chain. Thread-safe as long as each thread has its own links.
 ChainResult run_chain(const std::vector<ChainLink> &links, const std::set<std::string> &cooling_down,
                       const nlohmann::json &messages, const nlohmann::json &options, Streaming streaming,
-                      const DeltaSink &on_delta, const FallbackNote &on_fallback);
+                      const DeltaSink &on_delta, const FallbackNote &on_fallback,
+                      const nlohmann::json &tools = nlohmann::json());
 
 inline constexpr int64_t kDefaultMaxCooldownMs = 600'000;
 

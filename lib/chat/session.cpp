@@ -7,6 +7,7 @@
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
 #include "lib/plugin/registry.hpp"
+#include "lib/store/agent_log.hpp"
 #include "lib/store/calls.hpp"
 #include "lib/store/db.hpp"
 #include "lib/core/json_limits.hpp"
@@ -58,11 +59,7 @@ ChatSession::ChatSession(plugin::Registry &registry, const Config &config, store
       throw UsageError("no conversation to continue yet");
     }
     m_conversation_id = conv->id;
-    for (const auto &c : calls.calls_of(conv->id)) {
-      if (c.status != "ok") continue; // a failed turn never reached the model's memory
-      m_history.emplace_back(c.prompt, c.response);
-      if (m_settings.system.empty() && m_settings.assistant.empty() && !c.system.empty()) m_system = c.system;
-    }
+    load_history(conv->id);
     if (model_spec.empty()) model_spec = conv->model;
   }
   if (model_spec.empty()) model_spec = default_model_spec(m_config);
@@ -77,36 +74,73 @@ ChatSession::ChatSession(plugin::Registry &registry, const Config &config, store
 
 ChatSession::~ChatSession() = default;
 
+// A plain call is its prompt and answer; the steps of an agent turn (one
+// call each) replay the messages they added: the assistant's tool calls and
+// their results, then the final text.
+void ChatSession::load_history(const std::string &conversation_id) {
+  store::Calls calls(*m_db);
+  const auto steps = store::agent_steps_of(*m_db, conversation_id);
+  std::string turn_seen;
+  for (const auto &c : calls.calls_of(conversation_id)) {
+    if (c.status != "ok") continue; // a failed turn never reached the model's memory
+    if (m_settings.system.empty() && m_settings.assistant.empty() && !c.system.empty()) m_system = c.system;
+    auto step = steps.find(c.id);
+    if (step == steps.end()) {
+      m_history.push_back({{"role", "user"}, {"content", c.prompt}});
+      m_history.push_back({{"role", "assistant"}, {"content", c.response}});
+      continue;
+    }
+    if (step->second.turn_id != turn_seen) m_history.push_back({{"role", "user"}, {"content", c.prompt}});
+    turn_seen = step->second.turn_id;
+    auto added = parse_json_or_discarded(step->second.messages_json);
+    if (added.is_array())
+      for (auto &m : added) m_history.push_back(std::move(m));
+  }
+}
+
 nlohmann::json ChatSession::messages_for(const std::string &prompt) const {
   nlohmann::json messages = nlohmann::json::array();
   if (!m_system.empty()) messages.push_back({{"role", "system"}, {"content", m_system}});
-  for (const auto &[user, assistant] : m_history) {
-    messages.push_back({{"role", "user"}, {"content", user}});
-    messages.push_back({{"role", "assistant"}, {"content", assistant}});
-  }
+  for (const auto &m : m_history) messages.push_back(m);
   messages.push_back({{"role", "user"}, {"content", prompt}});
   return messages;
 }
 
-TurnResult ChatSession::send(const std::string &prompt, const DeltaSink &on_delta, const FallbackNote &on_fallback) {
-  const nlohmann::json messages = messages_for(prompt);
+void ChatSession::remember(const std::string &prompt, const nlohmann::json &added) {
+  m_history.push_back({{"role", "user"}, {"content", prompt}});
+  for (const auto &m : added) m_history.push_back(m);
+}
 
+TurnResult ChatSession::send(const std::string &prompt, const DeltaSink &on_delta, const FallbackNote &on_fallback) {
+  StepReply reply = send_step(prompt, messages_for(prompt), nlohmann::json(), 0, on_delta, on_fallback);
+  remember(prompt, nlohmann::json::array({{{"role", "assistant"}, {"content", reply.turn.text}}}));
+  return reply.turn;
+}
+
+ChatSession::StepReply ChatSession::send_step(const std::string &prompt, const nlohmann::json &messages,
+                                              const nlohmann::json &tools, double spent_here,
+                                              const DeltaSink &on_delta, const FallbackNote &on_fallback) {
   // Refuse before anything leaves the machine: the worst case of the most
-  // expensive model the chain may reach.
+  // expensive model the chain may reach, on top of what this turn spent.
   Budget budget(m_config, m_db, m_settings.max_cost);
-  if (budget.active()) budget.check({estimate_chain(m_prices, m_chain, messages, m_options)});
+  if (budget.active()) {
+    // The tools' definitions are sent with every step: count them as input.
+    nlohmann::json counted = messages;
+    if (tools.is_array() && !tools.empty()) counted.push_back({{"role", "system"}, {"content", tools.dump()}});
+    budget.check({estimate_chain(m_prices, m_chain, counted, m_options)}, spent_here);
+  }
 
   std::set<std::string> cooling;
   if (m_db && m_chain.size() > 1) cooling = load_cooldowns(*m_db);
   if (m_conversation_id.empty()) m_conversation_id = store::Calls::new_conversation_id();
 
   ChainResult result =
-      run_chain(m_links, cooling, messages, m_options, m_settings.streaming, on_delta, on_fallback);
+      run_chain(m_links, cooling, messages, m_options, m_settings.streaming, on_delta, on_fallback, tools);
   for (auto &a : result.attempts) {
     a.turn.conversation_id = m_conversation_id;
     a.turn.cost = m_prices.cost(a.turn.model.provider, a.turn.model.model, a.turn.input_tokens, a.turn.output_tokens);
   }
-  record(prompt, result);
+  const int64_t call_id = record(prompt, result);
   if (m_db && m_chain.size() > 1) save_cooldowns(*m_db, result, max_cooldown_ms(m_config));
 
   const Attempt &last = result.last();
@@ -114,14 +148,13 @@ TurnResult ChatSession::send(const std::string &prompt, const DeltaSink &on_delt
     if (last.status == "cancelled") throw Interrupted();
     std::rethrow_exception(last.failure);
   }
-  m_history.emplace_back(prompt, last.turn.text);
-  return last.turn;
+  return {last.turn, call_id};
 }
 
-void ChatSession::record(const std::string &prompt, const ChainResult &result) {
-  if (m_settings.logging == Logging::no || !m_db) return;
+int64_t ChatSession::record(const std::string &prompt, const ChainResult &result) {
+  if (m_settings.logging == Logging::no || !m_db) return 0;
   store::Calls calls(*m_db);
-  log_chain(calls, result, {prompt, m_system, m_options, m_conversation_id, ""});
+  return log_chain(calls, result, {prompt, m_system, m_options, m_conversation_id, ""});
 }
 
 } // namespace webox::chat

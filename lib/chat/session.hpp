@@ -74,9 +74,31 @@ public:
   // model's error (after recording every attempt) when none answered.
   TurnResult send(const std::string &prompt, const DeltaSink &on_delta, const FallbackNote &on_fallback = {});
 
-private:
+  // The pieces of an agent turn (lib/agent/agent_turn.hpp), which makes
+  // several model calls for one prompt.
+  //
+  // The messages a new prompt goes into: system prompt, the conversation so
+  // far (tool calls and results included), the prompt.
   nlohmann::json messages_for(const std::string &prompt) const;
-  void record(const std::string &prompt, const ChainResult &result);
+  struct StepReply {
+    TurnResult turn;
+    int64_t call_id = 0; // its row in the store, 0 when not logged
+  };
+  // One model call with `messages` and the `tools` definitions: budget
+  // checked first (`spent_here`, what this turn already cost, counts against
+  // --max-cost), sent through the chain, recorded under `prompt`. Throws as
+  // send() does.
+  StepReply send_step(const std::string &prompt, const nlohmann::json &messages, const nlohmann::json &tools,
+                      double spent_here, const DeltaSink &on_delta, const FallbackNote &on_fallback = {});
+  // Keeps what a turn added after its prompt (assistant and tool messages)
+  // in this session's memory of the conversation.
+  void remember(const std::string &prompt, const nlohmann::json &added);
+  // The store to record agent steps in; null when this session does not log.
+  store::Db *log_store() const { return m_settings.logging == Logging::yes ? m_db : nullptr; }
+
+private:
+  int64_t record(const std::string &prompt, const ChainResult &result);
+  void load_history(const std::string &conversation_id);
 
   plugin::Registry &m_registry;
   const Config &m_config;
@@ -88,7 +110,7 @@ private:
   std::string m_system;
   nlohmann::json m_options = nlohmann::json::object();
   std::string m_conversation_id;
-  std::vector<std::pair<std::string, std::string>> m_history; // (prompt, answer)
+  nlohmann::json m_history = nlohmann::json::array(); // user, assistant and tool messages
 };
 
 } // namespace webox::chat

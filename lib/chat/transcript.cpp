@@ -28,6 +28,21 @@ json options_of(const store::CallRecord &c) {
   return parsed.is_discarded() ? json(c.options_json) : parsed;
 }
 
+json tool_calls_json(const store::CallRecord &c) {
+  json out = json::array();
+  for (const auto &t : c.tool_calls) {
+    json args = parse_json_or_discarded(t.arguments_json);
+    out.push_back({{"id", t.tool_call_id},
+                   {"name", t.name},
+                   {"tool", t.qualified},
+                   {"arguments", args.is_discarded() ? json(t.arguments_json) : args},
+                   {"status", t.status},
+                   {"result_bytes", t.result_bytes},
+                   {"duration_ms", t.duration_ms}});
+  }
+  return out;
+}
+
 std::string tokens_text(const store::CallRecord &c) {
   auto n = [](int64_t v) { return v < 0 ? std::string("?") : std::to_string(v); };
   if (c.input_tokens < 0 && c.output_tokens < 0) return "tokens unknown";
@@ -62,6 +77,13 @@ bool system_changed(const std::vector<store::CallRecord> &calls, size_t i) {
 
 // A call that failed before any text shows only its error.
 bool has_answer(const store::CallRecord &c) { return !c.response.empty() || c.error.empty(); }
+
+// The tool calls a step asked for, one line each after `prefix`.
+std::string tool_lines(const store::CallRecord &c, const std::string &prefix) {
+  std::string out;
+  for (const auto &t : c.tool_calls) out += prefix + tool_call_line(t) + "\n";
+  return out;
+}
 
 std::string conversation_title(const store::Conversation &conv) {
   return conv.name.empty() ? "Conversation " + conv.id : conv.name;
@@ -99,6 +121,7 @@ std::string render_markdown(const store::Conversation &conv,
     if (system_changed(calls, i)) md += "**System**\n\n" + ensure_trailing_newline(c.system) + "\n";
     md += "**User**\n\n" + ensure_trailing_newline(c.prompt) + "\n";
     if (has_answer(c)) md += "**Assistant**\n\n" + ensure_trailing_newline(c.response) + "\n";
+    if (!c.tool_calls.empty()) md += "**Tool calls**\n\n" + tool_lines(c, "- ") + "\n";
     if (!c.error.empty()) md += "> **Error:** " + c.error + "\n\n";
   }
   return with_one_final_newline(std::move(md));
@@ -118,6 +141,7 @@ std::string render_text(const store::Conversation &conv,
     if (system_changed(calls, i)) txt += "System:\n" + ensure_trailing_newline(c.system) + "\n";
     txt += "User:\n" + ensure_trailing_newline(c.prompt) + "\n";
     if (has_answer(c)) txt += "Assistant:\n" + ensure_trailing_newline(c.response) + "\n";
+    if (!c.tool_calls.empty()) txt += "Tool calls:\n" + tool_lines(c, "  ") + "\n";
     if (!c.error.empty()) txt += "Error: " + c.error + "\n\n";
   }
   return with_one_final_newline(std::move(txt));
@@ -177,6 +201,7 @@ std::string render_html(const store::Conversation &conv,
     if (system_changed(calls, i)) h += html_block("System", "system", c.system);
     h += html_block("User", "user", c.prompt);
     if (has_answer(c)) h += html_block("Assistant", "assistant", c.response);
+    if (!c.tool_calls.empty()) h += html_block("Tool calls", "system", tool_lines(c, ""));
     if (!c.error.empty()) h += "<p class=\"error\">Error: " + escape_html(c.error) + "</p>\n";
     h += "</section>\n";
   }
@@ -226,7 +251,13 @@ nlohmann::json call_to_json(const store::CallRecord &c) {
       {"cost", c.cost ? json(*c.cost) : json(nullptr)},
       {"group_id", c.group_id.empty() ? json(nullptr) : json(c.group_id)},
       {"chain", c.chain.empty() ? json(nullptr) : json(c.chain)},
+      {"tool_calls", tool_calls_json(c)},
   };
+}
+
+std::string tool_call_line(const store::ToolCallEntry &t) {
+  return t.name + " " + t.arguments_json + " -> " + t.status + " (" + std::to_string(t.result_bytes) + " bytes, " +
+         std::to_string(t.duration_ms) + " ms)";
 }
 
 } // namespace webox::chat

@@ -30,4 +30,7 @@ std::string export_conversation(const store::Conversation &conversation,
 // ttft_ms, status, error, created_at.
 nlohmann::json call_to_json(const store::CallRecord &call);
 
+// One tool call on one line: `read_file {"path":"a.md"} -> ok (12 bytes, 3 ms)`.
+std::string tool_call_line(const store::ToolCallEntry &call);
+
 } // namespace webox::chat

@@ -18,8 +18,9 @@ std::optional<int64_t> token_count(const nlohmann::json &usage, const char *key)
 
 TurnResult run_turn(plugin::Provider &provider, const ModelRef &model, const nlohmann::json &messages,
                     const nlohmann::json &options, Streaming streaming, const DeltaSink &on_delta,
-                    TurnResult *partial) {
-  const nlohmann::json request = {{"model", model.model}, {"messages", messages}, {"options", options}};
+                    TurnResult *partial, const nlohmann::json &tools) {
+  nlohmann::json request = {{"model", model.model}, {"messages", messages}, {"options", options}};
+  if (tools.is_array() && !tools.empty()) request["tools"] = tools;
   return run_turn_request(provider, model, request, streaming, on_delta, partial);
 }
 
@@ -47,6 +48,10 @@ TurnResult run_turn_request(plugin::Provider &provider, const ModelRef &model, c
         turn.text += text;
         on_delta(text);
       }
+    } else if (event.value("type", "") == "tool_call") {
+      nlohmann::json call = event;
+      call.erase("type");
+      turn.tool_calls.push_back(std::move(call));
     }
     return !cancel::requested();
   };
@@ -72,7 +77,7 @@ TurnResult run_turn_request(plugin::Provider &provider, const ModelRef &model, c
   turn.finish_reason = result.value("finish_reason", "");
   // The result's list is the whole answer; the events are a fallback for a
   // plugin that only streams them.
-  if (auto calls = result.find("tool_calls"); calls != result.end() && calls->is_array())
+  if (auto calls = result.find("tool_calls"); calls != result.end() && calls->is_array() && !calls->empty())
     turn.tool_calls = *calls;
   const nlohmann::json usage = result.value("usage", nlohmann::json::object());
   turn.input_tokens = token_count(usage, "input_tokens");

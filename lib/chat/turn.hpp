@@ -40,10 +40,12 @@ struct TurnResult {
 using DeltaSink = std::function<void(std::string_view delta)>;
 
 // Runs one call. On failure `partial` (when given) holds what arrived before
-// it, and the provider's error propagates (plugin::ProviderError).
+// it, and the provider's error propagates (plugin::ProviderError). `tools`
+// (the request's "tools" list, ABI 1.3) is sent only when not empty; the
+// provider refuses it without the tools capability (ProviderError, exit 2).
 TurnResult run_turn(plugin::Provider &provider, const ModelRef &model, const nlohmann::json &messages,
                     const nlohmann::json &options, Streaming streaming, const DeltaSink &on_delta,
-                    TurnResult *partial = nullptr);
+                    TurnResult *partial = nullptr, const nlohmann::json &tools = nlohmann::json());
 
 // The same for a whole chat request document ({"model", "messages",
 // "options", "tools"?, "tool_choice"?}; docs/ARCHITECTURE.md, "Plugin

@@ -11,6 +11,17 @@
 
 namespace webox::store {
 
+// One tool call a model asked for in an agent step (lib/store/agent_log.hpp).
+struct ToolCallEntry {
+  std::string tool_call_id;
+  std::string name;           // as offered to the model
+  std::string qualified;      // "fs.read_text_file"; built-ins: the bare name
+  std::string arguments_json;
+  std::string status;         // ok, error, invalid, denied, refused, unknown, not_run, cancelled
+  int64_t result_bytes = 0;
+  int64_t duration_ms = 0;
+};
+
 // One model call as stored. Token counts are -1 when the provider did not
 // report them (never 0: "unknown" and "none" are different facts).
 struct CallRecord {
@@ -33,6 +44,7 @@ struct CallRecord {
   std::optional<double> cost; // USD; nullopt when the price is unknown (never 0 for "unknown")
   std::string group_id;       // calls made together: a compare run, a workflow run
   std::string chain;          // fallback chain tried, "a:m1 > b:m2" ("" = no fallback)
+  std::vector<ToolCallEntry> tool_calls; // filled by attach_tool_calls (agent_log.hpp)
 };
 
 struct Conversation {

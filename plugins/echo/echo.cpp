@@ -10,9 +10,23 @@
 //                   fail with that status class before answering
 //   fail-midstream  streams half of the answer, then fails as a provider
 //                   whose stream broke would
+//   tools           a model that calls tools, deterministically (ABI 1.3):
+//                   the last user message is a script, one line each:
+//                     call NAME {"json": "arguments"}   one call of this round
+//                     ---                               the next round
+//                     repeat                            the last round again, forever
+//                   Round k is answered to the request that already holds
+//                   k-1 assistant messages with tool calls after that user
+//                   message; once the rounds are spent it answers with the
+//                   tool results it received, one "NAME: content" line each
+//                   ("NAME (error): ..." for error results). Arguments that
+//                   are not JSON are sent as arguments_text, as a real
+//                   provider's broken arguments would be. Without a "call"
+//                   line it echoes like `echo`.
 // Usage is reported as whitespace-separated word counts, so that token
 // accounting has real numbers to carry. The `embed` capability returns a
 // deterministic 8-dimensional vector per input text.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <cstdint>
@@ -80,26 +94,108 @@ void fail_if_scripted(const std::string &model) {
 struct Answer {
   std::string text;
   int64_t input_tokens = 0;
+  json tool_calls = json::array();
 };
+
+// The "tools" model's script: rounds of calls, read from the user message.
+struct ToolScript {
+  std::vector<std::vector<std::pair<std::string, std::string>>> rounds; // (name, raw arguments)
+  bool repeat = false;
+};
+
+ToolScript read_script(const std::string &prompt) {
+  ToolScript script;
+  script.rounds.emplace_back();
+  size_t start = 0;
+  while (start <= prompt.size()) {
+    size_t end = prompt.find('\n', start);
+    if (end == std::string::npos) end = prompt.size();
+    std::string line = prompt.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line == "---") {
+      script.rounds.emplace_back();
+    } else if (line == "repeat") {
+      script.repeat = true;
+    } else if (line.rfind("call ", 0) == 0) {
+      std::string rest = line.substr(5);
+      size_t space = rest.find(' ');
+      std::string name = rest.substr(0, space);
+      std::string args = space == std::string::npos ? "{}" : rest.substr(space + 1);
+      script.rounds.back().emplace_back(name, args);
+    }
+  }
+  while (!script.rounds.empty() && script.rounds.back().empty()) script.rounds.pop_back();
+  return script;
+}
+
+std::string content_text(const json &content) {
+  if (content.is_string()) return content.get<std::string>();
+  return content.is_null() ? std::string() : content.dump();
+}
+
+// What the "tools" model answers to `messages`, whose last user message is
+// at `last_user`: the next round of calls, or the results it received.
+void play_script(const json &messages, size_t last_user, Answer &a) {
+  ToolScript script = read_script(content_text(messages[last_user].value("content", json(""))));
+  if (script.rounds.empty()) return; // no script: an echo
+  size_t done = 0;
+  std::string results;
+  for (size_t i = last_user + 1; i < messages.size(); ++i) {
+    const json &m = messages[i];
+    if (m.value("role", "") == "assistant" && m.contains("tool_calls") && !m["tool_calls"].empty()) ++done;
+    if (m.value("role", "") == "tool")
+      results += m.value("name", "?") + (m.value("is_error", false) ? " (error): " : ": ") +
+                 content_text(m.value("content", json(""))) + "\n";
+  }
+  if (done >= script.rounds.size() && !script.repeat) {
+    a.text = results.empty() ? std::string("no tool results\n") : results;
+    return;
+  }
+  const auto &round = script.rounds[std::min(done, script.rounds.size() - 1)];
+  a.text.clear();
+  for (size_t i = 0; i < round.size(); ++i) {
+    json call = {{"id", "call_" + std::to_string(done + 1) + "_" + std::to_string(i + 1)},
+                 {"name", round[i].first},
+                 {"extra", json::object()}};
+    json args = webox::bounded_json::parse_or_discarded(round[i].second);
+    if (args.is_discarded()) {
+      call["arguments"] = nullptr;
+      call["arguments_text"] = round[i].second;
+    } else {
+      call["arguments"] = args;
+    }
+    a.tool_calls.push_back(std::move(call));
+  }
+}
 
 Answer answer_for(const json &request) {
   const json &messages = request.value("messages", json::array());
   Answer a;
   std::string last_user;
-  for (const auto &m : messages) {
-    std::string content = m.value("content", "");
+  size_t last_user_at = 0;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const json &m = messages[i];
+    std::string content = content_text(m.value("content", json("")));
     a.input_tokens += count_words(content);
-    if (m.value("role", "") == "user") last_user = content;
+    if (m.value("role", "") == "user") {
+      last_user = content;
+      last_user_at = i;
+    }
   }
-  a.text = request.value("model", "echo") == "messages" ? messages.dump() : last_user;
+  const std::string model = request.value("model", "echo");
+  a.text = model == "messages" ? messages.dump() : last_user;
+  if (model == "tools" && !last_user.empty()) play_script(messages, last_user_at, a);
   return a;
 }
 
-json result_json(const std::string &model, const std::string &text, int64_t input_tokens) {
-  return {{"text", text},
-          {"model", "echo-" + model},
-          {"finish_reason", "stop"},
-          {"usage", {{"input_tokens", input_tokens}, {"output_tokens", count_words(text)}}}};
+json result_json(const std::string &model, const Answer &a, const std::string &text) {
+  json r = {{"text", text},
+            {"model", "echo-" + model},
+            {"finish_reason", a.tool_calls.empty() ? "stop" : "tool_calls"},
+            {"usage", {{"input_tokens", a.input_tokens}, {"output_tokens", count_words(text)}}}};
+  if (!a.tool_calls.empty()) r["tool_calls"] = a.tool_calls;
+  return r;
 }
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
@@ -116,7 +212,7 @@ void destroy(webox_instance *self) { delete self; }
 
 webox_status describe(webox_instance *, webox_buf *out) {
   return sdk::guard(nullptr, [&] {
-    sdk::give(json{{"models", {"echo", "messages", "slow"}}}.dump(), out);
+    sdk::give(json{{"models", {"echo", "messages", "slow", "tools"}}}.dump(), out);
     return WEBOX_OK;
   });
 }
@@ -128,7 +224,7 @@ webox_status chat(webox_instance *, const webox_call *, const webox_request *req
     fail_if_scripted(model);
     if (model == "fail-midstream") throw sdk::Failure(WEBOX_E_UPSTREAM, "echo: scripted failure mid-answer");
     Answer a = answer_for(request);
-    sdk::give(result_json(model, a.text, a.input_tokens).dump(), &out->json);
+    sdk::give(result_json(model, a, a.text).dump(), &out->json);
     return WEBOX_OK;
   });
 }
@@ -152,10 +248,15 @@ webox_status chat_stream(webox_instance *, const webox_call *call, const webox_r
       sent += pieces[i];
     }
     if (model == "fail-midstream") throw sdk::Failure(WEBOX_E_UPSTREAM, "echo: scripted failure mid-answer");
+    for (const auto &tool_call : a.tool_calls) {
+      json event = tool_call;
+      event["type"] = "tool_call";
+      sdk::emit(sink, user, event.dump());
+    }
     int64_t output_tokens = count_words(sent);
     sdk::emit(sink, user,
               json{{"type", "usage"}, {"input_tokens", a.input_tokens}, {"output_tokens", output_tokens}}.dump());
-    sdk::give(result_json(model, sent, a.input_tokens).dump(), &out->json);
+    sdk::give(result_json(model, a, sent).dump(), &out->json);
     return WEBOX_OK;
   });
 }
@@ -184,10 +285,10 @@ webox_status embed(webox_instance *, const webox_call *, const webox_request *re
 const webox_plugin kDescriptor = {
     sizeof(webox_plugin),
     WEBOX_ABI_MAJOR,
-    0,
+    3, // the tools capability is ABI 1.3
     "echo",
     "0.1.0",
-    WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_EMBED,
+    WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_EMBED | WEBOX_CAP_TOOLS,
     create,
     destroy,
     describe,

@@ -1,0 +1,21 @@
+// One prompt of `webox chat` with tools: the agent loop over a ChatSession,
+// each step recorded (migration 13) and remembered for the next prompt.
+#pragma once
+
+#include <string>
+
+#include "lib/agent/loop.hpp"
+#include "lib/chat/session.hpp"
+
+namespace webox::agent {
+
+// Runs the loop for `prompt`. Steps are stored as they complete (when the
+// session logs) and the conversation's memory gets every complete step,
+// whatever the ending; the caller reports the ending (LoopResult::message,
+// exit_code). Exceptions of a model call (a failure, a budget cap, Ctrl-C
+// while the model answers) propagate after what was done is stored.
+LoopResult run_agent_turn(chat::ChatSession &session, const std::string &prompt, const Toolbox &toolbox,
+                          Approval &approval, const LoopSettings &settings, const chat::DeltaSink &on_delta,
+                          const chat::FallbackNote &on_fallback, LoopHooks hooks = {});
+
+} // namespace webox::agent
