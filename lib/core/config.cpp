@@ -277,15 +277,15 @@ Config load_config(const std::filesystem::path &file) {
       read_workflow(file, value, cfg);
     } else {
       // Sections that their own features read (lib/leads/settings.cpp,
-      // lib/export/export_settings.cpp) are only accepted here; they are
+      // lib/export/export_settings.cpp, lib/rag/settings.cpp) are only accepted here; they are
       // validated where they are used.
-      static const char *const later[] = {"leads", "social", "export"};
+      static const char *const later[] = {"leads", "social", "export", "rag"};
       bool known = false;
       for (const char *k : later) known = known || key == k;
       if (!known)
         fail_config_at(file, kv.first.Mark(), "unknown setting '" + key +
                                            "' (known: default_model, aliases, providers, fallbacks, budgets, "
-                                           "prices, http, leads, workflow, social, media, export)");
+                                           "prices, http, leads, workflow, social, media, export, rag)");
     }
   }
   return cfg;

@@ -24,6 +24,7 @@
 
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/store/migration_12_rag.hpp"
 
 namespace webox::store {
 namespace {
@@ -329,6 +330,7 @@ const std::vector<const char *> &migrations() {
         DROP TABLE webox_key_parts;
         DROP TABLE webox_key_authority;
       )sql",
+      migration_12_rag(), // 12: rag collections (lib/store/migration_12_rag.cpp)
   };
   return list;
 }
