@@ -57,6 +57,7 @@ std::string reindex_hint(const std::string &name, const std::string &model);
 class Collections {
 public:
   explicit Collections(store::Db &db) : m_db(db) {}
+  store::Db &db() { return m_db; }
 
   std::optional<CollectionInfo> find(const std::string &name);
   // The collection, created when missing.

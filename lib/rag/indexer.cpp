@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include "lib/core/error.hpp"
 #include "lib/core/fd.hpp"
 #include "lib/rag/embedder.hpp"
+#include "lib/store/db.hpp"
 
 namespace webox::rag {
 
@@ -148,8 +150,23 @@ IndexReport index_paths(Collections &collections, const CollectionInfo &collecti
   std::set<std::string> seen(files.begin(), files.end());
   bool dimensions_recorded = collection.dimensions > 0;
 
+  // A lexical collection commits documents in groups: each document stays
+  // whole (its own savepoint inside the group), a kill loses at most the
+  // open group, which the next run redoes; one fsync per file made indexing
+  // disk-bound. With embeddings every document commits alone, so that no
+  // write lock is held during a network call.
+  constexpr size_t kDocumentsPerCommit = 200;
+  std::optional<store::WriteTransaction> group;
+  size_t in_group = 0;
+  auto commit_group = [&] {
+    if (group) group->commit();
+    group.reset();
+    in_group = 0;
+  };
+
   for (size_t i = 0; i < files.size(); ++i) {
     if (cancel::requested()) throw Interrupted();
+    if (!embedder && !group) group.emplace(collections.db());
     const std::string &path = files[i];
     if (options.on_progress) options.on_progress(i, files.size(), path);
     auto known = stored.find(path);
@@ -221,7 +238,9 @@ IndexReport index_paths(Collections &collections, const CollectionInfo &collecti
     ++(known == stored.end() ? report.added : report.updated);
     report.chunks += chunks.size();
     report.bytes += file.size;
+    if (group && ++in_group >= kDocumentsPerCommit) commit_group();
   }
+  commit_group();
 
   for (const auto &[path, state] : stored) {
     if (seen.count(path)) continue;

@@ -19,9 +19,11 @@ namespace webox::store {
 //   exact scan reads one index range.
 // - rag_fts: FTS5, external content (rag_chunks), kept in step by triggers;
 //   unicode61 with diacritics removed, so "eleve" finds "élève".
+// Every statement is IF NOT EXISTS: a database whose user_version was set
+// back (a restore, the migration tests) runs it again without failing.
 const char *migration_12_rag() {
   return R"sql(
-    CREATE TABLE rag_collections(
+    CREATE TABLE IF NOT EXISTS rag_collections(
       id          INTEGER PRIMARY KEY,
       name        TEXT NOT NULL UNIQUE,
       embed_model TEXT,
@@ -30,7 +32,7 @@ const char *migration_12_rag() {
       created_at  TEXT NOT NULL,
       updated_at  TEXT NOT NULL
     );
-    CREATE TABLE rag_documents(
+    CREATE TABLE IF NOT EXISTS rag_documents(
       id            INTEGER PRIMARY KEY,
       collection_id INTEGER NOT NULL REFERENCES rag_collections(id) ON DELETE CASCADE,
       path          TEXT NOT NULL,
@@ -41,7 +43,7 @@ const char *migration_12_rag() {
       indexed_at    TEXT NOT NULL,
       UNIQUE(collection_id, path)
     );
-    CREATE TABLE rag_chunks(
+    CREATE TABLE IF NOT EXISTS rag_chunks(
       id          INTEGER PRIMARY KEY,
       document_id INTEGER NOT NULL REFERENCES rag_documents(id) ON DELETE CASCADE,
       ord         INTEGER NOT NULL,
@@ -52,20 +54,20 @@ const char *migration_12_rag() {
       line_start  INTEGER NOT NULL,
       line_end    INTEGER NOT NULL
     );
-    CREATE INDEX rag_chunks_document ON rag_chunks(document_id);
-    CREATE TABLE rag_vectors(
+    CREATE INDEX IF NOT EXISTS rag_chunks_document ON rag_chunks(document_id);
+    CREATE TABLE IF NOT EXISTS rag_vectors(
       chunk_id      INTEGER PRIMARY KEY REFERENCES rag_chunks(id) ON DELETE CASCADE,
       collection_id INTEGER NOT NULL,
       vector        BLOB NOT NULL
     );
-    CREATE INDEX rag_vectors_collection ON rag_vectors(collection_id);
-    CREATE VIRTUAL TABLE rag_fts USING fts5(
+    CREATE INDEX IF NOT EXISTS rag_vectors_collection ON rag_vectors(collection_id);
+    CREATE VIRTUAL TABLE IF NOT EXISTS rag_fts USING fts5(
       text, heading, content='rag_chunks', content_rowid='id',
       tokenize='unicode61 remove_diacritics 2');
-    CREATE TRIGGER rag_chunks_ai AFTER INSERT ON rag_chunks BEGIN
+    CREATE TRIGGER IF NOT EXISTS rag_chunks_ai AFTER INSERT ON rag_chunks BEGIN
       INSERT INTO rag_fts(rowid, text, heading) VALUES (new.id, new.text, new.heading);
     END;
-    CREATE TRIGGER rag_chunks_ad AFTER DELETE ON rag_chunks BEGIN
+    CREATE TRIGGER IF NOT EXISTS rag_chunks_ad AFTER DELETE ON rag_chunks BEGIN
       INSERT INTO rag_fts(rag_fts, rowid, text, heading) VALUES ('delete', old.id, old.text, old.heading);
     END;
   )sql";

@@ -285,8 +285,11 @@ class RagTest(RagCase):
             proc.wait()
             if proc.returncode != -signal.SIGKILL:
                 continue
-            with self.db() as c:
-                docs = c.execute("SELECT count(*) FROM rag_documents").fetchone()[0]
+            try:
+                with self.db() as c:
+                    docs = c.execute("SELECT count(*) FROM rag_documents").fetchone()[0]
+            except sqlite3.OperationalError:  # killed before the database was made
+                continue
             if 0 < docs < len(files):
                 killed_mid = True
                 break
