@@ -278,14 +278,15 @@ Config load_config(const std::filesystem::path &file) {
     } else {
       // Sections that their own features read (lib/leads/settings.cpp,
       // lib/export/export_settings.cpp, lib/mcp/server_config.cpp,
-      // lib/agent/tool_settings.cpp) are only accepted here; they are validated where they are used.
-      static const char *const later[] = {"leads", "social", "export", "mcp_servers", "tools"};
+      // lib/agent/tool_settings.cpp, lib/rag/settings.cpp) are only accepted
+      // here; they are validated where they are used.
+      static const char *const later[] = {"leads", "social", "export", "mcp_servers", "tools", "rag"};
       bool known = false;
       for (const char *k : later) known = known || key == k;
       if (!known)
         fail_config_at(file, kv.first.Mark(), "unknown setting '" + key +
                                            "' (known: default_model, aliases, providers, fallbacks, budgets, "
-                                           "prices, http, leads, workflow, social, media, export, mcp_servers, tools)");
+                                           "prices, http, leads, workflow, social, media, export, mcp_servers, tools, rag)");
     }
   }
   return cfg;

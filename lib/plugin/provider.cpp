@@ -322,4 +322,16 @@ nlohmann::json Provider::stt(const nlohmann::json &request, std::string_view aud
   return finish(s, result, "stt", scope);
 }
 
+nlohmann::json Provider::embed(const nlohmann::json &request, int64_t deadline_ms) {
+  if (!can(WEBOX_CAP_EMBED))
+    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot compute embeddings", {});
+  std::string body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  webox_request req = make_request(body);
+  webox_result result{};
+  result.struct_size = sizeof result;
+  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->embed(m_instance, scope.call(), &req, &result);
+  return finish(s, result, "embed", scope);
+}
+
 } // namespace webox::plugin

@@ -109,6 +109,11 @@ public:
                      int64_t deadline_ms = 0);
   nlohmann::json stt(const nlohmann::json &request, std::string_view audio, int64_t deadline_ms = 0);
 
+  // embed (docs/ARCHITECTURE.md "embed"): {"model","input":[...],"options"}
+  // -> {"model","vectors":[[...]],"dimensions","usage"?}. The caller checks
+  // the vectors (lib/rag/embedder does).
+  nlohmann::json embed(const nlohmann::json &request, int64_t deadline_ms = 0);
+
 private:
   // Stores what a plugin handed back under "rotated_secrets" (a refreshed
   // OAuth token pair) in the encrypted key store and removes it from `doc`.

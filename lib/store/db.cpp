@@ -24,6 +24,7 @@
 
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/store/migration_12_rag.hpp"
 #include "lib/store/migration_13_agent.hpp"
 
 namespace webox::store {
@@ -330,7 +331,8 @@ const std::vector<const char *> &migrations() {
         DROP TABLE webox_key_parts;
         DROP TABLE webox_key_authority;
       )sql",
-      migration_13_agent(),
+      migration_12_rag(), // 12: rag collections (lib/store/migration_12_rag.cpp)
+      migration_13_agent(), // 13: agent steps and tool calls (lib/store/migration_13_agent.cpp)
   };
   return list;
 }

@@ -58,7 +58,9 @@
 //     `promptFeedback.blockReason`: it is reported as a refused request.
 #include <webox/plugin.hpp>
 
+#include "plugins/common/embed_kit.hpp"
 #include "plugins/common/provider_kit.hpp"
+#include "gemini_embed.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -602,8 +604,13 @@ webox_status describe(webox_instance *self, webox_buf *out_json) {
   return kit::describe_chat_provider(kKnownModels, self ? self->base_url : std::string(kDefaultBaseUrl), out_json);
 }
 
-const webox_plugin kDescriptor =
-    kit::chat_descriptor(kProviderId, kVersion, create, destroy, describe, chat_complete, chat_stream);
+// Embeddings: gemini_embed.cpp.
+webox_status embed(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return webox::gemini::embed(*self, [&] { return api_key(*self, call); }, call, req, out);
+}
+
+const webox_plugin kDescriptor = webox::embed_kit::with_embed(
+    kit::chat_descriptor(kProviderId, kVersion, create, destroy, describe, chat_complete, chat_stream), embed);
 
 } // namespace
 

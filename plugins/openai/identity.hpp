@@ -14,5 +14,6 @@ extern const char kBaseUrlEnv[];           // e.g. "OPENAI_BASE_URL" (for messag
 extern const char kDefaultBaseUrl[];       // includes the /v1-style prefix
 extern const char kKnownModels[];          // comma-separated manifest "models"
 extern const uint64_t kMediaCapabilities;  // WEBOX_CAP_IMAGE|TTS|STT when the manifest lists them (openai only)
+extern const uint64_t kEmbedCapabilities;  // WEBOX_CAP_EMBED when the manifest lists "embed"
 
 } // namespace webox::openai

@@ -61,6 +61,7 @@
 //     and "pay" (`insufficient_quota`). Retrying the second only burns time,
 //     so this plugin hands the host a retry filter that refuses it.
 #include "identity.hpp"
+#include "openai_embed.hpp"
 #include "openai_media.hpp"
 
 #include <webox/plugin.hpp>
@@ -521,6 +522,7 @@ webox_status describe(webox_instance *self, webox_buf *out_json) {
       doc["capabilities"] = {"chat", "chat-stream", "tools", "image", "tts", "stt"};
       doc.update(webox::openai::media_describe());
     }
+    if (id::kEmbedCapabilities) doc["capabilities"].push_back("embed");
     sdk::give(dump(doc), out_json);
     return WEBOX_OK;
   });
@@ -545,19 +547,24 @@ webox_status stt(webox_instance *self, const webox_call *call, const webox_reque
   return webox::openai::media_transcribe(media_endpoint(self), call, req, out);
 }
 
+// Embeddings (identities whose manifest lists "embed"; see openai_embed.cpp).
+webox_status embed(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return webox::openai::embed({self->name, self->base_url, self->key_var, self->timeout_ms}, call, req, out);
+}
+
 const webox_plugin kDescriptor = {
     .struct_size = sizeof(webox_plugin),
     .abi_major = WEBOX_ABI_MAJOR,
     .min_host_minor = 0,
     .id = id::kProviderId,
     .version = id::kProviderVersion,
-    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_TOOLS | id::kMediaCapabilities,
+    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_TOOLS | id::kMediaCapabilities | id::kEmbedCapabilities,
     .create = create,
     .destroy = destroy,
     .describe = describe,
     .chat = chat_complete,
     .chat_stream = chat_stream,
-    .embed = nullptr,
+    .embed = embed,
     .image = image,
     .tts = tts,
     .stt = stt,

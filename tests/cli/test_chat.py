@@ -161,8 +161,10 @@ class PluginsTest(WeboxTestCase):
         r = self.webox("plugins", "info", "echo", check=0)
         self.assertIn("loads and matches its manifest", r.out)
         doc = self.webox("plugins", "info", "openai", "--json", check=0).json()
-        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "image", "tts", "stt", "tools"])
+        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "embed", "image", "tts", "stt", "tools"])
         doc = self.webox("plugins", "info", "mistral", "--json", check=0).json()
+        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "embed", "tools"])
+        doc = self.webox("plugins", "info", "groq", "--json", check=0).json()
         self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "tools"])
 
     def test_bad_plugins_are_refused_with_one_line(self):

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Retrieval benchmark (issue 17).
+#  1. `webox rag index` of N generated Markdown files (default 10,000, ~5 KB
+#     each, ~50 MB) offline (chunking + FTS5): files/s, MB/s, max RSS; then
+#     the incremental re-run (nothing changed).
+#  2. BM25 search latency p50/p99 over that collection, whole process
+#     (`webox rag search --lexical`), next to the same FTS5 query run by the
+#     sqlite3 CLI on the same database (ratio), and `webox --version` (start-up).
+#  3. Exact vector search: V chunks (default 100,000) of D dimensions (default
+#     384) written straight into a collection, the query embedded by
+#     tests/fakes/fake_embed.py (loopback, Ollama format): hybrid latency
+#     p50/p99 minus the lexical one is the vector scan.
+#
+# Usage: bench/rag.sh [N] [V] [D] [BUILD_DIR]    figures on stdout; nothing
+# timed here runs in the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-10000}
+nvec=${2:-100000}
+dim=${3:-384}
+source bench/common.sh
+bench_setup rag "${4:-}"
+export XDG_DATA_HOME=$work/data XDG_STATE_HOME=$work/state XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache
+unset WEBOX_DB WEBOX_CONFIG
+db=$work/data/webox/webox.db
+
+python3 - "$n" "$work/md" <<'PY'
+import os, random, sys
+n, out = int(sys.argv[1]), sys.argv[2]
+random.seed(17)
+words = [f"w{i}" for i in range(20000)] + "train lyon budget projet jazz cadeau serveur réseau élève".split()
+for i in range(n):
+    d = os.path.join(out, f"d{i // 500:03}")
+    os.makedirs(d, exist_ok=True)
+    parts = [f"# Note {i}\n"]
+    for s in range(4):
+        parts.append(f"\n## Section {s}\n")
+        for p in range(3):
+            parts.append("\n" + " ".join(random.choice(words) for _ in range(65)) + ".\n")
+    open(os.path.join(d, f"n{i}.md"), "w").write("".join(parts))
+PY
+mb=$(du -sm "$work/md" | cut -f1)
+bytes=$(find "$work/md" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+echo "corpus: $n Markdown files, $(python3 -c "print(round($bytes/1e6,1))") MB"
+
+r=$(python3 bench/maxrss.py "$webox" -q rag index bench "$work/md")
+wall=$(sed 's/.*wall_s=\([0-9.]*\).*/\1/' <<<"$r")
+chunks=$(sqlite3 "$db" "SELECT count(*) FROM rag_chunks")
+echo "rag index (offline):      $r"
+echo "  files/s=$(python3 -c "print(round($n/$wall))") MB/s=$(python3 -c "print(round($bytes/1e6/$wall,1))") chunks=$chunks"
+echo "rag index again (no change): $(python3 bench/maxrss.py "$webox" -q rag index bench "$work/md")"
+echo "database: $(du -h "$db" | cut -f1)"
+
+latency() { # label, then the command; 60 runs with varying queries, p50/p99 in ms
+  local label=$1; shift
+  python3 - "$label" "$@" <<'PY'
+import random, subprocess, sys, time
+label, cmd = sys.argv[1], sys.argv[2:]
+random.seed(3)
+times = []
+for i in range(60):
+    q = " ".join(random.choice(["train", "lyon", "budget", "jazz", "cadeau", f"w{random.randrange(20000)}", f"w{random.randrange(20000)}"]) for _ in range(3))
+    args = [a.replace("QUERY", q) for a in cmd]
+    t = time.perf_counter()
+    subprocess.run(args, stdout=subprocess.DEVNULL, check=True)
+    times.append((time.perf_counter() - t) * 1000)
+times.sort()
+print(f"{label:34} p50={times[len(times) // 2]:.1f} ms  p99={times[int(len(times) * 0.99)]:.1f} ms")
+PY
+}
+fts="SELECT rag_fts.rowid, bm25(rag_fts, 1.0, 0.5) AS rank FROM rag_fts JOIN rag_chunks k ON k.id = rag_fts.rowid JOIN rag_documents d ON d.id = k.document_id WHERE rag_fts MATCH 'QUERY' AND d.collection_id = 1 ORDER BY rank LIMIT 5"
+latency "webox --version (start-up)" "$webox" --version
+latency "webox rag search --lexical" "$webox" rag search bench QUERY --lexical -k 5
+latency "sqlite3 CLI, same FTS5 query" sqlite3 "$db" "$fts"
+
+# 3. Exact vector search on $nvec chunks.
+fake_out=$work/fake.port
+python3 tests/fakes/fake_embed.py 0 > "$fake_out" &
+fake=$!
+trap 'kill $fake 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do [ -s "$fake_out" ] && break; sleep 0.1; done
+port=$(head -1 "$fake_out")
+curl -s -X POST -d "{\"dim\": $dim}" "http://127.0.0.1:$port/__control" > /dev/null
+python3 - "$db" "$nvec" "$dim" <<'PY'
+import array, random, sqlite3, sys, math
+db, n, dim = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+random.seed(5)
+c = sqlite3.connect(db)
+c.execute("INSERT INTO rag_collections(name, embed_model, dimensions, created_at, updated_at) VALUES ('vec', 'ollama:nomic-embed-text', ?, 'now', 'now')", (dim,))
+cid = c.execute("SELECT id FROM rag_collections WHERE name = 'vec'").fetchone()[0]
+per_doc = 100
+for d in range(n // per_doc):
+    cur = c.execute("INSERT INTO rag_documents(collection_id, path, hash, mtime, size, kind, indexed_at) VALUES (?, ?, 'h', 0, 0, 'text', 'now')", (cid, f"/vec/{d}.txt"))
+    doc = cur.lastrowid
+    for k in range(per_doc):
+        cur = c.execute("INSERT INTO rag_chunks(document_id, ord, heading, text, byte_start, byte_end, line_start, line_end) VALUES (?, ?, '', ?, 0, 0, 1, 1)", (doc, k, f"chunk w{random.randrange(20000)} w{random.randrange(20000)}"))
+        v = [random.gauss(0, 1) for _ in range(dim)]
+        s = math.sqrt(sum(x * x for x in v))
+        c.execute("INSERT INTO rag_vectors(chunk_id, collection_id, vector) VALUES (?, ?, ?)", (cur.lastrowid, cid, array.array('f', [x / s for x in v]).tobytes()))
+c.commit()
+PY
+echo "vectors: $nvec x $dim float32 ($(du -h "$db" | cut -f1) database)"
+export OLLAMA_HOST=http://127.0.0.1:$port
+latency "rag search vec --lexical" "$webox" rag search vec QUERY --lexical -k 5
+latency "rag search vec (hybrid: exact scan)" "$webox" rag search vec QUERY -k 5

@@ -1,0 +1,73 @@
+// Answers grounded in a collection: the retrieved chunks, numbered, go into
+// the prompt under a token budget; the model is asked to cite them as [n];
+// the sources it cited are listed after the answer.
+//
+// build_grounded_messages() is what `rag ask` and `chat --rag` share: it
+// only builds messages, so a chat session can send them with its own turn.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/chat/turn.hpp"
+#include "lib/rag/search.hpp"
+
+namespace webox {
+struct Config;
+namespace plugin {
+class Registry;
+}
+namespace store {
+class Db;
+}
+} // namespace webox
+
+namespace webox::rag {
+
+// Default room for sources in the prompt, in (high-side estimated) tokens.
+constexpr int64_t kDefaultContextTokens = 3000;
+
+struct GroundedPrompt {
+  std::string system;              // the instructions (cite [n], say when the sources do not answer)
+  std::string user;                // the numbered sources, then the question
+  std::vector<Hit> sources;        // sources[n - 1] is [n]; those that fit the budget
+  nlohmann::json messages() const; // [{"role":"system"},{"role":"user"}]
+};
+
+// Numbers `hits` in order and keeps those that fit `context_tokens`
+// (estimated at 3 bytes a token); a chunk that alone passes the budget is
+// cut at a character boundary. The first source is always kept.
+GroundedPrompt build_grounded_prompt(const std::string &question, const std::vector<Hit> &hits,
+                                     int64_t context_tokens = kDefaultContextTokens);
+
+// The source numbers cited as [n] (or [n, m]) in `answer`, in order of first
+// citation, each within 1..count.
+std::vector<int> cited_sources(std::string_view answer, size_t count);
+
+struct AskOptions {
+  size_t k = 5;
+  int64_t context_tokens = kDefaultContextTokens;
+  bool lexical_only = false;
+  std::string model_spec;         // the chat model
+  nlohmann::json options = nlohmann::json::object(); // -o key=value for the chat model
+  std::optional<double> max_cost_usd;
+};
+
+struct AskResult {
+  GroundedPrompt prompt;
+  chat::TurnResult turn;
+  std::vector<int> cited;
+};
+
+// Retrieves, asks (streaming each delta to `on_delta`), logs the call.
+// With no hit it throws webox::Error naming the collection (nothing is sent).
+AskResult ask(const Config &config, plugin::Registry &plugins, store::Db &db, const std::string &collection,
+              const std::string &question, const AskOptions &options, const chat::DeltaSink &on_delta);
+
+} // namespace webox::rag

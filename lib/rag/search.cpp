@@ -1,0 +1,157 @@
+#include "lib/rag/search.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <functional>
+#include <queue>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "lib/store/db.hpp"
+
+namespace webox::rag {
+
+std::string fts_query(std::string_view text) {
+  std::string out;
+  std::string word;
+  size_t words = 0;
+  auto flush = [&] {
+    if (word.empty()) return;
+    if (words < 64) { // a pasted page is not a better query than its first 64 words
+      if (!out.empty()) out += " OR ";
+      out += "\"" + word + "\"";
+      ++words;
+    }
+    word.clear();
+  };
+  for (char ch : text) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    // Letters and digits of any script (bytes >= 0x80 belong to UTF-8
+    // characters); the unicode61 tokenizer splits them the same way.
+    if (c >= 0x80 || std::isalnum(c)) word += ch;
+    else flush();
+  }
+  flush();
+  return out;
+}
+
+Ranked bm25_search(store::Db &db, int64_t collection_id, std::string_view query, size_t k) {
+  std::string match = fts_query(query);
+  Ranked out;
+  if (match.empty() || k == 0) return out;
+  return store::guarded(db, [&] {
+    SQLite::Statement q(db.sql(), R"sql(
+      SELECT rag_fts.rowid, bm25(rag_fts, 1.0, 0.5) AS rank
+      FROM rag_fts
+      JOIN rag_chunks k ON k.id = rag_fts.rowid
+      JOIN rag_documents d ON d.id = k.document_id
+      WHERE rag_fts MATCH ? AND d.collection_id = ?
+      ORDER BY rank LIMIT ?)sql");
+    q.bind(1, match);
+    q.bind(2, collection_id);
+    q.bind(3, static_cast<int64_t>(k));
+    while (q.executeStep()) out.emplace_back(q.getColumn(0).getInt64(), -q.getColumn(1).getDouble());
+    return out;
+  });
+}
+
+float dot(const float *a, const float *b, size_t n) {
+  // Four accumulators: independent chains the compiler keeps in SIMD lanes
+  // (no -ffast-math needed to reorder the sum).
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; ++i) s0 += a[i] * b[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+void normalise(std::vector<float> &v) {
+  double sum = 0;
+  for (float x : v) sum += static_cast<double>(x) * x;
+  if (sum <= 0) return;
+  const float scale = static_cast<float>(1.0 / std::sqrt(sum));
+  for (float &x : v) x *= scale;
+}
+
+Ranked vector_search(store::Db &db, int64_t collection_id, const std::vector<float> &query, size_t k) {
+  using Entry = std::pair<double, int64_t>; // score, id: a min-heap of the best k
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> best;
+  if (k == 0 || query.empty()) return {};
+  store::guarded(db, [&] {
+    SQLite::Statement q(db.sql(), "SELECT chunk_id, vector FROM rag_vectors WHERE collection_id = ?");
+    q.bind(1, collection_id);
+    const size_t bytes = query.size() * sizeof(float);
+    std::vector<float> v(query.size());
+    while (q.executeStep()) {
+      SQLite::Column blob = q.getColumn(1);
+      if (static_cast<size_t>(blob.getBytes()) != bytes) continue; // cannot happen: one dimension per collection
+      std::memcpy(v.data(), blob.getBlob(), bytes);                  // the blob may be unaligned
+      const double score = dot(v.data(), query.data(), v.size());
+      if (best.size() < k) best.emplace(score, q.getColumn(0).getInt64());
+      else if (score > best.top().first) {
+        best.pop();
+        best.emplace(score, q.getColumn(0).getInt64());
+      }
+    }
+  });
+  Ranked out;
+  while (!best.empty()) {
+    out.emplace_back(best.top().second, best.top().first);
+    best.pop();
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Ranked fuse_rrf(const std::vector<Ranked> &lists, size_t k, double c) {
+  std::map<int64_t, double> score;
+  std::map<int64_t, size_t> first_seen; // ties: the earlier list's order
+  size_t order = 0;
+  for (const auto &list : lists)
+    for (size_t rank = 0; rank < list.size(); ++rank) {
+      score[list[rank].first] += 1.0 / (c + static_cast<double>(rank + 1));
+      first_seen.emplace(list[rank].first, order++);
+    }
+  Ranked out(score.begin(), score.end());
+  std::sort(out.begin(), out.end(), [&](const auto &a, const auto &b) {
+    if (a.second != b.second) return a.second > b.second;
+    return first_seen[a.first] < first_seen[b.first];
+  });
+  if (out.size() > k) out.resize(k);
+  return out;
+}
+
+std::vector<Hit> load_hits(store::Db &db, const Ranked &ranked) {
+  return store::guarded(db, [&] {
+    std::vector<Hit> out;
+    SQLite::Statement q(db.sql(), R"sql(
+      SELECT d.path, k.heading, k.line_start, k.line_end, k.text
+      FROM rag_chunks k JOIN rag_documents d ON d.id = k.document_id WHERE k.id = ?)sql");
+    for (const auto &[id, score] : ranked) {
+      q.bind(1, id);
+      if (q.executeStep()) {
+        Hit h;
+        h.chunk_id = id;
+        h.path = q.getColumn(0).getString();
+        h.heading = q.getColumn(1).getString();
+        h.line_start = q.getColumn(2).getInt();
+        h.line_end = q.getColumn(3).getInt();
+        h.text = q.getColumn(4).getString();
+        h.score = score;
+        out.push_back(std::move(h));
+      }
+      q.reset();
+    }
+    return out;
+  });
+}
+
+} // namespace webox::rag

@@ -1,0 +1,53 @@
+// Retrieval over one collection: BM25 over the FTS5 index (offline, the
+// default), exact cosine similarity over the stored float32 vectors, and the
+// reciprocal-rank fusion of both (hybrid, when the collection has vectors).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace webox::store {
+class Db;
+}
+
+namespace webox::rag {
+
+struct Hit {
+  int64_t chunk_id = 0;
+  std::string path;
+  std::string heading;
+  int line_start = 0;
+  int line_end = 0;
+  std::string text;
+  double score = 0; // bm25 (higher is better), cosine, or fused
+};
+
+using Ranked = std::vector<std::pair<int64_t, double>>; // chunk id, score; best first
+
+// The FTS5 query for free text: each word quoted (so no user text is read
+// as FTS5 syntax) and joined with OR, bm25 doing the ranking. "" when the
+// text holds no word.
+std::string fts_query(std::string_view text);
+
+// BM25 over the collection's chunks, best first (scores negated: higher is better).
+Ranked bm25_search(store::Db &db, int64_t collection_id, std::string_view query, size_t k);
+
+// Exact cosine over the collection's vectors (all normalised), best first.
+// Streams the vectors and keeps a k-heap: memory is k, not the collection.
+Ranked vector_search(store::Db &db, int64_t collection_id, const std::vector<float> &query, size_t k);
+
+// Reciprocal-rank fusion: score = sum over the lists of 1 / (c + rank), rank from 1.
+Ranked fuse_rrf(const std::vector<Ranked> &lists, size_t k, double c = 60.0);
+
+// Dot product (cosine for normalised vectors).
+float dot(const float *a, const float *b, size_t n);
+// Scales `v` to unit length (left as is when it is all zeros).
+void normalise(std::vector<float> &v);
+
+// The hits for `ranked`, in its order, with their documents' paths.
+std::vector<Hit> load_hits(store::Db &db, const Ranked &ranked);
+
+} // namespace webox::rag
