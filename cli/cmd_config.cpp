@@ -113,8 +113,14 @@ void explain_key(const plugin::Manifest &m, const std::vector<std::string> &stor
   auto has_stored = [&](const std::string &n) { return std::find(stored.begin(), stored.end(), n) != stored.end(); };
   std::string key_src = "missing";
   for (const auto &s : m.secrets) {
-    if (!paths::env(s.c_str()).empty()) { key_src = "env " + s; break; }
-    if (has_stored(s)) { key_src = "keys file (" + s + ")"; break; }
+    if (!paths::env(s.c_str()).empty()) {
+      key_src = "env " + s;
+      break;
+    }
+    if (has_stored(s)) {
+      key_src = "keys file (" + s + ")";
+      break;
+    }
   }
   if (key_src == "missing" && has_stored(m.id)) key_src = "keys file (" + m.id + ")";
   out.push_back({m.id + ".key", key_src == "missing" ? "" : "[REDACTED]", key_src});

@@ -85,7 +85,8 @@ media::Target image_target(const ImageOptions &o) {
 }
 
 json image_request(const ImageOptions &o, const chat::ModelRef &ref, const std::string &prompt) {
-  json request = {{"model", ref.model}, {"prompt", prompt}, {"n", o.count}, {"options", media::options_from_pairs(o.options)}};
+  json request = {
+      {"model", ref.model}, {"prompt", prompt}, {"n", o.count}, {"options", media::options_from_pairs(o.options)}};
   if (!o.size.empty()) request["size"] = o.size;
   if (!o.quality.empty()) request["quality"] = o.quality;
   if (o.seed) request["seed"] = *o.seed;
@@ -134,7 +135,10 @@ int64_t record_in_gallery(Context &ctx, media::MediaRecord rec, const chat::Mode
 }
 
 json image_entry(int64_t id, const media::MediaRecord &rec, const media::GeneratedImage &img) {
-  json entry = {{"id", id}, {"file", rec.file_path}, {"media_type", img.type.mime}, {"bytes", img.bytes.size()},
+  json entry = {{"id", id},
+                {"file", rec.file_path},
+                {"media_type", img.type.mime},
+                {"bytes", img.bytes.size()},
                 {"sha256", rec.sha256}};
   if (img.info.contains("revised_prompt")) entry["revised_prompt"] = img.info["revised_prompt"];
   if (img.info.contains("seed")) entry["seed"] = img.info["seed"];

@@ -107,7 +107,8 @@ void list_voices(plugin::Provider &provider, bool as_json) {
   }
 }
 
-json speech_request(const TtsOptions &o, const chat::ModelRef &ref, const std::string &text, const std::string &format) {
+json speech_request(const TtsOptions &o, const chat::ModelRef &ref, const std::string &text,
+                    const std::string &format) {
   json request = {{"model", ref.model}, {"text", text}, {"options", media::options_from_pairs(o.options)}};
   if (!o.voice.empty()) request["voice"] = o.voice;
   if (!format.empty()) request["format"] = format;

@@ -34,7 +34,9 @@ namespace {
 constexpr int kBusyTimeoutMs = 10000;
 
 // Every step of the schema, in order (lib/store/migrations.hpp). To add one,
-// append its line here: { N, migration_NN_<what> }.
+// append its line here: { N, migration_NN_<what> }. One step per line, so
+// that adding one is a one-line change:
+// clang-format off
 constexpr Migration kMigrations[] = {
     {1, migration_01_calls},
     {2, migration_02_cooldowns},
@@ -48,6 +50,7 @@ constexpr Migration kMigrations[] = {
     {10, migration_10_export_progress},
     {11, migration_11_webhook_keys},
 };
+// clang-format on
 
 // user_version counts applied steps, so the list must be 1, 2, 3... with no
 // gap or repeat (a merge that numbered two steps alike fails to compile).

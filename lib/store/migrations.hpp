@@ -16,7 +16,7 @@ class Database;
 namespace webox::store {
 
 struct Migration {
-  int version;                           // the user_version it brings the schema to
+  int version; // the user_version it brings the schema to
   void (*apply)(SQLite::Database &db);
 };
 

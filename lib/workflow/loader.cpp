@@ -245,7 +245,8 @@ private:
     s.use = scalar(node["use"], "use");
     if (!node["with"]) return;
     if (!node["with"].IsMap()) return fail(pos_of(node["with"]), "'with:' maps the prompt's variables to values");
-    for (const auto &kv : node["with"]) s.with[kv.first.as<std::string>()] = text(kv.second, "with." + kv.first.as<std::string>());
+    for (const auto &kv : node["with"])
+      s.with[kv.first.as<std::string>()] = text(kv.second, "with." + kv.first.as<std::string>());
   }
 
   void check_step_keys(const YAML::Node &node, const Step &s) {

@@ -49,7 +49,8 @@ private:
   void add_edge(size_t step, const std::string &id, SourcePos pos) {
     auto it = m_index.find(id);
     if (it == m_index.end()) {
-      m_problems.push_back({m_wf.file, pos, "step '" + m_wf.steps[step].id + "' refers to an unknown step '" + id + "'"});
+      m_problems.push_back(
+          {m_wf.file, pos, "step '" + m_wf.steps[step].id + "' refers to an unknown step '" + id + "'"});
       return;
     }
     if (it->second == step) {
@@ -137,7 +138,8 @@ std::vector<size_t> topological_order(const Plan &plan, std::vector<size_t> &wai
       std::string cycle;
       for (auto it = seen; it != path.end(); ++it) cycle += wf.steps[*it].id + " -> ";
       cycle += wf.steps[next].id;
-      throw InvalidWorkflow({{wf.file, wf.steps[next].pos, "steps need each other in a cycle (each needs the next): " + cycle}});
+      throw InvalidWorkflow(
+          {{wf.file, wf.steps[next].pos, "steps need each other in a cycle (each needs the next): " + cycle}});
     }
     path.push_back(next);
   }

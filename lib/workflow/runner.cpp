@@ -52,8 +52,9 @@ void WorkflowRun::Impl::load_library_prompt(const Workflow &wf, size_t i, std::v
     LibraryPrompt p = find_library_prompt(s.use);
     for (const auto &[var, description] : p.variables)
       if (!s.with.count(var))
-        problems.push_back({wf.file, s.pos, "step '" + s.id + "': prompt '" + p.name + "' needs 'with: {" + var +
-                                                ": ...}'" + (description.empty() ? "" : " (" + description + ")")});
+        problems.push_back({wf.file, s.pos,
+                            "step '" + s.id + "': prompt '" + p.name + "' needs 'with: {" + var + ": ...}'" +
+                                (description.empty() ? "" : " (" + description + ")")});
     library.emplace(i, std::move(p));
   } catch (const UsageError &e) {
     problems.push_back({wf.file, s.pos, "step '" + s.id + "': " + e.what()});
@@ -77,10 +78,11 @@ std::vector<std::pair<std::string, SourcePos>> WorkflowRun::Impl::model_specs(co
   std::string spec = default_model_for(s.action, wf.default_model, config.media);
   if (s.action == Action::use && spec.empty() && library.count(i)) spec = library.at(i).model;
   if (spec.empty())
-    problems.push_back({wf.file, s.pos, "step '" + s.id + "' has no model: set 'model:', 'defaults: {model: ...}' "
-                                                          "or run with -m provider:model"});
-  else
-    specs.emplace_back(spec, s.pos);
+    problems.push_back({wf.file, s.pos,
+                        "step '" + s.id +
+                            "' has no model: set 'model:', 'defaults: {model: ...}' "
+                            "or run with -m provider:model"});
+  else specs.emplace_back(spec, s.pos);
   return specs;
 }
 
@@ -179,17 +181,18 @@ json RunReport::to_json() const {
 
 RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> &on_change) {
   Impl &im = *m_impl;
-  SchedulerSetup setup{m_wf,
-                       im.plan,
-                       im.library,
-                       im.inputs,
-                       im.config,
-                       im.db,
-                       im.settings,
-                       m_jobs,
-                       im.prices,
-                       [&im](const std::string &spec) -> const std::vector<chat::ChainLink> & { return im.links_for(spec); },
-                       [&im](const Task &t) { return execute_task(t, im.prices); }};
+  SchedulerSetup setup{
+      m_wf,
+      im.plan,
+      im.library,
+      im.inputs,
+      im.config,
+      im.db,
+      im.settings,
+      m_jobs,
+      im.prices,
+      [&im](const std::string &spec) -> const std::vector<chat::ChainLink> & { return im.links_for(spec); },
+      [&im](const Task &t) { return execute_task(t, im.prices); }};
   return run_scheduled(setup, on_change);
 }
 

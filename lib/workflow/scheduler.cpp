@@ -36,9 +36,9 @@ const char *status_of(Outcome o) {
 
 struct StepState {
   Outcome outcome = Outcome::pending;
-  size_t waiting = 0;                    // needs not finished yet
+  size_t waiting = 0; // needs not finished yet
   size_t pending_tasks = 0;
-  std::vector<TaskResult> results;       // per item
+  std::vector<TaskResult> results; // per item
   std::vector<std::string> items_text;
   std::vector<std::string> output_paths; // per item, rendered `output:`
   std::string output_root;               // "" or the folder they must stay under (output_path.hpp)
@@ -96,10 +96,10 @@ private:
   std::vector<size_t> m_position; // index in plan order, to start ready steps in file-like order
   std::set<size_t, std::function<bool(size_t, size_t)>> m_ready;
   size_t m_finished = 0;
-  bool m_stop_new = false;        // a step failed and --keep-going is off
+  bool m_stop_new = false; // a step failed and --keep-going is off
   std::string m_first_failure;
   std::vector<WorkerPool::Done> m_immediate; // cache hits, finished without a worker
-  WorkerPool m_pool;              // last: its threads stop before the rest goes
+  WorkerPool m_pool;                         // last: its threads stop before the rest goes
 };
 
 Scheduler::Scheduler(const SchedulerSetup &setup, const OnStepChange &on_change)
@@ -198,8 +198,8 @@ std::vector<Task> Scheduler::render_items(size_t i) {
   const Step &s = m_wf.steps[i];
   StepState &st = m_state[i];
   auto lib_it = m_setup.library.find(i);
-  const StepSource src{m_wf, s, i, lib_it == m_setup.library.end() ? nullptr : &lib_it->second,
-                       m_setup.config.media, m_setup.links};
+  const StepSource src{
+      m_wf, s, i, lib_it == m_setup.library.end() ? nullptr : &lib_it->second, m_setup.config.media, m_setup.links};
   const bool per_item = s.action == Action::compare || s.foreach_list || !s.foreach.empty();
   std::vector<Task> to_run;
   for (size_t k = 0; k < st.items.size(); ++k) {
@@ -274,8 +274,11 @@ void Scheduler::finish(size_t i, Outcome outcome, const std::string &error) {
   st.outcome = outcome;
   rep.error = error;
   if (outcome != Outcome::pending) rep.status = status_of(outcome);
-  m_data["steps"][s.id] = {{"output", rep.output}, {"json", rep.json},    {"outputs", st.items_text},
-                           {"files", rep.files},   {"status", rep.status}};
+  m_data["steps"][s.id] = {{"output", rep.output},
+                           {"json", rep.json},
+                           {"outputs", st.items_text},
+                           {"files", rep.files},
+                           {"status", rep.status}};
   if (outcome == Outcome::failed) {
     if (m_first_failure.empty()) m_first_failure = s.id;
     if (!m_setup.settings.keep_going) m_stop_new = true;

@@ -46,13 +46,13 @@ struct SchedulerSetup {
   const Plan &plan;
   const std::map<size_t, LibraryPrompt> &library; // by step index
   const nlohmann::json &inputs;
-  const Config &config;                           // media defaults, budget caps
-  store::Db *db;                                  // may be null
+  const Config &config; // media defaults, budget caps
+  store::Db *db;        // may be null
   const RunSettings &settings;
   int jobs;
   const chat::PriceTable &prices;
-  LinkResolver links;                             // model spec -> chain
-  TaskExecutor execute;                           // runs on the workers
+  LinkResolver links;   // model spec -> chain
+  TaskExecutor execute; // runs on the workers
 };
 
 using OnStepChange = std::function<void(const RunReport &, size_t step)>;

@@ -16,7 +16,7 @@ namespace webox::workflow {
 
 // What a step's items produced, per item.
 struct StepItems {
-  const nlohmann::json &items;                  // foreach items / compare models
+  const nlohmann::json &items; // foreach items / compare models
   const std::vector<TaskResult> &results;
   std::vector<std::string> &texts;              // filled by tally_items
   const std::vector<std::string> &output_paths; // per item, rendered `output:`

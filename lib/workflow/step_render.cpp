@@ -36,8 +36,7 @@ json render_options(const Workflow &wf, const Step &s, const json &data) {
   for (const auto &[key, value] : s.options.items()) {
     if (value.is_string() && has_tags(value.get<std::string>()))
       options[key] = render_strict(value.get<std::string>(), data, "options." + key);
-    else
-      options[key] = value;
+    else options[key] = value;
   }
   return options;
 }
@@ -58,7 +57,8 @@ void render_messages(Task &t, const StepSource &src, const json &data) {
   const Step &s = src.step;
   if (src.library) render_library_prompt(t, s, *src.library, data);
   else t.prompt = render_strict(s.body.text, data, "prompt");
-  if (t.system.empty()) t.system = render_strict(!s.system.empty() ? s.system.text : src.wf.default_system, data, "system");
+  if (t.system.empty())
+    t.system = render_strict(!s.system.empty() ? s.system.text : src.wf.default_system, data, "system");
   std::string user = t.prompt;
   if (s.json_format) user += "\n\n" + json_instruction(s.schema);
   if (!t.system.empty()) t.messages.push_back({{"role", "system"}, {"content", t.system}});

@@ -62,7 +62,7 @@ ItemOutput render_item_output(const Step &s, const nlohmann::json &data);
 struct StepSource {
   const Workflow &wf;
   const Step &step;
-  size_t index;                // the step's position in wf.steps
+  size_t index;                 // the step's position in wf.steps
   const LibraryPrompt *library; // a `use:` step's prompt, else null
   const MediaConfig &media;
   const LinkResolver &links;

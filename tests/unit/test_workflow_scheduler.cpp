@@ -35,8 +35,7 @@ struct FakeModel {
     const std::string id = w.steps[t.step].id;
     note("start:" + id);
     int now = ++running;
-    for (int seen = most_at_once; now > seen && !most_at_once.compare_exchange_weak(seen, now);) {
-    }
+    for (int seen = most_at_once; now > seen && !most_at_once.compare_exchange_weak(seen, now);) {}
     ++calls;
     wf::TaskResult r;
     r.model = "fake:m";
@@ -76,9 +75,18 @@ struct Harness {
       : workflow(wf::parse_workflow(yaml, "wf.yaml")), plan(wf::make_plan(workflow)) {}
 
   wf::RunReport run(int jobs = 4, webox::store::Db *db = nullptr) {
-    wf::SchedulerSetup setup{workflow, plan, library, inputs, config, db, settings, jobs, prices,
-                             [this](const std::string &) -> const std::vector<webox::chat::ChainLink> & { return links; },
-                             [this](const wf::Task &t) { return model(t, workflow); }};
+    wf::SchedulerSetup setup{
+        workflow,
+        plan,
+        library,
+        inputs,
+        config,
+        db,
+        settings,
+        jobs,
+        prices,
+        [this](const std::string &) -> const std::vector<webox::chat::ChainLink> & { return links; },
+        [this](const wf::Task &t) { return model(t, workflow); }};
     return wf::run_scheduled(setup, [this](const wf::RunReport &r, size_t i) {
       statuses_seen.push_back(r.steps[i].id + "=" + r.steps[i].status);
     });
