@@ -39,9 +39,9 @@ std::string env_or(const char *var, const std::string &fallback, std::string &so
   return fallback;
 }
 
-std::vector<Setting> explain(Context &ctx) {
+// Where webox reads and writes: config, database, model, keys, plugins.
+void explain_locations(Context &ctx, std::vector<Setting> &out) {
   const Config &cfg = ctx.config();
-  std::vector<Setting> out;
   std::string src;
   out.push_back({"config_file", cfg.source.string(),
                  std::string(paths::env("WEBOX_CONFIG").empty() ? "default" : "env WEBOX_CONFIG") +
@@ -53,6 +53,10 @@ std::vector<Setting> explain(Context &ctx) {
   out.push_back({"keys_file", ctx.keys().file().string(), "default"});
   std::string plugin_path = paths::env("WEBOX_PLUGIN_PATH");
   out.push_back({"plugin_path", plugin_path, plugin_path.empty() ? "default" : "env WEBOX_PLUGIN_PATH"});
+}
+
+void explain_http(Context &ctx, std::vector<Setting> &out) {
+  const Config &cfg = ctx.config();
   const net::HttpSettings http = plugin::http_settings();
   auto numeric = [&](const char *name, const char *env, bool in_file, int64_t value) {
     out.push_back({name, std::to_string(value),
@@ -75,7 +79,9 @@ std::vector<Setting> explain(Context &ctx) {
                  : !paths::env("WEBOX_CA_BUNDLE").empty() ? "env WEBOX_CA_BUNDLE"
                  : cfg.http.ca_bundle.empty()           ? "default (system store)"
                                                         : "file"});
+}
 
+void explain_media_and_workflow(const Config &cfg, std::vector<Setting> &out) {
   for (auto [name, kind] : {std::pair{"media.image_model", media::MediaKind::image},
                             std::pair{"media.tts_model", media::MediaKind::speech},
                             std::pair{"media.stt_model", media::MediaKind::transcription}}) {
@@ -84,38 +90,64 @@ std::vector<Setting> explain(Context &ctx) {
   }
   out.push_back({"workflow.jobs", std::to_string(cfg.workflow_jobs.value_or(workflow::kDefaultJobs)),
                  cfg.workflow_jobs ? "file" : "default"});
+}
 
+// A plugin's base URL: the environment, else the config, else its manifest.
+void explain_base_url(const Config &cfg, const plugin::Manifest &m, std::vector<Setting> &out) {
+  std::string base = m.default_base_url;
+  std::string base_src = "default";
+  if (auto it = cfg.providers.find(m.id); it != cfg.providers.end() && !it->second.base_url.empty()) {
+    base = it->second.base_url;
+    base_src = "file";
+  }
+  if (!m.base_url_env.empty() && !paths::env(m.base_url_env.c_str()).empty()) {
+    base = paths::env(m.base_url_env.c_str());
+    base_src = "env " + m.base_url_env;
+  }
+  if (!base.empty()) out.push_back({m.id + ".base_url", url::redact(base), base_src});
+}
+
+// Where a plugin's key comes from; its value is never shown.
+void explain_key(const plugin::Manifest &m, const std::vector<std::string> &stored, std::vector<Setting> &out) {
+  if (m.secrets.empty()) return;
+  auto has_stored = [&](const std::string &n) { return std::find(stored.begin(), stored.end(), n) != stored.end(); };
+  std::string key_src = "missing";
+  for (const auto &s : m.secrets) {
+    if (!paths::env(s.c_str()).empty()) {
+      key_src = "env " + s;
+      break;
+    }
+    if (has_stored(s)) {
+      key_src = "keys file (" + s + ")";
+      break;
+    }
+  }
+  if (key_src == "missing" && has_stored(m.id)) key_src = "keys file (" + m.id + ")";
+  out.push_back({m.id + ".key", key_src == "missing" ? "" : "[REDACTED]", key_src});
+}
+
+void explain_providers(Context &ctx, std::vector<Setting> &out) {
+  const Config &cfg = ctx.config();
   KeyStore &keys = ctx.keys();
   std::vector<std::string> stored;
   std::error_code ec;
   if (std::filesystem::exists(keys.file(), ec)) stored = keys.names();
-  auto has_stored = [&](const std::string &n) { return std::find(stored.begin(), stored.end(), n) != stored.end(); };
-
   for (const auto &m : ctx.plugins().manifests()) {
-    std::string base = m.default_base_url;
-    std::string base_src = "default";
-    if (auto it = cfg.providers.find(m.id); it != cfg.providers.end() && !it->second.base_url.empty()) {
-      base = it->second.base_url;
-      base_src = "file";
-    }
-    if (!m.base_url_env.empty() && !paths::env(m.base_url_env.c_str()).empty()) {
-      base = paths::env(m.base_url_env.c_str());
-      base_src = "env " + m.base_url_env;
-    }
-    if (!base.empty()) out.push_back({m.id + ".base_url", url::redact(base), base_src});
-    if (m.secrets.empty()) continue;
-    std::string key_src = "missing";
-    for (const auto &s : m.secrets) {
-      if (!paths::env(s.c_str()).empty()) { key_src = "env " + s; break; }
-      if (has_stored(s)) { key_src = "keys file (" + s + ")"; break; }
-    }
-    if (key_src == "missing" && has_stored(m.id)) key_src = "keys file (" + m.id + ")";
-    out.push_back({m.id + ".key", key_src == "missing" ? "" : "[REDACTED]", key_src});
+    explain_base_url(cfg, m, out);
+    explain_key(m, stored, out);
   }
   for (const auto &[name, p] : cfg.providers) {
     if (ctx.plugins().find(name)) continue;
     out.push_back({name + ".base_url", url::redact(p.base_url), "file (type " + (p.plugin.empty() ? name : p.plugin) + ")"});
   }
+}
+
+std::vector<Setting> explain(Context &ctx) {
+  std::vector<Setting> out;
+  explain_locations(ctx, out);
+  explain_http(ctx, out);
+  explain_media_and_workflow(ctx.config(), out);
+  explain_providers(ctx, out);
   return out;
 }
 

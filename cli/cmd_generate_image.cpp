@@ -55,7 +55,8 @@ every path written is printed. Without -m the model is $WEBOX_IMAGE_MODEL,
 else media.image_model in the config, else openai:gpt-image-1.
 See webox-generate-image(1).)";
 
-void run_generate_image(Context &ctx, const ImageOptions &o) {
+// The prompt: the arguments, else standard input, without its last newline.
+std::string read_image_prompt(const ImageOptions &o) {
   std::string prompt;
   for (const auto &w : o.words) prompt += (prompt.empty() ? "" : " ") + w;
   if (prompt.empty() && !out::stdin_is_tty())
@@ -63,17 +64,91 @@ void run_generate_image(Context &ctx, const ImageOptions &o) {
   while (!prompt.empty() && (prompt.back() == '\n' || prompt.back() == '\r')) prompt.pop_back();
   if (prompt.find_first_not_of(" \t\r\n") == std::string::npos)
     throw UsageError("no prompt: give it as arguments or on standard input");
-  if (!o.size.empty()) {
-    size_t x = o.size.find('x');
-    if (o.size != "auto" && (x == std::string::npos || x == 0 || x + 1 == o.size.size() ||
-                             o.size.find_first_not_of("0123456789x") != std::string::npos))
-      throw UsageError("--size expects WIDTHxHEIGHT such as 1024x1024 (or auto), got '" + o.size + "'");
-  }
+  return prompt;
+}
+
+void check_size(const std::string &size) {
+  if (size.empty()) return;
+  size_t x = size.find('x');
+  if (size != "auto" && (x == std::string::npos || x == 0 || x + 1 == size.size() ||
+                         size.find_first_not_of("0123456789x") != std::string::npos))
+    throw UsageError("--size expects WIDTHxHEIGHT such as 1024x1024 (or auto), got '" + size + "'");
+}
+
+media::Target image_target(const ImageOptions &o) {
   media::Target target = media::parse_target(o.output);
   if (target.kind == media::Target::Kind::standard_output) {
     if (o.count > 1) throw UsageError("-o - writes one image; use -o DIR/ for several");
     if (out::is_tty()) throw UsageError("refusing to write an image to a terminal; redirect standard output or give -o FILE");
   }
+  return target;
+}
+
+json image_request(const ImageOptions &o, const chat::ModelRef &ref, const std::string &prompt) {
+  json request = {
+      {"model", ref.model}, {"prompt", prompt}, {"n", o.count}, {"options", media::options_from_pairs(o.options)}};
+  if (!o.size.empty()) request["size"] = o.size;
+  if (!o.quality.empty()) request["quality"] = o.quality;
+  if (o.seed) request["seed"] = *o.seed;
+  return request;
+}
+
+// What the images were generated with, as the gallery records it.
+json gallery_options(const ImageOptions &o, const json &request) {
+  json options = {{"size", o.size}, {"n", o.count}, {"quality", o.quality}};
+  if (o.seed) options["seed"] = *o.seed;
+  if (!request["options"].empty()) options["options"] = request["options"];
+  return options;
+}
+
+// Writes one image where the target says (or to standard output).
+media::MediaRecord write_one(const media::GeneratedImage &img, const media::Target &target, size_t i, size_t count,
+                             const std::string &prompt) {
+  if (target.kind != media::Target::Kind::standard_output) return media::write_image(img, target, i + 1, count, prompt);
+  out::write(img.bytes);
+  media::MediaRecord rec;
+  rec.kind = "image";
+  rec.prompt = prompt;
+  rec.file_path = "-";
+  rec.media_type = img.type.mime;
+  rec.sha256 = crypto::hex_encode(crypto::sha256(img.bytes));
+  rec.bytes = static_cast<int64_t>(img.bytes.size());
+  return rec;
+}
+
+// Adds the written image to the gallery; returns its id (0 when it could
+// not be recorded: the file is there all the same).
+int64_t record_in_gallery(Context &ctx, media::MediaRecord rec, const chat::ModelRef &ref, const json &options,
+                          const media::GeneratedImage &img, double cost) {
+  rec.provider = ref.provider;
+  rec.model = ref.model;
+  json opts = options;
+  if (img.info.contains("seed")) opts["seed"] = img.info["seed"];
+  rec.options_json = opts.dump();
+  rec.cost = cost;
+  try {
+    return media::Gallery(ctx.db()).add(rec);
+  } catch (const Error &e) {
+    spdlog::warn("the image was written but not recorded in the gallery: {}", e.what());
+    return 0;
+  }
+}
+
+json image_entry(int64_t id, const media::MediaRecord &rec, const media::GeneratedImage &img) {
+  json entry = {{"id", id},
+                {"file", rec.file_path},
+                {"media_type", img.type.mime},
+                {"bytes", img.bytes.size()},
+                {"sha256", rec.sha256}};
+  if (img.info.contains("revised_prompt")) entry["revised_prompt"] = img.info["revised_prompt"];
+  if (img.info.contains("seed")) entry["seed"] = img.info["seed"];
+  return entry;
+}
+
+void run_generate_image(Context &ctx, const ImageOptions &o) {
+  const std::string prompt = read_image_prompt(o);
+  check_size(o.size);
+  const media::Target target = image_target(o);
 
   const Config &config = ctx.config();
   std::string spec = o.model.empty() ? media::default_media_model(media::MediaKind::image, config.media).model : o.model;
@@ -83,57 +158,22 @@ void run_generate_image(Context &ctx, const ImageOptions &o) {
     throw UsageError(ref.provider + " does not generate images; use -m openai:gpt-image-1, stability:sd3.5-large or "
                                     "sdwebui:default");
 
-  json request = {{"model", ref.model}, {"prompt", prompt}, {"n", o.count}, {"options", media::options_from_pairs(o.options)}};
-  if (!o.size.empty()) request["size"] = o.size;
-  if (!o.quality.empty()) request["quality"] = o.quality;
-  if (o.seed) request["seed"] = *o.seed;
-
+  const json request = image_request(o, ref, prompt);
   json doc;
   std::vector<media::GeneratedImage> images = media::generate_images(provider, request, &doc);
   if (images.size() < static_cast<size_t>(o.count))
     spdlog::warn("{} returned {} image(s) of the {} asked for", ref.text(), images.size(), o.count);
 
   json written = json::array();
-  json options = {{"size", o.size}, {"n", o.count}, {"quality", o.quality}};
-  if (o.seed) options["seed"] = *o.seed;
-  if (!request["options"].empty()) options["options"] = request["options"];
+  const json options = gallery_options(o, request);
   const double cost_each = doc.contains("cost") && doc["cost"].is_number()
                                ? doc["cost"].get<double>() / static_cast<double>(images.size())
                                : -1;
   for (size_t i = 0; i < images.size(); ++i) {
-    const auto &img = images[i];
-    media::MediaRecord rec;
-    if (target.kind == media::Target::Kind::standard_output) {
-      out::write(img.bytes);
-      rec.kind = "image";
-      rec.prompt = prompt;
-      rec.file_path = "-";
-      rec.media_type = img.type.mime;
-      rec.sha256 = crypto::hex_encode(crypto::sha256(img.bytes));
-      rec.bytes = static_cast<int64_t>(img.bytes.size());
-    } else {
-      rec = media::write_image(img, target, i + 1, images.size(), prompt);
-    }
-    const std::string file_path = rec.file_path;
-    const std::string sha = rec.sha256;
-    rec.provider = ref.provider;
-    rec.model = ref.model;
-    json opts = options;
-    if (img.info.contains("seed")) opts["seed"] = img.info["seed"];
-    rec.options_json = opts.dump();
-    rec.cost = cost_each;
-    int64_t id = 0;
-    try {
-      id = media::Gallery(ctx.db()).add(rec);
-    } catch (const Error &e) {
-      spdlog::warn("the image was written but not recorded in the gallery: {}", e.what());
-    }
-    json entry = {{"id", id}, {"file", file_path}, {"media_type", img.type.mime}, {"bytes", img.bytes.size()},
-                  {"sha256", sha}};
-    if (img.info.contains("revised_prompt")) entry["revised_prompt"] = img.info["revised_prompt"];
-    if (img.info.contains("seed")) entry["seed"] = img.info["seed"];
-    written.push_back(entry);
-    if (!o.json && target.kind != media::Target::Kind::standard_output) out::line(file_path);
+    media::MediaRecord rec = write_one(images[i], target, i, images.size(), prompt);
+    int64_t id = record_in_gallery(ctx, rec, ref, options, images[i], cost_each);
+    written.push_back(image_entry(id, rec, images[i]));
+    if (!o.json && target.kind != media::Target::Kind::standard_output) out::line(rec.file_path);
   }
   if (o.json) {
     json out_doc = {{"model", ref.text()}, {"images", written}};

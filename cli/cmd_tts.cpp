@@ -107,6 +107,77 @@ void list_voices(plugin::Provider &provider, bool as_json) {
   }
 }
 
+json speech_request(const TtsOptions &o, const chat::ModelRef &ref, const std::string &text,
+                    const std::string &format) {
+  json request = {{"model", ref.model}, {"text", text}, {"options", media::options_from_pairs(o.options)}};
+  if (!o.voice.empty()) request["voice"] = o.voice;
+  if (!format.empty()) request["format"] = format;
+  if (o.speed) request["speed"] = *o.speed;
+  return request;
+}
+
+// The longest text the provider takes in one request (0 = no limit known).
+size_t max_chars_of(plugin::Provider &provider) {
+  if (json desc = provider.describe(); desc.contains("tts") && desc["tts"].is_object())
+    return desc["tts"].value("max_chars", size_t{0});
+  return 0;
+}
+
+struct Speech {
+  media::SpeechResult result;
+  media::MediaRecord record;
+};
+
+// Streams the audio to standard output as it comes.
+Speech speak_to_stdout(plugin::Provider &provider, const chat::ModelRef &ref, const json &request, size_t max_chars,
+                       const TtsOptions &o, const std::string &format, const std::string &text) {
+  Speech s;
+  s.result = media::synthesize(provider, request, max_chars, [](std::string_view audio) {
+    if (!out::write(audio)) throw Error("standard output was closed");
+  });
+  json options = {{"voice", s.result.doc.value("voice", o.voice)}, {"format", s.result.doc.value("format", format)}};
+  if (o.speed) options["speed"] = *o.speed;
+  if (!request["options"].empty()) options["options"] = request["options"];
+  media::MediaRecord &rec = s.record;
+  rec.kind = "audio";
+  rec.provider = ref.provider;
+  rec.model = ref.model;
+  rec.prompt = text;
+  rec.options_json = options.dump();
+  rec.file_path = "-";
+  rec.media_type = s.result.media_type;
+  rec.sha256 = s.result.sha256;
+  rec.bytes = static_cast<int64_t>(s.result.bytes);
+  return s;
+}
+
+// The gallery id of the audio (0 when it could not be recorded: the file is
+// there all the same).
+int64_t record_audio(Context &ctx, const media::MediaRecord &rec) {
+  try {
+    return media::Gallery(ctx.db()).add(rec);
+  } catch (const Error &e) {
+    spdlog::warn("the audio was written but not recorded in the gallery: {}", e.what());
+    return 0;
+  }
+}
+
+void print_audio(const TtsOptions &o, int64_t id, const Speech &s, const chat::ModelRef &ref) {
+  if (!o.json) {
+    out::line(s.record.file_path);
+    return;
+  }
+  json doc = {{"id", id},
+              {"file", s.record.file_path},
+              {"model", ref.text()},
+              {"media_type", s.result.media_type},
+              {"bytes", s.result.bytes},
+              {"sha256", s.result.sha256},
+              {"requests", s.result.requests},
+              {"result", s.result.doc}};
+  out::line(doc.dump());
+}
+
 void run_tts(Context &ctx, const TtsOptions &o) {
   const Config &config = ctx.config();
   std::string spec = o.model.empty() ? media::default_media_model(media::MediaKind::speech, config.media).model : o.model;
@@ -123,64 +194,23 @@ void run_tts(Context &ctx, const TtsOptions &o) {
   std::string text = read_text(o);
   if (text.empty() || is_blank(text)) throw UsageError("no text to speak: give it as arguments, with --file or on standard input");
   media::Target target = media::parse_target(o.output);
-  if (target.kind == media::Target::Kind::standard_output && out::is_tty())
+  const bool to_stdout = target.kind == media::Target::Kind::standard_output;
+  if (to_stdout && out::is_tty())
     throw UsageError("refusing to write audio to a terminal; redirect standard output or give -o FILE");
   std::string format = o.format;
   if (format.empty() && target.kind == media::Target::Kind::file) format = media::audio_format_from_name(target.path);
 
-  json request = {{"model", ref.model}, {"text", text}, {"options", media::options_from_pairs(o.options)}};
-  if (!o.voice.empty()) request["voice"] = o.voice;
-  if (!format.empty()) request["format"] = format;
-  if (o.speed) request["speed"] = *o.speed;
-  size_t max_chars = 0;
-  if (json desc = provider.describe(); desc.contains("tts") && desc["tts"].is_object())
-    max_chars = desc["tts"].value("max_chars", size_t{0});
-
-  media::SpeechResult result;
-  media::MediaRecord rec;
-  if (target.kind == media::Target::Kind::standard_output) {
-    result = media::synthesize(provider, request, max_chars, [](std::string_view audio) {
-      if (!out::write(audio)) throw Error("standard output was closed");
-    });
-    json options = {{"voice", result.doc.value("voice", o.voice)}, {"format", result.doc.value("format", format)}};
-    if (o.speed) options["speed"] = *o.speed;
-    if (!request["options"].empty()) options["options"] = request["options"];
-    rec.kind = "audio";
-    rec.provider = ref.provider;
-    rec.model = ref.model;
-    rec.prompt = text;
-    rec.options_json = options.dump();
-    rec.file_path = "-";
-    rec.media_type = result.media_type;
-    rec.sha256 = result.sha256;
-    rec.bytes = static_cast<int64_t>(result.bytes);
+  const json request = speech_request(o, ref, text, format);
+  const size_t max_chars = max_chars_of(provider);
+  Speech speech;
+  if (to_stdout) {
+    speech = speak_to_stdout(provider, ref, request, max_chars, o, format, text);
   } else {
     media::SpeechFile made = media::speak_to_file(provider, ref.provider, request, max_chars, target);
-    result = made.result;
-    rec = made.record;
+    speech = {made.result, made.record};
   }
-  const std::string file_path = rec.file_path;
-  int64_t id = 0;
-  try {
-    id = media::Gallery(ctx.db()).add(rec);
-  } catch (const Error &e) {
-    spdlog::warn("the audio was written but not recorded in the gallery: {}", e.what());
-  }
-
-  if (target.kind == media::Target::Kind::standard_output) return;
-  if (o.json) {
-    json doc = {{"id", id},
-                {"file", file_path},
-                {"model", ref.text()},
-                {"media_type", result.media_type},
-                {"bytes", result.bytes},
-                {"sha256", result.sha256},
-                {"requests", result.requests},
-                {"result", result.doc}};
-    out::line(doc.dump());
-    return;
-  }
-  out::line(file_path);
+  const int64_t id = record_audio(ctx, speech.record);
+  if (!to_stdout) print_audio(o, id, speech, ref);
 }
 
 } // namespace

@@ -1,10 +1,11 @@
 // Opening the SQLite store and migrating it.
 //
-// Migrations are an append-only list of SQL scripts; script N brings the
-// schema from user_version N-1 to N. Each runs in its own BEGIN IMMEDIATE
+// Migrations are an append-only list of numbered steps (kMigrations below,
+// one function per step in lib/store/migration_NN_<what>.cpp); step N brings
+// the schema from user_version N-1 to N. Each runs in its own BEGIN IMMEDIATE
 // transaction that re-reads user_version after taking the write lock: when
 // two processes open a fresh database at the same moment, the second one
-// waits for the lock, sees that the first already applied the script, and
+// waits for the lock, sees that the first already applied the step, and
 // skips it instead of failing on "table already exists".
 //
 // Never edit a shipped migration; add a new one at the end.
@@ -12,6 +13,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <iterator>
 #include <thread>
 #include <vector>
 
@@ -24,320 +26,45 @@
 
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
-#include "lib/store/migration_12_rag.hpp"
-#include "lib/store/migration_13_agent.hpp"
+#include "lib/store/migrations.hpp"
 
 namespace webox::store {
 namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
 
-// migrations[i] takes the schema from version i to version i + 1.
-const std::vector<const char *> &migrations() {
-  static const std::vector<const char *> list = {
-      // 1: conversations and calls.
-      R"sql(
-        CREATE TABLE conversations(
-          id         TEXT PRIMARY KEY,
-          name       TEXT,
-          model      TEXT,
-          created_at TEXT
-        );
-        CREATE TABLE calls(
-          id              INTEGER PRIMARY KEY,
-          conversation_id TEXT REFERENCES conversations(id),
-          provider        TEXT NOT NULL,
-          model           TEXT NOT NULL,
-          resolved_model  TEXT,
-          system          TEXT,
-          prompt          TEXT,
-          response        TEXT,
-          options_json    TEXT,
-          input_tokens    INTEGER,   -- NULL when the provider did not report it
-          output_tokens   INTEGER,
-          cost            REAL,
-          latency_ms      INTEGER,
-          ttft_ms         INTEGER,   -- NULL when not streamed
-          status          TEXT NOT NULL,
-          error           TEXT,
-          group_id        TEXT,      -- calls made together (compare, a workflow run)
-          created_at      TEXT NOT NULL
-        );
-        CREATE INDEX calls_by_conversation ON calls(conversation_id, id);
-        CREATE INDEX calls_by_time ON calls(created_at);
-      )sql",
-      // 2: fallback chains and cooldowns that outlive the process (a cron job
-      // that hit a 429 two minutes ago goes straight to its fallback).
-      R"sql(
-        ALTER TABLE calls ADD COLUMN chain TEXT;
-        CREATE INDEX calls_by_group ON calls(group_id) WHERE group_id IS NOT NULL;
-        CREATE TABLE cooldowns(
-          model       TEXT PRIMARY KEY,  -- provider:model
-          until_unix  INTEGER NOT NULL,  -- seconds since the epoch
-          reason      TEXT
-        );
-      )sql",
-      // 3: the media gallery: every generated image and audio file.
-      R"sql(
-        CREATE TABLE media(
-          id           INTEGER PRIMARY KEY,
-          kind         TEXT NOT NULL,     -- 'image' or 'audio'
-          provider     TEXT NOT NULL,
-          model        TEXT NOT NULL,
-          prompt       TEXT,              -- the prompt, or the spoken text
-          options_json TEXT,
-          file_path    TEXT NOT NULL,     -- absolute, or '-' for stdout
-          media_type   TEXT,
-          sha256       TEXT,
-          bytes        INTEGER NOT NULL,
-          cost         REAL,              -- NULL when unknown
-          created_at   TEXT NOT NULL
-        );
-        CREATE INDEX media_by_kind ON media(kind, id);
-      )sql",
-      // 4: social accounts, interactions and leads (lib/leads/leads_store.hpp).
-      // Times of interactions are Unix seconds (scoring does arithmetic on
-      // them); bookkeeping times are ISO 8601 text like everywhere else.
-      R"sql(
-        CREATE TABLE accounts(
-          id                  INTEGER PRIMARY KEY,
-          platform            TEXT NOT NULL,
-          platform_account_id TEXT NOT NULL,
-          created_at          TEXT NOT NULL,
-          UNIQUE(platform, platform_account_id)
-        );
-        CREATE TABLE posts(
-          id             INTEGER PRIMARY KEY,
-          platform       TEXT NOT NULL,
-          platform_id    TEXT NOT NULL,
-          account_id     INTEGER REFERENCES accounts(id),
-          caption        TEXT,
-          permalink      TEXT,
-          like_count     INTEGER,           -- NULL when the owner hides it
-          comments_count INTEGER,
-          posted_at      INTEGER,
-          updated_at     TEXT NOT NULL,
-          UNIQUE(platform, platform_id)
-        );
-        CREATE TABLE people(
-          id                  INTEGER PRIMARY KEY,
-          platform            TEXT NOT NULL,
-          platform_user_id    TEXT NOT NULL,  -- "@username" when the source gives no id
-          username            TEXT,
-          name                TEXT,
-          score               INTEGER NOT NULL DEFAULT 0,
-          last_interaction_at INTEGER,
-          needs_rescore       INTEGER NOT NULL DEFAULT 0,  -- bulk imports score at the end
-          created_at          TEXT NOT NULL,
-          UNIQUE(platform, platform_user_id)
-        );
-        CREATE INDEX people_by_username ON people(username);
-        CREATE INDEX people_to_rescore ON people(id) WHERE needs_rescore = 1;
-        CREATE TABLE interactions(
-          id           INTEGER PRIMARY KEY,
-          platform     TEXT NOT NULL,
-          platform_id  TEXT NOT NULL,
-          kind         TEXT NOT NULL CHECK(kind IN ('comment','reply','mention','like','dm')),
-          person_id    INTEGER NOT NULL REFERENCES people(id),
-          post_id      INTEGER REFERENCES posts(id),
-          account_id   INTEGER REFERENCES accounts(id),
-          text         TEXT,
-          intent       INTEGER NOT NULL DEFAULT 0,  -- a question or an intent word (scoring)
-          occurred_at  INTEGER NOT NULL,
-          collected_at TEXT NOT NULL,
-          UNIQUE(platform, platform_id)
-        );
-        CREATE INDEX interactions_by_person ON interactions(person_id, occurred_at, kind, intent);
-        CREATE TABLE sync_cursors(
-          account_id INTEGER NOT NULL REFERENCES accounts(id),
-          edge       TEXT NOT NULL,
-          cursor     TEXT NOT NULL,
-          updated_at TEXT NOT NULL,
-          PRIMARY KEY(account_id, edge)
-        ) WITHOUT ROWID;
-        CREATE TABLE leads(
-          id         INTEGER PRIMARY KEY,
-          person_id  INTEGER NOT NULL UNIQUE REFERENCES people(id),
-          score      INTEGER NOT NULL,
-          status     TEXT NOT NULL DEFAULT 'new'
-                     CHECK(status IN ('new','contacted','in_progress','converted','refused')),
-          phones     TEXT NOT NULL DEFAULT '[]',  -- JSON array of E.164 numbers
-          emails     TEXT NOT NULL DEFAULT '[]',
-          created_at TEXT NOT NULL,
-          updated_at TEXT NOT NULL
-        );
-        CREATE INDEX leads_by_score ON leads(score);
-        CREATE TABLE lead_events(
-          id         INTEGER PRIMARY KEY,
-          lead_id    INTEGER NOT NULL REFERENCES leads(id),
-          kind       TEXT NOT NULL,   -- created, status
-          detail     TEXT,            -- JSON
-          created_at TEXT NOT NULL
-        );
-        CREATE INDEX lead_events_by_lead ON lead_events(lead_id, id);
-        CREATE TABLE contacts(
-          id             INTEGER PRIMARY KEY,
-          person_id      INTEGER NOT NULL REFERENCES people(id),
-          kind           TEXT NOT NULL CHECK(kind IN ('phone','email')),
-          value          TEXT NOT NULL,   -- E.164, or the address
-          raw            TEXT NOT NULL,   -- as written
-          digits         TEXT NOT NULL DEFAULT '',  -- digits of raw, for search
-          region         TEXT,
-          type           TEXT,
-          interaction_id INTEGER REFERENCES interactions(id),
-          created_at     TEXT NOT NULL,
-          UNIQUE(person_id, kind, value)
-        );
-      )sql",
-      // 5: workflow runs, their steps, and the step cache
-      // (lib/workflow/run_store.hpp). The cache key is a SHA-256 of what a
-      // model call depends on; its value is the answer, so a rerun of an
-      // unchanged step costs nothing.
-      R"sql(
-        CREATE TABLE workflow_runs(
-          id          TEXT PRIMARY KEY,   -- also the group_id of its calls
-          workflow    TEXT NOT NULL,
-          file        TEXT NOT NULL,
-          status      TEXT NOT NULL,      -- running, ok, failed, cancelled
-          inputs      TEXT NOT NULL,      -- JSON
-          outputs     TEXT,               -- JSON
-          started_at  TEXT NOT NULL,
-          finished_at TEXT
-        );
-        CREATE TABLE workflow_steps(
-          run_id     TEXT NOT NULL REFERENCES workflow_runs(id),
-          step_id    TEXT NOT NULL,
-          status     TEXT NOT NULL,       -- ok, failed, skipped, cancelled
-          model      TEXT,
-          output     TEXT,
-          cached     INTEGER NOT NULL DEFAULT 0,
-          latency_ms INTEGER,
-          tokens     INTEGER,
-          cost       REAL,
-          error      TEXT,
-          PRIMARY KEY(run_id, step_id)
-        ) WITHOUT ROWID;
-        CREATE TABLE workflow_cache(
-          key           TEXT PRIMARY KEY,
-          provider      TEXT NOT NULL,
-          model         TEXT NOT NULL,
-          answer        TEXT NOT NULL,
-          input_tokens  INTEGER,
-          output_tokens INTEGER,
-          created_at    TEXT NOT NULL
-        ) WITHOUT ROWID;
-      )sql",
-      // 6: the DM ledger (lib/leads/dm_ledger.hpp): one row per (campaign,
-      // platform, person), written as an intent BEFORE the message leaves and
-      // completed after, so a crash in between never leads to a second
-      // message. `day` (UTC) counts the account's daily quota.
-      R"sql(
-        CREATE TABLE dm_ledger(
-          id          INTEGER PRIMARY KEY,
-          campaign    TEXT NOT NULL,
-          platform    TEXT NOT NULL,
-          account     TEXT NOT NULL,   -- our account on the platform (quota key)
-          person_id   INTEGER NOT NULL REFERENCES people(id),
-          lead_id     INTEGER REFERENCES leads(id),
-          state       TEXT NOT NULL CHECK(state IN ('intent','sent','failed')),
-          text        TEXT NOT NULL,
-          message_id  TEXT,            -- the platform's id once sent
-          error_code  TEXT,            -- outside_window, rate_limited, ... when failed
-          error       TEXT,
-          day         TEXT NOT NULL,   -- YYYY-MM-DD (UTC) of the intent
-          created_at  TEXT NOT NULL,
-          updated_at  TEXT NOT NULL,
-          UNIQUE(campaign, platform, person_id)
-        );
-        CREATE INDEX dm_ledger_by_day ON dm_ledger(platform, account, day, state);
-      )sql",
-      // 7: export state (lib/export/export_state.hpp): per destination, the
-      // leads.updated_at watermark of the last complete export; per
-      // (destination, lead), the id the destination gave it (Notion page).
-      R"sql(
-        CREATE TABLE export_state(
-          destination TEXT PRIMARY KEY,   -- sheets:ID/RANGE, notion:ID, webhook:URL-without-query#hash, file:PATH
-          watermark   TEXT NOT NULL,
-          rows        INTEGER NOT NULL,
-          updated_at  TEXT NOT NULL
-        );
-        CREATE TABLE export_remote_ids(
-          destination TEXT NOT NULL,
-          lead_id     INTEGER NOT NULL REFERENCES leads(id),
-          remote_id   TEXT NOT NULL,
-          updated_at  TEXT NOT NULL,
-          PRIMARY KEY(destination, lead_id)
-        ) WITHOUT ROWID;
-      )sql",
-      // 8: where a contact detail comes from: 'matcher' (libphonenumber, the
-      // e-mail scanner) or 'model:<provider:model>' (the LLM phone fallback,
-      // lib/leads/phone_fallback.hpp).
-      R"sql(
-        ALTER TABLE contacts ADD COLUMN detected_by TEXT NOT NULL DEFAULT 'matcher';
-      )sql",
-      // 9: Instagram private replies (lib/leads/dm_private_reply.hpp): the
-      // comment a ledger row answered, if any. Meta allows one private reply
-      // per comment, ever, so a comment held by an intent or a sent row is
-      // unique across campaigns (the index also makes that check cheap).
-      // dm_spent_comments keeps the comments the platform said were already
-      // answered (2534025): the failed row that learnt it may be reused later
-      // for another comment, the fact must outlive it.
-      R"sql(
-        ALTER TABLE dm_ledger ADD COLUMN comment_id TEXT;
-        CREATE UNIQUE INDEX dm_ledger_comment ON dm_ledger(platform, comment_id)
-          WHERE comment_id IS NOT NULL AND state IN ('intent','sent');
-        CREATE TABLE dm_spent_comments(
-          platform   TEXT NOT NULL,
-          comment_id TEXT NOT NULL,
-          spent_at   TEXT NOT NULL,
-          PRIMARY KEY(platform, comment_id)
-        ) WITHOUT ROWID;
-      )sql",
-      // 10: export checkpoints (lib/export/export_state.hpp): how far an
-      // unfinished remote export got, so that the next --since-last run
-      // resumes it instead of sending every acknowledged lead again.
-      R"sql(
-        CREATE TABLE export_progress(
-          destination TEXT PRIMARY KEY,   -- as export_state.destination
-          scope       TEXT NOT NULL,      -- fingerprint of the filters and fields
-          since       TEXT,               -- the window's lower bound (NULL = from the start)
-          watermark   TEXT NOT NULL,      -- its upper bound
-          after_id    INTEGER NOT NULL,   -- leads of the window up to this id were acknowledged
-          rows        INTEGER NOT NULL,
-          updated_at  TEXT NOT NULL
-        );
-      )sql",
-      // 11: webhook keys without credentials. Keys were
-      // "webhook:URL-without-query#hash"; a URL's userinfo (user:password@)
-      // stayed in them. It is cut out here (the last '@' of the authority,
-      // which ends at the first '/' or at the '#' before the hash); the hash
-      // of the full URL still tells destinations apart.
-      R"sql(
-        CREATE TEMP TABLE webox_key_parts AS
-          SELECT destination AS old,
-                 substr(destination, 1, instr(destination, '://') + 2) AS head,
-                 substr(destination, instr(destination, '://') + 3) AS after
-          FROM export_state WHERE destination LIKE 'webhook:%://%';
-        CREATE TEMP TABLE webox_key_authority AS
-          SELECT old, head, after,
-                 substr(after, 1, (CASE WHEN instr(after, '/') > 0 THEN instr(after, '/') ELSE instr(after, '#') END) - 1)
-                   AS authority
-          FROM webox_key_parts;
-        DELETE FROM webox_key_authority WHERE instr(authority, '@') = 0;
-        UPDATE OR REPLACE export_state
-          SET destination = (SELECT head || substr(after, length(rtrim(authority, replace(authority, '@', ''))) + 1)
-                             FROM webox_key_authority WHERE old = export_state.destination)
-          WHERE destination IN (SELECT old FROM webox_key_authority);
-        DROP TABLE webox_key_parts;
-        DROP TABLE webox_key_authority;
-      )sql",
-      migration_12_rag(), // 12: rag collections (lib/store/migration_12_rag.cpp)
-      migration_13_agent(), // 13: agent steps and tool calls (lib/store/migration_13_agent.cpp)
-  };
-  return list;
-}
+// Every step of the schema, in order (lib/store/migrations.hpp). To add one,
+// append its line here: { N, migration_NN_<what> }. One step per line, so
+// that adding one is a one-line change:
+// clang-format off
+constexpr Migration kMigrations[] = {
+    {1, migration_01_calls},
+    {2, migration_02_cooldowns},
+    {3, migration_03_media},
+    {4, migration_04_leads},
+    {5, migration_05_workflow},
+    {6, migration_06_dm_ledger},
+    {7, migration_07_export_state},
+    {8, migration_08_contact_source},
+    {9, migration_09_private_replies},
+    {10, migration_10_export_progress},
+    {11, migration_11_webhook_keys},
+    {12, migration_12_rag},
+    {13, migration_13_agent},
+};
+// clang-format on
 
-int latest_version() { return static_cast<int>(migrations().size()); }
+// user_version counts applied steps, so the list must be 1, 2, 3... with no
+// gap or repeat (a merge that numbered two steps alike fails to compile).
+constexpr bool numbered_in_order() {
+  int expected = 1;
+  for (const Migration &m : kMigrations)
+    if (m.version != expected++) return false;
+  return true;
+}
+static_assert(numbered_in_order(), "kMigrations must be numbered 1, 2, 3... in order");
+
+int latest_version() { return static_cast<int>(std::size(kMigrations)); }
 
 bool is_in_memory(const std::filesystem::path &file) {
   const std::string s = file.string();
@@ -384,12 +111,12 @@ void use_wal(SQLite::Database &db) {
   }
 }
 
-void apply_migration(SQLite::Database &db, int target_version) {
+void apply_migration(SQLite::Database &db, const Migration &step) {
   db.exec("BEGIN IMMEDIATE");
   try {
-    if (read_user_version(db) < target_version) {
-      db.exec(migrations()[static_cast<size_t>(target_version - 1)]);
-      db.exec("PRAGMA user_version = " + std::to_string(target_version));
+    if (read_user_version(db) < step.version) {
+      step.apply(db);
+      db.exec("PRAGMA user_version = " + std::to_string(step.version));
     }
     db.exec("COMMIT");
   } catch (...) {
@@ -404,7 +131,8 @@ void migrate(SQLite::Database &db, const std::string &file) {
     throw Error("database " + file + " has schema version " + std::to_string(version) +
                 ", newer than this webox understands (" + std::to_string(latest_version()) +
                 "); upgrade webox or point WEBOX_DB elsewhere");
-  for (int v = version + 1; v <= latest_version(); ++v) apply_migration(db, v);
+  for (const Migration &step : kMigrations)
+    if (step.version > version) apply_migration(db, step);
 }
 
 // A SQLite failure as a webox::Error naming the file; "busy" after the

@@ -1,4 +1,6 @@
-#include "lib/store/migration_12_rag.hpp"
+#include "lib/store/migrations.hpp"
+
+#include <SQLiteCpp/Database.h>
 
 namespace webox::store {
 
@@ -21,8 +23,8 @@ namespace webox::store {
 //   unicode61 with diacritics removed, so "eleve" finds "élève".
 // Every statement is IF NOT EXISTS: a database whose user_version was set
 // back (a restore, the migration tests) runs it again without failing.
-const char *migration_12_rag() {
-  return R"sql(
+void migration_12_rag(SQLite::Database &db) {
+  db.exec(R"sql(
     CREATE TABLE IF NOT EXISTS rag_collections(
       id          INTEGER PRIMARY KEY,
       name        TEXT NOT NULL UNIQUE,
@@ -70,7 +72,7 @@ const char *migration_12_rag() {
     CREATE TRIGGER IF NOT EXISTS rag_chunks_ad AFTER DELETE ON rag_chunks BEGIN
       INSERT INTO rag_fts(rag_fts, rowid, text, heading) VALUES ('delete', old.id, old.text, old.heading);
     END;
-  )sql";
+  )sql");
 }
 
 } // namespace webox::store

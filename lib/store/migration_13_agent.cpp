@@ -1,4 +1,6 @@
-#include "lib/store/migration_13_agent.hpp"
+#include "lib/store/migrations.hpp"
+
+#include <SQLiteCpp/Database.h>
 
 namespace webox::store {
 
@@ -10,8 +12,8 @@ namespace webox::store {
 // the model made (status, time, result size; the result text itself is in
 // the step's messages). IF NOT EXISTS: a store whose user_version was set
 // back (a test replaying an older migration) runs it again harmlessly.
-const char *migration_13_agent() {
-  return R"sql(
+void migration_13_agent(SQLite::Database &db) {
+  db.exec(R"sql(
     CREATE TABLE IF NOT EXISTS agent_steps(
       call_id       INTEGER PRIMARY KEY REFERENCES calls(id) ON DELETE CASCADE,
       turn_id       TEXT NOT NULL,
@@ -31,7 +33,7 @@ const char *migration_13_agent() {
       duration_ms    INTEGER NOT NULL
     );
     CREATE INDEX IF NOT EXISTS tool_calls_call ON tool_calls(call_id);
-  )sql";
+  )sql");
 }
 
 } // namespace webox::store

@@ -172,10 +172,36 @@ private:
     }
   }
 
+  // A step: its id, its one action, then its settings, in the order the
+  // diagnostics are reported.
   void read_step(const YAML::Node &node, Workflow &wf) {
     if (!node.IsMap()) return fail(pos_of(node), "a step is a mapping with an 'id' and one action");
     Step s;
     s.pos = pos_of(node);
+    read_step_id(node, wf, s);
+    read_action(node, s);
+    check_step_keys(node, s);
+    if (node["model"]) s.model = text(node["model"], "model");
+    if (node["system"]) s.system = text(node["system"], "system");
+    if (node["options"]) {
+      if (!node["options"].IsMap()) fail(pos_of(node["options"]), "'options:' must be a mapping");
+      else s.options = to_json(node["options"]);
+    }
+    read_needs(node, s);
+    if (const YAML::Node &fe = node["foreach"]) {
+      if (fe.IsSequence()) s.foreach_list = to_json(fe);
+      else s.foreach = text(fe, "foreach");
+    }
+    if (node["when"]) s.when = text(node["when"], "when");
+    read_format(node, s);
+    read_retries(node, s);
+    if (node["output"]) s.output = text(node["output"], "output");
+    if (node["cache"]) s.cache = to_json(node["cache"]) != json(false);
+    check_step_combination(s);
+    wf.steps.push_back(std::move(s));
+  }
+
+  void read_step_id(const YAML::Node &node, const Workflow &wf, Step &s) {
     s.id = scalar(node["id"], "id");
     static const std::regex id_shape("[A-Za-z_][A-Za-z0-9_]*");
     if (s.id.empty()) fail(s.pos, "a step needs an 'id'");
@@ -183,7 +209,11 @@ private:
       fail(pos_of(node["id"]), "step id '" + s.id + "' must be letters, digits and '_' (it is used as {{steps." + s.id + ".output}})");
     else if (wf.find(s.id))
       fail(pos_of(node["id"]), "step id '" + s.id + "' is used twice");
+  }
 
+  // Exactly one of prompt, use, compare (with a prompt), image, tts,
+  // transcribe, write; and its body (or the library prompt and its `with:`).
+  void read_action(const YAML::Node &node, Step &s) {
     static const std::vector<std::pair<std::string, Action>> actions = {
         {"prompt", Action::prompt}, {"use", Action::use},     {"image", Action::image},
         {"tts", Action::tts},       {"transcribe", Action::transcribe}, {"write", Action::write}};
@@ -193,28 +223,33 @@ private:
         found.push_back(key);
         s.action = action;
       }
-    if (node["compare"]) {
-      if (!node["compare"].IsSequence() || node["compare"].size() < 2)
-        fail(pos_of(node["compare"]), "step '" + s.id + "': 'compare:' lists two models or more");
-      else
-        for (const auto &m : node["compare"]) s.compare_models.push_back(m.as<std::string>());
-      if (found != std::vector<std::string>{"prompt"})
-        fail(pos_of(node["compare"]), "step '" + s.id + "': 'compare:' goes with a 'prompt:' to send to every model");
-      s.action = Action::compare;
-    } else if (found.size() != 1) {
+    if (node["compare"]) read_compare(node["compare"], found, s);
+    else if (found.size() != 1)
       fail(s.pos, "step '" + s.id + "' needs exactly one action: prompt, use, compare, image, tts, transcribe or write" +
                       (found.empty() ? std::string() : " (found " + std::to_string(found.size()) + ")"));
-    }
-    if (s.action == Action::use) {
-      s.use = scalar(node["use"], "use");
-      if (node["with"]) {
-        if (!node["with"].IsMap()) fail(pos_of(node["with"]), "'with:' maps the prompt's variables to values");
-        else
-          for (const auto &kv : node["with"]) s.with[kv.first.as<std::string>()] = text(kv.second, "with." + kv.first.as<std::string>());
-      }
-    } else if (!found.empty()) {
-      s.body = text(node[found.front()], found.front());
-    }
+    if (s.action == Action::use) read_use(node, s);
+    else if (!found.empty()) s.body = text(node[found.front()], found.front());
+  }
+
+  void read_compare(const YAML::Node &compare, const std::vector<std::string> &found, Step &s) {
+    if (!compare.IsSequence() || compare.size() < 2)
+      fail(pos_of(compare), "step '" + s.id + "': 'compare:' lists two models or more");
+    else
+      for (const auto &m : compare) s.compare_models.push_back(m.as<std::string>());
+    if (found != std::vector<std::string>{"prompt"})
+      fail(pos_of(compare), "step '" + s.id + "': 'compare:' goes with a 'prompt:' to send to every model");
+    s.action = Action::compare;
+  }
+
+  void read_use(const YAML::Node &node, Step &s) {
+    s.use = scalar(node["use"], "use");
+    if (!node["with"]) return;
+    if (!node["with"].IsMap()) return fail(pos_of(node["with"]), "'with:' maps the prompt's variables to values");
+    for (const auto &kv : node["with"])
+      s.with[kv.first.as<std::string>()] = text(kv.second, "with." + kv.first.as<std::string>());
+  }
+
+  void check_step_keys(const YAML::Node &node, const Step &s) {
     static const std::set<std::string> keys = {"id",      "prompt", "use",     "with",   "compare", "image",
                                                "tts",     "transcribe", "write", "model", "system", "options",
                                                "needs",   "foreach", "when",   "format", "schema", "retries",
@@ -223,61 +258,64 @@ private:
       std::string key = kv.first.as<std::string>();
       if (!keys.count(key)) fail(pos_of(kv.first), "step '" + s.id + "': unknown key '" + key + "'");
     }
-    if (node["model"]) s.model = text(node["model"], "model");
-    if (node["system"]) s.system = text(node["system"], "system");
-    if (node["options"]) {
-      if (!node["options"].IsMap()) fail(pos_of(node["options"]), "'options:' must be a mapping");
-      else s.options = to_json(node["options"]);
-    }
-    if (const YAML::Node &needs = node["needs"]) {
-      if (needs.IsScalar()) {
-        s.needs.push_back(needs.Scalar());
-        s.needs_pos.push_back(pos_of(needs));
-      } else if (needs.IsSequence()) {
-        for (const auto &n : needs) {
-          s.needs.push_back(n.as<std::string>());
-          s.needs_pos.push_back(pos_of(n));
-        }
-      } else fail(pos_of(needs), "'needs:' is a step id or a list of them");
-    }
-    if (const YAML::Node &fe = node["foreach"]) {
-      if (fe.IsSequence()) s.foreach_list = to_json(fe);
-      else s.foreach = text(fe, "foreach");
-    }
-    if (node["when"]) s.when = text(node["when"], "when");
+  }
+
+  void read_needs(const YAML::Node &node, Step &s) {
+    const YAML::Node &needs = node["needs"];
+    if (!needs) return;
+    if (needs.IsScalar()) {
+      s.needs.push_back(needs.Scalar());
+      s.needs_pos.push_back(pos_of(needs));
+    } else if (needs.IsSequence()) {
+      for (const auto &n : needs) {
+        s.needs.push_back(n.as<std::string>());
+        s.needs_pos.push_back(pos_of(n));
+      }
+    } else fail(pos_of(needs), "'needs:' is a step id or a list of them");
+  }
+
+  // `format:` and the `schema:` a JSON answer must follow.
+  void read_format(const YAML::Node &node, Step &s) {
     if (node["format"]) {
       std::string f = scalar(node["format"], "format");
       if (f == "json") s.json_format = true;
       else if (f != "text") fail(pos_of(node["format"]), "'format:' is json or text");
     }
-    if (const YAML::Node &schema = node["schema"]) {
-      static const std::set<std::string> types = {"string", "number", "integer", "boolean", "array", "object", "any"};
-      if (schema.IsSequence()) {
-        for (const auto &f : schema) s.schema.emplace_back(f.as<std::string>(), "any");
-      } else if (schema.IsMap()) {
-        for (const auto &kv : schema) {
-          std::string type = kv.second.IsScalar() ? kv.second.Scalar() : "";
-          if (!types.count(type))
-            fail(pos_of(kv.second), "schema field '" + kv.first.as<std::string>() + "': type '" + type +
-                                        "' is not one of string, number, integer, boolean, array, object, any");
-          s.schema.emplace_back(kv.first.as<std::string>(), type);
-        }
-      } else fail(pos_of(schema), "'schema:' lists the fields the JSON answer must have, or maps them to types");
-      if (!s.json_format) fail(pos_of(schema), "'schema:' needs 'format: json'");
+    const YAML::Node &schema = node["schema"];
+    if (!schema) return;
+    if (schema.IsSequence()) {
+      for (const auto &f : schema) s.schema.emplace_back(f.as<std::string>(), "any");
+    } else if (schema.IsMap()) {
+      read_schema_types(schema, s);
+    } else fail(pos_of(schema), "'schema:' lists the fields the JSON answer must have, or maps them to types");
+    if (!s.json_format) fail(pos_of(schema), "'schema:' needs 'format: json'");
+  }
+
+  void read_schema_types(const YAML::Node &schema, Step &s) {
+    static const std::set<std::string> types = {"string", "number", "integer", "boolean", "array", "object", "any"};
+    for (const auto &kv : schema) {
+      std::string type = kv.second.IsScalar() ? kv.second.Scalar() : "";
+      if (!types.count(type))
+        fail(pos_of(kv.second), "schema field '" + kv.first.as<std::string>() + "': type '" + type +
+                                    "' is not one of string, number, integer, boolean, array, object, any");
+      s.schema.emplace_back(kv.first.as<std::string>(), type);
     }
-    if (node["retries"]) {
-      json r = to_json(node["retries"]);
-      if (!r.is_number_integer() || r.get<int>() < 0 || r.get<int>() > 10)
-        fail(pos_of(node["retries"]), "'retries:' is a whole number from 0 to 10");
-      else s.retries = r.get<int>();
-    }
-    if (node["output"]) s.output = text(node["output"], "output");
-    if (node["cache"]) s.cache = to_json(node["cache"]) != json(false);
+  }
+
+  void read_retries(const YAML::Node &node, Step &s) {
+    if (!node["retries"]) return;
+    json r = to_json(node["retries"]);
+    if (!r.is_number_integer() || r.get<int>() < 0 || r.get<int>() > 10)
+      fail(pos_of(node["retries"]), "'retries:' is a whole number from 0 to 10");
+    else s.retries = r.get<int>();
+  }
+
+  // Settings that are each valid but not together.
+  void check_step_combination(const Step &s) {
     if (s.action == Action::write && s.output.empty())
       fail(s.pos, "step '" + s.id + "': 'write:' needs 'output:' (the file to write)");
     if (s.action == Action::compare && s.json_format)
       fail(s.pos, "step '" + s.id + "': 'format: json' applies to one model's answer, not to a compare");
-    wf.steps.push_back(std::move(s));
   }
 
   fs::path m_file;

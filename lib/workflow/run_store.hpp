@@ -1,5 +1,5 @@
 // What a workflow run leaves in the store: the run, one row per step, and
-// the step cache (schema: migration 5 in lib/store/db.cpp). Calls made by
+// the step cache (schema: lib/store/migration_05_workflow.cpp). Calls made by
 // the run are logged like chat calls, grouped by the run id, so `webox logs`
 // shows them too.
 #pragma once

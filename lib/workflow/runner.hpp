@@ -4,15 +4,12 @@
 // the DAG (unknown references, cycles), the inputs, the models of steps whose
 // model does not depend on another step's output, library prompts.
 //
-// Then one scheduler thread — the caller's — owns all state: the template
-// data, the store, the progress callback. When a step's needs are done it
-// evaluates `when:`, expands `foreach:` / `compare:`, renders every
-// template, looks the call up in the cache, and queues what is left for a
-// pool of `jobs` worker threads, which only make calls. Results come back to
-// the scheduler, which logs the calls, fills the cache and the gallery,
-// writes `output:` files (atomically), records the step and releases its
-// dependants. No lock is held around a network call, and no template or
-// database handle is shared between threads.
+// Then the scheduler (lib/workflow/scheduler.hpp) runs the steps: one
+// thread — the caller's — owns all state (the template data, the store, the
+// progress callback) and takes each step through its phases, ready ->
+// queued -> budget-checked -> running -> recorded; a pool of `jobs` worker
+// threads only makes calls. No lock is held around a network call, and no
+// template or database handle is shared between threads.
 //
 // A failed step fails its dependants. Steps already running finish; no new
 // step starts unless `keep_going` (then every step that does not depend on
