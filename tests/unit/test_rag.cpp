@@ -87,8 +87,8 @@ TEST_CASE("a line longer than the target is cut at character boundaries", "[rag]
 }
 
 TEST_CASE("json arrays and jsonl give one chunk per record with its lines", "[rag]") {
-  std::string json = "[\n  {\"name\": \"a, b\", \"x\": [1, {\"y\": \"]\"}]},\n  {\"name\": \"c\"}\n]\n";
-  auto chunks = chunk_document(DocKind::json, json);
+  std::string records = "[\n  {\"name\": \"a, b\", \"x\": [1, {\"y\": \"]\"}]},\n  {\"name\": \"c\"}\n]\n";
+  auto chunks = chunk_document(DocKind::json, records);
   REQUIRE(chunks.size() == 2);
   CHECK(chunks[0].text == "{\"name\": \"a, b\", \"x\": [1, {\"y\": \"]\"}]}");
   CHECK(chunks[0].line_start == 2);

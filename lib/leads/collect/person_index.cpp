@@ -16,7 +16,7 @@ namespace webox::leads {
 namespace {
 
 constexpr const char *kIndex = "interactions_by_person";
-// As migration 4 of lib/store/db.cpp creates it (a test compares the two).
+// As migration 4 (lib/store/migration_04_leads.cpp) creates it (a test compares the two).
 constexpr const char *kCreateIndex =
     "CREATE INDEX IF NOT EXISTS interactions_by_person ON interactions(person_id, occurred_at, kind, intent)";
 
