@@ -80,38 +80,37 @@ void svc_log(const webox_call *call, int level, const char *message) {
   }
 }
 
-webox_status svc_get_secret(const webox_call *call, const char *name, webox_buf *out) {
+// get_secret and get_setting: `lookup(scope, name)` finds the value; `missing`
+// is the status for a name found nowhere.
+template <class Lookup>
+webox_status hand_out(const webox_call *call, const char *name, webox_buf *out, webox_status missing,
+                      const Lookup &lookup) {
   if (!name || !out) return WEBOX_E_INVALID;
   const CallScope *scope = scope_of(call);
   std::optional<std::string> value;
   try {
-    value = lookup_secret(name, scope ? scope->instance : "", scope ? scope->primary_secret : "");
+    value = lookup(scope, name);
   } catch (const Error &e) {
     // Nothing may be thrown through a plugin; the call reports it instead.
     if (scope) scope->note_secret_failure(e.what());
     else spdlog::error("{}", e.what());
-    return WEBOX_E_AUTH;
+    return missing;
   }
-  if (!value) return WEBOX_E_AUTH;
+  if (!value) return missing;
   give(std::move(*value), out);
   return WEBOX_OK;
 }
 
+webox_status svc_get_secret(const webox_call *call, const char *name, webox_buf *out) {
+  return hand_out(call, name, out, WEBOX_E_AUTH, [](const CallScope *scope, const char *n) {
+    return lookup_secret(n, scope ? scope->instance : "", scope ? scope->primary_secret : "");
+  });
+}
+
 // Like svc_get_secret, minus the redaction: ids must stay readable in logs.
 webox_status svc_get_setting(const webox_call *call, const char *name, webox_buf *out) {
-  if (!name || !out) return WEBOX_E_INVALID;
-  const CallScope *scope = scope_of(call);
-  std::optional<std::string> value;
-  try {
-    value = lookup_setting(scope ? scope->plugin_id : "", name);
-  } catch (const Error &e) {
-    if (scope) scope->note_secret_failure(e.what());
-    else spdlog::error("{}", e.what());
-    return WEBOX_E_UNSUPPORTED;
-  }
-  if (!value) return WEBOX_E_UNSUPPORTED;
-  give(std::move(*value), out);
-  return WEBOX_OK;
+  return hand_out(call, name, out, WEBOX_E_UNSUPPORTED,
+                  [](const CallScope *scope, const char *n) { return lookup_setting(scope ? scope->plugin_id : "", n); });
 }
 
 net::Request to_request(const webox_call *call, const webox_http_request *req) {

@@ -1,8 +1,11 @@
 // The recorder: a test plugin with every operation, which writes each
 // request document the host sends it into $WEBOX_RECORDER_DIR
-// (<operation>-<n>.json) and answers with the smallest result the host
+// (<operation>-<pid>-<n>.json: every command is a process of its own) and
+// answers with the smallest result the host
 // accepts. tests/abi/test_schemas.py drives the real webox commands through
 // it and checks what was written against plugins/sdk/schemas/.
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -23,7 +26,8 @@ std::atomic<int> g_count{0};
 void record(const char *operation, const webox_request *req) {
   const char *dir = std::getenv("WEBOX_RECORDER_DIR");
   if (!dir || !*dir) throw sdk::Failure(WEBOX_E_INVALID, "recorder: set WEBOX_RECORDER_DIR");
-  std::string path = std::string(dir) + "/" + operation + "-" + std::to_string(++g_count) + ".json";
+  std::string path = std::string(dir) + "/" + operation + "-" + std::to_string(getpid()) + "-" +
+                     std::to_string(++g_count) + ".json";
   std::ofstream out(path, std::ios::binary);
   out.write(req->json, static_cast<std::streamsize>(req->json_size));
   if (!out) throw sdk::Failure(WEBOX_E_INTERNAL, "recorder: cannot write " + path);
