@@ -9,6 +9,7 @@
 #include "lib/core/keystore.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/leads/collect/person_index.hpp"
+#include "lib/leads/settings.hpp"
 #include "lib/plugin/host_api.hpp"
 #include "lib/plugin/registry.hpp"
 #include "lib/store/db.hpp"
@@ -64,6 +65,14 @@ const Config &Context::config() {
       std::error_code ec;
       if (!std::filesystem::exists(store->file(), ec)) return std::nullopt;
       return store->get(name);
+    });
+    // Plugins' non-secret ids (INSTAGRAM_PAGE_ID) may also be written in
+    // the config file, under social.<plugin id> (webox-config(1)).
+    plugin::set_setting_source([file = m_config->source](const std::string &plugin_id, const std::string &key) -> std::optional<std::string> {
+      leads::PlatformSettings settings = leads::load_platform_settings(file, plugin_id);
+      auto it = settings.find(key);
+      if (it == settings.end()) return std::nullopt;
+      return it->second;
     });
   }
   return *m_config;

@@ -28,6 +28,9 @@ install(FILES ${PROJECT_SOURCE_DIR}/plugins/sdk/include/webox/plugin.h
               ${PROJECT_SOURCE_DIR}/plugins/sdk/include/webox/plugin.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/webox)
 install(FILES ${PROJECT_SOURCE_DIR}/plugins/sdk/plugin.map DESTINATION ${WEBOX_SDK_INSTALL_DIR})
+# The JSON Schemas of every operation's documents (the contract's data half).
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/plugins/sdk/schemas/ DESTINATION ${WEBOX_SDK_INSTALL_DIR}/schemas
+        FILES_MATCHING PATTERN "*.json")
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/sdk/weboxConfig.cmake.in
   ${PROJECT_BINARY_DIR}/sdk/weboxConfig.cmake

@@ -19,8 +19,19 @@ set(WEBOX_PLUGIN_INCLUDE_DIRS ${PROJECT_SOURCE_DIR}/plugins/sdk/include ${WEBOX_
 # uninstalled build tree (build/bin/webox + build/lib/webox/plugins) works with
 # no environment variable. Only the entry symbol is exported (version script),
 # nothing is left undefined, and static dependencies never leak symbols.
+# Every plugin is compiled with its manifest's facts as definitions
+# (webox_manifest_defines below), so its descriptor states none of them
+# again (plugins/common/descriptor.hpp); the manifest's id must be <id>.
 function(webox_add_plugin id)
   cmake_parse_arguments(P "" "MANIFEST" "SOURCES;LIBS;DEFINES" ${ARGN})
+  if(NOT P_MANIFEST)
+    set(P_MANIFEST ${CMAKE_CURRENT_SOURCE_DIR}/plugin.json)
+  endif()
+  webox_manifest_defines(${P_MANIFEST} manifest_defines)
+  if(NOT "WEBOX_PROVIDER_ID=\"${id}\"" IN_LIST manifest_defines)
+    message(FATAL_ERROR "${P_MANIFEST}: its id is not '${id}'")
+  endif()
+  list(APPEND P_DEFINES ${manifest_defines})
   set(target webox_plugin_${id})
   add_library(${target} MODULE ${P_SOURCES})
   set(out_dir ${WEBOX_PLUGIN_OUTPUT_DIR}/${id})
@@ -39,9 +50,6 @@ function(webox_add_plugin id)
     -Wl,--version-script=${PROJECT_SOURCE_DIR}/plugins/sdk/plugin.map
     ${no_undefined} -Wl,--exclude-libs,ALL)
   target_link_libraries(${target} PRIVATE webox_warnings ${P_LIBS})
-  if(NOT P_MANIFEST)
-    set(P_MANIFEST ${CMAKE_CURRENT_SOURCE_DIR}/plugin.json)
-  endif()
   configure_file(${P_MANIFEST} ${out_dir}/plugin.json COPYONLY)
   install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/webox/plugins/${id})
   install(FILES ${out_dir}/plugin.json DESTINATION ${CMAKE_INSTALL_LIBDIR}/webox/plugins/${id})
@@ -53,8 +61,11 @@ endfunction()
 # Reads a plugin.json and sets <out_var> to compile definitions carrying what
 # the code must agree on with the manifest: WEBOX_PROVIDER_ID, _VERSION,
 # _MODELS (comma-separated) and, when present, _KEY_VAR (secrets[0]),
-# _BASE_URL_ENV and _DEFAULT_BASE_URL. The manifest stays the one place these
-# facts are written; a change to it reconfigures.
+# _BASE_URL_ENV and _DEFAULT_BASE_URL; WEBOX_PLUGIN_MIN_HOST_MINOR
+# (abi.min_host_minor, default 0) and WEBOX_PLUGIN_CAPABILITIES (the
+# capabilities as WEBOX_CAP_* bits: "chat-stream" -> WEBOX_CAP_CHAT_STREAM).
+# The manifest stays the one place these facts are written; a change to it
+# reconfigures. webox_add_plugin() calls it for every plugin.
 function(webox_manifest_defines manifest out_var)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${manifest})
   file(READ ${manifest} text)
@@ -83,5 +94,26 @@ function(webox_manifest_defines manifest out_var)
       list(APPEND defines WEBOX_PROVIDER_${upper}="${value}")
     endif()
   endforeach()
+  string(JSON min_minor ERROR_VARIABLE no_minor GET "${text}" abi min_host_minor)
+  if(no_minor)
+    set(min_minor 0)
+  endif()
+  list(APPEND defines WEBOX_PLUGIN_MIN_HOST_MINOR=${min_minor})
+  set(caps "")
+  string(JSON cap_count ERROR_VARIABLE no_caps LENGTH "${text}" capabilities)
+  if(NOT no_caps AND cap_count GREATER 0)
+    math(EXPR last "${cap_count} - 1")
+    foreach(i RANGE ${last})
+      string(JSON cap GET "${text}" capabilities ${i})
+      string(TOUPPER "${cap}" cap)
+      string(REPLACE "-" "_" cap "${cap}")
+      list(APPEND caps "WEBOX_CAP_${cap}")
+    endforeach()
+  endif()
+  string(JOIN "|" caps ${caps})
+  if(caps STREQUAL "")
+    set(caps 0)
+  endif()
+  list(APPEND defines "WEBOX_PLUGIN_CAPABILITIES=(${caps})")
   set(${out_var} ${defines} PARENT_SCOPE)
 endfunction()

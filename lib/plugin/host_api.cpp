@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdlib>
+#include <cctype>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -31,6 +32,7 @@ std::mutex g_config_mutex;
 std::shared_ptr<net::HttpClient> g_http;
 net::HttpSettings g_http_settings;
 SecretFallback g_secret_fallback;
+SettingSource g_setting_source;
 // Set for `--record` / `--replay`: every plugin request goes through it.
 std::shared_ptr<net::Cassette> g_cassette;
 // What get_secret hands out on replay when no key is set: requests carry it
@@ -78,21 +80,37 @@ void svc_log(const webox_call *call, int level, const char *message) {
   }
 }
 
-webox_status svc_get_secret(const webox_call *call, const char *name, webox_buf *out) {
+// get_secret and get_setting: `lookup(scope, name)` finds the value; `missing`
+// is the status for a name found nowhere.
+template <class Lookup>
+webox_status hand_out(const webox_call *call, const char *name, webox_buf *out, webox_status missing,
+                      const Lookup &lookup) {
   if (!name || !out) return WEBOX_E_INVALID;
   const CallScope *scope = scope_of(call);
   std::optional<std::string> value;
   try {
-    value = lookup_secret(name, scope ? scope->instance : "", scope ? scope->primary_secret : "");
+    value = lookup(scope, name);
   } catch (const Error &e) {
     // Nothing may be thrown through a plugin; the call reports it instead.
     if (scope) scope->note_secret_failure(e.what());
     else spdlog::error("{}", e.what());
-    return WEBOX_E_AUTH;
+    return missing;
   }
-  if (!value) return WEBOX_E_AUTH;
+  if (!value) return missing;
   give(std::move(*value), out);
   return WEBOX_OK;
+}
+
+webox_status svc_get_secret(const webox_call *call, const char *name, webox_buf *out) {
+  return hand_out(call, name, out, WEBOX_E_AUTH, [](const CallScope *scope, const char *n) {
+    return lookup_secret(n, scope ? scope->instance : "", scope ? scope->primary_secret : "");
+  });
+}
+
+// Like svc_get_secret, minus the redaction: ids must stay readable in logs.
+webox_status svc_get_setting(const webox_call *call, const char *name, webox_buf *out) {
+  return hand_out(call, name, out, WEBOX_E_UNSUPPORTED,
+                  [](const CallScope *scope, const char *n) { return lookup_setting(scope ? scope->plugin_id : "", n); });
 }
 
 net::Request to_request(const webox_call *call, const webox_http_request *req) {
@@ -185,6 +203,7 @@ const webox_host_api kHostApi = {
     svc_is_cancelled,
     svc_alloc,
     svc_free,
+    svc_get_setting, // ABI 1.3
 };
 
 } // namespace
@@ -240,6 +259,39 @@ std::optional<std::string> lookup_secret(const std::string &name, const std::str
   if (!value && replaying()) value = kReplayPlaceholderKey;
   if (value) logging::register_secret(*value);
   return value;
+}
+
+void set_setting_source(SettingSource source) {
+  std::lock_guard lock(g_config_mutex);
+  g_setting_source = std::move(source);
+}
+
+std::string setting_key(const std::string &plugin_id, const std::string &name) {
+  std::string prefix;
+  for (char c : plugin_id) prefix += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  prefix += '_';
+  std::string key = name.rfind(prefix, 0) == 0 && name.size() > prefix.size() ? name.substr(prefix.size()) : name;
+  for (char &c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
+std::optional<std::string> lookup_setting(const std::string &plugin_id, const std::string &name) {
+  std::string from_env = paths::env(name.c_str());
+  if (!from_env.empty()) return from_env;
+  SettingSource source;
+  SecretFallback key_store;
+  {
+    std::lock_guard lock(g_config_mutex);
+    source = g_setting_source;
+    key_store = g_secret_fallback;
+  }
+  // The keys file before the config file: the order `webox leads dm` has
+  // always used for INSTAGRAM_PAGE_ID (cli/cmd_leads_dm.cpp).
+  if (key_store)
+    if (auto v = key_store(name); v && !v->empty()) return v;
+  if (source && !plugin_id.empty())
+    if (auto v = source(plugin_id, setting_key(plugin_id, name)); v && !v->empty()) return v;
+  return std::nullopt;
 }
 
 void CallScope::note_secret_failure(const std::string &message) const {

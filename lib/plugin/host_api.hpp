@@ -52,6 +52,24 @@ void set_secret_fallback(SecretFallback fallback);
 std::optional<std::string> lookup_secret(const std::string &name, const std::string &instance,
                                          const std::string &primary_secret);
 
+// Where get_setting looks after the environment: the config file's
+// `social.<plugin_id>.<key>` (see setting_key). Returns nothing when unset;
+// may throw webox::Error for a config file it cannot read.
+using SettingSource = std::function<std::optional<std::string>(const std::string &plugin_id, const std::string &key)>;
+void set_setting_source(SettingSource source);
+
+// The config key a plugin's setting `name` is read from, for `plugin_id`:
+// INSTAGRAM_PAGE_ID for instagram -> page_id (lower case, without the
+// "<PLUGIN ID>_" prefix; dashes of the id as underscores). A name without
+// that prefix is only lower-cased.
+std::string setting_key(const std::string &plugin_id, const std::string &name);
+
+// Looks a non-secret setting up as plugins do (webox_host_api.get_setting):
+// environment, then the key store (where older releases told users to keep
+// such ids), then the setting source (config). Unlike lookup_secret, the value is NOT
+// registered for redaction. Throws what the sources throw.
+std::optional<std::string> lookup_setting(const std::string &plugin_id, const std::string &name);
+
 // Owns a webox_call for one operation of one plugin instance.
 class CallScope {
 public:

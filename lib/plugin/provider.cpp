@@ -3,26 +3,16 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/plugin/host_api.hpp"
+#include "lib/plugin/operation.hpp"
 #include "lib/plugin/registry.hpp"
 #include "lib/core/json_limits.hpp"
 
 namespace webox::plugin {
 namespace {
 
-// Releases a webox_buf exactly once, whatever happens.
-struct BufGuard {
-  webox_buf &buf;
-  ~BufGuard() {
-    if (buf.data && buf.release) buf.release(&buf);
-    buf = webox_buf{};
-  }
-  std::string text() const { return buf.data ? std::string(buf.data, buf.size) : std::string(); }
-};
-
-struct ResultGuard {
-  webox_result &r;
-  BufGuard json{r.json}, blob{r.blob}, error{r.error};
-};
+using detail::BufGuard;
+using detail::Exchange;
+using detail::ResultGuard;
 
 const char *status_name(webox_status s) {
   switch (s) {
@@ -40,14 +30,6 @@ const char *status_name(webox_status s) {
 }
 
 } // namespace
-
-webox_request make_request(const std::string &json) {
-  webox_request req{};
-  req.struct_size = sizeof req;
-  req.json = json.data();
-  req.json_size = json.size();
-  return req;
-}
 
 ProviderError::ProviderError(webox_status status, const std::string &message, nlohmann::json detail)
     : Error(message, detail.is_object() && detail.value("permanent", false)
@@ -206,13 +188,10 @@ nlohmann::json Provider::chat(const nlohmann::json &request, int64_t deadline_ms
   if (!can(WEBOX_CAP_CHAT))
     throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot chat", {});
   check_tools_supported(request);
-  std::string body = request.dump();
-  webox_request req = make_request(body);
-  webox_result result{};
-  result.struct_size = sizeof result;
-  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
-  webox_status s = m_binding.plugin->descriptor->chat(m_instance, scope.call(), &req, &result);
-  return finish(s, result, "chat", scope);
+  Exchange x(request);
+  CallScope scope = new_scope(deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->chat(m_instance, scope.call(), &x.req, &x.result);
+  return finish(s, x.result, "chat", scope);
 }
 
 nlohmann::json Provider::chat_stream(const nlohmann::json &request,
@@ -234,46 +213,25 @@ nlohmann::json Provider::chat_stream(const nlohmann::json &request,
     return result;
   }
   check_tools_supported(request);
-  std::string body = request.dump();
-  webox_request req = make_request(body);
-  webox_result result{};
-  result.struct_size = sizeof result;
-  struct SinkCtx {
-    const std::function<bool(const nlohmann::json &)> *fn;
-    std::exception_ptr error;
-  } ctx{&on_event, nullptr};
-  auto sink = [](void *user, const char *data, size_t size) -> int {
-    auto *c = static_cast<SinkCtx *>(user);
-    try {
-      auto event = parse_json_or_discarded(std::string_view(data, size));
-      if (event.is_discarded()) return 0; // a malformed event is the plugin's bug; keep the stream
-      return (*c->fn)(event) ? 0 : 1;
-    } catch (...) {
-      c->error = std::current_exception();
-      return 1;
-    }
-  };
-  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
-  webox_status s = m_binding.plugin->descriptor->chat_stream(m_instance, scope.call(), &req, sink, &ctx, &result);
-  if (ctx.error) {
-    ResultGuard release{result};
-    std::rethrow_exception(ctx.error);
-  }
-  return finish(s, result, "chat", scope);
+  Exchange x(request);
+  detail::EventSink sink(on_event);
+  CallScope scope = new_scope(deadline_ms);
+  webox_status s =
+      m_binding.plugin->descriptor->chat_stream(m_instance, scope.call(), &x.req, sink.sink, sink.user(), &x.result);
+  sink.rethrow_if_failed(x.result);
+  return finish(s, x.result, "chat", scope);
 }
 
 Provider::MediaResult Provider::image(const nlohmann::json &request, int64_t deadline_ms) {
   if (!can(WEBOX_CAP_IMAGE))
     throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot generate images", {});
-  std::string body = request.dump();
-  webox_request req = make_request(body);
-  webox_result result{};
-  result.struct_size = sizeof result;
-  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
-  webox_status s = m_binding.plugin->descriptor->image(m_instance, scope.call(), &req, &result);
+  Exchange x(request);
+  CallScope scope = new_scope(deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->image(m_instance, scope.call(), &x.req, &x.result);
   // Copy the blob out before finish() releases every buffer of the result.
-  std::string blob = s == WEBOX_OK && result.blob.data ? std::string(result.blob.data, result.blob.size) : std::string();
-  MediaResult out{finish(s, result, "image", scope), std::move(blob)};
+  const webox_buf &bytes = x.result.blob;
+  std::string blob = s == WEBOX_OK && bytes.data ? std::string(bytes.data, bytes.size) : std::string();
+  MediaResult out{finish(s, x.result, "image", scope), std::move(blob)};
   return out;
 }
 
@@ -281,57 +239,37 @@ nlohmann::json Provider::tts(const nlohmann::json &request,
                              const std::function<bool(std::string_view)> &on_audio, int64_t deadline_ms) {
   if (!can(WEBOX_CAP_TTS))
     throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot synthesise speech", {});
-  std::string body = request.dump();
-  webox_request req = make_request(body);
-  webox_result result{};
-  result.struct_size = sizeof result;
-  struct SinkCtx {
-    const std::function<bool(std::string_view)> *fn;
-    std::exception_ptr error;
-  } ctx{&on_audio, nullptr};
+  Exchange x(request);
   // The tts sink receives audio bytes, not JSON events (plugin.h).
-  auto sink = [](void *user, const char *data, size_t size) -> int {
-    auto *c = static_cast<SinkCtx *>(user);
-    try {
-      return (*c->fn)(std::string_view(data, size)) ? 0 : 1;
-    } catch (...) {
-      c->error = std::current_exception();
-      return 1;
-    }
-  };
-  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
-  webox_status s = m_binding.plugin->descriptor->tts(m_instance, scope.call(), &req, sink, &ctx, &result);
-  if (ctx.error) {
-    ResultGuard release{result};
-    std::rethrow_exception(ctx.error);
-  }
-  return finish(s, result, "tts", scope);
+  detail::AudioSink sink(on_audio);
+  CallScope scope = new_scope(deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->tts(m_instance, scope.call(), &x.req, sink.sink, sink.user(), &x.result);
+  sink.rethrow_if_failed(x.result);
+  return finish(s, x.result, "tts", scope);
 }
 
 nlohmann::json Provider::stt(const nlohmann::json &request, std::string_view audio, int64_t deadline_ms) {
   if (!can(WEBOX_CAP_STT))
     throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot transcribe speech", {});
-  std::string body = request.dump();
-  webox_request req = make_request(body);
-  req.blob = audio.data();
-  req.blob_size = audio.size();
-  webox_result result{};
-  result.struct_size = sizeof result;
-  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
-  webox_status s = m_binding.plugin->descriptor->stt(m_instance, scope.call(), &req, &result);
-  return finish(s, result, "stt", scope);
+  Exchange x(request);
+  x.req.blob = audio.data();
+  x.req.blob_size = audio.size();
+  CallScope scope = new_scope(deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->stt(m_instance, scope.call(), &x.req, &x.result);
+  return finish(s, x.result, "stt", scope);
+}
+
+CallScope Provider::new_scope(int64_t deadline_ms) const {
+  return CallScope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
 }
 
 nlohmann::json Provider::embed(const nlohmann::json &request, int64_t deadline_ms) {
   if (!can(WEBOX_CAP_EMBED))
     throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot compute embeddings", {});
-  std::string body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  webox_request req = make_request(body);
-  webox_result result{};
-  result.struct_size = sizeof result;
-  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
-  webox_status s = m_binding.plugin->descriptor->embed(m_instance, scope.call(), &req, &result);
-  return finish(s, result, "embed", scope);
+  Exchange x(request);
+  CallScope scope = new_scope(deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->embed(m_instance, scope.call(), &x.req, &x.result);
+  return finish(s, x.result, "embed", scope);
 }
 
 } // namespace webox::plugin

@@ -35,10 +35,6 @@ private:
   nlohmann::json m_detail;
 };
 
-// The request a plugin operation takes for the JSON document `json`, which
-// must outlive the call (the request points into it).
-webox_request make_request(const std::string &json);
-
 // The exit code a status class maps to (see docs/ARCHITECTURE.md).
 ExitCode exit_code_for(webox_status status, int http_status);
 
@@ -123,6 +119,12 @@ private:
   nlohmann::json finish(webox_status status, webox_result &result, const char *operation, const CallScope &scope);
   // Throws WEBOX_E_UNSUPPORTED when `request` offers tools this plugin cannot read.
   void check_tools_supported(const nlohmann::json &request) const;
+  // finish(), then keep_rotated_secrets() on the result or the error detail
+  // (social operations; provider_social_send.cpp).
+  nlohmann::json finish_keeping_secrets(webox_status status, webox_result &result, const char *operation,
+                                        const CallScope &scope);
+  // The webox_call of one operation of this instance.
+  CallScope new_scope(int64_t deadline_ms = 0) const;
   ProviderBinding m_binding;
   webox_instance *m_instance = nullptr;
 };

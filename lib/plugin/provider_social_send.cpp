@@ -24,6 +24,7 @@
 #include "lib/core/logging.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/plugin/host_api.hpp"
+#include "lib/plugin/operation.hpp"
 
 namespace webox::plugin {
 
@@ -47,18 +48,10 @@ void Provider::keep_rotated_secrets(nlohmann::json &doc) {
   }
 }
 
-nlohmann::json Provider::social_send(const nlohmann::json &request) {
-  const webox_plugin *d = m_binding.plugin->descriptor;
-  if (!can(WEBOX_CAP_SOCIAL_SEND) || !d->social_send)
-    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot send direct messages (no social-send capability)", {});
-  std::string body = request.dump();
-  webox_request req = make_request(body);
-  webox_result result{};
-  result.struct_size = sizeof result;
-  CallScope scope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""));
-  webox_status s = d->social_send(m_instance, scope.call(), &req, &result);
+nlohmann::json Provider::finish_keeping_secrets(webox_status status, webox_result &result, const char *operation,
+                                               const CallScope &scope) {
   try {
-    nlohmann::json doc = finish(s, result, "social_send", scope);
+    nlohmann::json doc = finish(status, result, operation, scope);
     keep_rotated_secrets(doc);
     return doc;
   } catch (const ProviderError &e) {
@@ -67,6 +60,16 @@ nlohmann::json Provider::social_send(const nlohmann::json &request) {
     keep_rotated_secrets(detail);
     throw ProviderError(e.status(), e.what(), detail);
   }
+}
+
+nlohmann::json Provider::social_send(const nlohmann::json &request) {
+  const webox_plugin *d = m_binding.plugin->descriptor;
+  if (!can(WEBOX_CAP_SOCIAL_SEND) || !d->social_send)
+    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot send direct messages (no social-send capability)", {});
+  detail::Exchange x(request);
+  CallScope scope = new_scope();
+  webox_status s = d->social_send(m_instance, scope.call(), &x.req, &x.result);
+  return finish_keeping_secrets(s, x.result, "social_send", scope);
 }
 
 } // namespace webox::plugin

@@ -69,12 +69,13 @@ namespace {
 using nlohmann::json;
 namespace sdk = webox::sdk;
 
-constexpr const char *kProviderId = "anthropic";
-constexpr const char *kDefaultKeyVar = "ANTHROPIC_API_KEY";
-constexpr const char *kDefaultBaseUrl = "https://api.anthropic.com";
+constexpr const char *kProviderId = WEBOX_PROVIDER_ID;
+constexpr const char *kDefaultKeyVar = WEBOX_PROVIDER_KEY_VAR; // secrets[0]
+constexpr const char *kDefaultBaseUrl = WEBOX_PROVIDER_DEFAULT_BASE_URL;
 constexpr const char *kApiVersion = "2023-06-01";
 constexpr int64_t kDefaultMaxTokens = 4096;
-// CMakeLists.txt reads these from plugin.json, so describe and the manifest agree.
+// webox_add_plugin() reads these from plugin.json, so the descriptor, describe
+// and the manifest agree.
 constexpr const char *kVersion = WEBOX_PROVIDER_VERSION;
 constexpr std::string_view kKnownModels = WEBOX_PROVIDER_MODELS; // comma-separated
 

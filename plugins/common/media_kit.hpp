@@ -15,6 +15,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -175,6 +176,33 @@ inline nlohmann::json parse_request(const webox_request *req, const std::string 
   if (doc.is_discarded() || !doc.is_object())
     throw sdk::Failure(WEBOX_E_INVALID, provider + ": request is not a JSON object");
   return doc;
+}
+
+// ---- the instance ------------------------------------------------------------
+
+// What a service's instance knows (docs/ARCHITECTURE.md, "Instance
+// configuration"); a plugin's webox_instance derives from it.
+struct Service {
+  std::string name;     // the instance as the user named it
+  std::string base_url;
+  std::string key_name; // the secret holding the API key ("" = none)
+};
+
+// The `create` slot of a plugin whose instance is a Service: the create()
+// document with the plugin's defaults (`default_key_name` nullptr: no key).
+template <class Instance>
+webox_status create_service(const char *config, size_t size, Instance **out, webox_buf *error, const char *provider,
+                            const char *default_base_url, const char *default_key_name) {
+  return sdk::guard(error, [&] {
+    nlohmann::json cfg = bounded_json::parse_or_discarded(std::string_view(config ? config : "", config ? size : 0));
+    if (!cfg.is_object()) throw sdk::Failure(WEBOX_E_INVALID, std::string(provider) + ": bad configuration");
+    auto instance = std::make_unique<Instance>();
+    instance->name = cfg.value("instance", provider);
+    instance->base_url = cfg.value("base_url", default_base_url);
+    if (default_key_name) instance->key_name = cfg.value("api_key_name", default_key_name);
+    *out = instance.release();
+    return WEBOX_OK;
+  });
 }
 
 // Lays images end to end in one blob and describes each in "images".

@@ -36,6 +36,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
@@ -282,26 +283,7 @@ webox_status embed(webox_instance *, const webox_call *, const webox_request *re
   });
 }
 
-const webox_plugin kDescriptor = {
-    sizeof(webox_plugin),
-    WEBOX_ABI_MAJOR,
-    3, // the tools capability is ABI 1.3
-    "echo",
-    "0.1.0",
-    WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_EMBED | WEBOX_CAP_TOOLS,
-    create,
-    destroy,
-    describe,
-    chat,
-    chat_stream,
-    embed,
-    nullptr, // image
-    nullptr, // tts
-    nullptr, // stt
-    nullptr, // social_collect
-    nullptr, // social_send
-};
-
 } // namespace
 
-WEBOX_DEFINE_ENTRY(kDescriptor)
+// Id, version, capabilities and oldest host minor come from plugin.json.
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .chat = chat, .chat_stream = chat_stream, .embed = embed)

@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
@@ -34,15 +35,11 @@ namespace sdk = webox::sdk;
 namespace mp = webox::media_plugin;
 using nlohmann::json;
 
-struct webox_instance {
-  std::string name;
-  std::string base_url;
-  std::string key_name;
-};
+// The service's instance (name, base URL, key variable).
+struct webox_instance : webox::media_plugin::Service {};
 
 namespace {
 
-constexpr const char *kProvider = "elevenlabs";
 constexpr const char *kDefaultVoice = "21m00Tcm4TlvDq8ikWAM"; // "Rachel", a premade voice every account has
 constexpr size_t kMaxChars = 5000; // the smallest per-request limit among current models
 
@@ -65,7 +62,7 @@ Format format_for(const std::string &asked) {
   if (family == "opus") return {asked, "audio/ogg"};
   if (family == "ulaw" || family == "alaw") return {asked, "audio/basic"};
   if (family == "wav") return {asked, "audio/wav"};
-  throw sdk::Failure(WEBOX_E_UNSUPPORTED, std::string(kProvider) + ": format '" + asked +
+  throw sdk::Failure(WEBOX_E_UNSUPPORTED, std::string(WEBOX_PROVIDER_ID) + ": format '" + asked +
                                               "' is not supported (mp3, wav, pcm, opus, ulaw, or ElevenLabs' own "
                                               "names such as mp3_44100_128)");
 }
@@ -102,42 +99,28 @@ std::string url_escape(const std::string &s) {
   bool quota = code == "quota_exceeded" || body.dump().find("quota_exceeded") != std::string::npos;
   if (r.status == 404 && (code.empty() || code.find("voice") != std::string::npos))
     message = "unknown voice '" + voice + "'" + (message.empty() ? "" : " (" + message + ")");
-  mp::fail_http(kProvider, r, code, message, quota);
+  mp::fail_http(WEBOX_PROVIDER_ID, r, code, message, quota);
 }
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
-  return sdk::guard(error, [&] {
-    json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
-    if (!cfg.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "elevenlabs: bad configuration");
-    auto inst = std::make_unique<webox_instance>();
-    inst->name = cfg.value("instance", kProvider);
-    inst->base_url = cfg.value("base_url", "https://api.elevenlabs.io");
-    inst->key_name = cfg.value("api_key_name", "ELEVENLABS_API_KEY");
-    *out = inst.release();
-    return WEBOX_OK;
-  });
+  return mp::create_service(config, size, out, error, WEBOX_PROVIDER_ID, "https://api.elevenlabs.io", "ELEVENLABS_API_KEY");
 }
 
 void destroy(webox_instance *self) { delete self; }
 
 webox_status describe(webox_instance *, webox_buf *out) {
-  return sdk::guard(nullptr, [&] {
-    sdk::give(json{{"models", {"eleven_multilingual_v2", "eleven_flash_v2_5", "eleven_turbo_v2_5", "eleven_v3"}},
+  return webox::kit::give_description(json{{"models", {"eleven_multilingual_v2", "eleven_flash_v2_5", "eleven_turbo_v2_5", "eleven_v3"}},
                    {"tts",
                     {{"max_chars", kMaxChars},
                      {"formats", {"mp3", "wav", "pcm", "opus", "ulaw", "mp3_44100_128", "pcm_22050"}},
                      {"default_format", "mp3"},
-                     {"default_voice", kDefaultVoice}}}}
-                  .dump(),
-              out);
-    return WEBOX_OK;
-  });
+                     {"default_voice", kDefaultVoice}}}}, out);
 }
 
-webox_status tts(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink,
+webox_status tts(webox_instance *self, const webox_call *call, const webox_request *req, webox_byte_sink_fn sink,
                  void *user, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = mp::parse_request(req, kProvider);
+    json request = mp::parse_request(req, WEBOX_PROVIDER_ID);
     std::string text = request.value("text", "");
     if (text.find_first_not_of(" \t\r\n") == std::string::npos)
       throw sdk::Failure(WEBOX_E_INVALID, "elevenlabs: nothing to say (empty text)");
@@ -155,7 +138,7 @@ webox_status tts(webox_instance *self, const webox_call *call, const webox_reque
       body["voice_settings"]["speed"] = request["speed"];
     }
 
-    std::string key = mp::require_key(call, kProvider, self->key_name);
+    std::string key = mp::require_key(call, WEBOX_PROVIDER_ID, self->key_name);
     sdk::HttpRequest http;
     http.method = "POST";
     http.url = self->base_url + "/v1/text-to-speech/" + url_escape(voice) + "?output_format=" + url_escape(format.wire);
@@ -184,26 +167,7 @@ webox_status tts(webox_instance *self, const webox_call *call, const webox_reque
   });
 }
 
-const webox_plugin kDescriptor = {
-    sizeof(webox_plugin),
-    WEBOX_ABI_MAJOR,
-    0,
-    "elevenlabs",
-    "0.1.0",
-    WEBOX_CAP_TTS,
-    create,
-    destroy,
-    describe,
-    nullptr, // chat
-    nullptr, // chat_stream
-    nullptr, // embed
-    nullptr, // image
-    tts,
-    nullptr, // stt
-    nullptr, // social_collect
-    nullptr, // social_send
-};
-
 } // namespace
 
-WEBOX_DEFINE_ENTRY(kDescriptor)
+// Id, version, capabilities and oldest host minor come from plugin.json.
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .tts = tts)

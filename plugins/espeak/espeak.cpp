@@ -20,6 +20,7 @@
 #include <espeak-ng/espeak_ng.h>
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
@@ -43,7 +44,7 @@ constexpr int kDefaultWordsPerMinute = 175; // espeak-ng's own default rate
 // in each event, and that is how it finds this.
 struct SynthesisTarget {
   const webox_call *call = nullptr;
-  webox_sink_fn sink = nullptr;
+  webox_byte_sink_fn sink = nullptr;
   void *user = nullptr;
   uint64_t samples = 0;
   bool stopped = false;
@@ -83,7 +84,7 @@ webox_status create(const char *config, size_t size, webox_instance **out, webox
   return sdk::guard(error, [&] {
     json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
     auto inst = std::make_unique<webox_instance>();
-    inst->name = cfg.is_object() ? cfg.value("instance", "espeak") : "espeak";
+    inst->name = cfg.is_object() ? cfg.value("instance", WEBOX_PROVIDER_ID) : WEBOX_PROVIDER_ID;
     *out = inst.release();
     return WEBOX_OK;
   });
@@ -112,7 +113,7 @@ webox_status describe(webox_instance *, webox_buf *out) {
   });
 }
 
-webox_status tts(webox_instance *, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
+webox_status tts(webox_instance *, const webox_call *call, const webox_request *req, webox_byte_sink_fn sink, void *user,
                  webox_result *out) {
   return sdk::guard(&out->error, [&] {
     json request = parse_request(req);
@@ -168,26 +169,7 @@ webox_status tts(webox_instance *, const webox_call *call, const webox_request *
   });
 }
 
-const webox_plugin kDescriptor = {
-    sizeof(webox_plugin),
-    WEBOX_ABI_MAJOR,
-    0,
-    "espeak",
-    "0.1.0",
-    WEBOX_CAP_TTS,
-    create,
-    destroy,
-    describe,
-    nullptr, // chat
-    nullptr, // chat_stream
-    nullptr, // embed
-    nullptr, // image
-    tts,
-    nullptr, // stt
-    nullptr, // social_collect
-    nullptr, // social_send
-};
-
 } // namespace
 
-WEBOX_DEFINE_ENTRY(kDescriptor)
+// Id, version, capabilities and oldest host minor come from plugin.json.
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .tts = tts)

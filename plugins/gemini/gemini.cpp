@@ -79,11 +79,12 @@ namespace {
 using nlohmann::json;
 namespace sdk = webox::sdk;
 
-constexpr const char *kProviderId = "gemini";
-constexpr const char *kDefaultKeyVar = "GEMINI_API_KEY";
+constexpr const char *kProviderId = WEBOX_PROVIDER_ID;
+constexpr const char *kDefaultKeyVar = WEBOX_PROVIDER_KEY_VAR; // secrets[0]
 constexpr const char *kFallbackKeyVar = "GOOGLE_API_KEY";
-constexpr const char *kDefaultBaseUrl = "https://generativelanguage.googleapis.com";
-// CMakeLists.txt reads these from plugin.json, so describe and the manifest agree.
+constexpr const char *kDefaultBaseUrl = WEBOX_PROVIDER_DEFAULT_BASE_URL;
+// webox_add_plugin() reads these from plugin.json, so the descriptor, describe
+// and the manifest agree.
 constexpr const char *kVersion = WEBOX_PROVIDER_VERSION;
 constexpr std::string_view kKnownModels = WEBOX_PROVIDER_MODELS; // comma-separated
 

@@ -29,6 +29,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/descriptor.hpp"
+#include "plugins/common/social_kit.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 #include <zip.h>
 
@@ -235,10 +237,7 @@ webox_status create(const char *, size_t, webox_instance **out, webox_buf *error
 void destroy(webox_instance *self) { delete self; }
 
 webox_status describe(webox_instance *, webox_buf *out) {
-  return sdk::guard(nullptr, [&] {
-    sdk::give(json{{"reads", {"messages/inbox/*/message_*.json"}}, {"capabilities", {"social-collect"}}}.dump(), out);
-    return WEBOX_OK;
-  });
+  return webox::kit::give_description({{"reads", {"messages/inbox/*/message_*.json"}}, {"capabilities", {"social-collect"}}}, out);
 }
 
 webox_status social_collect(webox_instance *, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
@@ -272,11 +271,7 @@ webox_status social_collect(webox_instance *, const webox_call *call, const webo
   });
 }
 
-const webox_plugin kDescriptor = {
-    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "instagram-export", "0.1.0", WEBOX_CAP_SOCIAL_COLLECT, create, destroy, describe,
-    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, nullptr,
-};
-
 } // namespace
 
-WEBOX_DEFINE_ENTRY(kDescriptor)
+// Id, version, capabilities and oldest host minor come from plugin.json.
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .social_collect = social_collect)

@@ -58,6 +58,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
 #include "plugins/common/social_kit.hpp"
@@ -73,10 +74,8 @@
 namespace sdk = webox::sdk;
 using nlohmann::json;
 
-struct webox_instance {
-  std::string base_url;
-  std::string key_var;
-  int32_t timeout_ms = 0;
+// Where and how it connects, and the instance's own options.
+struct webox_instance : webox::social_kit::Connection {
   json options = json::object();
 };
 
@@ -248,14 +247,9 @@ struct Run {
   long long since = 0;
   int pages = 0;
 
-  void emit(const json &event) { sdk::emit(sink, user, event.dump(-1, ' ', false, json::error_handler_t::replace)); }
+  void emit(const json &event) { webox::social_kit::emit_event(sink, user, event); }
   void checkpoint(const std::string &edge, const json &cursor) {
-    json e = {{"type", "checkpoint"}};
-    if (!edge.empty()) {
-      e["edge"] = edge;
-      e["cursor"] = cursor.is_null() ? json(nullptr) : json(cursor.dump());
-    }
-    emit(e);
+    webox::social_kit::emit_checkpoint(sink, user, edge, cursor);
     ++pages;
   }
 
@@ -374,21 +368,17 @@ webox_status create(const char *config, size_t size, webox_instance **out, webox
 void destroy(webox_instance *self) { delete self; }
 
 webox_status describe(webox_instance *, webox_buf *out) {
-  return sdk::guard(nullptr, [&] {
-    sdk::give(json{{"edges", {"media", "comments", "replies", "tags"}}, {"capabilities", {"social-collect", "social-send"}}}.dump(), out);
-    return WEBOX_OK;
-  });
+  return webox::kit::give_description(
+      {{"edges", {"media", "comments", "replies", "tags"}}, {"capabilities", {"social-collect", "social-send"}}}, out);
 }
 
 webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink,
                             void *user, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
-    if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "instagram: request is not a JSON object");
-    auto token = sdk::secret(call, self->key_var);
-    if (!token || token->empty())
-      throw sdk::Failure(WEBOX_E_AUTH, "instagram: no access token: set " + self->key_var + " or run `webox keys set instagram`");
-    json options = request.contains("options") && request["options"].is_object() ? request["options"] : json::object();
+    json request = webox::social_kit::parse_request(req, "instagram");
+    const std::string token = webox::social_kit::require_token(
+        call, *self, "instagram: no access token: set " + self->key_var + " or run `webox keys set instagram`");
+    json options = webox::social_kit::options_of(request);
     std::string base = request.value("base_url", "");
     if (base.empty()) base = self->base_url;
     while (!base.empty() && base.back() == '/') base.pop_back();
@@ -396,7 +386,7 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
     std::string account = request.value("account_id", "");
     std::string user_path = account.empty() ? "me" : account;
 
-    Graph graph(*self, call, base + "/" + version, *token);
+    Graph graph(*self, call, base + "/" + version, token);
     Run run{graph, call, sink, user, "", "", 0, 0};
     if (request.contains("since") && request["since"].is_number_integer()) run.since = request["since"].get<long long>();
     const json cursors = request.contains("cursors") && request["cursors"].is_object() ? request["cursors"] : json::object();
@@ -514,8 +504,7 @@ int never_retry(void *, int32_t, const char *, size_t) { return 0; }
 
 webox_status social_send(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
-    if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "instagram: request is not a JSON object");
+    json request = webox::social_kit::parse_request(req, "instagram");
     auto token = sdk::secret(call, self->key_var);
     if (!token || token->empty())
       throw coded(WEBOX_E_AUTH, "auth", "instagram: no access token: set " + self->key_var + " or run `webox keys set instagram`");
@@ -539,7 +528,7 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
     if (sender.empty()) sender = "me";
     if (facebook) {
       sender = request.value("page_id", std::string());
-      if (sender.empty()) sender = sdk::secret(call, "INSTAGRAM_PAGE_ID").value_or("");
+      if (sender.empty()) sender = sdk::setting(call, "INSTAGRAM_PAGE_ID").value_or("");
       if (sender.empty())
         throw coded(WEBOX_E_AUTH, "auth", "instagram: with Facebook Login messages are sent by the Facebook Page: set INSTAGRAM_PAGE_ID");
     }
@@ -568,11 +557,7 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
   });
 }
 
-const webox_plugin kDescriptor = {
-    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 1, "instagram", "0.2.0", WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND, create, destroy,
-    describe, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, social_send,
-};
-
 } // namespace
 
-WEBOX_DEFINE_ENTRY(kDescriptor)
+// Id, version, capabilities and oldest host minor come from plugin.json.
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .social_collect = social_collect, .social_send = social_send)

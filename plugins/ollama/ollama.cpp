@@ -59,10 +59,11 @@ namespace {
 using nlohmann::json;
 namespace sdk = webox::sdk;
 
-constexpr const char *kProviderId = "ollama";
-constexpr const char *kDefaultBaseUrl = "http://127.0.0.1:11434";
+constexpr const char *kProviderId = WEBOX_PROVIDER_ID;
+constexpr const char *kDefaultBaseUrl = WEBOX_PROVIDER_DEFAULT_BASE_URL;
 constexpr const char *kDefaultPort = "11434";
-// CMakeLists.txt reads these from plugin.json, so describe and the manifest agree.
+// webox_add_plugin() reads these from plugin.json, so the descriptor, describe
+// and the manifest agree.
 constexpr const char *kVersion = WEBOX_PROVIDER_VERSION;
 constexpr std::string_view kKnownModels = WEBOX_PROVIDER_MODELS; // comma-separated
 

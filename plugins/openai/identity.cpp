@@ -1,20 +1,14 @@
 // The per-provider half of an OpenAI-compatible plugin: nothing but the
-// values CMake read from manifests/<id>.json.
+// values webox_add_plugin() read from manifests/<id>.json.
 #include "identity.hpp"
 
 #include <webox/plugin.h>
 
-#ifndef WEBOX_PROVIDER_MEDIA
-#define WEBOX_PROVIDER_MEDIA 0
-#endif
-#ifndef WEBOX_PROVIDER_EMBED
-#define WEBOX_PROVIDER_EMBED 0
-#endif
-
 #if !defined(WEBOX_PROVIDER_ID) || !defined(WEBOX_PROVIDER_VERSION) ||            \
     !defined(WEBOX_PROVIDER_KEY_VAR) || !defined(WEBOX_PROVIDER_BASE_URL_ENV) ||  \
-    !defined(WEBOX_PROVIDER_DEFAULT_BASE_URL) || !defined(WEBOX_PROVIDER_MODELS)
-#error "identity.cpp is compiled by plugins/openai/CMakeLists.txt with the provider's DEFINES"
+    !defined(WEBOX_PROVIDER_DEFAULT_BASE_URL) || !defined(WEBOX_PROVIDER_MODELS) ||  \
+    !defined(WEBOX_PLUGIN_CAPABILITIES)
+#error "identity.cpp is compiled by webox_add_plugin() with its manifest's DEFINES"
 #endif
 
 namespace webox::openai {
@@ -25,7 +19,9 @@ extern const char kDefaultKeyVar[] = WEBOX_PROVIDER_KEY_VAR;
 extern const char kBaseUrlEnv[] = WEBOX_PROVIDER_BASE_URL_ENV;
 extern const char kDefaultBaseUrl[] = WEBOX_PROVIDER_DEFAULT_BASE_URL;
 extern const char kKnownModels[] = WEBOX_PROVIDER_MODELS;
-extern const uint64_t kMediaCapabilities = WEBOX_PROVIDER_MEDIA ? (WEBOX_CAP_IMAGE | WEBOX_CAP_TTS | WEBOX_CAP_STT) : 0;
-extern const uint64_t kEmbedCapabilities = WEBOX_PROVIDER_EMBED ? WEBOX_CAP_EMBED : 0;
+// Images, speech and transcription for a manifest that lists them (openai).
+extern const uint64_t kMediaCapabilities = WEBOX_PLUGIN_CAPABILITIES & (WEBOX_CAP_IMAGE | WEBOX_CAP_TTS | WEBOX_CAP_STT);
+// Embeddings for a manifest that lists them (openai, mistral, deepinfra).
+extern const uint64_t kEmbedCapabilities = WEBOX_PLUGIN_CAPABILITIES & WEBOX_CAP_EMBED;
 
 } // namespace webox::openai

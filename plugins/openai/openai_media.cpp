@@ -149,7 +149,7 @@ webox_status media_image(const MediaEndpoint &ep, const webox_call *call, const 
 }
 
 webox_status media_speech(const MediaEndpoint &ep, const webox_call *call, const webox_request *req,
-                          webox_sink_fn sink, void *user, webox_result *out) {
+                          webox_byte_sink_fn sink, void *user, webox_result *out) {
   return sdk::guard(&out->error, [&] {
     json request = mp::parse_request(req, ep.name);
     std::string text = request.value("text", "");

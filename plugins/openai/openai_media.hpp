@@ -23,7 +23,7 @@ struct MediaEndpoint {
 webox_status media_image(const MediaEndpoint &ep, const webox_call *call, const webox_request *req,
                          webox_result *out);
 webox_status media_speech(const MediaEndpoint &ep, const webox_call *call, const webox_request *req,
-                          webox_sink_fn sink, void *user, webox_result *out);
+                          webox_byte_sink_fn sink, void *user, webox_result *out);
 webox_status media_transcribe(const MediaEndpoint &ep, const webox_call *call, const webox_request *req,
                               webox_result *out);
 

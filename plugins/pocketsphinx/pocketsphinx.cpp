@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>
@@ -87,7 +88,7 @@ webox_status create(const char *config, size_t size, webox_instance **out, webox
     json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
     auto inst = std::make_unique<webox_instance>();
     if (cfg.is_object()) {
-      inst->name = cfg.value("instance", "pocketsphinx");
+      inst->name = cfg.value("instance", WEBOX_PROVIDER_ID);
       json options = cfg.value("options", json::object());
       if (options.is_object() && options.contains("model_dir") && options["model_dir"].is_string())
         inst->model_dir = options["model_dir"].get<std::string>();
@@ -160,26 +161,7 @@ webox_status stt(webox_instance *self, const webox_call *call, const webox_reque
   });
 }
 
-const webox_plugin kDescriptor = {
-    sizeof(webox_plugin),
-    WEBOX_ABI_MAJOR,
-    0,
-    "pocketsphinx",
-    "0.1.0",
-    WEBOX_CAP_STT,
-    create,
-    destroy,
-    describe,
-    nullptr, // chat
-    nullptr, // chat_stream
-    nullptr, // embed
-    nullptr, // image
-    nullptr, // tts
-    stt,
-    nullptr, // social_collect
-    nullptr, // social_send
-};
-
 } // namespace
 
-WEBOX_DEFINE_ENTRY(kDescriptor)
+// Id, version, capabilities and oldest host minor come from plugin.json.
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .stt = stt)

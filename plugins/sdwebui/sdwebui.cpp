@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
@@ -29,14 +30,10 @@ namespace sdk = webox::sdk;
 namespace mp = webox::media_plugin;
 using nlohmann::json;
 
-struct webox_instance {
-  std::string name;
-  std::string base_url;
-};
+// The service's instance (name, base URL; no key).
+struct webox_instance : webox::media_plugin::Service {};
 
 namespace {
-
-constexpr const char *kProvider = "sdwebui";
 
 [[noreturn]] void fail(const sdk::HttpResponse &r) {
   json body = webox::bounded_json::parse_or_discarded(r.body);
@@ -48,33 +45,22 @@ constexpr const char *kProvider = "sdwebui";
   }
   if (r.status == 404 && message == "Not Found")
     message = "no /sdapi/v1/txt2img here: start the WebUI with --api";
-  mp::fail_http(kProvider, r, code, message);
+  mp::fail_http(WEBOX_PROVIDER_ID, r, code, message);
 }
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
-  return sdk::guard(error, [&] {
-    json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
-    if (!cfg.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "sdwebui: bad configuration");
-    auto inst = std::make_unique<webox_instance>();
-    inst->name = cfg.value("instance", kProvider);
-    inst->base_url = cfg.value("base_url", "http://127.0.0.1:7860");
-    *out = inst.release();
-    return WEBOX_OK;
-  });
+  return mp::create_service(config, size, out, error, WEBOX_PROVIDER_ID, "http://127.0.0.1:7860", nullptr);
 }
 
 void destroy(webox_instance *self) { delete self; }
 
 webox_status describe(webox_instance *, webox_buf *out) {
-  return sdk::guard(nullptr, [&] {
-    sdk::give(json{{"models", {"default"}}, {"image", {{"max_n", 10}, {"seed", true}}}}.dump(), out);
-    return WEBOX_OK;
-  });
+  return webox::kit::give_description(json{{"models", {"default"}}, {"image", {{"max_n", 10}, {"seed", true}}}}, out);
 }
 
 webox_status image(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = mp::parse_request(req, kProvider);
+    json request = mp::parse_request(req, WEBOX_PROVIDER_ID);
     std::string prompt = request.value("prompt", "");
     if (prompt.find_first_not_of(" \t\r\n") == std::string::npos)
       throw sdk::Failure(WEBOX_E_INVALID, "sdwebui: empty prompt");
@@ -139,26 +125,7 @@ webox_status image(webox_instance *self, const webox_call *call, const webox_req
   });
 }
 
-const webox_plugin kDescriptor = {
-    sizeof(webox_plugin),
-    WEBOX_ABI_MAJOR,
-    0,
-    "sdwebui",
-    "0.1.0",
-    WEBOX_CAP_IMAGE,
-    create,
-    destroy,
-    describe,
-    nullptr, // chat
-    nullptr, // chat_stream
-    nullptr, // embed
-    image,
-    nullptr, // tts
-    nullptr, // stt
-    nullptr, // social_collect
-    nullptr, // social_send
-};
-
 } // namespace
 
-WEBOX_DEFINE_ENTRY(kDescriptor)
+// Id, version, capabilities and oldest host minor come from plugin.json.
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .image = image)

@@ -28,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
@@ -37,15 +38,10 @@ namespace sdk = webox::sdk;
 namespace mp = webox::media_plugin;
 using nlohmann::json;
 
-struct webox_instance {
-  std::string name;
-  std::string base_url;
-  std::string key_name;
-};
+// The service's instance (name, base URL, key variable).
+struct webox_instance : webox::media_plugin::Service {};
 
 namespace {
-
-constexpr const char *kProvider = "stability";
 
 // "1024x576" -> the closest ratio the API accepts.
 std::string aspect_ratio_for(const std::string &size) {
@@ -76,37 +72,23 @@ std::string aspect_ratio_for(const std::string &size) {
     if (message.empty()) message = webox::json_fields::string_at(body, "message");
   }
   bool quota = r.status == 402 || code == "payment_required" || code == "insufficient_balance";
-  mp::fail_http(kProvider, r, code, message, quota);
+  mp::fail_http(WEBOX_PROVIDER_ID, r, code, message, quota);
 }
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
-  return sdk::guard(error, [&] {
-    json cfg = webox::bounded_json::parse_or_discarded(std::string_view(config, size));
-    if (!cfg.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "stability: bad configuration");
-    auto inst = std::make_unique<webox_instance>();
-    inst->name = cfg.value("instance", kProvider);
-    inst->base_url = cfg.value("base_url", "https://api.stability.ai");
-    inst->key_name = cfg.value("api_key_name", "STABILITY_API_KEY");
-    *out = inst.release();
-    return WEBOX_OK;
-  });
+  return mp::create_service(config, size, out, error, WEBOX_PROVIDER_ID, "https://api.stability.ai", "STABILITY_API_KEY");
 }
 
 void destroy(webox_instance *self) { delete self; }
 
 webox_status describe(webox_instance *, webox_buf *out) {
-  return sdk::guard(nullptr, [&] {
-    sdk::give(json{{"models", {"sd3.5-large", "sd3.5-large-turbo", "sd3.5-medium", "core", "ultra"}},
-                   {"image", {{"max_n", 10}, {"seed", true}, {"sizes", "any WxH, mapped to an aspect ratio"}}}}
-                  .dump(),
-              out);
-    return WEBOX_OK;
-  });
+  return webox::kit::give_description(json{{"models", {"sd3.5-large", "sd3.5-large-turbo", "sd3.5-medium", "core", "ultra"}},
+                   {"image", {{"max_n", 10}, {"seed", true}, {"sizes", "any WxH, mapped to an aspect ratio"}}}}, out);
 }
 
 webox_status image(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = mp::parse_request(req, kProvider);
+    json request = mp::parse_request(req, WEBOX_PROVIDER_ID);
     std::string prompt = request.value("prompt", "");
     if (prompt.find_first_not_of(" \t\r\n") == std::string::npos)
       throw sdk::Failure(WEBOX_E_INVALID, "stability: empty prompt");
@@ -116,7 +98,7 @@ webox_status image(webox_instance *self, const webox_call *call, const webox_req
     std::string endpoint = model == "core" || model == "ultra" ? model : "sd3";
     json options = request.value("options", json::object());
     std::string output_format = options.value("output_format", "png");
-    std::string key = mp::require_key(call, kProvider, self->key_name);
+    std::string key = mp::require_key(call, WEBOX_PROVIDER_ID, self->key_name);
 
     mp::ImageBlob blob;
     for (int i = 0; i < n; ++i) {
@@ -163,26 +145,7 @@ webox_status image(webox_instance *self, const webox_call *call, const webox_req
   });
 }
 
-const webox_plugin kDescriptor = {
-    sizeof(webox_plugin),
-    WEBOX_ABI_MAJOR,
-    0,
-    "stability",
-    "0.1.0",
-    WEBOX_CAP_IMAGE,
-    create,
-    destroy,
-    describe,
-    nullptr, // chat
-    nullptr, // chat_stream
-    nullptr, // embed
-    image,
-    nullptr, // tts
-    nullptr, // stt
-    nullptr, // social_collect
-    nullptr, // social_send
-};
-
 } // namespace
 
-WEBOX_DEFINE_ENTRY(kDescriptor)
+// Id, version, capabilities and oldest host minor come from plugin.json.
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .image = image)

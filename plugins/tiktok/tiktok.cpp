@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
 #include "plugins/common/social_kit.hpp"
@@ -40,11 +41,8 @@
 namespace sdk = webox::sdk;
 using nlohmann::json;
 
-struct webox_instance {
-  std::string base_url;
-  std::string key_var;
-  int32_t timeout_ms = 0;
-};
+// Where and how it connects (base URL, token variable, timeout).
+struct webox_instance : webox::social_kit::Connection {};
 
 namespace {
 
@@ -110,40 +108,25 @@ struct Api {
 };
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
-  return sdk::guard(error, [&] {
-    auto inst = std::make_unique<webox_instance>();
-    auto c = webox::social_kit::read_connection(std::string_view(config, size), "https://business-api.tiktok.com", "TIKTOK_ACCESS_TOKEN");
-    inst->base_url = c.base_url;
-    inst->key_var = c.key_var;
-    inst->timeout_ms = c.timeout_ms;
-    *out = inst.release();
-    return WEBOX_OK;
-  });
+  return webox::social_kit::create_instance(config, size, out, error, "https://business-api.tiktok.com", "TIKTOK_ACCESS_TOKEN");
 }
 
-void destroy(webox_instance *self) { delete self; }
+void destroy(webox_instance *self) { webox::social_kit::destroy_instance(self); }
 
 webox_status describe(webox_instance *, webox_buf *out) {
-  return sdk::guard(nullptr, [&] {
-    sdk::give(json{{"edges", {"videos", "comments"}}, {"capabilities", {"social-collect"}}}.dump(), out);
-    return WEBOX_OK;
-  });
+  return webox::kit::give_description({{"edges", {"videos", "comments"}}, {"capabilities", {"social-collect"}}}, out);
 }
 
 webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
                             webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
-    if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "tiktok: request is not a JSON object");
-    auto token = sdk::secret(call, self->key_var);
-    if (!token || token->empty())
-      throw sdk::Failure(WEBOX_E_AUTH, "tiktok: no access token: set TIKTOK_ACCESS_TOKEN or run `webox keys set tiktok`");
-    json options = request.contains("options") && request["options"].is_object() ? request["options"] : json::object();
-    std::string business = request.value("account_id", "");
-    if (business.empty()) business = options.value("business_id", "");
-    if (business.empty()) business = sdk::secret(call, "TIKTOK_BUSINESS_ID").value_or("");
-    if (business.empty()) throw sdk::Failure(WEBOX_E_INVALID, "tiktok: which account? set TIKTOK_BUSINESS_ID");
-    Api api{*self, call, *token, business};
+    json request = webox::social_kit::parse_request(req, "tiktok");
+    const std::string token = webox::social_kit::require_token(
+        call, *self, "tiktok: no access token: set TIKTOK_ACCESS_TOKEN or run `webox keys set tiktok`");
+    json options = webox::social_kit::options_of(request);
+    std::string business = webox::social_kit::require_account(call, request, options, "business_id", "TIKTOK_BUSINESS_ID",
+                                                              "tiktok: which account? set TIKTOK_BUSINESS_ID");
+    Api api{*self, call, token, business};
     if (options.contains("backoff_ms")) {
       const json &b = options["backoff_ms"];
       api.backoff_ms = b.is_number_integer() ? b.get<int>() : b.is_string() ? std::atoi(b.get<std::string>().c_str()) : api.backoff_ms;
@@ -151,11 +134,9 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
     long long since = request.contains("since") && request["since"].is_number_integer() ? request["since"].get<long long>() : 0;
     const json cursors = request.value("cursors", json::object());
     int pages = 0;
-    auto emit = [&](const json &e) { sdk::emit(sink, user, e.dump(-1, ' ', false, json::error_handler_t::replace)); };
+    auto emit = [&](const json &e) { webox::social_kit::emit_event(sink, user, e); };
     auto checkpoint = [&](const std::string &edge, const json &cursor) {
-      json e = {{"type", "checkpoint"}};
-      if (!edge.empty()) e["edge"] = edge, e["cursor"] = cursor.dump();
-      emit(e);
+      webox::social_kit::emit_checkpoint(sink, user, edge, cursor);
       ++pages;
     };
 
@@ -215,11 +196,7 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
   });
 }
 
-const webox_plugin kDescriptor = {
-    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 0, "tiktok", "0.1.0", WEBOX_CAP_SOCIAL_COLLECT, create, destroy, describe,
-    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, nullptr,
-};
-
 } // namespace
 
-WEBOX_DEFINE_ENTRY(kDescriptor)
+// Id, version, capabilities and oldest host minor come from plugin.json.
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .social_collect = social_collect)

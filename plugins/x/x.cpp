@@ -41,6 +41,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
 #include "plugins/common/social_kit.hpp"
@@ -58,11 +59,8 @@
 namespace sdk = webox::sdk;
 using nlohmann::json;
 
-struct webox_instance {
-  std::string base_url;
-  std::string key_var;
-  int32_t timeout_ms = 0;
-};
+// Where and how it connects (base URL, token variable, timeout).
+struct webox_instance : webox::social_kit::Connection {};
 
 namespace {
 
@@ -292,11 +290,9 @@ struct Run {
   long long since = 0;
   int pages = 0;
 
-  void emit(const json &e) { sdk::emit(sink, user, e.dump(-1, ' ', false, json::error_handler_t::replace)); }
+  void emit(const json &e) { webox::social_kit::emit_event(sink, user, e); }
   void checkpoint(const std::string &edge, const json &cursor) {
-    json e = {{"type", "checkpoint"}};
-    if (!edge.empty()) e["edge"] = edge, e["cursor"] = cursor.is_null() ? json(nullptr) : json(cursor.dump());
-    emit(e);
+    webox::social_kit::emit_checkpoint(sink, user, edge, cursor);
     ++pages;
   }
   std::map<std::string, json> users_of(const json &page) {
@@ -394,24 +390,13 @@ struct Run {
 };
 
 webox_status create(const char *config, size_t size, webox_instance **out, webox_buf *error) {
-  return sdk::guard(error, [&] {
-    auto inst = std::make_unique<webox_instance>();
-    auto c = webox::social_kit::read_connection(std::string_view(config, size), "https://api.x.com", "X_BEARER_TOKEN");
-    inst->base_url = c.base_url;
-    inst->key_var = c.key_var;
-    inst->timeout_ms = c.timeout_ms;
-    *out = inst.release();
-    return WEBOX_OK;
-  });
+  return webox::social_kit::create_instance(config, size, out, error, "https://api.x.com", "X_BEARER_TOKEN");
 }
 
-void destroy(webox_instance *self) { delete self; }
+void destroy(webox_instance *self) { webox::social_kit::destroy_instance(self); }
 
 webox_status describe(webox_instance *, webox_buf *out) {
-  return sdk::guard(nullptr, [&] {
-    sdk::give(json{{"edges", {"tweets", "replies", "liking_users", "mentions"}}}.dump(), out);
-    return WEBOX_OK;
-  });
+  return webox::kit::give_description({{"edges", {"tweets", "replies", "liking_users", "mentions"}}}, out);
 }
 
 void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webox_result *out);
@@ -419,8 +404,7 @@ void collect(Api &api, const json &request, webox_sink_fn sink, void *user, webo
 webox_status social_collect(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
                             webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
-    if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "x: request is not a JSON object");
+    json request = webox::social_kit::parse_request(req, "x");
     auto token = Api::initial_token(*self, call);
     if (!token || token->empty()) throw sdk::Failure(WEBOX_E_AUTH, "x: no bearer token: set X_BEARER_TOKEN or run `webox keys set x`");
     Api api{*self, call, *token};
@@ -543,8 +527,7 @@ json send_dm(Api &api, const json &request) {
 
 webox_status social_send(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = webox::bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
-    if (!request.is_object()) throw sdk::Failure(WEBOX_E_INVALID, "x: request is not a JSON object");
+    json request = webox::social_kit::parse_request(req, "x");
     auto token = Api::initial_token(*self, call);
     if (!token || token->empty())
       throw sdk::Failure(WEBOX_E_AUTH, "x: no user token: DMs need an OAuth 2.0 user token with dm.write; set X_BEARER_TOKEN");
@@ -562,11 +545,7 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
   });
 }
 
-const webox_plugin kDescriptor = {
-    sizeof(webox_plugin), WEBOX_ABI_MAJOR, 1, "x", "0.2.0", WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND, create, destroy,
-    describe, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, social_collect, social_send,
-};
-
 } // namespace
 
-WEBOX_DEFINE_ENTRY(kDescriptor)
+// Id, version, capabilities and oldest host minor come from plugin.json.
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .social_collect = social_collect, .social_send = social_send)

@@ -123,6 +123,10 @@ class PrefixInstallTest(InstalledTestCase):
                   "lib/cmake/webox/weboxConfig.cmake", "lib/cmake/webox/weboxConfigVersion.cmake",
                   "lib/cmake/webox/weboxTargets.cmake", "lib/cmake/webox/WeboxAddPlugin.cmake"):
             self.assertTrue(os.path.isfile(os.path.join(p, f)), f)
+        # The operations' JSON Schemas come with the SDK, every one of them.
+        for schema in glob.glob(os.path.join(SOURCE, "plugins", "sdk", "schemas", "*.json")):
+            f = os.path.join("share", "webox", "sdk", "schemas", os.path.basename(schema))
+            self.assertTrue(os.path.isfile(os.path.join(p, f)), f)
 
     def test_installed_binary_finds_its_plugins_and_data(self):
         self.assertRegex(self.installed("--version").stdout, r"^webox \d+\.\d+\.\d+\n$")

@@ -140,8 +140,16 @@ typedef struct webox_buf {
 } webox_buf;
 
 /* Borrowed bytes, valid only during this call. Called on the calling thread,
- * never after the operation that received it returns. Non-zero = stop. */
+ * never after the operation that received it returns. Non-zero = stop.
+ * webox_sink_fn receives one JSON event per call (STREAMING above) or, from
+ * http_stream, one framed unit of the body. */
 typedef int (*webox_sink_fn)(void *user, const char *data, size_t size);
+
+/* ABI 1.3. The sink of `tts`: raw audio bytes, in order, not JSON events.
+ * The same signature as webox_sink_fn (so a C typedef of the same type:
+ * source- and binary-compatible with plugins built against ABI 1.2); the
+ * name says what the bytes are. */
+typedef int (*webox_byte_sink_fn)(void *user, const char *data, size_t size);
 
 /* ---- Per-operation context (host-owned, read-only for plugins) ---------- */
 typedef struct webox_call {
@@ -152,8 +160,9 @@ typedef struct webox_call {
 } webox_call;
 
 /* ---- Requests and results ------------------------------------------------
- * `json` is the operation's request document (see docs/ARCHITECTURE.md
- * "Plugin operations" for each capability's fields). `blob` carries binary
+ * `json` is the operation's request document; its shape for each
+ * operation is the JSON Schema <operation>.request.json installed with the
+ * SDK (share/webox/sdk/schemas/; in the source tree plugins/sdk/schemas/). `blob` carries binary
  * input such as audio for speech-to-text. Everything is borrowed. */
 typedef struct webox_request {
   uint32_t struct_size;
@@ -223,7 +232,7 @@ typedef struct webox_http_request {
   uint32_t flags;                   /* WEBOX_HTTP_ONCE, or 0               */
   /* ABI 1.2 */
   webox_retry_delay_fn retry_delay; /* NULL = Retry-After headers only     */
-  /* ABI 1.3 and later: append here, never above. */
+  /* Later members are appended here, never above. */
 } webox_http_request;
 
 /* Filled by the host. For a 2xx answer to http_stream the body went to the
@@ -251,7 +260,17 @@ typedef struct webox_http_response {
  *
  * get_secret looks `name` up in the environment, then in the encrypted keys
  * file; it returns WEBOX_E_AUTH when it is found in neither. The host
- * registers every value it hands out for redaction from all logs. */
+ * registers every value it hands out for redaction from all logs.
+ *
+ * get_setting (ABI 1.3) is for what is not a secret: an account, page or
+ * organisation id the plugin needs (INSTAGRAM_PAGE_ID). It looks `name` up in
+ * the environment, then in the keys file (where older releases told users to
+ * keep such ids), then in the config file (social.<plugin id>.<name in lower
+ * case without the "<PLUGIN ID>_" prefix: page_id); it returns
+ * WEBOX_E_UNSUPPORTED when it is found nowhere. Values are NOT registered for
+ * redaction: ids must stay readable in logs. A plugin that calls it either
+ * declares min_host_minor 3 or checks `abi_minor >= 3` first and falls back
+ * to get_secret (webox::sdk::setting does). */
 typedef struct webox_host_api {
   uint32_t struct_size;
   uint16_t abi_major;
@@ -269,7 +288,10 @@ typedef struct webox_host_api {
   int (*is_cancelled)(const webox_call *call);
   void *(*alloc)(size_t size);
   void (*free)(void *ptr);
-  /* ABI 1.1 and later: append here, never above. */
+  /* ABI 1.3 */
+  webox_status (*get_setting)(const webox_call *call, const char *name,
+                              webox_buf *out);
+  /* Later members are appended here, never above. */
 } webox_host_api;
 
 /* ---- The descriptor -------------------------------------------------------- */
@@ -285,6 +307,13 @@ typedef webox_status (*webox_stream_op_fn)(webox_instance *self,
                                            const webox_request *req,
                                            webox_sink_fn on_event, void *user,
                                            webox_result *out);
+/* ABI 1.3: the `tts` slot's type, whose sink takes audio bytes. The same
+ * function type as webox_stream_op_fn, so older plugins still fit. */
+typedef webox_status (*webox_tts_fn)(webox_instance *self,
+                                     const webox_call *call,
+                                     const webox_request *req,
+                                     webox_byte_sink_fn on_audio, void *user,
+                                     webox_result *out);
 
 /* Static in the plugin: the host never writes or frees it. A set capability
  * bit promises a non-NULL slot inside `struct_size`; the host refuses the
@@ -296,8 +325,8 @@ typedef webox_status (*webox_stream_op_fn)(webox_instance *self,
  * destroy: called exactly once per successful create.
  * describe: JSON about the instance (models, voices, limits).
  *
- * Operation documents per capability are specified in docs/ARCHITECTURE.md
- * ("Plugin operations"). One exception to "events are JSON": the sink of
+ * Operation documents per capability are specified by the JSON Schemas of
+ * share/webox/sdk/schemas/ (request, result, events). One exception to "events are JSON": the sink of
  * `tts` receives the audio bytes themselves, in order, as they are produced,
  * so that the host can write them to a file without holding them in memory;
  * `result.json` then names the media type. */
@@ -316,11 +345,11 @@ typedef struct webox_plugin {
   webox_stream_op_fn chat_stream;
   webox_op_fn embed;
   webox_op_fn image;
-  webox_stream_op_fn tts; /* the sink receives raw audio bytes, not JSON  */
+  webox_tts_fn tts;       /* the sink receives raw audio bytes, not JSON  */
   webox_op_fn stt;
   webox_stream_op_fn social_collect; /* one "item" event per item     */
   webox_op_fn social_send;
-  /* ABI 1.1 and later: append here, never above. */
+  /* Later members are appended here, never above. */
 } webox_plugin;
 
 /* ---- The one exported symbol -----------------------------------------------

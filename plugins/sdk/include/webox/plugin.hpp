@@ -8,7 +8,7 @@
 //   - give()/take(): moving std::string in and out of owned webox_buf values;
 //   - guard(): the exception firewall every exported function needs, turning
 //     a sdk::Failure (or any std::exception) into a status plus error JSON;
-//   - thin wrappers over the host's HTTP, secret and log services.
+//   - thin wrappers over the host's HTTP, secret, setting and log services.
 #ifndef WEBOX_PLUGIN_HPP
 #define WEBOX_PLUGIN_HPP
 
@@ -18,6 +18,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -170,6 +171,22 @@ inline void log(const webox_call *call, int level, const std::string &message) {
 inline std::optional<std::string> secret(const webox_call *call, const std::string &name) {
   webox_buf buf{};
   if (host().get_secret(call, name.c_str(), &buf) != WEBOX_OK) return std::nullopt;
+  return take(buf);
+}
+
+// A non-secret setting (an account or page id): the host's get_setting
+// (ABI 1.3: environment, keys file, config file; not redacted). A host older
+// than 1.3 has no get_setting: then the secret lookup, where such ids were
+// read before (environment, keys file). So a plugin using this keeps
+// min_host_minor as it was.
+inline std::optional<std::string> setting(const webox_call *call, const std::string &name) {
+  const webox_host_api &h = host();
+  const bool has_setting = h.abi_minor >= 3 &&
+                           h.struct_size >= offsetof(webox_host_api, get_setting) + sizeof h.get_setting &&
+                           h.get_setting != nullptr;
+  if (!has_setting) return secret(call, name);
+  webox_buf buf{};
+  if (h.get_setting(call, name.c_str(), &buf) != WEBOX_OK) return std::nullopt;
   return take(buf);
 }
 
