@@ -14,6 +14,7 @@
 #include "cli/repl.hpp"
 #include "lib/agent/agent_turn.hpp"
 #include "lib/agent/builtin_tools.hpp"
+#include "lib/mcp/client.hpp"
 #include "lib/agent/tool_settings.hpp"
 #include "lib/chat/budget.hpp"
 #include "lib/chat/session.hpp"
@@ -39,6 +40,7 @@ struct ChatOptions {
   bool no_log = false;
   bool json = false;
   std::vector<std::string> tools;  // --tool
+  std::vector<std::string> mcp;    // --mcp
   bool yes = false;                // --yes
   int max_steps = 10;              // --max-steps
   std::string root;                // --root
@@ -68,6 +70,7 @@ Examples:
   webox chat -m gemini:gemini-2.5-flash --tool read_file --tool list_dir "Résume notes.md"
   webox chat -m openai:gpt-4o --tool write_file --yes --max-steps 12 "..."  # CI: no questions
   webox chat -m echo:tools --tool read_file 'call read_file {"path":"README.md"}'  # offline
+  webox chat -m anthropic:claude-sonnet-4-5 --mcp fs "Résume notes.md puis liste le dossier"
 
 The prompt is the arguments, or standard input, or both (input first, then
 the arguments). Text is written as it arrives. See webox-chat(1).)";
@@ -155,6 +158,9 @@ Agent make_agent(Context &ctx, const ChatOptions &o) {
   } else if (!o.root.empty()) {
     throw UsageError("--root applies to the built-in tools: name them with --tool");
   }
+  // Each server starts on first use and ends with the session (its tools
+  // are listed when the toolbox is built).
+  for (const std::string &name : o.mcp) sources.push_back(mcp::open_server(ctx.config(), name));
   Agent a;
   a.toolbox = agent::Toolbox(std::move(sources));
   // Asking needs a person at a terminal: both the input to read the answer
@@ -315,6 +321,9 @@ void setup_chat(CLI::App &app, Context &ctx) {
   cmd->add_flag("--no-log", o->no_log, "Do not record this call in the store");
   cmd->add_flag("--json", o->json, "Print one JSON object: model, resolved_model, text, usage, cost, latency_ms, ttft_ms, finish_reason, conversation_id, steps, tool_calls");
   cmd->add_option("--tool", o->tools, "Offer a built-in tool to the model: read_file, list_dir, write_file, http_get, shell (repeatable)")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
+  cmd->add_option("--mcp", o->mcp, "Offer the tools of an MCP server from config mcp_servers (repeatable; named <server>_<tool>)")
       ->type_name("NAME")
       ->allow_extra_args(false);
   cmd->add_flag("--yes", o->yes, "Run every tool call without asking (cron, CI)");

@@ -316,6 +316,32 @@ class HttpTransport(McpCase):
         self.assertIn("no answer within 700 ms", r.err)
 
 
+class ChatWithMcp(McpCase):
+    """chat --mcp: a server's tools in the agent loop (echo:tools plays the model)."""
+
+    def test_the_loop_calls_a_server_tool_and_answers_with_its_result(self):
+        self.stdio_config()
+        r = self.webox("chat", "-m", "echo:tools", "--mcp", "fake", "--yes", "--json",
+                       'call fake_add {"a": 2, "b": 3}', check=0)
+        doc = r.json()
+        call = doc["steps"][0]["tool_calls"][0]
+        self.assertEqual((call["name"], call["tool"], call["status"]), ("fake_add", "fake.add", "ok"))
+        self.assertEqual(doc["text"], "fake_add: 5\n")
+        self.assert_nothing_left()
+
+    def test_a_server_tool_needs_permission_without_a_terminal(self):
+        self.stdio_config()
+        r = self.webox("chat", "-m", "echo:tools", "--mcp", "fake", 'call fake_echo {"text": "x"}', check=2)
+        self.assertIn("fake.echo", r.err)
+        self.assertIn("--yes", r.err)
+        self.assert_nothing_left()
+
+    def test_an_unknown_server_is_named(self):
+        self.stdio_config()
+        r = self.webox("chat", "-m", "echo:tools", "--mcp", "nope", "--yes", "call fake_echo {}", check=2)
+        self.assertIn("no MCP server 'nope'", r.err)
+
+
 class RealFilesystemServer(McpCase):
     """@modelcontextprotocol/server-filesystem, the reference server, on Node."""
 
@@ -348,6 +374,12 @@ class RealFilesystemServer(McpCase):
         self.assertIn("denied", r.out.lower() + r.err.lower())
         state = self.webox("mcp", "list", "--json", check=0).json()[0]
         self.assertEqual(state["state"], "ready")
+
+    def test_a_chat_loop_reads_a_file_through_it(self):
+        path = os.path.join(self.root, "notes.md")
+        r = self.webox("chat", "-m", "echo:tools", "--mcp", "fs", "--yes",
+                       "call fs_read_text_file " + json.dumps({"path": path}), check=0)
+        self.assertIn("Réunion lundi", r.out)
 
 
 if __name__ == "__main__":
