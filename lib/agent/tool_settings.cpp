@@ -1,11 +1,9 @@
 #include "lib/agent/tool_settings.hpp"
 
-#include <fstream>
 
 #include <yaml-cpp/yaml.h>
 
 #include "lib/core/config_error.hpp"
-#include "lib/core/yaml_load.hpp"
 
 namespace webox::agent {
 namespace {
@@ -23,16 +21,8 @@ std::chrono::milliseconds milliseconds_at(const std::filesystem::path &file, con
 
 ToolSettings load_tool_settings(const std::filesystem::path &file) {
   ToolSettings s;
-  std::ifstream in(file);
-  if (!in) return s;
-  YAML::Node root;
-  try {
-    root = load_yaml(in);
-  } catch (const YAML::ParserException &e) {
-    fail_config_at(file, e.mark, e.msg);
-  }
-  if (!root.IsMap() || !root["tools"] || root["tools"].IsNull()) return s;
-  YAML::Node tools = root["tools"];
+  const YAML::Node tools = config_section(file, "tools");
+  if (!tools || tools.IsNull()) return s;
   if (!tools.IsMap()) fail_config_at(file, tools.Mark(), "'tools' must be a mapping (allow, shell_timeout_ms, tool_timeout_ms)");
   for (const auto &kv : tools) {
     const std::string key = kv.first.as<std::string>();

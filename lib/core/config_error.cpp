@@ -1,6 +1,11 @@
 #include "lib/core/config_error.hpp"
 
+#include <fstream>
+
+#include <yaml-cpp/yaml.h>
+
 #include "lib/core/error.hpp"
+#include "lib/core/yaml_load.hpp"
 
 namespace webox {
 
@@ -8,6 +13,20 @@ void fail_config_at(const std::filesystem::path &file, const YAML::Mark &mark, c
   std::string where = file.string();
   if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
   throw Error(where + ": " + what, ExitCode::config);
+}
+
+YAML::Node config_section(const std::filesystem::path &file, const char *name) {
+  std::ifstream in(file);
+  if (!in) return {};
+  YAML::Node root;
+  try {
+    root = load_yaml(in);
+  } catch (const YAML::ParserException &e) {
+    fail_config_at(file, e.mark, e.msg);
+  }
+  if (!root.IsMap()) return {};
+  const YAML::Node &map = root; // the const operator[] never adds the key
+  return map[name];
 }
 
 } // namespace webox

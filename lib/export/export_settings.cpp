@@ -1,27 +1,18 @@
 #include "lib/export/export_settings.hpp"
 
-#include <fstream>
 
 #include <yaml-cpp/yaml.h>
 
 #include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
-#include "lib/core/yaml_load.hpp"
 
 namespace webox::exporting {
 
 ExportSettings load_export_settings(const std::filesystem::path &file) {
   ExportSettings s;
-  std::ifstream in(file);
-  if (!in) return s;
-  YAML::Node root;
-  try {
-    root = load_yaml(in);
-  } catch (const YAML::ParserException &e) {
-    fail_config_at(file, e.mark, e.msg);
-  }
-  if (!root.IsMap() || !root["export"] || !root["export"]["notion"]) return s;
-  YAML::Node notion = root["export"]["notion"];
+  const YAML::Node exporting = config_section(file, "export");
+  if (!exporting || !exporting["notion"]) return s;
+  YAML::Node notion = exporting["notion"];
   if (!notion.IsMap()) fail_config_at(file, notion.Mark(), "'export.notion' must be a mapping");
   if (notion["version"]) s.notion_version = notion["version"].as<std::string>();
   if (YAML::Node map = notion["map"]) {

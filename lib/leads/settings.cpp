@@ -1,7 +1,6 @@
 #include "lib/leads/settings.hpp"
 
 #include <cctype>
-#include <fstream>
 
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
@@ -9,23 +8,9 @@
 #include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
-#include "lib/core/yaml_load.hpp"
 
 namespace webox::leads {
 namespace {
-
-YAML::Node section(const std::filesystem::path &file, const char *name) {
-  std::ifstream in(file);
-  if (!in) return {};
-  YAML::Node root;
-  try {
-    root = load_yaml(in);
-  } catch (const YAML::ParserException &e) {
-    fail_config_at(file, e.mark, e.msg);
-  }
-  if (!root.IsMap()) return {};
-  return root[name];
-}
 
 double number(const std::filesystem::path &file, const YAML::Node &n, const std::string &what) {
   try {
@@ -46,7 +31,7 @@ void no_longer_counts(const std::filesystem::path &file, const YAML::Node &key, 
 
 LeadsSettings load_leads_settings(const std::filesystem::path &file) {
   LeadsSettings out;
-  YAML::Node leads = section(file, "leads");
+  YAML::Node leads = config_section(file, "leads");
   if (!leads || leads.IsNull()) return out;
   if (!leads.IsMap()) fail_config_at(file, leads.Mark(), "'leads' must be a mapping");
   ScoringSettings &s = out.scoring;
@@ -106,7 +91,7 @@ LeadsSettings load_leads_settings(const std::filesystem::path &file) {
 
 PlatformSettings load_platform_settings(const std::filesystem::path &file, const std::string &platform) {
   PlatformSettings out;
-  YAML::Node social = section(file, "social");
+  YAML::Node social = config_section(file, "social");
   if (!social || !social.IsMap()) return out;
   YAML::Node p = social[platform];
   if (!p || !p.IsMap()) return out;

@@ -1,7 +1,6 @@
 #include "lib/mcp/server_config.hpp"
 
 #include <cstdlib>
-#include <fstream>
 
 #include <yaml-cpp/yaml.h>
 
@@ -10,7 +9,6 @@
 #include "lib/core/keystore.hpp"
 #include "lib/core/logging.hpp"
 #include "lib/core/paths.hpp"
-#include "lib/core/yaml_load.hpp"
 #include "lib/net/http_client.hpp"
 
 namespace webox::mcp {
@@ -105,17 +103,8 @@ ServerConfig read_server(const std::filesystem::path &file, const YAML::Node &ke
 
 std::vector<ServerConfig> load_servers(const std::filesystem::path &file) {
   std::vector<ServerConfig> servers;
-  std::ifstream in(file);
-  if (!in) return servers;
-  YAML::Node root;
-  try {
-    root = load_yaml(in);
-  } catch (const YAML::ParserException &e) {
-    fail_config_at(file, e.mark, e.msg);
-  }
-  if (!root.IsMap() || !root["mcp_servers"]) return servers;
-  const YAML::Node section = root["mcp_servers"];
-  if (section.IsNull()) return servers;
+  const YAML::Node section = config_section(file, "mcp_servers");
+  if (!section || section.IsNull()) return servers;
   if (!section.IsMap())
     fail_config_at(file, section.Mark(), "'mcp_servers' must be a mapping of NAME: {command|url: ...}");
   for (const auto &kv : section) servers.push_back(read_server(file, kv.first, kv.second));

@@ -1,11 +1,9 @@
 #include "lib/rag/settings.hpp"
 
-#include <fstream>
 
 #include <yaml-cpp/yaml.h>
 
 #include "lib/core/config_error.hpp"
-#include "lib/core/yaml_load.hpp"
 
 namespace webox::rag {
 namespace {
@@ -28,16 +26,8 @@ int64_t rag_setting_integer(const std::filesystem::path &file, const YAML::Node 
 
 RagSettings load_rag_settings(const std::filesystem::path &file) {
   RagSettings out;
-  std::ifstream in(file);
-  if (!in) return out;
-  YAML::Node root;
-  try {
-    root = load_yaml(in);
-  } catch (const YAML::ParserException &e) {
-    fail_config_at(file, e.mark, e.msg);
-  }
-  if (!root.IsMap() || !root["rag"] || root["rag"].IsNull()) return out;
-  const YAML::Node rag = root["rag"];
+  const YAML::Node rag = config_section(file, "rag");
+  if (!rag || rag.IsNull()) return out;
   if (!rag.IsMap()) fail_config_at(file, rag.Mark(), "'rag' must be a mapping");
   for (const auto &kv : rag) {
     const std::string key = kv.first.as<std::string>();

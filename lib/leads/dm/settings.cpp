@@ -1,6 +1,5 @@
 #include "lib/leads/dm/settings.hpp"
 
-#include <fstream>
 #include <string>
 
 #include <yaml-cpp/yaml.h>
@@ -8,7 +7,6 @@
 #include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
-#include "lib/core/yaml_load.hpp"
 
 namespace webox::leads {
 namespace {
@@ -41,17 +39,8 @@ bool parse_range(const std::string &text, int64_t &lo, int64_t &hi) {
 
 DmSettings load_dm_settings(const std::filesystem::path &file) {
   DmSettings out;
-  std::ifstream in(file);
   YAML::Node dm;
-  if (in) {
-    YAML::Node root;
-    try {
-      root = load_yaml(in);
-    } catch (const YAML::ParserException &e) {
-      fail_config_at(file, e.mark, e.msg);
-    }
-    if (root.IsMap() && root["leads"] && root["leads"].IsMap()) dm = root["leads"]["dm"];
-  }
+  if (const YAML::Node leads = config_section(file, "leads"); leads && leads.IsMap()) dm = leads["dm"];
   if (dm && !dm.IsNull()) {
     if (!dm.IsMap()) fail_config_at(file, dm.Mark(), "'leads.dm' must be a mapping");
     for (const auto &kv : dm) {
