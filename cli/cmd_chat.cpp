@@ -1,4 +1,5 @@
 // `webox chat`: one prompt to one model, streamed, remembered.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -15,6 +16,8 @@
 #include "lib/agent/agent_turn.hpp"
 #include "lib/agent/builtin_tools.hpp"
 #include "lib/mcp/client.hpp"
+#include "lib/rag/ask.hpp"
+#include "lib/rag/retrieve.hpp"
 #include "lib/agent/tool_settings.hpp"
 #include "lib/chat/budget.hpp"
 #include "lib/chat/session.hpp"
@@ -44,6 +47,8 @@ struct ChatOptions {
   bool yes = false;                // --yes
   int max_steps = 10;              // --max-steps
   std::string root;                // --root
+  std::string rag;                 // --rag
+  size_t rag_k = 5;                // --rag-k
   std::vector<std::string> prompt_words;
 };
 
@@ -71,6 +76,7 @@ Examples:
   webox chat -m openai:gpt-4o --tool write_file --yes --max-steps 12 "..."  # CI: no questions
   webox chat -m echo:tools --tool read_file 'call read_file {"path":"README.md"}'  # offline
   webox chat -m anthropic:claude-sonnet-4-5 --mcp fs "Résume notes.md puis liste le dossier"
+  webox chat --rag notes -m openai:gpt-4o-mini "Quel est le budget du projet X ?"
 
 The prompt is the arguments, or standard input, or both (input first, then
 the arguments). Text is written as it arrives. See webox-chat(1).)";
@@ -210,15 +216,68 @@ void note_answer(const chat::ChatSession &session, const chat::TurnResult &turn)
     std::fprintf(stderr, "webox: answered by %s\n", turn.model.text().c_str());
 }
 
+// --rag: every prompt goes out with the chunks of a collection that answer
+// it (lib/rag: retrieval, the numbered sources under a token budget), and
+// the sources the answer cites are listed after it, as `rag ask` does.
+class Grounding {
+public:
+  Grounding(Context &ctx, std::string collection, size_t k) : m_ctx(ctx), m_collection(std::move(collection)), m_k(k) {}
+
+  bool on() const { return !m_collection.empty(); }
+
+  // The prompt with its sources; throws (exit 2) for an unknown collection.
+  std::string ground(const std::string &question) {
+    if (!on()) return question;
+    rag::RetrieveOptions ro;
+    ro.k = m_k;
+    rag::Retrieval r = rag::retrieve(m_ctx.config(), m_ctx.plugins(), m_ctx.db(), m_collection, question, ro);
+    if (r.hits.empty()) throw Error("rag: nothing in '" + m_collection + "' matches the prompt; nothing was sent");
+    m_prompt = rag::build_grounded_prompt(question, r.hits);
+    // The instructions travel with the sources, in the user's turn, so that
+    // a system prompt or an assistant of the chat stays what it is.
+    return m_prompt.system + "\n\n" + m_prompt.user;
+  }
+
+  void print_sources(const std::string &answer) const {
+    if (!on()) return;
+    out::write("\n");
+    for (const std::string &line : rag::cited_source_lines(m_prompt, cited(answer))) out::line(line);
+  }
+
+  nlohmann::json sources_json(const std::string &answer) const {
+    nlohmann::json list = nlohmann::json::array();
+    const std::vector<int> c = cited(answer);
+    for (size_t i = 0; i < m_prompt.sources.size(); ++i) {
+      const rag::Hit &h = m_prompt.sources[i];
+      list.push_back({{"n", i + 1},
+                      {"path", h.path},
+                      {"start_line", h.line_start},
+                      {"end_line", h.line_end},
+                      {"cited", std::find(c.begin(), c.end(), static_cast<int>(i + 1)) != c.end()}});
+    }
+    return list;
+  }
+
+private:
+  std::vector<int> cited(const std::string &answer) const {
+    return rag::cited_sources(answer, m_prompt.sources.size());
+  }
+
+  Context &m_ctx;
+  std::string m_collection;
+  size_t m_k;
+  rag::GroundedPrompt m_prompt;
+};
+
 // Streams one turn to stdout: each delta as it arrives, then one newline.
 // On failure what was printed stays a prefix of the answer on stdout; the
 // terminal gets its line break on stderr.
-void send_streamed(chat::ChatSession &session, Agent &agent, const std::string &prompt) {
+void send_streamed(chat::ChatSession &session, Agent &agent, Grounding &grounding, const std::string &prompt) {
   bool printed = false;
   agent::LoopResult result;
   try {
     result = agent::run_agent_turn(
-        session, prompt, agent.toolbox, *agent.approval, agent.loop,
+        session, grounding.ground(prompt), agent.toolbox, *agent.approval, agent.loop,
         [&](std::string_view delta) {
           printed = true;
           out::write(delta);
@@ -234,17 +293,19 @@ void send_streamed(chat::ChatSession &session, Agent &agent, const std::string &
   }
   out::write("\n");
   note_answer(session, result.answer);
+  if (result.ending == agent::Ending::answered) grounding.print_sources(result.answer.text);
 }
 
 // --json: one object, printed whatever the ending (the calls a model asked
 // for are in it), then the ending's exit code.
-void send_json(chat::ChatSession &session, Agent &agent, const std::string &prompt) {
-  agent::LoopResult result = agent::run_agent_turn(session, prompt, agent.toolbox, *agent.approval, agent.loop,
+void send_json(chat::ChatSession &session, Agent &agent, Grounding &grounding, const std::string &prompt) {
+  agent::LoopResult result = agent::run_agent_turn(session, grounding.ground(prompt), agent.toolbox, *agent.approval, agent.loop,
                                                    [](std::string_view) {}, note_fallback);
   note_answer(session, result.answer);
   nlohmann::json j = turn_json(result.answer);
   j["steps"] = steps_json(result);
   if (result.ending != agent::Ending::answered) j["stopped"] = result.message;
+  if (grounding.on()) j["sources"] = grounding.sources_json(result.answer.text);
   out::line(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (result.ending != agent::Ending::answered) report_stop(result);
 }
@@ -278,17 +339,19 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   bool needs_store = !o.no_log || o.continue_last || !o.cid.empty() || caps;
   chat::ChatSession session(ctx.plugins(), config, needs_store ? &ctx.db() : nullptr, settings);
   Agent agent = make_agent(ctx, o);
+  if (o.rag_k < 1) throw UsageError("--rag-k must be at least 1");
+  Grounding grounding(ctx, o.rag, o.rag_k);
 
   if (interactive) {
     run_repl({"webox chat with " + session.model().text(),
-              [&](const std::string &p) { send_streamed(session, agent, p); }});
+              [&](const std::string &p) { send_streamed(session, agent, grounding, p); }});
     return;
   }
   if (o.json) {
-    send_json(session, agent, prompt);
+    send_json(session, agent, grounding, prompt);
     return;
   }
-  send_streamed(session, agent, prompt);
+  send_streamed(session, agent, grounding, prompt);
 }
 
 } // namespace
@@ -326,6 +389,9 @@ void setup_chat(CLI::App &app, Context &ctx) {
   cmd->add_option("--mcp", o->mcp, "Offer the tools of an MCP server from config mcp_servers (repeatable; named <server>_<tool>)")
       ->type_name("NAME")
       ->allow_extra_args(false);
+  cmd->add_option("--rag", o->rag, "Ground each prompt in a collection of webox rag: its best chunks go with it, cited [n]")
+      ->type_name("NAME");
+  cmd->add_option("--rag-k", o->rag_k, "How many chunks --rag retrieves (default 5)")->type_name("N");
   cmd->add_flag("--yes", o->yes, "Run every tool call without asking (cron, CI)");
   cmd->add_option("--max-steps", o->max_steps, "Most model calls in one prompt's tool loop (default 10; then exit 3)")
       ->type_name("N")

@@ -273,16 +273,8 @@ void run_rag_ask(Context &ctx, const RagOptions &o) {
     return;
   }
   if (streamed && !r.turn.text.empty() && r.turn.text.back() != '\n') out::write("\n");
-  if (r.cited.empty()) {
-    out::line("\nSources: the answer cites none of the " + std::to_string(r.prompt.sources.size()) + " given");
-    return;
-  }
-  out::line("\nSources:");
-  for (int n : r.cited) {
-    const rag::Hit &h = r.prompt.sources[static_cast<size_t>(n - 1)];
-    out::line("[" + std::to_string(n) + "] " + h.path + ":" + std::to_string(h.line_start) + "-" +
-              std::to_string(h.line_end) + (h.heading.empty() ? "" : "  (" + h.heading + ")"));
-  }
+  out::write("\n");
+  for (const std::string &line : rag::cited_source_lines(r.prompt, r.cited)) out::line(line);
 }
 
 json collection_json(const rag::CollectionInfo &c) {

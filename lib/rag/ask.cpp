@@ -43,6 +43,18 @@ json GroundedPrompt::messages() const {
   return json::array({{{"role", "system"}, {"content", system}}, {{"role", "user"}, {"content", user}}});
 }
 
+std::vector<std::string> cited_source_lines(const GroundedPrompt &prompt, const std::vector<int> &cited) {
+  if (cited.empty())
+    return {"Sources: the answer cites none of the " + std::to_string(prompt.sources.size()) + " given"};
+  std::vector<std::string> lines = {"Sources:"};
+  for (int n : cited) {
+    const Hit &h = prompt.sources[static_cast<size_t>(n - 1)];
+    lines.push_back("[" + std::to_string(n) + "] " + h.path + ":" + std::to_string(h.line_start) + "-" +
+                    std::to_string(h.line_end) + (h.heading.empty() ? "" : "  (" + h.heading + ")"));
+  }
+  return lines;
+}
+
 GroundedPrompt build_grounded_prompt(const std::string &question, const std::vector<Hit> &hits, int64_t context_tokens) {
   GroundedPrompt p;
   p.system = kGroundedSystem;

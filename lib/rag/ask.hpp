@@ -50,6 +50,11 @@ GroundedPrompt build_grounded_prompt(const std::string &question, const std::vec
 // citation, each within 1..count.
 std::vector<int> cited_sources(std::string_view answer, size_t count);
 
+// What follows an answer on a terminal: "Sources:" then one line a cited
+// source ("[2] notes/lyon.md:3-9  (Voyage > Train)"), or one line saying the
+// answer cites none of those given.
+std::vector<std::string> cited_source_lines(const GroundedPrompt &prompt, const std::vector<int> &cited);
+
 struct AskOptions {
   size_t k = 5;
   int64_t context_tokens = kDefaultContextTokens;

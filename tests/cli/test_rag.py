@@ -393,6 +393,27 @@ class RagTest(RagCase):
         calls = self.db().execute("SELECT count(*) FROM calls WHERE provider = 'echo'").fetchone()[0]
         self.assertEqual(calls, 2)
 
+    def test_chat_rag_grounds_the_prompt_and_lists_the_sources(self):
+        d = self.corpus()
+        self.webox("rag", "index", "notes", d, check=0)
+        # echo repeats the prompt: the sources went with it, and [1] comes back "cited".
+        r = self.webox("chat", "--rag", "notes", "-m", "echo", "quand part le train pour Lyon ?", check=0)
+        self.assertIn("[1] " + os.path.join(d, "train.md") + ":3-5", r.out)
+        self.assertIn("\nSources:\n[1] ", r.out)
+        # A system prompt of the chat stays as it is: the instructions go with the sources.
+        doc = self.webox("chat", "--rag", "notes", "--rag-k", "1", "-m", "echo:messages", "-s", "Sois bref.",
+                         "--json", "train Lyon", check=0).json()
+        messages = json.loads(doc["text"])
+        self.assertEqual(messages[0], {"role": "system", "content": "Sois bref."})
+        self.assertIn("[1]", messages[1]["content"])
+        self.assertEqual(len(doc["sources"]), 1)
+        self.assertTrue(doc["sources"][0]["cited"])
+        r = self.webox("chat", "--rag", "notes", "-m", "echo", "zzzzqqq")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("nothing was sent", r.err)
+        r = self.webox("chat", "--rag", "nope", "-m", "echo", "train")
+        self.assertEqual(r.code, 2, r)
+
     def test_sample_gift_catalogue(self):
         self.webox("rag", "index", "gifts", CATALOGUE, check=0)
         hits = self.search("gifts", "cadeau pour un amateur de jazz", "-k", "3")
