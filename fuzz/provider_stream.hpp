@@ -10,6 +10,11 @@
 // would surface as an internal error, so it is a finding and crashes here.
 #pragma once
 
+#include <string>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
 #include "fuzz/harness.hpp"
 #include "lib/net/framing.hpp"
 
@@ -21,7 +26,17 @@ int run_stream_reader(const uint8_t *data, size_t size) {
   if (size == 0) return 0;
   Instance self;
   self.name = "fuzz";
-  Reader reader(self, json_event_sink, nullptr, "fuzz-model");
+  // The readers that number tool-call ids after the conversation's earlier
+  // turns (ABI 1.3) also take the messages sent; one user turn stands for them.
+  const nlohmann::json messages = nlohmann::json::array({{{"role", "user"}, {"content", "fuzz"}}});
+  auto make_reader = [&]() -> Reader {
+    if constexpr (std::is_constructible_v<Reader, const Instance &, webox_sink_fn, void *, std::string,
+                                          const nlohmann::json &>)
+      return Reader(self, json_event_sink, nullptr, "fuzz-model", messages);
+    else
+      return Reader(self, json_event_sink, nullptr, "fuzz-model");
+  };
+  Reader reader = make_reader();
   std::string_view body(reinterpret_cast<const char *>(data) + 1, size - 1);
   try {
     Decoder decoder([&](std::string_view unit) {

@@ -148,6 +148,98 @@ std::string content_text(const json &content) {
   return out;
 }
 
+namespace {
+
+void stop(LoopResult &result, Ending ending, std::string message) {
+  result.ending = ending;
+  result.message = std::move(message);
+}
+
+// What stops the loop is decided before anything of the step runs: an
+// unknown tool, invalid arguments a second time, the last step allowed.
+void decide_ending(LoopResult &result, const std::vector<Pending> &calls, int &invalid_seen, int number,
+                   const LoopSettings &settings, const json &asked, const Toolbox &toolbox) {
+  for (const auto &p : calls) {
+    if (p.record.status == "unknown" && result.ending == Ending::answered)
+      stop(result, Ending::unknown_tool,
+           "the model called '" + p.record.name + "', which is not one of the tools offered (" + toolbox.names() + ")");
+    if (p.record.status == "invalid" && ++invalid_seen >= 2 && result.ending == Ending::answered)
+      stop(result, Ending::invalid_arguments,
+           "the model sent invalid arguments a second time (" + p.record.name + ": " + p.problem + "); stopped");
+  }
+  if (result.ending == Ending::answered && number >= settings.max_steps)
+    stop(result, Ending::max_steps,
+         "stopped after " + std::to_string(number) + " steps (--max-steps " + std::to_string(settings.max_steps) +
+             ") with the model still calling " + call_names(asked));
+}
+
+// The calls that may run: valid, the loop going on, and allowed (asked on a
+// terminal, or by the allow-list). A refusal without a terminal ends the loop.
+std::vector<Pending *> approve_calls(std::vector<Pending> &calls, Approval &approval, LoopResult &result) {
+  std::vector<Pending *> approved;
+  for (auto &p : calls) {
+    if (!p.problem.empty()) {
+      p.record.result = p.problem;
+      continue;
+    }
+    if (result.ending != Ending::answered) {
+      p.record.status = "not_run";
+      p.record.result = "not run: " + result.message;
+      continue;
+    }
+    try {
+      const bool read_only = p.tool->source->name() == "builtin" && is_read_only_builtin(p.tool->spec.name);
+      if (approval.decide(p.tool->qualified, read_only, p.record.arguments) == Decision::denied) {
+        p.record.status = "denied";
+        p.record.result = "the user did not allow this call";
+        continue;
+      }
+    } catch (const UsageError &e) {
+      p.record.status = "refused";
+      p.record.result = "refused: no permission to run this tool";
+      stop(result, Ending::refused, e.what());
+      continue;
+    }
+    approved.push_back(&p);
+  }
+  return approved;
+}
+
+// Runs the approved calls together, unless one call of the step was
+// refused: then nothing of it runs.
+void run_calls(std::vector<Pending *> approved, const LoopResult &result, const LoopSettings &settings,
+               const LoopHooks &hooks) {
+  if (result.ending == Ending::refused) {
+    for (Pending *p : approved) {
+      p->record.status = "not_run";
+      p->record.result = "not run: another call of this step was refused";
+    }
+    return;
+  }
+  if (hooks.on_tool_start)
+    for (Pending *p : approved) hooks.on_tool_start(p->record);
+  run_approved(approved, settings);
+}
+
+// The messages the step adds to the conversation: the model's turn with its
+// calls, then one result for each call.
+Step record_step(int number, const ModelReply &reply, std::vector<Pending> &calls, const LoopHooks &hooks) {
+  Step step;
+  step.number = number;
+  step.turn = reply.turn;
+  step.call_id = reply.call_id;
+  step.messages.push_back(assistant_message(reply.turn, calls));
+  for (auto &p : calls) {
+    if (hooks.on_tool_done) hooks.on_tool_done(p.record);
+    step.messages.push_back(tool_message(p.record));
+    step.calls.push_back(p.record);
+  }
+  if (hooks.on_step) hooks.on_step(step);
+  return step;
+}
+
+} // namespace
+
 LoopResult run_loop(json messages, const Toolbox &toolbox, Approval &approval, const ModelCall &model,
                     const LoopSettings &settings, const LoopHooks &hooks) {
   LoopResult result;
@@ -155,8 +247,7 @@ LoopResult run_loop(json messages, const Toolbox &toolbox, Approval &approval, c
   int invalid_seen = 0;
   for (int number = 1;; ++number) {
     if (cancel::requested()) {
-      result.ending = Ending::interrupted;
-      result.message = "interrupted";
+      stop(result, Ending::interrupted, "interrupted");
       return result;
     }
     ModelReply reply = model(messages, definitions);
@@ -164,91 +255,20 @@ LoopResult run_loop(json messages, const Toolbox &toolbox, Approval &approval, c
     result.answer_call_id = reply.call_id;
     const json &asked = reply.turn.tool_calls;
     if (!asked.is_array() || asked.empty()) return result; // a text answer: done
-
     if (toolbox.empty()) {
-      result.ending = Ending::no_tools;
-      result.message = "the model asked to call tools (" + call_names(asked) +
-                       ") but no tools are enabled; enable them with --tool NAME (see webox-chat(1), TOOLS)";
+      stop(result, Ending::no_tools,
+           "the model asked to call tools (" + call_names(asked) +
+               ") but no tools are enabled; enable them with --tool NAME (see webox-chat(1), TOOLS)");
       return result;
     }
-    Step step;
-    step.number = number;
-    step.turn = reply.turn;
-    step.call_id = reply.call_id;
     std::vector<Pending> calls;
     for (size_t i = 0; i < asked.size(); ++i) calls.push_back(read_call(asked[i], number, i, toolbox));
-
-    // What stops the loop is decided before anything runs.
-    for (auto &p : calls) {
-      if (p.record.status == "unknown" && result.ending == Ending::answered) {
-        result.ending = Ending::unknown_tool;
-        result.message = "the model called '" + p.record.name + "', which is not one of the tools offered (" +
-                         toolbox.names() + ")";
-      }
-      if (p.record.status == "invalid" && ++invalid_seen >= 2 && result.ending == Ending::answered) {
-        result.ending = Ending::invalid_arguments;
-        result.message = "the model sent invalid arguments a second time (" + p.record.name + ": " + p.problem +
-                         "); stopped";
-      }
-    }
-    if (result.ending == Ending::answered && number >= settings.max_steps) {
-      result.ending = Ending::max_steps;
-      result.message = "stopped after " + std::to_string(number) + " steps (--max-steps " +
-                       std::to_string(settings.max_steps) + ") with the model still calling " + call_names(asked);
-    }
-
-    std::vector<Pending *> approved;
-    for (auto &p : calls) {
-      if (!p.problem.empty()) {
-        p.record.result = p.problem;
-        continue;
-      }
-      if (result.ending != Ending::answered) {
-        p.record.status = "not_run";
-        p.record.result = "not run: " + result.message;
-        continue;
-      }
-      try {
-        if (approval.decide(p.tool->qualified, p.tool->source->name() == "builtin" &&
-                                                   is_read_only_builtin(p.tool->spec.name),
-                            p.record.arguments) == Decision::denied) {
-          p.record.status = "denied";
-          p.record.result = "the user did not allow this call";
-          continue;
-        }
-      } catch (const UsageError &e) {
-        p.record.status = "refused";
-        p.record.result = "refused: no permission to run this tool";
-        result.ending = Ending::refused;
-        result.message = e.what();
-        continue;
-      }
-      approved.push_back(&p);
-    }
-    if (result.ending == Ending::refused) // nothing of this step runs once one call is refused
-      for (Pending *p : approved) {
-        p->record.status = "not_run";
-        p->record.result = "not run: another call of this step was refused";
-      }
-    else {
-      if (hooks.on_tool_start)
-        for (Pending *p : approved) hooks.on_tool_start(p->record);
-      run_approved(approved, settings);
-    }
-
-    step.messages.push_back(assistant_message(reply.turn, calls));
-    for (auto &p : calls) {
-      if (hooks.on_tool_done) hooks.on_tool_done(p.record);
-      step.messages.push_back(tool_message(p.record));
-      step.calls.push_back(p.record);
-    }
-    if (hooks.on_step) hooks.on_step(step);
+    decide_ending(result, calls, invalid_seen, number, settings, asked, toolbox);
+    run_calls(approve_calls(calls, approval, result), result, settings, hooks);
+    Step step = record_step(number, reply, calls, hooks);
     for (const auto &m : step.messages) messages.push_back(m);
     result.steps.push_back(std::move(step));
-    if (cancel::requested()) {
-      result.ending = Ending::interrupted;
-      result.message = "interrupted";
-    }
+    if (cancel::requested()) stop(result, Ending::interrupted, "interrupted");
     if (result.ending != Ending::answered) return result;
   }
 }

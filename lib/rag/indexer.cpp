@@ -128,129 +128,182 @@ std::string size_text(int64_t bytes) {
   return bytes >= (1ll << 20) ? std::to_string(bytes >> 20) + " MiB" : std::to_string(bytes) + " bytes";
 }
 
-} // namespace
+// One `rag index` run over a collection: the files under the roots, each
+// read, hashed, chunked, embedded and stored whole, then the documents that
+// left the roots removed.
+class IndexRun {
+public:
+  IndexRun(Collections &collections, const CollectionInfo &collection, Embedder *embedder,
+           const IndexOptions &options)
+      : m_collections(collections), m_collection(collection), m_embedder(embedder), m_options(options),
+        m_stored(collections.documents(collection.id)), m_dimensions_recorded(collection.dimensions > 0) {}
 
-IndexReport index_paths(Collections &collections, const CollectionInfo &collection, Embedder *embedder,
-                        const IndexOptions &options) {
-  IndexReport report;
-  std::map<std::string, DocumentState> stored = collections.documents(collection.id);
-  std::vector<std::string> roots;
-  for (const auto &p : options.paths) {
-    std::string root = absolute_path(p);
-    std::error_code ec;
-    if (!fs::exists(root, ec)) {
-      bool known = std::any_of(stored.begin(), stored.end(), [&](const auto &d) { return under(d.first, root); });
-      if (!known) throw UsageError(p + ": no such file or directory");
+  IndexReport run() {
+    resolve_roots();
+    const std::vector<std::string> files = files_under(m_roots, m_report.skipped);
+    m_report.files = files.size();
+    m_seen.insert(files.begin(), files.end());
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (cancel::requested()) throw Interrupted();
+      if (!m_embedder && !m_group) m_group.emplace(m_collections.db());
+      if (m_options.on_progress) m_options.on_progress(i, files.size(), files[i]);
+      if (index_file(files[i]) && m_group && ++m_in_group >= kDocumentsPerCommit) commit_group();
     }
-    roots.push_back(root);
+    commit_group();
+    remove_departed();
+    if (m_options.on_progress) m_options.on_progress(files.size(), files.size(), "");
+    m_collections.mark_updated(m_collection.id);
+    return m_report;
   }
 
-  const std::vector<std::string> files = files_under(roots, report.skipped);
-  report.files = files.size();
-  std::set<std::string> seen(files.begin(), files.end());
-  bool dimensions_recorded = collection.dimensions > 0;
-
+private:
   // A lexical collection commits documents in groups: each document stays
   // whole (its own savepoint inside the group), a kill loses at most the
   // open group, which the next run redoes; one fsync per file made indexing
   // disk-bound. With embeddings every document commits alone, so that no
   // write lock is held during a network call.
-  constexpr size_t kDocumentsPerCommit = 200;
-  std::optional<store::WriteTransaction> group;
-  size_t in_group = 0;
-  auto commit_group = [&] {
-    if (group) group->commit();
-    group.reset();
-    in_group = 0;
-  };
+  static constexpr size_t kDocumentsPerCommit = 200;
 
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (cancel::requested()) throw Interrupted();
-    if (!embedder && !group) group.emplace(collections.db());
-    const std::string &path = files[i];
-    if (options.on_progress) options.on_progress(i, files.size(), path);
-    auto known = stored.find(path);
+  void resolve_roots() {
+    for (const auto &p : m_options.paths) {
+      std::string root = absolute_path(p);
+      std::error_code ec;
+      if (!fs::exists(root, ec)) {
+        // A path that is gone is fine when the collection holds files under
+        // it: they are removed.
+        bool known = std::any_of(m_stored.begin(), m_stored.end(), [&](const auto &d) { return under(d.first, root); });
+        if (!known) throw UsageError(p + ": no such file or directory");
+      }
+      m_roots.push_back(root);
+    }
+  }
 
+  void commit_group() {
+    if (m_group) m_group->commit();
+    m_group.reset();
+    m_in_group = 0;
+  }
+
+  void skip(const std::string &path, std::string why) { m_report.skipped.push_back({path, std::move(why)}); }
+
+  std::string too_large() const {
+    return "larger than " + size_text(m_options.max_file_bytes) + " (rag.max_file_mb)";
+  }
+
+  // Reads the file unless its size and mtime say it did not change; nullopt
+  // when there is nothing to store (unchanged, skipped, gone).
+  std::optional<FileRead> read_if_changed(const std::string &path, const DocumentState *known) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
-      report.skipped.push_back({path, std::string("vanished or unreadable: ") + std::strerror(errno)});
-      seen.erase(path); // gone: its stored document is removed below
-      continue;
+      skip(path, std::string("vanished or unreadable: ") + std::strerror(errno));
+      m_seen.erase(path); // gone: its stored document is removed at the end
+      return std::nullopt;
     }
     const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
-    if (known != stored.end() && known->second.mtime == mtime && known->second.size == st.st_size) {
-      ++report.unchanged;
-      continue;
+    if (known && known->mtime == mtime && known->size == st.st_size) {
+      ++m_report.unchanged;
+      return std::nullopt;
     }
-    if (static_cast<int64_t>(st.st_size) > options.max_file_bytes) {
-      report.skipped.push_back({path, "larger than " + size_text(options.max_file_bytes) + " (rag.max_file_mb)"});
-      continue;
+    if (static_cast<int64_t>(st.st_size) > m_options.max_file_bytes) {
+      skip(path, too_large());
+      return std::nullopt;
     }
-    FileRead file = read_file(path, options.max_file_bytes);
+    FileRead file = read_file(path, m_options.max_file_bytes);
     if (!file.error.empty()) {
-      report.skipped.push_back({path, "unreadable: " + file.error});
-      if (file.error.find("No such file") != std::string::npos) seen.erase(path);
-      continue;
+      skip(path, "unreadable: " + file.error);
+      if (file.error.find("No such file") != std::string::npos) m_seen.erase(path);
+      return std::nullopt;
     }
-    if (file.size > options.max_file_bytes) {
-      report.skipped.push_back({path, "larger than " + size_text(options.max_file_bytes) + " (rag.max_file_mb)"});
-      continue;
+    if (file.size > m_options.max_file_bytes) { // it grew since stat
+      skip(path, too_large());
+      return std::nullopt;
     }
-    const std::string hash = crypto::hex_encode(crypto::sha256(file.bytes));
-    if (known != stored.end() && known->second.hash == hash) {
-      collections.touch_document(collection.id, path, file.mtime);
-      ++report.unchanged;
-      continue;
+    return file;
+  }
+
+  // True when a document was stored (added or updated).
+  bool index_file(const std::string &path) {
+    auto it = m_stored.find(path);
+    const DocumentState *known = it == m_stored.end() ? nullptr : &it->second;
+    std::optional<FileRead> file = read_if_changed(path, known);
+    if (!file) return false;
+    const std::string hash = crypto::hex_encode(crypto::sha256(file->bytes));
+    if (known && known->hash == hash) {
+      m_collections.touch_document(m_collection.id, path, file->mtime);
+      ++m_report.unchanged;
+      return false;
     }
     DocKind kind = kind_for(path);
     if (kind == DocKind::pdf) {
-      report.skipped.push_back({path, "PDF is not supported by this build"});
-      continue;
+      skip(path, "PDF is not supported by this build");
+      return false;
     }
-    if (looks_binary(file.bytes)) {
-      report.skipped.push_back({path, "binary"});
-      if (known != stored.end()) collections.remove_document(collection.id, path);
-      continue;
+    if (looks_binary(file->bytes)) {
+      skip(path, "binary");
+      if (known) m_collections.remove_document(m_collection.id, path);
+      return false;
     }
     size_t replaced = 0;
-    std::string text = valid_utf8(file.bytes, &replaced);
-    if (replaced > 0) ++report.repaired_utf8;
-    std::vector<Chunk> chunks = chunk_document(kind, text, options.limits);
+    std::string text = valid_utf8(file->bytes, &replaced);
+    if (replaced > 0) ++m_report.repaired_utf8;
+    std::vector<Chunk> chunks = chunk_document(kind, text, m_options.limits);
+    std::vector<std::vector<float>> vectors = embed(chunks);
+    m_collections.put_document(m_collection.id, {path, hash, file->mtime, file->size, kind}, chunks, vectors);
+    ++(known ? m_report.updated : m_report.added);
+    m_report.chunks += chunks.size();
+    m_report.bytes += file->size;
+    return true;
+  }
 
-    std::vector<std::vector<float>> vectors;
-    if (embedder && !chunks.empty()) {
-      std::vector<std::string> texts;
-      texts.reserve(chunks.size());
-      for (const auto &c : chunks) texts.push_back(c.heading.empty() ? c.text : c.heading + "\n" + c.text);
-      Embeddings e = embedder->embed(texts, EmbedPurpose::document);
-      if (collection.dimensions > 0 && e.dimensions != static_cast<size_t>(collection.dimensions))
-        throw Error("collection " + collection.name + " holds vectors of " + std::to_string(collection.dimensions) +
-                    " dimensions, " + embedder->model().text() + " answered " + std::to_string(e.dimensions) + "; " +
-                    reindex_hint(collection.name, embedder->model().text()));
-      if (!dimensions_recorded) {
-        collections.set_embedding(collection.id, embedder->model().text(), static_cast<int64_t>(e.dimensions),
-                                  embedder->dimensions_asked());
-        dimensions_recorded = true;
-      }
-      vectors = std::move(e.vectors);
+  // One vector a chunk (its heading path first), or none for a lexical
+  // collection; the first answer records the collection's dimension.
+  std::vector<std::vector<float>> embed(const std::vector<Chunk> &chunks) {
+    if (!m_embedder || chunks.empty()) return {};
+    std::vector<std::string> texts;
+    texts.reserve(chunks.size());
+    for (const auto &c : chunks) texts.push_back(c.heading.empty() ? c.text : c.heading + "\n" + c.text);
+    Embeddings e = m_embedder->embed(texts, EmbedPurpose::document);
+    const std::string model = m_embedder->model().text();
+    if (m_collection.dimensions > 0 && e.dimensions != static_cast<size_t>(m_collection.dimensions))
+      throw Error("collection " + m_collection.name + " holds vectors of " + std::to_string(m_collection.dimensions) +
+                  " dimensions, " + model + " answered " + std::to_string(e.dimensions) + "; " +
+                  reindex_hint(m_collection.name, model));
+    if (!m_dimensions_recorded) {
+      m_collections.set_embedding(m_collection.id, model, static_cast<int64_t>(e.dimensions),
+                                  m_embedder->dimensions_asked());
+      m_dimensions_recorded = true;
     }
-    collections.put_document(collection.id, {path, hash, file.mtime, file.size, kind}, chunks, vectors);
-    ++(known == stored.end() ? report.added : report.updated);
-    report.chunks += chunks.size();
-    report.bytes += file.size;
-    if (group && ++in_group >= kDocumentsPerCommit) commit_group();
+    return std::move(e.vectors);
   }
-  commit_group();
 
-  for (const auto &[path, state] : stored) {
-    if (seen.count(path)) continue;
-    if (!std::any_of(roots.begin(), roots.end(), [&](const std::string &r) { return under(path, r); })) continue;
-    collections.remove_document(collection.id, path);
-    ++report.removed;
+  // Stored documents under the roots that the walk did not meet any more.
+  void remove_departed() {
+    for (const auto &[path, state] : m_stored) {
+      if (m_seen.count(path)) continue;
+      if (!std::any_of(m_roots.begin(), m_roots.end(), [&](const std::string &r) { return under(path, r); })) continue;
+      m_collections.remove_document(m_collection.id, path);
+      ++m_report.removed;
+    }
   }
-  if (options.on_progress) options.on_progress(files.size(), files.size(), "");
-  collections.mark_updated(collection.id);
-  return report;
+
+  Collections &m_collections;
+  const CollectionInfo &m_collection;
+  Embedder *m_embedder;
+  const IndexOptions &m_options;
+  std::map<std::string, DocumentState> m_stored;
+  bool m_dimensions_recorded;
+  std::vector<std::string> m_roots;
+  std::set<std::string> m_seen;
+  IndexReport m_report;
+  std::optional<store::WriteTransaction> m_group;
+  size_t m_in_group = 0;
+};
+
+} // namespace
+
+IndexReport index_paths(Collections &collections, const CollectionInfo &collection, Embedder *embedder,
+                        const IndexOptions &options) {
+  return IndexRun(collections, collection, embedder, options).run();
 }
 
 } // namespace webox::rag
