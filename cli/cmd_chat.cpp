@@ -1,5 +1,4 @@
 // `webox chat`: one prompt to one model, streamed, remembered.
-#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -80,12 +79,6 @@ Examples:
 
 The prompt is the arguments, or standard input, or both (input first, then
 the arguments). Text is written as it arrives. See webox-chat(1).)";
-
-std::string join_words(const std::vector<std::string> &words) {
-  std::string out;
-  for (const auto &w : words) out += (out.empty() ? "" : " ") + w;
-  return out;
-}
 
 nlohmann::json turn_json(const chat::TurnResult &turn) {
   auto tokens = [](const std::optional<int64_t> &v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
@@ -245,17 +238,7 @@ public:
   }
 
   nlohmann::json sources_json(const std::string &answer) const {
-    nlohmann::json list = nlohmann::json::array();
-    const std::vector<int> c = cited(answer);
-    for (size_t i = 0; i < m_prompt.sources.size(); ++i) {
-      const rag::Hit &h = m_prompt.sources[i];
-      list.push_back({{"n", i + 1},
-                      {"path", h.path},
-                      {"start_line", h.line_start},
-                      {"end_line", h.line_end},
-                      {"cited", std::find(c.begin(), c.end(), static_cast<int>(i + 1)) != c.end()}});
-    }
-    return list;
+    return rag::sources_json(m_prompt, cited(answer));
   }
 
 private:
@@ -326,7 +309,7 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   settings.logging = o.no_log ? chat::Logging::no : chat::Logging::yes;
   if (o.continue_last && !o.cid.empty()) throw UsageError("use either -c or --cid, not both");
 
-  std::string prompt = join_words(o.prompt_words);
+  std::string prompt = text::join_words(o.prompt_words);
   bool interactive = prompt.empty() && out::stdin_is_tty();
   if (!out::stdin_is_tty()) prompt = text::prompt_with_stdin(std::move(prompt));
   if (!interactive && prompt.empty()) throw UsageError("no prompt: give it as arguments or on standard input");

@@ -84,8 +84,7 @@ std::vector<std::string> split_csv(const std::string &csv) {
 }
 
 std::string read_prompt(const std::vector<std::string> &words) {
-  std::string prompt;
-  for (const auto &w : words) prompt += (prompt.empty() ? "" : " ") + w;
+  std::string prompt = text::join_words(words);
   if (!out::stdin_is_tty()) prompt = text::prompt_with_stdin(std::move(prompt));
   if (prompt.empty()) throw UsageError("no prompt: give it as arguments or on standard input");
   return prompt;

@@ -57,8 +57,7 @@ See webox-generate-image(1).)";
 
 // The prompt: the arguments, else standard input, without its last newline.
 std::string read_image_prompt(const ImageOptions &o) {
-  std::string prompt;
-  for (const auto &w : o.words) prompt += (prompt.empty() ? "" : " ") + w;
+  std::string prompt = text::join_words(o.words);
   if (prompt.empty() && !out::stdin_is_tty())
     prompt = text::prompt_with_stdin({});
   while (!prompt.empty() && (prompt.back() == '\n' || prompt.back() == '\r')) prompt.pop_back();

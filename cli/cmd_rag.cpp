@@ -20,6 +20,7 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "lib/chat/model_ref.hpp"
+#include "lib/chat/session.hpp"
 #include "lib/core/config.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/text_input.hpp"
@@ -63,12 +64,6 @@ Examples:
 
 Re-running `rag index` is incremental: unchanged files are skipped, changed
 ones re-chunked, deleted ones removed. See webox-rag(1).)";
-
-std::string rag_join(const std::vector<std::string> &words) {
-  std::string out;
-  for (const auto &w : words) out += (out.empty() ? "" : " ") + w;
-  return out;
-}
 
 // "\rindexing 120/1000 files" on a terminal, at most ten times a second.
 class RagProgress {
@@ -149,7 +144,7 @@ void run_rag_index(Context &ctx, const RagOptions &o) {
   progress.clear();
 
   if (r.files == 0 && r.removed == 0 && r.skipped.empty())
-    throw UsageError("nothing to index: no file under " + rag_join(o.paths));
+    throw UsageError("nothing to index: no file under " + text::join_words(o.paths));
   size_t unreadable = 0;
   for (const auto &s : r.skipped) {
     if (s.why.rfind("unreadable", 0) == 0 || s.why.rfind("vanished", 0) == 0 || s.why.rfind("cannot list", 0) == 0)
@@ -196,7 +191,7 @@ std::string rag_snippet(const std::string &text, size_t limit = 160) {
 }
 
 std::string rag_query_text(const RagOptions &o) {
-  std::string q = rag_join(o.words);
+  std::string q = text::join_words(o.words);
   text::require_utf8(q, "the query");
   if (q.find_first_not_of(" \t\n") == std::string::npos) throw UsageError("the query is empty");
   return q;
@@ -230,14 +225,11 @@ void run_rag_search(Context &ctx, const RagOptions &o) {
   }
 }
 
+// -o key=value as chat reads it (the value parsed as JSON when it parses,
+// with the nesting limit of outside input).
 nlohmann::json rag_options_json(const std::vector<std::string> &pairs) {
   json out = json::object();
-  for (const auto &p : pairs) {
-    size_t eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("-o " + p + ": expected key=value");
-    json value = json::parse(p.substr(eq + 1), nullptr, false);
-    out[p.substr(0, eq)] = value.is_discarded() ? json(p.substr(eq + 1)) : value;
-  }
+  for (const auto &[key, value] : chat::split_options(pairs)) out[key] = chat::option_value(value);
   return out;
 }
 
@@ -257,14 +249,7 @@ void run_rag_ask(Context &ctx, const RagOptions &o) {
     out::write(delta);
     streamed = true;
   });
-  json sources = json::array();
-  for (size_t i = 0; i < r.prompt.sources.size(); ++i) {
-    json s = hit_json(r.prompt.sources[i]);
-    s.erase("text");
-    s["n"] = i + 1;
-    s["cited"] = std::find(r.cited.begin(), r.cited.end(), static_cast<int>(i + 1)) != r.cited.end();
-    sources.push_back(std::move(s));
-  }
+  const json sources = rag::sources_json(r.prompt, r.cited);
   if (o.json) {
     json doc = {{"answer", r.turn.text}, {"model", r.turn.model.text()}, {"sources", sources}, {"cited", r.cited}};
     if (r.turn.input_tokens) doc["usage"]["input_tokens"] = *r.turn.input_tokens;

@@ -62,8 +62,7 @@ printed. Without -m the model is $WEBOX_TTS_MODEL, else media.tts_model in
 the config, else espeak (offline). See webox-tts(1).)";
 
 std::string read_text(const TtsOptions &o) {
-  std::string text;
-  for (const auto &w : o.words) text += (text.empty() ? "" : " ") + w;
+  std::string text = webox::text::join_words(o.words);
   if (!text.empty()) {
     if (!o.file.empty()) throw UsageError("give the text either as arguments or with --file, not both");
     return text;

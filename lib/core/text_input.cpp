@@ -173,4 +173,10 @@ std::string read_file(const std::filesystem::path &file, const Limit &limit, con
   return std::move(*data);
 }
 
+std::string join_words(const std::vector<std::string> &words) {
+  std::string out;
+  for (const auto &w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
 } // namespace webox::text

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace webox::text {
@@ -68,6 +69,10 @@ std::string read_stdin(const Limit &limit);
 // standard input is not UTF-8 (naming the byte offset) or when the whole is
 // over max_prompt_bytes().
 std::string prompt_with_stdin(std::string arguments);
+
+// The words of a command line's positional arguments, joined by one space
+// (the prompt of chat, compare, tts, generate-image; a rag query).
+std::string join_words(const std::vector<std::string> &words);
 
 // The whole content of the regular file `file`, at most `limit` bytes.
 // UsageError (exit 2) for a folder, a missing or unreadable file, or one

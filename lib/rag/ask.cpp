@@ -55,6 +55,21 @@ std::vector<std::string> cited_source_lines(const GroundedPrompt &prompt, const 
   return lines;
 }
 
+json sources_json(const GroundedPrompt &prompt, const std::vector<int> &cited) {
+  json list = json::array();
+  for (size_t i = 0; i < prompt.sources.size(); ++i) {
+    const Hit &h = prompt.sources[i];
+    list.push_back({{"n", i + 1},
+                    {"path", h.path},
+                    {"start_line", h.line_start},
+                    {"end_line", h.line_end},
+                    {"score", h.score},
+                    {"heading", h.heading},
+                    {"cited", std::find(cited.begin(), cited.end(), static_cast<int>(i + 1)) != cited.end()}});
+  }
+  return list;
+}
+
 GroundedPrompt build_grounded_prompt(const std::string &question, const std::vector<Hit> &hits, int64_t context_tokens) {
   GroundedPrompt p;
   p.system = kGroundedSystem;

@@ -55,6 +55,10 @@ std::vector<int> cited_sources(std::string_view answer, size_t count);
 // answer cites none of those given.
 std::vector<std::string> cited_source_lines(const GroundedPrompt &prompt, const std::vector<int> &cited);
 
+// The same for --json: every source given, [{"n","path","start_line",
+// "end_line","score","heading","cited"}].
+nlohmann::json sources_json(const GroundedPrompt &prompt, const std::vector<int> &cited);
+
 struct AskOptions {
   size_t k = 5;
   int64_t context_tokens = kDefaultContextTokens;
