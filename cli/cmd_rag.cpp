@@ -92,25 +92,6 @@ private:
   std::chrono::steady_clock::time_point m_last{};
 };
 
-// The embedding model of an index run: the collection's, -m, or rag.embed_model
-// for a new collection. Refuses a change of model (the vectors would not compare).
-std::string rag_index_model(const rag::CollectionInfo &c, const std::string &asked, const rag::RagSettings &settings,
-                            Context &ctx) {
-  std::string model = asked;
-  if (!model.empty()) model = chat::resolve_model(model, ctx.config(), ctx.plugins()).text();
-  if (!c.embed_model.empty()) {
-    if (!model.empty() && model != c.embed_model)
-      throw UsageError("collection " + c.name + " was indexed with " + c.embed_model + " (" +
-                       std::to_string(c.dimensions) + " dimensions); its vectors cannot be mixed with " + model +
-                       "'s: " + rag::reindex_hint(c.name, model));
-    return c.embed_model;
-  }
-  if (model.empty() && c.documents == 0) model = settings.embed_model;
-  if (!model.empty() && c.documents > 0)
-    throw UsageError("collection " + c.name + " was indexed without embeddings; " + rag::reindex_hint(c.name, model));
-  return model;
-}
-
 void run_rag_index(Context &ctx, const RagOptions &o) {
   rag::validate_collection_name(o.name);
   const rag::RagSettings settings = rag::load_rag_settings(ctx.config().source);
@@ -119,7 +100,7 @@ void run_rag_index(Context &ctx, const RagOptions &o) {
   rag::CollectionInfo probe;
   probe.name = o.name;
   if (existing) probe = *existing;
-  const std::string model = rag_index_model(probe, o.model, settings, ctx);
+  const std::string model = rag::index_model(probe, o.model, settings, ctx.config(), ctx.plugins());
   if (o.dimensions && model.empty()) throw UsageError("--dimensions needs an embedding model (-m)");
   std::unique_ptr<rag::Embedder> embedder;
   if (!model.empty()) {

@@ -17,7 +17,9 @@
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/fd.hpp"
+#include "lib/chat/model_ref.hpp"
 #include "lib/rag/embedder.hpp"
+#include "lib/rag/settings.hpp"
 #include "lib/store/db.hpp"
 
 namespace webox::rag {
@@ -300,6 +302,23 @@ private:
 };
 
 } // namespace
+
+std::string index_model(const CollectionInfo &c, const std::string &asked, const RagSettings &settings,
+                        const Config &config, plugin::Registry &plugins) {
+  std::string model = asked;
+  if (!model.empty()) model = chat::resolve_model(model, config, plugins).text();
+  if (!c.embed_model.empty()) {
+    if (!model.empty() && model != c.embed_model)
+      throw UsageError("collection " + c.name + " was indexed with " + c.embed_model + " (" +
+                       std::to_string(c.dimensions) + " dimensions); its vectors cannot be mixed with " + model +
+                       "'s: " + reindex_hint(c.name, model));
+    return c.embed_model;
+  }
+  if (model.empty() && c.documents == 0) model = settings.embed_model;
+  if (!model.empty() && c.documents > 0)
+    throw UsageError("collection " + c.name + " was indexed without embeddings; " + reindex_hint(c.name, model));
+  return model;
+}
 
 IndexReport index_paths(Collections &collections, const CollectionInfo &collection, Embedder *embedder,
                         const IndexOptions &options) {

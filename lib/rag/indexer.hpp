@@ -17,7 +17,16 @@
 #include "lib/rag/chunker.hpp"
 #include "lib/rag/collections.hpp"
 
+namespace webox {
+struct Config;
+namespace plugin {
+class Registry;
+}
+} // namespace webox
+
 namespace webox::rag {
+
+struct RagSettings;
 
 class Embedder;
 
@@ -57,5 +66,12 @@ IndexReport index_paths(Collections &collections, const CollectionInfo &collecti
 
 // Absolute, lexically normal form of a user's path (not resolving symlinks).
 std::string absolute_path(const std::string &path);
+
+// The embedding model of an index run: the collection's, `asked` (-m, an
+// alias resolved), or rag.embed_model for a new collection; "" for a lexical
+// one. UsageError for a change of model (the vectors would not compare) or
+// embeddings asked of a collection indexed without them.
+std::string index_model(const CollectionInfo &collection, const std::string &asked, const RagSettings &settings,
+                        const Config &config, plugin::Registry &plugins);
 
 } // namespace webox::rag
