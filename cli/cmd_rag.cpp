@@ -231,14 +231,21 @@ void run_rag_ask(Context &ctx, const RagOptions &o) {
     streamed = true;
   });
   const json sources = rag::sources_json(r.prompt, r.cited);
+  const std::optional<std::string> unoffered = chat::unoffered_tool_calls(r.turn);
   if (o.json) {
     json doc = {{"answer", r.turn.text}, {"model", r.turn.model.text()}, {"sources", sources}, {"cited", r.cited}};
     if (r.turn.input_tokens) doc["usage"]["input_tokens"] = *r.turn.input_tokens;
     if (r.turn.output_tokens) doc["usage"]["output_tokens"] = *r.turn.output_tokens;
+    if (unoffered) {
+      doc["tool_calls"] = r.turn.tool_calls;
+      doc["error"] = *unoffered;
+    }
     out::line(out::json_text(doc));
+    chat::require_no_tool_calls(r.turn);
     return;
   }
   if (streamed && !r.turn.text.empty() && r.turn.text.back() != '\n') out::write("\n");
+  chat::require_no_tool_calls(r.turn); // after what was streamed, never instead of it
   out::write("\n");
   for (const std::string &line : rag::cited_source_lines(r.prompt, r.cited)) out::line(line);
 }

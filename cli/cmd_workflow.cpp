@@ -48,6 +48,7 @@ struct RunOptions {
   bool json = false, dry_run = false, no_cache = false, keep_going = false, no_log = false;
   std::string record, replay, model;
   std::optional<double> max_cost;
+  bool yes = false;
 };
 
 struct WorkflowListOptions {
@@ -183,6 +184,7 @@ void run_workflow(Context &ctx, const RunOptions &o) {
   settings.model = o.model;
   settings.log = !o.no_log;
   settings.max_cost = o.max_cost;
+  settings.yes = o.yes;
 
   std::shared_ptr<net::Cassette> cassette;
   if (!o.replay.empty()) cassette = net::Cassette::replay_from(o.replay);
@@ -283,6 +285,8 @@ Examples:
   webox workflow run nightly.yaml --replay cassettes/nightly.jsonl    # CI: no network, no key
   webox workflow run social-post --dry-run --var topic=test            # the plan, nothing sent
   webox workflow run review.yaml --var file=@notes.md --max-cost 0.05  # refuse a step past $0.05
+  webox workflow run triage.yaml --yes                                # steps with tools: run them unasked
+  webox rag index gifts data/samples/gift-catalogue.jsonl && webox workflow run gift-ideas --var question="a gift for a cyclist"
   webox workflow validate workflows/*.yaml
   webox workflow list
 
@@ -308,6 +312,7 @@ See webox-workflow(1) and the file format in webox-workflow(5).)");
   run->add_option("--replay", r->replay, "Answer every HTTP request from FILE; fail on any request not in it")
       ->type_name("FILE");
   run->add_flag("--no-log", r->no_log, "Do not store the run, its steps or its calls");
+  run->add_flag("--yes", r->yes, "Let every tool of the steps that act (tools:, mcp:) run without asking");
   run->add_option("--max-cost", r->max_cost, "Refuse (exit 5) a step that could take the run's cost past this (USD)")
       ->type_name("USD")
       ->check(checks::amount());
@@ -316,9 +321,15 @@ Budgets: --max-cost and the config's daily/monthly caps are checked before
 each step is sent, with the worst case of the calls in flight; steps done
 stay done (and cached), so a rerun with a higher cap resumes from there.
 
+Steps with tools: or mcp: run chat's agent loop; nobody is asked, so each
+tool must be allowed by --yes or the config's tools.allow, else the run is
+refused before any step runs (exit 2). A model that calls tools in a step
+that offers none fails that step (never silently; --json has the calls).
+
 Exit status: 0 every step ran (or was skipped by its 'when:'); 1 a step
 failed (its dependants too; see stderr or --json); 2 the workflow or an
-input is invalid (file:line:column), nothing was sent; 4 a missing key;
+input is invalid (file:line:column), or a tool is not allowed, nothing was
+sent; 4 a missing key;
 5 a step was refused by a budget (nothing was sent for it); 130 interrupted.)");
   run->callback([&ctx, r] { ctx.command = [&ctx, r] { run_workflow(ctx, *r); }; });
 

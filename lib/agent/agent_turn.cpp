@@ -4,17 +4,14 @@
 #include "lib/store/calls.hpp"
 
 namespace webox::agent {
-namespace {
 
-std::vector<store::ToolCallEntry> entries_of(const Step &step) {
+std::vector<store::ToolCallEntry> tool_call_entries(const Step &step) {
   std::vector<store::ToolCallEntry> out;
   for (const auto &c : step.calls)
     out.push_back({c.id, c.name, c.qualified, c.arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                    c.status, static_cast<int64_t>(c.result_bytes), c.duration_ms});
   return out;
 }
-
-} // namespace
 
 LoopResult run_agent_turn(chat::ChatSession &session, const std::string &prompt, const Toolbox &toolbox,
                           Approval &approval, const LoopSettings &settings, const chat::DeltaSink &on_delta,
@@ -35,7 +32,7 @@ LoopResult run_agent_turn(chat::ChatSession &session, const std::string &prompt,
   };
   auto user_on_step = std::move(hooks.on_step);
   hooks.on_step = [&](const Step &step) {
-    store_step(step.call_id, step.number, step.messages, entries_of(step));
+    store_step(step.call_id, step.number, step.messages, tool_call_entries(step));
     for (const auto &m : step.messages) added.push_back(m);
     if (user_on_step) user_on_step(step);
   };

@@ -6,8 +6,12 @@
 
 #include "lib/agent/loop.hpp"
 #include "lib/chat/session.hpp"
+#include "lib/store/calls.hpp"
 
 namespace webox::agent {
+
+// A step's tool calls as the store keeps them (migration 13).
+std::vector<store::ToolCallEntry> tool_call_entries(const Step &step);
 
 // Runs the loop for `prompt`. Steps are stored as they complete (when the
 // session logs) and the conversation's memory gets every complete step,

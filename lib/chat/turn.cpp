@@ -85,4 +85,19 @@ TurnResult run_turn_request(plugin::Provider &provider, const ModelRef &model, c
   return turn;
 }
 
+std::optional<std::string> unoffered_tool_calls(const TurnResult &turn) {
+  if (!turn.tool_calls.is_array() || turn.tool_calls.empty()) return std::nullopt;
+  std::string names;
+  for (const auto &c : turn.tool_calls)
+    names += (names.empty() ? "" : ", ") + (c.is_object() ? c.value("name", std::string("?")) : std::string("?"));
+  return turn.model.text() + " answered with tool calls (" + names +
+         ") but webox offered it no tools, so nothing ran and there is no answer; tools given with "
+         "-o tools=... are sent as is and never run: offer tools with chat --tool/--mcp or a workflow step's "
+         "tools:/mcp: instead";
+}
+
+void require_no_tool_calls(const TurnResult &turn) {
+  if (auto message = unoffered_tool_calls(turn)) throw UnofferedToolCalls(*message, turn.tool_calls);
+}
+
 } // namespace webox::chat

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/chat/model_ref.hpp"
+#include "lib/core/error.hpp"
 
 namespace webox::plugin {
 class Provider;
@@ -52,5 +53,28 @@ TurnResult run_turn(plugin::Provider &provider, const ModelRef &model, const nlo
 // operations"); `model` names who answers in the result.
 TurnResult run_turn_request(plugin::Provider &provider, const ModelRef &model, const nlohmann::json &request,
                             Streaming streaming, const DeltaSink &on_delta, TurnResult *partial = nullptr);
+
+// Never silent: a model that answers with tool calls when webox offered it
+// no tools (tools sent as is with `-o tools=...`, a provider that calls
+// tools on its own) asked for something nobody will run, and its text is
+// not the answer. Every consumer of a turn that offers no tools (workflow
+// steps without tools:, compare, its judge, rag ask) checks this and ends
+// with this one line (exit 1), carrying the calls in its --json.
+// Returns nullopt when the turn holds no tool calls.
+std::optional<std::string> unoffered_tool_calls(const TurnResult &turn);
+
+// Thrown where a turn with unoffered tool calls ends a command.
+class UnofferedToolCalls : public Error {
+public:
+  UnofferedToolCalls(const std::string &message, nlohmann::json calls)
+      : Error(message, ExitCode::failure), m_calls(std::move(calls)) {}
+  const nlohmann::json &calls() const { return m_calls; }
+
+private:
+  nlohmann::json m_calls;
+};
+
+// Throws UnofferedToolCalls when the turn holds tool calls.
+void require_no_tool_calls(const TurnResult &turn);
 
 } // namespace webox::chat

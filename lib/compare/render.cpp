@@ -46,7 +46,7 @@ Format parse_format(const std::string &name) {
 }
 
 nlohmann::json to_json(const ModelAnswer &a) {
-  return {{"model", a.model},
+  nlohmann::json j = {{"model", a.model},
           {"answered_by", a.answered_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.answered_by)},
           {"text", a.text},
           {"ttft_ms", optional_json(a.ttft_ms)},
@@ -55,6 +55,8 @@ nlohmann::json to_json(const ModelAnswer &a) {
           {"output_tokens", optional_json(a.output_tokens)},
           {"cost", a.cost ? nlohmann::json(*a.cost) : nlohmann::json(nullptr)},
           {"error", a.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.error)}};
+  if (!a.tool_calls.empty()) j["tool_calls"] = a.tool_calls;
+  return j;
 }
 
 nlohmann::json to_json(const JudgeVerdict &v) {

@@ -22,6 +22,7 @@ struct ModelAnswer {
   std::optional<int64_t> output_tokens;
   std::optional<double> cost;
   std::string error;        // "" when it answered
+  nlohmann::json tool_calls = nlohmann::json::array(); // calls it made though none were offered (an error)
   bool done = false;
 };
 

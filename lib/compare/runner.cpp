@@ -46,6 +46,10 @@ void fill_answer(ModelAnswer &answer, const chat::ChainResult &result) {
   answer.cost = last.turn.cost;
   answer.answered_by = result.attempts.size() > 1 && result.answered() ? last.turn.model.text() : "";
   answer.error = result.answered() ? "" : logging::redact(last.error);
+  if (auto unoffered = result.answered() ? chat::unoffered_tool_calls(last.turn) : std::nullopt) {
+    answer.error = *unoffered;
+    answer.tool_calls = last.turn.tool_calls;
+  }
   answer.done = true;
 }
 
@@ -169,6 +173,10 @@ void CompareRun::judge(Report &report) {
       break;
     }
     add_cost(r.last().turn);
+    if (auto unoffered = chat::unoffered_tool_calls(r.last().turn)) {
+      verdict.error = *unoffered;
+      break;
+    }
     try {
       JudgeVerdict parsed = parse_verdict(r.last().turn.text, ballot, report);
       parsed.model = verdict.model;

@@ -70,22 +70,26 @@ json sources_json(const GroundedPrompt &prompt, const std::vector<int> &cited) {
   return list;
 }
 
-GroundedPrompt build_grounded_prompt(const std::string &question, const std::vector<Hit> &hits, int64_t context_tokens) {
-  GroundedPrompt p;
-  p.system = kGroundedSystem;
+std::string numbered_sources(const std::vector<Hit> &hits, int64_t context_tokens, std::vector<Hit> &kept) {
   const size_t budget_bytes = static_cast<size_t>(std::max<int64_t>(context_tokens, 1)) * 3;
   std::string sources;
   for (const Hit &h : hits) {
-    const size_t n = p.sources.size() + 1;
+    const size_t n = kept.size() + 1;
     std::string block = "[" + std::to_string(n) + "] " + source_label(h) + "\n" + h.text + "\n\n";
     if (sources.size() + block.size() > budget_bytes) {
-      if (!p.sources.empty()) break;
+      if (!kept.empty()) break;
       block = block.substr(0, cut_at_char(block, budget_bytes)) + "\n\n"; // the best source, cut to fit
     }
     sources += block;
-    p.sources.push_back(h);
+    kept.push_back(h);
   }
-  p.user = "Sources:\n\n" + sources + "Question: " + question;
+  return sources;
+}
+
+GroundedPrompt build_grounded_prompt(const std::string &question, const std::vector<Hit> &hits, int64_t context_tokens) {
+  GroundedPrompt p;
+  p.system = kGroundedSystem;
+  p.user = "Sources:\n\n" + numbered_sources(hits, context_tokens, p.sources) + "Question: " + question;
   return p;
 }
 

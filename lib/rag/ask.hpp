@@ -40,9 +40,15 @@ struct GroundedPrompt {
   nlohmann::json messages() const; // [{"role":"system"},{"role":"user"}]
 };
 
-// Numbers `hits` in order and keeps those that fit `context_tokens`
-// (estimated at 3 bytes a token); a chunk that alone passes the budget is
-// cut at a character boundary. The first source is always kept.
+// The numbered sources block of a grounded prompt ("[1] path:3-9 (heading)\n
+// text\n\n" ...): numbers `hits` in order and keeps those that fit
+// `context_tokens` (estimated at 3 bytes a token); a chunk that alone passes
+// the budget is cut at a character boundary. The first source is always
+// kept. `kept` gets the hits kept, [n] being kept[n - 1]. A workflow's
+// retrieve: step gives it as {{steps.ID.text}}.
+std::string numbered_sources(const std::vector<Hit> &hits, int64_t context_tokens, std::vector<Hit> &kept);
+
+// The prompt: the numbered sources (as above), then the question.
 GroundedPrompt build_grounded_prompt(const std::string &question, const std::vector<Hit> &hits,
                                      int64_t context_tokens = kDefaultContextTokens);
 

@@ -17,7 +17,20 @@ void BudgetGate::reserve(const std::vector<Task> &tasks) {
     if (!calls_a_model(t.action)) continue;
     std::vector<chat::ModelRef> chain;
     for (const auto &link : t.links) chain.push_back(link.model);
-    mine.push_back({{t.step, t.item}, chat::estimate_chain(m_prices, chain, t.messages, t.options)});
+    chat::CallEstimate e = chat::estimate_chain(m_prices, chain, t.messages, t.options);
+    if (t.tools) {
+      // A step that acts makes up to max_steps calls, each with the tools'
+      // definitions: its worst case is that many (tool results, unknown
+      // yet, come on top and count when the calls are back).
+      nlohmann::json counted = t.messages;
+      counted.push_back({{"role", "system"}, {"content", t.tools->toolbox.definitions().dump()}});
+      e = chat::estimate_chain(m_prices, chain, counted, t.options);
+      const int64_t n = t.tools->loop.max_steps;
+      e.prompt_tokens *= n;
+      e.max_output_tokens *= n;
+      if (e.worst_case_usd) *e.worst_case_usd *= static_cast<double>(n);
+    }
+    mine.push_back({{t.step, t.item}, std::move(e)});
     all.push_back(mine.back().second);
   }
   if (mine.empty()) return;

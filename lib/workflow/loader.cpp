@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "lib/agent/builtin_tools.hpp"
 #include "lib/core/template.hpp"
 #include "lib/core/text_input.hpp"
 #include "lib/core/json_limits.hpp"
@@ -20,6 +21,9 @@ namespace fs = std::filesystem;
 // A workflow is a page or two of YAML with its prompts; inputs bring the
 // large texts (--var name=@file).
 constexpr size_t kMaxWorkflowBytes = size_t{4} << 20;
+// A step's loop and retrieval stay within what chat and rag allow.
+constexpr int64_t kMaxAgentSteps = 100;
+constexpr int64_t kMaxRetrieveK = 100;
 using nlohmann::json;
 
 SourcePos pos_of(const YAML::Node &node) {
@@ -197,6 +201,7 @@ private:
     read_retries(node, s);
     if (node["output"]) s.output = text(node["output"], "output");
     if (node["cache"]) s.cache = to_json(node["cache"]) != json(false);
+    read_tools(node, s);
     check_step_combination(s);
     wf.steps.push_back(std::move(s));
   }
@@ -223,11 +228,17 @@ private:
         found.push_back(key);
         s.action = action;
       }
+    if (node["retrieve"]) {
+      found.push_back("retrieve");
+      s.action = Action::retrieve;
+    }
     if (node["compare"]) read_compare(node["compare"], found, s);
     else if (found.size() != 1)
-      fail(s.pos, "step '" + s.id + "' needs exactly one action: prompt, use, compare, image, tts, transcribe or write" +
+      fail(s.pos, "step '" + s.id +
+                      "' needs exactly one action: prompt, use, compare, image, tts, transcribe, write or retrieve" +
                       (found.empty() ? std::string() : " (found " + std::to_string(found.size()) + ")"));
     if (s.action == Action::use) read_use(node, s);
+    else if (s.action == Action::retrieve) read_retrieve(node["retrieve"], s);
     else if (!found.empty()) s.body = text(node[found.front()], found.front());
   }
 
@@ -249,11 +260,76 @@ private:
       s.with[kv.first.as<std::string>()] = text(kv.second, "with." + kv.first.as<std::string>());
   }
 
+  // `retrieve: {collection: NAME, query: "{{...}}", k: 5}`: the collection
+  // is a plain name (checked against the store before the run), the query a
+  // template.
+  void read_retrieve(const YAML::Node &node, Step &s) {
+    if (!node.IsMap())
+      return fail(pos_of(node), "step '" + s.id + "': 'retrieve:' is a mapping {collection: NAME, query: \"...\", k: 5}");
+    for (const auto &kv : node) {
+      std::string key = kv.first.as<std::string>();
+      if (key != "collection" && key != "query" && key != "k")
+        fail(pos_of(kv.first), "step '" + s.id + "': retrieve: unknown key '" + key + "' (collection, query, k)");
+    }
+    s.retrieve.collection = scalar(node["collection"], "collection");
+    s.retrieve.collection_pos = node["collection"] ? pos_of(node["collection"]) : pos_of(node);
+    if (s.retrieve.collection.empty()) fail(pos_of(node), "step '" + s.id + "': retrieve: needs 'collection: NAME'");
+    else if (s.retrieve.collection.find("{{") != std::string::npos)
+      fail(s.retrieve.collection_pos, "step '" + s.id + "': retrieve: the collection is a name, not a template");
+    if (node["query"]) s.retrieve.query = text(node["query"], "query");
+    if (s.retrieve.query.empty()) fail(pos_of(node), "step '" + s.id + "': retrieve: needs 'query: \"...\"'");
+    if (node["k"]) {
+      json k = to_json(node["k"]);
+      if (!k.is_number_integer() || k.get<int64_t>() < 1 || k.get<int64_t>() > kMaxRetrieveK)
+        fail(pos_of(node["k"]), "step '" + s.id + "': retrieve: 'k:' is a whole number from 1 to " +
+                                    std::to_string(kMaxRetrieveK));
+      else s.retrieve.k = k.get<int>();
+    }
+  }
+
+  // `tools:` (built-in tool names, as chat --tool), `mcp:` (servers of the
+  // config's mcp_servers:, checked against it before the run) and
+  // `max_steps:`.
+  void read_tools(const YAML::Node &node, Step &s) {
+    read_names(node["tools"], "tools", s.tools, s);
+    for (const auto &t : s.tools)
+      if (!agent::is_builtin_tool(t.name)) {
+        std::string known;
+        for (const auto &n : agent::builtin_tool_names()) known += (known.empty() ? "" : ", ") + n;
+        fail(t.pos, "step '" + s.id + "': unknown tool '" + t.name + "' (built-in tools: " + known +
+                        "; an MCP server's tools come with 'mcp: [SERVER]')");
+      }
+    read_names(node["mcp"], "mcp", s.mcp, s);
+    if (!node["max_steps"]) return;
+    json m = to_json(node["max_steps"]);
+    if (!m.is_number_integer() || m.get<int64_t>() < 1 || m.get<int64_t>() > kMaxAgentSteps)
+      fail(pos_of(node["max_steps"]), "step '" + s.id + "': 'max_steps:' is a whole number from 1 to " +
+                                          std::to_string(kMaxAgentSteps));
+    else s.max_steps = m.get<int>();
+    if (!s.acts()) fail(pos_of(node["max_steps"]), "step '" + s.id + "': 'max_steps:' needs 'tools:' or 'mcp:'");
+  }
+
+  // A name or a list of names, each with its position; each name once.
+  void read_names(const YAML::Node &node, const std::string &key, std::vector<Named> &out, const Step &s) {
+    if (!node) return;
+    auto add = [&](const YAML::Node &n) {
+      if (!n.IsScalar() || n.Scalar().empty())
+        return fail(pos_of(n), "step '" + s.id + "': '" + key + ":' lists names");
+      for (const auto &seen : out)
+        if (seen.name == n.Scalar()) return fail(pos_of(n), "step '" + s.id + "': '" + n.Scalar() + "' is listed twice");
+      out.push_back({n.Scalar(), pos_of(n)});
+    };
+    if (node.IsScalar()) add(node);
+    else if (node.IsSequence())
+      for (const auto &n : node) add(n);
+    else fail(pos_of(node), "step '" + s.id + "': '" + key + ":' is a name or a list of names");
+  }
+
   void check_step_keys(const YAML::Node &node, const Step &s) {
     static const std::set<std::string> keys = {"id",      "prompt", "use",     "with",   "compare", "image",
                                                "tts",     "transcribe", "write", "model", "system", "options",
                                                "needs",   "foreach", "when",   "format", "schema", "retries",
-                                               "output",  "cache"};
+                                               "output",  "cache",  "tools",   "mcp",    "max_steps", "retrieve"};
     for (const auto &kv : node) {
       std::string key = kv.first.as<std::string>();
       if (!keys.count(key)) fail(pos_of(kv.first), "step '" + s.id + "': unknown key '" + key + "'");
@@ -316,6 +392,12 @@ private:
       fail(s.pos, "step '" + s.id + "': 'write:' needs 'output:' (the file to write)");
     if (s.action == Action::compare && s.json_format)
       fail(s.pos, "step '" + s.id + "': 'format: json' applies to one model's answer, not to a compare");
+    if (s.acts() && s.action != Action::prompt && s.action != Action::use)
+      fail(s.pos, "step '" + s.id + "': 'tools:' and 'mcp:' go with 'prompt:' or 'use:' (a model that acts)");
+    if (s.acts() && s.retries > 0)
+      fail(s.pos, "step '" + s.id + "': 'retries:' does not go with 'tools:'/'mcp:' (a step that acts is not run twice: its tools may have acted)");
+    if (s.action == Action::retrieve && (s.json_format || !s.model.empty() || !s.system.empty()))
+      fail(s.pos, "step '" + s.id + "': 'retrieve:' calls no model (no model:, system: or format:)");
   }
 
   fs::path m_file;
@@ -364,6 +446,7 @@ const char *action_name(Action a) {
     case Action::tts: return "tts";
     case Action::transcribe: return "transcribe";
     case Action::write: return "write";
+    case Action::retrieve: return "retrieve";
   }
   return "?";
 }

@@ -12,7 +12,7 @@ namespace {
 
 // The templates of a step, with where each was written.
 std::vector<const Text *> templates_of(const Step &s) {
-  std::vector<const Text *> out = {&s.body, &s.model, &s.system, &s.foreach, &s.when, &s.output};
+  std::vector<const Text *> out = {&s.body, &s.model, &s.system, &s.foreach, &s.when, &s.output, &s.retrieve.query};
   for (const auto &kv : s.with) out.push_back(&kv.second);
   return out;
 }

@@ -5,6 +5,7 @@
 #include "lib/chat/call_log.hpp"
 #include "lib/core/error.hpp"
 #include "lib/media/gallery.hpp"
+#include "lib/store/agent_log.hpp"
 #include "lib/workflow/json_answer.hpp"
 
 namespace webox::workflow {
@@ -26,7 +27,7 @@ void RunRecorder::begin_round(std::optional<store::WriteTransaction> &round) {
 }
 
 std::optional<TaskResult> RunRecorder::cached(Task &t, const Step &s) {
-  if (!m_cache || !s.cache) return std::nullopt;
+  if (!m_cache || !s.cache || s.acts()) return std::nullopt;
   const chat::ModelRef &m = t.links.front().model;
   t.cache_key = cache_key(m.provider, m.model, t.messages, t.options);
   auto hit = m_cache->cached(t.cache_key);
@@ -42,8 +43,11 @@ std::optional<TaskResult> RunRecorder::cached(Task &t, const Step &s) {
 }
 
 void RunRecorder::record_result(const Task &t, TaskResult &r, const std::string &run_id) {
-  if (m_calls && !r.cached)
-    for (const auto &c : r.calls) chat::log_chain(*m_calls, c, {t.prompt, t.system, t.options, "", run_id});
+  if (m_calls && !r.cached) {
+    std::vector<int64_t> ids;
+    for (const auto &c : r.calls) ids.push_back(chat::log_chain(*m_calls, c, {t.prompt, t.system, t.options, "", run_id}));
+    record_agent_steps(r, ids);
+  }
   if (m_cache && r.status == "ok" && !r.cached && !t.cache_key.empty())
     m_cache->remember(t.cache_key, t.links.front().model.provider, t.links.front().model.model,
                       {r.text, r.input_tokens, r.output_tokens});
@@ -56,6 +60,20 @@ void RunRecorder::record_result(const Task &t, TaskResult &r, const std::string 
       }
     }
   r.calls.clear();
+}
+
+// The steps of a task's agent loop, as chat stores them (migration 13), each
+// tied to its logged model call; the steps of one task share a turn id.
+void RunRecorder::record_agent_steps(const TaskResult &r, const std::vector<int64_t> &call_ids) {
+  if (r.agent_steps.empty()) return;
+  const std::string turn_id = store::Calls::new_conversation_id();
+  for (const auto &step : r.agent_steps) {
+    if (step.call < 1 || step.call > call_ids.size() || call_ids[step.call - 1] == 0) continue;
+    store::record_agent_step(*m_db,
+                             {call_ids[step.call - 1], turn_id, step.number,
+                              step.messages.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)},
+                             step.tool_calls);
+  }
 }
 
 void RunRecorder::record_step(const std::string &run_id, const StepReport &rep) {

@@ -31,6 +31,8 @@ public:
 
   // The cache's answer to a model call of a cached step, if any; sets the
   // task's cache key so that its answer is remembered when it comes back.
+  // A step that acts (tools:, mcp:) is never cached: its answer stands for
+  // what its tools did, which a cached answer would skip.
   std::optional<TaskResult> cached(Task &t, const Step &s);
 
   // A task came back: log its calls, remember its answer, add its media to
@@ -41,6 +43,8 @@ public:
   void finish_run(const RunReport &report);
 
 private:
+  void record_agent_steps(const TaskResult &r, const std::vector<int64_t> &call_ids);
+
   store::Db *m_db;
   std::optional<RunStore> m_runs;
   std::optional<store::Calls> m_calls;

@@ -2,10 +2,17 @@
 
 #include <regex>
 
+#include "lib/agent/approval.hpp"
+#include "lib/agent/builtin_tools.hpp"
+#include "lib/agent/tool_settings.hpp"
 #include "lib/chat/model_ref.hpp"
 #include "lib/chat/prices.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/template.hpp"
+#include "lib/mcp/client.hpp"
+#include "lib/mcp/server_config.hpp"
+#include "lib/rag/ask.hpp"
+#include "lib/rag/retrieve.hpp"
 #include "lib/workflow/inputs.hpp"
 #include "lib/workflow/loader.hpp"
 #include "lib/workflow/prompt_library.hpp"
@@ -27,6 +34,7 @@ struct WorkflowRun::Impl {
   chat::PriceTable prices;
   std::map<size_t, LibraryPrompt> library; // by step index
   std::map<std::string, std::vector<chat::ChainLink>> links; // by model spec
+  std::map<size_t, std::shared_ptr<const StepTools>> tools;  // by step index, for steps that act
 
   Impl(plugin::Registry &r, const Config &c, store::Db *d, RunSettings s)
       : registry(r), config(c), db(d), settings(std::move(s)), prices(chat::PriceTable::for_config(c)) {}
@@ -43,7 +51,99 @@ struct WorkflowRun::Impl {
   std::vector<std::pair<std::string, SourcePos>> model_specs(const Workflow &wf, size_t i,
                                                              std::vector<Diagnostic> &problems) const;
   void check_models(const Workflow &wf, size_t i, std::vector<Diagnostic> &problems);
+  void check_mcp_servers(const Workflow &wf, size_t i, std::vector<Diagnostic> &problems) const;
+  void check_collection(const Workflow &wf, size_t i, std::vector<Diagnostic> &problems) const;
+  void prepare_tools(const Workflow &wf);
+  Retrieved retrieve(const Step &s, const std::string &query);
 };
+
+// Every server a step names must be in the config's mcp_servers: (a name
+// only: nothing starts before the run).
+void WorkflowRun::Impl::check_mcp_servers(const Workflow &wf, size_t i, std::vector<Diagnostic> &problems) const {
+  const Step &s = wf.steps[i];
+  for (const auto &server : s.mcp) {
+    try {
+      mcp::find_server(config.source, server.name);
+    } catch (const UsageError &e) {
+      problems.push_back({wf.file, server.pos, "step '" + s.id + "': mcp: " + e.what()});
+    }
+  }
+}
+
+// A retrieve: step's collection must exist (when there is a store to look in).
+void WorkflowRun::Impl::check_collection(const Workflow &wf, size_t i, std::vector<Diagnostic> &problems) const {
+  const Step &s = wf.steps[i];
+  if (!db) return;
+  try {
+    rag::require_collection(*db, s.retrieve.collection);
+  } catch (const UsageError &e) {
+    problems.push_back({wf.file, s.retrieve.collection_pos, "step '" + s.id + "': retrieve: " + e.what()});
+  }
+}
+
+// The tools of every step that acts, before any step runs: servers started,
+// tools listed, and each tool allowed by --yes or the config's tools.allow
+// (a workflow asks nobody), else the run is refused (exit 2).
+void WorkflowRun::Impl::prepare_tools(const Workflow &wf) {
+  const agent::ToolSettings ts = agent::load_tool_settings(config.source);
+  std::map<std::string, std::shared_ptr<agent::ToolSource>> servers; // one connection per server, shared
+  for (size_t i = 0; i < wf.steps.size(); ++i) {
+    const Step &s = wf.steps[i];
+    if (!s.acts()) continue;
+    std::vector<std::shared_ptr<agent::ToolSource>> sources;
+    if (!s.tools.empty()) {
+      agent::BuiltinSettings bs;
+      for (const auto &t : s.tools) bs.enabled.push_back(t.name);
+      bs.shell_timeout = ts.shell_timeout;
+      sources.push_back(std::make_shared<agent::BuiltinTools>(bs));
+    }
+    for (const auto &server : s.mcp) {
+      auto &source = servers[server.name];
+      if (!source) source = mcp::open_server(config, server.name);
+      sources.push_back(source);
+    }
+    auto step_tools = std::make_shared<StepTools>();
+    step_tools->toolbox = agent::Toolbox(std::move(sources));
+    step_tools->allow = ts.allow;
+    step_tools->yes = settings.yes;
+    step_tools->loop.max_steps = s.max_steps;
+    step_tools->loop.tool_timeout = ts.tool_timeout;
+    const agent::Approval approval(ts.allow, settings.yes, {});
+    for (const auto &tool : step_tools->toolbox.tools()) {
+      const bool read_only = tool.source->name() == "builtin" && agent::is_read_only_builtin(tool.spec.name);
+      if (!approval.allowed_without_asking(tool.qualified, read_only))
+        throw UsageError("step '" + s.id + "' offers the tool " + tool.qualified +
+                         ", which needs permission, and a workflow asks nobody: allow it with 'workflow run --yes' "
+                         "or 'tools: {allow: [" + tool.qualified + "]}' in the config; nothing was run");
+    }
+    tools[i] = std::move(step_tools);
+  }
+}
+
+// A retrieve: step's chunks (lib/rag: BM25, hybrid when the collection has
+// embeddings) and the same, numbered, ready for a prompt.
+Retrieved WorkflowRun::Impl::retrieve(const Step &s, const std::string &query) {
+  if (!db) throw Error("retrieve: no store to read the collection from");
+  rag::RetrieveOptions ro;
+  ro.k = static_cast<size_t>(s.retrieve.k);
+  ro.max_cost_usd = settings.max_cost;
+  rag::Retrieval found = rag::retrieve(config, registry, *db, s.retrieve.collection, query, ro);
+  Retrieved out;
+  std::vector<rag::Hit> kept;
+  out.text = rag::numbered_sources(found.hits, rag::kDefaultContextTokens, kept);
+  out.chunks = json::array();
+  for (size_t n = 0; n < kept.size(); ++n) {
+    const rag::Hit &h = kept[n];
+    out.chunks.push_back({{"n", n + 1},
+                          {"path", h.path},
+                          {"start_line", h.line_start},
+                          {"end_line", h.line_end},
+                          {"score", h.score},
+                          {"heading", h.heading},
+                          {"text", h.text}});
+  }
+  return out;
+}
 
 // A `use:` step's prompt, which must be found and given every variable.
 void WorkflowRun::Impl::load_library_prompt(const Workflow &wf, size_t i, std::vector<Diagnostic> &problems) {
@@ -110,7 +210,9 @@ WorkflowRun::WorkflowRun(plugin::Registry &registry, const Config &config, store
   std::vector<Diagnostic> problems;
   for (size_t i = 0; i < m_wf.steps.size(); ++i) {
     if (m_wf.steps[i].action == Action::use) im.load_library_prompt(m_wf, i, problems);
-    if (m_wf.steps[i].action != Action::write) im.check_models(m_wf, i, problems);
+    if (m_wf.steps[i].action == Action::retrieve) im.check_collection(m_wf, i, problems);
+    else if (m_wf.steps[i].action != Action::write) im.check_models(m_wf, i, problems);
+    im.check_mcp_servers(m_wf, i, problems);
   }
   if (!problems.empty()) throw InvalidWorkflow(std::move(problems));
   if (im.settings.check_inputs) im.inputs = resolve_inputs(m_wf, im.settings.vars);
@@ -142,7 +244,7 @@ std::vector<PlannedStep> WorkflowRun::dry_run() const {
     const LibraryPrompt *lp = lib == m_impl->library.end() ? nullptr : &lib->second;
     if (s.action == Action::compare) {
       for (const auto &m : s.compare_models) p.model += (p.model.empty() ? "" : ", ") + m;
-    } else if (s.action != Action::write) {
+    } else if (s.action != Action::write && s.action != Action::retrieve) {
       p.model = render(spec_of(s, m_wf, m_impl->config.media, lp, json()));
     }
     for (size_t n : m_impl->plan.needs[i]) p.needs.push_back(m_wf.steps[n].id);
@@ -154,6 +256,9 @@ std::vector<PlannedStep> WorkflowRun::dry_run() const {
       for (const auto &[k, v] : s.with) vars[k] = render(v.text);
       p.body = render_template(lp->body, vars);
       if (s.system.empty() && !lp->system.empty()) p.system = render_template(lp->system, vars);
+    } else if (s.action == Action::retrieve) {
+      p.body = "collection " + s.retrieve.collection + ", k " + std::to_string(s.retrieve.k) + ": " +
+               render(s.retrieve.query.text);
     } else {
       p.body = render(s.body.text);
     }
@@ -174,6 +279,8 @@ json RunReport::to_json() const {
     if (!s.json.is_null()) j["json"] = s.json;
     if (!s.error.empty()) j["error"] = s.error;
     if (!s.files.empty()) j["files"] = s.files;
+    if (!s.tool_calls.empty()) j["tool_calls"] = s.tool_calls;
+    if (!s.chunks.is_null()) j["chunks"] = s.chunks;
     steps_doc.push_back(std::move(j));
   }
   return {{"workflow", workflow}, {"run_id", run_id}, {"status", status}, {"steps", steps_doc}, {"outputs", outputs}};
@@ -181,6 +288,7 @@ json RunReport::to_json() const {
 
 RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> &on_change) {
   Impl &im = *m_impl;
+  im.prepare_tools(m_wf);
   SchedulerSetup setup{
       m_wf,
       im.plan,
@@ -192,7 +300,9 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
       m_jobs,
       im.prices,
       [&im](const std::string &spec) -> const std::vector<chat::ChainLink> & { return im.links_for(spec); },
-      [&im](const Task &t) { return execute_task(t, im.prices); }};
+      [&im](const Task &t) { return execute_task(t, im.prices); },
+      im.tools,
+      [&im](const Step &s, const std::string &query) { return im.retrieve(s, query); }};
   return run_scheduled(setup, on_change);
 }
 

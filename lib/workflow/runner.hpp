@@ -2,7 +2,9 @@
 //
 // Everything that can be refused is refused before the first call (exit 2):
 // the DAG (unknown references, cycles), the inputs, the models of steps whose
-// model does not depend on another step's output, library prompts.
+// model does not depend on another step's output, library prompts, the MCP
+// servers and rag collections steps name; and, when the run starts, the
+// permission of every tool a step offers (run() throws UsageError).
 //
 // Then the scheduler (lib/workflow/scheduler.hpp) runs the steps: one
 // thread — the caller's — owns all state (the template data, the store, the
@@ -54,6 +56,7 @@ struct RunSettings {
   bool log = true;               // store calls, runs and steps
   bool check_inputs = true;      // false for `workflow validate`: no --var needed
   std::optional<double> max_cost; // --max-cost: the whole run's cap (USD)
+  bool yes = false;              // --yes: every tool of a step that acts may run
 };
 
 struct StepReport {
@@ -70,6 +73,8 @@ struct StepReport {
   std::string error;
   size_t items = 0, items_done = 0;
   std::vector<std::string> files; // written by output:, image:, tts:
+  nlohmann::json tool_calls = nlohmann::json::array(); // every item's (TaskResult::tool_calls)
+  nlohmann::json chunks;          // retrieve: the chunks found
 };
 
 struct RunReport {

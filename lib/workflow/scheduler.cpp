@@ -213,7 +213,14 @@ std::vector<Task> Scheduler::render_items(size_t i) {
       st.results[k].text = render_strict(s.body.text, m_data, "write");
       continue;
     }
+    if (s.action == Action::retrieve) {
+      Retrieved found = m_setup.retrieve(s, render_strict(s.retrieve.query.text, m_data, "retrieve.query"));
+      st.results[k].text = std::move(found.text);
+      st.results[k].json = std::move(found.chunks);
+      continue;
+    }
     Task t = render_task(src, m_data, k, st.items[k], out);
+    if (auto tools = m_setup.tools.find(i); tools != m_setup.tools.end()) t.tools = tools->second;
     if (calls_a_model(s.action))
       if (auto hit = m_recorder.cached(t, s)) {
         m_immediate.emplace_back(std::move(t), std::move(*hit));
@@ -275,6 +282,8 @@ void Scheduler::finish(size_t i, Outcome outcome, const std::string &error) {
   rep.error = error;
   if (outcome != Outcome::pending) rep.status = status_of(outcome);
   m_data["steps"][s.id] = {{"output", rep.output},
+                           {"text", rep.output},
+                           {"chunks", rep.chunks.is_null() ? json::array() : rep.chunks},
                            {"json", rep.json},
                            {"outputs", st.items_text},
                            {"files", rep.files},

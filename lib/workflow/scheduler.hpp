@@ -24,6 +24,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +42,14 @@ class PriceTable;
 namespace webox::workflow {
 
 // Everything a run is made from, validated beforehand (WorkflowRun).
+// What a retrieve: step found: its chunks ([{n, path, start_line,
+// end_line, score, heading, text}]) and the same, numbered, for a prompt.
+struct Retrieved {
+  nlohmann::json chunks;
+  std::string text;
+};
+using Retriever = std::function<Retrieved(const Step &s, const std::string &query)>;
+
 struct SchedulerSetup {
   const Workflow &wf;
   const Plan &plan;
@@ -53,6 +62,8 @@ struct SchedulerSetup {
   const chat::PriceTable &prices;
   LinkResolver links;   // model spec -> chain
   TaskExecutor execute; // runs on the workers
+  const std::map<size_t, std::shared_ptr<const StepTools>> &tools; // steps that act, by index
+  Retriever retrieve;   // retrieve: steps (scheduler thread)
 };
 
 using OnStepChange = std::function<void(const RunReport &, size_t step)>;

@@ -56,6 +56,7 @@ ItemsOutcome tally_items(const Step &s, StepItems in, StepReport &rep) {
     else if (r.status != "ok" && outcome.error.empty())
       outcome.error = in.results.size() > 1 ? "item " + std::to_string(k + 1) + ": " + r.error : r.error;
     in.texts.push_back(r.text);
+    for (const auto &c : r.tool_calls) rep.tool_calls.push_back(c);
     for (const auto &m : r.media) rep.files.push_back(m.file_path);
   }
   if (!cost_known) rep.cost.reset();
@@ -75,6 +76,14 @@ void assemble_output(const Step &s, StepItems in, StepReport &rep) {
   } else {
     rep.output = in.texts.empty() ? "" : in.texts.front();
     rep.json = !in.results.empty() && in.results.front().json ? *in.results.front().json : json();
+  }
+  if (s.action == Action::retrieve) {
+    // Its chunks; with foreach:, every item's, in order.
+    rep.chunks = json::array();
+    for (const auto &r : in.results)
+      if (r.json)
+        for (const auto &c : *r.json) rep.chunks.push_back(c);
+    rep.json = json();
   }
 }
 

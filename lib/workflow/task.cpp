@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "lib/agent/agent_turn.hpp"
 #include "lib/chat/prices.hpp"
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
@@ -24,9 +25,9 @@ void add(std::optional<int64_t> &sum, const std::optional<int64_t> &v) {
 // Sends `messages` once through the chain and accounts for it in `r`.
 // Returns the chain's result.
 const chat::ChainResult &call_once(const Task &t, const chat::PriceTable &prices, const json &messages,
-                                   TaskResult &r) {
+                                   TaskResult &r, const json &tools = json()) {
   chat::ChainResult cr =
-      chat::run_chain(t.links, {}, messages, t.options, chat::Streaming::no, [](std::string_view) {}, {});
+      chat::run_chain(t.links, {}, messages, t.options, chat::Streaming::no, [](std::string_view) {}, {}, tools);
   for (auto &a : cr.attempts) {
     if (a.status == "skipped" || a.status.empty()) continue;
     a.turn.cost = prices.cost(a.turn.model.provider, a.turn.model.model, a.turn.input_tokens, a.turn.output_tokens);
@@ -39,6 +40,17 @@ const chat::ChainResult &call_once(const Task &t, const chat::PriceTable &prices
   return r.calls.back();
 }
 
+// Never silent (lib/chat/turn.hpp): the step fails, its report keeps the calls.
+void refuse_unoffered_calls(const chat::TurnResult &turn, TaskResult &r) {
+  auto unoffered = chat::unoffered_tool_calls(turn);
+  if (!unoffered) return;
+  for (json call : turn.tool_calls) {
+    if (call.is_object()) call["status"] = "not_offered";
+    r.tool_calls.push_back(std::move(call));
+  }
+  throw Error(*unoffered);
+}
+
 void run_model(const Task &t, const chat::PriceTable &prices, TaskResult &r) {
   for (int attempt = 0; attempt <= t.retries; ++attempt) {
     if (cancel::requested()) throw Interrupted();
@@ -48,6 +60,7 @@ void run_model(const Task &t, const chat::PriceTable &prices, TaskResult &r) {
       if (cr.last().status == "cancelled" || cancel::requested()) throw Interrupted();
       continue; // the step's own retries, after the host's transport retries
     }
+    refuse_unoffered_calls(cr.last().turn, r);
     r.text = cr.last().turn.text;
     r.model = cr.last().turn.model.text();
     r.error.clear();
@@ -66,6 +79,7 @@ void run_model(const Task &t, const chat::PriceTable &prices, TaskResult &r) {
         if (cancel::requested()) throw Interrupted();
         continue;
       }
+      refuse_unoffered_calls(again.last().turn, r);
       r.text = again.last().turn.text;
       try {
         r.json = parse_json_answer(r.text, t.schema);
@@ -76,6 +90,50 @@ void run_model(const Task &t, const chat::PriceTable &prices, TaskResult &r) {
     }
   }
   throw Error(r.error.empty() ? "the model did not answer" : r.error);
+}
+
+json call_json(const agent::ToolCallRecord &c, int step) {
+  return {{"step", step},         {"id", c.id},          {"name", c.name},
+          {"tool", c.qualified},  {"arguments", c.arguments}, {"status", c.status},
+          {"result_bytes", c.result_bytes}, {"duration_ms", c.duration_ms}};
+}
+
+// A step that acts: chat's agent loop (lib/agent/loop.hpp) over the step's
+// tools, each model call through the step's chain. Nobody can be asked on a
+// worker: every tool was allowed before the run (--yes, tools.allow).
+void run_agent(const Task &t, const chat::PriceTable &prices, TaskResult &r) {
+  const StepTools &tools = *t.tools;
+  agent::Approval approval(tools.allow, tools.yes, {});
+  agent::ModelCall model = [&](const json &messages, const json &definitions) {
+    if (cancel::requested()) throw Interrupted();
+    const chat::ChainResult &cr = call_once(t, prices, messages, r, definitions);
+    if (!cr.answered()) {
+      if (cr.last().status == "cancelled" || cancel::requested()) throw Interrupted();
+      throw Error(logging::redact(cr.last().error));
+    }
+    return agent::ModelReply{cr.last().turn, static_cast<int64_t>(r.calls.size())};
+  };
+  agent::LoopHooks hooks;
+  hooks.on_step = [&](const agent::Step &step) {
+    r.agent_steps.push_back({static_cast<size_t>(step.call_id), step.number, step.messages, agent::tool_call_entries(step)});
+    for (const auto &c : step.calls) r.tool_calls.push_back(call_json(c, step.number));
+  };
+  agent::LoopResult result = agent::run_loop(t.messages, tools.toolbox, approval, model, tools.loop, hooks);
+  if (result.ending == agent::Ending::interrupted) throw Interrupted();
+  if (result.ending != agent::Ending::answered) throw Error(result.message, result.exit_code());
+  if (!result.steps.empty()) // a plain answer needs no step row, as in chat
+    r.agent_steps.push_back({static_cast<size_t>(result.answer_call_id), static_cast<int>(result.steps.size()) + 1,
+                             json::array({{{"role", "assistant"}, {"content", result.answer.text}}}), {}});
+  r.text = result.answer.text;
+  r.model = result.answer.model.text();
+  if (t.json_format) {
+    try {
+      r.json = parse_json_answer(r.text, t.schema);
+    } catch (const std::runtime_error &e) {
+      // No repair round: it would run the loop, and the tools, again.
+      throw Error(std::string("the model's final answer is not the JSON asked for: ") + e.what());
+    }
+  }
 }
 
 // Media options: known names go at the top of the request, the rest is
@@ -191,11 +249,15 @@ TaskResult execute_task(const Task &t, const chat::PriceTable &prices) {
     switch (t.action) {
       case Action::prompt:
       case Action::use:
-      case Action::compare: run_model(t, prices, r); break;
+      case Action::compare:
+        if (t.tools) run_agent(t, prices, r);
+        else run_model(t, prices, r);
+        break;
       case Action::tts: run_tts(t, r); break;
       case Action::image: run_image(t, r); break;
       case Action::transcribe: run_transcribe(t, r); break;
-      case Action::write: break; // done by the scheduler, never queued
+      case Action::write:
+      case Action::retrieve: break; // done by the scheduler, never queued
     }
   } catch (const Interrupted &) {
     r.status = "cancelled";

@@ -6,14 +6,18 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "lib/agent/loop.hpp"
+#include "lib/agent/toolbox.hpp"
 #include "lib/chat/fallback.hpp"
 #include "lib/media/gallery.hpp"
+#include "lib/store/calls.hpp"
 #include "lib/workflow/workflow.hpp"
 
 namespace webox::chat {
@@ -21,6 +25,26 @@ class PriceTable;
 }
 
 namespace webox::workflow {
+
+// What a step that acts (tools:, mcp:) offers its model: built before the
+// run (servers started, tools listed, every tool's permission checked), then
+// shared, read-only, by the step's tasks. Tools are safe to call from
+// several threads (lib/agent/tool_source.hpp).
+struct StepTools {
+  agent::Toolbox toolbox;
+  std::vector<std::string> allow; // the config's tools.allow
+  bool yes = false;               // workflow run --yes
+  agent::LoopSettings loop;
+};
+
+// One step of a task's agent loop, to store (migration 13) once its model
+// call is logged: `call` is that call's place in TaskResult::calls (1-based).
+struct AgentStepRow {
+  size_t call = 0;
+  int number = 0;
+  nlohmann::json messages;
+  std::vector<store::ToolCallEntry> tool_calls;
+};
 
 struct Task {
   size_t step = 0;
@@ -37,6 +61,7 @@ struct Task {
   std::string text;                     // tts text, image prompt
   std::string path;                     // transcribe: the audio; image/tts: the target
   std::string output_root;              // image/tts: "" or the folder `path` must stay under
+  std::shared_ptr<const StepTools> tools; // null: the model is offered no tools
 };
 
 struct TaskResult {
@@ -52,6 +77,10 @@ struct TaskResult {
   bool cost_unknown = false;            // a call was made whose price is unknown
   std::vector<chat::ChainResult> calls; // to log (model calls only)
   std::vector<media::MediaRecord> media;// files produced, for the gallery
+  // The tool calls of the step: those its agent loop made (tools:/mcp:), or
+  // those a model made though none were offered (the step then fails).
+  nlohmann::json tool_calls = nlohmann::json::array();
+  std::vector<AgentStepRow> agent_steps;
 };
 
 // Runs `task`. Never throws: failures are in the result.

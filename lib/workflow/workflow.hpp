@@ -39,9 +39,23 @@ struct Input {
 };
 
 // What a step does. Exactly one per step.
-enum class Action { prompt, use, compare, image, tts, transcribe, write };
+enum class Action { prompt, use, compare, image, tts, transcribe, write, retrieve };
 
 const char *action_name(Action a);
+
+// A name a step lists (a tool, an MCP server) and where it was written.
+struct Named {
+  std::string name;
+  SourcePos pos;
+};
+
+// `retrieve: {collection: NAME, query: "{{...}}", k: 5}`.
+struct Retrieve {
+  std::string collection;
+  SourcePos collection_pos;
+  Text query;
+  int k = 5;
+};
 
 // The fields a `format: json` answer must have: name -> JSON type name
 // ("string", "number", "integer", "boolean", "array", "object", "any").
@@ -68,6 +82,13 @@ struct Step {
   int retries = 0;
   Text output;                               // file to write the result to
   bool cache = true;
+  // A step that acts (prompt/use): the built-in tools (as `chat --tool`) and
+  // the MCP servers (config mcp_servers:) its agent loop offers the model.
+  std::vector<Named> tools;
+  std::vector<Named> mcp;
+  int max_steps = 10;                        // model calls of its loop (as chat --max-steps)
+  Retrieve retrieve;                         // Action::retrieve
+  bool acts() const { return !tools.empty() || !mcp.empty(); }
 };
 
 struct Workflow {

@@ -142,3 +142,54 @@ TEST_CASE("step references are read from templates", "[workflow]") {
   CHECK(step_references("{{steps.a.output}} {{#steps.b.json.items}}{{.}}{{/steps.b.json.items}} {{inputs.x}}") ==
         std::vector<std::string>{"a", "b"});
 }
+
+TEST_CASE("steps that act and retrieve: keys, limits and positions", "[workflow]") {
+  Workflow wf = parse(R"(steps:
+  - id: act
+    prompt: x
+    tools: [read_file, write_file]
+    mcp: fs
+    max_steps: 4
+  - id: find
+    retrieve: {collection: notes, query: "{{steps.act.output}}", k: 7}
+)");
+  REQUIRE(wf.steps.size() == 2);
+  CHECK(wf.steps[0].acts());
+  CHECK(wf.steps[0].tools.size() == 2);
+  CHECK(wf.steps[0].tools[1].name == "write_file");
+  CHECK(wf.steps[0].tools[1].pos.line == 4);
+  CHECK(wf.steps[0].mcp.front().name == "fs");
+  CHECK(wf.steps[0].max_steps == 4);
+  CHECK(wf.steps[1].action == Action::retrieve);
+  CHECK(wf.steps[1].retrieve.collection == "notes");
+  CHECK(wf.steps[1].retrieve.k == 7);
+  CHECK(make_plan(wf).needs[1] == std::vector<size_t>{0}); // the query names the step before
+
+  try {
+    parse(R"(steps:
+  - id: a
+    prompt: x
+    tools: [read_file, format_disk, read_file]
+    retries: 2
+  - id: b
+    image: a cat
+    mcp: [fs]
+  - id: c
+    prompt: x
+    max_steps: 3
+  - id: d
+    retrieve: {collection: "{{inputs.c}}", query: q, k: 500, top: 1}
+)");
+    FAIL("accepted");
+  } catch (const InvalidWorkflow &e) {
+    std::string m = e.what();
+    CHECK(m.find("wf.yaml:4:24: step 'a': unknown tool 'format_disk'") != std::string::npos);
+    CHECK(m.find("wf.yaml:4:37: step 'a': 'read_file' is listed twice") != std::string::npos);
+    CHECK(m.find("step 'a': 'retries:' does not go with 'tools:'") != std::string::npos);
+    CHECK(m.find("step 'b': 'tools:' and 'mcp:' go with 'prompt:' or 'use:'") != std::string::npos);
+    CHECK(m.find("wf.yaml:11:16: step 'c': 'max_steps:' needs 'tools:' or 'mcp:'") != std::string::npos);
+    CHECK(m.find("step 'd': retrieve: the collection is a name, not a template") != std::string::npos);
+    CHECK(m.find("step 'd': retrieve: 'k:' is a whole number from 1 to 100") != std::string::npos);
+    CHECK(m.find("step 'd': retrieve: unknown key 'top'") != std::string::npos);
+  }
+}

@@ -70,6 +70,8 @@ struct Harness {
   std::vector<webox::chat::ChainLink> links{{webox::chat::ModelRef{"fake", "m"}, {}}};
   FakeModel model;
   std::vector<std::string> statuses_seen; // "<step>=<status>" at every change
+  std::map<size_t, std::shared_ptr<const wf::StepTools>> tools;
+  std::vector<std::string> queries; // what retrieve: steps asked
 
   explicit Harness(const std::string &yaml)
       : workflow(wf::parse_workflow(yaml, "wf.yaml")), plan(wf::make_plan(workflow)) {}
@@ -86,7 +88,13 @@ struct Harness {
         jobs,
         prices,
         [this](const std::string &) -> const std::vector<webox::chat::ChainLink> & { return links; },
-        [this](const wf::Task &t) { return model(t, workflow); }};
+        [this](const wf::Task &t) { return model(t, workflow); },
+        tools,
+        [this](const wf::Step &s, const std::string &query) {
+          queries.push_back(s.retrieve.collection + ": " + query);
+          json chunks = json::array({{{"n", 1}, {"path", "a.md"}, {"start_line", 3}, {"end_line", 4}, {"score", 1.5}, {"text", "alpha"}}});
+          return wf::Retrieved{chunks, "[1] a.md:3-4\nalpha\n\n"};
+        }};
     return wf::run_scheduled(setup, [this](const wf::RunReport &r, size_t i) {
       statuses_seen.push_back(r.steps[i].id + "=" + r.steps[i].status);
     });
@@ -292,4 +300,26 @@ steps:
   CHECK_THROWS_AS(h.run(), webox::Interrupted);
   CHECK(h.model.calls == 1);
   CHECK(h.statuses_seen == std::vector<std::string>{"a=running", "a=cancelled", "b=skipped", "c=skipped"});
+}
+
+TEST_CASE("scheduler: a retrieve step gives its chunks and numbered text to the steps after it", "[workflow][scheduler]") {
+  Harness h(R"(inputs:
+  q: {default: "le train"}
+steps:
+  - id: find
+    retrieve: {collection: notes, query: "quand part {{inputs.q}}", k: 3}
+  - id: ask
+    model: fake:m
+    prompt: "{{steps.find.text}}{{#steps.find.chunks}}<{{path}}:{{start_line}}>{{/steps.find.chunks}}"
+)");
+  h.inputs = {{"q", "le train"}};
+  wf::RunReport r = h.run();
+  CHECK(h.queries == std::vector<std::string>{"notes: quand part le train"});
+  CHECK(step(r, "find").status == "ok");
+  CHECK(step(r, "find").output == "[1] a.md:3-4\nalpha\n\n");
+  REQUIRE(step(r, "find").chunks.size() == 1);
+  CHECK(step(r, "find").chunks[0]["path"] == "a.md");
+  CHECK(step(r, "find").model.empty());
+  CHECK(step(r, "ask").output.find("[1] a.md:3-4\nalpha\n\n<a.md:3>") != std::string::npos);
+  CHECK(r.to_json()["steps"][0]["chunks"][0]["text"] == "alpha");
 }
