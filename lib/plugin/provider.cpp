@@ -173,9 +173,36 @@ nlohmann::json Provider::describe() {
   return doc.is_discarded() ? nlohmann::json::object() : doc;
 }
 
+namespace {
+
+// An assistant message with tool calls, or a tool's result (ABI 1.3).
+bool holds_tool_messages(const nlohmann::json &request) {
+  auto messages = request.find("messages");
+  if (messages == request.end() || !messages->is_array()) return false;
+  for (const auto &m : *messages) {
+    if (!m.is_object()) continue;
+    if (m.value("role", "") == "tool") return true;
+    if (auto calls = m.find("tool_calls"); calls != m.end() && calls->is_array() && !calls->empty()) return true;
+  }
+  return false;
+}
+
+} // namespace
+
 void Provider::check_tools_supported(const nlohmann::json &request) const {
+  if (supports_tools()) return;
+  // A conversation that used tools (chat -c) holds messages a plugin before
+  // ABI 1.3 cannot translate: it would fail on them, or drop them and let
+  // the model answer without what its tools did.
+  if (holds_tool_messages(request))
+    throw ProviderError(WEBOX_E_UNSUPPORTED,
+                        m_binding.instance + " cannot continue this conversation: it holds tool calls and their "
+                            "results, and its plugin '" + manifest().id +
+                            "' does not declare the 'tools' capability; continue it with a model that can call "
+                            "tools, or start a new conversation",
+                        {});
   auto tools = request.find("tools");
-  if (tools == request.end() || tools->is_null() || (tools->is_array() && tools->empty()) || supports_tools()) return;
+  if (tools == request.end() || tools->is_null() || (tools->is_array() && tools->empty())) return;
   // Sent anyway, an older plugin would pass the field through or drop it,
   // and the model would answer as if it had no tools: say so instead.
   throw ProviderError(WEBOX_E_UNSUPPORTED,

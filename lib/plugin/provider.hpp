@@ -61,7 +61,8 @@ public:
   const Manifest &manifest() const { return m_binding.plugin->manifest; }
   bool can(uint64_t capability) const;
   // Whether the plugin translates the tool fields of a chat request
-  // (WEBOX_CAP_TOOLS, ABI 1.3); chat() refuses "tools" to one that does not.
+  // (WEBOX_CAP_TOOLS, ABI 1.3); chat() refuses "tools", and a conversation
+  // holding tool calls or results, to one that does not.
   bool supports_tools() const { return can(WEBOX_CAP_TOOLS); }
 
   // Each returns the plugin's result document; throws ProviderError.
@@ -117,7 +118,8 @@ private:
   // The operation's JSON, or a ProviderError; a network error after a request
   // the host refused for good (see CallScope) exits 4, not 75.
   nlohmann::json finish(webox_status status, webox_result &result, const char *operation, const CallScope &scope);
-  // Throws WEBOX_E_UNSUPPORTED when `request` offers tools this plugin cannot read.
+  // Throws WEBOX_E_UNSUPPORTED when `request` offers tools, or holds tool
+  // messages, this plugin cannot read.
   void check_tools_supported(const nlohmann::json &request) const;
   // finish(), then keep_rotated_secrets() on the result or the error detail
   // (social operations; provider_social_send.cpp).

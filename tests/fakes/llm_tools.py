@@ -38,7 +38,8 @@ shape wrong fails loudly:
              every call must be answered by a `role: tool` message with its
              `tool_call_id` before the next non-tool message.
   Anthropic  every tool_use id must be answered by a tool_result block, first
-             in the content of the very next (user) message.
+             in the content of the very next (user) message; its is_error,
+             when present, must be a boolean.
   Gemini     the first functionCall part of a model turn must carry the
              thoughtSignature it was given; the next turn must hold one
              functionResponse (with an object `response`) per call, same
@@ -211,6 +212,11 @@ def anthropic_error(body):
         for b in content:
             if b.get("type") == "tool_use" and not isinstance(b.get("input"), dict):
                 return "messages.%d.content: tool_use.input: Input should be a valid dictionary" % i
+        for b in (messages[i + 1].get("content") if i + 1 < len(messages) and
+                  isinstance(messages[i + 1], dict) and isinstance(messages[i + 1].get("content"), list) else []):
+            if isinstance(b, dict) and b.get("type") == "tool_result" and "is_error" in b \
+                    and not isinstance(b["is_error"], bool):
+                return "messages.%d.content: tool_result.is_error: Input should be a valid boolean" % (i + 1)
         nxt = messages[i + 1] if i + 1 < len(messages) else None
         blocks = nxt.get("content") if isinstance(nxt, dict) and nxt.get("role") == "user" else None
         leading = []
