@@ -86,15 +86,24 @@ void check_call_status(const std::string &status) {
 }
 
 std::vector<ConversationSummary> list_conversations(Db &db, const HistoryFilter &f) {
-  std::string sql =
-      "SELECT c.id, c.name, c.model, MIN(k.created_at), MAX(k.created_at), COUNT(*), "
-      "SUM(k.cost), COUNT(k.cost) "
-      "FROM conversations c JOIN calls k ON k.conversation_id = c.id "
-      "GROUP BY c.id HAVING 1";
-  if (!f.since.empty()) sql += " AND MAX(k.created_at) >= :since";
-  if (!f.model.empty()) sql += std::string(" AND SUM(") + kModelMatch + ") > 0";
-  if (!f.status.empty()) sql += " AND SUM(k.status = :status) > 0";
-  sql += " ORDER BY MAX(k.id) DESC LIMIT :limit";
+  // The inner query finds the conversations to show from each one's last
+  // call id (one probe of calls_by_conversation each) and the filters; only
+  // the N kept are then counted and summed, so a listing does not aggregate
+  // the whole history (100k calls: one pass over 10k index entries).
+  std::string inner =
+      "SELECT c.id AS id, c.name AS name, c.model AS model, "
+      "(SELECT MAX(k.id) FROM calls k WHERE k.conversation_id = c.id) AS last_id "
+      "FROM conversations c WHERE last_id IS NOT NULL";
+  if (!f.since.empty()) inner += " AND (SELECT created_at FROM calls WHERE id = last_id) >= :since";
+  if (!f.model.empty())
+    inner += std::string(" AND EXISTS (SELECT 1 FROM calls k WHERE k.conversation_id = c.id AND ") + kModelMatch + ")";
+  if (!f.status.empty())
+    inner += " AND EXISTS (SELECT 1 FROM calls k WHERE k.conversation_id = c.id AND k.status = :status)";
+  inner += " ORDER BY last_id DESC LIMIT :limit";
+  const std::string sql =
+      "SELECT s.id, s.name, s.model, MIN(k.created_at), MAX(k.created_at), COUNT(*), SUM(k.cost), COUNT(k.cost) "
+      "FROM (" + inner + ") s JOIN calls k ON k.conversation_id = s.id "
+      "GROUP BY s.id ORDER BY s.last_id DESC";
   return guarded(db, [&] {
     SQLite::Statement st(db.sql(), sql);
     bind_filter(st, f);
