@@ -14,11 +14,15 @@
 
 #include "cli/command.hpp"
 #include "cli/context.hpp"
+#include "cli/flags.hpp"
+#include "cli/output.hpp"
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
 #include "lib/core/text_input.hpp"
 #include "lib/plugin/registry.hpp"
+
+#include <spdlog/spdlog.h>
 
 namespace webox::cli {
 namespace {
@@ -76,6 +80,40 @@ void check_arguments(const CLI::App &app) {
   for (const CLI::App *sub : app.get_subcommands()) check_arguments(*sub);
 }
 
+// The subcommands chosen on the command line, outermost first: {logs, export}.
+// After a parse error, the ones entered before the error.
+std::vector<const CLI::App *> chosen_path(const CLI::App &app) {
+  std::vector<const CLI::App *> path;
+  const CLI::App *at = &app;
+  while (true) {
+    const auto subs = at->get_subcommands();
+    if (subs.empty()) return path;
+    at = subs.front();
+    path.push_back(at);
+  }
+}
+
+// "webox logs export" for the help a usage error points to.
+std::string command_words(const std::vector<const CLI::App *> &path) {
+  std::string words = "webox";
+  for (const CLI::App *sub : path) words += " " + sub->get_name();
+  return words;
+}
+
+// Global flags fall through to the top level from any subcommand; so would
+// an option of an intermediate command (`webox logs export --cid X` was
+// parsed as `webox logs --cid X` and silently ignored). An option given to a
+// command that then ran one of its subcommands meant nothing: refuse it.
+void refuse_fallen_through_options(const std::vector<const CLI::App *> &path) {
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    for (const CLI::Option *opt : path[i]->get_options()) {
+      if (opt->count() == 0 || opt->get_name() == "--help") continue;
+      throw UsageError(option_label(*opt) + " is not an option of `" + command_words(path) + "` (see `" +
+                       command_words(path) + " --help`)");
+    }
+  }
+}
+
 } // namespace
 
 std::vector<CommandEntry> &command_table() {
@@ -110,6 +148,12 @@ int run(int argc, char **argv) {
                    [](const CommandEntry &a, const CommandEntry &b) { return a.order < b.order; });
   for (const auto &c : commands) c.setup(app, ctx);
 
+  // `webox` alone is a question, not a mistake: the overview, exit 0.
+  if (argc <= 1) {
+    out::write(app.help());
+    return static_cast<int>(ExitCode::ok);
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {
@@ -128,13 +172,15 @@ int run(int argc, char **argv) {
       message = "unknown command '" + std::string(argv[1]) + "'" +
                 (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
     }
-    print_error(message + " (see 'webox --help')");
+    print_error(message + " (see `" + command_words(chosen_path(app)) + " --help`)");
     return static_cast<int>(ExitCode::usage);
   }
 
   ctx.global.verbosity = quiet ? -1 : verbose;
   logging::init(ctx.global.verbosity);
+  for (const std::string &warning : take_deprecation_warnings()) spdlog::warn("{}", warning);
   try {
+    refuse_fallen_through_options(chosen_path(app));
     check_arguments(app);
     if (ctx.command) ctx.command();
     return ctx.exit_code;

@@ -8,7 +8,10 @@
 // the options that take a value (so that a value is never mistaken for a
 // subcommand) and the options that take a model. Global flags are offered at
 // every level because the root falls through (`webox chat -v`), except where
-// the subcommand reuses the letter (`tts -v` is --voice).
+// the subcommand reuses the letter (`tts -v`, the deprecated spelling of
+// --voice). Hidden options (CLI11's empty group: deprecated spellings) are
+// never offered, but still count as taking a value and as shadowing a global
+// flag, as they do for the parser.
 //
 // Model names are NOT frozen into the script: at completion time it runs the
 // hidden `webox completions --models-for <command>`, which reads the installed
@@ -37,6 +40,7 @@ struct OptionSpec {
   std::string description;
   bool takes_value = false;
   bool takes_model = false;
+  bool hidden = false; // not offered; known so that its value is skipped
 };
 
 struct Node {
@@ -58,9 +62,9 @@ bool is_option_group(const CLI::App *sub) { return sub->get_name().empty(); }
 
 std::vector<OptionSpec> own_options(const CLI::App &app) {
   std::vector<OptionSpec> out;
-  // An empty group is CLI11's way of hiding an option from --help.
-  for (const CLI::Option *opt : app.get_options([](const CLI::Option *o) { return o->nonpositional() && !o->get_group().empty(); })) {
+  for (const CLI::Option *opt : app.get_options([](const CLI::Option *o) { return o->nonpositional(); })) {
     OptionSpec spec;
+    spec.hidden = opt->get_group().empty(); // CLI11's way of hiding an option from --help
     for (const auto &s : opt->get_snames()) spec.names.push_back("-" + s);
     for (const auto &l : opt->get_lnames()) spec.names.push_back("--" + l);
     spec.description = opt->get_description();
@@ -145,7 +149,7 @@ std::vector<std::string> option_names(const Node &n, bool (*keep)(const OptionSp
   return out;
 }
 
-bool any_option(const OptionSpec &) { return true; }
+bool offered_option(const OptionSpec &o) { return !o.hidden; }
 bool valued_option(const OptionSpec &o) { return o.takes_value; }
 bool model_option(const OptionSpec &o) { return o.takes_model; }
 
@@ -163,7 +167,7 @@ std::string bash_script(const std::vector<Node> &nodes) {
   for (const auto &n : nodes) {
     s += "    " + single_quoted(n.path) + ")\n";
     s += "      _webox_subs=" + single_quoted(words(sub_names(n))) + "\n";
-    s += "      _webox_opts=" + single_quoted(words(option_names(n, any_option))) + "\n";
+    s += "      _webox_opts=" + single_quoted(words(option_names(n, offered_option))) + "\n";
     s += "      _webox_valued=" + single_quoted(words(option_names(n, valued_option))) + "\n";
     s += "      _webox_models=" + single_quoted(words(option_names(n, model_option))) + " ;;\n";
   }
@@ -233,7 +237,8 @@ std::string zsh_script(const std::vector<Node> &nodes) {
   for (const auto &n : nodes) {
     std::vector<std::pair<std::string, std::string>> options;
     for (const auto &o : n.options)
-      for (const auto &name : o.names) options.emplace_back(name, o.description);
+      if (!o.hidden)
+        for (const auto &name : o.names) options.emplace_back(name, o.description);
     s += "    " + single_quoted(n.path) + ")\n";
     s += "      _webox_subs=(" + zsh_described(n.subcommands) + ")\n";
     s += "      _webox_opts=(" + zsh_described(options) + ")\n";
@@ -331,6 +336,7 @@ complete -c webox -f
     for (const auto &[name, description] : n.subcommands)
       s += "complete -c webox -n " + at + " -a " + single_quoted(name, true) + " -d " + single_quoted(one_line(description), true) + "\n";
     for (const auto &o : n.options) {
+      if (o.hidden) continue;
       std::string line = "complete -c webox -n " + at;
       for (const auto &name : o.names) line += (name.size() == 2 ? " -s " + name.substr(1) : " -l " + name.substr(2));
       if (o.takes_model)

@@ -1,7 +1,7 @@
 // `webox generate-image`: images from a prompt, checked, written, recorded.
 //
 //   webox generate-image PROMPT... [-m MODEL] [--size WxH] [-n N]
-//                        [--quality Q] [--seed S] [-o FILE|DIR/] [--json]
+//                        [--quality Q] [--seed S] [--output FILE|DIR/] [--json]
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -13,6 +13,7 @@
 
 #include "cli/command.hpp"
 #include "cli/context.hpp"
+#include "cli/flags.hpp"
 #include "cli/output.hpp"
 #include "lib/chat/model_ref.hpp"
 #include "lib/core/crypto.hpp"
@@ -44,12 +45,12 @@ struct ImageOptions {
 
 constexpr const char *kImageExamples = R"(
 Examples:
-  webox generate-image -m openai:gpt-image-1 --size 1024x1024 -n 2 -o images/ "un refuge en montagne, aquarelle"
-  webox generate-image -m stability:sd3.5-large "une affiche rétro" -o affiche.png
-  webox generate-image -m sdwebui:default --seed 42 "a lighthouse at dusk" -o local.png
+  webox generate-image -m openai:gpt-image-1 --size 1024x1024 -n 2 --output images/ "un refuge en montagne, aquarelle"
+  webox generate-image -m stability:sd3.5-large "une affiche rétro" --output affiche.png
+  webox generate-image -m sdwebui:default --seed 42 "a lighthouse at dusk" --output local.png
   webox generate-image -m openai:dall-e-3 --quality hd "..." --json | jq -r '.images[].file'
 
-The prompt is the arguments, else standard input. Without -o the images go
+The prompt is the arguments, else standard input. Without --output the images go
 to the gallery folder ($XDG_DATA_HOME/webox/media) as <prompt>-<sha8>.<ext>;
 every path written is printed. Without -m the model is $WEBOX_IMAGE_MODEL,
 else media.image_model in the config, else openai:gpt-image-1.
@@ -77,8 +78,9 @@ void check_size(const std::string &size) {
 media::Target image_target(const ImageOptions &o) {
   media::Target target = media::parse_target(o.output);
   if (target.kind == media::Target::Kind::standard_output) {
-    if (o.count > 1) throw UsageError("-o - writes one image; use -o DIR/ for several");
-    if (out::is_tty()) throw UsageError("refusing to write an image to a terminal; redirect standard output or give -o FILE");
+    if (o.count > 1) throw UsageError("--output - writes one image; use --output DIR/ for several");
+    if (o.json) throw UsageError("--json and --output - both want standard output; give --output FILE or DIR/");
+    if (out::is_tty()) throw UsageError("refusing to write an image to a terminal; redirect standard output or give --output FILE");
   }
   return target;
 }
@@ -194,8 +196,7 @@ void setup_generate_image(CLI::App &app, Context &ctx) {
   cmd->add_option("--quality", o->quality, "Provider quality: low, medium, high (gpt-image), standard, hd (dall-e-3)")
       ->type_name("Q");
   cmd->add_option("--seed", o->seed, "Seed, where the provider supports it (Stability, SD WebUI)")->type_name("N");
-  cmd->add_option("-o,--output", o->output, "FILE, DIR/ (named from the prompt), or - for standard output")
-      ->type_name("FILE");
+  add_output_option(cmd, o->output, "FILE, DIR/ (named from the prompt), or - for standard output");
   cmd->add_option("--option", o->options, "Provider option key=value (repeatable; JSON values parsed)")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);

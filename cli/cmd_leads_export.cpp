@@ -1,7 +1,7 @@
 // `webox leads export`: leads to a file, stdout, Google Sheets, Notion or a
 // signed webhook, in full or only what changed since the last export there.
 //
-//   webox leads export [filters] [--format csv|json|jsonl] [-o FILE|-] [--bom] [--fields a,b,c]
+//   webox leads export [filters] [--format csv|json|jsonl] [--output FILE|-] [--bom] [--fields a,b,c]
 //   webox leads export [filters] --to sheets:ID/RANGE | notion:DATABASE_ID | webhook:URL
 //                      [--map field=Property,...] [--since-last] [--batch N] [--json]
 //
@@ -20,6 +20,7 @@
 #include "cli/checks.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
+#include "cli/flags.hpp"
 #include "cli/output.hpp"
 #include "lib/core/config.hpp"
 #include "lib/core/error.hpp"
@@ -50,9 +51,9 @@ struct LeadsExportOptions {
 
 constexpr const char *kExportExamples = R"EX(
 Examples:
-  webox leads export --format csv -o leads.csv --min-score 15
+  webox leads export --format csv --output leads.csv --min-score 15
   webox leads export --format jsonl --status new | jq .
-  webox leads export --fields username,phone,score --bom -o leads.csv
+  webox leads export --fields username,phone,score --bom --output leads.csv
   webox leads export --to 'sheets:1AbC...xyz/Leads!A1' --since-last       # GOOGLE_APPLICATION_CREDENTIALS
   webox leads export --to 'sheets:1AbC...xyz/Leads' --fields id,username,status  # a lead's row updated by id
   webox leads export --to notion:DATABASE_ID --map phone=Téléphone,score=Score   # NOTION_TOKEN
@@ -76,12 +77,12 @@ ex::ExportJob job_of(const LeadsExportOptions &o) {
   if (!o.to.empty()) job.destination = ex::parse_destination(o.to);
   const auto &dest = job.destination;
   const bool to_stdout = !dest && (o.output.empty() || o.output == "-");
-  if (dest && !o.output.empty()) throw UsageError("-o and --to are exclusive: a file, or a destination");
+  if (dest && !o.output.empty()) throw UsageError("--output and --to are exclusive: a file, or a destination");
   if (o.bom && (dest || job.format != ex::Format::csv)) throw UsageError("--bom applies to CSV files only");
   if (dest && o.format != "csv") throw UsageError("--format applies to files and stdout, not to --to");
   if (!o.map.empty() && !(dest && dest->kind == ex::DestinationKind::notion)) throw UsageError("--map applies to --to notion: only");
-  if (o.json && to_stdout) throw UsageError("--json prints a summary on stdout: send the leads elsewhere with -o FILE or --to");
-  if (o.since_last && to_stdout) throw UsageError("--since-last needs a destination to remember: -o FILE or --to");
+  if (o.json && to_stdout) throw UsageError("--json prints a summary on stdout: send the leads elsewhere with --output FILE or --to");
+  if (o.since_last && to_stdout) throw UsageError("--since-last needs a destination to remember: --output FILE or --to");
   if (o.batch < 0) throw UsageError("--batch must be positive");
   if (!dest && !to_stdout)
     job.destination = ex::file_destination(std::filesystem::absolute(o.output).lexically_normal().string());
@@ -157,8 +158,7 @@ void setup_leads_export(CLI::App &app, Context &ctx) {
   cmd->add_option("--since", o->since, "Only leads active since DATE");
   cmd->add_option("-n,--limit", o->limit, "At most N leads (0 = all)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--format", o->format, "csv (default), json or jsonl");
-  cmd->add_option("-o,--output", o->output, "Write to FILE (complete or not at all); - or nothing = stdout")
-      ->type_name("FILE");
+  add_output_option(cmd, o->output, "Write to FILE (complete or not at all); - or nothing = stdout");
   cmd->add_flag("--bom", o->bom, "Start the CSV with a UTF-8 byte order mark (Excel)");
   cmd->add_option("--fields", o->fields, "Columns, comma-separated: " + ex::field_names());
   cmd->add_option("--to", o->to, "sheets:SPREADSHEET_ID/RANGE, notion:DATABASE_ID or webhook:URL");

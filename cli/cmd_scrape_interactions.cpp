@@ -25,6 +25,7 @@
 
 #include "cli/command.hpp"
 #include "cli/context.hpp"
+#include "cli/flags.hpp"
 #include "cli/output.hpp"
 #include "lib/core/config.hpp"
 #include "lib/core/error.hpp"
@@ -192,7 +193,8 @@ void run_scrape(ScrapeOptions opt, Context &ctx) {
 void setup_scrape_interactions(CLI::App &app, Context &ctx) {
   CLI::App *cmd = app.add_subcommand("scrape-interactions", "Collect interactions of your social accounts into leads");
   auto opt = std::make_shared<ScrapeOptions>();
-  cmd->add_option("-p,--platform", opt->platform, "instagram, x, instagram-export (a social-collect plugin), or jsonl");
+  cmd->add_option("--platform", opt->platform, "instagram, x, instagram-export (a social-collect plugin), or jsonl");
+  add_deprecated_short(cmd, 'p', "platform", opt->platform, "PLATFORM"); // -p is --provider (models)
   cmd->add_option("--since", opt->since, "Ignore interactions before DATE (2026-11-01 or ISO 8601)");
   cmd->add_option("--from", opt->from, "Read FILE: JSONL records (- = stdin), or an export for --platform instagram-export")
       ->type_name("FILE");

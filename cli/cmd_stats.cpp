@@ -36,10 +36,37 @@ std::string cost_text(const store::StatsRow &r) {
   return text;
 }
 
+std::string media_cost_text(const store::MediaStatsRow &r) {
+  if (r.unpriced == r.items) return "unknown";
+  std::string text = chat::format_cost(r.cost);
+  if (r.unpriced) text += " (+" + std::to_string(r.unpriced) + " unpriced)";
+  return text;
+}
+
+nlohmann::json media_json(const std::vector<store::MediaStatsRow> &rows) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto &r : rows)
+    arr.push_back({{"kind", r.kind}, {"model", r.model}, {"items", r.items}, {"cost", r.cost}, {"unpriced_items", r.unpriced}});
+  return arr;
+}
+
+void print_table(const std::vector<std::vector<std::string>> &table) {
+  std::vector<size_t> widths(table.front().size(), 0);
+  for (const auto &row : table)
+    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], compare::display_width(row[c]));
+  for (const auto &row : table) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) line += compare::pad_to(row[c], widths[c] + 2);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out::line(line);
+  }
+}
+
 void run_stats(Context &ctx, const StatsOptions &o) {
   store::StatsBy by = store::parse_stats_by(o.by);
   std::string since = store::since_bound(o.since, static_cast<int64_t>(std::time(nullptr)));
   std::vector<store::StatsRow> rows = store::usage_stats(ctx.db(), since, by);
+  std::vector<store::MediaStatsRow> media = store::media_stats(ctx.db(), since);
   if (o.json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto &r : rows)
@@ -52,23 +79,20 @@ void run_stats(Context &ctx, const StatsOptions &o) {
                      {"cost", r.cost},
                      {"unpriced_calls", r.unpriced},
                      {"median_latency_ms", r.median_latency_ms ? nlohmann::json(*r.median_latency_ms) : nlohmann::json(nullptr)}});
-    out::line(nlohmann::json{{"since", since}, {"by", o.by}, {"rows", arr}}.dump(2));
+    out::line(nlohmann::json{{"since", since}, {"by", o.by}, {"rows", arr}, {"media", media_json(media)}}.dump(2));
     return;
   }
   std::vector<std::vector<std::string>> table = {{o.by, "calls", "errors", "tokens in", "tokens out", "cost", "median latency"}};
   for (const auto &r : rows)
     table.push_back({r.key, std::to_string(r.calls), percent(r.errors, r.calls), std::to_string(r.input_tokens),
                      std::to_string(r.output_tokens), cost_text(r), compare::format_ms(r.median_latency_ms)});
-  std::vector<size_t> widths(table.front().size(), 0);
-  for (const auto &row : table)
-    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], compare::display_width(row[c]));
   out::line("since " + since);
-  for (const auto &row : table) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c) line += compare::pad_to(row[c], widths[c] + 2);
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out::line(line);
-  }
+  print_table(table);
+  if (media.empty()) return;
+  std::vector<std::vector<std::string>> media_table = {{"media", "model", "items", "cost"}};
+  for (const auto &r : media) media_table.push_back({r.kind, r.model, std::to_string(r.items), media_cost_text(r)});
+  out::line("");
+  print_table(media_table);
 }
 
 void setup_stats(CLI::App &app, Context &ctx) {
@@ -86,7 +110,9 @@ Examples:
   webox stats --by day --since 2026-11-01
 
 Costs come from data/prices.json and the config's prices:; calls of models
-without a known price are counted as "unpriced", never as $0.)");
+without a known price are counted as "unpriced", never as $0. Images and
+speech made by generate-image and tts are counted below the calls, with the
+cost their provider reported where it did.)");
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_stats(ctx, *o); }; });
 }
 

@@ -1,8 +1,8 @@
 // `webox tts`: text to speech, streamed to a file that appears only when
 // complete.
 //
-//   webox tts [TEXT...] [-m MODEL] [-v VOICE] [--speed X] [--format F]
-//             [-o FILE|DIR/|-] [--file F] [--list-voices] [--json]
+//   webox tts [TEXT...] [-m MODEL] [--voice VOICE] [--speed X] [--format F]
+//             [--output FILE|DIR/|-] [--file F] [--list-voices] [--json]
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -18,6 +18,7 @@
 #include "cli/checks.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
+#include "cli/flags.hpp"
 #include "cli/output.hpp"
 #include "lib/chat/model_ref.hpp"
 #include "lib/core/error.hpp"
@@ -50,13 +51,13 @@ struct TtsOptions {
 
 constexpr const char *kTtsExamples = R"(
 Examples:
-  webox tts "Bonjour, bienvenue dans votre entraînement." -v fr -o bienvenue.wav
-  webox tts -v en-us "Hello world" -o - | aplay
-  webox tts -m openai:gpt-4o-mini-tts -v alloy -o out.mp3 < script.txt
-  webox tts -m elevenlabs:eleven_multilingual_v2 -v VOICE_ID --format mp3_44100_128 -o out.mp3 "..."
+  webox tts "Bonjour, bienvenue dans votre entraînement." --voice fr --output bienvenue.wav
+  webox tts --voice en-us "Hello world" --output - | aplay
+  webox tts -m openai:gpt-4o-mini-tts --voice alloy --output out.mp3 < script.txt
+  webox tts -m elevenlabs:eleven_multilingual_v2 --voice VOICE_ID --format mp3_44100_128 --output out.mp3 "..."
   webox tts --list-voices -m espeak
 
-The text is the arguments, else --file, else standard input. Without -o the
+The text is the arguments, else --file, else standard input. Without --output the
 file goes to the gallery folder ($XDG_DATA_HOME/webox/media) and its path is
 printed. Without -m the model is $WEBOX_TTS_MODEL, else media.tts_model in
 the config, else espeak (offline). See webox-tts(1).)";
@@ -194,8 +195,10 @@ void run_tts(Context &ctx, const TtsOptions &o) {
   if (text.empty() || is_blank(text)) throw UsageError("no text to speak: give it as arguments, with --file or on standard input");
   media::Target target = media::parse_target(o.output);
   const bool to_stdout = target.kind == media::Target::Kind::standard_output;
+  if (to_stdout && o.json)
+    throw UsageError("--json and --output - both want standard output; give --output FILE or DIR/");
   if (to_stdout && out::is_tty())
-    throw UsageError("refusing to write audio to a terminal; redirect standard output or give -o FILE");
+    throw UsageError("refusing to write audio to a terminal; redirect standard output or give --output FILE");
   std::string format = o.format;
   if (format.empty() && target.kind == media::Target::Kind::file) format = media::audio_format_from_name(target.path);
 
@@ -218,15 +221,15 @@ void setup_tts(CLI::App &app, Context &ctx) {
   auto o = std::make_shared<TtsOptions>();
   CLI::App *cmd = app.add_subcommand("tts", "Text to speech: espeak (offline), OpenAI, ElevenLabs");
   cmd->add_option("-m,--model", o->model, "provider:model (default: $WEBOX_TTS_MODEL, media.tts_model, else espeak)")->type_name("MODEL");
-  cmd->add_option("-v,--voice", o->voice, "Voice: fr, en-us, fr-FR (espeak); alloy (OpenAI); a voice id (ElevenLabs)")
+  cmd->add_option("--voice", o->voice, "Voice: fr, en-us, fr-FR (espeak); alloy (OpenAI); a voice id (ElevenLabs)")
       ->type_name("VOICE");
+  add_deprecated_short(cmd, 'v', "voice", o->voice, "VOICE"); // -v is --verbose everywhere else
   cmd->add_option("--speed", o->speed, "Speaking rate, 1 = normal (0.25 to 4)")
       ->type_name("X")
       ->check(checks::number_between(0.25, 4));
   cmd->add_option("--format", o->format, "Audio format: wav, pcm, mp3, opus, aac, flac, or a provider's own name")
       ->type_name("FORMAT");
-  cmd->add_option("-o,--output", o->output, "FILE, DIR/ (named from the text), or - for standard output")
-      ->type_name("FILE");
+  add_output_option(cmd, o->output, "FILE, DIR/ (named from the text), or - for standard output");
   cmd->add_option("--file", o->file, "Read the text from FILE (- = standard input)")->type_name("FILE");
   cmd->add_option("--option", o->options, "Provider option key=value (repeatable; JSON values parsed)")
       ->type_name("KEY=VALUE")

@@ -14,8 +14,8 @@ FileSink::FileSink(fs::path target) {
   fs::path dir = target.parent_path();
   if (dir.empty()) dir = ".";
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw UsageError("-o: no directory " + dir.string());
-  if (fs::is_directory(target, ec)) throw UsageError("-o: " + target.string() + " is a directory");
+  if (!fs::is_directory(dir, ec)) throw UsageError("--output: no directory " + dir.string());
+  if (fs::is_directory(target, ec)) throw UsageError("--output: " + target.string() + " is a directory");
   m_file.emplace(std::move(target), AtomicFileOptions{0600, {}});
   m_buffer.reserve(kSinkBuffer);
 }

@@ -51,6 +51,7 @@ constexpr Migration kMigrations[] = {
     {11, migration_11_webhook_keys},
     {12, migration_12_rag},
     {13, migration_13_agent},
+    {14, migration_14_history},
 };
 // clang-format on
 

@@ -33,5 +33,6 @@ void migration_10_export_progress(SQLite::Database &db);
 void migration_11_webhook_keys(SQLite::Database &db);
 void migration_12_rag(SQLite::Database &db);
 void migration_13_agent(SQLite::Database &db);
+void migration_14_history(SQLite::Database &db);
 
 } // namespace webox::store

@@ -103,4 +103,20 @@ std::vector<StatsRow> usage_stats(Db &db, const std::string &since_iso, StatsBy 
   return rows;
 }
 
+std::vector<MediaStatsRow> media_stats(Db &db, const std::string &since_iso) {
+  return guarded(db, [&] {
+    // The gallery says "audio" for speech; stats says what was asked for.
+    SQLite::Statement st(db.sql(),
+                         "SELECT CASE kind WHEN 'audio' THEN 'speech' ELSE kind END, provider || ':' || model, "
+                         "COUNT(*), COALESCE(SUM(cost), 0), COUNT(*) - COUNT(cost) "
+                         "FROM media WHERE created_at >= ? GROUP BY 1, 2 ORDER BY 1, 2");
+    st.bind(1, since_iso);
+    std::vector<MediaStatsRow> rows;
+    while (st.executeStep())
+      rows.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getInt64(),
+                      st.getColumn(3).getDouble(), st.getColumn(4).getInt64()});
+    return rows;
+  });
+}
+
 } // namespace webox::store

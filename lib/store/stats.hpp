@@ -32,4 +32,16 @@ StatsBy parse_stats_by(const std::string &name);
 // One row per group, sorted by key, plus (last) a "total" row.
 std::vector<StatsRow> usage_stats(Db &db, const std::string &since_iso, StatsBy by);
 
+// Media made since a moment (the gallery's `media` table: generated images,
+// synthesised speech), one row per kind and provider:model, by kind then
+// model. Transcriptions are not recorded, so not counted.
+struct MediaStatsRow {
+  std::string kind;     // "image" or "speech"
+  std::string model;    // provider:model
+  int64_t items = 0;    // files made
+  double cost = 0;      // of the items with a known price
+  int64_t unpriced = 0; // items whose cost is unknown
+};
+std::vector<MediaStatsRow> media_stats(Db &db, const std::string &since_iso);
+
 } // namespace webox::store

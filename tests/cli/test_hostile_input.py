@@ -294,19 +294,19 @@ class MistypedMediaErrorTest(WeboxTestCase):
         return os.path.join(self.home, name)
 
     def test_openai_images_mistyped_error_is_the_plugin_failure(self):
-        good = self.webox("generate-image", "-m", "openai:gpt-image-1", "http-400", "-o", self.out("a.png"))
-        bad = self.webox("generate-image", "-m", "openai:gpt-image-1", "mistyped", "-o", self.out("b.png"))
+        good = self.webox("generate-image", "-m", "openai:gpt-image-1", "http-400", "--output", self.out("a.png"))
+        bad = self.webox("generate-image", "-m", "openai:gpt-image-1", "mistyped", "--output", self.out("b.png"))
         assert_plugin_failure(self, bad, good.code, "400")
 
     def test_elevenlabs_mistyped_detail_is_the_plugin_failure(self):
-        good = self.webox("tts", "-m", "elevenlabs", "-v", "missing", "x", "-o", self.out("a.mp3"))
+        good = self.webox("tts", "-m", "elevenlabs", "--voice", "missing", "x", "--output", self.out("a.mp3"))
         for voice, status in (("mistyped", "404"), ("mistyped-list", "422")):
             with self.subTest(voice=voice):
-                bad = self.webox("tts", "-m", "elevenlabs", "-v", voice, "x", "-o", self.out("b.mp3"))
+                bad = self.webox("tts", "-m", "elevenlabs", "--voice", voice, "x", "--output", self.out("b.mp3"))
                 assert_plugin_failure(self, bad, good.code, status)
 
     def test_stability_mistyped_error_is_the_plugin_failure(self):
-        bad = self.webox("generate-image", "-m", "stability:core", "mistyped", "-o", self.out("a.png"))
+        bad = self.webox("generate-image", "-m", "stability:core", "mistyped", "--output", self.out("a.png"))
         assert_plugin_failure(self, bad, 2, "400")
 
 
