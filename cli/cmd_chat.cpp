@@ -19,10 +19,13 @@
 #include "lib/rag/retrieve.hpp"
 #include "lib/agent/tool_settings.hpp"
 #include "lib/chat/budget.hpp"
+#include "lib/chat/repl_commands.hpp"
 #include "lib/chat/session.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
+#include "lib/core/atomic_file.hpp"
 #include "lib/core/text_input.hpp"
+#include "lib/render/markdown.hpp"
 
 namespace webox::cli {
 namespace {
@@ -48,6 +51,8 @@ struct ChatOptions {
   std::string root;                // --root
   std::string rag;                 // --rag
   size_t rag_k = 5;                // --rag-k
+  std::string render = "auto";     // --render
+  bool raw = false;                // --raw
   std::vector<std::string> prompt_words;
 };
 
@@ -76,9 +81,13 @@ Examples:
   webox chat -m echo:tools --tool read_file 'call read_file {"path":"README.md"}'  # offline
   webox chat -m anthropic:claude-sonnet-4-5 --mcp fs "Résume notes.md puis liste le dossier"
   webox chat --rag notes -m openai:gpt-4o-mini "Quel est le budget du projet X ?"
+  webox chat --raw "Un tableau des capitales" > capitales.md  # the Markdown as written
+  webox chat --render always "..." | less -R          # drawn even through a pipe
 
 The prompt is the arguments, or standard input, or both (input first, then
-the arguments). Text is written as it arrives. See webox-chat(1).)";
+the arguments). Text is written as it arrives; on a terminal its Markdown is
+drawn (headings, lists, tables, framed code, links with their URL), block by
+block. In the REPL /help lists the commands. See webox-chat(1).)";
 
 nlohmann::json turn_json(const chat::TurnResult &turn) {
   auto tokens = [](const std::optional<int64_t> &v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
@@ -252,31 +261,103 @@ private:
   rag::GroundedPrompt m_prompt;
 };
 
-// Streams one turn to stdout: each delta as it arrives, then one newline.
-// On failure what was printed stays a prefix of the answer on stdout; the
-// terminal gets its line break on stderr.
-void send_streamed(chat::ChatSession &session, Agent &agent, Grounding &grounding, const std::string &prompt) {
-  bool printed = false;
+// Where an answer goes: to stdout byte for byte as it arrives, or through
+// the Markdown renderer, which prints each block once it is complete.
+class AnswerPrinter {
+public:
+  explicit AnswerPrinter(const std::optional<render::MarkdownStyle> &style) {
+    if (style) m_markdown.emplace(*style);
+  }
+
+  void delta(std::string_view text) {
+    m_printed = true;
+    if (!m_markdown) {
+      out::write(text);
+      return;
+    }
+    std::string ready = m_markdown->feed(text);
+    if (!ready.empty()) out::write(ready);
+  }
+
+  // The end of the answer: the last block, or the line break.
+  void end() {
+    if (m_markdown) out::write(m_markdown->finish());
+    else out::write("\n");
+  }
+
+  // After a failure: what is left of the answer stays on stdout; a raw
+  // answer's line break goes to the terminal only.
+  void cut_short() {
+    if (m_markdown) out::write(m_markdown->finish());
+    else if (m_printed && out::is_tty()) std::fputc('\n', stderr);
+  }
+
+  bool printed() const { return m_printed; }
+
+private:
+  std::optional<render::MarkdownStream> m_markdown;
+  bool m_printed = false;
+};
+
+// Streams one turn to stdout (see AnswerPrinter). On failure what was
+// printed stays a prefix of the answer on stdout.
+agent::LoopResult send_streamed(chat::ChatSession &session, Agent &agent, Grounding &grounding,
+                                const std::optional<render::MarkdownStyle> &style, const std::string &prompt) {
+  AnswerPrinter printer(style);
   agent::LoopResult result;
   try {
     result = agent::run_agent_turn(
         session, grounding.ground(prompt), agent.toolbox, *agent.approval, agent.loop,
-        [&](std::string_view delta) {
-          printed = true;
-          out::write(delta);
-        },
-        note_fallback, progress_hooks());
+        [&](std::string_view delta) { printer.delta(delta); }, note_fallback, progress_hooks());
   } catch (...) {
-    if (printed && out::is_tty()) std::fputc('\n', stderr);
+    printer.cut_short();
     throw;
   }
   if (result.ending != agent::Ending::answered) {
-    if (printed) out::write("\n");
+    if (printer.printed()) printer.end();
     report_stop(result);
   }
-  out::write("\n");
+  printer.end();
   note_answer(session, result.answer);
   if (result.ending == agent::Ending::answered) grounding.print_sources(result.answer.text);
+  return result;
+}
+
+void repl_note(const std::string &text) { std::fputs((text + "\n").c_str(), stderr); }
+
+// The REPL's commands beyond /help and /exit: one entry each.
+std::vector<ReplCommand> repl_commands(chat::ChatSession &session, chat::UsageTally &usage) {
+  return {
+      {"model", "/model MODEL", "talk to another model from now on (the conversation goes on)",
+       [&session](const std::string &spec) {
+         if (!spec.empty()) session.set_model(spec); // throws for an unknown one: the model stays
+         repl_note("webox: model " + session.model().text());
+       }},
+      {"system", "/system TEXT", "set the system prompt (alone: show it)",
+       [&session](const std::string &text) {
+         if (!text.empty()) session.set_system(text);
+         repl_note(session.system().empty() ? "webox: no system prompt" : "webox: system prompt: " + session.system());
+       }},
+      {"temperature", "/temperature X", "sampling temperature from 0 to 2",
+       [&session](const std::string &text) {
+         session.set_temperature(chat::parse_temperature(text));
+         repl_note("webox: temperature " + text);
+       }},
+      {"save", "/save FILE", "write the conversation to FILE as Markdown",
+       [&session](const std::string &file) {
+         if (file.empty()) throw UsageError("/save expects a file name");
+         write_file_atomically(file, chat::conversation_markdown(session.model().text(), session.system(), session.history()));
+         repl_note("webox: conversation saved to " + file);
+       }},
+      {"clear", "/clear", "start a new conversation (model and settings stay)",
+       [&session, &usage](const std::string &) {
+         session.new_conversation();
+         usage = chat::UsageTally{};
+         repl_note("webox: new conversation");
+       }},
+      {"tokens", "/tokens", "tokens and cost of this conversation so far",
+       [&usage](const std::string &) { repl_note("webox: " + usage.summary()); }},
+  };
 }
 
 // --json: one object, printed whatever the ending (the calls a model asked
@@ -314,6 +395,7 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   if (!out::stdin_is_tty()) prompt = text::prompt_with_stdin(std::move(prompt));
   if (!interactive && prompt.empty()) throw UsageError("no prompt: give it as arguments or on standard input");
   if (interactive && o.json) throw UsageError("--json needs a prompt (arguments or standard input)");
+  const auto style = out::answer_style(o.raw ? out::Render::never : out::parse_render(o.render));
 
   const Config &config = ctx.config();
   // Daily and monthly caps read what was spent from the log: with caps set,
@@ -326,15 +408,20 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   Grounding grounding(ctx, o.rag, o.rag_k);
 
   if (interactive) {
-    run_repl({"webox chat with " + session.model().text(),
-              [&](const std::string &p) { send_streamed(session, agent, grounding, p); }});
+    chat::UsageTally usage;
+    auto send = [&](const std::string &p) {
+      agent::LoopResult r = send_streamed(session, agent, grounding, style, p);
+      for (const auto &step : r.steps) usage.add(step.turn); // the calls that ran tools
+      usage.add(r.answer);
+    };
+    run_repl({"webox chat with " + session.model().text(), send, repl_commands(session, usage)});
     return;
   }
   if (o.json) {
     send_json(session, agent, grounding, prompt);
     return;
   }
-  send_streamed(session, agent, grounding, prompt);
+  send_streamed(session, agent, grounding, style, prompt);
 }
 
 } // namespace
@@ -380,6 +467,10 @@ void setup_chat(CLI::App &app, Context &ctx) {
       ->type_name("N")
       ->check(checks::whole_number(1, 10000));
   cmd->add_option("--root", o->root, "Folder the file tools work in (default: the current folder)")->type_name("DIR");
+  CLI::Option *render = cmd->add_option("--render", o->render,
+                                        "Draw the answer's Markdown: auto (on a terminal), always, never")
+                           ->type_name("WHEN");
+  cmd->add_flag("--raw", o->raw, "The answer as the model wrote it, even on a terminal (--render never)")->excludes(render);
   cmd->add_option("prompt", o->prompt_words, "The prompt (joined with spaces)");
   cmd->footer(kChatExamples);
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_chat(ctx, *o); }; });

@@ -35,6 +35,8 @@ struct CompareOptions {
   bool json = false;
   bool no_stream = false;
   bool no_log = false;
+  std::string render = "auto"; // --render
+  bool raw = false;            // --raw
   std::vector<std::string> prompt_words;
 };
 
@@ -44,14 +46,14 @@ struct CompareOptions {
 // drawing always fits the screen.
 class LiveView {
 public:
-  explicit LiveView(out::TerminalSize size) : m_size(size) {}
+  LiveView(out::TerminalSize size, compare::ColumnText text) : m_size(size), m_text(text) {}
 
   void draw(const compare::Report &report, bool force) {
     int64_t now = cancel::monotonic_ms();
     if (!force && now - m_last_draw_ms < 50) return;
     m_last_draw_ms = now;
     size_t max_lines = m_size.rows > 12 ? m_size.rows - 10 : 2;
-    std::string frame = compare::render_columns(report, m_size.columns - 1, max_lines);
+    std::string frame = compare::render_columns(report, m_size.columns - 1, max_lines, m_text);
     out::write(clear_sequence() + frame);
     m_height = static_cast<size_t>(std::count(frame.begin(), frame.end(), '\n'));
   }
@@ -66,6 +68,7 @@ private:
     return m_height ? "\x1b[" + std::to_string(m_height) + "A\x1b[J" : std::string();
   }
   out::TerminalSize m_size;
+  compare::ColumnText m_text;
   size_t m_height = 0;
   int64_t m_last_draw_ms = 0;
 };
@@ -112,7 +115,11 @@ void run_compare(Context &ctx, const CompareOptions &o) {
 
   const out::TerminalSize size = out::terminal_size();
   const bool live = format == compare::Format::table && out::is_tty() && !o.no_stream;
-  LiveView view(size);
+  // The columns draw each answer's Markdown where chat would draw it.
+  const compare::ColumnText text = out::answer_style(o.raw ? out::Render::never : out::parse_render(o.render))
+                                       ? compare::ColumnText::markdown
+                                       : compare::ColumnText::wrapped;
+  LiveView view(size, text);
   compare::Report report = run.run([&](const compare::Report &r) {
     if (live) view.draw(r, false);
   });
@@ -121,7 +128,7 @@ void run_compare(Context &ctx, const CompareOptions &o) {
 
   switch (format) {
     case compare::Format::table:
-      out::write(compare::render_columns(report, size.columns - 1) + compare::render_verdict(report, size.columns - 1));
+      out::write(compare::render_columns(report, size.columns - 1, 0, text) + compare::render_verdict(report, size.columns - 1));
       break;
     case compare::Format::markdown: out::write(compare::render_markdown(report)); break;
     case compare::Format::json: out::line(compare::to_json(report).dump(2)); break;
@@ -167,6 +174,10 @@ void setup_compare(CLI::App &app, Context &ctx) {
   cmd->add_flag("--json", o->json, "Same as --format json");
   cmd->add_flag("--no-stream", o->no_stream, "Ask each model for its whole answer at once");
   cmd->add_flag("--no-log", o->no_log, "Do not record the calls");
+  CLI::Option *render = cmd->add_option("--render", o->render,
+                                        "Draw each answer's Markdown in its column: auto (on a terminal), always, never")
+                           ->type_name("WHEN");
+  cmd->add_flag("--raw", o->raw, "Columns show the answers as written, even on a terminal (--render never)")->excludes(render);
   cmd->add_option("prompt", o->prompt_words, "The prompt (joined with spaces); standard input is read too");
   cmd->footer(R"(
 Examples:

@@ -7,6 +7,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "lib/core/error.hpp"
+
 namespace webox::cli::out {
 
 bool write(std::string_view text) {
@@ -46,9 +48,30 @@ TerminalSize terminal_size() {
   return size;
 }
 
-bool color() {
-  const char *no_color = std::getenv("NO_COLOR");
-  return is_tty() && (!no_color || !*no_color);
+namespace {
+
+bool no_color() {
+  const char *v = std::getenv("NO_COLOR");
+  return v && *v;
+}
+
+} // namespace
+
+bool color() { return is_tty() && !no_color(); }
+
+Render parse_render(const std::string &when) {
+  if (when == "auto") return Render::automatic;
+  if (when == "always") return Render::always;
+  if (when == "never") return Render::never;
+  throw UsageError("--render: expected auto, always or never, got '" + when + "'");
+}
+
+std::optional<render::MarkdownStyle> answer_style(Render when) {
+  if (when == Render::never || (when == Render::automatic && !is_tty())) return std::nullopt;
+  // One column short of the edge: a terminal that wraps on the last cell
+  // would otherwise add an empty line after every full line.
+  size_t columns = terminal_size().columns;
+  return render::MarkdownStyle{columns > 21 ? columns - 1 : 20, !no_color()};
 }
 
 } // namespace webox::cli::out

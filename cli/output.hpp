@@ -7,8 +7,11 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "lib/render/markdown.hpp"
 
 namespace webox::cli::out {
 
@@ -38,5 +41,16 @@ TerminalSize terminal_size();
 
 // Colors are allowed: stdout is a TTY and NO_COLOR is unset or empty.
 bool color();
+
+// --render WHEN for model answers: auto (Markdown drawn on a terminal, bytes
+// as they came otherwise), always, never (--raw).
+enum class Render { automatic, always, never };
+
+// Parses "auto", "always", "never"; throws UsageError.
+Render parse_render(const std::string &when);
+
+// How answers are drawn (terminal width, colors unless NO_COLOR), or
+// nullopt when they are written byte for byte.
+std::optional<render::MarkdownStyle> answer_style(Render when);
 
 } // namespace webox::cli::out

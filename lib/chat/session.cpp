@@ -74,6 +74,19 @@ ChatSession::ChatSession(plugin::Registry &registry, const Config &config, store
 
 ChatSession::~ChatSession() = default;
 
+void ChatSession::set_model(const std::string &spec) {
+  // Both resolved before either is kept: a failure leaves the session as it was.
+  std::vector<ModelRef> chain = resolve_chain(spec, m_settings.fallbacks, m_config, m_registry);
+  std::vector<ChainLink> links = bind_chain(chain, m_config, m_registry);
+  m_chain = std::move(chain);
+  m_links = std::move(links);
+}
+
+void ChatSession::new_conversation() {
+  m_history = nlohmann::json::array();
+  m_conversation_id.clear();
+}
+
 // A plain call is its prompt and answer; the steps of an agent turn (one
 // call each) replay the messages they added: the assistant's tool calls and
 // their results, then the final text.

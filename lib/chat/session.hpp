@@ -93,6 +93,19 @@ public:
   // Keeps what a turn added after its prompt (assistant and tool messages)
   // in this session's memory of the conversation.
   void remember(const std::string &prompt, const nlohmann::json &added);
+  // What the REPL changes between turns.
+  //
+  // Switches to `spec` (with the same --fallback list); when it does not
+  // resolve (unknown provider, alias or chain) throws and keeps the model.
+  void set_model(const std::string &spec);
+  void set_system(std::string system) { m_system = std::move(system); }
+  void set_temperature(double temperature) { m_options["temperature"] = temperature; }
+  // Forgets the turns: the next prompt starts a new conversation (id).
+  void new_conversation();
+  const std::string &system() const { return m_system; }
+  // User, assistant and tool messages of the conversation so far.
+  const nlohmann::json &history() const { return m_history; }
+
   // The store to record agent steps in; null when this session does not log.
   store::Db *log_store() const { return m_settings.logging == Logging::yes ? m_db : nullptr; }
 

@@ -5,6 +5,7 @@
 #include "lib/chat/prices.hpp"
 #include "lib/compare/text_width.hpp"
 #include "lib/core/error.hpp"
+#include "lib/render/markdown.hpp"
 
 namespace webox::compare {
 namespace {
@@ -24,6 +25,24 @@ std::vector<std::string> footer(const ModelAnswer &a) {
   if (!a.answered_by.empty()) lines.push_back("answered by " + a.answered_by);
   lines.push_back("first token " + format_ms(a.ttft_ms) + ", total " + (a.done ? format_ms(a.latency_ms) : "…"));
   lines.push_back(tokens_text(a) + ", " + chat::format_cost(a.cost));
+  return lines;
+}
+
+// An answer's lines in a column `column` cells wide. A drawn line wider
+// than that (code is not wrapped by the renderer) is wrapped here.
+std::vector<std::string> column_lines(const std::string &text, size_t column, ColumnText how) {
+  if (how == ColumnText::wrapped) return wrap(text, column);
+  std::vector<std::string> lines;
+  const std::string drawn = render::render_markdown(text, {column, false});
+  for (size_t start = 0; start < drawn.size();) {
+    size_t end = drawn.find('\n', start);
+    if (end == std::string::npos) end = drawn.size();
+    std::string line = drawn.substr(start, end - start);
+    if (display_width(line) <= column) lines.push_back(std::move(line));
+    else
+      for (auto &w : wrap(line, column)) lines.push_back(std::move(w));
+    start = end + 1;
+  }
   return lines;
 }
 
@@ -81,15 +100,15 @@ nlohmann::json to_json(const Report &r) {
           {"judge", r.judge ? to_json(*r.judge) : nlohmann::json(nullptr)}};
 }
 
-std::string render_columns(const Report &report, size_t width, size_t max_text_lines) {
+std::string render_columns(const Report &report, size_t width, size_t max_text_lines, ColumnText how) {
   const size_t n = std::max<size_t>(1, report.answers.size());
   const size_t column = std::max<size_t>(10, (width - kGapWidth * (n - 1)) / n);
   std::vector<std::vector<std::string>> texts, feet;
   size_t text_rows = 0, foot_rows = 0;
   for (const auto &a : report.answers) {
-    std::vector<std::string> lines = a.error.empty() ? wrap(a.text, column) : wrap("✗ " + a.error, column);
+    std::vector<std::string> lines = a.error.empty() ? column_lines(a.text, column, how) : wrap("✗ " + a.error, column);
     if (!a.error.empty() && !a.text.empty()) { // what arrived before the failure, then the error
-      std::vector<std::string> partial = wrap(a.text, column);
+      std::vector<std::string> partial = column_lines(a.text, column, how);
       partial.insert(partial.end(), lines.begin(), lines.end());
       lines = std::move(partial);
     }

@@ -13,9 +13,14 @@ enum class Format { table, markdown, json, jsonl };
 // Parses "table", "markdown" (or "md"), "json", "jsonl"; throws UsageError.
 Format parse_format(const std::string &name);
 
+// How an answer fills its column: wrapped as written, or its Markdown drawn
+// (lib/render/markdown, without colors: columns are padded by cells).
+enum class ColumnText { wrapped, markdown };
+
 // Columns side by side within `width` cells. `max_text_lines` > 0 keeps only
 // the last lines of each answer (the live view must fit the screen).
-std::string render_columns(const Report &report, size_t width, size_t max_text_lines = 0);
+std::string render_columns(const Report &report, size_t width, size_t max_text_lines = 0,
+                           ColumnText text = ColumnText::wrapped);
 
 // The judge's verdict below the columns (empty when there is no judge).
 std::string render_verdict(const Report &report, size_t width);

@@ -68,6 +68,9 @@ SCENARIOS are chosen by the requested model name (any other name is `ok`):
   unicode-escape   like ok but JSON with \\uXXXX escapes (surrogate pairs)
   gzip             like ok, gzip-encoded when the client accepts it
   big-N            N deltas of "é" (fast: no pauses)
+  md-N             N deltas of about 4 bytes cut from a Markdown answer
+                   (headings, emphasis, lists, a table, fenced code), repeated
+                   as needed (fast: no pauses; bench/markdown.sh)
   error-inband     3 deltas then the format's in-band error (OpenAI error
                    event; OpenRouter error chunk with finish_reason "error";
                    Mistral's bare {"object":"error",...} object, no [DONE];
@@ -250,6 +253,9 @@ class Scenario:
         elif re.fullmatch(r"big-\d+", name):
             self.deltas = ["é"] * int(name[4:])
             self.piece_pause = 0.0
+        elif re.fullmatch(r"md-\d+", name):
+            self.deltas = markdown_deltas(int(name[3:]))
+            self.piece_pause = 0.0
         elif name in ("error-inband", "cut", "disconnect"):
             self.ending = {"error-inband": "inband"}.get(name, name)
         elif name == "http-429-quota":
@@ -269,6 +275,39 @@ class Scenario:
     @property
     def output_tokens(self):
         return len(self.deltas)
+
+
+MARKDOWN_ANSWER = """## Étape {n}
+
+Le **RAII** lie une *ressource* à la durée de vie d'un objet : `std::unique_ptr`
+la libère, même quand une [exception](https://en.cppreference.com/w/cpp/language/raii) passe.
+
+- un constructeur **acquiert**
+- un destructeur *libère*
+  - sans `delete` à écrire
+
+| Outil | Rôle | Coût |
+|:------|:-----|-----:|
+| unique_ptr | propriété | 0 |
+| shared_ptr | partage | 1 |
+
+```cpp
+auto f = std::make_unique<File>("notes.md");
+f->write("ok");
+```
+
+> Une citation, pour finir l'étape {n}.
+
+"""
+
+
+def markdown_deltas(count):
+    """`count` pieces of about 4 bytes (a token's length) of a long Markdown answer."""
+    text, n = "", 0
+    while len(text) < 4 * count:
+        n += 1
+        text += MARKDOWN_ANSWER.replace("{n}", str(n))
+    return [text[i * 4:i * 4 + 4] for i in range(count)]
 
 
 def dumps_compact(obj, ascii_only=False):

@@ -1,0 +1,186 @@
+"""The chat REPL through the real binary on a pseudo-terminal (libedit reads
+the terminal): slash commands, multi-line prompts, history across sessions.
+Answers come from fake_llm's `echo` model, which answers the last user
+message, so the requests it records show what each command changed."""
+import fcntl
+import os
+import pty
+import re
+import select
+import stat
+import struct
+import subprocess
+import termios
+import time
+
+from harness import WEBOX, WeboxTestCase, main
+
+
+class Repl:
+    """webox chat on a pseudo-terminal: stdin, stdout and stderr."""
+
+    def __init__(self, env, *args):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+        self.proc = subprocess.Popen([WEBOX, "chat", *args], stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True)
+        os.close(slave)
+        self.master = master
+        self.seen = ""
+        self.expect("> ")
+
+    def read(self, timeout=0.2):
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.master, 65536)
+        except OSError:
+            return False
+        self.seen += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
+        return bool(chunk)
+
+    def expect(self, text, timeout=15):
+        """Reads until `text` appears after what was already matched; returns what came before it."""
+        deadline = time.monotonic() + timeout
+        while text not in self.seen:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never came; the terminal showed:\n{self.seen}")
+            self.read()
+        before, _, self.seen = self.seen.partition(text)
+        return before
+
+    def line(self, text):
+        """Types a line, waits for the next prompt; returns what was shown in between."""
+        os.write(self.master, text.encode() + b"\r")
+        self.expect(text)  # the terminal's echo of the typed line
+        return self.expect("> ")
+
+    def close(self):
+        os.write(self.master, b"\x04")  # Ctrl-D at an empty prompt
+        code = self.proc.wait(timeout=10)
+        while self.read(0.05):
+            pass
+        os.close(self.master)
+        return code
+
+
+class ReplTest(WeboxTestCase):
+    def setUp(self):
+        super().setUp()
+        self.fake = self.start_fake("fake_llm.py")
+        self.env.update({"OPENAI_BASE_URL": self.fake.url + "/v1", "OPENAI_API_KEY": "test-key", "TERM": "dumb"})
+
+    def repl(self, *args):
+        r = Repl(self.env, "-m", "openai:echo", *args)
+        self.addCleanup(lambda: r.proc.poll() is None and r.proc.kill())
+        return r
+
+    def chat_bodies(self):
+        return [q["body"] for q in self.fake.requests() if q["path"].endswith("/chat/completions")]
+
+    def test_help_lists_every_command(self):
+        r = self.repl()
+        shown = r.line("/help")
+        for usage in ("/help", "/model MODEL", "/system TEXT", "/temperature X", "/save FILE", "/clear", "/tokens",
+                      "/exit"):
+            self.assertIn(usage, shown)
+        self.assertEqual(r.close(), 0)
+
+    def test_unknown_command_is_not_sent(self):
+        r = self.repl()
+        shown = r.line("/frobnicate now")
+        self.assertIn("webox: unknown command /frobnicate (/help lists them); nothing was sent", shown)
+        self.assertIn("0 turns yet", r.line("/tokens"))
+        self.assertIn("bonjour", r.line("bonjour"))
+        self.assertEqual(r.close(), 0)
+        bodies = self.chat_bodies()
+        self.assertEqual(len(bodies), 1)
+        self.assertEqual([m["content"] for m in bodies[0]["messages"]], ["bonjour"])
+
+    def test_a_slash_prompt_is_typed_with_two_slashes(self):
+        r = self.repl()
+        self.assertIn("/usr/bin contient quoi ?", r.line("//usr/bin contient quoi ?"))
+        r.close()
+        self.assertEqual(self.chat_bodies()[0]["messages"][-1]["content"], "/usr/bin contient quoi ?")
+
+    def test_model_that_does_not_exist_keeps_the_previous_one(self):
+        r = self.repl()
+        self.assertIn("premier", r.line("premier"))
+        shown = r.line("/model nosuchprovider:x")
+        self.assertIn("webox: error:", shown)
+        self.assertIn("model openai:echo", r.line("/model"))
+        self.assertIn("second", r.line("second"))
+        shown = r.line("/model openai:ok")
+        self.assertIn("model openai:ok", shown)
+        self.assertIn("Bonjour", r.line("troisième"))
+        r.close()
+        bodies = self.chat_bodies()
+        self.assertEqual([b["model"] for b in bodies], ["echo", "echo", "ok"])
+        # The conversation went on across both changes.
+        self.assertEqual([m["content"] for m in bodies[2]["messages"] if m["role"] == "user"],
+                         ["premier", "second", "troisième"])
+
+    def test_system_temperature_tokens_save_and_clear(self):
+        r = self.repl()
+        self.assertIn("system prompt: Tu réponds en une phrase.", r.line("/system Tu réponds en une phrase."))
+        self.assertIn("temperature 0.3", r.line("/temperature 0.3"))
+        self.assertIn("/temperature expects a number from 0 to 2, got '3'", r.line("/temperature 3"))
+        self.assertIn("/temperature expects a number from 0 to 2, got 'chaud'", r.line("/temperature chaud"))
+        r.line("bonjour")
+        tokens = r.line("/tokens")
+        self.assertRegex(tokens, r"1 turn: 12 input \+ \d+ output tokens")
+        path = os.path.join(self.home, "conversation.md")
+        self.assertIn("saved to " + path, r.line("/save " + path))
+        self.assertIn("/save expects a file name", r.line("/save"))
+        self.assertIn("new conversation", r.line("/clear"))
+        self.assertIn("0 turns yet", r.line("/tokens"))
+        r.line("encore")
+        self.assertEqual(r.close(), 0)
+
+        bodies = self.chat_bodies()
+        self.assertEqual(len(bodies), 2)
+        self.assertEqual(bodies[0]["temperature"], 0.3)
+        self.assertEqual(bodies[0]["messages"][0], {"role": "system", "content": "Tu réponds en une phrase."})
+        # After /clear: the system prompt and temperature stay, the turns are gone.
+        self.assertEqual([m["content"] for m in bodies[1]["messages"]], ["Tu réponds en une phrase.", "encore"])
+        self.assertEqual(bodies[1]["temperature"], 0.3)
+        with open(path, encoding="utf-8") as f:
+            saved = f.read()
+        self.assertEqual(saved, "# Conversation with openai:echo\n\n## System\n\nTu réponds en une phrase.\n\n"
+                                "## You\n\nbonjour\n\n## openai:echo\n\nbonjour\n")
+        # Two conversations in the log.
+        logs = self.webox("logs", "--json", "-n", "5", check=0)
+        self.assertEqual(len({c["conversation_id"] for c in logs.json()}), 2, logs)
+
+    def test_multiline_block_is_one_prompt(self):
+        r = self.repl()
+        os.write(r.master, b'"""\r')
+        r.expect("... ")
+        for text in ("ligne un", "/model pas une commande"):
+            os.write(r.master, text.encode() + b"\r")
+            r.expect("... ")
+        r.line('"""')
+        r.close()
+        self.assertEqual(self.chat_bodies()[0]["messages"][-1]["content"], "ligne un\n/model pas une commande")
+
+    def test_history_is_private_and_kept_across_sessions(self):
+        r = self.repl()
+        r.line("une question mémorable")
+        self.assertEqual(r.close(), 0)
+        history = os.path.join(self.home, "state", "webox", "chat_history")
+        self.assertEqual(stat.S_IMODE(os.stat(history).st_mode), 0o600)
+        with open(history, encoding="utf-8", errors="replace") as f:
+            self.assertIn("question\\040mémorable", f.read())  # libedit's format: spaces escaped
+        # A second session starts with it: Ctrl-P recalls the last line.
+        r = self.repl()
+        os.write(r.master, b"\x10\r")
+        r.expect("une question mémorable")
+        r.expect("> ")
+        r.close()
+        bodies = self.chat_bodies()
+        self.assertEqual(bodies[-1]["messages"][-1]["content"], "une question mémorable")
+
+
+if __name__ == "__main__":
+    main()
