@@ -31,6 +31,10 @@ struct CollectionInfo {
   int64_t bytes = 0; // sum of the documents' sizes
 };
 
+// Whether find() counts the documents, chunks and vectors (a walk over all
+// of them) or leaves them 0 (a search needs only the collection's row).
+enum class Counts { no, yes };
+
 // What the store knows of a document, to decide whether a file changed.
 struct DocumentState {
   std::string hash;
@@ -59,7 +63,7 @@ public:
   explicit Collections(store::Db &db) : m_db(db) {}
   store::Db &db() { return m_db; }
 
-  std::optional<CollectionInfo> find(const std::string &name);
+  std::optional<CollectionInfo> find(const std::string &name, Counts counts = Counts::yes);
   // The collection, created when missing.
   CollectionInfo open_or_create(const std::string &name);
   std::vector<CollectionInfo> list();

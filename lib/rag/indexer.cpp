@@ -19,6 +19,8 @@
 #include "lib/core/fd.hpp"
 #include "lib/chat/model_ref.hpp"
 #include "lib/rag/embedder.hpp"
+#include "lib/rag/search.hpp"
+#include "lib/rag/vector_file.hpp"
 #include "lib/rag/settings.hpp"
 #include "lib/store/db.hpp"
 
@@ -155,7 +157,20 @@ public:
     remove_departed();
     if (m_options.on_progress) m_options.on_progress(files.size(), files.size(), "");
     m_collections.mark_updated(m_collection.id);
+    if (m_embedder) prepare_vector_file();
     return m_report;
+  }
+
+  // Searches scan the vector file: make it now rather than in the first
+  // search. A file that cannot be written is not this run's failure (the
+  // searches read the stored vectors instead).
+  void prepare_vector_file() {
+    const std::optional<CollectionInfo> now = m_collections.find(m_collection.name, Counts::no);
+    if (!now) return;
+    try {
+      refresh_vector_file(m_collections.db(), *now);
+    } catch (const VectorFileWriteError &) {
+    }
   }
 
 private:

@@ -10,9 +10,9 @@
 
 namespace webox::rag {
 
-CollectionInfo require_collection(store::Db &db, const std::string &name) {
+CollectionInfo require_collection(store::Db &db, const std::string &name, Counts counts) {
   validate_collection_name(name);
-  auto found = Collections(db).find(name);
+  auto found = Collections(db).find(name, counts);
   if (!found) throw UsageError("no collection named '" + name + "' (see 'webox rag list'; 'webox rag index " + name + " PATHS...' makes it)");
   return *found;
 }
@@ -20,7 +20,7 @@ CollectionInfo require_collection(store::Db &db, const std::string &name) {
 Retrieval retrieve(const Config &config, plugin::Registry &plugins, store::Db &db, const std::string &name,
                    const std::string &query, const RetrieveOptions &options) {
   Retrieval r;
-  r.collection = require_collection(db, name);
+  r.collection = require_collection(db, name, Counts::no);
   const CollectionInfo &c = r.collection;
   if (!options.model_spec.empty()) {
     chat::ModelRef asked = chat::resolve_model(options.model_spec, config, plugins);
@@ -47,7 +47,7 @@ Retrieval retrieve(const Config &config, plugin::Registry &plugins, store::Db &d
     throw UsageError("collection " + name + " holds vectors of " + std::to_string(c.dimensions) + " dimensions, " +
                      model.text() + " now answers " + std::to_string(q.dimensions) + "; " + reindex_hint(name, model.text()));
   const size_t candidates = std::max(kFusionCandidates, options.k);
-  Ranked fused = fuse_rrf({vector_search(db, c.id, q.vectors.front(), candidates), bm25_search(db, c.id, query, candidates)},
+  Ranked fused = fuse_rrf({vector_search(db, c, q.vectors.front(), candidates), bm25_search(db, c.id, query, candidates)},
                           options.k);
   r.hits = load_hits(db, fused);
   return r;

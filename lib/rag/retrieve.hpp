@@ -48,6 +48,6 @@ Retrieval retrieve(const Config &config, plugin::Registry &plugins, store::Db &d
                    const std::string &query, const RetrieveOptions &options);
 
 // The collection or UsageError naming `rag list`.
-CollectionInfo require_collection(store::Db &db, const std::string &name);
+CollectionInfo require_collection(store::Db &db, const std::string &name, Counts counts = Counts::yes);
 
 } // namespace webox::rag

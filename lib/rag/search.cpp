@@ -4,12 +4,16 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <functional>
 #include <queue>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "lib/core/error.hpp"
+#include "lib/rag/vector_file.hpp"
 #include "lib/store/db.hpp"
 
 namespace webox::rag {
@@ -58,35 +62,12 @@ Ranked bm25_search(store::Db &db, int64_t collection_id, std::string_view query,
   });
 }
 
-float dot(const float *a, const float *b, size_t n) {
-  // Four accumulators: independent chains the compiler keeps in SIMD lanes
-  // (no -ffast-math needed to reorder the sum).
-  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < n; ++i) s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
-void normalise(std::vector<float> &v) {
-  double sum = 0;
-  for (float x : v) sum += static_cast<double>(x) * x;
-  if (sum <= 0) return;
-  const float scale = static_cast<float>(1.0 / std::sqrt(sum));
-  for (float &x : v) x *= scale;
-}
-
-Ranked vector_search(store::Db &db, int64_t collection_id, const std::vector<float> &query, size_t k) {
-  using Entry = std::pair<double, int64_t>; // score, id: a min-heap of the best k
+Ranked scan_stored_vectors(store::Db &db, int64_t collection_id, const std::vector<float> &query, size_t k) {
+  using Entry = std::pair<double, int64_t>; // score, -id: a min-heap of the best k, ties to the lower id (as top_k)
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> best;
   if (k == 0 || query.empty()) return {};
   store::guarded(db, [&] {
-    SQLite::Statement q(db.sql(), "SELECT chunk_id, vector FROM rag_vectors WHERE collection_id = ?");
+    SQLite::Statement q(db.sql(), "SELECT chunk_id, vector FROM rag_vectors WHERE collection_id = ? ORDER BY chunk_id");
     q.bind(1, collection_id);
     const size_t bytes = query.size() * sizeof(float);
     std::vector<float> v(query.size());
@@ -95,20 +76,83 @@ Ranked vector_search(store::Db &db, int64_t collection_id, const std::vector<flo
       if (static_cast<size_t>(blob.getBytes()) != bytes) continue; // cannot happen: one dimension per collection
       std::memcpy(v.data(), blob.getBlob(), bytes);                  // the blob may be unaligned
       const double score = dot(v.data(), query.data(), v.size());
-      if (best.size() < k) best.emplace(score, q.getColumn(0).getInt64());
-      else if (score > best.top().first) {
-        best.pop();
-        best.emplace(score, q.getColumn(0).getInt64());
-      }
+      if (best.size() == k && !(score > best.top().first)) continue;
+      if (best.size() == k) best.pop();
+      best.emplace(score, -q.getColumn(0).getInt64());
     }
   });
   Ranked out;
   while (!best.empty()) {
-    out.emplace_back(best.top().second, best.top().first);
+    out.emplace_back(-best.top().second, best.top().first);
     best.pop();
   }
   std::reverse(out.begin(), out.end());
   return out;
+}
+
+namespace {
+
+VectorFileExpect vector_file_expect(const CollectionInfo &c) {
+  return {c.id, c.embed_model, static_cast<uint32_t>(c.dimensions)};
+}
+
+} // namespace
+
+void refresh_vector_file(store::Db &db, const CollectionInfo &c) {
+  const std::filesystem::path file = vector_file_path(db.sql().getFilename(), c.id);
+  if (file.empty() || c.embed_model.empty() || c.dimensions <= 0 || c.dimensions > kMaxDimensions) return;
+  const VectorFileExpect expect = vector_file_expect(c);
+  store::guarded(db, [&] {
+    // The write lock: no writer commits (and unlinks the file) between this
+    // read of the vectors and the rename of the file they make.
+    store::WriteTransaction tx(db);
+    std::string why;
+    if (VectorFile::open(file, expect, why)) return; // another process rebuilt it while this one waited
+    VectorFileWriter out(file, expect);
+    SQLite::Statement q(db.sql(), "SELECT chunk_id, vector FROM rag_vectors WHERE collection_id = ? ORDER BY chunk_id");
+    q.bind(1, c.id);
+    const size_t bytes = static_cast<size_t>(c.dimensions) * sizeof(float);
+    std::vector<float> v(static_cast<size_t>(c.dimensions));
+    while (q.executeStep()) {
+      SQLite::Column blob = q.getColumn(1);
+      if (static_cast<size_t>(blob.getBytes()) != bytes)
+        throw Error("collection " + c.name + ": the vector of chunk " + std::to_string(q.getColumn(0).getInt64()) +
+                    " holds " + std::to_string(blob.getBytes()) + " bytes, not " + std::to_string(c.dimensions) +
+                    " float32; " + reindex_hint(c.name, c.embed_model));
+      std::memcpy(v.data(), blob.getBlob(), bytes);
+      out.add(q.getColumn(0).getInt64(), v.data());
+    }
+    out.publish();
+    tx.commit();
+  });
+}
+
+Ranked vector_search(store::Db &db, const CollectionInfo &c, const std::vector<float> &query, size_t k) {
+  if (k == 0 || query.empty()) return {};
+  if (query.size() != static_cast<size_t>(c.dimensions))
+    throw UsageError("collection " + c.name + " holds vectors of " + std::to_string(c.dimensions) +
+                     " dimensions, the query has " + std::to_string(query.size()) + "; " +
+                     reindex_hint(c.name, c.embed_model));
+  const std::filesystem::path file = vector_file_path(db.sql().getFilename(), c.id);
+  // An in-memory store, or a dimension no vector file holds.
+  if (file.empty() || c.dimensions > kMaxDimensions) return scan_stored_vectors(db, c.id, query, k);
+  const VectorFileExpect expect = vector_file_expect(c);
+  std::string why;
+  std::optional<VectorFile> vectors = VectorFile::open(file, expect, why);
+  if (!vectors) {
+    try {
+      refresh_vector_file(db, c);
+    } catch (const VectorFileWriteError &) {
+      // Nowhere to write the file (a read-only data dir, a full disk): the
+      // stored vectors still give the exact answer, only slower.
+      return scan_stored_vectors(db, c.id, query, k);
+    }
+    vectors = VectorFile::open(file, expect, why);
+    if (!vectors)
+      throw Error("the vector file " + file.string() + " of collection " + c.name + " is unusable (" + why +
+                  ") even after a rebuild; delete it and run 'webox rag index " + c.name + " PATHS...' again");
+  }
+  return top_k(*vectors, query.data(), k);
 }
 
 Ranked fuse_rrf(const std::vector<Ranked> &lists, size_t k, double c) {

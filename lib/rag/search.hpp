@@ -9,6 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "lib/rag/collections.hpp"
+#include "lib/rag/vector_file.hpp"
+
 namespace webox::store {
 class Db;
 }
@@ -35,17 +38,26 @@ std::string fts_query(std::string_view text);
 // BM25 over the collection's chunks, best first (scores negated: higher is better).
 Ranked bm25_search(store::Db &db, int64_t collection_id, std::string_view query, size_t k);
 
-// Exact cosine over the collection's vectors (all normalised), best first.
+// Exact cosine over the collection's vectors (all normalised), best first:
+// a scan of its memory-mapped vector file (lib/rag/vector_file.hpp), made
+// from the stored vectors when it is missing or does not match the store.
+// Falls back to scan_stored_vectors when the file cannot be written.
+// UsageError when the query's dimension is not the collection's.
+Ranked vector_search(store::Db &db, const CollectionInfo &collection, const std::vector<float> &query, size_t k);
+
+// The same answer read from the stored BLOBs (one SQLite row per vector):
+// the fallback, and the reference the vector file is measured against.
 // Streams the vectors and keeps a k-heap: memory is k, not the collection.
-Ranked vector_search(store::Db &db, int64_t collection_id, const std::vector<float> &query, size_t k);
+Ranked scan_stored_vectors(store::Db &db, int64_t collection_id, const std::vector<float> &query, size_t k);
+
+// (Re)writes the collection's vector file from the stored vectors unless a
+// valid one is there, under the store's write lock. Nothing for a lexical
+// collection or an in-memory store. Error when a stored vector has the
+// wrong size; VectorFileWriteError when the file cannot be written.
+void refresh_vector_file(store::Db &db, const CollectionInfo &collection);
 
 // Reciprocal-rank fusion: score = sum over the lists of 1 / (c + rank), rank from 1.
 Ranked fuse_rrf(const std::vector<Ranked> &lists, size_t k, double c = 60.0);
-
-// Dot product (cosine for normalised vectors).
-float dot(const float *a, const float *b, size_t n);
-// Scales `v` to unit length (left as is when it is all zeros).
-void normalise(std::vector<float> &v);
 
 // The hits for `ranked`, in its order, with their documents' paths.
 std::vector<Hit> load_hits(store::Db &db, const Ranked &ranked);

@@ -309,6 +309,53 @@ class RagTest(RagCase):
             self.assertEqual(c.execute("SELECT count(*) FROM rag_chunks").fetchone()[0], 2 * len(files))
             self.assertEqual(c.execute("SELECT count(*) FROM rag_fts WHERE rag_fts MATCH 'word1234'").fetchone()[0], 1)
 
+    def test_hybrid_search_after_kill_9_mid_index_then_rerun(self):
+        # The vector file (<db>.vectors/c<ID>.f32) is a cache of the stored
+        # vectors: a run killed after committing a changed document must not
+        # leave searches reading the old vectors.
+        self.fake.control(dim=256)  # few collisions between the fake's hashed words
+        d = self.corpus()
+        self.webox("rag", "index", "notes", d, "-m", "ollama:nomic-embed-text", check=0)
+        vec_dir = os.path.join(self.home, "data", "webox", "webox.db.vectors")
+        self.assertEqual(len(os.listdir(vec_dir)), 1)  # made by the index run
+        with open(os.path.join(d, "budget.md"), "w") as f:
+            f.write("# Zoo\n\nzebra quokka zebra quokka okapi.\n")
+        with open(os.path.join(d, "train.md"), "w") as f:
+            f.write("# Trains\n\nThe night train to Vienna.\n")
+        self.fake.control(hang_after=1)  # budget.md is embedded and committed, train.md hangs
+        sent = len(self.fake.requests())
+        proc = subprocess.Popen([WEBOX, "rag", "index", "notes", d], env=self.env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while len(self.fake.requests()) < sent + 2 and time.time() < deadline:  # budget.md, then the hung one
+            time.sleep(0.05)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        self.fake.control(hang_after=None)
+        # Found by both rankings (1/61 + 1/61): the vector ranking sees the committed new text.
+        hit = self.search("notes", "zebra quokka okapi")[0]
+        self.assertEqual(os.path.basename(hit["path"]), "budget.md")
+        self.assertAlmostEqual(hit["score"], 2 / 61, places=6)
+        r = self.webox("rag", "index", "notes", d, check=0)
+        self.assertIn("1 updated", r.out)
+        hit = self.search("notes", "night train Vienna")[0]
+        self.assertEqual(os.path.basename(hit["path"]), "train.md")
+        self.assertAlmostEqual(hit["score"], 2 / 61, places=6)
+        # A damaged file is rebuilt from the store, never trusted.
+        (vec_file,) = [os.path.join(vec_dir, f) for f in os.listdir(vec_dir)]
+        for damage in (b"garbage", None):
+            with open(vec_file, "r+b") as f:
+                if damage:
+                    f.write(damage)
+                else:
+                    f.truncate(os.path.getsize(vec_file) - 5)
+            hit = self.search("notes", "zebra quokka okapi")[0]
+            self.assertEqual(os.path.basename(hit["path"]), "budget.md")
+            self.assertAlmostEqual(hit["score"], 2 / 61, places=6)
+        self.webox("rag", "drop", "notes", check=0)
+        self.assertEqual(os.listdir(vec_dir), [])
+
     def test_bad_input(self):
         d = self.corpus()
         r = self.webox("rag", "index", "a/b", d)

@@ -21,7 +21,10 @@ ROUTES
   GET  /__requests                         every request: path, headers, body
   POST /__control                          {"mode": "ok" | "wrong_count" |
                                            "wrong_dimension" | "error" | "nan",
-                                           "dim": N (default 16)}
+                                           "dim": N (default 16), "hang_after": N
+                                           (answer N embedding requests from now,
+                                           then hold each later one 60 s: a
+                                           client to kill -9 mid-run; null: off)}
 
 VECTORS. A bag of hashed words: each lower-cased word (letters and digits)
 adds 1 to dimension crc32(word) % dim. Texts sharing words are close, so a
@@ -31,10 +34,11 @@ import json
 import re
 import sys
 import threading
+import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-STATE = {"mode": "ok", "dim": 16, "requests": []}
+STATE = {"mode": "ok", "dim": 16, "requests": [], "hang_after": None, "served": 0}
 LOCK = threading.Lock()
 
 
@@ -86,6 +90,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/__control":
             with LOCK:
                 STATE.update(json.loads(raw))
+                STATE["served"] = 0
             self.send_json(200, {})
             return
         try:
@@ -96,6 +101,10 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATE["requests"].append({"path": self.path, "headers": dict(self.headers), "body": body})
             mode, dim = STATE["mode"], STATE["dim"]
+            STATE["served"] += 1
+            hang = STATE["hang_after"] is not None and STATE["served"] > STATE["hang_after"]
+        if hang:
+            time.sleep(60)
         if mode == "error":
             self.send_json(500, {"error": {"message": "scripted failure", "code": "server_error"}})
             return

@@ -210,7 +210,7 @@ TEST_CASE("documents are replaced whole; BM25 and vectors see only the live chun
   auto loaded = load_hits(db, hits);
   CHECK(loaded[0].heading == "Train");
   CHECK(loaded[0].path == "/n/a.md");
-  CHECK(vector_search(db, notes.id, {0, 1}, 1).front().first == load_hits(db, bm25_search(db, notes.id, "budget", 1))[0].chunk_id);
+  CHECK(scan_stored_vectors(db, notes.id, {0, 1}, 1).front().first == load_hits(db, bm25_search(db, notes.id, "budget", 1))[0].chunk_id);
 
   // Re-indexing the document replaces its chunks; the old text is gone from FTS.
   c.put_document(notes.id, {"/n/a.md", "h3", 2, 10, DocKind::markdown},
