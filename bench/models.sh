@@ -3,8 +3,8 @@
 # listing provider's cache filled (10 providers x 1000 models), then
 # `webox models`, `models --json`, `models --search`, and a chat whose -m is
 # a bare name (resolved through the catalogue) against the same chat with
-# provider:model. Target: `webox models` <= 50 ms, and a bare name adds
-# <= 10 ms to a chat.
+# provider:model. Compare the CPU times (user + system): on a loaded machine
+# the wall time counts waiting for a core.
 # Usage: bench/models.sh [RUNS (default 20)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
