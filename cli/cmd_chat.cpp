@@ -20,12 +20,14 @@
 #include "lib/agent/tool_settings.hpp"
 #include "lib/chat/budget.hpp"
 #include "lib/chat/repl_commands.hpp"
+#include "lib/chat/library_template.hpp"
 #include "lib/chat/session.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
 #include "lib/core/atomic_file.hpp"
 #include "lib/core/text_input.hpp"
 #include "lib/render/markdown.hpp"
+#include "lib/workflow/prompt_library.hpp"
 
 namespace webox::cli {
 namespace {
@@ -53,6 +55,8 @@ struct ChatOptions {
   size_t rag_k = 5;                // --rag-k
   std::string render = "auto";     // --render
   bool raw = false;                // --raw
+  std::string template_name;       // -t, --template
+  std::vector<std::string> vars;   // --var name=value
   std::vector<std::string> prompt_words;
 };
 
@@ -72,6 +76,9 @@ Examples:
   git diff | webox chat -m anthropic:claude-sonnet-4-5 -s "Tu relis du code" "Relis ce diff"
   webox chat -m ollama:llama3.2                        # interactive on a terminal
   webox chat --assistant traducteur "Good morning"
+  webox chat --assistant coach:profil "Relis ma bio : ..."   # 'webox assistants list'
+  webox chat -t resume-article --var language=français --var text=@article.txt
+  git diff | webox chat -t commit-message              # the input fills the one variable left
   webox chat -m echo --json "hello" | jq .text         # offline, no key
   webox chat -m gemini:gemini-2.5-flash -o top_p=0.9 --max-tokens 200 "..."
   webox chat -m openai:gpt-4o --fallback anthropic:claude-sonnet-4-5 --fallback ollama:llama3.2 "..."
@@ -374,6 +381,17 @@ void send_json(chat::ChatSession &session, Agent &agent, Grounding &grounding, c
   if (result.ending != agent::Ending::answered) report_stop(result);
 }
 
+// -t: the library prompt filled with --var and the input becomes the
+// prompt; its system text and model apply unless -s, --assistant, -m or a
+// continued conversation say otherwise.
+std::string templated_prompt(const ChatOptions &o, chat::ChatSettings &settings, const std::string &input) {
+  chat::FilledTemplate t = chat::fill_template(workflow::find_library_prompt(o.template_name), o.vars, input);
+  bool continuing = o.continue_last || !o.cid.empty();
+  if (settings.system.empty() && settings.assistant.empty()) settings.system = t.system;
+  if (settings.model_spec.empty() && settings.assistant.empty() && !continuing) settings.model_spec = t.model;
+  return t.user;
+}
+
 void run_chat(Context &ctx, const ChatOptions &o) {
   chat::ChatSettings settings;
   settings.model_spec = o.model;
@@ -390,9 +408,12 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   settings.logging = o.no_log ? chat::Logging::no : chat::Logging::yes;
   if (o.continue_last && !o.cid.empty()) throw UsageError("use either -c or --cid, not both");
 
+  if (!o.vars.empty() && o.template_name.empty()) throw UsageError("--var fills a template: name it with -t NAME");
   std::string prompt = text::join_words(o.prompt_words);
-  bool interactive = prompt.empty() && out::stdin_is_tty();
+  bool templated = !o.template_name.empty();
+  bool interactive = prompt.empty() && out::stdin_is_tty() && !templated;
   if (!out::stdin_is_tty()) prompt = text::prompt_with_stdin(std::move(prompt));
+  if (templated) prompt = templated_prompt(o, settings, prompt);
   if (!interactive && prompt.empty()) throw UsageError("no prompt: give it as arguments or on standard input");
   if (interactive && o.json) throw UsageError("--json needs a prompt (arguments or standard input)");
   const auto style = out::answer_style(o.raw ? out::Render::never : out::parse_render(o.render));
@@ -441,6 +462,11 @@ void setup_chat(CLI::App &app, Context &ctx) {
   cmd->add_option("-s,--system", o->system, "System prompt")->type_name("TEXT");
   cmd->add_option("--assistant", o->assistant, "Use an assistant from prompts/assistants (system prompt, model)")
       ->type_name("NAME");
+  cmd->add_option("-t,--template", o->template_name, "Use a prompt of the library ('webox prompts list'); the input is {{input}}")
+      ->type_name("NAME");
+  cmd->add_option("--var", o->vars, "A template variable, name=value or name=@file (repeatable)")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
   cmd->add_option("--temperature", o->temperature, "Sampling temperature (0 to 2)")->type_name("T")->check(checks::temperature());
   cmd->add_option("--max-tokens", o->max_tokens, "Maximum tokens in the answer (at least 1)")
       ->type_name("N")

@@ -89,6 +89,7 @@ const webox_plugin kDescriptor = {
     nullptr, // stt
     nullptr, // social_collect
     nullptr, // social_send
+    nullptr, // list_models (ABI 1.4)
 };
 
 } // namespace

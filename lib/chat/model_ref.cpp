@@ -1,5 +1,6 @@
 #include "lib/chat/model_ref.hpp"
 
+#include "lib/chat/model_catalog.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/plugin/registry.hpp"
@@ -12,6 +13,31 @@ std::string default_model_spec(const Config &config) {
   if (!config.default_model.empty()) return config.default_model;
   return "openai:gpt-4o-mini";
 }
+
+namespace {
+
+// A model named without its provider ("gpt-4o-mini", Ollama's
+// "llama3.2:3b"): the one provider the catalogue has it from, cached
+// endpoint lists first, then manifests.
+ModelRef resolve_bare_model(const std::string &name, const Config &config, plugin::Registry &registry) {
+  std::vector<CatalogEntry> found = providers_of(name, config, registry);
+  if (found.size() == 1) return {found.front().provider, found.front().model};
+  if (found.size() > 1) {
+    std::string candidates;
+    for (const auto &e : found) candidates += (candidates.empty() ? "" : ", ") + e.text();
+    throw UsageError("model '" + name + "' is offered by several providers: " + candidates + "; name one with -m PROVIDER:MODEL");
+  }
+  std::vector<std::string> names = registry.ids();
+  for (const auto &a : config.aliases) names.push_back(a.first);
+  for (const auto &p : config.providers) names.push_back(p.first);
+  for (auto &m : model_names(config, registry)) names.push_back(std::move(m));
+  std::string hint = plugin::closest_match(name, names);
+  if (hint.empty()) hint = plugin::closest_match(name.substr(0, name.find(':')), names);
+  throw UsageError("unknown model or provider '" + name + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                   "; use provider:model, e.g. openai:gpt-4o-mini ('webox models' lists them)");
+}
+
+} // namespace
 
 ModelRef resolve_model(const std::string &spec, const Config &config, plugin::Registry &registry) {
   std::string current = spec;
@@ -26,15 +52,7 @@ ModelRef resolve_model(const std::string &spec, const Config &config, plugin::Re
     std::string provider = current.substr(0, colon);
     bool configured = config.providers.count(provider) > 0;
     const plugin::Manifest *manifest = registry.find(provider);
-    if (!configured && !manifest) {
-      std::vector<std::string> names = registry.ids();
-      for (const auto &a : config.aliases) names.push_back(a.first);
-      for (const auto &p : config.providers) names.push_back(p.first);
-      std::string hint = plugin::closest_match(provider, names);
-      throw UsageError("unknown model or provider '" + current + "'" +
-                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                       "; use provider:model, e.g. openai:gpt-4o-mini ('webox models' lists them)");
-    }
+    if (!configured && !manifest) return resolve_bare_model(current, config, registry);
     if (colon != std::string::npos) {
       std::string model = current.substr(colon + 1);
       if (model.empty()) throw UsageError("no model after '" + provider + ":'");

@@ -1,5 +1,7 @@
-// Naming a model: "provider:model", an alias from the config, or a provider
-// alone (its first listed model).
+// Naming a model: "provider:model", an alias from the config, a provider
+// alone (its first listed model), or a model alone ("gpt-4o-mini"), found in
+// the catalogue (lib/chat/model_catalog: cached endpoint lists, then
+// manifests).
 #pragma once
 
 #include <string>
@@ -23,8 +25,9 @@ struct ModelRef {
 std::string default_model_spec(const Config &config);
 
 // Resolves `spec` (aliases may refer to aliases, up to a few levels).
-// Throws webox::UsageError for an unknown alias or provider, with a
-// suggestion when a close name exists.
+// Throws webox::UsageError for an unknown name, with a suggestion when a
+// close one exists ("did you mean"), and for a bare model name several
+// providers offer (listing each provider:model).
 ModelRef resolve_model(const std::string &spec, const Config &config, plugin::Registry &registry);
 
 } // namespace webox::chat

@@ -28,6 +28,7 @@ constexpr Slot kSlots[] = {
     {WEBOX_CAP_STT, offsetof(webox_plugin, stt)},
     {WEBOX_CAP_SOCIAL_COLLECT, offsetof(webox_plugin, social_collect)},
     {WEBOX_CAP_SOCIAL_SEND, offsetof(webox_plugin, social_send)},
+    {WEBOX_CAP_LIST_MODELS, offsetof(webox_plugin, list_models)}, // ABI 1.4
 };
 
 // The v1.0 descriptor ends with the social_send slot.

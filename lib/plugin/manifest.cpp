@@ -28,6 +28,7 @@ constexpr CapabilityName kCapabilities[] = {
     {WEBOX_CAP_SOCIAL_COLLECT, "social-collect"},
     {WEBOX_CAP_SOCIAL_SEND, "social-send"},
     {WEBOX_CAP_TOOLS, "tools"}, // a chat feature, no slot of its own
+    {WEBOX_CAP_LIST_MODELS, "list-models"}, // ABI 1.4
 };
 
 [[noreturn]] void bad(const std::string &why) { throw Error("plugin.json: " + why); }

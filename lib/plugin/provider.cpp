@@ -299,4 +299,13 @@ nlohmann::json Provider::embed(const nlohmann::json &request, int64_t deadline_m
   return finish(s, x.result, "embed", scope);
 }
 
+nlohmann::json Provider::list_models(const nlohmann::json &request, int64_t deadline_ms) {
+  if (!can(WEBOX_CAP_LIST_MODELS))
+    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot list its models", {});
+  Exchange x(request);
+  CallScope scope = new_scope(deadline_ms);
+  webox_status s = m_binding.plugin->descriptor->list_models(m_instance, scope.call(), &x.req, &x.result);
+  return finish(s, x.result, "list_models", scope);
+}
+
 } // namespace webox::plugin

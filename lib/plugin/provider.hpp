@@ -111,6 +111,11 @@ public:
   // the vectors (lib/rag/embedder does).
   nlohmann::json embed(const nlohmann::json &request, int64_t deadline_ms = 0);
 
+  // list_models (ABI 1.4, WEBOX_CAP_LIST_MODELS): {"limit": N} ->
+  // {"models": [{"id", "display_name"?, "capabilities"?, "context_window"?}],
+  // "truncated"?}. The plugin follows the endpoint's pages itself.
+  nlohmann::json list_models(const nlohmann::json &request, int64_t deadline_ms = 0);
+
 private:
   // Stores what a plugin handed back under "rotated_secrets" (a refreshed
   // OAuth token pair) in the encrypted key store and removes it from `doc`.

@@ -18,8 +18,6 @@
 
 namespace webox::rag {
 
-using nlohmann::json;
-
 namespace {
 
 const char *task_type_for(EmbedPurpose purpose) {
@@ -39,8 +37,8 @@ int64_t estimate_embed_tokens(const std::vector<std::string> &texts, size_t firs
 }
 
 // The vectors of a plugin's answer, checked (see Embedder::embed).
-std::vector<std::vector<float>> read_vectors(const json &doc, size_t expected, const std::string &who) {
-  const json &vectors = doc.is_object() ? doc.value("vectors", json()) : json();
+std::vector<std::vector<float>> read_vectors(const nlohmann::json &doc, size_t expected, const std::string &who) {
+  const nlohmann::json &vectors = doc.is_object() ? doc.value("vectors", nlohmann::json()) : nlohmann::json();
   if (!vectors.is_array())
     throw Error(who + ": the embed answer has no vectors");
   if (vectors.size() != expected)
@@ -106,10 +104,10 @@ Embeddings Embedder::embed_batch(const std::vector<std::string> &texts, size_t f
   estimate.worst_case_usd = prices.cost(m_model.provider, m_model.model, estimate.prompt_tokens, 0);
   chat::Budget(m_config, m_db, m_max_cost).check({estimate}, m_spent);
 
-  json request = {{"model", m_model.model},
+  nlohmann::json request = {{"model", m_model.model},
                   {"input", std::vector<std::string>(texts.begin() + static_cast<std::ptrdiff_t>(first),
                                                      texts.begin() + static_cast<std::ptrdiff_t>(last))},
-                  {"options", json::object()}};
+                  {"options", nlohmann::json::object()}};
   if (m_dimensions) request["options"]["dimensions"] = *m_dimensions;
   if (const char *task = task_type_for(purpose); *task) request["options"]["task_type"] = task;
 
@@ -129,14 +127,14 @@ Embeddings Embedder::embed_batch(const std::vector<std::string> &texts, size_t f
 
   Embeddings out;
   try {
-    const json doc = m_provider->embed(request);
+    const nlohmann::json doc = m_provider->embed(request);
     out.vectors = read_vectors(doc, last - first, m_model.text());
     out.dimensions = out.vectors.front().size();
     if (m_dimensions && out.dimensions != static_cast<size_t>(*m_dimensions))
       throw Error(m_model.text() + ": asked for " + std::to_string(*m_dimensions) + " dimensions, the provider answered " +
                   std::to_string(out.dimensions));
     out.resolved_model = doc.value("model", m_model.model);
-    if (doc.contains("usage") && doc["usage"].is_object() && doc["usage"].value("input_tokens", json()).is_number_integer())
+    if (doc.contains("usage") && doc["usage"].is_object() && doc["usage"].value("input_tokens", nlohmann::json()).is_number_integer())
       out.input_tokens = doc["usage"]["input_tokens"].get<int64_t>();
     out.cost = prices.cost(m_model.provider, m_model.model, out.input_tokens, int64_t{0});
   } catch (const plugin::ProviderError &e) {

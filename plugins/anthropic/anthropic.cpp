@@ -53,6 +53,7 @@
 //     like any 5xx by the host.
 #include <webox/plugin.hpp>
 
+#include "plugins/common/models_kit.hpp"
 #include "plugins/common/provider_kit.hpp"
 
 #include <nlohmann/json.hpp>
@@ -477,8 +478,46 @@ webox_status describe(webox_instance *self, webox_buf *out_json) {
   return kit::describe_chat_provider(kKnownModels, self ? self->base_url : std::string(kDefaultBaseUrl), out_json);
 }
 
-const webox_plugin kDescriptor =
-    kit::chat_descriptor(kProviderId, kVersion, create, destroy, describe, chat_complete, chat_stream);
+// The models the key may use: `GET {base}/v1/models?limit=1000`, then
+// `&after_id=<last_id>` while `has_more` says there are more.
+webox_status list_models(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    kit::models::Collector models(req);
+    const std::vector<std::string> headers = {"x-api-key: " + kit::api_key(*self, call),
+                                              std::string("anthropic-version: ") + kApiVersion};
+    std::string after;
+    for (int page = 0;; ++page) {
+      if (page == kit::models::kMaxPages) {
+        models.stopped_early();
+        break;
+      }
+      std::string url = self->base_url + "/v1/models?limit=1000";
+      if (!after.empty()) url += "&after_id=" + kit::models::query_value(after);
+      const sdk::HttpResponse resp = kit::whole_answer(
+          call, kit::models::get_request(url, headers, self->timeout_ms),
+          [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self->name, f, started); },
+          [&](const sdk::HttpResponse &r) { throw_http_error(*self, r); });
+      const json doc = kit::models::page_object(resp.body, self->name);
+      const json *data = webox::json_fields::member(doc, "data");
+      if (data && data->is_array())
+        for (const auto &item : *data) {
+          kit::models::ModelInfo m;
+          m.id = string_at(item, "id");
+          m.display_name = string_at(item, "display_name");
+          m.context_window = kit::models::context_window_of(item);
+          if (!models.add(std::move(m))) break;
+        }
+      const std::string last = string_at(doc, "last_id");
+      if (models.full() || !kit::flag_at(doc, "has_more") || last.empty() || last == after) break;
+      after = last;
+    }
+    sdk::give(dump(models.to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = kit::models::with_list_models(
+    kit::chat_descriptor(kProviderId, kVersion, create, destroy, describe, chat_complete, chat_stream), list_models);
 
 } // namespace
 

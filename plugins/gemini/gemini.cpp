@@ -59,6 +59,7 @@
 #include <webox/plugin.hpp>
 
 #include "plugins/common/embed_kit.hpp"
+#include "plugins/common/models_kit.hpp"
 #include "plugins/common/provider_kit.hpp"
 #include "gemini_embed.hpp"
 
@@ -610,8 +611,61 @@ webox_status embed(webox_instance *self, const webox_call *call, const webox_req
   return webox::gemini::embed(*self, [&] { return api_key(*self, call); }, call, req, out);
 }
 
-const webox_plugin kDescriptor = webox::embed_kit::with_embed(
-    kit::chat_descriptor(kProviderId, kVersion, create, destroy, describe, chat_complete, chat_stream), embed);
+// One entry of `GET /v1beta/models`: "models/gemini-2.5-flash" is used as
+// "gemini-2.5-flash"; what it can do is its supportedGenerationMethods.
+kit::models::ModelInfo gemini_model(const json &item) {
+  kit::models::ModelInfo m;
+  m.id = string_at(item, "name");
+  if (m.id.rfind("models/", 0) == 0) m.id.erase(0, 7);
+  m.display_name = string_at(item, "displayName");
+  m.context_window = kit::models::context_window_of(item);
+  if (const json *methods = webox::json_fields::member(item, "supportedGenerationMethods"); methods && methods->is_array())
+    for (const auto &method : *methods) {
+      if (!method.is_string()) continue;
+      const std::string name = method.get<std::string>();
+      if (name == "generateContent" || name == "streamGenerateContent") m.capabilities.insert("chat");
+      else if (name == "embedContent" || name == "batchEmbedContents") m.capabilities.insert("embeddings");
+      else if (name == "predict") m.capabilities.insert("images");
+      else if (name == "bidiGenerateContent") m.capabilities.insert("audio");
+    }
+  return m;
+}
+
+// The models the key may use: `GET {base}/v1beta/models?pageSize=1000`, then
+// `&pageToken=<nextPageToken>` while one comes back.
+webox_status list_models(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    kit::models::Collector models(req);
+    const std::vector<std::string> headers = {"x-goog-api-key: " + api_key(*self, call)};
+    std::string token;
+    for (int page = 0;; ++page) {
+      if (page == kit::models::kMaxPages) {
+        models.stopped_early();
+        break;
+      }
+      std::string url = self->base_url + "/v1beta/models?pageSize=1000";
+      if (!token.empty()) url += "&pageToken=" + kit::models::query_value(token);
+      const sdk::HttpResponse resp = kit::whole_answer(
+          call, kit::models::get_request(url, headers, self->timeout_ms),
+          [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self->name, f, started); },
+          [&](const sdk::HttpResponse &r) { throw_http_error(*self, r); });
+      const json doc = kit::models::page_object(resp.body, self->name);
+      if (const json *list = webox::json_fields::member(doc, "models"); list && list->is_array())
+        for (const auto &item : *list)
+          if (!models.add(gemini_model(item))) break;
+      const std::string next = string_at(doc, "nextPageToken");
+      if (models.full() || next.empty() || next == token) break;
+      token = next;
+    }
+    sdk::give(dump(models.to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = kit::models::with_list_models(
+    webox::embed_kit::with_embed(
+        kit::chat_descriptor(kProviderId, kVersion, create, destroy, describe, chat_complete, chat_stream), embed),
+    list_models);
 
 } // namespace
 

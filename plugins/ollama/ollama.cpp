@@ -42,6 +42,7 @@
 #include <webox/plugin.hpp>
 
 #include "plugins/common/embed_kit.hpp"
+#include "plugins/common/models_kit.hpp"
 #include "plugins/common/provider_kit.hpp"
 #include "ollama_embed.hpp"
 
@@ -395,8 +396,32 @@ webox_status embed(webox_instance *self, const webox_call *call, const webox_req
   return webox::ollama::embed(*self, [&] { return auth_headers(*self, call); }, call, req, out);
 }
 
-const webox_plugin kDescriptor = webox::embed_kit::with_embed(
-    kit::chat_descriptor(kProviderId, kVersion, create, destroy, describe, chat_complete, chat_stream), embed);
+// The models pulled on this server: `GET {host}/api/tags` (one page). Their
+// names carry the tag ("llama3.2:latest"), as /api/chat takes them.
+webox_status list_models(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    kit::models::Collector models(req);
+    const sdk::HttpResponse resp = kit::whole_answer(
+        call, kit::models::get_request(self->base_url + "/api/tags", auth_headers(*self, call), self->timeout_ms),
+        [&](const sdk::Failure &f, bool started) { return explain_transport_failure(*self, f, started); },
+        [&](const sdk::HttpResponse &r) { throw_http_error(*self, r); });
+    const json doc = kit::models::page_object(resp.body, self->name);
+    if (const json *list = webox::json_fields::member(doc, "models"); list && list->is_array())
+      for (const auto &item : *list) {
+        kit::models::ModelInfo m;
+        m.id = string_at(item, "name");
+        if (m.id.empty()) m.id = string_at(item, "model");
+        if (!models.add(std::move(m))) break;
+      }
+    sdk::give(dump(models.to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = kit::models::with_list_models(
+    webox::embed_kit::with_embed(
+        kit::chat_descriptor(kProviderId, kVersion, create, destroy, describe, chat_complete, chat_stream), embed),
+    list_models);
 
 } // namespace
 

@@ -67,6 +67,7 @@
 #include <webox/plugin.hpp>
 
 #include "plugins/common/provider_kit.hpp"
+#include "plugins/common/models_kit.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -552,13 +553,30 @@ webox_status embed(webox_instance *self, const webox_call *call, const webox_req
   return webox::openai::embed({self->name, self->base_url, self->key_var, self->timeout_ms}, call, req, out);
 }
 
+// The models the endpoint offers now: `GET {base}/models`, one page (the
+// family does not paginate it), read by the shared OpenAI-format reader.
+webox_status list_models(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    kit::models::Collector models(req);
+    const sdk::HttpRequest http = kit::models::get_request(
+        self->base_url + "/models", {"Authorization: Bearer " + kit::api_key(*self, call)}, self->timeout_ms);
+    const sdk::HttpResponse resp = kit::whole_answer(
+        call, http, [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self->name, f, started); },
+        [&](const sdk::HttpResponse &r) { throw_http_error(*self, r); });
+    kit::models::read_openai_page(kit::models::page_object(resp.body, self->name), models);
+    sdk::give(dump(models.to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
 const webox_plugin kDescriptor = {
     .struct_size = sizeof(webox_plugin),
     .abi_major = WEBOX_ABI_MAJOR,
-    .min_host_minor = 0,
+    .min_host_minor = 4, // list_models
     .id = id::kProviderId,
     .version = id::kProviderVersion,
-    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_TOOLS | id::kMediaCapabilities | id::kEmbedCapabilities,
+    .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_TOOLS | WEBOX_CAP_LIST_MODELS | id::kMediaCapabilities |
+                    id::kEmbedCapabilities,
     .create = create,
     .destroy = destroy,
     .describe = describe,
@@ -570,6 +588,7 @@ const webox_plugin kDescriptor = {
     .stt = stt,
     .social_collect = nullptr,
     .social_send = nullptr,
+    .list_models = list_models,
 };
 
 } // namespace

@@ -114,6 +114,7 @@ static const webox_plugin descriptor = {
     chat_stream,
 #endif
     NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, /* list_models (ABI 1.4) */
 };
 
 #if BAD_NO_ENTRY

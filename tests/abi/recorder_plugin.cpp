@@ -133,14 +133,25 @@ webox_status social_send(webox_instance *, const webox_call *, const webox_reque
   });
 }
 
+// ABI 1.4: a list in the result schema's shape, every optional field used.
+webox_status list_models(webox_instance *, const webox_call *, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    record("list_models", req);
+    sdk::give("{\"models\":[{\"id\":\"any\",\"display_name\":\"Any\",\"capabilities\":[\"chat\",\"vision\"],"
+              "\"context_window\":8192},{\"id\":\"recorded\"}]}",
+              &out->json);
+    return WEBOX_OK;
+  });
+}
+
 const webox_plugin kDescriptor = {
     sizeof(webox_plugin),
     WEBOX_ABI_MAJOR,
-    0,
+    4,
     "recorder",
     "1.0",
     WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_EMBED | WEBOX_CAP_IMAGE | WEBOX_CAP_TTS | WEBOX_CAP_STT |
-        WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND,
+        WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND | WEBOX_CAP_LIST_MODELS,
     create,
     destroy,
     describe,
@@ -152,6 +163,7 @@ const webox_plugin kDescriptor = {
     stt,
     social_collect,
     social_send,
+    list_models,
 };
 
 } // namespace

@@ -7,7 +7,8 @@ Operations and the commands that send them: chat and chat_stream (`webox
 chat`, with and without streaming), image (`webox generate-image`), tts
 (`webox tts`), stt (`webox transcribe`), social_collect (`webox
 scrape-interactions`, the recorder standing in for Instagram through
-providers.instagram.plugin), social_send (`webox leads dm --send`, likewise).
+providers.instagram.plugin), social_send (`webox leads dm --send`, likewise),
+list_models (`webox models --refresh -p recorder`, ABI 1.4).
 `embed` has no caller in the host yet: its schema is checked against a
 document built here.
 """
@@ -92,6 +93,18 @@ class SchemaFilesTest(unittest.TestCase):
         self.assertEqual(problems({"text": "", "finish_reason": "tool_calls", "tool_calls": [call]},
                                   load("chat.result")), [])
 
+    def test_list_models_shapes_of_abi_1_4(self):
+        request, result = load("list_models.request"), load("list_models.result")
+        self.assertEqual(problems({"limit": 2000}, request), [])
+        self.assertTrue(problems({"limit": 0}, request))
+        self.assertTrue(problems({"page": 2}, request))
+        ok = {"models": [{"id": "gpt-4o-mini", "display_name": "GPT-4o mini", "capabilities": ["chat", "tools", "vision"],
+                          "context_window": 128000}, {"id": "x"}], "truncated": True}
+        self.assertEqual(problems(ok, result), [])
+        self.assertTrue(problems({"models": [{"id": ""}]}, result))
+        self.assertTrue(problems({"models": [{"id": "m", "capabilities": ["telepathy"]}]}, result))
+        self.assertTrue(problems({"data": []}, result))
+
     def test_embed_request(self):
         self.assertEqual(problems({"model": "m", "input": ["a", "b"], "options": {}}, load("embed.request")), [])
         self.assertTrue(problems({"model": "m", "input": "a"}, load("embed.request")))
@@ -172,6 +185,14 @@ class HostDocumentsTest(harness.WeboxTestCase):
         self.webox("scrape-interactions", "--from", seed, "--quiet", check=0)
         self.webox("leads", "dm", "--template", "bienvenue", "--send", "--json", check=0)
         self.assert_valid("social_send", "social_send.request")
+
+    def test_list_models(self):
+        doc = self.webox("models", "--refresh", "-p", "recorder", "--json", check=0).json()
+        self.assert_valid("list_models", "list_models.request")
+        listed = {m["model"]: m for m in doc["models"]}
+        self.assertEqual(listed["recorder:any"]["capabilities"], ["chat", "vision"])
+        self.assertEqual(listed["recorder:any"]["context_window"], 8192)
+        self.assertEqual(listed["recorder:recorded"]["source"], "endpoint")
 
 
 if __name__ == "__main__":

@@ -161,11 +161,11 @@ class PluginsTest(WeboxTestCase):
         r = self.webox("plugins", "info", "echo", check=0)
         self.assertIn("loads and matches its manifest", r.out)
         doc = self.webox("plugins", "info", "openai", "--json", check=0).json()
-        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "embed", "image", "tts", "stt", "tools"])
+        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "embed", "image", "tts", "stt", "tools", "list-models"])
         doc = self.webox("plugins", "info", "mistral", "--json", check=0).json()
-        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "embed", "tools"])
+        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "embed", "tools", "list-models"])
         doc = self.webox("plugins", "info", "groq", "--json", check=0).json()
-        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "tools"])
+        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "tools", "list-models"])
 
     def test_bad_plugins_are_refused_with_one_line(self):
         for case, reason in [("wrong_abi", "built for ABI 2"), ("no_entry", "does not export"),
@@ -198,7 +198,9 @@ class ModelsConfigTest(WeboxTestCase):
         self.write_config("default_model: echo:echo\naliases:\n  rapide: echo:slow\n")
         doc = self.webox("models", "--json", check=0).json()
         self.assertEqual(doc["default"], "echo:echo")
-        self.assertIn({"model": "openai:gpt-4o-mini", "provider": "openai"}, doc["models"])
+        listed = {m["model"]: m for m in doc["models"]}
+        self.assertEqual(listed["openai:gpt-4o-mini"]["provider"], "openai")
+        self.assertEqual(listed["openai:gpt-4o-mini"]["source"], "manifest")
         self.assertEqual(doc["aliases"], {"rapide": "echo:slow"})
         r = self.webox("chat", "-m", "rapide", "--json", "-o", "delay_ms=0", "x", check=0)
         self.assertEqual(r.json()["model"], "echo:slow")

@@ -66,7 +66,7 @@ extern "C" {
 #endif
 
 #define WEBOX_ABI_MAJOR 1 /* bumped only for a breaking change          */
-#define WEBOX_ABI_MINOR 3 /* bumped when members or functions are added */
+#define WEBOX_ABI_MINOR 4 /* bumped when members or functions are added */
 
 #if defined(_WIN32)
 #define WEBOX_EXPORT __declspec(dllexport)
@@ -349,6 +349,8 @@ typedef struct webox_plugin {
   webox_op_fn stt;
   webox_stream_op_fn social_collect; /* one "item" event per item     */
   webox_op_fn social_send;
+  /* ABI 1.4 */
+  webox_op_fn list_models; /* WEBOX_CAP_LIST_MODELS: see "ABI 1.4" at the end */
   /* Later members are appended here, never above. */
 } webox_plugin;
 
@@ -362,6 +364,31 @@ typedef webox_status (*webox_entry_fn)(const webox_host_api *host,
                                        const webox_plugin **out);
 WEBOX_EXPORT webox_status webox_plugin_entry_v1(const webox_host_api *host,
                                                 const webox_plugin **out);
+
+/* ---- ABI 1.4: listing a provider's models ---------------------------------
+ * WEBOX_CAP_LIST_MODELS (manifest capability "list-models") promises the
+ * `list_models` slot appended to webox_plugin: the models the instance's
+ * endpoint offers now (`webox models --refresh`). A plugin that sets the
+ * bit MUST declare min_host_minor 4 (an older host does not read the slot).
+ *
+ * request (schemas/list_models.request.json):
+ *   {"limit": 2000}   the most models the host keeps; the plugin stops asking
+ *                     for more pages once it has that many.
+ * result (schemas/list_models.result.json):
+ *   {"models": [{"id": "gpt-4o-mini",          as -m provider:ID takes it
+ *                "display_name": "GPT-4o mini", optional
+ *                "capabilities": ["chat", "tools", "vision"],  optional: only
+ *                              what the endpoint says; words among "chat",
+ *                              "embeddings", "images", "audio", "tools",
+ *                              "vision"
+ *                "context_window": 128000}],    optional, input tokens
+ *    "truncated": true}        present when `limit` or the page bound stopped it
+ * The plugin follows the provider's pagination itself (Anthropic has_more/
+ * last_id, Gemini nextPageToken), one request per page, at most 50 pages,
+ * polling is_cancelled between pages. Errors are those of any operation
+ * (WEBOX_E_AUTH for a missing key, WEBOX_E_NETWORK for an endpoint that is
+ * down); the host then falls back on its cached list. */
+#define WEBOX_CAP_LIST_MODELS (UINT64_C(1) << 10)
 
 #ifdef __cplusplus
 }
