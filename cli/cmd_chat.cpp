@@ -1,6 +1,7 @@
 // `webox chat`: one prompt to one model, streamed, remembered.
 #include <cstdio>
 #include <memory>
+#include <utility>
 
 #include <unistd.h>
 
@@ -48,6 +49,7 @@ struct ChatOptions {
   std::string root;                // --root
   std::string rag;                 // --rag
   size_t rag_k = 5;                // --rag-k
+  std::vector<std::string> attach; // -a/--attach
   std::vector<std::string> prompt_words;
 };
 
@@ -76,6 +78,8 @@ Examples:
   webox chat -m echo:tools --tool read_file 'call read_file {"path":"README.md"}'  # offline
   webox chat -m anthropic:claude-sonnet-4-5 --mcp fs "Résume notes.md puis liste le dossier"
   webox chat --rag notes -m openai:gpt-4o-mini "Quel est le budget du projet X ?"
+  webox chat -a rapport.pdf -a schema.png -m openai:gpt-4o "Que montre ce schéma ?"
+  webox chat -a notes.md -m ollama:llama3.2 "Résume ce fichier"
 
 The prompt is the arguments, or standard input, or both (input first, then
 the arguments). Text is written as it arrives. See webox-chat(1).)";
@@ -255,12 +259,14 @@ private:
 // Streams one turn to stdout: each delta as it arrives, then one newline.
 // On failure what was printed stays a prefix of the answer on stdout; the
 // terminal gets its line break on stderr.
-void send_streamed(chat::ChatSession &session, Agent &agent, Grounding &grounding, const std::string &prompt) {
+void send_streamed(chat::ChatSession &session, Agent &agent, Grounding &grounding, const std::string &prompt,
+                   const std::vector<chat::Attachment> &attachments) {
   bool printed = false;
   agent::LoopResult result;
+  const std::string text = session.attach(grounding.ground(prompt), attachments);
   try {
     result = agent::run_agent_turn(
-        session, grounding.ground(prompt), agent.toolbox, *agent.approval, agent.loop,
+        session, text, agent.toolbox, *agent.approval, agent.loop,
         [&](std::string_view delta) {
           printed = true;
           out::write(delta);
@@ -281,8 +287,10 @@ void send_streamed(chat::ChatSession &session, Agent &agent, Grounding &groundin
 
 // --json: one object, printed whatever the ending (the calls a model asked
 // for are in it), then the ending's exit code.
-void send_json(chat::ChatSession &session, Agent &agent, Grounding &grounding, const std::string &prompt) {
-  agent::LoopResult result = agent::run_agent_turn(session, grounding.ground(prompt), agent.toolbox, *agent.approval, agent.loop,
+void send_json(chat::ChatSession &session, Agent &agent, Grounding &grounding, const std::string &prompt,
+               const std::vector<chat::Attachment> &attachments) {
+  const std::string text = session.attach(grounding.ground(prompt), attachments);
+  agent::LoopResult result = agent::run_agent_turn(session, text, agent.toolbox, *agent.approval, agent.loop,
                                                    [](std::string_view) {}, note_fallback);
   note_answer(session, result.answer);
   nlohmann::json j = turn_json(result.answer);
@@ -315,6 +323,11 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   if (!interactive && prompt.empty()) throw UsageError("no prompt: give it as arguments or on standard input");
   if (interactive && o.json) throw UsageError("--json needs a prompt (arguments or standard input)");
 
+  // Read and checked before a model is bound: a bad file is exit 2 naming it.
+  chat::check_attachment_count(o.attach.size());
+  std::vector<chat::Attachment> attachments;
+  for (const std::string &file : o.attach) attachments.push_back(chat::read_attachment(file));
+
   const Config &config = ctx.config();
   // Daily and monthly caps read what was spent from the log: with caps set,
   // even a --no-log call opens the store (to read it, never to add to it).
@@ -326,15 +339,17 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   Grounding grounding(ctx, o.rag, o.rag_k);
 
   if (interactive) {
-    run_repl({"webox chat with " + session.model().text(),
-              [&](const std::string &p) { send_streamed(session, agent, grounding, p); }});
+    // -a files go with the first prompt typed.
+    run_repl({"webox chat with " + session.model().text(), [&](const std::string &p) {
+                send_streamed(session, agent, grounding, p, std::exchange(attachments, {}));
+              }});
     return;
   }
   if (o.json) {
-    send_json(session, agent, grounding, prompt);
+    send_json(session, agent, grounding, prompt, attachments);
     return;
   }
-  send_streamed(session, agent, grounding, prompt);
+  send_streamed(session, agent, grounding, prompt, attachments);
 }
 
 } // namespace
@@ -380,6 +395,10 @@ void setup_chat(CLI::App &app, Context &ctx) {
       ->type_name("N")
       ->check(checks::whole_number(1, 10000));
   cmd->add_option("--root", o->root, "Folder the file tools work in (default: the current folder)")->type_name("DIR");
+  cmd->add_option("-a,--attach", o->attach,
+                  "Attach a file (repeatable): text inline, a PDF's text, an image for vision models; see ATTACHMENTS in webox-chat(1)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
   cmd->add_option("prompt", o->prompt_words, "The prompt (joined with spaces)");
   cmd->footer(kChatExamples);
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_chat(ctx, *o); }; });

@@ -14,6 +14,7 @@ packages=(
   libphonenumber-dev libzip-dev
   zsh fish   # the install tests syntax-check and run the generated completions (about 8 MB)
   libsimdjson-dev
+  libpoppler-cpp-dev   # PDF text (the webox-pdf.so module, loaded only when a PDF is read)
   clang openssl   # fuzz targets (libFuzzer); test certificates
   clang-format clang-tidy   # scripts/lint.sh (.clang-format, .clang-tidy)
 )

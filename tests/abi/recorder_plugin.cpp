@@ -140,7 +140,7 @@ const webox_plugin kDescriptor = {
     "recorder",
     "1.0",
     WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_EMBED | WEBOX_CAP_IMAGE | WEBOX_CAP_TTS | WEBOX_CAP_STT |
-        WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND,
+        WEBOX_CAP_SOCIAL_COLLECT | WEBOX_CAP_SOCIAL_SEND | WEBOX_CAP_VISION,
     create,
     destroy,
     describe,
