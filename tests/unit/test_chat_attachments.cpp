@@ -75,7 +75,7 @@ TEST_CASE("read_attachment takes the kind from the bytes and checks each limit",
   try {
     chat::read_attachment(dir.path / "absent");
   } catch (const Error &e) {
-    CHECK(e.exit_code() == ExitCode::usage);
+    CHECK(e.code() == ExitCode::usage);
   }
   CHECK_NOTHROW(chat::check_attachment_count(32));
   CHECK_THROWS_WITH(chat::check_attachment_count(33), Catch::Contains("at most 32 attachments"));
