@@ -1,6 +1,7 @@
 // `webox chat`: one prompt to one model, streamed, remembered.
 #include <cstdio>
 #include <memory>
+#include <utility>
 
 #include <unistd.h>
 
@@ -57,6 +58,7 @@ struct ChatOptions {
   bool raw = false;                // --raw
   std::string template_name;       // -t, --template
   std::vector<std::string> vars;   // --var name=value
+  std::vector<std::string> attach; // -a/--attach
   std::vector<std::string> prompt_words;
 };
 
@@ -90,6 +92,8 @@ Examples:
   webox chat --rag notes -m openai:gpt-4o-mini "Quel est le budget du projet X ?"
   webox chat --raw "Un tableau des capitales" > capitales.md  # the Markdown as written
   webox chat --render always "..." | less -R          # drawn even through a pipe
+  webox chat -a rapport.pdf -a schema.png -m openai:gpt-4o "Que montre ce schéma ?"
+  webox chat -a notes.md -m ollama:llama3.2 "Résume ce fichier"
 
 The prompt is the arguments, or standard input, or both (input first, then
 the arguments). Text is written as it arrives; on a terminal its Markdown is
@@ -309,12 +313,14 @@ private:
 // Streams one turn to stdout (see AnswerPrinter). On failure what was
 // printed stays a prefix of the answer on stdout.
 agent::LoopResult send_streamed(chat::ChatSession &session, Agent &agent, Grounding &grounding,
-                                const std::optional<render::MarkdownStyle> &style, const std::string &prompt) {
+                                const std::optional<render::MarkdownStyle> &style, const std::string &prompt,
+                                const std::vector<chat::Attachment> &attachments) {
   AnswerPrinter printer(style);
   agent::LoopResult result;
+  const std::string text = session.attach(grounding.ground(prompt), attachments);
   try {
     result = agent::run_agent_turn(
-        session, grounding.ground(prompt), agent.toolbox, *agent.approval, agent.loop,
+        session, text, agent.toolbox, *agent.approval, agent.loop,
         [&](std::string_view delta) { printer.delta(delta); }, note_fallback, progress_hooks());
   } catch (...) {
     printer.cut_short();
@@ -333,7 +339,8 @@ agent::LoopResult send_streamed(chat::ChatSession &session, Agent &agent, Ground
 void repl_note(const std::string &text) { std::fputs((text + "\n").c_str(), stderr); }
 
 // The REPL's commands beyond /help and /exit: one entry each.
-std::vector<ReplCommand> repl_commands(chat::ChatSession &session, chat::UsageTally &usage) {
+std::vector<ReplCommand> repl_commands(chat::ChatSession &session, chat::UsageTally &usage,
+                                       std::vector<chat::Attachment> &attachments) {
   return {
       {"model", "/model MODEL", "talk to another model from now on (the conversation goes on)",
        [&session](const std::string &spec) {
@@ -364,13 +371,22 @@ std::vector<ReplCommand> repl_commands(chat::ChatSession &session, chat::UsageTa
        }},
       {"tokens", "/tokens", "tokens and cost of this conversation so far",
        [&usage](const std::string &) { repl_note("webox: " + usage.summary()); }},
+      {"attach", "/attach FILE", "attach a file (text, PDF, image) to the next prompt",
+       [&attachments](const std::string &file) {
+         if (file.empty()) throw UsageError("/attach expects a file name");
+         chat::check_attachment_count(attachments.size() + 1);
+         attachments.push_back(chat::read_attachment(file)); // throws for a bad file: nothing is staged
+         repl_note("webox: " + file + " goes with the next prompt");
+       }},
   };
 }
 
 // --json: one object, printed whatever the ending (the calls a model asked
 // for are in it), then the ending's exit code.
-void send_json(chat::ChatSession &session, Agent &agent, Grounding &grounding, const std::string &prompt) {
-  agent::LoopResult result = agent::run_agent_turn(session, grounding.ground(prompt), agent.toolbox, *agent.approval, agent.loop,
+void send_json(chat::ChatSession &session, Agent &agent, Grounding &grounding, const std::string &prompt,
+               const std::vector<chat::Attachment> &attachments) {
+  const std::string text = session.attach(grounding.ground(prompt), attachments);
+  agent::LoopResult result = agent::run_agent_turn(session, text, agent.toolbox, *agent.approval, agent.loop,
                                                    [](std::string_view) {}, note_fallback);
   note_answer(session, result.answer);
   nlohmann::json j = turn_json(result.answer);
@@ -418,6 +434,11 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   if (interactive && o.json) throw UsageError("--json needs a prompt (arguments or standard input)");
   const auto style = out::answer_style(o.raw ? out::Render::never : out::parse_render(o.render));
 
+  // Read and checked before a model is bound: a bad file is exit 2 naming it.
+  chat::check_attachment_count(o.attach.size());
+  std::vector<chat::Attachment> attachments;
+  for (const std::string &file : o.attach) attachments.push_back(chat::read_attachment(file));
+
   const Config &config = ctx.config();
   // Daily and monthly caps read what was spent from the log: with caps set,
   // even a --no-log call opens the store (to read it, never to add to it).
@@ -429,20 +450,21 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   Grounding grounding(ctx, o.rag, o.rag_k);
 
   if (interactive) {
+    // -a files go with the first prompt typed; /attach adds more for the next.
     chat::UsageTally usage;
     auto send = [&](const std::string &p) {
-      agent::LoopResult r = send_streamed(session, agent, grounding, style, p);
+      agent::LoopResult r = send_streamed(session, agent, grounding, style, p, std::exchange(attachments, {}));
       for (const auto &step : r.steps) usage.add(step.turn); // the calls that ran tools
       usage.add(r.answer);
     };
-    run_repl({"webox chat with " + session.model().text(), send, repl_commands(session, usage)});
+    run_repl({"webox chat with " + session.model().text(), send, repl_commands(session, usage, attachments)});
     return;
   }
   if (o.json) {
-    send_json(session, agent, grounding, prompt);
+    send_json(session, agent, grounding, prompt, attachments);
     return;
   }
-  send_streamed(session, agent, grounding, style, prompt);
+  send_streamed(session, agent, grounding, style, prompt, attachments);
 }
 
 } // namespace
@@ -497,6 +519,10 @@ void setup_chat(CLI::App &app, Context &ctx) {
                                         "Draw the answer's Markdown: auto (on a terminal), always, never")
                            ->type_name("WHEN");
   cmd->add_flag("--raw", o->raw, "The answer as the model wrote it, even on a terminal (--render never)")->excludes(render);
+  cmd->add_option("-a,--attach", o->attach,
+                  "Attach a file (repeatable): text inline, a PDF's text, an image for vision models; see ATTACHMENTS in webox-chat(1)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
   cmd->add_option("prompt", o->prompt_words, "The prompt (joined with spaces)");
   cmd->footer(kChatExamples);
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_chat(ctx, *o); }; });

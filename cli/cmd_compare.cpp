@@ -9,6 +9,7 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "lib/chat/attachments.hpp"
 #include "lib/chat/session.hpp"
 #include "lib/compare/render.hpp"
 #include "lib/compare/runner.hpp"
@@ -37,6 +38,7 @@ struct CompareOptions {
   bool no_log = false;
   std::string render = "auto"; // --render
   bool raw = false;            // --raw
+  std::vector<std::string> attach; // -a/--attach
   std::vector<std::string> prompt_words;
 };
 
@@ -108,7 +110,11 @@ void run_compare(Context &ctx, const CompareOptions &o) {
   settings.seed = o.seed;
   settings.max_cost = o.max_cost;
   settings.log = !o.no_log;
-  const std::string prompt = read_prompt(o.prompt_words);
+  chat::check_attachment_count(o.attach.size());
+  std::vector<chat::Attachment> attachments;
+  for (const std::string &file : o.attach) attachments.push_back(chat::read_attachment(file));
+  const std::string prompt = chat::prompt_with_attachments(read_prompt(o.prompt_words), attachments);
+  settings.images = chat::image_parts(attachments);
 
   const Config &config = ctx.config();
   compare::CompareRun run(ctx.plugins(), config, &ctx.db(), settings, prompt);
@@ -178,6 +184,10 @@ void setup_compare(CLI::App &app, Context &ctx) {
                                         "Draw each answer's Markdown in its column: auto (on a terminal), always, never")
                            ->type_name("WHEN");
   cmd->add_flag("--raw", o->raw, "Columns show the answers as written, even on a terminal (--render never)")->excludes(render);
+  cmd->add_option("-a,--attach", o->attach,
+                  "Attach a file to the prompt (repeatable): text inline, a PDF's text, an image for vision models")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
   cmd->add_option("prompt", o->prompt_words, "The prompt (joined with spaces); standard input is read too");
   cmd->footer(R"(
 Examples:
@@ -186,6 +196,7 @@ Examples:
   webox compare -m gpt4 -m claude -m local --judge openai:gpt-4o "Résume ce texte" < article.txt
   webox compare --models openai:gpt-4o-mini,mistral:mistral-small-latest --format markdown "..." > cmp.md
   webox compare -m echo -m echo:messages --json "offline" | jq '.results[].latency_ms'
+  webox compare -m openai:gpt-4o -m gemini:gemini-2.5-flash -a schema.png "Que montre ce schéma ?"
 
 Exit status: 0 every model answered; 3 some failed (their columns say why);
 1 all failed; 2 usage; 4 a missing key for the judge; 5 over budget

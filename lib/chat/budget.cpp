@@ -32,9 +32,33 @@ std::string describe(const CallEstimate &e) {
 
 } // namespace
 
+// An image part (ABI 1.4) is billed by its pixels, not by its base64: the
+// providers' own formulas stay under this for the sizes they accept
+// (Anthropic about 1,600 tokens, OpenAI high detail about 1,100 per
+// 1024x1024 tile set); counting its base64 as text would refuse a 1 MB
+// image as 450,000 tokens.
+constexpr int64_t kTokensPerImage = 2000;
+
+bool is_part_list(const nlohmann::json &m) {
+  return m.is_object() && m.contains("content") && m["content"].is_array() && !m.contains("tool_calls");
+}
+
+int64_t part_list_tokens(const nlohmann::json &parts) {
+  int64_t tokens = 4;
+  for (const auto &p : parts) {
+    if (p.is_object() && p.value("type", "") == "image") tokens += kTokensPerImage;
+    else tokens += static_cast<int64_t>((p.dump().size() + 2) / 3);
+  }
+  return tokens;
+}
+
 int64_t estimate_prompt_tokens(const nlohmann::json &messages) {
   int64_t tokens = 3;
   for (const auto &m : messages) {
+    if (is_part_list(m)) {
+      tokens += part_list_tokens(m["content"]);
+      continue;
+    }
     // A message with tool calls sends them too: count the whole message.
     size_t bytes = m.is_object() && m.contains("content") && m["content"].is_string() && !m.contains("tool_calls")
                        ? m["content"].get_ref<const std::string &>().size()

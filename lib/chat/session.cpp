@@ -111,16 +111,30 @@ void ChatSession::load_history(const std::string &conversation_id) {
   }
 }
 
+std::string ChatSession::attach(const std::string &prompt, const std::vector<Attachment> &attachments) {
+  nlohmann::json images = image_parts(attachments);
+  if (!images.empty())
+    for (const auto &link : m_links) {
+      // Refused here, before anything is sent, rather than by the host when
+      // the fallback reaches a model that cannot see them.
+      std::string why = plugin::vision_refusal(link.binding.plugin->manifest, link.binding.instance, link.model.model);
+      if (!why.empty()) throw UsageError(why);
+    }
+  m_next_images = std::move(images);
+  return prompt_with_attachments(prompt, attachments);
+}
+
 nlohmann::json ChatSession::messages_for(const std::string &prompt) const {
   nlohmann::json messages = nlohmann::json::array();
   if (!m_system.empty()) messages.push_back({{"role", "system"}, {"content", m_system}});
   for (const auto &m : m_history) messages.push_back(m);
-  messages.push_back({{"role", "user"}, {"content", prompt}});
+  messages.push_back({{"role", "user"}, {"content", user_content(prompt, m_next_images)}});
   return messages;
 }
 
 void ChatSession::remember(const std::string &prompt, const nlohmann::json &added) {
-  m_history.push_back({{"role", "user"}, {"content", prompt}});
+  m_history.push_back({{"role", "user"}, {"content", user_content(prompt, m_next_images)}});
+  m_next_images = nlohmann::json::array();
   for (const auto &m : added) m_history.push_back(m);
 }
 

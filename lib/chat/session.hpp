@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/chat/attachments.hpp"
 #include "lib/chat/fallback.hpp"
 #include "lib/chat/model_ref.hpp"
 #include "lib/chat/prices.hpp"
@@ -74,6 +75,13 @@ public:
   // model's error (after recording every attempt) when none answered.
   TurnResult send(const std::string &prompt, const DeltaSink &on_delta, const FallbackNote &on_fallback = {});
 
+  // The text of the next prompt with `attachments` (lib/chat/attachments:
+  // text and PDFs inline, images named); their images are staged as parts
+  // of the next user message, after every model of the chain was checked to
+  // see images (UsageError, exit 2, naming the one that cannot). Once per
+  // prompt, before it is sent; what it returns is what is sent and logged.
+  std::string attach(const std::string &prompt, const std::vector<Attachment> &attachments);
+
   // The pieces of an agent turn (lib/agent/agent_turn.hpp), which makes
   // several model calls for one prompt.
   //
@@ -124,6 +132,9 @@ private:
   nlohmann::json m_options = nlohmann::json::object();
   std::string m_conversation_id;
   nlohmann::json m_history = nlohmann::json::array(); // user, assistant and tool messages
+  // Image parts of the next user message (attach); kept in m_history with
+  // it, so later turns of this process still show the image to the model.
+  nlohmann::json m_next_images = nlohmann::json::array();
 };
 
 } // namespace webox::chat

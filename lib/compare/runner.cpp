@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "lib/chat/attachments.hpp"
 #include "lib/chat/budget.hpp"
 #include "lib/chat/call_log.hpp"
 #include "lib/compare/judge.hpp"
@@ -70,7 +71,13 @@ CompareRun::CompareRun(plugin::Registry &registry, const Config &config, store::
   }
   m_messages = nlohmann::json::array();
   if (!m_settings.system.empty()) m_messages.push_back({{"role", "system"}, {"content", m_settings.system}});
-  m_messages.push_back({{"role", "user"}, {"content", m_prompt}});
+  m_messages.push_back({{"role", "user"}, {"content", chat::user_content(m_prompt, m_settings.images)}});
+  if (!m_settings.images.empty())
+    for (const auto &links : m_links)
+      for (const auto &link : links)
+        if (std::string why = plugin::vision_refusal(link.binding.plugin->manifest, link.binding.instance, link.model.model);
+            !why.empty())
+          throw UsageError(why);
 
   std::vector<chat::CallEstimate> estimates;
   int64_t answer_tokens = 0;

@@ -41,6 +41,11 @@ struct CompareSettings {
   std::optional<unsigned> seed;         // judge shuffle; random when unset
   std::optional<double> max_cost;
   bool log = true;
+  // Image parts of the prompt (ABI 1.4, lib/chat/attachments: image_parts);
+  // the prompt's text already holds the text attachments. Every column must
+  // see images (checked before anything is sent, exit 2); the judge reads
+  // the answers and the prompt's text, never the images.
+  nlohmann::json images = nlohmann::json::array();
 };
 
 class CompareRun {

@@ -28,6 +28,7 @@ constexpr CapabilityName kCapabilities[] = {
     {WEBOX_CAP_SOCIAL_COLLECT, "social-collect"},
     {WEBOX_CAP_SOCIAL_SEND, "social-send"},
     {WEBOX_CAP_TOOLS, "tools"}, // a chat feature, no slot of its own
+    {WEBOX_CAP_VISION, "vision"}, // ABI 1.4: image parts in chat messages, no slot either
     {WEBOX_CAP_LIST_MODELS, "list-models"}, // ABI 1.4
 };
 
@@ -68,6 +69,12 @@ std::vector<std::string> capability_names(uint64_t caps) {
   return out;
 }
 
+bool known_text_only(const Manifest &m, const std::string &model) {
+  if (!m.vision_models_listed) return false;
+  auto has = [&](const std::vector<std::string> &list) { return std::find(list.begin(), list.end(), model) != list.end(); };
+  return has(m.models) && !has(m.vision_models);
+}
+
 Manifest read_manifest(const std::filesystem::path &dir) {
   std::ifstream in(dir / "plugin.json");
   if (!in) bad("cannot be read");
@@ -89,6 +96,13 @@ Manifest read_manifest(const std::filesystem::path &dir) {
   m.default_base_url = text_field(j, "default_base_url", false);
   m.secrets = string_list(j, "secrets");
   m.models = string_list(j, "models");
+  // ABI 1.4: which of `models` see images. A model of `models` left out of a
+  // present list is known to be text-only; without the list, or for a model
+  // the manifest does not name, the provider decides.
+  if (j.contains("vision_models")) {
+    m.vision_models = string_list(j, "vision_models");
+    m.vision_models_listed = true;
+  }
 
   if (!j.contains("abi") || !j["abi"].is_object() || !j["abi"].contains("major") || !j["abi"]["major"].is_number_integer())
     bad("missing 'abi.major'");

@@ -26,6 +26,9 @@ struct Manifest {
   std::string base_url_env;       // e.g. "OPENAI_BASE_URL"
   std::string default_base_url;
   std::vector<std::string> models;
+  // ABI 1.4 ("vision_models"): the models of `models` that see images.
+  std::vector<std::string> vision_models;
+  bool vision_models_listed = false;
 
   std::filesystem::path library_path() const { return dir / library; }
   std::string primary_secret() const { return secrets.empty() ? std::string() : secrets.front(); }
@@ -40,5 +43,10 @@ uint64_t capability_bit(const std::string &name);
 
 // Names of the bits set in `caps`, in bit order.
 std::vector<std::string> capability_names(uint64_t caps);
+
+// True when the manifest says `model` cannot see images: it lists the model
+// in "models" and lists "vision_models" without it. A model it does not
+// name is not known either way (false).
+bool known_text_only(const Manifest &m, const std::string &model);
 
 } // namespace webox::plugin

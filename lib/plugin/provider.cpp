@@ -211,10 +211,40 @@ void Provider::check_tools_supported(const nlohmann::json &request) const {
                       {});
 }
 
+bool has_image_parts(const nlohmann::json &messages) {
+  if (!messages.is_array()) return false;
+  for (const auto &m : messages) {
+    if (!m.is_object()) continue;
+    auto content = m.find("content");
+    if (content == m.end() || !content->is_array()) continue;
+    for (const auto &part : *content)
+      if (part.is_object() && part.value("type", "") == "image") return true;
+  }
+  return false;
+}
+
+std::string vision_refusal(const Manifest &manifest, const std::string &instance, const std::string &model) {
+  if (!(manifest.capabilities & WEBOX_CAP_VISION))
+    return instance + " cannot see images (its plugin '" + manifest.id + "' does not declare the 'vision' capability)";
+  if (known_text_only(manifest, model))
+    return instance + ":" + model + " cannot see images (a text-only model; the plugin '" + manifest.id +
+           "' lists its vision models in plugin.json)";
+  return {};
+}
+
+void Provider::check_vision_supported(const nlohmann::json &request) const {
+  if (!has_image_parts(request.value("messages", nlohmann::json()))) return;
+  // The host's promise (ABI 1.4): no image reaches a plugin that did not
+  // say it reads them, whatever the caller checked before.
+  std::string why = vision_refusal(manifest(), m_binding.instance, request.value("model", ""));
+  if (!why.empty()) throw ProviderError(WEBOX_E_UNSUPPORTED, why, {});
+}
+
 nlohmann::json Provider::chat(const nlohmann::json &request, int64_t deadline_ms) {
   if (!can(WEBOX_CAP_CHAT))
     throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot chat", {});
   check_tools_supported(request);
+  check_vision_supported(request);
   Exchange x(request);
   CallScope scope = new_scope(deadline_ms);
   webox_status s = m_binding.plugin->descriptor->chat(m_instance, scope.call(), &x.req, &x.result);
@@ -240,6 +270,7 @@ nlohmann::json Provider::chat_stream(const nlohmann::json &request,
     return result;
   }
   check_tools_supported(request);
+  check_vision_supported(request);
   Exchange x(request);
   detail::EventSink sink(on_event);
   CallScope scope = new_scope(deadline_ms);

@@ -50,6 +50,16 @@ struct ProviderBinding {
 // environment variable (only for the plugin's own name) > config > manifest.
 ProviderBinding bind_provider(Registry &registry, const Config &config, const std::string &instance);
 
+// ABI 1.4. True when a chat request's messages hold an image part
+// ({"type":"image",...} in a list content).
+bool has_image_parts(const nlohmann::json &messages);
+
+// ABI 1.4. Why images may not go to `model` of `instance` (a plugin without
+// WEBOX_CAP_VISION, or a model its manifest lists as text-only), or "" when
+// they may. A model the manifest does not describe is sent: its provider
+// answers for it.
+std::string vision_refusal(const Manifest &manifest, const std::string &instance, const std::string &model);
+
 class Provider {
 public:
   explicit Provider(ProviderBinding binding);
@@ -126,6 +136,8 @@ private:
   // Throws WEBOX_E_UNSUPPORTED when `request` offers tools, or holds tool
   // messages, this plugin cannot read.
   void check_tools_supported(const nlohmann::json &request) const;
+  // Throws WEBOX_E_UNSUPPORTED when `request` holds images this plugin or model cannot see.
+  void check_vision_supported(const nlohmann::json &request) const;
   // finish(), then keep_rotated_secrets() on the result or the error detail
   // (social operations; provider_social_send.cpp).
   nlohmann::json finish_keeping_secrets(webox_status status, webox_result &result, const char *operation,

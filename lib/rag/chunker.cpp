@@ -528,4 +528,23 @@ std::vector<Chunk> chunk_document(DocKind kind, std::string_view text, const Chu
   return out;
 }
 
+std::vector<Chunk> chunk_pages(const std::vector<std::string> &pages, const ChunkLimits &limits) {
+  std::vector<Chunk> out;
+  size_t offset = 0;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    std::vector<Chunk> page;
+    chunk_text(pages[i], limits, limits.overlap_bytes, page);
+    const int number = static_cast<int>(i + 1);
+    for (Chunk &c : page) {
+      c.heading = "page " + std::to_string(number);
+      c.line_start = c.line_end = number;
+      c.byte_start += offset;
+      c.byte_end += offset;
+      out.push_back(std::move(c));
+    }
+    offset += pages[i].size();
+  }
+  return out;
+}
+
 } // namespace webox::rag

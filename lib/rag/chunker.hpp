@@ -64,4 +64,11 @@ std::string html_to_text(std::string_view html);
 // `content` must be valid UTF-8 (see valid_utf8).
 std::vector<Chunk> chunk_document(DocKind kind, std::string_view content, const ChunkLimits &limits = {});
 
+// The chunks of a PDF from the text of its pages (valid UTF-8, page 1
+// first): each page chunked as text, never across two pages. A PDF has no
+// lines to point at, so a chunk's location is its page: heading "page N",
+// line_start = line_end = N; byte offsets count in the pages laid end to
+// end.
+std::vector<Chunk> chunk_pages(const std::vector<std::string> &pages, const ChunkLimits &limits = {});
+
 } // namespace webox::rag

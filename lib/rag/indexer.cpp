@@ -17,6 +17,7 @@
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/fd.hpp"
+#include "lib/core/pdf_text.hpp"
 #include "lib/chat/model_ref.hpp"
 #include "lib/rag/embedder.hpp"
 #include "lib/rag/search.hpp"
@@ -251,10 +252,7 @@ private:
       return false;
     }
     DocKind kind = kind_for(path);
-    if (kind == DocKind::pdf) {
-      skip(path, "PDF is not supported by this build");
-      return false;
-    }
+    if (kind == DocKind::pdf) return index_pdf(path, known, *file, hash);
     if (looks_binary(file->bytes)) {
       skip(path, "binary");
       if (known) m_collections.remove_document(m_collection.id, path);
@@ -269,6 +267,27 @@ private:
     ++(known ? m_report.updated : m_report.added);
     m_report.chunks += chunks.size();
     m_report.bytes += file->size;
+    return true;
+  }
+
+  // A PDF's text page by page (lib/core/pdf_text: webox-pdf.so, loaded on
+  // the first PDF), its text bounded like a file. An encrypted or broken
+  // one is skipped (named with -v) and its older version, if any, stays.
+  bool index_pdf(const std::string &path, const DocumentState *known, const FileRead &file, const std::string &hash) {
+    pdf::PdfText pdf = pdf::read_pdf_text(file.bytes, static_cast<size_t>(m_options.max_file_bytes));
+    switch (pdf.outcome) {
+      case pdf::Outcome::ok: break;
+      case pdf::Outcome::encrypted: skip(path, "encrypted PDF (it needs a password)"); return false;
+      case pdf::Outcome::too_large: skip(path, "PDF text " + pdf.message + " (rag.max_file_mb)"); return false;
+      case pdf::Outcome::broken: skip(path, "damaged PDF: " + pdf.message); return false;
+      case pdf::Outcome::unavailable: skip(path, "PDF: " + pdf.message); return false;
+    }
+    std::vector<Chunk> chunks = chunk_pages(pdf.pages, m_options.limits);
+    std::vector<std::vector<float>> vectors = embed(chunks);
+    m_collections.put_document(m_collection.id, {path, hash, file.mtime, file.size, DocKind::pdf}, chunks, vectors);
+    ++(known ? m_report.updated : m_report.added);
+    m_report.chunks += chunks.size();
+    m_report.bytes += file.size;
     return true;
   }
 

@@ -54,6 +54,7 @@
 #include <webox/plugin.hpp>
 
 #include "plugins/common/models_kit.hpp"
+#include "plugins/common/content_kit.hpp"
 #include "plugins/common/provider_kit.hpp"
 
 #include <nlohmann/json.hpp>
@@ -89,6 +90,7 @@ namespace {
 
 namespace kit = webox::kit;
 namespace tools = webox::kit::tools;
+namespace content = webox::kit::content;
 using kit::count_at;
 using kit::dump;
 using kit::looks_like_html;
@@ -204,6 +206,16 @@ json tool_result_block(const json &message) {
   return block;
 }
 
+// A message's content: image parts (ABI 1.4) become `image` blocks with a
+// base64 source; a string and text blocks go as they are.
+json anthropic_content(const json &value) {
+  if (!content::has_images(value)) return value;
+  return content::map_images(value, [](const json &image) {
+    return json{{"type", "image"},
+                {"source", {{"type", "base64"}, {"media_type", content::media_type(image)}, {"data", content::data(image)}}}};
+  });
+}
+
 // Splits webox's flat list into Anthropic's top-level `system` (all system
 // messages, in order, joined by a blank line) and the conversation turns.
 void place_messages(const webox_instance &self, const json &messages, json &body) {
@@ -229,7 +241,7 @@ void place_messages(const webox_instance &self, const json &messages, json &body
     if (!calls.empty())
       turns.push_back(assistant_with_calls(m, calls));
     else
-      turns.push_back({{"role", role}, {"content", m.value("content", json(""))}});
+      turns.push_back({{"role", role}, {"content", anthropic_content(m.value("content", json("")))}});
   }
   if (turns.empty()) throw sdk::Failure(WEBOX_E_INVALID, self.name + ": the conversation has no user message");
   body["messages"] = std::move(turns);

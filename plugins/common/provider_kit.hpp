@@ -247,8 +247,16 @@ webox_status create_instance(const char *config_json, size_t config_size, Instan
   });
 }
 
+// The vision bit (ABI 1.4) when the plugin's manifest declares it: images
+// are a matter of the provider's models, not of the code shared here.
+#ifdef WEBOX_PLUGIN_CAPABILITIES
+inline constexpr uint64_t kManifestVision = (WEBOX_PLUGIN_CAPABILITIES) & WEBOX_CAP_VISION;
+#else
+inline constexpr uint64_t kManifestVision = 0;
+#endif
+
 // The descriptor of a chat provider (chat and chat-stream with tool calls,
-// nothing else).
+// images when the manifest says so, nothing else).
 constexpr webox_plugin chat_descriptor(const char *id, const char *version,
                                        decltype(webox_plugin::create) create, decltype(webox_plugin::destroy) destroy,
                                        decltype(webox_plugin::describe) describe, webox_op_fn chat,
@@ -259,7 +267,7 @@ constexpr webox_plugin chat_descriptor(const char *id, const char *version,
   d.min_host_minor = 0;
   d.id = id;
   d.version = version;
-  d.capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_TOOLS;
+  d.capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_TOOLS | kManifestVision;
   d.create = create;
   d.destroy = destroy;
   d.describe = describe;
@@ -286,6 +294,7 @@ inline webox_status describe_chat_provider(std::string_view models_csv, const st
                                            webox_buf *out_json) {
   return sdk::guard(nullptr, [&] {
     json doc = {{"models", model_list(models_csv)}, {"capabilities", {"chat", "chat-stream", "tools"}}, {"base_url", base_url}};
+    if (kManifestVision) doc["capabilities"].push_back("vision");
     sdk::give(dump(doc), out_json);
     return WEBOX_OK;
   });

@@ -36,12 +36,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/common/content_kit.hpp"
 #include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 #include <webox/plugin.hpp>
 
 namespace sdk = webox::sdk;
+namespace kit = webox::kit;
 using nlohmann::json;
+using webox::json_fields::string_at;
 
 struct webox_instance {
   std::string name;
@@ -130,8 +133,31 @@ ToolScript read_script(const std::string &prompt) {
   return script;
 }
 
+// Bytes of a base64 text, padding taken off.
+size_t decoded_size(const std::string &b64) {
+  if (b64.size() < 4) return 0;
+  size_t pad = 0;
+  for (size_t i = b64.size(); i > 0 && b64[i - 1] == '='; --i) ++pad;
+  return b64.size() / 4 * 3 - std::min<size_t>(pad, 2);
+}
+
+// A list with image parts (ABI 1.4): its text, then one line per image
+// saying what arrived, so tests see the image reached the plugin whole.
+std::string parts_text(const json &content) {
+  std::string text, images;
+  for (const auto &part : content) {
+    if (kit::content::is_image(part))
+      images += "\n[image " + string_at(part, "name") + ": " + kit::content::media_type(part) + ", " +
+                std::to_string(decoded_size(kit::content::data(part))) + " bytes]";
+    else
+      text += string_at(part, "text");
+  }
+  return text + images;
+}
+
 std::string content_text(const json &content) {
   if (content.is_string()) return content.get<std::string>();
+  if (kit::content::has_images(content)) return parts_text(content);
   return content.is_null() ? std::string() : content.dump();
 }
 

@@ -60,6 +60,7 @@
 
 #include "plugins/common/embed_kit.hpp"
 #include "plugins/common/models_kit.hpp"
+#include "plugins/common/content_kit.hpp"
 #include "plugins/common/provider_kit.hpp"
 #include "gemini_embed.hpp"
 
@@ -98,6 +99,7 @@ namespace {
 
 namespace kit = webox::kit;
 namespace tools = webox::kit::tools;
+namespace content = webox::kit::content;
 using kit::count_at;
 using kit::dump;
 using kit::looks_like_html;
@@ -271,13 +273,16 @@ std::string api_key(const webox_instance &self, const webox_call *call) {
 }
 
 // A message's content as Gemini parts: a string is one text part; a list of
-// OpenAI-style `{"type":"text","text"}` blocks becomes one part per block.
+// OpenAI-style `{"type":"text","text"}` blocks becomes one part per block,
+// an image part (ABI 1.4) one `inline_data` part.
 json parts_of(const webox_instance &self, const json &content) {
   if (content.is_string()) return json::array({{{"text", content}}});
   json parts = json::array();
   if (content.is_array()) {
     for (const auto &block : content)
       if (block.is_string()) parts.push_back({{"text", block}});
+      else if (content::is_image(block))
+        parts.push_back({{"inline_data", {{"mime_type", content::media_type(block)}, {"data", content::data(block)}}}});
       else if (block.contains("text")) parts.push_back({{"text", string_at(block, "text")}});
   } else if (!content.is_null()) {
     throw sdk::Failure(WEBOX_E_INVALID, self.name + ": message content must be text");

@@ -43,6 +43,7 @@
 
 #include "plugins/common/embed_kit.hpp"
 #include "plugins/common/models_kit.hpp"
+#include "plugins/common/content_kit.hpp"
 #include "plugins/common/provider_kit.hpp"
 #include "ollama_embed.hpp"
 
@@ -78,6 +79,7 @@ namespace {
 
 namespace kit = webox::kit;
 namespace tools = webox::kit::tools;
+namespace content = webox::kit::content;
 using kit::count_at;
 using kit::dump;
 using kit::looks_like_html;
@@ -167,19 +169,26 @@ json tool_result(const json &message, const json &calls_by_id) {
   return {{"role", "tool"}, {"content", tools::content_text(message.value("content", json()))}, {"tool_name", name}};
 }
 
-// Ollama wants a plain string per message; text blocks are joined.
+// Ollama wants a plain string per message; text blocks are joined, and
+// image parts (ABI 1.4) go to the message's `images`, base64 without a
+// media type (Ollama sniffs it).
 json ollama_message(const webox_instance &self, const json &m) {
   const json content = m.value("content", json(""));
   std::string text;
+  json images = json::array();
   if (content.is_string()) {
     text = content.get<std::string>();
   } else if (content.is_array()) {
-    for (const auto &block : content) text += block.is_string() ? block.get<std::string>() : string_at(block, "text");
+    for (const auto &block : content) {
+      if (content::is_image(block)) images.push_back(content::data(block));
+      else text += block.is_string() ? block.get<std::string>() : string_at(block, "text");
+    }
   } else if (!content.is_null()) {
     throw sdk::Failure(WEBOX_E_INVALID, self.name + ": message content must be text");
   }
   json out = m; // keep extra fields such as `images`
   out["content"] = text;
+  if (!images.empty()) out["images"] = std::move(images);
   return out;
 }
 

@@ -23,5 +23,6 @@ extern const char kKnownModels[] = WEBOX_PROVIDER_MODELS;
 extern const uint64_t kMediaCapabilities = WEBOX_PLUGIN_CAPABILITIES & (WEBOX_CAP_IMAGE | WEBOX_CAP_TTS | WEBOX_CAP_STT);
 // Embeddings for a manifest that lists them (openai, mistral, deepinfra).
 extern const uint64_t kEmbedCapabilities = WEBOX_PLUGIN_CAPABILITIES & WEBOX_CAP_EMBED;
+extern const uint64_t kVisionCapabilities = WEBOX_PLUGIN_CAPABILITIES & WEBOX_CAP_VISION;
 
 } // namespace webox::openai

@@ -15,5 +15,6 @@ extern const char kDefaultBaseUrl[];       // includes the /v1-style prefix
 extern const char kKnownModels[];          // comma-separated manifest "models"
 extern const uint64_t kMediaCapabilities;  // WEBOX_CAP_IMAGE|TTS|STT when the manifest lists them (openai only)
 extern const uint64_t kEmbedCapabilities;  // WEBOX_CAP_EMBED when the manifest lists "embed"
+extern const uint64_t kVisionCapabilities; // WEBOX_CAP_VISION when the manifest lists "vision" (ABI 1.4)
 
 } // namespace webox::openai

@@ -66,6 +66,7 @@
 
 #include <webox/plugin.hpp>
 
+#include "plugins/common/content_kit.hpp"
 #include "plugins/common/provider_kit.hpp"
 #include "plugins/common/models_kit.hpp"
 
@@ -94,6 +95,7 @@ namespace {
 
 namespace kit = webox::kit;
 namespace tools = webox::kit::tools;
+namespace content = webox::kit::content;
 using kit::count_at;
 using kit::dump;
 using kit::looks_like_html;
@@ -271,8 +273,20 @@ json assistant_with_calls(const json &message, const json &calls) {
   return out;
 }
 
+// A message whose content holds image parts (ABI 1.4): each becomes an
+// `image_url` part with a data: URL, which every OpenAI-compatible vision
+// endpoint takes (no upload step).
+json with_image_urls(const json &message) {
+  json out = message;
+  out["content"] = content::map_images(message["content"], [](const json &image) {
+    return json{{"type", "image_url"},
+                {"image_url", {{"url", "data:" + content::media_type(image) + ";base64," + content::data(image)}}}};
+  });
+  return out;
+}
+
 // webox's messages in this protocol: tool calls and results translated,
-// everything else as it is (image parts, names, ...).
+// images as data: URLs, everything else as it is (names, ...).
 json wire_messages(const webox_instance &self, const json &messages) {
   json out = json::array();
   for (const auto &m : messages) {
@@ -284,7 +298,9 @@ json wire_messages(const webox_instance &self, const json &messages) {
       continue;
     }
     const json calls = string_at(m, "role") == "assistant" ? tools::calls_of(m, self.name) : json::array();
-    out.push_back(calls.empty() ? m : assistant_with_calls(m, calls));
+    if (!calls.empty()) out.push_back(assistant_with_calls(m, calls));
+    else if (content::has_images(m.value("content", json()))) out.push_back(with_image_urls(m));
+    else out.push_back(m);
   }
   return out;
 }
@@ -524,6 +540,7 @@ webox_status describe(webox_instance *self, webox_buf *out_json) {
       doc.update(webox::openai::media_describe());
     }
     if (id::kEmbedCapabilities) doc["capabilities"].push_back("embed");
+    if (id::kVisionCapabilities) doc["capabilities"].push_back("vision");
     sdk::give(dump(doc), out_json);
     return WEBOX_OK;
   });
@@ -576,7 +593,7 @@ const webox_plugin kDescriptor = {
     .id = id::kProviderId,
     .version = id::kProviderVersion,
     .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_TOOLS | WEBOX_CAP_LIST_MODELS | id::kMediaCapabilities |
-                    id::kEmbedCapabilities,
+                    id::kEmbedCapabilities | id::kVisionCapabilities,
     .create = create,
     .destroy = destroy,
     .describe = describe,

@@ -105,6 +105,18 @@ class SchemaFilesTest(unittest.TestCase):
         self.assertTrue(problems({"models": [{"id": "m", "capabilities": ["telepathy"]}]}, result))
         self.assertTrue(problems({"data": []}, result))
 
+    def test_the_image_parts_of_abi_1_4(self):
+        chat = load("chat.request")
+        image = {"type": "image", "media_type": "image/png", "data": "iVBORw0KGgo=", "name": "s.png"}
+        ok = {"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": "what?"}, image]}]}
+        self.assertEqual(problems(ok, chat), [])
+        for bad in ({**image, "media_type": "image/bmp"}, {**image, "data": ""},
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}},
+                    {k: v for k, v in image.items() if k != "media_type"}):
+            doc = {"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": "x"}, bad]}]}
+            self.assertTrue(problems(doc, chat), bad)
+        self.assertTrue(problems({"model": "m", "messages": [{"role": "user", "content": []}]}, chat))
+
     def test_embed_request(self):
         self.assertEqual(problems({"model": "m", "input": ["a", "b"], "options": {}}, load("embed.request")), [])
         self.assertTrue(problems({"model": "m", "input": "a"}, load("embed.request")))
@@ -146,11 +158,22 @@ class HostDocumentsTest(harness.WeboxTestCase):
         self.webox("chat", "-m", "recorder:any", "-s", "be brief", "--temperature", "0.2", "--max-tokens", "50",
                    "-o", "top_p=0.9", "-o", "note=text", "hello again", check=0)
         self.webox("chat", "-m", "recorder:any", "-c", "and then?", check=0)
+        # ABI 1.4: an image attachment, a text one (the recorder has "vision")
+        image = os.path.join(self.home, "pixel.png")
+        with open(image, "wb") as f:
+            f.write(bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009077"
+                                  "53de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082"))
+        notes = os.path.join(self.home, "notes.md")
+        with open(notes, "w") as f:
+            f.write("# notes\n")
+        self.webox("chat", "-m", "recorder:any", "-a", image, "-a", notes, "what is it?", check=0)
         self.assert_valid("chat", "chat.request")
         self.assert_valid("chat_stream", "chat.request", at_least=2)
         # The continued conversation carries the history.
-        roles = [m["role"] for m in self.documents("chat_stream")[-1]["messages"]]
-        self.assertIn("assistant", roles)
+        streamed = self.documents("chat_stream")
+        self.assertTrue(any("assistant" in [m["role"] for m in d["messages"]] for d in streamed))
+        with_parts = [d["messages"][-1]["content"] for d in streamed if isinstance(d["messages"][-1]["content"], list)]
+        self.assertEqual([[p["type"] for p in c] for c in with_parts], [["text", "image"]])
 
     def test_image(self):
         out = os.path.join(self.home, "image.png")

@@ -41,6 +41,14 @@ ROUTES (chosen by path, so the client's URL building is tested too)
                                      alt=sse: the streamed JSON array).
   POST /api/chat                     Ollama (NDJSON; streams unless
                                      "stream": false; Go-style \\u003c escapes).
+IMAGES (checked as the real APIs do, a wrong shape is that provider's 400):
+  OpenAI family  a user message's content list of {"type":"text"} and
+                 {"type":"image_url","image_url":{"url":"data:TYPE;base64,..."}}
+  Anthropic      {"type":"image","source":{"type":"base64","media_type","data"}}
+  Gemini         a part {"inline_data":{"mime_type","data"}} (or inlineData)
+  Ollama         the message's "images": [base64, ...], content a string
+  The base64 must decode (strictly) to bytes whose signature is the media type
+  claimed (PNG, JPEG, GIF, WebP).
   GET  /__requests                   every request received so far (not this
                                      one) as a JSON list of {"method", "path",
                                      "query": {k: v}, "received" (monotonic
@@ -110,6 +118,7 @@ SCENARIOS are chosen by the requested model name (any other name is `ok`):
                    (see llm_tools.py)
 Usage is always input 12 / output = number of deltas (Gemini quirks: +5).
 """
+import base64
 import json
 import os
 import re
@@ -606,12 +615,121 @@ def openai_complete(h, flavor, body, sc):
                 reset=sc.ending == "disconnect")
 
 
+# ---- Images in requests (ABI 1.4 attachments, per wire format) ----------------------
+
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+def sniff_image(data):
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def image_problem(media_type, data):
+    """Why an image (its declared type, its base64) would be refused, or None."""
+    if media_type not in IMAGE_TYPES:
+        return "unsupported image media type: %r" % (media_type,)
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (ValueError, TypeError):
+        return "the image data is not valid base64"
+    found = sniff_image(raw)
+    if found != media_type:
+        return "the image data is %s, not %s" % (found or "not an image", media_type)
+    return None
+
+
+def openai_image_problem(body):
+    for m in body.get("messages") or []:
+        content = m.get("content") if isinstance(m, dict) else None
+        if not isinstance(content, list):
+            continue
+        for part in content:
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "text" and isinstance(part.get("text"), str):
+                continue
+            if kind != "image_url":
+                return "Invalid value: %r. Supported values are: 'text' and 'image_url'." % (kind,)
+            if m.get("role") != "user":
+                return "Image URLs are only allowed for messages with role 'user'"
+            url = (part.get("image_url") or {}).get("url", "")
+            if not url.startswith("data:") or ";base64," not in url:
+                return "Invalid image_url: expected a data: URL"
+            media_type, data = url[5:].split(";base64,", 1)
+            problem = image_problem(media_type, data)
+            if problem:
+                return "Invalid image: " + problem
+    return None
+
+
+def anthropic_image_problem(body):
+    for m in body.get("messages") or []:
+        content = m.get("content") if isinstance(m, dict) else None
+        for block in content if isinstance(content, list) else []:
+            if not isinstance(block, dict) or block.get("type") != "image":
+                continue
+            source = block.get("source")
+            if set(block) != {"type", "source"} or not isinstance(source, dict):
+                return "messages.0.content.1.image.source: Field required"
+            if source.get("type") != "base64":
+                return "source.type: Input should be 'base64'"
+            problem = image_problem(source.get("media_type"), source.get("data", ""))
+            if problem:
+                return "messages.0.content.1.image.source.base64: " + problem
+    return None
+
+
+def gemini_image_problem(body):
+    for c in body.get("contents") or []:
+        for part in (c.get("parts") or []) if isinstance(c, dict) else []:
+            if not isinstance(part, dict):
+                continue
+            unknown = set(part) - {"text", "inline_data", "inlineData", "functionCall", "functionResponse",
+                                   "thoughtSignature", "thought"}
+            if unknown:
+                return "Invalid JSON payload received. Unknown name \"%s\"" % sorted(unknown)[0]
+            inline = part.get("inline_data") or part.get("inlineData")
+            if inline is None:
+                continue
+            problem = image_problem(inline.get("mime_type") or inline.get("mimeType"), inline.get("data", ""))
+            if problem:
+                return "Unable to process input image: " + problem
+    return None
+
+
+def ollama_image_problem(body):
+    for m in body.get("messages") or []:
+        if not isinstance(m, dict):
+            continue
+        if not isinstance(m.get("content", ""), str):
+            return "json: cannot unmarshal array into Go struct field Message.messages.content of type string"
+        for data in m.get("images") or []:
+            try:
+                raw = base64.b64decode(data, validate=True)
+            except (ValueError, TypeError):
+                return "illegal base64 data at input byte 0"
+            if sniff_image(raw) is None:
+                return "image: unknown format"
+    return None
+
+
 def handle_openai(h, path, query, body):
     flavor = openai_flavor(path, query)
     model = body.get("model", "") if isinstance(body, dict) else ""
     auth = openai_auth_error(flavor, h.lower_headers)
     if auth:
         return h.send_json(401, auth, indent=4)
+    image_error = openai_image_problem(body)
+    if image_error:
+        return h.send_json(400, {"error": {"message": image_error, "type": "invalid_request_error",
+                                           "param": "messages", "code": "invalid_image"}}, indent=4)
     sc = h.scenario(model, openai_last_user(body), path)
     error = llm_tools.openai_error(body)
     if not h.tool_scenario(sc, model, error, llm_tools.openai_results(body), llm_tools.openai_offered(body)):
@@ -779,6 +897,9 @@ def handle_anthropic(h, path, query, body):
                                                 "The Messages API accepts a top-level `system` "
                                                 "parameter, not \"system\" as an input message "
                                                 "role."))
+    image_error = anthropic_image_problem(body)
+    if image_error:
+        return h.send_json(400, anthropic_error(400, message=image_error))
     sc = h.scenario(model, openai_last_user(body), path)
     error = llm_tools.anthropic_error(body)
     if not h.tool_scenario(sc, model, error, llm_tools.anthropic_results(body),
@@ -932,6 +1053,11 @@ def handle_gemini(h, path, query, body, model, verb):
         return h.send_json(403, gemini_error(403), indent=2)
     if key != ACCEPTED_KEY:
         return h.send_json(400, gemini_error(400), indent=2)
+    image_error = gemini_image_problem(body)
+    if image_error:
+        doc = gemini_error(404)
+        doc["error"].update({"code": 400, "message": image_error, "status": "INVALID_ARGUMENT"})
+        return h.send_json(400, doc, indent=2)
     sc = h.scenario(model, gemini_last_user(body), path)
     error = llm_tools.gemini_error(body)
     if not h.tool_scenario(sc, model, error, llm_tools.gemini_results(body),
@@ -1014,6 +1140,9 @@ def ollama_complete(h, model, sc):
 
 def handle_ollama(h, path, query, body):
     model = body.get("model", "")
+    image_error = ollama_image_problem(body)
+    if image_error:
+        return h.send_json(400, {"error": image_error}, raw_text=True)
     sc = h.scenario(model, openai_last_user(body), path)
     error = llm_tools.ollama_error(body)
     if not h.tool_scenario(sc, model, error, llm_tools.ollama_results(body),

@@ -107,8 +107,9 @@ class PrefixInstallTest(InstalledTestCase):
             folder = os.path.join(p, "lib", "webox", "plugins", plugin_id)
             self.assertTrue(os.path.isfile(os.path.join(folder, "plugin.json")), plugin_id)
             self.assertTrue(os.path.isfile(os.path.join(folder, manifest["library"])), plugin_id)
-        if os.path.exists(os.path.join(BUILD, "lib", "webox", "modules", "webox-phones.so")):
-            self.assertTrue(os.path.isfile(os.path.join(p, "lib", "webox", "modules", "webox-phones.so")))
+        for module in ("webox-phones.so", "webox-pdf.so"):
+            if os.path.exists(os.path.join(BUILD, "lib", "webox", "modules", module)):
+                self.assertTrue(os.path.isfile(os.path.join(p, "lib", "webox", "modules", module)), module)
         for sub in ("prompts", "data"):
             self.assertTrue(os.path.isdir(os.path.join(p, "share", "webox", sub)), sub)
         if os.path.isdir(os.path.join(SOURCE, "workflows")):

@@ -365,6 +365,29 @@ typedef webox_status (*webox_entry_fn)(const webox_host_api *host,
 WEBOX_EXPORT webox_status webox_plugin_entry_v1(const webox_host_api *host,
                                                 const webox_plugin **out);
 
+/* ---- ABI 1.4 ---------------------------------------------------------------- */
+
+/* ABI 1.4 (attachments). Images in the chat and chat_stream documents
+ * (manifest capability "vision"; no slot of its own). The content of a
+ * message MAY be a list of parts instead of a string:
+ *   {"role":"user","content":[
+ *     {"type":"text","text":"What does this diagram show?"},
+ *     {"type":"image","media_type":"image/png","data":"<base64, RFC 4648, no
+ *      line breaks>","name":"schema.png"}]}
+ * media_type is one of image/png, image/jpeg, image/gif, image/webp (the host
+ * sniffed it from the bytes, never from the file name); "name" is for logs
+ * and MAY be ignored. A plugin with the bit translates each image part to its
+ * wire format (OpenAI-compatible `image_url` with a data: URL, Anthropic
+ * `image` block with a base64 source, Gemini `inline_data`, Ollama the
+ * message's `images`) and keeps text parts in order. The host never sends an
+ * image part to a plugin without this bit, nor to a model that the plugin's
+ * manifest lists in "models" but not in "vision_models" (both refused before
+ * any request, WEBOX_E_UNSUPPORTED, exit 2); a model the manifest does not
+ * name is sent, and its provider answers for it. Text files and the text of
+ * PDFs are attached by the host as text inside the "text" part: no bit is
+ * needed for them. */
+#define WEBOX_CAP_VISION (UINT64_C(1) << 9)
+
 /* ---- ABI 1.4: listing a provider's models ---------------------------------
  * WEBOX_CAP_LIST_MODELS (manifest capability "list-models") promises the
  * `list_models` slot appended to webox_plugin: the models the instance's
