@@ -14,7 +14,8 @@
 # with the load and CPU times barely do: the 2-core wall time of a run is
 # about max(total CPU / 2, its critical path).
 #
-# WEBOX_CI_TIME_KEEP=1 keeps the clones (printed), for a look at the logs.
+# After each run, bench/ninja_cost.py tells where each tree's compile time
+# went. WEBOX_CI_TIME_KEEP=1 keeps the clones (printed), for a look at the logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 revs=("$@")
@@ -73,6 +74,12 @@ print(f"  {total_wall:7.1f} s wall {total_cpu:8.1f} s CPU  total (2-core floor: 
 EOF
   wait "$pid" && status=ok || status="FAILED (see $dir/ci.log)"
   echo "  result: $status" | tee -a "$summary"
+  # Where each tree's compile time went, and the sources compiled twice.
+  trees=()
+  for t in build build-fuzz build-asan; do [ -f "$dir/src/$t/.ninja_log" ] && trees+=("$dir/src/$t"); done
+  if [ ${#trees[@]} -gt 0 ]; then
+    bench/ninja_cost.py --top 5 "${trees[@]}" | sed 's/^/  /' | tee -a "$summary"
+  fi
   if [ -z "${WEBOX_CI_TIME_KEEP:-}" ] && [ "$status" = ok ]; then rm -rf "$dir"; fi
 done
 echo
