@@ -57,7 +57,10 @@ class Repl:
         return self.expect("> ")
 
     def close(self):
-        os.write(self.master, b"\x04")  # Ctrl-D at an empty prompt
+        # /exit, a line: Ctrl-D raced libedit's switch of the terminal's mode
+        # on a busy machine (a key typed while libedit sets the terminal up
+        # can be flushed, or read as a character rather than as end of file).
+        os.write(self.master, b"/exit\r")
         code = self.proc.wait(timeout=10)
         while self.read(0.05):
             pass
@@ -97,6 +100,25 @@ class ReplTest(WeboxTestCase):
         bodies = self.chat_bodies()
         self.assertEqual(len(bodies), 1)
         self.assertEqual([m["content"] for m in bodies[0]["messages"]], ["bonjour"])
+
+    def test_attach_goes_with_the_next_prompt_only(self):
+        note = os.path.join(self.home, "note.md")
+        with open(note, "w", encoding="utf-8") as f:
+            f.write("le budget est de 42 euros\n")
+        r = self.repl()
+        shown = r.line("/attach " + os.path.join(self.home, "absent.md"))
+        self.assertIn("no such file", shown)  # nothing staged, the session goes on
+        self.assertIn("goes with the next prompt", r.line("/attach " + note))
+        r.line("que dit le fichier ?")
+        r.line("et sinon ?")
+        self.assertEqual(r.close(), 0)
+        bodies = self.chat_bodies()
+        self.assertEqual(len(bodies), 2)
+        first = bodies[0]["messages"][-1]["content"]
+        self.assertIn("Attached file note.md:", first)
+        self.assertIn("le budget est de 42 euros", first)
+        self.assertIn("que dit le fichier ?", first)
+        self.assertEqual(bodies[1]["messages"][-1]["content"], "et sinon ?")
 
     def test_a_slash_prompt_is_typed_with_two_slashes(self):
         r = self.repl()
@@ -172,9 +194,10 @@ class ReplTest(WeboxTestCase):
         self.assertEqual(stat.S_IMODE(os.stat(history).st_mode), 0o600)
         with open(history, encoding="utf-8", errors="replace") as f:
             self.assertIn("question\\040mémorable", f.read())  # libedit's format: spaces escaped
-        # A second session starts with it: Ctrl-P recalls the last line.
+        # A second session starts with it: Ctrl-P twice recalls the line
+        # before the last (the last is the /exit that ended the session).
         r = self.repl()
-        os.write(r.master, b"\x10\r")
+        os.write(r.master, b"\x10\x10\r")
         r.expect("une question mémorable")
         r.expect("> ")
         r.close()
