@@ -102,17 +102,7 @@ std::string truncation_note(size_t shown, size_t total_or_more, bool exact) {
 
 } // namespace
 
-const std::vector<std::string> &builtin_tool_names() {
-  static const std::vector<std::string> names = {"read_file", "list_dir", "write_file", "http_get", "shell"};
-  return names;
-}
-
-bool is_builtin_tool(const std::string &name) {
-  const auto &n = builtin_tool_names();
-  return std::find(n.begin(), n.end(), name) != n.end();
-}
-
-bool is_read_only_builtin(const std::string &name) { return name == "read_file" || name == "list_dir"; }
+// builtin_tool_names, is_builtin_tool, is_read_only_builtin: builtin_tool_names.cpp
 
 BuiltinTools::BuiltinTools(BuiltinSettings settings) : m_settings(std::move(settings)) {
   for (const auto &n : m_settings.enabled) {

@@ -321,22 +321,22 @@ CallScope Provider::new_scope(int64_t deadline_ms) const {
   return CallScope(manifest().id, m_binding.instance, m_binding.config.value("api_key_name", ""), deadline_ms);
 }
 
-nlohmann::json Provider::embed(const nlohmann::json &request, int64_t deadline_ms) {
-  if (!can(WEBOX_CAP_EMBED))
-    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot compute embeddings", {});
+nlohmann::json Provider::call_json_slot(uint64_t capability, const char *cannot, webox_op_fn webox_plugin::*slot,
+                                        const char *operation, const nlohmann::json &request, int64_t deadline_ms) {
+  if (!can(capability)) throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " " + cannot, {});
   Exchange x(request);
   CallScope scope = new_scope(deadline_ms);
-  webox_status s = m_binding.plugin->descriptor->embed(m_instance, scope.call(), &x.req, &x.result);
-  return finish(s, x.result, "embed", scope);
+  webox_status s = (m_binding.plugin->descriptor->*slot)(m_instance, scope.call(), &x.req, &x.result);
+  return finish(s, x.result, operation, scope);
+}
+
+nlohmann::json Provider::embed(const nlohmann::json &request, int64_t deadline_ms) {
+  return call_json_slot(WEBOX_CAP_EMBED, "cannot compute embeddings", &webox_plugin::embed, "embed", request, deadline_ms);
 }
 
 nlohmann::json Provider::list_models(const nlohmann::json &request, int64_t deadline_ms) {
-  if (!can(WEBOX_CAP_LIST_MODELS))
-    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot list its models", {});
-  Exchange x(request);
-  CallScope scope = new_scope(deadline_ms);
-  webox_status s = m_binding.plugin->descriptor->list_models(m_instance, scope.call(), &x.req, &x.result);
-  return finish(s, x.result, "list_models", scope);
+  return call_json_slot(WEBOX_CAP_LIST_MODELS, "cannot list its models", &webox_plugin::list_models, "list_models", request,
+                        deadline_ms);
 }
 
 } // namespace webox::plugin

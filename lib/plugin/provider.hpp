@@ -144,6 +144,10 @@ private:
                                         const CallScope &scope);
   // The webox_call of one operation of this instance.
   CallScope new_scope(int64_t deadline_ms = 0) const;
+  // One JSON-in, JSON-out slot of the descriptor (embed, list_models): the
+  // capability checked (`cannot` completes the refusal), then the call.
+  nlohmann::json call_json_slot(uint64_t capability, const char *cannot, webox_op_fn webox_plugin::*slot,
+                                const char *operation, const nlohmann::json &request, int64_t deadline_ms);
   ProviderBinding m_binding;
   webox_instance *m_instance = nullptr;
 };

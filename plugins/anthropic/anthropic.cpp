@@ -504,7 +504,7 @@ webox_status list_models(webox_instance *self, const webox_call *call, const web
         break;
       }
       std::string url = self->base_url + "/v1/models?limit=1000";
-      if (!after.empty()) url += "&after_id=" + kit::models::query_value(after);
+      if (!after.empty()) url += "&after_id=" + webox::common::percent_encode(after);
       const sdk::HttpResponse resp = kit::whole_answer(
           call, kit::models::get_request(url, headers, self->timeout_ms),
           [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self->name, f, started); },

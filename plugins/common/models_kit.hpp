@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <webox/plugin.hpp>
 
+#include "plugins/common/percent_encode.hpp"
 #include "plugins/common/json_fields.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
@@ -78,22 +79,6 @@ private:
   bool m_truncated = false;
   std::vector<ModelInfo> m_models;
 };
-
-// A page cursor the endpoint handed back, safe in a query string.
-inline std::string query_value(std::string_view s) {
-  static const char *hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 // A descriptor with the list_models slot (which needs host ABI 1.4).
 constexpr webox_plugin with_list_models(webox_plugin d, webox_op_fn list_models) {

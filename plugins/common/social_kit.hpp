@@ -15,27 +15,12 @@
 #include <webox/plugin.hpp>
 
 #include "plugins/common/json_fields.hpp"
+#include "plugins/common/percent_encode.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
 namespace webox::social_kit {
 
-// RFC 3986 percent-encoding of everything but the unreserved characters, for
-// query values and path segments (LinkedIn URNs, X query strings, cursors).
-inline std::string percent_encode(std::string_view s) {
-  static const char *hex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+using common::percent_encode; // plugins/common/percent_encode.hpp
 
 // The string member `key` of `o`, or "" when it is missing or not a string:
 // platforms omit fields freely, and a missing caption is not an error.

@@ -649,7 +649,7 @@ webox_status list_models(webox_instance *self, const webox_call *call, const web
         break;
       }
       std::string url = self->base_url + "/v1beta/models?pageSize=1000";
-      if (!token.empty()) url += "&pageToken=" + kit::models::query_value(token);
+      if (!token.empty()) url += "&pageToken=" + webox::common::percent_encode(token);
       const sdk::HttpResponse resp = kit::whole_answer(
           call, kit::models::get_request(url, headers, self->timeout_ms),
           [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self->name, f, started); },
