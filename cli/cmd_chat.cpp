@@ -117,23 +117,6 @@ nlohmann::json turn_json(const chat::TurnResult &turn) {
   return j;
 }
 
-nlohmann::json steps_json(const agent::LoopResult &r) {
-  nlohmann::json steps = nlohmann::json::array();
-  for (const auto &s : r.steps) {
-    nlohmann::json calls = nlohmann::json::array();
-    for (const auto &c : s.calls)
-      calls.push_back({{"id", c.id},
-                       {"name", c.name},
-                       {"tool", c.qualified},
-                       {"arguments", c.arguments},
-                       {"status", c.status},
-                       {"result_bytes", c.result_bytes},
-                       {"duration_ms", c.duration_ms}});
-    steps.push_back({{"step", s.number}, {"text", s.turn.text}, {"latency_ms", s.turn.latency_ms}, {"tool_calls", calls}});
-  }
-  return steps;
-}
-
 // A call's arguments on one short line: enough to recognise it.
 std::string short_arguments(const nlohmann::json &args) {
   std::string out = args.is_string() ? args.get<std::string>() : args.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -390,7 +373,7 @@ void send_json(chat::ChatSession &session, Agent &agent, Grounding &grounding, c
                                                    [](std::string_view) {}, note_fallback);
   note_answer(session, result.answer);
   nlohmann::json j = turn_json(result.answer);
-  j["steps"] = steps_json(result);
+  j["steps"] = agent::steps_json(result);
   if (result.ending != agent::Ending::answered) j["stopped"] = result.message;
   if (grounding.on()) j["sources"] = grounding.sources_json(result.answer.text);
   out::line(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -244,9 +244,7 @@ std::string show_matches(std::string snippet, bool bold) {
 
 void run_logs_search(const LogsSearchOptions &o, Context &ctx) {
   store::HistoryFilter filter = history_filter(o.filter);
-  std::string query = o.fts ? text::join_words(o.words) : store::quote_fts_terms(text::join_words(o.words));
-  if (o.fts && query.size() > store::kMaxQueryBytes)
-    throw UsageError("search: the query is longer than " + std::to_string(store::kMaxQueryBytes) + " bytes");
+  const std::string query = store::search_query(text::join_words(o.words), o.fts);
   std::vector<store::SearchHit> hits;
   if (ctx.has_database()) hits = store::search_calls(ctx.db(), query, filter);
   if (o.filter.json) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -79,9 +80,9 @@ void run_models(Context &ctx, const ModelsOptions &o) {
   std::string default_model = chat::default_model_spec(config);
   std::vector<chat::CatalogEntry> entries = chat::catalog(config, ctx.plugins());
   if (!o.search.empty()) entries = chat::search_catalog(entries, o.search);
+  if (!o.provider.empty()) std::erase_if(entries, [&](const chat::CatalogEntry &e) { return e.provider != o.provider; });
   nlohmann::json models = nlohmann::json::array();
-  for (const auto &e : entries)
-    if (o.provider.empty() || e.provider == o.provider) models.push_back(chat::entry_json(e));
+  for (const auto &e : entries) models.push_back(chat::entry_json(e));
   nlohmann::json aliases = nlohmann::json::object();
   for (const auto &[alias, target] : config.aliases) aliases[alias] = target;
 
@@ -91,7 +92,6 @@ void run_models(Context &ctx, const ModelsOptions &o) {
     return;
   }
   for (const auto &e : entries) {
-    if (!o.provider.empty() && e.provider != o.provider) continue;
     std::string name = e.text() + (e.text() == default_model ? "  (default)" : "");
     std::string more = details(e);
     char line[1024];
@@ -100,7 +100,7 @@ void run_models(Context &ctx, const ModelsOptions &o) {
   }
   if (o.search.empty())
     for (const auto &[alias, target] : config.aliases) out::line(alias + " -> " + target + "  (alias)");
-  if (models.empty() && !o.search.empty()) std::fprintf(stderr, "webox: no model matches '%s'\n", o.search.c_str());
+  if (entries.empty() && !o.search.empty()) std::fprintf(stderr, "webox: no model matches '%s'\n", o.search.c_str());
   if (incomplete) throw Error("some providers' model lists are unknown", ExitCode::partial);
 }
 

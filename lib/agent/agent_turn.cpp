@@ -13,6 +13,23 @@ std::vector<store::ToolCallEntry> tool_call_entries(const Step &step) {
   return out;
 }
 
+nlohmann::json tool_call_json(const ToolCallRecord &c) {
+  return {{"id", c.id},         {"name", c.name},
+          {"tool", c.qualified}, {"arguments", c.arguments},
+          {"status", c.status},  {"result_bytes", c.result_bytes},
+          {"duration_ms", c.duration_ms}};
+}
+
+nlohmann::json steps_json(const LoopResult &r) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto &s : r.steps) {
+    nlohmann::json calls = nlohmann::json::array();
+    for (const auto &c : s.calls) calls.push_back(tool_call_json(c));
+    steps.push_back({{"step", s.number}, {"text", s.turn.text}, {"latency_ms", s.turn.latency_ms}, {"tool_calls", calls}});
+  }
+  return steps;
+}
+
 LoopResult run_agent_turn(chat::ChatSession &session, const std::string &prompt, const Toolbox &toolbox,
                           Approval &approval, const LoopSettings &settings, const chat::DeltaSink &on_delta,
                           const chat::FallbackNote &on_fallback, LoopHooks hooks) {

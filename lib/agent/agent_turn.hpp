@@ -13,6 +13,11 @@ namespace webox::agent {
 // A step's tool calls as the store keeps them (migration 13).
 std::vector<store::ToolCallEntry> tool_call_entries(const Step &step);
 
+// One tool call as --json shows it (chat's steps, a workflow step's calls).
+nlohmann::json tool_call_json(const ToolCallRecord &call);
+// The loop's steps as `chat --json` shows them: text, latency, tool calls.
+nlohmann::json steps_json(const LoopResult &result);
+
 // Runs the loop for `prompt`. Steps are stored as they complete (when the
 // session logs) and the conversation's memory gets every complete step,
 // whatever the ending; the caller reports the ending (LoopResult::message,

@@ -8,23 +8,6 @@ namespace webox::exporting {
 
 using nlohmann::json;
 
-std::string percent_encode(std::string_view text) {
-  static const char *hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '_' || c == '.' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 namespace {
 
 std::string sheets_json_text(const json &doc) { return doc.dump(-1, ' ', false, json::error_handler_t::replace); }

@@ -51,10 +51,11 @@
 
 #include "lib/export/google_auth.hpp"
 #include "lib/net/http_client.hpp"
+#include "plugins/common/shared/percent_encode.hpp"
 
 namespace webox::exporting {
 
-std::string percent_encode(std::string_view text);
+using common::percent_encode; // plugins/common/shared/percent_encode.hpp
 
 // What Sheets answered to a call it did not refuse for auth or transport.
 struct SheetsAnswer {

@@ -1,7 +1,7 @@
 // The retrieval a user asks for: BM25 for a lexical collection (offline),
 // hybrid (exact vector search + BM25, fused by reciprocal rank) for one with
-// an embedding model. Shared by `rag search`, `rag ask` and, after the
-// merge, `chat --rag`.
+// an embedding model. Shared by `rag search`, `rag ask`, `chat --rag`
+// and the workflow step `retrieve:`.
 #pragma once
 
 #include <optional>

@@ -55,9 +55,17 @@ bool is_fts_syntax_error(const SQLite::Exception &e) {
 
 } // namespace
 
-std::string quote_fts_terms(std::string_view query) {
+namespace {
+
+void check_query_size(std::string_view query) {
   if (query.size() > kMaxQueryBytes)
     throw UsageError("search: the query is longer than " + std::to_string(kMaxQueryBytes) + " bytes");
+}
+
+} // namespace
+
+std::string quote_fts_terms(std::string_view query) {
+  check_query_size(query);
   std::string fts;
   size_t terms = 0;
   size_t i = 0;
@@ -78,6 +86,12 @@ std::string quote_fts_terms(std::string_view query) {
   }
   if (fts.empty()) throw UsageError("search: give at least one word to look for");
   return fts;
+}
+
+std::string search_query(std::string_view typed, bool raw_fts) {
+  if (!raw_fts) return quote_fts_terms(typed);
+  check_query_size(typed);
+  return std::string(typed);
 }
 
 void check_call_status(const std::string &status) {

@@ -60,6 +60,10 @@ inline constexpr size_t kMaxQueryTerms = 32;
 // empty, longer than kMaxQueryBytes or has more than kMaxQueryTerms words.
 std::string quote_fts_terms(std::string_view query);
 
+// What `logs search` asks FTS5: the typed words quoted (quote_fts_terms), or
+// with `raw_fts` (--fts) the user's own FTS5 syntax, held to kMaxQueryBytes.
+std::string search_query(std::string_view typed, bool raw_fts);
+
 // Checks --status (ok, error, cancelled); throws UsageError otherwise.
 void check_call_status(const std::string &status);
 

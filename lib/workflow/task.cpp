@@ -93,9 +93,9 @@ void run_model(const Task &t, const chat::PriceTable &prices, TaskResult &r) {
 }
 
 json call_json(const agent::ToolCallRecord &c, int step) {
-  return {{"step", step},         {"id", c.id},          {"name", c.name},
-          {"tool", c.qualified},  {"arguments", c.arguments}, {"status", c.status},
-          {"result_bytes", c.result_bytes}, {"duration_ms", c.duration_ms}};
+  json j = agent::tool_call_json(c);
+  j["step"] = step;
+  return j;
 }
 
 // A step that acts: chat's agent loop (lib/agent/loop.hpp) over the step's

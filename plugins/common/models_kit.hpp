@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <webox/plugin.hpp>
 
-#include "plugins/common/percent_encode.hpp"
+#include "plugins/common/shared/percent_encode.hpp"
 #include "plugins/common/json_fields.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 

@@ -15,12 +15,12 @@
 #include <webox/plugin.hpp>
 
 #include "plugins/common/json_fields.hpp"
-#include "plugins/common/percent_encode.hpp"
+#include "plugins/common/shared/percent_encode.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
 namespace webox::social_kit {
 
-using common::percent_encode; // plugins/common/percent_encode.hpp
+using common::percent_encode; // plugins/common/shared/percent_encode.hpp
 
 // The string member `key` of `o`, or "" when it is missing or not a string:
 // platforms omit fields freely, and a missing caption is not an error.

@@ -1,5 +1,5 @@
-// RFC 3986 percent-encoding for the in-tree plugins' request URLs.
-// Internal to this repository; not part of the SDK.
+// RFC 3986 percent-encoding for request URLs, shared by the in-tree plugins
+// and lib/ (the Sheets client). Internal to this repository; not part of the SDK.
 #pragma once
 
 #include <string>
