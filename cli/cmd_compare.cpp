@@ -9,7 +9,9 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "lib/chat/assistants.hpp"
 #include "lib/chat/attachments.hpp"
+#include "lib/chat/library_template.hpp"
 #include "lib/chat/session.hpp"
 #include "lib/compare/render.hpp"
 #include "lib/compare/runner.hpp"
@@ -39,6 +41,9 @@ struct CompareOptions {
   std::string render = "auto"; // --render
   bool raw = false;            // --raw
   std::vector<std::string> attach; // -a/--attach
+  std::string assistant;            // --assistant
+  std::string template_name;        // -t, --template
+  std::vector<std::string> vars;    // --var name=value
   std::vector<std::string> prompt_words;
 };
 
@@ -91,6 +96,29 @@ std::vector<std::string> split_csv(const std::string &csv) {
 std::string read_prompt(const std::vector<std::string> &words) {
   std::string prompt = text::join_words(words);
   if (!out::stdin_is_tty()) prompt = text::prompt_with_stdin(std::move(prompt));
+  return prompt;
+}
+
+// The system prompt and temperature every column gets, and the prompt
+// itself, as chat takes them: --assistant brings a system prompt and a
+// temperature, -t a library prompt filled with --var and the input (its
+// system text unless -s or --assistant); explicit flags win. Models stay
+// the ones named with -m: a comparison is of the models it lists.
+std::string prepare_prompt(const CompareOptions &o, compare::CompareSettings &settings) {
+  if (!o.vars.empty() && o.template_name.empty()) throw UsageError("--var fills a template: name it with -t NAME");
+  std::string prompt = read_prompt(o.prompt_words);
+  std::string system;
+  if (!o.assistant.empty()) {
+    chat::Assistant a = chat::find_assistant(o.assistant);
+    system = a.system_prompt;
+    if (a.temperature && !settings.options.contains("temperature")) settings.options["temperature"] = *a.temperature;
+  }
+  if (!o.template_name.empty()) {
+    chat::FilledTemplate t = chat::fill_template(workflow::find_library_prompt(o.template_name), o.vars, prompt);
+    if (system.empty()) system = t.system;
+    prompt = t.user;
+  }
+  settings.system = o.system.empty() ? system : o.system;
   if (prompt.empty()) throw UsageError("no prompt: give it as arguments or on standard input");
   return prompt;
 }
@@ -101,7 +129,6 @@ void run_compare(Context &ctx, const CompareOptions &o) {
   settings.models = o.models;
   for (const auto &m : split_csv(o.models_csv)) settings.models.push_back(m);
   settings.fallbacks = o.fallbacks;
-  settings.system = o.system;
   if (o.temperature) settings.options["temperature"] = *o.temperature;
   if (o.max_tokens) settings.options["max_tokens"] = *o.max_tokens;
   for (const auto &[key, value] : chat::split_options(o.options)) settings.options[key] = chat::option_value(value);
@@ -113,7 +140,7 @@ void run_compare(Context &ctx, const CompareOptions &o) {
   chat::check_attachment_count(o.attach.size());
   std::vector<chat::Attachment> attachments;
   for (const std::string &file : o.attach) attachments.push_back(chat::read_attachment(file));
-  const std::string prompt = chat::prompt_with_attachments(read_prompt(o.prompt_words), attachments);
+  const std::string prompt = chat::prompt_with_attachments(prepare_prompt(o, settings), attachments);
   settings.images = chat::image_parts(attachments);
 
   const Config &config = ctx.config();
@@ -188,6 +215,13 @@ void setup_compare(CLI::App &app, Context &ctx) {
                   "Attach a file to the prompt (repeatable): text inline, a PDF's text, an image for vision models")
       ->type_name("FILE")
       ->allow_extra_args(false);
+  cmd->add_option("--assistant", o->assistant, "Every column gets this assistant's system prompt ('webox assistants list')")
+      ->type_name("NAME");
+  cmd->add_option("-t,--template", o->template_name, "Use a prompt of the library ('webox prompts list'); the input is {{input}}")
+      ->type_name("NAME");
+  cmd->add_option("--var", o->vars, "A template variable, name=value or name=@file (repeatable)")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
   cmd->add_option("prompt", o->prompt_words, "The prompt (joined with spaces); standard input is read too");
   cmd->footer(R"(
 Examples:
@@ -197,6 +231,8 @@ Examples:
   webox compare --models openai:gpt-4o-mini,mistral:mistral-small-latest --format markdown "..." > cmp.md
   webox compare -m echo -m echo:messages --json "offline" | jq '.results[].latency_ms'
   webox compare -m openai:gpt-4o -m gemini:gemini-2.5-flash -a schema.png "Que montre ce schéma ?"
+  webox compare -m gpt-4o-mini -m claude-haiku-4-5 -t resume-article < article.txt
+  webox compare -m mistral-small-latest -m gemini-2.5-flash --assistant traducteur "Good morning"
 
 Exit status: 0 every model answered; 3 some failed (their columns say why);
 1 all failed; 2 usage; 4 a missing key for the judge; 5 over budget

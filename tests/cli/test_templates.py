@@ -145,5 +145,42 @@ class AssistantsTest(WeboxTestCase):
         self.assertEqual(r.out, "")
 
 
+
+class CompareTemplateTest(WeboxTestCase):
+    """compare takes -t, --var and --assistant as chat does: every column
+    gets the same filled prompt and system prompt."""
+
+    def columns(self, *args, stdin=None):
+        """The messages the echo:messages column got, and what the plain
+        echo column answered (the last user message)."""
+        r = self.webox("compare", "-m", "echo:messages", "-m", "echo", "--no-log", "--json", *args,
+                       stdin=stdin, check=0)
+        results = {c["model"]: c["text"] for c in json.loads(r.out)["results"]}
+        return json.loads(results["echo:messages"]), results["echo:echo"]
+
+    def test_template_fills_every_column(self):
+        m, echoed = self.columns("-t", "resume-article", "--var", "language=français", "--var", "text=Un article.")
+        self.assertIn("Summarise the following article in français.", m[-1]["content"])
+        self.assertIn("Article:\nUn article.", m[-1]["content"])
+        self.assertEqual(echoed, m[-1]["content"])
+
+    def test_assistant_is_every_column_s_system_prompt(self):
+        m, _ = self.columns("--assistant", "traducteur", "Good morning")
+        self.assertEqual(m[0]["role"], "system")
+        self.assertIn("tradu", m[0]["content"].lower())
+        self.assertEqual(m[-1]["content"], "Good morning")
+        # -s wins over the assistant's system prompt.
+        m, _ = self.columns("--assistant", "traducteur", "-s", "Autre", "x")
+        self.assertEqual(m[0]["content"], "Autre")
+
+    def test_bad_input(self):
+        r = self.webox("compare", "-m", "echo", "-m", "echo", "--no-log", "--var", "a=b", "x", check=2)
+        self.assertIn("-t NAME", r.err)
+        r = self.webox("compare", "-m", "echo", "-m", "echo", "--no-log", "--assistant", "personne", "x", check=2)
+        self.assertIn("available:", r.err)
+        r = self.webox("compare", "-m", "echo", "-m", "echo", "--no-log", "-t", "nulle-part", "x", check=2)
+        self.assertIn("nulle-part", r.err)
+
+
 if __name__ == "__main__":
     main()
