@@ -118,7 +118,13 @@ private:
     // The space between two words is underlined only inside one link, etc.
     if (gap) add({" ", m_line.back().attrs & m_word.front().attrs & ~kFrame}, 1);
     if (w <= m_width - m_line_width) {
-      for (Run &r : m_word) add(std::move(r), compare::display_width(r.text));
+      // The width is taken before the move: the order in which a call's
+      // arguments are evaluated is unspecified (clang moved the text out
+      // first, and every word counted 0 columns).
+      for (Run &r : m_word) {
+        size_t width = compare::display_width(r.text);
+        add(std::move(r), width);
+      }
     } else {
       cut_word();
     }

@@ -128,6 +128,16 @@ json request(const std::string &model, json messages) {
   return {{"model", model}, {"messages", std::move(messages)}, {"options", json::object()}, {"tools", offered_tools()}};
 }
 
+// request("m", {user("x")}): a list of one message. Through the json
+// parameter above, a braced list of one json value is that value to clang
+// (CWG 1467) and an array of it to gcc; this overload makes it an array for
+// both.
+json request(const std::string &model, std::initializer_list<json> messages) {
+  json list = json::array();
+  for (const json &m : messages) list.push_back(m);
+  return request(model, std::move(list));
+}
+
 json user(const std::string &text) { return {{"role", "user"}, {"content", text}}; }
 
 const json kWeatherArgs = {{"city", "Montréal"}, {"unit", "°C"}, {"note", "🚀 \"vite\""}};
