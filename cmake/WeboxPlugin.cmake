@@ -42,13 +42,9 @@ function(webox_add_plugin id)
     VISIBILITY_INLINES_HIDDEN ON)
   target_include_directories(${target} PRIVATE ${WEBOX_PLUGIN_INCLUDE_DIRS})
   target_compile_definitions(${target} PRIVATE ${P_DEFINES})
-  set(no_undefined -Wl,--no-undefined)
-  if(WEBOX_SANITIZE)
-    set(no_undefined "") # the sanitizer runtimes live in the host executable
-  endif()
   target_link_options(${target} PRIVATE
     -Wl,--version-script=${PROJECT_SOURCE_DIR}/plugins/sdk/plugin.map
-    ${no_undefined} -Wl,--exclude-libs,ALL)
+    ${WEBOX_NO_UNDEFINED} -Wl,--exclude-libs,ALL)
   target_link_libraries(${target} PRIVATE webox_warnings ${P_LIBS})
   configure_file(${P_MANIFEST} ${out_dir}/plugin.json COPYONLY)
   install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/webox/plugins/${id})

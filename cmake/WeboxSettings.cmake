@@ -12,6 +12,16 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_L
     $<$<COMPILE_LANGUAGE:CXX>:-Wno-array-bounds -Wno-stringop-overflow -Wno-stringop-overread -Wno-restrict>)
 endif()
 
+# Plugins and modules are linked with --no-undefined, so a symbol missing
+# from their own libraries fails the build rather than their dlopen. Not
+# under the sanitizers: their runtimes live in the host executable (clang
+# links them statically into it), so an instrumented module leaves the
+# runtime's symbols for the executable to provide.
+set(WEBOX_NO_UNDEFINED -Wl,--no-undefined)
+if(WEBOX_SANITIZE)
+  set(WEBOX_NO_UNDEFINED "")
+endif()
+
 if(WEBOX_SANITIZE)
   # UBSan without its `null` and `alignment` checks: they instrument every
   # pointer dereference, which made up about 40 % of the sanitizer build's

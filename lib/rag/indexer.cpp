@@ -314,7 +314,8 @@ private:
 
   // Stored documents under the roots that the walk did not meet any more.
   void remove_departed() {
-    for (const auto &[path, state] : m_stored) {
+    for (const auto &entry : m_stored) {
+      const std::string &path = entry.first;
       if (m_seen.count(path)) continue;
       if (!std::any_of(m_roots.begin(), m_roots.end(), [&](const std::string &r) { return under(path, r); })) continue;
       m_collections.remove_document(m_collection.id, path);
