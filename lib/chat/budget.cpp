@@ -3,7 +3,6 @@
 #include <ctime>
 #include <map>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/core/error.hpp"
 #include "lib/store/db.hpp"
@@ -108,7 +107,7 @@ double Budget::spent_since(const std::string &since_iso, const std::string &prov
   if (!m_db) return 0;
   std::string sql = "SELECT COALESCE(SUM(cost), 0) FROM calls WHERE created_at >= ?";
   if (!provider.empty()) sql += " AND provider = ?";
-  SQLite::Statement st(m_db->sql(), sql);
+  store::Statement st(*m_db, sql);
   st.bind(1, since_iso);
   if (!provider.empty()) st.bind(2, provider);
   st.executeStep();

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <ctime>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
@@ -128,7 +127,7 @@ int64_t cooldown_ms(std::optional<int64_t> retry_after_ms, int64_t max_ms) {
 
 std::set<std::string> load_cooldowns(store::Db &db) {
   std::set<std::string> out;
-  SQLite::Statement st(db.sql(), "SELECT model FROM cooldowns WHERE until_unix > ?");
+  store::Statement st(db, "SELECT model FROM cooldowns WHERE until_unix > ?");
   st.bind(1, static_cast<int64_t>(std::time(nullptr)));
   while (st.executeStep()) out.insert(st.getColumn(0).getString());
   return out;
@@ -138,17 +137,17 @@ void save_cooldowns(store::Db &db, const ChainResult &result, int64_t max_ms) {
   store::WriteTransaction tx(db);
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   const int64_t latest = now + (std::max<int64_t>(max_ms, 0) + 999) / 1000;
-  SQLite::Statement cut(db.sql(), "UPDATE cooldowns SET until_unix = ? WHERE until_unix > ?");
+  store::Statement cut(db, "UPDATE cooldowns SET until_unix = ? WHERE until_unix > ?");
   cut.bind(1, latest);
   cut.bind(2, latest);
   cut.exec();
   for (const auto &a : result.attempts) {
     if (a.status == "ok") {
-      SQLite::Statement del(db.sql(), "DELETE FROM cooldowns WHERE model = ?");
+      store::Statement del(db, "DELETE FROM cooldowns WHERE model = ?");
       del.bind(1, a.turn.model.text());
       del.exec();
     } else if (a.status == "error" && a.code == WEBOX_E_RATE_LIMITED) {
-      SQLite::Statement put(db.sql(), "INSERT OR REPLACE INTO cooldowns(model, until_unix, reason) VALUES(?, ?, ?)");
+      store::Statement put(db, "INSERT OR REPLACE INTO cooldowns(model, until_unix, reason) VALUES(?, ?, ?)");
       put.bind(1, a.turn.model.text());
       put.bind(2, now + (cooldown_ms(a.retry_after_ms, max_ms) + 999) / 1000);
       put.bind(3, a.error);

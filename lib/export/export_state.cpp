@@ -1,11 +1,11 @@
 #include "lib/export/export_state.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 namespace webox::exporting {
 std::optional<ExportState> load_state(store::Db &db, const std::string &destination) {
   return store::guarded(db, [&]() -> std::optional<ExportState> {
-    SQLite::Statement q(db.sql(), "SELECT watermark, rows, updated_at FROM export_state WHERE destination = ?");
+    store::Statement q(db, "SELECT watermark, rows, updated_at FROM export_state WHERE destination = ?");
     q.bind(1, destination);
     if (!q.executeStep()) return std::nullopt;
     return ExportState{q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getString()};
@@ -15,7 +15,7 @@ std::optional<ExportState> load_state(store::Db &db, const std::string &destinat
 void save_state(store::Db &db, const std::string &destination, const std::string &watermark, int64_t rows) {
   store::guarded(db, [&] {
     store::WriteTransaction tx(db);
-    SQLite::Statement q(db.sql(), "INSERT INTO export_state(destination, watermark, rows, updated_at) VALUES(?, ?, ?, ?) "
+    store::Statement q(db, "INSERT INTO export_state(destination, watermark, rows, updated_at) VALUES(?, ?, ?, ?) "
                                   "ON CONFLICT(destination) DO UPDATE SET watermark = excluded.watermark, "
                                   "rows = excluded.rows, updated_at = excluded.updated_at");
     q.bind(1, destination);
@@ -23,7 +23,7 @@ void save_state(store::Db &db, const std::string &destination, const std::string
     q.bind(3, rows);
     q.bind(4, store::now_iso8601());
     q.exec();
-    SQLite::Statement done(db.sql(), "DELETE FROM export_progress WHERE destination = ?");
+    store::Statement done(db, "DELETE FROM export_progress WHERE destination = ?");
     done.bind(1, destination);
     done.exec();
     tx.commit();
@@ -32,7 +32,7 @@ void save_state(store::Db &db, const std::string &destination, const std::string
 
 std::optional<ExportProgress> load_progress(store::Db &db, const std::string &destination) {
   return store::guarded(db, [&]() -> std::optional<ExportProgress> {
-    SQLite::Statement q(db.sql(), "SELECT scope, since, watermark, after_id, rows FROM export_progress WHERE destination = ?");
+    store::Statement q(db, "SELECT scope, since, watermark, after_id, rows FROM export_progress WHERE destination = ?");
     q.bind(1, destination);
     if (!q.executeStep()) return std::nullopt;
     ExportProgress p;
@@ -54,7 +54,7 @@ void Checkpoint::acknowledged(int64_t last_id, int64_t rows) {
   m_run.after_id = last_id;
   m_run.rows = rows;
   store::guarded(m_db, [&] {
-    SQLite::Statement q(m_db.sql(),
+    store::Statement q(m_db,
                         "INSERT INTO export_progress(destination, scope, since, watermark, after_id, rows, updated_at) "
                         "VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(destination) DO UPDATE SET scope = excluded.scope, "
                         "since = excluded.since, watermark = excluded.watermark, after_id = excluded.after_id, "
@@ -73,7 +73,7 @@ void Checkpoint::acknowledged(int64_t last_id, int64_t rows) {
 
 std::optional<std::string> remote_id(store::Db &db, const std::string &destination, int64_t lead_id) {
   return store::guarded(db, [&]() -> std::optional<std::string> {
-    SQLite::Statement q(db.sql(), "SELECT remote_id FROM export_remote_ids WHERE destination = ? AND lead_id = ?");
+    store::Statement q(db, "SELECT remote_id FROM export_remote_ids WHERE destination = ? AND lead_id = ?");
     q.bind(1, destination);
     q.bind(2, lead_id);
     if (!q.executeStep()) return std::nullopt;
@@ -83,7 +83,7 @@ std::optional<std::string> remote_id(store::Db &db, const std::string &destinati
 
 void save_remote_id(store::Db &db, const std::string &destination, int64_t lead_id, const std::string &id) {
   store::guarded(db, [&] {
-    SQLite::Statement q(db.sql(), "INSERT INTO export_remote_ids(destination, lead_id, remote_id, updated_at) VALUES(?, ?, ?, ?) "
+    store::Statement q(db, "INSERT INTO export_remote_ids(destination, lead_id, remote_id, updated_at) VALUES(?, ?, ?, ?) "
                                   "ON CONFLICT(destination, lead_id) DO UPDATE SET remote_id = excluded.remote_id, "
                                   "updated_at = excluded.updated_at");
     q.bind(1, destination);

@@ -4,7 +4,7 @@
 // fallback lib/leads/contacts/phone_asking.cpp, reading lib/leads/query/.
 #include "lib/leads/leads_store.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 #include "lib/leads/collect/person_index.hpp"
 #include "lib/leads/collect/record.hpp"
@@ -24,13 +24,13 @@ int64_t LeadsStore::now() const { return m_now ? m_now : unix_now(); }
 int64_t LeadsStore::account(const std::string &platform, const std::string &platform_account_id) {
   return store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
-    SQLite::Statement ins(m_db.sql(), "INSERT INTO accounts(platform, platform_account_id, created_at) VALUES(?, ?, ?) "
+    store::Statement ins(m_db, "INSERT INTO accounts(platform, platform_account_id, created_at) VALUES(?, ?, ?) "
                                       "ON CONFLICT(platform, platform_account_id) DO NOTHING");
     ins.bind(1, platform);
     ins.bind(2, platform_account_id);
     ins.bind(3, store::now_iso8601());
     ins.exec();
-    SQLite::Statement q(m_db.sql(), "SELECT id FROM accounts WHERE platform = ? AND platform_account_id = ?");
+    store::Statement q(m_db, "SELECT id FROM accounts WHERE platform = ? AND platform_account_id = ?");
     q.bind(1, platform);
     q.bind(2, platform_account_id);
     q.executeStep();
@@ -43,7 +43,7 @@ int64_t LeadsStore::account(const std::string &platform, const std::string &plat
 std::map<std::string, std::string> LeadsStore::cursors(int64_t account_id) {
   return store::guarded(m_db, [&] {
     std::map<std::string, std::string> out;
-    SQLite::Statement q(m_db.sql(), "SELECT edge, cursor FROM sync_cursors WHERE account_id = ?");
+    store::Statement q(m_db, "SELECT edge, cursor FROM sync_cursors WHERE account_id = ?");
     q.bind(1, account_id);
     while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getString();
     return out;

@@ -1,6 +1,6 @@
 #include "lib/media/gallery.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 namespace webox::media {
 namespace {
@@ -8,7 +8,7 @@ namespace {
 constexpr const char *kColumns =
     "id, kind, provider, model, prompt, options_json, file_path, media_type, sha256, bytes, cost, created_at";
 
-MediaRecord from_row(SQLite::Statement &st) {
+MediaRecord from_row(store::Statement &st) {
   auto text = [&](int i) { return st.getColumn(i).isNull() ? std::string() : st.getColumn(i).getString(); };
   MediaRecord r;
   r.id = st.getColumn(0).getInt64();
@@ -31,9 +31,9 @@ MediaRecord from_row(SQLite::Statement &st) {
 int64_t Gallery::add(MediaRecord r) {
   try {
     store::WriteTransaction tx(m_db);
-    SQLite::Statement st(m_db.sql(),
+    store::Statement st(m_db,
                          "INSERT INTO media(kind, provider, model, prompt, options_json, file_path, media_type, "
-                         "sha256, bytes, cost, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+                         "sha256, bytes, cost, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
     st.bind(1, r.kind);
     st.bind(2, r.provider);
     st.bind(3, r.model);
@@ -46,11 +46,10 @@ int64_t Gallery::add(MediaRecord r) {
     if (r.cost < 0) st.bind(10);
     else st.bind(10, r.cost);
     st.bind(11, r.created_at.empty() ? store::now_iso8601() : r.created_at);
-    st.exec();
-    int64_t id = m_db.sql().getLastInsertRowid();
+    int64_t id = store::returned_id(st).value_or(0);
     tx.commit();
     return id;
-  } catch (const SQLite::Exception &) {
+  } catch (const store::SqlError &) {
     store::rethrow_sql_error(m_db);
   }
 }
@@ -61,23 +60,23 @@ std::vector<MediaRecord> Gallery::list(const std::string &kind, int64_t limit) {
     if (!kind.empty()) sql += " WHERE kind = ?";
     sql += " ORDER BY id DESC";
     if (limit > 0) sql += " LIMIT " + std::to_string(limit);
-    SQLite::Statement st(m_db.sql(), sql);
+    store::Statement st(m_db, sql);
     if (!kind.empty()) st.bind(1, kind);
     std::vector<MediaRecord> rows;
     while (st.executeStep()) rows.push_back(from_row(st));
     return rows;
-  } catch (const SQLite::Exception &) {
+  } catch (const store::SqlError &) {
     store::rethrow_sql_error(m_db);
   }
 }
 
 std::optional<MediaRecord> Gallery::get(int64_t id) {
   try {
-    SQLite::Statement st(m_db.sql(), std::string("SELECT ") + kColumns + " FROM media WHERE id = ?");
+    store::Statement st(m_db, std::string("SELECT ") + kColumns + " FROM media WHERE id = ?");
     st.bind(1, id);
     if (!st.executeStep()) return std::nullopt;
     return from_row(st);
-  } catch (const SQLite::Exception &) {
+  } catch (const store::SqlError &) {
     store::rethrow_sql_error(m_db);
   }
 }

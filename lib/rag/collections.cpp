@@ -1,6 +1,5 @@
 #include "lib/rag/collections.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/core/error.hpp"
 #include "lib/rag/vector_file.hpp"
@@ -31,7 +30,7 @@ std::string reindex_hint(const std::string &name, const std::string &model) {
 
 namespace {
 
-CollectionInfo read_info(SQLite::Statement &q) {
+CollectionInfo read_info(store::Statement &q) {
   CollectionInfo c;
   c.id = q.getColumn(0).getInt64();
   c.name = q.getColumn(1).getString();
@@ -66,7 +65,7 @@ constexpr const char *kRowSelect = R"sql(
 
 std::optional<CollectionInfo> Collections::find(const std::string &name, Counts counts) {
   return store::guarded(m_db, [&]() -> std::optional<CollectionInfo> {
-    SQLite::Statement q(m_db.sql(), std::string(counts == Counts::yes ? kInfoSelect : kRowSelect) + " WHERE c.name = ?");
+    store::Statement q(m_db, std::string(counts == Counts::yes ? kInfoSelect : kRowSelect) + " WHERE c.name = ?");
     q.bind(1, name);
     if (!q.executeStep()) return std::nullopt;
     return read_info(q);
@@ -76,7 +75,7 @@ std::optional<CollectionInfo> Collections::find(const std::string &name, Counts 
 CollectionInfo Collections::open_or_create(const std::string &name) {
   validate_collection_name(name);
   store::guarded(m_db, [&] {
-    SQLite::Statement q(m_db.sql(), "INSERT OR IGNORE INTO rag_collections(name, created_at, updated_at) VALUES (?, ?, ?)");
+    store::Statement q(m_db, "INSERT OR IGNORE INTO rag_collections(name, created_at, updated_at) VALUES (?, ?, ?)");
     std::string now = store::now_iso8601();
     q.bind(1, name);
     q.bind(2, now);
@@ -91,7 +90,7 @@ CollectionInfo Collections::open_or_create(const std::string &name) {
 std::vector<CollectionInfo> Collections::list() {
   return store::guarded(m_db, [&] {
     std::vector<CollectionInfo> out;
-    SQLite::Statement q(m_db.sql(), std::string(kInfoSelect) + " ORDER BY c.name");
+    store::Statement q(m_db, std::string(kInfoSelect) + " ORDER BY c.name");
     while (q.executeStep()) out.push_back(read_info(q));
     return out;
   });
@@ -100,21 +99,21 @@ std::vector<CollectionInfo> Collections::list() {
 bool Collections::drop(const std::string &name) {
   return store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
-    SQLite::Statement id(m_db.sql(), "SELECT id FROM rag_collections WHERE name = ?");
+    store::Statement id(m_db, "SELECT id FROM rag_collections WHERE name = ?");
     id.bind(1, name);
     if (!id.executeStep()) return false;
     const int64_t cid = id.getColumn(0).getInt64();
     id.reset();
-    invalidate_vector_file(m_db.sql().getFilename(), cid);
+    invalidate_vector_file(m_db.file(), cid);
     // Vectors first (they are the bulk), then documents: the cascade removes
     // chunks and the triggers their full-text entries.
-    SQLite::Statement v(m_db.sql(), "DELETE FROM rag_vectors WHERE collection_id = ?");
+    store::Statement v(m_db, "DELETE FROM rag_vectors WHERE collection_id = ?");
     v.bind(1, cid);
     v.exec();
-    SQLite::Statement d(m_db.sql(), "DELETE FROM rag_documents WHERE collection_id = ?");
+    store::Statement d(m_db, "DELETE FROM rag_documents WHERE collection_id = ?");
     d.bind(1, cid);
     d.exec();
-    SQLite::Statement c(m_db.sql(), "DELETE FROM rag_collections WHERE id = ?");
+    store::Statement c(m_db, "DELETE FROM rag_collections WHERE id = ?");
     c.bind(1, cid);
     c.exec();
     tx.commit();
@@ -125,7 +124,7 @@ bool Collections::drop(const std::string &name) {
 void Collections::set_embedding(int64_t collection_id, const std::string &model, int64_t dimensions,
                                 bool dimensions_asked) {
   store::guarded(m_db, [&] {
-    SQLite::Statement q(m_db.sql(),
+    store::Statement q(m_db,
                         "UPDATE rag_collections SET embed_model = ?, dimensions = ?, dimensions_asked = ? WHERE id = ?");
     q.bind(1, model);
     q.bind(2, dimensions);
@@ -138,7 +137,7 @@ void Collections::set_embedding(int64_t collection_id, const std::string &model,
 std::map<std::string, DocumentState> Collections::documents(int64_t collection_id) {
   return store::guarded(m_db, [&] {
     std::map<std::string, DocumentState> out;
-    SQLite::Statement q(m_db.sql(), "SELECT path, hash, mtime, size FROM rag_documents WHERE collection_id = ?");
+    store::Statement q(m_db, "SELECT path, hash, mtime, size FROM rag_documents WHERE collection_id = ?");
     q.bind(1, collection_id);
     while (q.executeStep())
       out[q.getColumn(0).getString()] = {q.getColumn(1).getString(), q.getColumn(2).getInt64(), q.getColumn(3).getInt64()};
@@ -151,16 +150,16 @@ namespace {
 // Every change to a collection's vectors goes through here, inside its
 // write transaction: the vector file goes first, so no reader trusts it once
 // the change commits (lib/rag/vector_file.hpp).
-void delete_document(SQLite::Database &db, int64_t collection_id, const std::string &path) {
-  invalidate_vector_file(db.getFilename(), collection_id);
-  SQLite::Statement v(db, R"sql(
+void delete_document(store::Db &db, int64_t collection_id, const std::string &path) {
+  invalidate_vector_file(db.file(), collection_id);
+  store::Statement v(db, R"sql(
     DELETE FROM rag_vectors WHERE chunk_id IN (
       SELECT k.id FROM rag_chunks k JOIN rag_documents d ON d.id = k.document_id
       WHERE d.collection_id = ? AND d.path = ?))sql");
   v.bind(1, collection_id);
   v.bind(2, path);
   v.exec();
-  SQLite::Statement d(db, "DELETE FROM rag_documents WHERE collection_id = ? AND path = ?");
+  store::Statement d(db, "DELETE FROM rag_documents WHERE collection_id = ? AND path = ?");
   d.bind(1, collection_id);
   d.bind(2, path);
   d.exec();
@@ -172,10 +171,10 @@ void Collections::put_document(int64_t collection_id, const DocumentRecord &reco
                                const std::vector<std::vector<float>> &vectors) {
   store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
-    delete_document(m_db.sql(), collection_id, record.path);
-    SQLite::Statement doc(m_db.sql(), R"sql(
+    delete_document(m_db, collection_id, record.path);
+    store::Statement doc(m_db, R"sql(
       INSERT INTO rag_documents(collection_id, path, hash, mtime, size, kind, indexed_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?))sql");
+      VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id)sql");
     doc.bind(1, collection_id);
     doc.bind(2, record.path);
     doc.bind(3, record.hash);
@@ -183,12 +182,11 @@ void Collections::put_document(int64_t collection_id, const DocumentRecord &reco
     doc.bind(5, record.size);
     doc.bind(6, kind_name(record.kind));
     doc.bind(7, store::now_iso8601());
-    doc.exec();
-    const int64_t doc_id = m_db.sql().getLastInsertRowid();
-    SQLite::Statement chunk(m_db.sql(), R"sql(
+    const int64_t doc_id = store::returned_id(doc).value_or(0);
+    store::Statement chunk(m_db, R"sql(
       INSERT INTO rag_chunks(document_id, ord, heading, text, byte_start, byte_end, line_start, line_end)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?))sql");
-    SQLite::Statement vec(m_db.sql(), "INSERT INTO rag_vectors(chunk_id, collection_id, vector) VALUES (?, ?, ?)");
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id)sql");
+    store::Statement vec(m_db, "INSERT INTO rag_vectors(chunk_id, collection_id, vector) VALUES (?, ?, ?)");
     for (size_t i = 0; i < chunks.size(); ++i) {
       const Chunk &c = chunks[i];
       chunk.bind(1, doc_id);
@@ -199,10 +197,9 @@ void Collections::put_document(int64_t collection_id, const DocumentRecord &reco
       chunk.bind(6, static_cast<int64_t>(c.byte_end));
       chunk.bind(7, c.line_start);
       chunk.bind(8, c.line_end);
-      chunk.exec();
-      chunk.reset();
+      const int64_t chunk_id = store::returned_id(chunk).value_or(0);
       if (i < vectors.size()) {
-        vec.bind(1, m_db.sql().getLastInsertRowid());
+        vec.bind(1, chunk_id);
         vec.bind(2, collection_id);
         vec.bind(3, vectors[i].data(), static_cast<int>(vectors[i].size() * sizeof(float)));
         vec.exec();
@@ -216,14 +213,14 @@ void Collections::put_document(int64_t collection_id, const DocumentRecord &reco
 void Collections::remove_document(int64_t collection_id, const std::string &path) {
   store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
-    delete_document(m_db.sql(), collection_id, path);
+    delete_document(m_db, collection_id, path);
     tx.commit();
   });
 }
 
 void Collections::touch_document(int64_t collection_id, const std::string &path, int64_t mtime) {
   store::guarded(m_db, [&] {
-    SQLite::Statement q(m_db.sql(), "UPDATE rag_documents SET mtime = ? WHERE collection_id = ? AND path = ?");
+    store::Statement q(m_db, "UPDATE rag_documents SET mtime = ? WHERE collection_id = ? AND path = ?");
     q.bind(1, mtime);
     q.bind(2, collection_id);
     q.bind(3, path);
@@ -233,7 +230,7 @@ void Collections::touch_document(int64_t collection_id, const std::string &path,
 
 void Collections::mark_updated(int64_t collection_id) {
   store::guarded(m_db, [&] {
-    SQLite::Statement q(m_db.sql(), "UPDATE rag_collections SET updated_at = ? WHERE id = ?");
+    store::Statement q(m_db, "UPDATE rag_collections SET updated_at = ? WHERE id = ?");
     q.bind(1, store::now_iso8601());
     q.bind(2, collection_id);
     q.exec();

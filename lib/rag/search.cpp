@@ -10,7 +10,6 @@
 #include <functional>
 #include <queue>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/core/error.hpp"
 #include "lib/rag/vector_file.hpp"
@@ -47,7 +46,7 @@ Ranked bm25_search(store::Db &db, int64_t collection_id, std::string_view query,
   Ranked out;
   if (match.empty() || k == 0) return out;
   return store::guarded(db, [&] {
-    SQLite::Statement q(db.sql(), R"sql(
+    store::Statement q(db, R"sql(
       SELECT rag_fts.rowid, bm25(rag_fts, 1.0, 0.5) AS rank
       FROM rag_fts
       JOIN rag_chunks k ON k.id = rag_fts.rowid
@@ -67,12 +66,12 @@ Ranked scan_stored_vectors(store::Db &db, int64_t collection_id, const std::vect
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> best;
   if (k == 0 || query.empty()) return {};
   store::guarded(db, [&] {
-    SQLite::Statement q(db.sql(), "SELECT chunk_id, vector FROM rag_vectors WHERE collection_id = ? ORDER BY chunk_id");
+    store::Statement q(db, "SELECT chunk_id, vector FROM rag_vectors WHERE collection_id = ? ORDER BY chunk_id");
     q.bind(1, collection_id);
     const size_t bytes = query.size() * sizeof(float);
     std::vector<float> v(query.size());
     while (q.executeStep()) {
-      SQLite::Column blob = q.getColumn(1);
+      store::Column blob = q.getColumn(1);
       if (static_cast<size_t>(blob.getBytes()) != bytes) continue; // cannot happen: one dimension per collection
       std::memcpy(v.data(), blob.getBlob(), bytes);                  // the blob may be unaligned
       const double score = dot(v.data(), query.data(), v.size());
@@ -99,7 +98,7 @@ VectorFileExpect vector_file_expect(const CollectionInfo &c) {
 } // namespace
 
 void refresh_vector_file(store::Db &db, const CollectionInfo &c) {
-  const std::filesystem::path file = vector_file_path(db.sql().getFilename(), c.id);
+  const std::filesystem::path file = vector_file_path(db.file(), c.id);
   if (file.empty() || c.embed_model.empty() || c.dimensions <= 0 || c.dimensions > kMaxDimensions) return;
   const VectorFileExpect expect = vector_file_expect(c);
   store::guarded(db, [&] {
@@ -109,12 +108,12 @@ void refresh_vector_file(store::Db &db, const CollectionInfo &c) {
     std::string why;
     if (VectorFile::open(file, expect, why)) return; // another process rebuilt it while this one waited
     VectorFileWriter out(file, expect);
-    SQLite::Statement q(db.sql(), "SELECT chunk_id, vector FROM rag_vectors WHERE collection_id = ? ORDER BY chunk_id");
+    store::Statement q(db, "SELECT chunk_id, vector FROM rag_vectors WHERE collection_id = ? ORDER BY chunk_id");
     q.bind(1, c.id);
     const size_t bytes = static_cast<size_t>(c.dimensions) * sizeof(float);
     std::vector<float> v(static_cast<size_t>(c.dimensions));
     while (q.executeStep()) {
-      SQLite::Column blob = q.getColumn(1);
+      store::Column blob = q.getColumn(1);
       if (static_cast<size_t>(blob.getBytes()) != bytes)
         throw Error("collection " + c.name + ": the vector of chunk " + std::to_string(q.getColumn(0).getInt64()) +
                     " holds " + std::to_string(blob.getBytes()) + " bytes, not " + std::to_string(c.dimensions) +
@@ -133,7 +132,7 @@ Ranked vector_search(store::Db &db, const CollectionInfo &c, const std::vector<f
     throw UsageError("collection " + c.name + " holds vectors of " + std::to_string(c.dimensions) +
                      " dimensions, the query has " + std::to_string(query.size()) + "; " +
                      reindex_hint(c.name, c.embed_model));
-  const std::filesystem::path file = vector_file_path(db.sql().getFilename(), c.id);
+  const std::filesystem::path file = vector_file_path(db.file(), c.id);
   // An in-memory store, or a dimension no vector file holds.
   if (file.empty() || c.dimensions > kMaxDimensions) return scan_stored_vectors(db, c.id, query, k);
   const VectorFileExpect expect = vector_file_expect(c);
@@ -176,7 +175,7 @@ Ranked fuse_rrf(const std::vector<Ranked> &lists, size_t k, double c) {
 std::vector<Hit> load_hits(store::Db &db, const Ranked &ranked) {
   return store::guarded(db, [&] {
     std::vector<Hit> out;
-    SQLite::Statement q(db.sql(), R"sql(
+    store::Statement q(db, R"sql(
       SELECT d.path, k.heading, k.line_start, k.line_end, k.text
       FROM rag_chunks k JOIN rag_documents d ON d.id = k.document_id WHERE k.id = ?)sql");
     for (const auto &[id, score] : ranked) {

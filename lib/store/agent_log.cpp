@@ -1,12 +1,12 @@
 #include "lib/store/agent_log.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
 void record_agent_step(Db &db, const AgentStep &step, const std::vector<ToolCallEntry> &calls) {
   WriteTransaction tx(db);
-  SQLite::Statement put(db.sql(), "INSERT OR REPLACE INTO agent_steps(call_id, turn_id, step, messages_json) "
+  store::Statement put(db, "INSERT OR REPLACE INTO agent_steps(call_id, turn_id, step, messages_json) "
                                   "VALUES(?, ?, ?, ?)");
   put.bind(1, step.call_id);
   put.bind(2, step.turn_id);
@@ -14,7 +14,7 @@ void record_agent_step(Db &db, const AgentStep &step, const std::vector<ToolCall
   put.bind(4, step.messages_json);
   put.exec();
   for (const auto &c : calls) {
-    SQLite::Statement tc(db.sql(), "INSERT INTO tool_calls(call_id, tool_call_id, name, qualified, arguments_json, "
+    store::Statement tc(db, "INSERT INTO tool_calls(call_id, tool_call_id, name, qualified, arguments_json, "
                                    "status, result_bytes, duration_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
     tc.bind(1, step.call_id);
     tc.bind(2, c.tool_call_id);
@@ -31,7 +31,7 @@ void record_agent_step(Db &db, const AgentStep &step, const std::vector<ToolCall
 
 std::map<int64_t, AgentStep> agent_steps_of(Db &db, const std::string &conversation_id) {
   std::map<int64_t, AgentStep> out;
-  SQLite::Statement st(db.sql(), "SELECT s.call_id, s.turn_id, s.step, s.messages_json FROM agent_steps s "
+  store::Statement st(db, "SELECT s.call_id, s.turn_id, s.step, s.messages_json FROM agent_steps s "
                                  "JOIN calls c ON c.id = s.call_id WHERE c.conversation_id = ?");
   st.bind(1, conversation_id);
   while (st.executeStep()) {
@@ -46,7 +46,7 @@ std::map<int64_t, AgentStep> agent_steps_of(Db &db, const std::string &conversat
 }
 
 void attach_tool_calls(Db &db, std::vector<CallRecord> &calls) {
-  SQLite::Statement st(db.sql(), "SELECT tool_call_id, name, qualified, arguments_json, status, result_bytes, "
+  store::Statement st(db, "SELECT tool_call_id, name, qualified, arguments_json, status, result_bytes, "
                                  "duration_ms FROM tool_calls WHERE call_id = ? ORDER BY id");
   for (auto &c : calls) {
     st.reset();

@@ -15,7 +15,7 @@
 #include <chrono>
 #include <mutex>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
@@ -112,23 +112,23 @@ std::string conversation_name(const std::string &prompt) {
 
 // --- rows -------------------------------------------------------------------
 
-void bind_text_or_null(SQLite::Statement &st, int index, const std::string &value) {
+void bind_text_or_null(store::Statement &st, int index, const std::string &value) {
   if (value.empty()) st.bind(index);
   else st.bind(index, value);
 }
 
-void bind_known_or_null(SQLite::Statement &st, int index, int64_t value) {
+void bind_known_or_null(store::Statement &st, int index, int64_t value) {
   if (value < 0) st.bind(index);
   else st.bind(index, value);
 }
 
-std::string text_of(const SQLite::Column &c) { return c.isNull() ? std::string() : c.getString(); }
+std::string text_of(const store::Column &c) { return c.isNull() ? std::string() : c.getString(); }
 
-int64_t int_of(const SQLite::Column &c, int64_t if_null) {
+int64_t int_of(const store::Column &c, int64_t if_null) {
   return c.isNull() ? if_null : c.getInt64();
 }
 
-CallRecord call_from_row(SQLite::Statement &st) {
+CallRecord call_from_row(store::Statement &st) {
   CallRecord c;
   c.id = st.getColumn(0).getInt64();
   c.conversation_id = text_of(st.getColumn(1));
@@ -153,22 +153,22 @@ CallRecord call_from_row(SQLite::Statement &st) {
   return c;
 }
 
-std::vector<CallRecord> all_calls(SQLite::Statement &st) {
+std::vector<CallRecord> all_calls(store::Statement &st) {
   std::vector<CallRecord> out;
   while (st.executeStep()) out.push_back(call_from_row(st));
   return out;
 }
 
-Conversation conversation_from_row(SQLite::Statement &st) {
+Conversation conversation_from_row(store::Statement &st) {
   return Conversation{text_of(st.getColumn(0)), text_of(st.getColumn(1)),
                       text_of(st.getColumn(2)), text_of(st.getColumn(3))};
 }
 
-void upsert_conversation(SQLite::Database &sql, const CallRecord &call,
+void upsert_conversation(store::Db &sql, const CallRecord &call,
                          const std::string &provider_model, const std::string &created_at) {
   // A new conversation is named after its first prompt; every later call
   // only moves `model` to the one used last (what `chat -c` continues with).
-  SQLite::Statement st(sql, "INSERT INTO conversations(id, name, model, created_at) "
+  store::Statement st(sql, "INSERT INTO conversations(id, name, model, created_at) "
                             "VALUES(?, ?, ?, ?) "
                             "ON CONFLICT(id) DO UPDATE SET model = excluded.model");
   st.bind(1, call.conversation_id);
@@ -178,12 +178,12 @@ void upsert_conversation(SQLite::Database &sql, const CallRecord &call,
   st.exec();
 }
 
-int64_t insert_call(SQLite::Database &sql, const CallRecord &call, const std::string &created_at) {
-  SQLite::Statement st(
+int64_t insert_call(store::Db &sql, const CallRecord &call, const std::string &created_at) {
+  store::Statement st(
       sql, "INSERT INTO calls(conversation_id, provider, model, resolved_model, system, prompt, "
            "response, options_json, input_tokens, output_tokens, latency_ms, ttft_ms, status, "
            "error, created_at, cost, group_id, chain) "
-           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   bind_text_or_null(st, 1, call.conversation_id);
   st.bind(2, call.provider);
   st.bind(3, call.model);
@@ -203,8 +203,7 @@ int64_t insert_call(SQLite::Database &sql, const CallRecord &call, const std::st
   else st.bind(16);
   bind_text_or_null(st, 17, call.group_id);
   bind_text_or_null(st, 18, call.chain);
-  st.exec();
-  return sql.getLastInsertRowid();
+  return returned_id(st).value_or(0);
 }
 
 } // namespace
@@ -235,8 +234,8 @@ int64_t Calls::record(const CallRecord &call, const std::string &provider_model)
     // A call without a conversation (a compare column, a workflow step) is
     // stored with conversation_id NULL.
     if (!call.conversation_id.empty())
-      upsert_conversation(m_db.sql(), call, provider_model, created_at);
-    int64_t id = insert_call(m_db.sql(), call, created_at);
+      upsert_conversation(m_db, call, provider_model, created_at);
+    int64_t id = insert_call(m_db, call, created_at);
     tx.commit();
     return id;
   });
@@ -244,7 +243,7 @@ int64_t Calls::record(const CallRecord &call, const std::string &provider_model)
 
 std::optional<Conversation> Calls::conversation(const std::string &id) {
   return guarded(m_db, [&]() -> std::optional<Conversation> {
-    SQLite::Statement st(m_db.sql(),
+    store::Statement st(m_db,
                          "SELECT id, name, model, created_at FROM conversations WHERE id = ?");
     st.bind(1, id);
     if (!st.executeStep()) return std::nullopt;
@@ -254,7 +253,7 @@ std::optional<Conversation> Calls::conversation(const std::string &id) {
 
 std::optional<Conversation> Calls::latest_conversation() {
   return guarded(m_db, [&]() -> std::optional<Conversation> {
-    SQLite::Statement st(m_db.sql(), "SELECT c.id, c.name, c.model, c.created_at "
+    store::Statement st(m_db, "SELECT c.id, c.name, c.model, c.created_at "
                                      "FROM calls k JOIN conversations c ON c.id = k.conversation_id "
                                      "ORDER BY k.id DESC LIMIT 1");
     if (!st.executeStep()) return std::nullopt;
@@ -264,7 +263,7 @@ std::optional<Conversation> Calls::latest_conversation() {
 
 std::vector<CallRecord> Calls::calls_of(const std::string &conversation_id) {
   return guarded(m_db, [&] {
-    SQLite::Statement st(m_db.sql(), std::string("SELECT ") + kCallColumns +
+    store::Statement st(m_db, std::string("SELECT ") + kCallColumns +
                                          " FROM calls WHERE conversation_id = ? ORDER BY id");
     st.bind(1, conversation_id);
     return all_calls(st);
@@ -276,7 +275,7 @@ std::vector<CallRecord> Calls::recent(int limit, const std::string &conversation
     std::string query = std::string("SELECT ") + kCallColumns + " FROM calls";
     if (!conversation_id.empty()) query += " WHERE conversation_id = ?";
     query += " ORDER BY id DESC LIMIT ?"; // LIMIT -1: no limit
-    SQLite::Statement st(m_db.sql(), query);
+    store::Statement st(m_db, query);
     int index = 1;
     if (!conversation_id.empty()) st.bind(index++, conversation_id);
     st.bind(index, limit > 0 ? limit : -1);

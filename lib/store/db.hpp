@@ -1,5 +1,6 @@
-// The SQLite store: one file, WAL, busy timeout, foreign keys, forward
-// migrations keyed by PRAGMA user_version.
+// The store: a connection to one database behind the store interface
+// (lib/store/backend.hpp; SQLite built in: one file, WAL, busy timeout,
+// foreign keys), forward migrations keyed by the schema version.
 //
 // Several webox processes may write the same database at once (xargs -P,
 // cron overlapping an interactive session): WAL lets readers and one writer
@@ -11,11 +12,8 @@
 #include <memory>
 #include <string>
 
-#include <SQLiteCpp/Exception.h>
-
-namespace SQLite {
-class Database;
-}
+#include "lib/store/backend.hpp"
+#include "lib/store/sql.hpp"
 
 namespace webox::store {
 
@@ -24,17 +22,31 @@ public:
   // Opens (creating parent directories with mode 0700 and the file with mode
   // 0600) and migrates to the latest schema. Throws webox::Error.
   explicit Db(const std::filesystem::path &file);
+  // Migrates the database `backend` is connected to. Throws webox::Error.
+  explicit Db(std::unique_ptr<Backend> backend);
   ~Db();
   Db(const Db &) = delete;
   Db &operator=(const Db &) = delete;
 
-  SQLite::Database &sql() { return *m_db; }
+  Backend &backend() { return *m_backend; }
+  // The database file; empty for one in memory or on a server.
+  std::string file() const { return m_backend->file(); }
+
+  // As SQLiteCpp's Database: statements without parameters (throw SqlError),
+  // the same ignoring failure, the first column of a query's first row, the
+  // rows changed by the last statement.
+  void exec(std::string_view sql) { m_backend->exec(sql); }
+  bool tryExec(std::string_view sql) noexcept;
+  Column execAndGet(std::string_view sql);
+  int getChanges() { return static_cast<int>(m_backend->changes()); }
+  bool tableExists(std::string_view name) { return m_backend->table_exists(name); }
+
   int schema_version() const;
   // The version this build migrates to.
   static int latest_schema_version();
 
 private:
-  std::unique_ptr<SQLite::Database> m_db;
+  std::unique_ptr<Backend> m_backend;
 };
 
 // A write transaction that takes the write lock up front (BEGIN IMMEDIATE),
@@ -58,17 +70,17 @@ private:
 std::string now_iso8601();
 
 // Call only inside a catch block: rethrows the exception being handled, a
-// SQLite::Exception becoming a webox::Error that names `db`'s file ("busy"
+// store::SqlError becoming a webox::Error that names `db`'s file ("busy"
 // after the timeout maps to ExitCode::temporary).
 [[noreturn]] void rethrow_sql_error(Db &db);
 
-// Runs `fn` (which uses db.sql()), turning SQLite exceptions into the
+// Runs `fn` (which uses db's statements), turning store::SqlError into the
 // webox::Error of rethrow_sql_error. Every store-facing module wraps its
-// statements in it, so no SQLite exception type leaks past lib/.
+// statements in it, so no database exception type leaks past lib/.
 template <class F> auto guarded(Db &db, F &&fn) -> decltype(fn()) {
   try {
     return fn();
-  } catch (const SQLite::Exception &) {
+  } catch (const SqlError &) {
     rethrow_sql_error(db);
   }
 }

@@ -7,14 +7,14 @@
 // 100 000 calls, where ranking by bm25 would score every match first.
 #include "lib/store/history.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 #include "lib/core/error.hpp"
 
 namespace webox::store {
 namespace {
 
-std::string history_text(const SQLite::Column &c) { return c.isNull() ? std::string() : c.getString(); }
+std::string history_text(const store::Column &c) { return c.isNull() ? std::string() : c.getString(); }
 
 bool is_query_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
@@ -39,14 +39,14 @@ std::string one_line(std::string_view text) {
 constexpr const char *kModelMatch =
     "(k.model = :model OR k.provider || ':' || k.model = :model OR k.provider = :model)";
 
-void bind_filter(SQLite::Statement &st, const HistoryFilter &f) {
+void bind_filter(store::Statement &st, const HistoryFilter &f) {
   if (!f.model.empty()) st.bind(":model", f.model);
   if (!f.since.empty()) st.bind(":since", f.since);
   if (!f.status.empty()) st.bind(":status", f.status);
   st.bind(":limit", f.limit > 0 ? f.limit : -1);
 }
 
-bool is_fts_syntax_error(const SQLite::Exception &e) {
+bool is_fts_syntax_error(const store::SqlError &e) {
   std::string_view what = e.what();
   return what.find("fts5") != std::string_view::npos || what.find("syntax error") != std::string_view::npos ||
          what.find("no such column") != std::string_view::npos ||
@@ -119,7 +119,7 @@ std::vector<ConversationSummary> list_conversations(Db &db, const HistoryFilter 
       "FROM (" + inner + ") s JOIN calls k ON k.conversation_id = s.id "
       "GROUP BY s.id ORDER BY s.last_id DESC";
   return guarded(db, [&] {
-    SQLite::Statement st(db.sql(), sql);
+    store::Statement st(db, sql);
     bind_filter(st, f);
     std::vector<ConversationSummary> out;
     while (st.executeStep()) {
@@ -152,7 +152,7 @@ std::vector<SearchHit> search_calls(Db &db, const std::string &fts_query, const 
   sql += " ORDER BY calls_fts.rowid DESC LIMIT :limit";
   return guarded(db, [&] {
     try {
-      SQLite::Statement st(db.sql(), sql);
+      store::Statement st(db, sql);
       st.bind(":query", fts_query);
       bind_filter(st, f);
       std::vector<SearchHit> out;
@@ -168,7 +168,7 @@ std::vector<SearchHit> search_calls(Db &db, const std::string &fts_query, const 
         out.push_back(std::move(h));
       }
       return out;
-    } catch (const SQLite::Exception &e) {
+    } catch (const store::SqlError &e) {
       // Only a query given with --fts can be malformed; say so as bad input.
       if (is_fts_syntax_error(e)) throw UsageError(std::string("search: not a valid FTS5 query: ") + e.what());
       throw;

@@ -1,11 +1,11 @@
 // Migration 1: Conversations and calls.
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
-void migration_01_calls(SQLite::Database &db) {
+void migration_01_calls(Db &db) {
   db.exec(R"sql(
         CREATE TABLE conversations(
           id         TEXT PRIMARY KEY,

@@ -2,11 +2,11 @@
 // that hit a 429 two minutes ago goes straight to its fallback).
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
-void migration_02_cooldowns(SQLite::Database &db) {
+void migration_02_cooldowns(Db &db) {
   db.exec(R"sql(
         ALTER TABLE calls ADD COLUMN chain TEXT;
         CREATE INDEX calls_by_group ON calls(group_id) WHERE group_id IS NOT NULL;

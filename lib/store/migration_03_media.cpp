@@ -1,11 +1,11 @@
 // Migration 3: The media gallery: every generated image and audio file.
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
-void migration_03_media(SQLite::Database &db) {
+void migration_03_media(Db &db) {
   db.exec(R"sql(
         CREATE TABLE media(
           id           INTEGER PRIMARY KEY,

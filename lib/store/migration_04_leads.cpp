@@ -3,14 +3,14 @@
 // them); bookkeeping times are ISO 8601 text like everywhere else.
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 namespace {
 
 // What the platforms show: our accounts, their posts, the people who
 // interact with them and how; where each account's sync stopped.
-void create_social_graph(SQLite::Database &db) {
+void create_social_graph(Db &db) {
   db.exec(R"sql(
         CREATE TABLE accounts(
           id                  INTEGER PRIMARY KEY,
@@ -72,7 +72,7 @@ void create_social_graph(SQLite::Database &db) {
 }
 
 // What webox makes of them: leads, their history, contact details.
-void create_leads(SQLite::Database &db) {
+void create_leads(Db &db) {
   db.exec(R"sql(
         CREATE TABLE leads(
           id         INTEGER PRIMARY KEY,
@@ -112,7 +112,7 @@ void create_leads(SQLite::Database &db) {
 
 } // namespace
 
-void migration_04_leads(SQLite::Database &db) {
+void migration_04_leads(Db &db) {
   create_social_graph(db);
   create_leads(db);
 }

@@ -4,11 +4,11 @@
 // unchanged step costs nothing.
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
-void migration_05_workflow(SQLite::Database &db) {
+void migration_05_workflow(Db &db) {
   db.exec(R"sql(
         CREATE TABLE workflow_runs(
           id          TEXT PRIMARY KEY,   -- also the group_id of its calls

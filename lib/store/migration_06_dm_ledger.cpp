@@ -4,11 +4,11 @@
 // message. `day` (UTC) counts the account's daily quota.
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
-void migration_06_dm_ledger(SQLite::Database &db) {
+void migration_06_dm_ledger(Db &db) {
   db.exec(R"sql(
         CREATE TABLE dm_ledger(
           id          INTEGER PRIMARY KEY,

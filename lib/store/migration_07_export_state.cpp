@@ -3,11 +3,11 @@
 // (destination, lead), the id the destination gave it (Notion page).
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
-void migration_07_export_state(SQLite::Database &db) {
+void migration_07_export_state(Db &db) {
   db.exec(R"sql(
         CREATE TABLE export_state(
           destination TEXT PRIMARY KEY,   -- sheets:ID/RANGE, notion:ID, webhook:URL-without-query#hash, file:PATH

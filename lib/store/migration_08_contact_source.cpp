@@ -3,11 +3,11 @@
 // lib/leads/phone_fallback.hpp).
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
-void migration_08_contact_source(SQLite::Database &db) {
+void migration_08_contact_source(Db &db) {
   db.exec(R"sql(
         ALTER TABLE contacts ADD COLUMN detected_by TEXT NOT NULL DEFAULT 'matcher';
       )sql");

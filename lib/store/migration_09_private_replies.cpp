@@ -7,11 +7,11 @@
 // for another comment, the fact must outlive it.
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
-void migration_09_private_replies(SQLite::Database &db) {
+void migration_09_private_replies(Db &db) {
   db.exec(R"sql(
         ALTER TABLE dm_ledger ADD COLUMN comment_id TEXT;
         CREATE UNIQUE INDEX dm_ledger_comment ON dm_ledger(platform, comment_id)

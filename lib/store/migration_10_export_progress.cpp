@@ -3,11 +3,11 @@
 // resumes it instead of sending every acknowledged lead again.
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
-void migration_10_export_progress(SQLite::Database &db) {
+void migration_10_export_progress(Db &db) {
   db.exec(R"sql(
         CREATE TABLE export_progress(
           destination TEXT PRIMARY KEY,   -- as export_state.destination

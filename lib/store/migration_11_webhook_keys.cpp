@@ -5,11 +5,11 @@
 // of the full URL still tells destinations apart.
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
-void migration_11_webhook_keys(SQLite::Database &db) {
+void migration_11_webhook_keys(Db &db) {
   db.exec(R"sql(
         CREATE TEMP TABLE webox_key_parts AS
           SELECT destination AS old,

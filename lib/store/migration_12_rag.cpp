@@ -1,6 +1,6 @@
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
@@ -23,7 +23,7 @@ namespace webox::store {
 //   unicode61 with diacritics removed, so "eleve" finds "élève".
 // Every statement is IF NOT EXISTS: a database whose user_version was set
 // back (a restore, the migration tests) runs it again without failing.
-void migration_12_rag(SQLite::Database &db) {
+void migration_12_rag(Db &db) {
   db.exec(R"sql(
     CREATE TABLE IF NOT EXISTS rag_collections(
       id          INTEGER PRIMARY KEY,

@@ -1,6 +1,6 @@
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
@@ -12,7 +12,7 @@ namespace webox::store {
 // the model made (status, time, result size; the result text itself is in
 // the step's messages). IF NOT EXISTS: a store whose user_version was set
 // back (a test replaying an older migration) runs it again harmlessly.
-void migration_13_agent(SQLite::Database &db) {
+void migration_13_agent(Db &db) {
   db.exec(R"sql(
     CREATE TABLE IF NOT EXISTS agent_steps(
       call_id       INTEGER PRIMARY KEY REFERENCES calls(id) ON DELETE CASCADE,

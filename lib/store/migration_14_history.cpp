@@ -11,11 +11,11 @@
 // a store whose user_version was set back runs it again harmlessly.
 #include "lib/store/migrations.hpp"
 
-#include <SQLiteCpp/Database.h>
+#include "lib/store/db.hpp"
 
 namespace webox::store {
 
-void migration_14_history(SQLite::Database &db) {
+void migration_14_history(Db &db) {
   db.exec(R"sql(
         CREATE VIRTUAL TABLE IF NOT EXISTS calls_fts USING fts5(
           prompt, system, response,

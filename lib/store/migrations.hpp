@@ -1,5 +1,5 @@
 // The steps of the store's schema. Step N takes the schema from
-// PRAGMA user_version N-1 to N; lib/store/db.cpp applies the steps a
+// version N-1 to N (SQLite: PRAGMA user_version); lib/store/db.cpp applies the steps a
 // database lacks, each in its own transaction, and sets user_version.
 //
 // One step, one function, one file: lib/store/migration_NN_<what>.cpp.
@@ -9,30 +9,28 @@
 // migration").
 #pragma once
 
-namespace SQLite {
-class Database;
-}
-
 namespace webox::store {
+
+class Db;
 
 struct Migration {
   int version; // the user_version it brings the schema to
-  void (*apply)(SQLite::Database &db);
+  void (*apply)(Db &db);
 };
 
-void migration_01_calls(SQLite::Database &db);
-void migration_02_cooldowns(SQLite::Database &db);
-void migration_03_media(SQLite::Database &db);
-void migration_04_leads(SQLite::Database &db);
-void migration_05_workflow(SQLite::Database &db);
-void migration_06_dm_ledger(SQLite::Database &db);
-void migration_07_export_state(SQLite::Database &db);
-void migration_08_contact_source(SQLite::Database &db);
-void migration_09_private_replies(SQLite::Database &db);
-void migration_10_export_progress(SQLite::Database &db);
-void migration_11_webhook_keys(SQLite::Database &db);
-void migration_12_rag(SQLite::Database &db);
-void migration_13_agent(SQLite::Database &db);
-void migration_14_history(SQLite::Database &db);
+void migration_01_calls(Db &db);
+void migration_02_cooldowns(Db &db);
+void migration_03_media(Db &db);
+void migration_04_leads(Db &db);
+void migration_05_workflow(Db &db);
+void migration_06_dm_ledger(Db &db);
+void migration_07_export_state(Db &db);
+void migration_08_contact_source(Db &db);
+void migration_09_private_replies(Db &db);
+void migration_10_export_progress(Db &db);
+void migration_11_webhook_keys(Db &db);
+void migration_12_rag(Db &db);
+void migration_13_agent(Db &db);
+void migration_14_history(Db &db);
 
 } // namespace webox::store

@@ -5,7 +5,7 @@
 #include <ctime>
 #include <map>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 #include "lib/core/error.hpp"
 
@@ -71,7 +71,7 @@ StatsBy parse_stats_by(const std::string &name) {
 }
 
 std::vector<StatsRow> usage_stats(Db &db, const std::string &since_iso, StatsBy by) {
-  SQLite::Statement st(db.sql(),
+  store::Statement st(db,
                        "SELECT provider, model, substr(created_at, 1, 10), status, input_tokens, output_tokens, "
                        "cost, latency_ms FROM calls WHERE created_at >= ? ORDER BY id");
   st.bind(1, since_iso);
@@ -106,7 +106,7 @@ std::vector<StatsRow> usage_stats(Db &db, const std::string &since_iso, StatsBy 
 std::vector<MediaStatsRow> media_stats(Db &db, const std::string &since_iso) {
   return guarded(db, [&] {
     // The gallery says "audio" for speech; stats says what was asked for.
-    SQLite::Statement st(db.sql(),
+    store::Statement st(db,
                          "SELECT CASE kind WHEN 'audio' THEN 'speech' ELSE kind END, provider || ':' || model, "
                          "COUNT(*), COALESCE(SUM(cost), 0), COUNT(*) - COUNT(cost) "
                          "FROM media WHERE created_at >= ? GROUP BY 1, 2 ORDER BY 1, 2");

@@ -1,6 +1,5 @@
 #include "lib/workflow/run_store.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/core/crypto.hpp"
 #include "lib/store/db.hpp"
@@ -12,7 +11,7 @@ using nlohmann::json;
 
 std::string dump(const json &j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-template <typename T> void bind_optional(SQLite::Statement &st, int index, const std::optional<T> &v) {
+template <typename T> void bind_optional(store::Statement &st, int index, const std::optional<T> &v) {
   if (v) st.bind(index, *v);
   else st.bind(index);
 }
@@ -28,7 +27,7 @@ std::string cache_key(const std::string &provider, const std::string &model, con
 
 std::optional<CachedAnswer> RunStore::cached(const std::string &key) {
   try {
-    SQLite::Statement st(m_db.sql(), "SELECT answer, input_tokens, output_tokens FROM workflow_cache WHERE key = ?");
+    store::Statement st(m_db, "SELECT answer, input_tokens, output_tokens FROM workflow_cache WHERE key = ?");
     st.bind(1, key);
     if (!st.executeStep()) return std::nullopt;
     CachedAnswer a;
@@ -44,7 +43,7 @@ std::optional<CachedAnswer> RunStore::cached(const std::string &key) {
 void RunStore::remember(const std::string &key, const std::string &provider, const std::string &model,
                         const CachedAnswer &a) {
   try {
-    SQLite::Statement st(m_db.sql(), "INSERT OR REPLACE INTO workflow_cache(key, provider, model, answer, "
+    store::Statement st(m_db, "INSERT OR REPLACE INTO workflow_cache(key, provider, model, answer, "
                                      "input_tokens, output_tokens, created_at) VALUES(?,?,?,?,?,?,?)");
     st.bind(1, key);
     st.bind(2, provider);
@@ -62,7 +61,7 @@ void RunStore::remember(const std::string &key, const std::string &provider, con
 void RunStore::start_run(const std::string &run_id, const std::string &workflow, const std::string &file,
                          const json &inputs) {
   try {
-    SQLite::Statement st(m_db.sql(), "INSERT INTO workflow_runs(id, workflow, file, status, inputs, started_at) "
+    store::Statement st(m_db, "INSERT INTO workflow_runs(id, workflow, file, status, inputs, started_at) "
                                      "VALUES(?,?,?,'running',?,?)");
     st.bind(1, run_id);
     st.bind(2, workflow);
@@ -77,7 +76,7 @@ void RunStore::start_run(const std::string &run_id, const std::string &workflow,
 
 void RunStore::record_step(const std::string &run_id, const StepRow &row) {
   try {
-    SQLite::Statement st(m_db.sql(), "INSERT OR REPLACE INTO workflow_steps(run_id, step_id, status, model, output, "
+    store::Statement st(m_db, "INSERT OR REPLACE INTO workflow_steps(run_id, step_id, status, model, output, "
                                      "cached, latency_ms, tokens, cost, error) VALUES(?,?,?,?,?,?,?,?,?,?)");
     st.bind(1, run_id);
     st.bind(2, row.step_id);
@@ -98,7 +97,7 @@ void RunStore::record_step(const std::string &run_id, const StepRow &row) {
 
 void RunStore::finish_run(const std::string &run_id, const std::string &status, const json &outputs) {
   try {
-    SQLite::Statement st(m_db.sql(), "UPDATE workflow_runs SET status = ?, outputs = ?, finished_at = ? WHERE id = ?");
+    store::Statement st(m_db, "UPDATE workflow_runs SET status = ?, outputs = ?, finished_at = ? WHERE id = ?");
     st.bind(1, status);
     st.bind(2, dump(outputs));
     st.bind(3, store::now_iso8601());

@@ -8,6 +8,11 @@
     lib/, cli/      -> from plugins/ only plugins/common/shared/ and the SDK
     lib/            -> never cli/
     lib/store/      -> never lib/plugin/ (the store knows nothing of plugins)
+    SQLite's API    -> only the SQLite backend (lib/store/sqlite_*): everything
+                      else, tests included, goes through store::Db, Statement
+                      and Column (lib/store/sql.hpp), so that it runs on every
+                      backend; neither <SQLiteCpp/...> nor <sqlite3.h> is
+                      included, nor SQLite:: named, anywhere else
 
 A plugin is a shared object built against the C ABI alone: reaching into
 lib/ would compile host code into it behind the ABI's back. The compiler
@@ -32,6 +37,23 @@ REPO_ROOTS = ("lib/", "cli/", "plugins/", "tests/", "fuzz/", "bench/")
 SDK = "plugins/sdk/include/"
 COMMON = "plugins/common/"
 SHARED = "plugins/common/shared/"
+SQLITE_BACKEND = "lib/store/sqlite_"
+SQLITE_HEADERS = ("SQLiteCpp/", "sqlite3.h")
+SQLITE_NAME = re.compile(r"\bSQLite::")
+SQLITE_RULE = "only the SQLite backend (lib/store/sqlite_*) uses SQLite's API; use store::Statement (lib/store/sql.hpp)"
+
+
+def sqlite_offence(src, line):
+    """Why a line of `src` uses SQLite's API outside the SQLite backend, or None."""
+    if src.startswith(SQLITE_BACKEND):
+        return None
+    m = INCLUDE.match(line)
+    if m and m.group(2).startswith(SQLITE_HEADERS):
+        return SQLITE_RULE
+    code = line.split("//", 1)[0]
+    if not m and SQLITE_NAME.search(code):
+        return SQLITE_RULE
+    return None
 
 
 def resolve(src, kind, target, exists):
@@ -107,6 +129,15 @@ def self_test():
              ("lib/chat/session.cpp", '"', "lib/plugin/host.hpp", allowed),
              ("lib/chat/session.cpp", "<", "webox/plugin.hpp", allowed)]
     wrong = []
+    sqlite_cases = [("lib/leads/leads_store.cpp", "#include <SQLiteCpp/SQLiteCpp.h>", refused),
+                    ("tests/unit/test_x.cpp", "#include <sqlite3.h>", refused),
+                    ("lib/export/row_source.cpp", "  SQLite::Statement q(db.sql(), \"SELECT 1\");", refused),
+                    ("lib/store/sqlite_backend.cpp", "#include <sqlite3.h>", allowed),
+                    ("lib/store/sqlite_backend.cpp", "  SQLite::Database db;", allowed),
+                    ("lib/export/row_source.cpp", "  store::Statement q(db, \"SELECT 1\"); // was SQLite::Statement", allowed)]
+    for src, line, ok in sqlite_cases:
+        if (sqlite_offence(src, line) is None) != ok:
+            wrong.append(f"self-test: {src}: {line.strip()} should be {'allowed' if ok else 'refused'}")
     for src, kind, target, ok in cases:
         if (offence(src, kind, target, exists) is None) != ok:
             close = ">" if kind == "<" else '"'
@@ -118,7 +149,7 @@ def main():
     root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", ".."))
     failures = self_test()
     files = set()
-    for top in ("lib", "plugins", "cli"):
+    for top in ("lib", "plugins", "cli", "tests", "fuzz", "bench"):
         for dirpath, dirnames, filenames in os.walk(os.path.join(root, top)):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             for name in filenames:
@@ -131,6 +162,9 @@ def main():
     for src in sorted(f for f in files if f.endswith(SOURCE_EXT)):
         with open(os.path.join(root, src), encoding="utf-8", errors="replace") as fh:
             for number, line in enumerate(fh, 1):
+                sqlite_why = sqlite_offence(src, line)
+                if sqlite_why:
+                    failures.append(f"{src}:{number}: {line.strip()}: {sqlite_why}")
                 m = INCLUDE.match(line)
                 if not m:
                     continue
@@ -144,7 +178,7 @@ def main():
     if failures:
         print(f"arch: {len(failures)} include(s) break the layering (see CONTRIBUTING.md, 'Layering')")
         return 1
-    print(f"arch: {checked} includes in lib/, cli/ and plugins/ follow the layering")
+    print(f"arch: {checked} includes in lib/, cli/, plugins/, tests/, fuzz/ and bench/ follow the layering")
     return 0
 
 

@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/chat/budget.hpp"
 #include "lib/chat/prices.hpp"

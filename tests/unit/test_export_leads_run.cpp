@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 #include "lib/core/error.hpp"
 #include "lib/export/leads_export.hpp"
@@ -15,14 +15,14 @@ namespace {
 
 void seed_leads(store::Db &db, int n) {
   for (int i = 1; i <= n; ++i) {
-    SQLite::Statement p(db.sql(), "INSERT INTO people(platform, platform_user_id, username, score, created_at) "
-                                  "VALUES('instagram', ?, ?, ?, 't')");
+    webox::store::Statement p(db, "INSERT INTO people(platform, platform_user_id, username, score, created_at) "
+                                  "VALUES('instagram', ?, ?, ?, 't') RETURNING id");
     p.bind(1, std::to_string(i));
     p.bind(2, "user" + std::to_string(i));
     p.bind(3, i);
-    p.exec();
-    SQLite::Statement l(db.sql(), "INSERT INTO leads(person_id, score, created_at, updated_at) VALUES(?, ?, 't', '2026-11-01T10:00:00Z')");
-    l.bind(1, static_cast<int64_t>(db.sql().getLastInsertRowid()));
+    const int64_t person_id = webox::store::returned_id(p).value_or(0);
+    webox::store::Statement l(db, "INSERT INTO leads(person_id, score, created_at, updated_at) VALUES(?, ?, 't', '2026-11-01T10:00:00Z')");
+    l.bind(1, person_id);
     l.bind(2, i * 10);
     l.exec();
   }

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 #include "lib/export/export_state.hpp"
 #include "lib/export/row_source.hpp"
@@ -15,14 +15,14 @@ namespace {
 // n leads, person i with score i, updated at 2026-11-01T10:00:00.<i>Z.
 void seed(store::Db &db, int n) {
   for (int i = 1; i <= n; ++i) {
-    SQLite::Statement p(db.sql(), "INSERT INTO people(platform, platform_user_id, username, score, last_interaction_at, created_at) "
-                                  "VALUES('instagram', ?, ?, ?, 1793527200, 't')");
+    webox::store::Statement p(db, "INSERT INTO people(platform, platform_user_id, username, score, last_interaction_at, created_at) "
+                                  "VALUES('instagram', ?, ?, ?, 1793527200, 't') RETURNING id");
     p.bind(1, std::to_string(i));
     p.bind(2, "user" + std::to_string(i));
     p.bind(3, i);
-    p.exec();
-    SQLite::Statement l(db.sql(), "INSERT INTO leads(person_id, score, phones, created_at, updated_at) VALUES(?, ?, ?, 't', ?)");
-    l.bind(1, static_cast<int64_t>(db.sql().getLastInsertRowid()));
+    const int64_t person_id = webox::store::returned_id(p).value_or(0);
+    webox::store::Statement l(db, "INSERT INTO leads(person_id, score, phones, created_at, updated_at) VALUES(?, ?, ?, 't', ?)");
+    l.bind(1, person_id);
     l.bind(2, i);
     l.bind(3, i % 2 ? R"(["+33612345678","+33698765432"])" : "[]");
     char at[40];
@@ -100,7 +100,7 @@ TEST_CASE("export checkpoint: a resumed export skips what was acknowledged", "[e
   CHECK(p->after_id == 4);
   CHECK_FALSE(p->since);
   // Lead 2 changes after the interruption: it goes again, 1, 3, 4 do not.
-  SQLite::Statement touch(db.sql(), "UPDATE leads SET updated_at = '2026-11-02T00:00:00.000Z' WHERE id = 2");
+  webox::store::Statement touch(db, "UPDATE leads SET updated_at = '2026-11-02T00:00:00.000Z' WHERE id = 2");
   touch.exec();
   RowSource resumed(db, {}, parse_fields("id"), false, std::nullopt, 2000, Delivered{p->watermark, p->after_id});
   auto got = read_all(resumed);
@@ -126,15 +126,15 @@ TEST_CASE("export state: migration 11 takes credentials out of webhook keys", "[
   auto file = dir.path / "webox.db";
   {
     store::Db db(file);
-    db.sql().exec("INSERT INTO export_state VALUES('webhook:https://crm:hunter22@crm.example/hooks/a@b#0123456789abcdef', 'w', 1, 't'),"
+    db.exec("INSERT INTO export_state VALUES('webhook:https://crm:hunter22@crm.example/hooks/a@b#0123456789abcdef', 'w', 1, 't'),"
                   "('webhook:https://crm.example/x#fedcba9876543210', 'w', 2, 't'), ('notion:abc', 'w', 3, 't')");
-    db.sql().exec("PRAGMA user_version = 10");
+    db.exec("PRAGMA user_version = 10");
   }
   store::Db db(file);
   CHECK(load_state(db, "webhook:https://crm.example/hooks/a@b#0123456789abcdef"));
   CHECK(load_state(db, "webhook:https://crm.example/x#fedcba9876543210"));
   CHECK(load_state(db, "notion:abc"));
-  CHECK(db.sql().execAndGet("SELECT count(*) FROM export_state WHERE destination LIKE '%hunter22%'").getInt() == 0);
+  CHECK(db.execAndGet("SELECT count(*) FROM export_state WHERE destination LIKE '%hunter22%'").getInt() == 0);
 }
 
 TEST_CASE("export sink: complete file or nothing", "[export]") {

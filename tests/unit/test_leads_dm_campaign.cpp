@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 #include "lib/core/error.hpp"
 #include "lib/leads/collect/collect.hpp"
@@ -64,7 +64,7 @@ int count(const DmReport &r, DmStatus s) {
 }
 
 int64_t ledger_rows(webox::store::Db &db, const char *state) {
-  SQLite::Statement q(db.sql(), "SELECT count(*) FROM dm_ledger WHERE state = ?");
+  webox::store::Statement q(db, "SELECT count(*) FROM dm_ledger WHERE state = ?");
   q.bind(1, state);
   q.executeStep();
   return q.getColumn(0).getInt64();
@@ -113,10 +113,10 @@ TEST_CASE("the intent is in the ledger before the message leaves, and a rerun ne
   std::sort(sent_to.begin(), sent_to.end());
   CHECK(std::adjacent_find(sent_to.begin(), sent_to.end()) == sent_to.end()); // nobody twice
   // Sent leads are contacted, with a history event.
-  SQLite::Statement q(db.sql(), "SELECT count(*) FROM leads WHERE status = 'contacted'");
+  webox::store::Statement q(db, "SELECT count(*) FROM leads WHERE status = 'contacted'");
   q.executeStep();
   CHECK(q.getColumn(0).getInt() == 4);
-  SQLite::Statement ev(db.sql(), "SELECT count(*) FROM lead_events WHERE kind = 'dm'");
+  webox::store::Statement ev(db, "SELECT count(*) FROM lead_events WHERE kind = 'dm'");
   ev.executeStep();
   CHECK(ev.getColumn(0).getInt() == 4);
 }

@@ -5,7 +5,7 @@
 
 #include <sstream>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 #include "lib/leads/collect/collect.hpp"
 #include "lib/leads/dm/campaign.hpp"

@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/leads/collect/collect.hpp"
 #include "lib/leads/collect/import_lines.hpp"
@@ -120,7 +119,7 @@ TEST_CASE("an import gives its connection back with foreign keys on", "[leads][i
   import_jsonl(store, in, errors);
   CHECK(errors.empty());
   CHECK(store.counts().new_interactions == 2);
-  CHECK(db.sql().execAndGet("PRAGMA foreign_keys").getInt() == 1);
-  CHECK(db.sql().execAndGet("PRAGMA wal_autocheckpoint").getInt() == 1000);
-  CHECK(db.sql().execAndGet("SELECT count(*) FROM pragma_foreign_key_check").getInt() == 0);
+  CHECK(db.execAndGet("PRAGMA foreign_keys").getInt() == 1);
+  CHECK(db.execAndGet("PRAGMA wal_autocheckpoint").getInt() == 1000);
+  CHECK(db.execAndGet("SELECT count(*) FROM pragma_foreign_key_check").getInt() == 0);
 }

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <sys/file.h>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/core/fd.hpp"
 
@@ -36,11 +35,11 @@ std::string records(int n) {
 }
 
 bool has_index(webox::store::Db &db) {
-  return db.sql().execAndGet("SELECT count(*) FROM sqlite_schema WHERE name = 'interactions_by_person'").getInt() == 1;
+  return db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE name = 'interactions_by_person'").getInt() == 1;
 }
 
 std::string index_sql(webox::store::Db &db) {
-  return db.sql().execAndGet("SELECT sql FROM sqlite_schema WHERE name = 'interactions_by_person'").getString();
+  return db.execAndGet("SELECT sql FROM sqlite_schema WHERE name = 'interactions_by_person'").getString();
 }
 
 struct Imported {
@@ -56,7 +55,7 @@ Imported import(webox::store::Db &db, const std::string &input, int64_t input_by
   import_jsonl(store, in, errors, 0, [&](const RunCounts &) { out.index_during_pages.push_back(has_index(db)); }, 100,
                input_bytes);
   REQUIRE(errors.empty());
-  SQLite::Statement q(db.sql(), "SELECT platform_user_id, score FROM people ORDER BY platform_user_id");
+  webox::store::Statement q(db, "SELECT platform_user_id, score FROM people ORDER BY platform_user_id");
   while (q.executeStep()) out.scores.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt());
   return out;
 }

@@ -4,7 +4,6 @@
 
 #include <string>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/core/error.hpp"
 #include "lib/rag/ask.hpp"
@@ -224,6 +223,6 @@ TEST_CASE("documents are replaced whole; BM25 and vectors see only the live chun
   CHECK(c.find("notes")->documents == 0);
   CHECK(c.drop("other"));
   CHECK_FALSE(c.drop("other"));
-  CHECK(db.sql().execAndGet("SELECT count(*) FROM rag_chunks").getInt() == 0);
-  CHECK(db.sql().execAndGet("SELECT count(*) FROM rag_fts").getInt() == 0);
+  CHECK(db.execAndGet("SELECT count(*) FROM rag_chunks").getInt() == 0);
+  CHECK(db.execAndGet("SELECT count(*) FROM rag_fts").getInt() == 0);
 }

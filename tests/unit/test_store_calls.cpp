@@ -9,7 +9,6 @@
 #include <thread>
 #include <vector>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <sys/stat.h>
 
 #include "lib/core/error.hpp"
@@ -41,12 +40,12 @@ TEST_CASE("store: a fresh database is created private and migrated", "[store]") 
   fs::path file = tmp.path / "data" / "webox" / "webox.db";
   Db db(file);
   CHECK(db.schema_version() == Db::latest_schema_version());
-  CHECK(db.sql().execAndGet("PRAGMA user_version").getInt() == Db::latest_schema_version());
-  CHECK(db.sql().execAndGet("PRAGMA journal_mode").getString() == "wal");
-  CHECK(db.sql().execAndGet("PRAGMA foreign_keys").getInt() == 1);
-  CHECK(db.sql().execAndGet("PRAGMA busy_timeout").getInt() == 10000);
-  CHECK(db.sql().tableExists("conversations"));
-  CHECK(db.sql().tableExists("calls"));
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == Db::latest_schema_version());
+  CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+  CHECK(db.execAndGet("PRAGMA foreign_keys").getInt() == 1);
+  CHECK(db.execAndGet("PRAGMA busy_timeout").getInt() == 10000);
+  CHECK(db.tableExists("conversations"));
+  CHECK(db.tableExists("calls"));
   CHECK(file_mode(file) == 0600);
   CHECK(file_mode(file.parent_path()) == 0700);
 
@@ -57,7 +56,7 @@ TEST_CASE("store: a fresh database is created private and migrated", "[store]") 
     CHECK(Calls(again).recent(10).size() == 1);
   }
   SECTION("a database from a newer webox is refused") {
-    db.sql().exec("PRAGMA user_version = 99");
+    db.exec("PRAGMA user_version = 99");
     CHECK_THROWS_WITH(Db(file), Catch::Contains("newer") && Catch::Contains(file.string()));
   }
 }
@@ -78,15 +77,15 @@ TEST_CASE("store: WriteTransaction rolls back unless committed", "[store]") {
   Db db(tmp.path / "t.db");
   {
     WriteTransaction tx(db);
-    db.sql().exec("INSERT INTO conversations(id, name) VALUES('a', 'x')");
+    db.exec("INSERT INTO conversations(id, name) VALUES('a', 'x')");
   }
-  CHECK(db.sql().execAndGet("SELECT count(*) FROM conversations").getInt() == 0);
+  CHECK(db.execAndGet("SELECT count(*) FROM conversations").getInt() == 0);
   {
     WriteTransaction tx(db);
-    db.sql().exec("INSERT INTO conversations(id, name) VALUES('b', 'y')");
+    db.exec("INSERT INTO conversations(id, name) VALUES('b', 'y')");
     tx.commit();
   }
-  CHECK(db.sql().execAndGet("SELECT count(*) FROM conversations").getInt() == 1);
+  CHECK(db.execAndGet("SELECT count(*) FROM conversations").getInt() == 1);
 }
 
 TEST_CASE("store: record and read back", "[store]") {
@@ -143,7 +142,7 @@ TEST_CASE("store: record and read back", "[store]") {
     u.status = "error";
     u.error = "boom";
     int64_t uid = calls.record(u, "anthropic:claude");
-    SQLite::Statement st(db.sql(), "SELECT input_tokens IS NULL, output_tokens IS NULL, "
+    webox::store::Statement st(db, "SELECT input_tokens IS NULL, output_tokens IS NULL, "
                                    "ttft_ms IS NULL, created_at FROM calls WHERE id = ?");
     st.bind(1, uid);
     REQUIRE(st.executeStep());
@@ -168,7 +167,7 @@ TEST_CASE("store: record and read back", "[store]") {
     int64_t lone = calls.record(make_call("", "compare column"), "echo:echo");
     CHECK(lone > id);
     CHECK(calls.recent(1).at(0).conversation_id.empty());
-    CHECK(db.sql().execAndGet("SELECT count(*) FROM conversations").getInt() == 1);
+    CHECK(db.execAndGet("SELECT count(*) FROM conversations").getInt() == 1);
   }
 }
 
@@ -295,8 +294,8 @@ TEST_CASE("store: two connections writing at once never fail with 'locked'", "[s
   CHECK(failures == 0);
 
   Db db(file);
-  CHECK(db.sql().execAndGet("SELECT count(*) FROM calls").getInt() == 2 * kPerThread);
-  CHECK(db.sql().execAndGet("SELECT count(*) FROM conversations").getInt() == 2);
+  CHECK(db.execAndGet("SELECT count(*) FROM calls").getInt() == 2 * kPerThread);
+  CHECK(db.execAndGet("SELECT count(*) FROM conversations").getInt() == 2);
 }
 
 TEST_CASE("store: many connections opening one fresh file migrate it once", "[store]") {

@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/core/error.hpp"
 #include "lib/store/calls.hpp"
@@ -80,9 +79,9 @@ TEST_CASE("history: migration 14 indexes the calls of a database from before it"
     Db db(file);
     Calls(db).record(call_in("A", "budget pour Lyon", "ok"), "openai:gpt-4o-mini");
     // Back to schema 13, as the previous release left it, plus a call written then.
-    db.sql().exec("DROP TRIGGER calls_fts_insert; DROP TRIGGER calls_fts_delete; DROP TRIGGER calls_fts_update;"
+    db.exec("DROP TRIGGER calls_fts_insert; DROP TRIGGER calls_fts_delete; DROP TRIGGER calls_fts_update;"
                   "DROP TABLE calls_fts; PRAGMA user_version = 13;");
-    db.sql().exec("INSERT INTO calls(provider, model, prompt, response, status, created_at) "
+    db.exec("INSERT INTO calls(provider, model, prompt, response, status, created_at) "
                   "VALUES('openai', 'gpt-4o-mini', 'older', 'le budget de Lyon', 'ok', '2026-01-01T00:00:00.000Z')");
   }
   Db db(file);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 #include <spdlog/spdlog.h>
 
 #include "lib/core/cancel.hpp"
@@ -37,7 +37,7 @@ namespace {
 class ImportPragmas {
 public:
   static constexpr int kCheckpointPages = 16384; // 64 MiB of 4 KiB pages
-  explicit ImportPragmas(SQLite::Database &db) : m_db(db) {
+  explicit ImportPragmas(store::Db &db) : m_db(db) {
     m_checkpoint = m_db.execAndGet("PRAGMA wal_autocheckpoint").getInt();
     m_foreign_keys = m_db.execAndGet("PRAGMA foreign_keys").getInt();
     m_db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kCheckpointPages));
@@ -51,7 +51,7 @@ public:
   ImportPragmas &operator=(const ImportPragmas &) = delete;
 
 private:
-  SQLite::Database &m_db;
+  store::Db &m_db;
   int m_checkpoint = 1000, m_foreign_keys = 1;
 };
 
@@ -70,9 +70,9 @@ void import_jsonl(LeadsStore &store, std::istream &in, std::vector<LineError> &e
   // A bigger page cache (64 MiB, this connection only) keeps the unique
   // indexes of a million-row import in memory instead of re-reading pages,
   // and reads through mmap save a copy per page read.
-  store.db().sql().exec("PRAGMA cache_size = -65536");
-  store.db().sql().exec("PRAGMA mmap_size = 268435456");
-  ImportPragmas pragmas(store.db().sql());
+  store.db().exec("PRAGMA cache_size = -65536");
+  store.db().exec("PRAGMA mmap_size = 268435456");
+  ImportPragmas pragmas(store.db());
   store.rescore_pending(); // what an earlier, interrupted import left unscored
   PersonIndexDeferral person_index(store.db(), input_bytes / kShortLineBytes, bulk_rows);
   std::unique_ptr<PageWriter> page;

@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 #include "lib/leads/contacts/phone_fallback.hpp"
 #include "lib/leads/score/scorer.hpp"
@@ -26,11 +26,11 @@ struct PageWriter::Impl {
   bool defer_scoring;
   store::WriteTransaction tx;
   std::string now_text = store::now_iso8601();
-  SQLite::Statement find_person{store.m_db.sql(), "SELECT id, username, name FROM people WHERE platform = ? AND platform_user_id = ?"};
-  SQLite::Statement insert_person{store.m_db.sql(), "INSERT INTO people(platform, platform_user_id, username, name, created_at) "
-                                                     "VALUES(?, ?, ?, ?, ?)"};
-  SQLite::Statement rename_person{store.m_db.sql(), "UPDATE people SET username = ?, name = ? WHERE id = ?"};
-  SQLite::Statement upsert_post{store.m_db.sql(),
+  store::Statement find_person{store.m_db, "SELECT id, username, name FROM people WHERE platform = ? AND platform_user_id = ?"};
+  store::Statement insert_person{store.m_db, "INSERT INTO people(platform, platform_user_id, username, name, created_at) "
+                                                     "VALUES(?, ?, ?, ?, ?) RETURNING id"};
+  store::Statement rename_person{store.m_db, "UPDATE people SET username = ?, name = ? WHERE id = ?"};
+  store::Statement upsert_post{store.m_db,
                                 "INSERT INTO posts(platform, platform_id, account_id, caption, permalink, like_count, "
                                 "comments_count, posted_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) "
                                 "ON CONFLICT(platform, platform_id) DO UPDATE SET "
@@ -38,18 +38,18 @@ struct PageWriter::Impl {
                                 "like_count = coalesce(excluded.like_count, like_count), "
                                 "comments_count = coalesce(excluded.comments_count, comments_count), "
                                 "posted_at = coalesce(excluded.posted_at, posted_at), updated_at = excluded.updated_at"};
-  SQLite::Statement find_post{store.m_db.sql(), "SELECT id FROM posts WHERE platform = ? AND platform_id = ?"};
-  SQLite::Statement insert_interaction{store.m_db.sql(),
+  store::Statement find_post{store.m_db, "SELECT id FROM posts WHERE platform = ? AND platform_id = ?"};
+  store::Statement insert_interaction{store.m_db,
                                        "INSERT INTO interactions(platform, platform_id, kind, person_id, post_id, account_id, "
                                        "text, intent, occurred_at, collected_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                                       "ON CONFLICT(platform, platform_id) DO NOTHING"};
-  SQLite::Statement insert_contact{store.m_db.sql(),
+                                       "ON CONFLICT(platform, platform_id) DO NOTHING RETURNING id"};
+  store::Statement insert_contact{store.m_db,
                                    "INSERT INTO contacts(person_id, kind, value, raw, digits, region, type, interaction_id, created_at) "
                                    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(person_id, kind, value) DO NOTHING"};
-  SQLite::Statement upsert_cursor{store.m_db.sql(), "INSERT INTO sync_cursors(account_id, edge, cursor, updated_at) VALUES(?, ?, ?, ?) "
+  store::Statement upsert_cursor{store.m_db, "INSERT INTO sync_cursors(account_id, edge, cursor, updated_at) VALUES(?, ?, ?, ?) "
                                                      "ON CONFLICT(account_id, edge) DO UPDATE SET cursor = excluded.cursor, "
                                                      "updated_at = excluded.updated_at"};
-  SQLite::Statement delete_cursor{store.m_db.sql(), "DELETE FROM sync_cursors WHERE account_id = ? AND edge = ?"};
+  store::Statement delete_cursor{store.m_db, "DELETE FROM sync_cursors WHERE account_id = ? AND edge = ?"};
   // The store's run-wide caches are used and filled directly (one lookup a
   // row); the keys this page added or changed are remembered so that a page
   // that rolls back takes them out again (its new ids never existed).
@@ -67,9 +67,9 @@ struct PageWriter::Impl {
     for (const auto &key : cached_posts) store.m_posts.erase(key);
   }
 
-  SQLite::Statement mark_rescore{store.m_db.sql(), "UPDATE people SET needs_rescore = 1 WHERE id = ? AND needs_rescore = 0"};
-  SQLite::Statement insert_marked_person{store.m_db.sql(), "INSERT INTO people(platform, platform_user_id, username, name, "
-                                                            "created_at, needs_rescore) VALUES(?, ?, ?, ?, ?, 1)"};
+  store::Statement mark_rescore{store.m_db, "UPDATE people SET needs_rescore = 1 WHERE id = ? AND needs_rescore = 0"};
+  store::Statement insert_marked_person{store.m_db, "INSERT INTO people(platform, platform_user_id, username, name, "
+                                                            "created_at, needs_rescore) VALUES(?, ?, ?, ?, ?, 1) RETURNING id"};
 
   Impl(LeadsStore &s, int64_t account, bool defer) : store(s), account_id(account), defer_scoring(defer), tx(s.m_db) {}
 
@@ -124,9 +124,7 @@ struct PageWriter::Impl {
       ins.bind(3, it.person.username);
       ins.bind(4, it.person.name);
       ins.bind(5, now_text);
-      ins.exec();
-      ins.reset();
-      known = {store.m_db.sql().getLastInsertRowid(), it.person.username, it.person.name};
+      known = {store::returned_id(ins).value_or(0), it.person.username, it.person.name};
       if (defer_scoring) inserted_marked.push_back(known.id);
       ++counts.new_people;
     }
@@ -145,11 +143,11 @@ struct PageWriter::Impl {
       if (auto hit = store.m_posts.find(key_view(platform, p.id)); hit != store.m_posts.end()) return hit->second;
     }
     std::string key = key_of(platform, p.id);
-    auto opt_text = [](SQLite::Statement &st, int i, const std::string &v) {
+    auto opt_text = [](store::Statement &st, int i, const std::string &v) {
       if (v.empty()) st.bind(i);
       else st.bind(i, v);
     };
-    auto opt_int = [](SQLite::Statement &st, int i, const std::optional<int64_t> &v) {
+    auto opt_int = [](store::Statement &st, int i, const std::optional<int64_t> &v) {
       if (v) st.bind(i, *v);
       else st.bind(i);
     };
@@ -195,11 +193,10 @@ struct PageWriter::Impl {
     st.bind(8, intent ? 1 : 0);
     st.bind(9, it.timestamp);
     st.bindNoCopy(10, now_text);
-    st.exec();
-    bool inserted = store.m_db.sql().getChanges() > 0;
-    st.reset();
+    // No row back: the interaction was known (ON CONFLICT DO NOTHING).
+    std::optional<int64_t> inserted = store::returned_id(st);
     if (!inserted) return false;
-    int64_t interaction_id = store.m_db.sql().getLastInsertRowid();
+    int64_t interaction_id = *inserted;
     ++counts.new_interactions;
     std::vector<ContactMatch> found;
     if (!contacts) {
@@ -220,7 +217,7 @@ struct PageWriter::Impl {
       ic.bind(8, interaction_id);
       ic.bind(9, now_text);
       ic.exec();
-      if (store.m_db.sql().getChanges() > 0) {
+      if (store.m_db.getChanges() > 0) {
         contacts_changed = true;
         ++counts.new_contacts;
       }

@@ -6,9 +6,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <spdlog/spdlog.h>
-#include <sqlite3.h>
 
 #include "lib/store/db.hpp"
 
@@ -21,22 +19,15 @@ constexpr const char *kCreateIndex =
     "CREATE INDEX IF NOT EXISTS interactions_by_person ON interactions(person_id, occurred_at, kind, intent)";
 
 bool index_exists(store::Db &db) {
-  SQLite::Statement q(db.sql(), "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?");
+  store::Statement q(db, "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?");
   q.bind(1, kIndex);
   return q.executeStep();
-}
-
-// The database's file; empty for one in memory (SQLiteCpp's getFilename()
-// gives back what it was opened with, ":memory:" included).
-std::string file_of(store::Db &db) {
-  const char *name = sqlite3_db_filename(db.sql().getHandle(), "main");
-  return name ? name : "";
 }
 
 // The lock file of the database, taken without waiting; not valid when
 // someone else holds it, or for a database without a file.
 Fd try_lock(store::Db &db) {
-  std::string file = file_of(db);
+  std::string file = db.file(); // empty for a database in memory
   if (file.empty()) return Fd();
   std::string lock = file + "-import.lock";
   Fd fd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
@@ -46,7 +37,7 @@ Fd try_lock(store::Db &db) {
 
 void create_index(store::Db &db) {
   store::WriteTransaction tx(db);
-  db.sql().exec(kCreateIndex);
+  db.exec(kCreateIndex);
   tx.commit();
 }
 
@@ -55,12 +46,12 @@ void create_index(store::Db &db) {
 PersonIndexDeferral::PersonIndexDeferral(store::Db &db, int64_t expected_rows, int64_t bulk_rows) : m_db(db) {
   if (expected_rows < bulk_rows) return;
   store::guarded(m_db, [&] {
-    int64_t stored = m_db.sql().execAndGet("SELECT coalesce(max(rowid), 0) FROM interactions").getInt64();
+    int64_t stored = m_db.execAndGet("SELECT coalesce(max(rowid), 0) FROM interactions").getInt64();
     if (expected_rows < stored || !index_exists(m_db)) return;
     m_lock = try_lock(m_db);
     if (!m_lock.valid()) return; // another import has it out, or no file: keep things as they are
     store::WriteTransaction tx(m_db);
-    m_db.sql().exec(std::string("DROP INDEX IF EXISTS ") + kIndex);
+    m_db.exec(std::string("DROP INDEX IF EXISTS ") + kIndex);
     tx.commit();
     m_deferred = true;
   });
@@ -78,7 +69,7 @@ void ensure_person_index(store::Db &db) {
   store::guarded(db, [&] {
     if (index_exists(db)) return;
     Fd lock = try_lock(db);
-    if (!lock.valid() && !file_of(db).empty()) return; // an import is running: it creates the index when done
+    if (!lock.valid() && !db.file().empty()) return; // an import is running: it creates the index when done
     spdlog::info("creating the index {} that an interrupted import left out", kIndex);
     create_index(db);
   });

@@ -1,7 +1,7 @@
 // The LLM phone fallback's side of the store: texts asked about after their
 // page committed, the phones the model pointed at (and the checks passed)
 // stored as contacts detected by the model, the person rescored or marked.
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 #include <spdlog/spdlog.h>
 
 #include "lib/core/error.hpp"
@@ -32,7 +32,7 @@ void LeadsStore::ask_model(const std::vector<AskLater> &texts, bool defer_scorin
     if (found.empty()) continue;
     store::guarded(m_db, [&] {
       store::WriteTransaction tx(m_db);
-      SQLite::Statement ins(m_db.sql(), "INSERT INTO contacts(person_id, kind, value, raw, digits, region, type, interaction_id, "
+      store::Statement ins(m_db, "INSERT INTO contacts(person_id, kind, value, raw, digits, region, type, interaction_id, "
                                         "created_at, detected_by) VALUES(?, 'phone', ?, ?, ?, ?, ?, ?, ?, ?) "
                                         "ON CONFLICT(person_id, kind, value) DO NOTHING");
       std::string at = store::now_iso8601(), by = "model:" + m_asker->model();
@@ -48,11 +48,11 @@ void LeadsStore::ask_model(const std::vector<AskLater> &texts, bool defer_scorin
         ins.bind(8, at);
         ins.bind(9, by);
         ins.exec();
-        added += m_db.sql().getChanges();
+        added += m_db.getChanges();
         ins.reset();
       }
       if (added && defer_scoring) {
-        SQLite::Statement mark(m_db.sql(), "UPDATE people SET needs_rescore = 1 WHERE id = ?");
+        store::Statement mark(m_db, "UPDATE people SET needs_rescore = 1 WHERE id = ?");
         mark.bind(1, t.person_id);
         mark.exec();
         m_marked.insert(t.person_id);

@@ -2,8 +2,7 @@
 
 #include <ctime>
 
-#include <SQLiteCpp/SQLiteCpp.h>
-#include <sqlite3.h>
+#include "lib/store/db.hpp"
 #include <nlohmann/json.hpp>
 
 namespace webox::leads {
@@ -13,7 +12,7 @@ constexpr const char *kColumns =
     "id, campaign, platform, account, person_id, coalesce(lead_id, 0), state, text, coalesce(message_id, ''), "
     "coalesce(error_code, ''), coalesce(error, ''), day, updated_at, coalesce(comment_id, '') FROM dm_ledger ";
 
-LedgerRow row_of(SQLite::Statement &q) {
+LedgerRow row_of(store::Statement &q) {
   LedgerRow r;
   r.id = q.getColumn(0).getInt64();
   r.campaign = q.getColumn(1).getString();
@@ -45,7 +44,7 @@ std::string utc_day(int64_t unix_seconds) {
 
 std::optional<LedgerRow> DmLedger::find(const std::string &campaign, const std::string &platform, int64_t person_id) {
   return store::guarded(m_db, [&]() -> std::optional<LedgerRow> {
-    SQLite::Statement q(m_db.sql(), std::string("SELECT ") + kColumns + "WHERE campaign = ? AND platform = ? AND person_id = ?");
+    store::Statement q(m_db, std::string("SELECT ") + kColumns + "WHERE campaign = ? AND platform = ? AND person_id = ?");
     q.bind(1, campaign);
     q.bind(2, platform);
     q.bind(3, person_id);
@@ -56,7 +55,7 @@ std::optional<LedgerRow> DmLedger::find(const std::string &campaign, const std::
 
 int64_t DmLedger::used_on(const std::string &platform, const std::string &account, const std::string &day) {
   return store::guarded(m_db, [&] {
-    SQLite::Statement q(m_db.sql(), "SELECT count(*) FROM dm_ledger WHERE platform = ? AND account = ? AND day = ? "
+    store::Statement q(m_db, "SELECT count(*) FROM dm_ledger WHERE platform = ? AND account = ? AND day = ? "
                                     "AND state IN ('intent', 'sent')");
     q.bind(1, platform);
     q.bind(2, account);
@@ -71,7 +70,7 @@ std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r) {
     store::WriteTransaction tx(m_db);
     std::string now = store::now_iso8601();
     // A failed attempt may be tried again; an intent or a sent row never.
-    SQLite::Statement up(m_db.sql(),
+    store::Statement up(m_db,
                          "INSERT INTO dm_ledger(campaign, platform, account, person_id, lead_id, state, text, day, created_at, updated_at, "
                          "comment_id) VALUES(?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?) "
                          "ON CONFLICT(campaign, platform, person_id) DO UPDATE SET state = 'intent', text = excluded.text, "
@@ -91,13 +90,13 @@ std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r) {
     else up.bind(10, r.comment_id);
     try {
       if (up.exec() == 0) return std::nullopt;
-    } catch (const SQLite::Exception &e) {
+    } catch (const store::SqlError &e) {
       // dm_ledger_comment: another row (another campaign, another run) holds
       // this comment. Nothing was written; the caller reports it.
-      if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_UNIQUE && !r.comment_id.empty()) return std::nullopt;
+      if (e.is_unique_violation() && !r.comment_id.empty()) return std::nullopt;
       throw;
     }
-    SQLite::Statement id(m_db.sql(), "SELECT id FROM dm_ledger WHERE campaign = ? AND platform = ? AND person_id = ?");
+    store::Statement id(m_db, "SELECT id FROM dm_ledger WHERE campaign = ? AND platform = ? AND person_id = ?");
     id.bind(1, r.campaign);
     id.bind(2, r.platform);
     id.bind(3, r.person_id);
@@ -112,18 +111,18 @@ void DmLedger::mark_sent(int64_t id, const std::string &message_id) {
   store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
     std::string now = store::now_iso8601();
-    SQLite::Statement up(m_db.sql(), "UPDATE dm_ledger SET state = 'sent', message_id = ?, updated_at = ? WHERE id = ?");
+    store::Statement up(m_db, "UPDATE dm_ledger SET state = 'sent', message_id = ?, updated_at = ? WHERE id = ?");
     up.bind(1, message_id);
     up.bind(2, now);
     up.bind(3, id);
     up.exec();
-    SQLite::Statement q(m_db.sql(), "SELECT d.lead_id, d.campaign, d.platform, l.status FROM dm_ledger d "
+    store::Statement q(m_db, "SELECT d.lead_id, d.campaign, d.platform, l.status FROM dm_ledger d "
                                     "JOIN leads l ON l.id = d.lead_id WHERE d.id = ?");
     q.bind(1, id);
     if (q.executeStep()) {
       int64_t lead = q.getColumn(0).getInt64();
       std::string campaign = q.getColumn(1).getString(), platform = q.getColumn(2).getString(), status = q.getColumn(3).getString();
-      SQLite::Statement ev(m_db.sql(), "INSERT INTO lead_events(lead_id, kind, detail, created_at) VALUES(?, ?, ?, ?)");
+      store::Statement ev(m_db, "INSERT INTO lead_events(lead_id, kind, detail, created_at) VALUES(?, ?, ?, ?)");
       ev.bind(1, lead);
       ev.bind(2, "dm");
       ev.bind(3, nlohmann::json{{"campaign", campaign}, {"platform", platform}, {"message_id", message_id}}.dump());
@@ -132,7 +131,7 @@ void DmLedger::mark_sent(int64_t id, const std::string &message_id) {
       // Only a new lead becomes contacted: one already in progress,
       // converted or refused keeps its status.
       if (status == "new") {
-        SQLite::Statement st(m_db.sql(), "UPDATE leads SET status = 'contacted', updated_at = ? WHERE id = ?");
+        store::Statement st(m_db, "UPDATE leads SET status = 'contacted', updated_at = ? WHERE id = ?");
         st.bind(1, now);
         st.bind(2, lead);
         st.exec();
@@ -151,14 +150,14 @@ void DmLedger::mark_sent(int64_t id, const std::string &message_id) {
 void DmLedger::mark_failed(int64_t id, const std::string &code, const std::string &error) {
   store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
-    SQLite::Statement up(m_db.sql(), "UPDATE dm_ledger SET state = 'failed', error_code = ?, error = ?, updated_at = ? WHERE id = ?");
+    store::Statement up(m_db, "UPDATE dm_ledger SET state = 'failed', error_code = ?, error = ?, updated_at = ? WHERE id = ?");
     up.bind(1, code);
     up.bind(2, error);
     up.bind(3, store::now_iso8601());
     up.bind(4, id);
     up.exec();
     if (code == "comment_used" || code == "comment_gone") {
-      SQLite::Statement spend(m_db.sql(), "INSERT OR IGNORE INTO dm_spent_comments(platform, comment_id, spent_at) "
+      store::Statement spend(m_db, "INSERT OR IGNORE INTO dm_spent_comments(platform, comment_id, spent_at) "
                                           "SELECT platform, comment_id, ? FROM dm_ledger WHERE id = ? AND comment_id IS NOT NULL");
       spend.bind(1, store::now_iso8601());
       spend.bind(2, id);
@@ -173,7 +172,7 @@ std::set<std::string> DmLedger::used_comments(const std::string &platform, const
     std::set<std::string> used;
     if (candidates.empty()) return used;
     // Same condition as the partial index dm_ledger_comment, so it is used.
-    SQLite::Statement q(m_db.sql(), "SELECT EXISTS(SELECT 1 FROM dm_ledger WHERE platform = ?1 AND comment_id = ?2 "
+    store::Statement q(m_db, "SELECT EXISTS(SELECT 1 FROM dm_ledger WHERE platform = ?1 AND comment_id = ?2 "
                                     "AND comment_id IS NOT NULL AND state IN ('intent','sent')) "
                                     "OR EXISTS(SELECT 1 FROM dm_spent_comments WHERE platform = ?1 AND comment_id = ?2)");
     for (const auto &c : candidates) {
@@ -189,7 +188,7 @@ std::set<std::string> DmLedger::used_comments(const std::string &platform, const
 
 std::vector<LedgerRow> DmLedger::uncertain(const std::string &campaign) {
   return store::guarded(m_db, [&] {
-    SQLite::Statement q(m_db.sql(), std::string("SELECT ") + kColumns + "WHERE state = 'intent' AND (? = '' OR campaign = ?) ORDER BY id");
+    store::Statement q(m_db, std::string("SELECT ") + kColumns + "WHERE state = 'intent' AND (? = '' OR campaign = ?) ORDER BY id");
     q.bind(1, campaign);
     q.bind(2, campaign);
     std::vector<LedgerRow> out;
@@ -202,7 +201,7 @@ void DmLedger::resolve(int64_t id, bool was_sent) {
   if (was_sent) return mark_sent(id, "");
   store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
-    SQLite::Statement del(m_db.sql(), "DELETE FROM dm_ledger WHERE id = ? AND state = 'intent'");
+    store::Statement del(m_db, "DELETE FROM dm_ledger WHERE id = ? AND state = 'intent'");
     del.bind(1, id);
     del.exec();
     tx.commit();

@@ -2,7 +2,7 @@
 
 #include "lib/leads/collect/record.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 namespace webox::leads {
 namespace {
@@ -20,7 +20,7 @@ std::string joined(const json &list) {
 // The person's newest comments and replies (the candidates for a private
 // reply). The newest 20 are plenty: one is used per campaign, and whatever
 // is older than 7 days is refused by the choice anyway.
-std::vector<DmComment> comments_of(SQLite::Statement &q, int64_t person_id) {
+std::vector<DmComment> comments_of(store::Statement &q, int64_t person_id) {
   std::vector<DmComment> out;
   q.reset();
   q.bind(1, person_id);
@@ -66,7 +66,7 @@ std::vector<DmTarget> select_targets(store::Db &db, const LeadFilter &filter, co
   std::map<std::string, std::string> accounts;
   return store::guarded(db, [&] {
     std::vector<DmTarget> out;
-    SQLite::Statement comments(db.sql(), "SELECT platform_id, occurred_at FROM interactions WHERE person_id = ? "
+    store::Statement comments(db, "SELECT platform_id, occurred_at FROM interactions WHERE person_id = ? "
                                          "AND kind IN ('comment', 'reply') ORDER BY occurred_at DESC LIMIT 20");
     for (const json &lead : leads) {
       DmTarget t;

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <variant>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 #include "lib/core/error.hpp"
 #include "lib/core/json_limits.hpp"
@@ -60,7 +60,7 @@ constexpr const char *kLeadSelect =
     "(SELECT count(*) FROM interactions i WHERE i.person_id = p.id) "
     "FROM leads l JOIN people p ON p.id = l.person_id ";
 
-json lead_row(SQLite::Statement &q) {
+json lead_row(store::Statement &q) {
   auto parse_list = [](const std::string &s) {
     auto j = parse_json_or_discarded(s);
     return j.is_array() ? j : json::array();
@@ -94,7 +94,7 @@ std::string where_clause(const LeadFilter &f, std::vector<std::variant<int64_t, 
   return sql;
 }
 
-void bind_all(SQLite::Statement &q, const std::vector<std::variant<int64_t, std::string>> &binds, int first = 1) {
+void bind_all(store::Statement &q, const std::vector<std::variant<int64_t, std::string>> &binds, int first = 1) {
   int i = first;
   for (const auto &b : binds) {
     if (std::holds_alternative<int64_t>(b)) q.bind(i++, std::get<int64_t>(b));
@@ -105,13 +105,13 @@ void bind_all(SQLite::Statement &q, const std::vector<std::variant<int64_t, std:
 std::optional<int64_t> resolve_lead(store::Db &db, const std::string &ref) {
   bool numeric = !ref.empty() && std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (numeric) {
-    SQLite::Statement q(db.sql(), "SELECT id FROM leads WHERE id = ?");
+    store::Statement q(db, "SELECT id FROM leads WHERE id = ?");
     q.bind(1, static_cast<int64_t>(std::stoll(ref)));
     if (q.executeStep()) return q.getColumn(0).getInt64();
     return std::nullopt;
   }
   std::string name = ref.starts_with("@") ? ref.substr(1) : ref;
-  SQLite::Statement q(db.sql(), "SELECT l.id FROM leads l JOIN people p ON p.id = l.person_id "
+  store::Statement q(db, "SELECT l.id FROM leads l JOIN people p ON p.id = l.person_id "
                                 "WHERE p.username = ? OR p.platform_user_id = ? ORDER BY l.score DESC, l.id LIMIT 2");
   q.bind(1, name);
   q.bind(2, ref);
@@ -123,7 +123,7 @@ std::optional<int64_t> resolve_lead(store::Db &db, const std::string &ref) {
 }
 
 json lead_by_id(store::Db &db, int64_t id) {
-  SQLite::Statement q(db.sql(), std::string(kLeadSelect) + "WHERE l.id = ?");
+  store::Statement q(db, std::string(kLeadSelect) + "WHERE l.id = ?");
   q.bind(1, id);
   q.executeStep();
   return lead_row(q);
@@ -137,7 +137,7 @@ std::vector<json> list_leads(store::Db &db, const LeadFilter &f) {
     std::string where = where_clause(f, binds);
     std::string sql = std::string(kLeadSelect) + (where.empty() ? "" : "WHERE " + where) + " ORDER BY l.score DESC, l.id";
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
-    SQLite::Statement q(db.sql(), sql);
+    store::Statement q(db, sql);
     bind_all(q, binds);
     std::vector<json> out;
     while (q.executeStep()) out.push_back(lead_row(q));
@@ -152,7 +152,7 @@ std::optional<json> show_lead(store::Db &db, const std::string &ref) {
     json lead = lead_by_id(db, *id);
     int64_t person = lead["person"]["id"];
     json interactions = json::array();
-    SQLite::Statement qi(db.sql(), "SELECT i.id, i.platform_id, i.kind, i.text, i.occurred_at, po.platform_id FROM interactions i "
+    store::Statement qi(db, "SELECT i.id, i.platform_id, i.kind, i.text, i.occurred_at, po.platform_id FROM interactions i "
                                    "LEFT JOIN posts po ON po.id = i.post_id WHERE i.person_id = ? ORDER BY i.occurred_at DESC, i.id DESC LIMIT 50");
     qi.bind(1, person);
     while (qi.executeStep())
@@ -163,7 +163,7 @@ std::optional<json> show_lead(store::Db &db, const std::string &ref) {
                               {"timestamp", iso8601_utc(qi.getColumn(4).getInt64())},
                               {"post", qi.getColumn(5).isNull() ? json(nullptr) : json(qi.getColumn(5).getString())}});
     json contacts = json::array();
-    SQLite::Statement qc(db.sql(), "SELECT c.kind, c.value, c.raw, c.region, c.type, i.platform_id, c.detected_by FROM contacts c "
+    store::Statement qc(db, "SELECT c.kind, c.value, c.raw, c.region, c.type, i.platform_id, c.detected_by FROM contacts c "
                                    "LEFT JOIN interactions i ON i.id = c.interaction_id WHERE c.person_id = ? ORDER BY c.id");
     qc.bind(1, person);
     while (qc.executeStep())
@@ -175,7 +175,7 @@ std::optional<json> show_lead(store::Db &db, const std::string &ref) {
                           {"source_interaction", qc.getColumn(5).getString()},
                           {"detected_by", qc.getColumn(6).getString()}});
     json events = json::array();
-    SQLite::Statement qe(db.sql(), "SELECT kind, detail, created_at FROM lead_events WHERE lead_id = ? ORDER BY id");
+    store::Statement qe(db, "SELECT kind, detail, created_at FROM lead_events WHERE lead_id = ? ORDER BY id");
     qe.bind(1, *id);
     while (qe.executeStep()) {
       auto detail = parse_json_or_discarded(qe.getColumn(1).getString());
@@ -197,20 +197,20 @@ json set_status(store::Db &db, const std::string &ref, const std::string &status
     store::WriteTransaction tx(db);
     auto id = resolve_lead(db, ref);
     if (!id) throw UsageError("no lead " + ref);
-    SQLite::Statement old(db.sql(), "SELECT status FROM leads WHERE id = ?");
+    store::Statement old(db, "SELECT status FROM leads WHERE id = ?");
     old.bind(1, *id);
     old.executeStep();
     std::string from = old.getColumn(0).getString();
     std::string at = store::now_iso8601();
     if (from != status) {
-      SQLite::Statement up(db.sql(), "UPDATE leads SET status = ?, updated_at = ? WHERE id = ?");
+      store::Statement up(db, "UPDATE leads SET status = ?, updated_at = ? WHERE id = ?");
       up.bind(1, status);
       up.bind(2, at);
       up.bind(3, *id);
       up.exec();
       json detail = {{"from", from}, {"to", status}};
       if (!note.empty()) detail["note"] = note;
-      SQLite::Statement ev(db.sql(), "INSERT INTO lead_events(lead_id, kind, detail, created_at) VALUES(?, 'status', ?, ?)");
+      store::Statement ev(db, "INSERT INTO lead_events(lead_id, kind, detail, created_at) VALUES(?, 'status', ?, ?)");
       ev.bind(1, *id);
       ev.bind(2, detail.dump());
       ev.bind(3, at);
@@ -234,7 +234,7 @@ std::vector<json> search_leads(store::Db &db, const std::string &query, const Le
              "c.value LIKE ?2 OR (c.kind = 'phone' AND " + std::string(kNationalDigits) + " LIKE ?2)))))";
     std::string sql = std::string(kLeadSelect) + "WHERE " + match + (where.empty() ? "" : " AND " + where) + " ORDER BY l.score DESC, l.id";
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
-    SQLite::Statement q(db.sql(), sql);
+    store::Statement q(db, sql);
     q.bind(1, like);
     q.bind(2, "%" + digits + "%");
     bind_all(q, binds, 3);

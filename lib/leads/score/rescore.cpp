@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "lib/store/db.hpp"
 
 #include "lib/leads/leads_store.hpp"
 #include "lib/leads/score/scorer.hpp"
@@ -18,7 +18,7 @@ LeadsStore::RescoreCounts LeadsStore::rescore_all(int batch) {
       store::WriteTransaction tx(m_db);
       std::vector<int64_t> ids;
       {
-        SQLite::Statement q(m_db.sql(), "SELECT id FROM people WHERE id > ? ORDER BY id LIMIT ?");
+        store::Statement q(m_db, "SELECT id FROM people WHERE id > ? ORDER BY id LIMIT ?");
         q.bind(1, after);
         q.bind(2, batch);
         while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
@@ -68,7 +68,7 @@ LeadsStore::RescoreCounts LeadsStore::rescore_pending(int batch) {
       store::WriteTransaction tx(m_db);
       std::vector<int64_t> ids;
       {
-        SQLite::Statement q(m_db.sql(), "SELECT id FROM people WHERE needs_rescore = 1 ORDER BY id LIMIT ?");
+        store::Statement q(m_db, "SELECT id FROM people WHERE needs_rescore = 1 ORDER BY id LIMIT ?");
         q.bind(1, batch);
         while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
       }

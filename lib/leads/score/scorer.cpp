@@ -60,7 +60,7 @@ std::pair<bool, bool> Scorer::apply(int64_t person, PersonFacts f, bool contacts
   update_person.bind(4, value);
   update_person.bind(5, last);
   update_person.exec();
-  bool changed = db.sql().getChanges() > 0;
+  bool changed = db.getChanges() > 0;
   update_person.reset();
 
   int64_t lead = f.lead;
@@ -70,9 +70,7 @@ std::pair<bool, bool> Scorer::apply(int64_t person, PersonFacts f, bool contacts
     insert_lead.bind(2, value);
     insert_lead.bind(3, at);
     insert_lead.bind(4, at);
-    insert_lead.exec();
-    insert_lead.reset();
-    lead = db.sql().getLastInsertRowid();
+    lead = store::returned_id(insert_lead).value_or(0);
     created = true;
     add_event(lead, "created", {{"score", value}, {"reason", value >= s.threshold ? "score" : "contact"}});
     contacts_changed = true;
@@ -115,7 +113,7 @@ std::map<int64_t, PersonFacts> gather_batch(store::Db &db, const std::vector<int
     auto it = facts.find(person);
     return it == facts.end() ? nullptr : &it->second;
   };
-  SQLite::Statement ev(db.sql(), only_marked
+  store::Statement ev(db, only_marked
                                      ? "SELECT i.person_id, i.kind, i.occurred_at, i.intent FROM interactions i WHERE i.person_id IN "
                                        "(SELECT id FROM people WHERE needs_rescore = 1 AND id BETWEEN ?1 AND ?2)"
                                      : "SELECT person_id, kind, occurred_at, intent FROM interactions WHERE person_id BETWEEN ?1 AND ?2");
@@ -130,7 +128,7 @@ std::map<int64_t, PersonFacts> gather_batch(store::Db &db, const std::vector<int
     if (kind) f->events.push_back({*kind, ts, ev.getColumn(3).getInt() != 0});
     if (interactions_read) ++*interactions_read;
   }
-  SQLite::Statement ct(db.sql(), "SELECT person_id, kind, value FROM contacts WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id");
+  store::Statement ct(db, "SELECT person_id, kind, value FROM contacts WHERE person_id BETWEEN ? AND ? ORDER BY person_id, id");
   ct.bind(1, first);
   ct.bind(2, last);
   while (ct.executeStep()) {
@@ -141,7 +139,7 @@ std::map<int64_t, PersonFacts> gather_batch(store::Db &db, const std::vector<int
     f->phone = f->phone || phone;
     (phone ? f->phones : f->emails).push_back(ct.getColumn(2).getString());
   }
-  SQLite::Statement ld(db.sql(), "SELECT person_id, id, score, phones, emails FROM leads WHERE person_id BETWEEN ? AND ?");
+  store::Statement ld(db, "SELECT person_id, id, score, phones, emails FROM leads WHERE person_id BETWEEN ? AND ?");
   ld.bind(1, first);
   ld.bind(2, last);
   while (ld.executeStep()) {

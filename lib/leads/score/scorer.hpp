@@ -14,7 +14,6 @@
 #include <utility>
 #include <vector>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
 
 #include "lib/leads/score/scoring.hpp"
@@ -39,18 +38,18 @@ struct Scorer {
   store::Db &db;
   const ScoringSettings &s;
   int64_t now;
-  SQLite::Statement events{db.sql(), "SELECT kind, occurred_at, intent FROM interactions WHERE person_id = ?"};
-  SQLite::Statement has_phone{db.sql(), "SELECT EXISTS(SELECT 1 FROM contacts WHERE person_id = ? AND kind = 'phone'), "
+  store::Statement events{db, "SELECT kind, occurred_at, intent FROM interactions WHERE person_id = ?"};
+  store::Statement has_phone{db, "SELECT EXISTS(SELECT 1 FROM contacts WHERE person_id = ? AND kind = 'phone'), "
                                         "EXISTS(SELECT 1 FROM contacts WHERE person_id = ?)"};
-  SQLite::Statement update_person{db.sql(), "UPDATE people SET score = ?, last_interaction_at = ?, needs_rescore = 0 "
+  store::Statement update_person{db, "UPDATE people SET score = ?, last_interaction_at = ?, needs_rescore = 0 "
                                             "WHERE id = ? AND (score IS NOT ? OR last_interaction_at IS NOT ? OR needs_rescore <> 0)"};
-  SQLite::Statement find_lead{db.sql(), "SELECT id, score FROM leads WHERE person_id = ?"};
-  SQLite::Statement insert_lead{db.sql(), "INSERT INTO leads(person_id, score, status, created_at, updated_at) "
-                                          "VALUES(?, ?, 'new', ?, ?)"};
-  SQLite::Statement update_lead{db.sql(), "UPDATE leads SET score = ?, updated_at = ? WHERE id = ?"};
-  SQLite::Statement contacts_of{db.sql(), "SELECT kind, value FROM contacts WHERE person_id = ? ORDER BY id"};
-  SQLite::Statement set_contacts{db.sql(), "UPDATE leads SET phones = ?, emails = ?, updated_at = ? WHERE id = ?"};
-  SQLite::Statement event{db.sql(), "INSERT INTO lead_events(lead_id, kind, detail, created_at) VALUES(?, ?, ?, ?)"};
+  store::Statement find_lead{db, "SELECT id, score FROM leads WHERE person_id = ?"};
+  store::Statement insert_lead{db, "INSERT INTO leads(person_id, score, status, created_at, updated_at) "
+                                          "VALUES(?, ?, 'new', ?, ?) RETURNING id"};
+  store::Statement update_lead{db, "UPDATE leads SET score = ?, updated_at = ? WHERE id = ?"};
+  store::Statement contacts_of{db, "SELECT kind, value FROM contacts WHERE person_id = ? ORDER BY id"};
+  store::Statement set_contacts{db, "UPDATE leads SET phones = ?, emails = ?, updated_at = ? WHERE id = ?"};
+  store::Statement event{db, "INSERT INTO lead_events(lead_id, kind, detail, created_at) VALUES(?, ?, ?, ?)"};
   std::string at = store::now_iso8601();
 
 
