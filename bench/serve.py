@@ -121,6 +121,10 @@ def main():
         t.join()
     sent_for = time.monotonic() - t_start
     hwm = rss_kb(proc.pid, "VmHWM:")
+    with open(f"/proc/{proc.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    serve_cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    client_cpu = sum(os.times()[:2])
     t_stop = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=600)
@@ -135,7 +139,8 @@ def main():
         "refused": refused[0], "errors": errors[0],
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 2), "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "lost": len(lost), "left_in_queue_after_stop": left, "exit": proc.returncode,
-        "stop_and_drain_s": round(drain, 2), "rss_peak_kb": max(peak[0], hwm)}, indent=1))
+        "stop_and_drain_s": round(drain, 2), "rss_peak_kb": max(peak[0], hwm),
+        "serve_cpu_s_while_sending": round(serve_cpu, 2), "client_cpu_s": round(client_cpu, 2)}, indent=1))
     shutil.rmtree(home, ignore_errors=True)
 
 

@@ -264,6 +264,14 @@ class ServeRefusalTest(ServeCase):
         self.assertEqual(s.stop()[0], 0)
         self.assertEqual(self.deliveries(), 0)
 
+    def test_only_serve_maps_the_http_library(self):
+        r = self.webox("--version", env={"LD_DEBUG": "files"}, check=0)
+        self.assertNotIn("libcpp-httplib", r.err)
+        s = self.serve(env={"LD_DEBUG": "files"})
+        s.proc.send_signal(signal.SIGTERM)
+        _, err = s.proc.communicate(timeout=30)
+        self.assertIn("libcpp-httplib", err)
+
     def test_no_secret_is_a_config_error(self):
         del self.env["INSTAGRAM_APP_SECRET"]
         r = self.webox("serve", "--listen", "127.0.0.1:0", check=4)

@@ -99,6 +99,9 @@ WEBOX_HTTPD_EXPORT void *webox_httpd_start_v1(const webox_httpd_config *config, 
     s->http.set_payload_max_length(cfg.max_body);
     s->http.set_read_timeout(cfg.read_timeout_s > 0 ? cfg.read_timeout_s : 5, 0);
     s->http.set_keep_alive_max_count(1000);
+    // The status line and the body leave in two writes: with Nagle on, the
+    // second waits for the client's delayed ACK (40 ms a delivery).
+    s->http.set_tcp_nodelay(true);
     const int threads = cfg.threads > 0 ? cfg.threads : 8;
     s->http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     s->http.set_pre_routing_handler([](const httplib::Request &, httplib::Response &) {
