@@ -5,7 +5,8 @@
 // same bytes) and on the platform's delivery id when it sends one. `state`
 // is pending | working | done | failed; `not_before` delays a retry. Times
 // are ISO-8601 UTC text made in C++ (portable SQL: the PostgreSQL backend
-// runs the same statements).
+// runs the same statements). IF NOT EXISTS: tests (and a user restoring an
+// older user_version) rerun migrations over a schema that already has it.
 #include "lib/store/migrations.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -14,7 +15,7 @@ namespace webox::store {
 
 void migration_15_webhook_deliveries(SQLite::Database &db) {
   db.exec(R"sql(
-        CREATE TABLE webhook_deliveries(
+        CREATE TABLE IF NOT EXISTS webhook_deliveries(
           id          INTEGER PRIMARY KEY,
           platform    TEXT NOT NULL,
           body        BLOB NOT NULL,
@@ -28,10 +29,10 @@ void migration_15_webhook_deliveries(SQLite::Database &db) {
           finished_at TEXT,
           last_error  TEXT
         );
-        CREATE UNIQUE INDEX webhook_deliveries_body ON webhook_deliveries(platform, body_sha256);
-        CREATE UNIQUE INDEX webhook_deliveries_delivery ON webhook_deliveries(platform, delivery_id)
+        CREATE UNIQUE INDEX IF NOT EXISTS webhook_deliveries_body ON webhook_deliveries(platform, body_sha256);
+        CREATE UNIQUE INDEX IF NOT EXISTS webhook_deliveries_delivery ON webhook_deliveries(platform, delivery_id)
           WHERE delivery_id IS NOT NULL;
-        CREATE INDEX webhook_deliveries_state ON webhook_deliveries(state, id);
+        CREATE INDEX IF NOT EXISTS webhook_deliveries_state ON webhook_deliveries(state, id);
       )sql");
 }
 
