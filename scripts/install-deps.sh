@@ -16,6 +16,7 @@ packages=(
   libsimdjson-dev
   libmd4c-dev   # Markdown rendering on a terminal (lib/render)
   libpoppler-cpp-dev   # PDF text (the webox-pdf.so module, loaded only when a PDF is read)
+  libcpp-httplib-dev   # the HTTP server of `webox serve` (the webox-httpd.so module, loaded only by that command)
   clang openssl   # fuzz targets (libFuzzer); test certificates
   clang-format clang-tidy   # scripts/lint.sh (.clang-format, .clang-tidy)
 )

@@ -90,6 +90,7 @@ const webox_plugin kDescriptor = {
     nullptr, // social_collect
     nullptr, // social_send
     nullptr, // list_models (ABI 1.4)
+    nullptr, // webhook (ABI 1.5)
 };
 
 } // namespace

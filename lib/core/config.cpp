@@ -280,7 +280,7 @@ Config load_config(const std::filesystem::path &file) {
       // lib/export/export_settings.cpp, lib/mcp/server_config.cpp,
       // lib/agent/tool_settings.cpp, lib/rag/settings.cpp) are only accepted
       // here; they are validated where they are used.
-      static const char *const later[] = {"leads", "social", "export", "mcp_servers", "tools", "rag"};
+      static const char *const later[] = {"leads", "social", "export", "mcp_servers", "tools", "rag", "serve"};
       bool known = false;
       for (const char *k : later) known = known || key == k;
       if (!known)

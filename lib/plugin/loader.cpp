@@ -29,6 +29,7 @@ constexpr Slot kSlots[] = {
     {WEBOX_CAP_SOCIAL_COLLECT, offsetof(webox_plugin, social_collect)},
     {WEBOX_CAP_SOCIAL_SEND, offsetof(webox_plugin, social_send)},
     {WEBOX_CAP_LIST_MODELS, offsetof(webox_plugin, list_models)}, // ABI 1.4
+    {WEBOX_CAP_WEBHOOKS, offsetof(webox_plugin, webhook)},         // ABI 1.5 (webhooks)
 };
 
 // The v1.0 descriptor ends with the social_send slot.

@@ -1,6 +1,7 @@
 #include "lib/plugin/manifest.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,7 @@ constexpr CapabilityName kCapabilities[] = {
     {WEBOX_CAP_TOOLS, "tools"}, // a chat feature, no slot of its own
     {WEBOX_CAP_VISION, "vision"}, // ABI 1.4: image parts in chat messages, no slot either
     {WEBOX_CAP_LIST_MODELS, "list-models"}, // ABI 1.4
+    {WEBOX_CAP_WEBHOOKS, "webhooks"},       // ABI 1.5 (webhooks)
 };
 
 [[noreturn]] void bad(const std::string &why) { throw Error("plugin.json: " + why); }
@@ -52,6 +54,25 @@ std::vector<std::string> string_list(const nlohmann::json &j, const char *key) {
     out.push_back(v.get<std::string>());
   }
   return out;
+}
+
+// ABI 1.5 (webhooks): "webhooks": {"path", "secret", "verify_token",
+// "signature_header", "delivery_id_header"?}. The path is one URL segment.
+void read_webhook_route(const nlohmann::json &j, Manifest &m) {
+  if (!j.contains("webhooks")) return;
+  const nlohmann::json &w = j["webhooks"];
+  if (!w.is_object()) bad("'webhooks' must be an object");
+  WebhookRoute r;
+  r.path = text_field(w, "path", true);
+  r.secret = text_field(w, "secret", true);
+  r.verify_token = text_field(w, "verify_token", true);
+  r.signature_header = text_field(w, "signature_header", true);
+  r.delivery_id_header = text_field(w, "delivery_id_header", false);
+  bool segment = !r.path.empty() && r.path.size() <= 64;
+  for (char c : r.path)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) segment = false;
+  if (!segment) bad("'webhooks.path' must be one URL segment of letters, digits, - and _");
+  m.webhooks = r;
 }
 
 } // namespace
@@ -129,6 +150,7 @@ Manifest read_manifest(const std::filesystem::path &dir) {
     if (!bit) spdlog::debug("plugin {}: ignoring unknown capability '{}'", m.id, name);
     m.capabilities |= bit;
   }
+  read_webhook_route(j, m);
   return m;
 }
 

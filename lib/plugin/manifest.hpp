@@ -12,6 +12,17 @@
 
 namespace webox::plugin {
 
+// ABI 1.5 (webhooks): the route a platform plugin declares ("webhooks" in
+// plugin.json); `webox serve` checks everything here before the plugin sees
+// a byte. Empty `path` = no webhooks.
+struct WebhookRoute {
+  std::string path;               // the segment of /webhooks/<path>
+  std::string secret;             // the HMAC key's variable: INSTAGRAM_APP_SECRET
+  std::string verify_token;       // the GET handshake's token variable
+  std::string signature_header;   // "X-Hub-Signature-256": "sha256=" + hex HMAC-SHA256 of the body
+  std::string delivery_id_header; // optional: a header naming the delivery (deduplicated)
+};
+
 struct Manifest {
   std::filesystem::path dir;      // the plugin's folder
   std::string id;
@@ -29,6 +40,7 @@ struct Manifest {
   // ABI 1.4 ("vision_models"): the models of `models` that see images.
   std::vector<std::string> vision_models;
   bool vision_models_listed = false;
+  WebhookRoute webhooks;          // ABI 1.5 (webhooks)
 
   std::filesystem::path library_path() const { return dir / library; }
   std::string primary_secret() const { return secrets.empty() ? std::string() : secrets.front(); }

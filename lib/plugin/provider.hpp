@@ -101,6 +101,12 @@ public:
   // (not sent; stop the campaign), auth, or ambiguous (may have been sent).
   // Implemented in provider_social_send.cpp.
   nlohmann::json social_send(const nlohmann::json &request);
+  // webhook (ABI 1.5, WEBOX_CAP_WEBHOOKS): one verified delivery
+  //   request {"delivery": {...}, "options": {...}, "base_url"?: "..."}
+  // `on_event` gets the same item and warning events as social_collect.
+  // Implemented in provider_social.cpp.
+  nlohmann::json webhook(const nlohmann::json &request,
+                         const std::function<bool(const nlohmann::json &event)> &on_event);
 
   // Media (see docs/ARCHITECTURE.md, "Plugin operations"). `image` returns
   // the result document and the bytes of every image laid end to end (the

@@ -25,4 +25,18 @@ nlohmann::json Provider::social_collect(const nlohmann::json &request,
   return finish_keeping_secrets(s, x.result, "social_collect", scope); // provider_social_send.cpp
 }
 
+nlohmann::json Provider::webhook(const nlohmann::json &request,
+                                 const std::function<bool(const nlohmann::json &)> &on_event) {
+  const webox_plugin *d = m_binding.plugin->descriptor;
+  // capability_slot also checks that the slot lies inside the plugin's descriptor.
+  if (!can(WEBOX_CAP_WEBHOOKS) || !capability_slot(*d, WEBOX_CAP_WEBHOOKS))
+    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot read webhook deliveries", {});
+  detail::Exchange x(request);
+  detail::EventSink sink(on_event);
+  CallScope scope = new_scope();
+  webox_status s = d->webhook(m_instance, scope.call(), &x.req, sink.sink, sink.user(), &x.result);
+  sink.rethrow_if_failed(x.result);
+  return finish_keeping_secrets(s, x.result, "webhook", scope);
+}
+
 } // namespace webox::plugin

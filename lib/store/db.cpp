@@ -42,6 +42,7 @@ constexpr Migration kMigrations[] = {
     {12, migration_12_rag},
     {13, migration_13_agent},
     {14, migration_14_history},
+    {15, migration_15_webhook_deliveries},
 };
 // clang-format on
 

@@ -32,5 +32,6 @@ void migration_11_webhook_keys(Db &db);
 void migration_12_rag(Db &db);
 void migration_13_agent(Db &db);
 void migration_14_history(Db &db);
+void migration_15_webhook_deliveries(Db &db);
 
 } // namespace webox::store

@@ -34,6 +34,7 @@ struct Slots {
   decltype(webox_plugin::social_collect) social_collect = nullptr;
   decltype(webox_plugin::social_send) social_send = nullptr;
   decltype(webox_plugin::list_models) list_models = nullptr; // ABI 1.4
+  decltype(webox_plugin::webhook) webhook = nullptr;         // ABI 1.5 (webhooks)
 };
 
 // The descriptor: `slots`' functions, everything else from the manifest.
@@ -41,7 +42,7 @@ constexpr webox_plugin manifest_descriptor(const Slots &s) {
   return webox_plugin{sizeof(webox_plugin), WEBOX_ABI_MAJOR, WEBOX_PLUGIN_MIN_HOST_MINOR, WEBOX_PROVIDER_ID,
                       WEBOX_PROVIDER_VERSION, WEBOX_PLUGIN_CAPABILITIES, s.create, s.destroy, s.describe, s.chat,
                       s.chat_stream, s.embed, s.image, s.tts, s.stt, s.social_collect, s.social_send,
-                      s.list_models};
+                      s.list_models, s.webhook};
 }
 
 // The `describe` slot's answer when it is a fixed document.

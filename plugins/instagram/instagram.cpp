@@ -65,6 +65,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <string>
@@ -557,7 +558,192 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
   });
 }
 
+// ---- webhook: one verified delivery (ABI 1.5) ------------------------------
+//
+// `webox serve` checked the X-Hub-Signature-256 and stored the body; here it
+// becomes the interactions collection would give (§1.8). The envelope is
+// {"object":"instagram","entry":[{"id": OUR_ID, "time": T, ...}]} and an
+// entry carries `changes: [{field, value}]`, a flat `field` + `value`, or
+// `messaging: [...]`:
+//   comments, live_comments  value {id | comment_id, text, from{id,username},
+//                            media{id}, parent_id?} -> comment or reply, the
+//                            comment id as platform_id (as collect gives it)
+//   mentions                 value {media_id, comment_id?}: ids only, so the
+//                            text and author are read through the account's
+//                            mentioned_comment / mentioned_media fields
+//   messaging                {sender{id}, recipient{id}, timestamp,
+//                            message{mid, text, is_echo?, is_deleted?}} -> dm
+// Our own comments and our echoes are skipped; so are fields and events we
+// do not read (reactions, reads, story_insights), counted in the result.
+class WebhookDelivery {
+public:
+  WebhookDelivery(webox_instance &inst, const webox_call *call, webox_sink_fn sink, void *user, json request)
+      : m_inst(inst), m_call(call), m_sink(sink), m_user(user), m_request(std::move(request)) {}
+
+  json run() {
+    const json &delivery = webox::social_kit::object_at(m_request, "delivery");
+    if (webox::social_kit::string_field(delivery, "object") != "instagram" || !delivery.contains("entry") ||
+        !delivery["entry"].is_array()) {
+      ++m_skipped;
+      return counts();
+    }
+    for (const auto &entry : delivery["entry"]) {
+      if (!entry.is_object()) {
+        ++m_skipped;
+        continue;
+      }
+      m_account = id_text(entry, "id");
+      m_entry_time = seconds_of(entry.contains("time") ? entry["time"] : json());
+      if (entry.contains("changes") && entry["changes"].is_array()) {
+        for (const auto &change : entry["changes"]) change_of(change);
+      } else if (entry.contains("field")) {
+        change_of(entry);
+      }
+      if (entry.contains("messaging") && entry["messaging"].is_array())
+        for (const auto &m : entry["messaging"]) message_of(m);
+    }
+    return counts();
+  }
+
+private:
+  // Meta sends ids as strings, but some samples show numbers.
+  static std::string id_text(const json &o, const char *key) {
+    if (!o.is_object() || !o.contains(key)) return "";
+    const json &v = o[key];
+    if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_integer()) return std::to_string(v.get<long long>());
+    return "";
+  }
+  // Seconds or milliseconds (above 1e12) in the samples; 0 when absent.
+  static long long seconds_of(const json &v) {
+    if (!v.is_number()) return 0;
+    double t = v.get<double>();
+    if (t > 1e12) t /= 1000.0;
+    return t > 0 && t < 1e11 ? static_cast<long long>(t) : 0;
+  }
+  long long when() const {
+    return m_entry_time ? m_entry_time : static_cast<long long>(std::time(nullptr));
+  }
+
+  void emit_interaction(json record) {
+    webox::social_kit::emit_event(m_sink, m_user, json{{"type", "item"}, {"interaction", std::move(record)}});
+    ++m_items;
+  }
+
+  void change_of(const json &change) {
+    const std::string field = webox::social_kit::string_field(change, "field");
+    const json &value = webox::social_kit::object_at(change, "value");
+    if (field == "comments" || field == "live_comments") comment_of(value);
+    else if (field == "mentions") mention_of(value);
+    else ++m_skipped;
+  }
+
+  void comment_of(const json &v) {
+    std::string id = id_text(v, "id");
+    if (id.empty()) id = id_text(v, "comment_id");
+    const json &from = webox::social_kit::object_at(v, "from");
+    json person = {{"id", id_text(from, "id")}, {"username", webox::social_kit::string_field(from, "username")}};
+    if (id.empty() || (person["id"] == "" && person["username"] == "") ||
+        (!m_account.empty() && person["id"] == m_account)) {
+      ++m_skipped;
+      return;
+    }
+    json record = {{"platform", "instagram"},
+                   {"platform_id", id},
+                   {"kind", id_text(v, "parent_id").empty() ? "comment" : "reply"},
+                   {"person", person},
+                   {"text", webox::social_kit::string_field(v, "text")},
+                   {"timestamp", when()}};
+    std::string media = id_text(webox::social_kit::object_at(v, "media"), "id");
+    if (!media.empty()) record["post"] = media;
+    emit_interaction(std::move(record));
+  }
+
+  // A mention brings ids only; its text and author are read from the Graph
+  // API through our account's mentioned_comment / mentioned_media fields.
+  void mention_of(const json &v) {
+    const std::string comment = id_text(v, "comment_id"), media = id_text(v, "media_id");
+    if (media.empty() && comment.empty()) {
+      ++m_skipped;
+      return;
+    }
+    const std::string fields = comment.empty()
+                                   ? "mentioned_media.media_id(" + media + "){id,caption,username,timestamp}"
+                                   : "mentioned_comment.comment_id(" + comment + "){id,text,username,timestamp}";
+    json doc = graph().get(m_account.empty() ? "me" : m_account, "fields=" + webox::social_kit::percent_encode(fields));
+    const json &found = webox::social_kit::object_at(doc, comment.empty() ? "mentioned_media" : "mentioned_comment");
+    const std::string username = webox::social_kit::string_field(found, "username");
+    if (username.empty()) {
+      ++m_skipped;
+      return;
+    }
+    long long ts = parse_time(webox::social_kit::string_field(found, "timestamp"));
+    json record = {{"platform", "instagram"},
+                   {"platform_id", "mention:" + (comment.empty() ? media : comment)},
+                   {"kind", "mention"},
+                   {"person", {{"username", username}}},
+                   {"text", webox::social_kit::string_field(found, comment.empty() ? "caption" : "text")},
+                   {"timestamp", ts ? ts : when()}};
+    if (!media.empty()) record["post"] = media;
+    emit_interaction(std::move(record));
+  }
+
+  void message_of(const json &m) {
+    const json &message = webox::social_kit::object_at(m, "message");
+    const std::string sender = id_text(webox::social_kit::object_at(m, "sender"), "id");
+    const std::string mid = webox::social_kit::string_field(message, "mid");
+    auto flag = [&](const char *k) { return message.contains(k) && message[k] == true; };
+    if (mid.empty() || sender.empty() || flag("is_echo") || flag("is_deleted") || flag("is_self") ||
+        (!m_account.empty() && sender == m_account)) {
+      ++m_skipped; // reactions, reads, postbacks, our own echoes
+      return;
+    }
+    long long ts = seconds_of(m.contains("timestamp") ? m["timestamp"] : json());
+    emit_interaction({{"platform", "instagram"},
+                      {"platform_id", "dm:" + mid},
+                      {"kind", "dm"},
+                      {"person", {{"id", sender}}},
+                      {"text", webox::social_kit::string_field(message, "text")},
+                      {"timestamp", ts ? ts : when()}});
+  }
+
+  Graph &graph() {
+    if (!m_graph) {
+      m_token = webox::social_kit::require_token(
+          m_call, m_inst, "instagram: a mention needs the API to be read: set " + m_inst.key_var + " or run `webox keys set instagram`");
+      std::string base = m_request.value("base_url", "");
+      if (base.empty()) base = m_inst.base_url;
+      while (!base.empty() && base.back() == '/') base.pop_back();
+      const json options = webox::social_kit::options_of(m_request);
+      m_graph = std::make_unique<Graph>(m_inst, m_call, base + "/" + options.value("api_version", std::string("v23.0")), m_token);
+    }
+    return *m_graph;
+  }
+
+  json counts() const { return {{"items", m_items}, {"skipped", m_skipped}}; }
+
+  webox_instance &m_inst;
+  const webox_call *m_call;
+  webox_sink_fn m_sink;
+  void *m_user;
+  json m_request;
+  std::string m_account, m_token;
+  long long m_entry_time = 0;
+  long long m_items = 0, m_skipped = 0;
+  std::unique_ptr<Graph> m_graph;
+};
+
+webox_status webhook(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink, void *user,
+                     webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = webox::social_kit::parse_request(req, "instagram");
+    sdk::give(WebhookDelivery(*self, call, sink, user, std::move(request)).run().dump(), &out->json);
+    return WEBOX_OK;
+  });
+}
+
 } // namespace
 
 // Id, version, capabilities and oldest host minor come from plugin.json.
-WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .social_collect = social_collect, .social_send = social_send)
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .social_collect = social_collect, .social_send = social_send,
+                    .webhook = webhook)

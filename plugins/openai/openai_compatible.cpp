@@ -606,6 +606,7 @@ const webox_plugin kDescriptor = {
     .social_collect = nullptr,
     .social_send = nullptr,
     .list_models = list_models,
+    .webhook = nullptr,
 };
 
 } // namespace

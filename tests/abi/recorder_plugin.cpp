@@ -164,6 +164,7 @@ const webox_plugin kDescriptor = {
     social_collect,
     social_send,
     list_models,
+    nullptr, // webhook (ABI 1.5)
 };
 
 } // namespace

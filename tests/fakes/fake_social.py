@@ -507,6 +507,8 @@ class Handler(BaseHTTPRequestHandler):
         if who == "me" and host == "fb":
             return (*graph_error(100, "(#100) Tried accessing nonexisting field (media) on node type (User)"), {})
         if who in ("me", ACCOUNT_ID):
+            if len(rest) == 1 and "mentioned_" in query.get("fields", ""):
+                return 200, self.mentioned(query["fields"]), headers
             if len(rest) == 1:
                 return 200, {"id": ACCOUNT_ID, "username": USERNAME}, headers
             if rest[1] == "media":
@@ -518,6 +520,19 @@ class Handler(BaseHTTPRequestHandler):
                 return (*graph_error(100, "replies must be requested by field expansion in this fake"), {})
             return (200, *self.page(STATE.comments[who], query, COMMENT_PAGE, f"{base}/{who}/comments", headers))
         return (*graph_error(100, f"Unsupported get request. Object with ID '{who}' does not exist"), {})
+
+    @staticmethod
+    def mentioned(fields):
+        """The account's mentioned_comment / mentioned_media field for a webhook
+        mention (`mentioned_comment.comment_id(ID){...}`): made up from the id."""
+        import re
+        m = re.match(r"mentioned_(comment|media)\.(?:comment|media)_id\(([^)]*)\)", fields)
+        if not m:
+            return {"id": ACCOUNT_ID}
+        kind, ident = m.groups()
+        text_key = "text" if kind == "comment" else "caption"
+        return {"id": ACCOUNT_ID, "mentioned_" + kind: {"id": ident, text_key: f"@{USERNAME} regardez ça, appelez-moi au 06 11 22 33 44",
+                                                      "username": f"mentioner_{ident}", "timestamp": "2026-11-20T10:00:00+0000"}}
 
     def route_x(self, parts, query):
         if self.headers.get("Authorization", "")[len("Bearer "):] not in STATE.x_tokens:

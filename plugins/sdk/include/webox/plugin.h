@@ -66,7 +66,7 @@ extern "C" {
 #endif
 
 #define WEBOX_ABI_MAJOR 1 /* bumped only for a breaking change          */
-#define WEBOX_ABI_MINOR 4 /* bumped when members or functions are added */
+#define WEBOX_ABI_MINOR 5 /* bumped when members or functions are added */
 
 #if defined(_WIN32)
 #define WEBOX_EXPORT __declspec(dllexport)
@@ -351,6 +351,8 @@ typedef struct webox_plugin {
   webox_op_fn social_send;
   /* ABI 1.4 */
   webox_op_fn list_models; /* WEBOX_CAP_LIST_MODELS: see "ABI 1.4" at the end */
+  /* ABI 1.5 (webhooks) */
+  webox_stream_op_fn webhook; /* WEBOX_CAP_WEBHOOKS: see "ABI 1.5 (webhooks)" at the end */
   /* Later members are appended here, never above. */
 } webox_plugin;
 
@@ -412,6 +414,47 @@ WEBOX_EXPORT webox_status webox_plugin_entry_v1(const webox_host_api *host,
  * (WEBOX_E_AUTH for a missing key, WEBOX_E_NETWORK for an endpoint that is
  * down); the host then falls back on its cached list. */
 #define WEBOX_CAP_LIST_MODELS (UINT64_C(1) << 10)
+
+/* ---- ABI 1.5 (webhooks): deliveries pushed by a platform ------------------
+ * WEBOX_CAP_WEBHOOKS (manifest capability "webhooks") promises the `webhook`
+ * slot appended to webox_plugin after `list_models`. A plugin that sets the
+ * bit MUST declare min_host_minor 5.
+ *
+ * The ROUTE is declared as data, in the manifest, so `webox serve` knows it
+ * without loading the plugin and does every check itself:
+ *   "webhooks": {"path": "instagram",               GET/POST /webhooks/<path>
+ *                "secret": "INSTAGRAM_APP_SECRET",  HMAC-SHA256 key (a secret:
+ *                                 environment, then the key store; redacted)
+ *                "verify_token": "INSTAGRAM_WEBHOOK_VERIFY_TOKEN",  the GET
+ *                                 handshake's hub.verify_token (a secret too)
+ *                "signature_header": "X-Hub-Signature-256",  "sha256=" + lower
+ *                                 hex HMAC-SHA256 of the raw body
+ *                "delivery_id_header": "..."}   optional: a header naming the
+ *                                 delivery, deduplicated by the host
+ * The host answers the GET handshake (hub.mode=subscribe, hub.verify_token,
+ * hub.challenge: the challenge back, or 403), checks the signature of every
+ * POST in constant time, its size and that it is JSON, and stores it before
+ * answering 200. The plugin never sees an unverified byte.
+ *
+ * The SLOT is called later, from the host's queue worker, once per stored
+ * delivery (possibly more than once for the same delivery after a crash or
+ * a failure: what it emits MUST be idempotent, i.e. the same interaction ids
+ * as its social_collect gives the same things).
+ * request (schemas/webhook.request.json):
+ *   {"delivery": {...the verified JSON body, as the platform sent it...},
+ *    "options": {...social.<platform> of the config...}, "base_url"?: "..."}
+ * events (schemas/webhook.events.json): exactly those of social_collect —
+ *   {"type":"item","interaction":{RECORD}} and {"type":"item","post":{...}},
+ *   {"type":"warning","message":"..."}; no checkpoint (a delivery is one
+ *   page: the host commits its items in one transaction).
+ * result (schemas/webhook.result.json): {"items": N, "skipped": N}, free-form
+ *   counts logged at debug level.
+ * A delivery the plugin cannot read (an object it does not know, a field
+ * without what it needs) is not a failure: it is skipped and counted. A
+ * failure (WEBOX_E_NETWORK, WEBOX_E_RATE_LIMITED, ... while the plugin
+ * fetches details the payload lacks) makes the host retry the delivery a
+ * few times, then park it as failed. */
+#define WEBOX_CAP_WEBHOOKS (UINT64_C(1) << 11)
 
 #ifdef __cplusplus
 }
