@@ -33,6 +33,12 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
 
+// Placeholders for the steps reserved by the serve (15) and batch (16)
+// branches, so that the interview tables keep their number 17. They change
+// nothing; the merge replaces them with the real steps.
+void migration_15_reserved_for_serve(SQLite::Database &) {}
+void migration_16_reserved_for_batch(SQLite::Database &) {}
+
 // Every step of the schema, in order (lib/store/migrations.hpp). To add one,
 // append its line here: { N, migration_NN_<what> }. One step per line, so
 // that adding one is a one-line change:
@@ -52,6 +58,9 @@ constexpr Migration kMigrations[] = {
     {12, migration_12_rag},
     {13, migration_13_agent},
     {14, migration_14_history},
+    {15, migration_15_reserved_for_serve},
+    {16, migration_16_reserved_for_batch},
+    {17, migration_17_interview},
 };
 // clang-format on
 

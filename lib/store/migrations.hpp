@@ -34,5 +34,8 @@ void migration_11_webhook_keys(SQLite::Database &db);
 void migration_12_rag(SQLite::Database &db);
 void migration_13_agent(SQLite::Database &db);
 void migration_14_history(SQLite::Database &db);
+// 15 (serve) and 16 (batch) are other branches'; until they merge, db.cpp
+// holds empty placeholders so that 17 keeps its number.
+void migration_17_interview(SQLite::Database &db);
 
 } // namespace webox::store
