@@ -147,9 +147,13 @@ class InterviewTest(WeboxTestCase):
         self.assertIn("Your answer could not be used", evaluations[1]["body"]["messages"][-1]["content"])
 
     def test_one_repair_is_enough_when_the_model_complies(self):
-        self.llm()
-        doc = self.run_session("-m", "openai:json-bad-then-ok", "--answers", self.answer(1), "--json").json()
+        fake = self.llm()
+        r = self.run_session("-m", "openai:json-repair", "--answers", self.answer(1), "--json")
+        doc = r.json()
         self.assertEqual(len(doc["turns"][0]["scores"]), 4)
+        self.assertEqual(set(doc["summary"]), {"strengths", "improvements", "summary", "score"})
+        self.assertEqual(r.err, "")
+        self.assertEqual(len(fake.requests()), 5)  # question, evaluation + repair, summary + repair
 
     def test_a_silent_answer_is_kept_without_evaluation(self):
         fake = self.llm()
