@@ -64,7 +64,8 @@ public:
     for (size_t at = 0;; at += kFrameSamples) {
       for (size_t i = 0; i < frame.size(); ++i) frame[i] = at + i < source.samples.size() ? source.samples[at + i] : 0.0f;
       r.pcm.samples.insert(r.pcm.samples.end(), frame.begin(), frame.end());
-      if (end.feed(frame.data(), frame.size()) != EndOfTurn::State::waiting && end.done()) {
+      end.feed(frame.data(), frame.size());
+      if (end.done()) {
         r.end = end_of(end.state());
         break;
       }

@@ -36,7 +36,9 @@ def read_wav(path):
         return w.getframerate(), w.getnchannels(), w.getsampwidth(), w.readframes(w.getnframes())
 
 
-class InterviewTest(WeboxTestCase):
+class InterviewCase(WeboxTestCase):
+    """Helpers; the tests are split in classes so that ctest runs them side by side."""
+
     def setUp(self):
         super().setUp()
         self.env["WEBOX_AUDIO_DEVICE"] = "none"  # never the machine's sound card
@@ -61,7 +63,9 @@ class InterviewTest(WeboxTestCase):
     def db(self):
         return sqlite3.connect(os.path.join(self.home, "data", "webox", "webox.db"))
 
-    # ---- scenarios ------------------------------------------------------
+
+
+class ScenarioTest(InterviewCase):
 
     def test_list_shows_the_shipped_scenarios(self):
         r = self.webox("interview", "list", check=0)
@@ -94,7 +98,9 @@ class InterviewTest(WeboxTestCase):
         self.assertIn("job-technical", r.out)
         self.assertIn("broken.md:5", r.err)
 
-    # ---- sessions -------------------------------------------------------
+
+
+class SessionTest(InterviewCase):
 
     def test_offline_session_keeps_turns_without_scores_and_says_so_once(self):
         r = self.run_session("--answers", *self.answers(2), "--json")
@@ -155,6 +161,9 @@ class InterviewTest(WeboxTestCase):
         self.assertEqual(r.err, "")
         self.assertEqual(len(fake.requests()), 5)  # question, evaluation + repair, summary + repair
 
+
+
+class AnswerAudioTest(InterviewCase):
     def test_a_silent_answer_is_kept_without_evaluation(self):
         fake = self.llm()
         silent = os.path.join(self.home, "silent.wav")
@@ -209,6 +218,9 @@ class InterviewTest(WeboxTestCase):
                        check=0)
         self.assertEqual(r.json()["words"][0]["word"], "heard")
 
+
+
+class DeviceAndEdgeTest(InterviewCase):
     def test_no_audio_device_suggests_answers(self):
         r = self.webox("interview", "run", "job-technical", "--turns", "1", check=2)
         self.assertIn("no audio device", r.err)
@@ -282,7 +294,9 @@ class InterviewTest(WeboxTestCase):
         self.assertNotEqual(loaded("interview", "run", "job-technical", "--turns", "1",
                                    env={"WEBOX_AUDIO_DEVICE": "default"}), [])
 
-    # ---- history, show, progress ----------------------------------------
+
+
+class HistoryTest(InterviewCase):
 
     def test_history_show_and_progress_over_several_sessions(self):
         self.llm()
