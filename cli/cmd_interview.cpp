@@ -54,15 +54,23 @@ yours in $XDG_CONFIG_HOME/webox/prompts/interview/. See webox-interview(1).)";
 
 void list_interview_scenarios(const InterviewOptions &o) {
   iv::ScenarioList list = iv::list_scenarios();
-  for (const auto &problem : list.problems) std::fprintf(stderr, "webox: warning: skipping scenario %s\n", problem.c_str());
+  for (const auto &problem : list.problems)
+    std::fprintf(stderr, "webox: warning: skipping scenario %s\n", problem.c_str());
   if (o.json) {
     json doc = json::array();
     for (const auto &s : list.scenarios) {
       json rubric = json::array();
-      for (const auto &c : s.rubric) rubric.push_back({{"name", c.name}, {"weight", c.weight}, {"description", c.description}});
-      doc.push_back({{"name", s.name}, {"title", s.title}, {"role", s.role}, {"language", s.language},
-                     {"questions", s.questions}, {"rubric", rubric}, {"follow_up", s.follow_up},
-                     {"file", s.file.string()}, {"source", s.user ? "user" : "shipped"}});
+      for (const auto &c : s.rubric)
+        rubric.push_back({{"name", c.name}, {"weight", c.weight}, {"description", c.description}});
+      doc.push_back({{"name", s.name},
+                     {"title", s.title},
+                     {"role", s.role},
+                     {"language", s.language},
+                     {"questions", s.questions},
+                     {"rubric", rubric},
+                     {"follow_up", s.follow_up},
+                     {"file", s.file.string()},
+                     {"source", s.user ? "user" : "shipped"}});
     }
     out::line(doc.dump());
     return;
@@ -115,11 +123,12 @@ void run_interview(Context &ctx, const InterviewOptions &o) {
   iv::InterviewSession session(ctx.config(), ctx.plugins(), ctx.db(), std::move(s));
   json turns_json = json::array();
   iv::SessionEvents events = printing_events(o.json);
-  if (o.json) events.turn = [&](const iv::TurnRecord &t, const json &timings) {
-    json j = iv::turn_json(t);
-    j["timings_ms"] = timings;
-    turns_json.push_back(j);
-  };
+  if (o.json)
+    events.turn = [&](const iv::TurnRecord &t, const json &timings) {
+      json j = iv::turn_json(t);
+      j["timings_ms"] = timings;
+      turns_json.push_back(j);
+    };
   iv::SessionRecord r = session.run(events);
   if (o.json) {
     json doc = iv::session_json(r);
@@ -133,7 +142,8 @@ void run_interview(Context &ctx, const InterviewOptions &o) {
     out::line(r.summary.value("summary", ""));
   }
   char line[128];
-  if (r.overall_score) std::snprintf(line, sizeof line, "\nsession %lld: %.1f/10", static_cast<long long>(r.id), *r.overall_score);
+  if (r.overall_score)
+    std::snprintf(line, sizeof line, "\nsession %lld: %.1f/10", static_cast<long long>(r.id), *r.overall_score);
   else std::snprintf(line, sizeof line, "\nsession %lld: no scores", static_cast<long long>(r.id));
   out::line(line);
 }
@@ -188,13 +198,16 @@ void add_run(CLI::App *cmd, Context &ctx, const std::shared_ptr<InterviewOptions
       ->check(checks::whole_number(1, iv::kMaxQuestions));
   run->add_option("--answers", o->answers, "Answer WAV files, one per turn, instead of the microphone")
       ->type_name("FILE...");
-  run->add_option("-m,--model", o->model, "The interviewer and evaluator (default: $WEBOX_MODEL, default_model, else echo)")
+  run->add_option("-m,--model", o->model,
+                  "The interviewer and evaluator (default: $WEBOX_MODEL, default_model, else echo)")
       ->type_name("MODEL");
   run->add_option("--tts-model", o->tts_model, "Speech (default: $WEBOX_TTS_MODEL, media.tts_model, else espeak)")
       ->type_name("MODEL");
-  run->add_option("--stt-model", o->stt_model, "Transcription (default: $WEBOX_STT_MODEL, media.stt_model, else pocketsphinx)")
+  run->add_option("--stt-model", o->stt_model,
+                  "Transcription (default: $WEBOX_STT_MODEL, media.stt_model, else pocketsphinx)")
       ->type_name("MODEL");
-  run->add_option("--voice", o->voice, "TTS voice (default: the scenario's for espeak, else the provider's)")->type_name("VOICE");
+  run->add_option("--voice", o->voice, "TTS voice (default: the scenario's for espeak, else the provider's)")
+      ->type_name("VOICE");
   run->add_flag("--no-audio", o->no_audio, "Do not play the questions on the speakers");
   run->add_option("--save-audio", o->save_audio, "Write questions and answers as WAV files in DIR")->type_name("DIR");
   run->add_flag("--json", o->json, "Print one JSON document for the session at the end");
@@ -203,7 +216,8 @@ void add_run(CLI::App *cmd, Context &ctx, const std::shared_ptr<InterviewOptions
 
 void setup_interview(CLI::App &app, Context &ctx) {
   auto o = std::make_shared<InterviewOptions>();
-  CLI::App *cmd = app.add_subcommand("interview", "Voice interview trainer: spoken questions, scored answers, progress");
+  CLI::App *cmd =
+      app.add_subcommand("interview", "Voice interview trainer: spoken questions, scored answers, progress");
   cmd->require_subcommand(1);
   cmd->footer(kInterviewExamples);
   CLI::App *list = cmd->add_subcommand("list", "The scenarios");
@@ -212,7 +226,9 @@ void setup_interview(CLI::App &app, Context &ctx) {
   add_run(cmd, ctx, o);
   CLI::App *history = cmd->add_subcommand("history", "Past sessions, newest first");
   history->add_flag("--json", o->json, "As JSON");
-  history->add_option("--limit", o->limit, "At most N sessions (default 20)")->type_name("N")->check(checks::whole_number(1));
+  history->add_option("--limit", o->limit, "At most N sessions (default 20)")
+      ->type_name("N")
+      ->check(checks::whole_number(1));
   history->callback([&ctx, o] { ctx.command = [&ctx, o] { interview_history(ctx, *o); }; });
   CLI::App *show = cmd->add_subcommand("show", "One session: transcript, scores, feedback, metrics");
   show->add_option("id", o->id, "The session id")->required()->check(checks::whole_number(1));

@@ -13,25 +13,23 @@ namespace {
 float pcm_sample_at(std::string_view data, size_t at, const media::WavInfo &info) {
   const auto *p = reinterpret_cast<const unsigned char *>(data.data() + at);
   switch (info.bits_per_sample) {
-  case 8:
-    return (static_cast<float>(p[0]) - 128.0f) / 128.0f;
-  case 16:
-    return static_cast<float>(static_cast<int16_t>(p[0] | (p[1] << 8))) / 32768.0f;
-  case 24: {
-    int32_t v = p[0] | (p[1] << 8) | (p[2] << 16);
-    if (v & 0x800000) v -= 0x1000000;
-    return static_cast<float>(v) / 8388608.0f;
-  }
-  default: { // 32
-    uint32_t u = static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-                 (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
-    if (info.format_tag == 3) {
-      float f;
-      std::memcpy(&f, &u, sizeof f);
-      return std::isfinite(f) ? std::clamp(f, -1.0f, 1.0f) : 0.0f;
+    case 8: return (static_cast<float>(p[0]) - 128.0f) / 128.0f;
+    case 16: return static_cast<float>(static_cast<int16_t>(p[0] | (p[1] << 8))) / 32768.0f;
+    case 24: {
+      int32_t v = p[0] | (p[1] << 8) | (p[2] << 16);
+      if (v & 0x800000) v -= 0x1000000;
+      return static_cast<float>(v) / 8388608.0f;
     }
-    return static_cast<float>(static_cast<int32_t>(u)) / 2147483648.0f;
-  }
+    default: { // 32
+      uint32_t u = static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+                   (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+      if (info.format_tag == 3) {
+        float f;
+        std::memcpy(&f, &u, sizeof f);
+        return std::isfinite(f) ? std::clamp(f, -1.0f, 1.0f) : 0.0f;
+      }
+      return static_cast<float>(static_cast<int32_t>(u)) / 2147483648.0f;
+    }
   }
 }
 
@@ -42,14 +40,18 @@ Pcm decode_wav(std::string_view bytes, const std::string &where) {
     throw UsageError(where + ": the audio is over " + std::to_string(kMaxAnswerBytes >> 20) + " MiB");
   std::string why;
   auto info = media::parse_wav(bytes, &why);
-  if (!info) throw UsageError(where + ": not a WAV file webox can read (" + why + "); convert it with: ffmpeg -i " + where + " -ar 16000 -ac 1 answer.wav");
+  if (!info)
+    throw UsageError(where + ": not a WAV file webox can read (" + why + "); convert it with: ffmpeg -i " + where +
+                     " -ar 16000 -ac 1 answer.wav");
   const bool is_float = info->format_tag == 3 && info->bits_per_sample == 32;
   const bool is_int = info->format_tag == 1 && (info->bits_per_sample == 8 || info->bits_per_sample == 16 ||
-                                                 info->bits_per_sample == 24 || info->bits_per_sample == 32);
+                                                info->bits_per_sample == 24 || info->bits_per_sample == 32);
   if (!is_float && !is_int)
     throw UsageError(where + ": WAV format " + std::to_string(info->format_tag) + " with " +
-                     std::to_string(info->bits_per_sample) + "-bit samples is not supported (integer or float PCM "
-                     "expected); convert it with: ffmpeg -i " + where + " -ar 16000 -ac 1 answer.wav");
+                     std::to_string(info->bits_per_sample) +
+                     "-bit samples is not supported (integer or float PCM "
+                     "expected); convert it with: ffmpeg -i " +
+                     where + " -ar 16000 -ac 1 answer.wav");
   if (info->sample_rate < 4000 || info->sample_rate > 192000 || info->channels > 16)
     throw UsageError(where + ": WAV with " + std::to_string(info->sample_rate) + " Hz and " +
                      std::to_string(info->channels) + " channels is not supported");

@@ -22,17 +22,15 @@ namespace {
 namespace fs = std::filesystem;
 
 [[noreturn]] void no_audio_device(const std::string &why) {
-  throw UsageError("no audio device (" + why + "); give the answers as files: webox interview run SCENARIO --answers a1.wav a2.wav ...");
+  throw UsageError("no audio device (" + why +
+                   "); give the answers as files: webox interview run SCENARIO --answers a1.wav a2.wav ...");
 }
 
 RecordEnd end_of(EndOfTurn::State s) {
   switch (s) {
-  case EndOfTurn::State::done_max:
-    return RecordEnd::max_length;
-  case EndOfTurn::State::done_no_speech:
-    return RecordEnd::no_speech;
-  default:
-    return RecordEnd::silence;
+    case EndOfTurn::State::done_max: return RecordEnd::max_length;
+    case EndOfTurn::State::done_no_speech: return RecordEnd::no_speech;
+    default: return RecordEnd::silence;
   }
 }
 
@@ -62,7 +60,8 @@ public:
     std::vector<float> frame(kFrameSamples);
     const auto start = std::chrono::steady_clock::now();
     for (size_t at = 0;; at += kFrameSamples) {
-      for (size_t i = 0; i < frame.size(); ++i) frame[i] = at + i < source.samples.size() ? source.samples[at + i] : 0.0f;
+      for (size_t i = 0; i < frame.size(); ++i)
+        frame[i] = at + i < source.samples.size() ? source.samples[at + i] : 0.0f;
       r.pcm.samples.insert(r.pcm.samples.end(), frame.begin(), frame.end());
       end.feed(frame.data(), frame.size());
       if (end.done()) {
@@ -84,7 +83,8 @@ public:
 
 private:
   static void sleep_for_audio(double seconds) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
     while (std::chrono::steady_clock::now() < until && !cancel::requested())
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -109,7 +109,8 @@ struct PortAudioApi {
   decltype(&Pa_WriteStream) write = nullptr;
 };
 
-template <class F> void portaudio_symbol(void *lib, F &slot, const char *name) {
+template <class F>
+void portaudio_symbol(void *lib, F &slot, const char *name) {
   slot = reinterpret_cast<F>(dlsym(lib, name));
   if (!slot) no_audio_device(std::string("libportaudio.so.2 has no ") + name);
 }
@@ -183,7 +184,8 @@ public:
 
 private:
   // ALSA prints its probing of absent cards on stderr; the user sees only our message.
-  template <class F> static PaError silenced(F &&fn) {
+  template <class F>
+  static PaError silenced(F &&fn) {
     fflush(stderr);
     const int saved = dup(STDERR_FILENO);
     const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);

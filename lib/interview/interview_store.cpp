@@ -10,7 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string column_text(SQLite::Statement &q, int i) { return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString(); }
+std::string column_text(SQLite::Statement &q, int i) {
+  return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString();
+}
 std::optional<double> column_real(SQLite::Statement &q, int i) {
   if (q.getColumn(i).isNull()) return std::nullopt;
   return q.getColumn(i).getDouble();
@@ -50,7 +52,8 @@ SessionRecord session_row(SQLite::Statement &q) {
 }
 
 void load_turn_scores(store::Db &db, int64_t turn_id, TurnRecord &t) {
-  SQLite::Statement q(db.sql(), "SELECT criterion, weight, score FROM interview_scores WHERE turn_id = ? ORDER BY criterion");
+  SQLite::Statement q(db.sql(),
+                      "SELECT criterion, weight, score FROM interview_scores WHERE turn_id = ? ORDER BY criterion");
   q.bind(1, turn_id);
   while (q.executeStep()) {
     t.weights[q.getColumn(0).getString()] = q.getColumn(1).getDouble();
@@ -62,8 +65,9 @@ void load_turn_scores(store::Db &db, int64_t turn_id, TurnRecord &t) {
 
 int64_t create_session(store::Db &db, const SessionRecord &s) {
   return store::guarded(db, [&] {
-    SQLite::Statement q(db.sql(), "INSERT INTO interview_sessions(scenario, title, role, language, model, tts_model, "
-                                  "stt_model, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running') RETURNING id");
+    SQLite::Statement q(db.sql(),
+                        "INSERT INTO interview_sessions(scenario, title, role, language, model, tts_model, "
+                        "stt_model, started_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running') RETURNING id");
     int i = 1;
     for (const std::string *v : {&s.scenario, &s.title, &s.role, &s.language, &s.model, &s.tts_model, &s.stt_model})
       q.bind(i++, *v);
@@ -76,9 +80,10 @@ int64_t create_session(store::Db &db, const SessionRecord &s) {
 void add_turn(store::Db &db, int64_t session_id, const TurnRecord &t) {
   store::guarded(db, [&] {
     store::WriteTransaction tx(db);
-    SQLite::Statement q(db.sql(), "INSERT INTO interview_turns(session_id, turn, question, transcript, audio_path, "
-                                  "feedback, score, metrics_json, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                                  "RETURNING id");
+    SQLite::Statement q(db.sql(),
+                        "INSERT INTO interview_turns(session_id, turn, question, transcript, audio_path, "
+                        "feedback, score, metrics_json, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "RETURNING id");
     q.bind(1, session_id);
     q.bind(2, t.turn);
     q.bind(3, t.question);
@@ -93,7 +98,8 @@ void add_turn(store::Db &db, int64_t session_id, const TurnRecord &t) {
     const int64_t turn_id = q.getColumn(0).getInt64();
     q.reset();
     for (const auto &[criterion, score] : t.scores) {
-      SQLite::Statement s(db.sql(), "INSERT INTO interview_scores(turn_id, criterion, weight, score) VALUES (?, ?, ?, ?)");
+      SQLite::Statement s(db.sql(),
+                          "INSERT INTO interview_scores(turn_id, criterion, weight, score) VALUES (?, ?, ?, ?)");
       s.bind(1, turn_id);
       s.bind(2, criterion);
       auto w = t.weights.find(criterion);
@@ -137,8 +143,9 @@ std::optional<SessionRecord> load_session(store::Db &db, int64_t id) {
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     SessionRecord s = session_row(q);
-    SQLite::Statement t(db.sql(), "SELECT id, turn, question, transcript, audio_path, feedback, score, metrics_json, note "
-                                  "FROM interview_turns WHERE session_id = ? ORDER BY turn");
+    SQLite::Statement t(db.sql(),
+                        "SELECT id, turn, question, transcript, audio_path, feedback, score, metrics_json, note "
+                        "FROM interview_turns WHERE session_id = ? ORDER BY turn");
     t.bind(1, id);
     std::vector<std::pair<int64_t, TurnRecord>> turns;
     while (t.executeStep()) {
@@ -163,13 +170,12 @@ std::optional<SessionRecord> load_session(store::Db &db, int64_t id) {
 
 std::vector<ProgressPoint> load_progress(store::Db &db, const std::string &scenario) {
   return store::guarded(db, [&] {
-    SQLite::Statement q(db.sql(),
-                        "SELECT s.id, s.started_at, s.scenario, s.overall_score, c.criterion, avg(c.score) "
-                        "FROM interview_sessions s JOIN interview_turns t ON t.session_id = s.id "
-                        "JOIN interview_scores c ON c.turn_id = t.id "
-                        "WHERE ? = '' OR s.scenario = ? "
-                        "GROUP BY s.id, s.started_at, s.scenario, s.overall_score, c.criterion "
-                        "ORDER BY s.started_at, s.id, c.criterion");
+    SQLite::Statement q(db.sql(), "SELECT s.id, s.started_at, s.scenario, s.overall_score, c.criterion, avg(c.score) "
+                                  "FROM interview_sessions s JOIN interview_turns t ON t.session_id = s.id "
+                                  "JOIN interview_scores c ON c.turn_id = t.id "
+                                  "WHERE ? = '' OR s.scenario = ? "
+                                  "GROUP BY s.id, s.started_at, s.scenario, s.overall_score, c.criterion "
+                                  "ORDER BY s.started_at, s.id, c.criterion");
     q.bind(1, scenario);
     q.bind(2, scenario);
     std::vector<ProgressPoint> out;

@@ -23,12 +23,12 @@ struct TurnRecord {
   int turn = 0;
   std::string question;
   std::string transcript;
-  std::string audio_path;            // "" when the audio was not saved
+  std::string audio_path; // "" when the audio was not saved
   std::string feedback;
-  std::optional<double> score;       // weighted mean of the criteria, 0 to 10
+  std::optional<double> score;          // weighted mean of the criteria, 0 to 10
   std::map<std::string, double> scores; // criterion → 0 to 10; empty when unscored
   std::map<std::string, double> weights;
-  std::string note;                  // why a turn has no scores
+  std::string note; // why a turn has no scores
   Metrics metrics;
 };
 
@@ -40,7 +40,7 @@ struct SessionRecord {
   nlohmann::json summary;         // {"strengths","improvements","summary","score"} or null
   std::optional<double> overall_score;
   int turn_count = 0;
-  std::vector<TurnRecord> turns;  // filled by load_session only
+  std::vector<TurnRecord> turns; // filled by load_session only
 };
 
 // Inserts the session (status running) and returns its id.

@@ -78,11 +78,16 @@ double timed_span(const json &stt) {
 } // namespace
 
 json metrics_json(const Metrics &m) {
-  return {{"answer_seconds", m.answer_seconds},   {"talk_seconds", m.talk_seconds},
-          {"silence_seconds", m.silence_seconds}, {"words", m.words},
-          {"words_per_minute", m.words_per_minute}, {"rate_from", m.rate_from},
-          {"long_pauses", m.long_pauses},         {"longest_pause", m.longest_pause},
-          {"fillers", m.fillers},                 {"fillers_per_minute", m.fillers_per_minute},
+  return {{"answer_seconds", m.answer_seconds},
+          {"talk_seconds", m.talk_seconds},
+          {"silence_seconds", m.silence_seconds},
+          {"words", m.words},
+          {"words_per_minute", m.words_per_minute},
+          {"rate_from", m.rate_from},
+          {"long_pauses", m.long_pauses},
+          {"longest_pause", m.longest_pause},
+          {"fillers", m.fillers},
+          {"fillers_per_minute", m.fillers_per_minute},
           {"filler_counts", m.filler_counts}};
 }
 
@@ -110,7 +115,8 @@ std::vector<std::string> filler_words(const std::string &language) {
   const auto file = paths::shared_data_dir() / "data" / "interview" / "fillers.json";
   json doc;
   try {
-    doc = parse_json_or_discarded(text::read_file(file, text::Limit{1u << 20, "the filler list limit (1 MiB)", ""}, "filler list"));
+    doc = parse_json_or_discarded(
+        text::read_file(file, text::Limit{1u << 20, "the filler list limit (1 MiB)", ""}, "filler list"));
   } catch (const Error &e) {
     spdlog::warn("no filler words counted: {}", e.what());
     return {};

@@ -23,9 +23,9 @@ struct Metrics {
   double silence_seconds = 0; // the rest
   int words = 0;
   double words_per_minute = 0;
-  std::string rate_from;      // "word timings" or "talk time"
-  int long_pauses = 0;        // silences over kLongPauseSeconds between speech
-  double longest_pause = 0;   // seconds (0 when none)
+  std::string rate_from;    // "word timings" or "talk time"
+  int long_pauses = 0;      // silences over kLongPauseSeconds between speech
+  double longest_pause = 0; // seconds (0 when none)
   int fillers = 0;
   double fillers_per_minute = 0; // over talk time
   std::map<std::string, int> filler_counts;

@@ -15,7 +15,8 @@ using nlohmann::json;
 // instruction for models to learn and for the test fakes to recognise.
 std::string json_instruction(const workflow::Schema &schema) {
   std::string fields;
-  for (const auto &[field, type] : schema) fields += (fields.empty() ? "" : ", ") + ("\"" + field + "\" (" + type + ")");
+  for (const auto &[field, type] : schema)
+    fields += (fields.empty() ? "" : ", ") + ("\"" + field + "\" (" + type + ")");
   return "Answer with ONLY a JSON object with the fields: " + fields + ". Nothing else.";
 }
 
@@ -27,7 +28,8 @@ std::string weight_text(double w) {
 
 std::string rubric_text(const Scenario &s) {
   std::string out;
-  for (const auto &c : s.rubric) out += "- " + c.name + " (weight " + weight_text(c.weight) + "): " + c.description + "\n";
+  for (const auto &c : s.rubric)
+    out += "- " + c.name + " (weight " + weight_text(c.weight) + "): " + c.description + "\n";
   return out;
 }
 
@@ -75,10 +77,10 @@ json evaluation_messages(const Scenario &s, const std::string &role, const std::
                              ", role: " + role + "). Score each criterion from 0 (absent) to 10 (excellent):\n" +
                              rubric_text(s) +
                              "The answer was transcribed from speech: ignore spelling and punctuation. "
-                             "Write the feedback in the language '" + s.language +
-                             "', two sentences the interviewer can say aloud.";
-  const std::string user = "Question: " + question + "\nAnswer: " + transcript + "\n\n" +
-                           json_instruction(evaluation_schema(s));
+                             "Write the feedback in the language '" +
+                             s.language + "', two sentences the interviewer can say aloud.";
+  const std::string user =
+      "Question: " + question + "\nAnswer: " + transcript + "\n\n" + json_instruction(evaluation_schema(s));
   return json::array({{{"role", "system"}, {"content", system}}, {{"role", "user"}, {"content", user}}});
 }
 

@@ -54,8 +54,8 @@ std::string session_text(const SessionRecord &s) {
   out += "models: " + s.model + ", speech " + s.tts_model + ", transcription " + s.stt_model + "\n";
   out += "overall: " + optional_score(s.overall_score) + "\n";
   for (const auto &t : s.turns) {
-    out += "\n[" + std::to_string(t.turn) + "] Q: " + t.question + "\n    A: " +
-           (t.transcript.empty() ? "(silent)" : t.transcript) + "\n";
+    out += "\n[" + std::to_string(t.turn) + "] Q: " + t.question +
+           "\n    A: " + (t.transcript.empty() ? "(silent)" : t.transcript) + "\n";
     if (!t.scores.empty()) {
       out += "    scores:";
       for (const auto &[c, v] : t.scores) out += " " + c + " " + report_number(v, "%g");
@@ -76,8 +76,8 @@ std::string session_text(const SessionRecord &s) {
 std::string session_markdown(const SessionRecord &s) {
   std::string out = "# " + s.title + " — session " + std::to_string(s.id) + "\n\n";
   out += "- Role: " + s.role + "\n- Started: " + s.started_at + "\n- Status: " + s.status + "\n- Models: " + s.model +
-         " (questions, evaluation), " + s.tts_model + " (speech), " + s.stt_model + " (transcription)\n- Overall: " +
-         optional_score(s.overall_score) + "\n";
+         " (questions, evaluation), " + s.tts_model + " (speech), " + s.stt_model +
+         " (transcription)\n- Overall: " + optional_score(s.overall_score) + "\n";
   for (const auto &t : s.turns) {
     out += "\n## Question " + std::to_string(t.turn) + "\n\n> " + t.question + "\n\n**Answer:** " +
            (t.transcript.empty() ? "*(silent)*" : t.transcript) + "\n\n";

@@ -38,8 +38,7 @@ std::string scenario_text(const fs::path &file, const YAML::Node &node, const st
 double scenario_number(const fs::path &file, const YAML::Node &node, const std::string &key) {
   try {
     if (node.IsScalar()) return node.as<double>();
-  } catch (const YAML::Exception &) {
-  }
+  } catch (const YAML::Exception &) {}
   scenario_fail(file, node, "'" + key + "' must be a number");
 }
 
@@ -74,8 +73,8 @@ Criterion parse_criterion(const fs::path &file, const YAML::Node &node) {
 void parse_rubric(const fs::path &file, const YAML::Node &node, Scenario &s) {
   if (!node.IsSequence() || node.size() == 0) scenario_fail(file, node, "'rubric' must be a list of criteria");
   if (node.size() > kMaxCriteria)
-    scenario_fail(file, node, "'rubric' has " + std::to_string(node.size()) + " criteria; at most " +
-                                  std::to_string(kMaxCriteria));
+    scenario_fail(file, node,
+                  "'rubric' has " + std::to_string(node.size()) + " criteria; at most " + std::to_string(kMaxCriteria));
   std::set<std::string> seen;
   for (const auto &item : node) {
     Criterion c = parse_criterion(file, item);
@@ -87,7 +86,8 @@ void parse_rubric(const fs::path &file, const YAML::Node &node, Scenario &s) {
 void parse_scenario_field(const fs::path &file, const std::string &key, const YAML::Node &value, Scenario &s) {
   if (key == "name") {
     s.name = scenario_text(file, value, key);
-    if (!is_scenario_slug(s.name)) scenario_fail(file, value, "name '" + s.name + "': use lowercase letters, digits, '-' and '_'");
+    if (!is_scenario_slug(s.name))
+      scenario_fail(file, value, "name '" + s.name + "': use lowercase letters, digits, '-' and '_'");
   } else if (key == "title") {
     s.title = scenario_text(file, value, key);
   } else if (key == "role") {
@@ -109,8 +109,8 @@ void parse_scenario_field(const fs::path &file, const std::string &key, const YA
     if (!value.IsSequence()) scenario_fail(file, value, "'follow_up' must be a list of rules");
     for (const auto &rule : value) s.follow_up.push_back(scenario_text(file, rule, key));
   } else {
-    scenario_fail(file, value, "unknown field '" + key +
-                                   "' (name, title, role, language, voice, questions, rubric, follow_up)");
+    scenario_fail(file, value,
+                  "unknown field '" + key + "' (name, title, role, language, voice, questions, rubric, follow_up)");
   }
 }
 
@@ -135,7 +135,8 @@ Scenario parse_scenario(const fs::path &file) {
   if (s.title.empty()) s.title = s.name;
   if (s.role.empty()) s.role = "candidate";
   s.instructions = doc.body;
-  if (s.instructions.empty()) throw UsageError(file.string() + ": the scenario has no instructions after the front matter");
+  if (s.instructions.empty())
+    throw UsageError(file.string() + ": the scenario has no instructions after the front matter");
   try {
     Template check(s.instructions);
   } catch (const TemplateError &e) {
@@ -176,7 +177,8 @@ Scenario find_scenario(const std::string &name) {
   for (auto &s : list.scenarios)
     if (s.name == name || s.file.stem() == name) return std::move(s);
   for (const auto &problem : list.problems)
-    if (problem.find("/" + name + ".md:") != std::string::npos || problem.find("/" + name + ".md ") != std::string::npos)
+    if (problem.find("/" + name + ".md:") != std::string::npos ||
+        problem.find("/" + name + ".md ") != std::string::npos)
       throw UsageError(problem);
   std::string names;
   for (const auto &s : list.scenarios) names += (names.empty() ? "" : ", ") + s.name;

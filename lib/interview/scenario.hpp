@@ -58,7 +58,7 @@ std::filesystem::path shipped_scenario_dir();
 Scenario parse_scenario(const std::filesystem::path &file);
 
 struct ScenarioList {
-  std::vector<Scenario> scenarios; // sorted by name, the user's winning
+  std::vector<Scenario> scenarios;   // sorted by name, the user's winning
   std::vector<std::string> problems; // broken files, one line each
 };
 

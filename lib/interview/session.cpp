@@ -119,7 +119,8 @@ struct InterviewSession::Impl {
     tts_ref = chat::resolve_model(tts_spec, config, registry);
     tts = std::make_unique<plugin::Provider>(plugin::bind_provider(registry, config, tts_ref.provider));
     if (!tts->can(WEBOX_CAP_TTS)) throw UsageError(tts_ref.provider + " does not synthesise speech (--tts-model)");
-    if (json d = tts->describe(); d.contains("tts") && d["tts"].is_object()) tts_max_chars = d["tts"].value("max_chars", size_t{0});
+    if (json d = tts->describe(); d.contains("tts") && d["tts"].is_object())
+      tts_max_chars = d["tts"].value("max_chars", size_t{0});
 
     const std::string stt_spec = settings.stt_model.empty()
                                      ? media::default_media_model(media::MediaKind::transcription, config.media).model
@@ -168,7 +169,8 @@ struct InterviewSession::Impl {
   }
 
   // A JSON answer, asked again once with the problem when it is not usable.
-  template <class Parse> auto ask_json(json messages, const json &options, Parse parse, const workflow::Schema &schema)
+  template <class Parse>
+  auto ask_json(json messages, const json &options, Parse parse, const workflow::Schema &schema)
       -> std::optional<decltype(parse(std::string()))> {
     for (int attempt = 0; attempt < 2; ++attempt) {
       const std::string text = call_model(messages, options).last().turn.text;
@@ -241,8 +243,11 @@ struct InterviewSession::Impl {
   }
 
   json transcribe(const std::string &wav16k) {
-    json request = {{"model", stt_ref.model},        {"filename", "answer.wav"}, {"media_type", "audio/wav"},
-                    {"format", "verbose"},            {"language", settings.scenario.language.substr(0, 2)},
+    json request = {{"model", stt_ref.model},
+                    {"filename", "answer.wav"},
+                    {"media_type", "audio/wav"},
+                    {"format", "verbose"},
+                    {"language", settings.scenario.language.substr(0, 2)},
                     {"options", json::object()}};
     // Whisper gives word timings only when asked (the words-per-minute measure uses them).
     if (stt_ref.model == "whisper-1") request["options"]["timestamp_granularities[]"] = "word";
@@ -253,8 +258,9 @@ struct InterviewSession::Impl {
 
   void evaluate(TurnRecord &t) {
     const Scenario &sc = settings.scenario;
-    auto parsed = ask_json(evaluation_messages(sc, role, t.question, t.transcript), json{{"temperature", 0}},
-                           [&](const std::string &text) { return parse_evaluation(text, sc); }, evaluation_schema(sc));
+    auto parsed = ask_json(
+        evaluation_messages(sc, role, t.question, t.transcript), json{{"temperature", 0}},
+        [&](const std::string &text) { return parse_evaluation(text, sc); }, evaluation_schema(sc));
     if (!parsed) {
       t.note = "no scores: " + chat_text + " gave no usable JSON, even after one repair";
       if (!warned_no_json)
@@ -307,8 +313,9 @@ struct InterviewSession::Impl {
 
   json summarize() {
     const Scenario &sc = settings.scenario;
-    auto parsed = ask_json(summary_messages(sc, role, record.turns), json{{"temperature", 0}},
-                           [](const std::string &text) { return parse_summary(text); }, summary_schema());
+    auto parsed = ask_json(
+        summary_messages(sc, role, record.turns), json{{"temperature", 0}},
+        [](const std::string &text) { return parse_summary(text); }, summary_schema());
     if (!parsed) {
       warn(chat_text + " gave no usable JSON for the summary, even after one repair: the session has no summary");
       return json();

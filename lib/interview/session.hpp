@@ -38,15 +38,15 @@ class AudioDevice;
 
 struct SessionSettings {
   Scenario scenario;
-  std::string role;                         // "" = the scenario's
-  int turns = 0;                            // 0 = the scenario's
-  std::string model;                        // "" = WEBOX_MODEL, default_model, else echo (offline)
-  std::string tts_model;                    // "" = media default (espeak)
-  std::string stt_model;                    // "" = media default (pocketsphinx)
-  std::string voice;                        // "" = the scenario's voice for espeak, else the provider's
+  std::string role;                           // "" = the scenario's
+  int turns = 0;                              // 0 = the scenario's
+  std::string model;                          // "" = WEBOX_MODEL, default_model, else echo (offline)
+  std::string tts_model;                      // "" = media default (espeak)
+  std::string stt_model;                      // "" = media default (pocketsphinx)
+  std::string voice;                          // "" = the scenario's voice for espeak, else the provider's
   std::vector<std::filesystem::path> answers; // empty = the microphone
-  bool play = true;                         // false: --no-audio
-  std::filesystem::path save_audio;         // "" = keep no audio files
+  bool play = true;                           // false: --no-audio
+  std::filesystem::path save_audio;           // "" = keep no audio files
 };
 
 // What the loop reports as it goes (the CLI prints; tests collect).

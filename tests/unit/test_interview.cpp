@@ -45,9 +45,12 @@ void add_tone(Pcm &pcm, double seconds, double dbfs) {
   const double amplitude = std::pow(10.0, dbfs / 20.0) * std::sqrt(2.0); // RMS of a sine is A/√2
   const size_t n = static_cast<size_t>(seconds * kSampleRate);
   for (size_t i = 0; i < n; ++i)
-    pcm.samples.push_back(static_cast<float>(amplitude * std::sin(2 * M_PI * 440.0 * static_cast<double>(i) / kSampleRate)));
+    pcm.samples.push_back(
+        static_cast<float>(amplitude * std::sin(2 * M_PI * 440.0 * static_cast<double>(i) / kSampleRate)));
 }
-void add_silence(Pcm &pcm, double seconds) { pcm.samples.insert(pcm.samples.end(), static_cast<size_t>(seconds * kSampleRate), 0.0f); }
+void add_silence(Pcm &pcm, double seconds) {
+  pcm.samples.insert(pcm.samples.end(), static_cast<size_t>(seconds * kSampleRate), 0.0f);
+}
 void add_noise(Pcm &pcm, double seconds, double dbfs) {
   std::mt19937 rng(42);
   const double sigma = std::pow(10.0, dbfs / 20.0);
@@ -110,7 +113,8 @@ TEST_CASE("a broken rubric is named by file and line, exit 2", "[interview][scen
 TEST_CASE("user scenarios override shipped ones by name; a broken one is its own error", "[interview][scenario]") {
   TempDir home;
   home.write("shared/prompts/interview/demo.md", kGoodScenario);
-  home.write("shared/prompts/interview/other.md", std::string(kGoodScenario).replace(std::string(kGoodScenario).find("demo"), 4, "other"));
+  home.write("shared/prompts/interview/other.md",
+             std::string(kGoodScenario).replace(std::string(kGoodScenario).find("demo"), 4, "other"));
   std::string mine = kGoodScenario;
   mine.replace(mine.find("title: Demo"), 11, "title: Mine");
   home.write("config/webox/prompts/interview/demo.md", mine);
@@ -154,7 +158,8 @@ TEST_CASE("WAV answers: any PCM rate, width and channel count becomes 16 kHz mon
   Pcm again = decode_wav(encode_wav(pcm), "b.wav");
   CHECK(again.samples.size() == pcm.samples.size());
 
-  CHECK_THROWS_WITH(decode_wav("ID3 not a wav", "x.mp3"), Catch::Contains("x.mp3: not a WAV file") && Catch::Contains("ffmpeg"));
+  CHECK_THROWS_WITH(decode_wav("ID3 not a wav", "x.mp3"),
+                    Catch::Contains("x.mp3: not a WAV file") && Catch::Contains("ffmpeg"));
   std::string adpcm = media::wav_header(8000, 1, 4, 4) + "abcd";
   adpcm[20] = 2; // format tag 2: MS ADPCM
   CHECK_THROWS_AS(decode_wav(adpcm, "adpcm.wav"), UsageError);
@@ -224,7 +229,8 @@ TEST_CASE("metrics on audio with known pauses", "[interview][metrics]") {
 }
 
 TEST_CASE("fillers are whole words and phrases, in any case", "[interview][metrics]") {
-  auto counts = count_fillers("Euh, du coup... EN FAIT je pense, euh, que le genre humain", {"euh", "du coup", "en fait", "genre", "bref"});
+  auto counts = count_fillers("Euh, du coup... EN FAIT je pense, euh, que le genre humain",
+                              {"euh", "du coup", "en fait", "genre", "bref"});
   CHECK(counts.at("euh") == 2);
   CHECK(counts.at("du coup") == 1);
   CHECK(counts.at("en fait") == 1);
@@ -241,10 +247,12 @@ TEST_CASE("the evaluation answer: criteria in range, repaired otherwise", "[inte
   CHECK(e.score == Approx((8 * 2 + 5) / 3.0));
   CHECK_THROWS_WITH(parse_evaluation("no json here", s), Catch::Contains("no JSON"));
   CHECK_THROWS_WITH(parse_evaluation(R"({"clarity": 8, "feedback": "x"})", s), Catch::Contains("\"depth\" is missing"));
-  CHECK_THROWS_WITH(parse_evaluation(R"({"clarity": 80, "depth": 1, "feedback": "x"})", s), Catch::Contains("from 0 to 10"));
+  CHECK_THROWS_WITH(parse_evaluation(R"({"clarity": 80, "depth": 1, "feedback": "x"})", s),
+                    Catch::Contains("from 0 to 10"));
   auto m = evaluation_messages(s, "tester", "Why?", "Because.");
-  CHECK_THAT(m[1]["content"].get<std::string>(),
-             Catch::Contains(R"(JSON object with the fields: "clarity" (number), "depth" (number), "feedback" (string))"));
+  CHECK_THAT(
+      m[1]["content"].get<std::string>(),
+      Catch::Contains(R"(JSON object with the fields: "clarity" (number), "depth" (number), "feedback" (string))"));
 }
 
 TEST_CASE("question messages carry the conversation and the follow-up rules", "[interview][prompts]") {
@@ -256,7 +264,8 @@ TEST_CASE("question messages carry the conversation and the follow-up rules", "[
   t.transcript = "A1";
   auto m = question_messages(s, "tester", 2, 3, {t});
   REQUIRE(m.size() == 4);
-  CHECK_THAT(m[0]["content"].get<std::string>(), Catch::Contains("You interview a tester.") && Catch::Contains("- Ask for an example."));
+  CHECK_THAT(m[0]["content"].get<std::string>(),
+             Catch::Contains("You interview a tester.") && Catch::Contains("- Ask for an example."));
   CHECK(m[2]["content"] == "Q1?");
   CHECK_THAT(m[3]["content"].get<std::string>(), Catch::StartsWith("A1") && Catch::Contains("question 2 of 3"));
 }
