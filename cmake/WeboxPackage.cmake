@@ -23,6 +23,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Merged with the shlibdeps result.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "espeak-ng-data")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "pocketsphinx-en-us")
+# libportaudio2: `webox interview` records and plays through it, opened with dlopen
+# (shlibdeps cannot see it), so a missing one is only "no audio device".
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "pocketsphinx-en-us, libportaudio2")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bash-completion")
 include(CPack)

@@ -15,6 +15,7 @@ packages=(
   zsh fish   # the install tests syntax-check and run the generated completions (about 8 MB)
   libsimdjson-dev
   libmd4c-dev   # Markdown rendering on a terminal (lib/render)
+  portaudio19-dev   # microphone and speakers of `webox interview` (libportaudio2, opened with dlopen only when a session records)
   libpoppler-cpp-dev   # PDF text (the webox-pdf.so module, loaded only when a PDF is read)
   libcpp-httplib-dev   # the HTTP server of `webox serve` (the webox-httpd.so module, loaded only by that command)
   clang openssl   # fuzz targets (libFuzzer); test certificates

@@ -236,6 +236,20 @@ webox_status media_transcribe(const MediaEndpoint &ep, const webox_call *call, c
       }
     }
     result["segments"] = segments;
+    // Word timings come back only when the request asked for them
+    // (whisper-1, verbose_json, option timestamp_granularities[]=word).
+    if (answer.contains("words") && answer["words"].is_array()) {
+      json words = json::array();
+      for (const auto &w : answer["words"]) {
+        std::string word = webox::json_fields::string_at(w, "word");
+        while (!word.empty() && word.front() == ' ') word.erase(word.begin());
+        if (word.empty()) continue;
+        words.push_back({{"start", webox::json_fields::number_at(w, "start").value_or(0.0)},
+                         {"end", webox::json_fields::number_at(w, "end").value_or(0.0)},
+                         {"word", word}});
+      }
+      result["words"] = words;
+    }
     if (answer.contains("usage")) result["usage"] = answer["usage"];
     sdk::give(result.dump(), &out->json);
     return WEBOX_OK;

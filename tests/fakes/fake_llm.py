@@ -108,6 +108,10 @@ SCENARIOS are chosen by the requested model name (any other name is `ok`):
   json-bad         never answers JSON ("Voici ma réponse, sans JSON.")
   json-bad-then-ok json-bad on the first request for this (path, model),
                    then auto (tests the one repair attempt)
+  json-repair      json-bad to every request that asks for a JSON object,
+                   auto to the repair request ("Your answer could not be
+                   used") and to everything else (the one repair of each
+                   answer, when other calls come between them)
   deep-error       HTTP 400 {"error":{"message":[[[...]]]}} nested 100,000 deep,
                    whatever the provider (a parser's stack test)
   deep-answer      HTTP 200 whose JSON (body, or the first stream event / NDJSON
@@ -248,6 +252,11 @@ class Scenario:
             self.deltas = [text[i:i + 5] for i in range(0, len(text), 5)] or [""]
         elif name in ("json-bad", "json-bad-then-ok"):
             self.deltas = ["Voici ma réponse,", " sans JSON."]
+        elif name == "json-repair":
+            asks_json = "JSON object with the fields:" in (last_user_text or "")
+            repair = (last_user_text or "").startswith("Your answer could not be used")
+            text = "Voici ma réponse, sans JSON." if asks_json and not repair else auto_answer(last_user_text or "")
+            self.deltas = [text[i:i + 5] for i in range(0, len(text), 5)] or [""]
         elif name in ("judge-ok", "judge-bad", "judge-bad-then-ok"):
             self.deltas = [judge_reply(last_user_text or "", valid=(name == "judge-ok"))]
         elif name.startswith("slow"):

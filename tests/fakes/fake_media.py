@@ -35,7 +35,8 @@ ROUTES
   POST /v1/audio/transcriptions        OpenAI multipart (file, model,
         language, response_format, prompt). text: "heard N bytes sha256 HEX";
         json: {"text"}; verbose_json: {"task","language","duration","text",
-        "segments":[{"id","start","end","text"}]}.
+        "segments":[{"id","start","end","text"}]}, plus "words":[{"word",
+        "start","end"}] when timestamp_granularities[] is word.
   POST /v1/text-to-speech/VOICE        ElevenLabs. xi-api-key test-key (a
         Bearer is rejected 401); key "quota-key" -> 401 quota_exceeded;
         voice "missing" -> 404 voice_not_found; text "" -> 422 pydantic; voice
@@ -383,7 +384,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, {"task": "transcribe", "language": fields.get("language", "english"),
                                         "duration": 2.5, "text": text,
                                         "segments": [{"id": 0, "seek": 0, "start": 0.0, "end": 1.2, "text": " heard"},
-                                                     {"id": 1, "seek": 0, "start": 1.2, "end": 2.5, "text": text[5:]}]})
+                                                     {"id": 1, "seek": 0, "start": 1.2, "end": 2.5, "text": text[5:]}],
+                                        **({"words": [{"word": w, "start": 0.5 * i, "end": 0.5 * i + 0.4}
+                                                      for i, w in enumerate(text.split())]}
+                                           if fields.get("timestamp_granularities[]") == "word" else {})})
         self.send_json(200, {"text": text})
 
     def elevenlabs(self, voice, query, body):
