@@ -9,18 +9,18 @@ namespace {
 
 using nlohmann::json;
 
-std::string column_text(SQLite::Statement &q, int i) {
+std::string column_text(store::Statement &q, int i) {
   return q.getColumn(i).isNull() ? "" : q.getColumn(i).getString();
 }
-std::optional<double> column_real(SQLite::Statement &q, int i) {
+std::optional<double> column_real(store::Statement &q, int i) {
   if (q.getColumn(i).isNull()) return std::nullopt;
   return q.getColumn(i).getDouble();
 }
-void bind_optional(SQLite::Statement &q, int i, const std::optional<double> &v) {
+void bind_optional(store::Statement &q, int i, const std::optional<double> &v) {
   if (v) q.bind(i, *v);
   else q.bind(i);
 }
-void bind_text_or_null(SQLite::Statement &q, int i, const std::string &v) {
+void bind_text_or_null(store::Statement &q, int i, const std::string &v) {
   if (v.empty()) q.bind(i);
   else q.bind(i, v);
 }
@@ -29,7 +29,7 @@ constexpr const char *kSessionColumns =
     "id, scenario, title, role, language, model, tts_model, stt_model, started_at, ended_at, status, summary_json, "
     "overall_score, (SELECT count(*) FROM interview_turns t WHERE t.session_id = interview_sessions.id)";
 
-SessionRecord session_row(SQLite::Statement &q) {
+SessionRecord session_row(store::Statement &q) {
   SessionRecord s;
   s.id = q.getColumn(0).getInt64();
   s.scenario = column_text(q, 1);
