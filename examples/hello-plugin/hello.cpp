@@ -90,6 +90,8 @@ const webox_plugin kDescriptor = {
     nullptr, // social_collect
     nullptr, // social_send
     nullptr, // list_models (ABI 1.4)
+    nullptr, // batch (ABI 1.5)
+    nullptr, // batch_results
 };
 
 } // namespace

@@ -37,6 +37,11 @@ constexpr int kBusyTimeoutMs = 10000;
 // append its line here: { N, migration_NN_<what> }. One step per line, so
 // that adding one is a one-line change:
 // clang-format off
+// Branch fix-batch: number 15 belongs to the "serve" branch (webhook
+// deliveries), merged separately; this empty step keeps the list gapless
+// until then and is dropped when the two are reconciled.
+void migration_15_reserved_for_serve(SQLite::Database &) {}
+
 constexpr Migration kMigrations[] = {
     {1, migration_01_calls},
     {2, migration_02_cooldowns},
@@ -52,6 +57,8 @@ constexpr Migration kMigrations[] = {
     {12, migration_12_rag},
     {13, migration_13_agent},
     {14, migration_14_history},
+    {15, migration_15_reserved_for_serve}, // branch fix-batch only: serve's migration 15 replaces it at merge
+    {16, migration_16_batches},
 };
 // clang-format on
 

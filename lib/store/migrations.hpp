@@ -34,5 +34,6 @@ void migration_11_webhook_keys(SQLite::Database &db);
 void migration_12_rag(SQLite::Database &db);
 void migration_13_agent(SQLite::Database &db);
 void migration_14_history(SQLite::Database &db);
+void migration_16_batches(SQLite::Database &db);
 
 } // namespace webox::store

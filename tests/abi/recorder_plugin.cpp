@@ -164,6 +164,8 @@ const webox_plugin kDescriptor = {
     social_collect,
     social_send,
     list_models,
+    nullptr, // batch (ABI 1.5)
+    nullptr, // batch_results
 };
 
 } // namespace
