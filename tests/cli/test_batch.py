@@ -43,6 +43,13 @@ class BatchTest(WeboxTestCase):
     def db(self):
         return sqlite3.connect(os.path.join(self.home, "data", "webox", "webox.db"))
 
+    def stored_open(self):
+        try:
+            with self.db() as db:
+                return db.execute("SELECT COUNT(*) FROM batches WHERE state = 'open'").fetchone()[0] > 0
+        except sqlite3.Error:
+            return False
+
     def batches(self):
         return self.fake.get_json("/__batches")
 
@@ -151,10 +158,13 @@ class BatchTest(WeboxTestCase):
         env = dict(self.env)
         proc = subprocess.Popen([WEBOX, "workflow", "run", self.workflow(model), "--var", "names=a,b,c",
                                  "--batch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        before = len(self.batches())
         deadline = time.time() + 20
-        while time.time() < deadline and not self.batches():
+        while time.time() < deadline and len(self.batches()) == before:
             time.sleep(0.05)
-        time.sleep(0.3)  # it stores the id, then polls
+        # The provider has it; webox stores its id, then polls.
+        while time.time() < deadline and not self.stored_open():
+            time.sleep(0.05)
         proc.send_signal(signum)
         out, err = proc.communicate(timeout=20)
         return proc.returncode, err.decode()
