@@ -49,6 +49,7 @@ struct RunOptions {
   std::string record, replay, model;
   std::optional<double> max_cost;
   bool yes = false;
+  bool batch = false;
 };
 
 struct WorkflowListOptions {
@@ -173,6 +174,15 @@ void print_result(const RunReport &r) {
     }
 }
 
+// A run that did not end ok: over a budget (5); with --batch, some batch
+// requests failed, expired or were cancelled while others were answered and
+// kept (3); else a failure (1).
+ExitCode run_exit_code(const RunReport &report) {
+  if (report.over_budget) return ExitCode::quota;
+  if (report.batch.failed > 0 && report.batch.ok > 0 && report.status == "failed") return ExitCode::partial;
+  return ExitCode::failure;
+}
+
 void run_workflow(Context &ctx, const RunOptions &o) {
   if (!o.record.empty() && !o.replay.empty()) throw UsageError("--record and --replay cannot be used together");
   workflow::Workflow wf = workflow::load_workflow(find_workflow(o.file));
@@ -185,6 +195,9 @@ void run_workflow(Context &ctx, const RunOptions &o) {
   settings.log = !o.no_log;
   settings.max_cost = o.max_cost;
   settings.yes = o.yes;
+  settings.batch = o.batch;
+  if (o.batch && (!o.record.empty() || !o.replay.empty()))
+    throw UsageError("--batch cannot be recorded or replayed: a batch is answered hours later, by another request");
 
   std::shared_ptr<net::Cassette> cassette;
   if (!o.replay.empty()) cassette = net::Cassette::replay_from(o.replay);
@@ -217,7 +230,7 @@ void run_workflow(Context &ctx, const RunOptions &o) {
     if (ctx.global.verbosity < 0)
       for (const auto &s : report.steps)
         if (s.status == "failed") std::fprintf(stderr, "webox: step %s failed: %s\n", s.id.c_str(), logging::redact(s.error).c_str());
-    ctx.exit_code = static_cast<int>(report.over_budget ? ExitCode::quota : ExitCode::failure);
+    ctx.exit_code = static_cast<int>(run_exit_code(report));
   }
 }
 
@@ -286,6 +299,7 @@ Examples:
   webox workflow run social-post --dry-run --var topic=test            # the plan, nothing sent
   webox workflow run review.yaml --var file=@notes.md --max-cost 0.05  # refuse a step past $0.05
   webox workflow run triage.yaml --yes                                # steps with tools: run them unasked
+  webox workflow run triage.yaml --var comments=@comments.txt --batch # provider batches: half price, slower
   webox rag index gifts data/samples/gift-catalogue.jsonl && webox workflow run gift-ideas --var question="a gift for a cyclist"
   webox workflow validate workflows/*.yaml
   webox workflow list
@@ -316,6 +330,9 @@ See webox-workflow(1) and the file format in webox-workflow(5).)");
   run->add_option("--max-cost", r->max_cost, "Refuse (exit 5) a step that could take the run's cost past this (USD)")
       ->type_name("USD")
       ->check(checks::amount());
+  run->add_flag("--batch", r->batch,
+                "Send each round's model calls as provider batches (OpenAI, Anthropic: about half price, answered "
+                "within 24 h), wait, collect");
   run->footer(R"(
 Budgets: --max-cost and the config's daily/monthly caps are checked before
 each step is sent, with the worst case of the calls in flight; steps done
@@ -326,10 +343,20 @@ tool must be allowed by --yes or the config's tools.allow, else the run is
 refused before any step runs (exit 2). A model that calls tools in a step
 that offers none fails that step (never silently; --json has the calls).
 
+--batch: the model calls of each round of steps (foreach items and compare
+models included) go to their provider's batch service, one batch per
+provider and model, stored before they leave; webox waits (batch.poll_seconds,
+30 s by default), then records each answer at the batch price. Providers
+without batches run their calls as usual (said once). Ctrl-C leaves the
+batch running: 'webox batch collect ID' records it and writes the outputs;
+running the same workflow again with --batch waits for it instead of
+sending the calls again. See webox-batch(1).
+
 Exit status: 0 every step ran (or was skipped by its 'when:'); 1 a step
 failed (its dependants too; see stderr or --json); 2 the workflow or an
 input is invalid (file:line:column), or a tool is not allowed, nothing was
-sent; 4 a missing key;
+sent; 3 with --batch, some batch requests failed, expired or were cancelled
+and the others were answered and kept; 4 a missing key;
 5 a step was refused by a budget (nothing was sent for it); 130 interrupted.)");
   run->callback([&ctx, r] { ctx.command = [&ctx, r] { run_workflow(ctx, *r); }; });
 

@@ -91,6 +91,8 @@ const webox_plugin kDescriptor = {
     nullptr, // social_send
     nullptr, // list_models (ABI 1.4)
     nullptr, // webhook (ABI 1.5)
+    nullptr, // batch (ABI 1.5)
+    nullptr, // batch_results
 };
 
 } // namespace

@@ -22,7 +22,16 @@ PriceTable::PriceTable(const std::filesystem::path &file, const std::map<std::st
       if (!p.is_object() || !p.contains("input") || !p.contains("output") || !p["input"].is_number() ||
           !p["output"].is_number() || p["input"].get<double>() < 0 || p["output"].get<double>() < 0)
         bad("price of '" + model + "' needs non-negative numbers 'input' and 'output'");
-      m_prices[model] = {p["input"].get<double>(), p["output"].get<double>()};
+      Price price{p["input"].get<double>(), p["output"].get<double>(), {}, {}};
+      if (p.contains("batch")) {
+        const auto &b = p["batch"];
+        if (!b.is_object() || !b.contains("input") || !b.contains("output") || !b["input"].is_number() ||
+            !b["output"].is_number() || b["input"].get<double>() < 0 || b["output"].get<double>() < 0)
+          bad("batch price of '" + model + "' needs non-negative numbers 'input' and 'output'");
+        price.batch_input_per_million = b["input"].get<double>();
+        price.batch_output_per_million = b["output"].get<double>();
+      }
+      m_prices[model] = price;
     }
   }
   for (const auto &[model, p] : overrides) m_prices[model] = p;
@@ -30,6 +39,14 @@ PriceTable::PriceTable(const std::filesystem::path &file, const std::map<std::st
 
 PriceTable PriceTable::for_config(const Config &config) {
   return PriceTable(paths::shared_data_dir() / "data" / "prices.json", config.prices);
+}
+
+PriceTable PriceTable::for_batch() const {
+  PriceTable batch;
+  for (const auto &[model, p] : m_prices)
+    if (p.batch_input_per_million && p.batch_output_per_million)
+      batch.m_prices[model] = {*p.batch_input_per_million, *p.batch_output_per_million, {}, {}};
+  return batch;
 }
 
 std::optional<Price> PriceTable::price(const std::string &provider, const std::string &model) const {

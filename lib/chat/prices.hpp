@@ -27,11 +27,16 @@ public:
   // Exact "provider:model" first, then "provider:*".
   std::optional<Price> price(const std::string &provider, const std::string &model) const;
 
+  // The same table at the providers' batch prices (`workflow run --batch`):
+  // a model without a batch price has none (unknown, never the normal one).
+  PriceTable for_batch() const;
+
   // Cost in USD of a call, or nullopt when the price or a token count is unknown.
   std::optional<double> cost(const std::string &provider, const std::string &model,
                              std::optional<int64_t> input_tokens, std::optional<int64_t> output_tokens) const;
 
 private:
+  PriceTable() = default;
   std::map<std::string, Price> m_prices;
 };
 

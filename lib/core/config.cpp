@@ -231,7 +231,15 @@ void read_prices(const std::filesystem::path &file, const YAML::Node &node, Conf
       fail_config_at(file, kv.first.Mark(), "price key '" + model + "' must be provider:model or provider:*");
     if (!kv.second.IsMap() || !kv.second["input"] || !kv.second["output"])
       fail_config_at(file, kv.second.Mark(), "price of '" + model + "' needs input and output (USD per million tokens)");
-    cfg.prices[model] = {money(file, kv.second["input"], "input"), money(file, kv.second["output"], "output")};
+    Price price{money(file, kv.second["input"], "input"), money(file, kv.second["output"], "output"), {}, {}};
+    // Both or neither: half a batch price would price half a call.
+    if (kv.second["batch_input"] || kv.second["batch_output"]) {
+      if (!kv.second["batch_input"] || !kv.second["batch_output"])
+        fail_config_at(file, kv.second.Mark(), "price of '" + model + "' needs both batch_input and batch_output");
+      price.batch_input_per_million = money(file, kv.second["batch_input"], "batch_input");
+      price.batch_output_per_million = money(file, kv.second["batch_output"], "batch_output");
+    }
+    cfg.prices[model] = price;
   }
 }
 
@@ -278,15 +286,16 @@ Config load_config(const std::filesystem::path &file) {
     } else {
       // Sections that their own features read (lib/leads/settings.cpp,
       // lib/export/export_settings.cpp, lib/mcp/server_config.cpp,
-      // lib/agent/tool_settings.cpp, lib/rag/settings.cpp) are only accepted
-      // here; they are validated where they are used.
-      static const char *const later[] = {"leads", "social", "export", "mcp_servers", "tools", "rag", "serve"};
+      // lib/agent/tool_settings.cpp, lib/rag/settings.cpp,
+      // lib/workflow/batch_settings.cpp, lib/serve/settings.cpp) are only
+      // accepted here; they are validated where they are used.
+      static const char *const later[] = {"leads", "social", "export", "mcp_servers", "tools", "rag", "serve", "batch"};
       bool known = false;
       for (const char *k : later) known = known || key == k;
       if (!known)
         fail_config_at(file, kv.first.Mark(), "unknown setting '" + key +
                                            "' (known: default_model, aliases, providers, fallbacks, budgets, "
-                                           "prices, http, leads, workflow, social, media, export, mcp_servers, tools, rag)");
+                                           "prices, http, leads, workflow, social, media, export, mcp_servers, tools, rag, batch)");
     }
   }
   return cfg;

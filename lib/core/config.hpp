@@ -76,6 +76,10 @@ struct HttpConfig {
 struct Price {
   double input_per_million = 0;
   double output_per_million = 0;
+  // The provider's batch price (provider batches, `workflow run --batch`);
+  // unknown when absent, never assumed.
+  std::optional<double> batch_input_per_million{};
+  std::optional<double> batch_output_per_million{};
 };
 
 // Spending caps in US dollars; 0 = no cap.

@@ -30,6 +30,9 @@ constexpr Slot kSlots[] = {
     {WEBOX_CAP_SOCIAL_SEND, offsetof(webox_plugin, social_send)},
     {WEBOX_CAP_LIST_MODELS, offsetof(webox_plugin, list_models)}, // ABI 1.4
     {WEBOX_CAP_WEBHOOKS, offsetof(webox_plugin, webhook)},         // ABI 1.5 (webhooks)
+    // ABI 1.5 (batch): one capability, two slots; both must be there.
+    {WEBOX_CAP_BATCH, offsetof(webox_plugin, batch)},
+    {WEBOX_CAP_BATCH, offsetof(webox_plugin, batch_results)},
 };
 
 // The v1.0 descriptor ends with the social_send slot.
@@ -43,15 +46,18 @@ std::string names(uint64_t caps) {
 
 } // namespace
 
+// A capability with several slots (batch) has them all, or none counts.
 const void *capability_slot(const webox_plugin &d, uint64_t capability) {
+  const void *first = nullptr;
   for (const auto &s : kSlots) {
     if (s.bit != capability) continue;
     if (s.offset + sizeof(void *) > d.struct_size) return nullptr;
     const void *slot = nullptr;
     std::memcpy(&slot, reinterpret_cast<const char *>(&d) + s.offset, sizeof slot);
-    return slot;
+    if (!slot) return nullptr;
+    if (!first) first = slot;
   }
-  return nullptr;
+  return first;
 }
 
 std::unique_ptr<LoadedPlugin> load_plugin(const Manifest &m) {

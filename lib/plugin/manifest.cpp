@@ -32,9 +32,26 @@ constexpr CapabilityName kCapabilities[] = {
     {WEBOX_CAP_VISION, "vision"}, // ABI 1.4: image parts in chat messages, no slot either
     {WEBOX_CAP_LIST_MODELS, "list-models"}, // ABI 1.4
     {WEBOX_CAP_WEBHOOKS, "webhooks"},       // ABI 1.5 (webhooks)
+    {WEBOX_CAP_BATCH, "batch"},             // ABI 1.5 (batch)
 };
 
 [[noreturn]] void bad(const std::string &why) { throw Error("plugin.json: " + why); }
+
+// ABI 1.5 (batch): "batch_limits": {"max_requests": N, "max_bytes": N},
+// each a positive integer; absent fields keep the defaults.
+void read_batch_limits(const nlohmann::json &j, Manifest &m) {
+  if (!j.contains("batch_limits")) return;
+  const nlohmann::json &limits = j["batch_limits"];
+  if (!limits.is_object()) bad("'batch_limits' must be an object");
+  auto positive = [&](const char *key, int64_t &out) {
+    if (!limits.contains(key)) return;
+    const nlohmann::json &v = limits[key];
+    if (!v.is_number_integer() || v.get<int64_t>() < 1) bad(std::string("'batch_limits.") + key + "' must be a positive integer");
+    out = v.get<int64_t>();
+  };
+  positive("max_requests", m.batch_max_requests);
+  positive("max_bytes", m.batch_max_bytes);
+}
 
 std::string text_field(const nlohmann::json &j, const char *key, bool required) {
   if (!j.contains(key)) {
@@ -124,6 +141,7 @@ Manifest read_manifest(const std::filesystem::path &dir) {
     m.vision_models = string_list(j, "vision_models");
     m.vision_models_listed = true;
   }
+  read_batch_limits(j, m);
 
   if (!j.contains("abi") || !j["abi"].is_object() || !j["abi"].contains("major") || !j["abi"]["major"].is_number_integer())
     bad("missing 'abi.major'");

@@ -41,6 +41,10 @@ struct Manifest {
   std::vector<std::string> vision_models;
   bool vision_models_listed = false;
   WebhookRoute webhooks;          // ABI 1.5 (webhooks)
+  // ABI 1.5 (batch, "batch_limits"): the most requests and bytes of input
+  // one provider batch takes; the host splits bigger rounds.
+  int64_t batch_max_requests = 10000;
+  int64_t batch_max_bytes = 100 * 1000 * 1000;
 
   std::filesystem::path library_path() const { return dir / library; }
   std::string primary_secret() const { return secrets.empty() ? std::string() : secrets.front(); }

@@ -322,9 +322,12 @@ CallScope Provider::new_scope(int64_t deadline_ms) const {
 }
 
 nlohmann::json Provider::call_json_slot(uint64_t capability, const char *cannot, webox_op_fn webox_plugin::*slot,
-                                        const char *operation, const nlohmann::json &request, int64_t deadline_ms) {
+                                        const char *operation, const nlohmann::json &request, int64_t deadline_ms,
+                                        std::string_view blob) {
   if (!can(capability)) throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " " + cannot, {});
   Exchange x(request);
+  x.req.blob = blob.data();
+  x.req.blob_size = blob.size();
   CallScope scope = new_scope(deadline_ms);
   webox_status s = (m_binding.plugin->descriptor->*slot)(m_instance, scope.call(), &x.req, &x.result);
   return finish(s, x.result, operation, scope);
@@ -337,6 +340,24 @@ nlohmann::json Provider::embed(const nlohmann::json &request, int64_t deadline_m
 nlohmann::json Provider::list_models(const nlohmann::json &request, int64_t deadline_ms) {
   return call_json_slot(WEBOX_CAP_LIST_MODELS, "cannot list its models", &webox_plugin::list_models, "list_models", request,
                         deadline_ms);
+}
+
+nlohmann::json Provider::batch(const nlohmann::json &request, std::string_view jsonl, int64_t deadline_ms) {
+  return call_json_slot(WEBOX_CAP_BATCH, "has no batch service", &webox_plugin::batch, "batch", request, deadline_ms,
+                        jsonl);
+}
+
+nlohmann::json Provider::batch_results(const nlohmann::json &request,
+                                       const std::function<bool(const nlohmann::json &)> &on_event) {
+  const webox_plugin *d = m_binding.plugin->descriptor;
+  if (!can(WEBOX_CAP_BATCH) || !d->batch_results)
+    throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " has no batch service", {});
+  Exchange x(request);
+  detail::EventSink sink(on_event);
+  CallScope scope = new_scope();
+  webox_status s = d->batch_results(m_instance, scope.call(), &x.req, sink.sink, sink.user(), &x.result);
+  sink.rethrow_if_failed(x.result);
+  return finish(s, x.result, "batch_results", scope);
 }
 
 } // namespace webox::plugin

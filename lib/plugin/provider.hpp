@@ -132,6 +132,17 @@ public:
   // "truncated"?}. The plugin follows the endpoint's pages itself.
   nlohmann::json list_models(const nlohmann::json &request, int64_t deadline_ms = 0);
 
+  // ABI 1.5 (batch, WEBOX_CAP_BATCH; docs/ARCHITECTURE.md "batch"):
+  // `batch` submits ({"action":"submit"} with the requests as JSONL in
+  // `jsonl`), reads the status of, or cancels a provider batch and returns
+  // the batch as it is now ({"id","status","request_counts",...}).
+  // `batch_results` hands each result ({"type":"result","custom_id","ok",
+  // "answer"|"error"}) and warning to `on_event` as the plugin reads the
+  // provider's result files; returning false stops it.
+  nlohmann::json batch(const nlohmann::json &request, std::string_view jsonl = {}, int64_t deadline_ms = 0);
+  nlohmann::json batch_results(const nlohmann::json &request,
+                               const std::function<bool(const nlohmann::json &event)> &on_event);
+
 private:
   // Stores what a plugin handed back under "rotated_secrets" (a refreshed
   // OAuth token pair) in the encrypted key store and removes it from `doc`.
@@ -152,8 +163,10 @@ private:
   CallScope new_scope(int64_t deadline_ms = 0) const;
   // One JSON-in, JSON-out slot of the descriptor (embed, list_models): the
   // capability checked (`cannot` completes the refusal), then the call.
+  // `blob` is the request's binary half (batch: the JSONL of the requests).
   nlohmann::json call_json_slot(uint64_t capability, const char *cannot, webox_op_fn webox_plugin::*slot,
-                                const char *operation, const nlohmann::json &request, int64_t deadline_ms);
+                                const char *operation, const nlohmann::json &request, int64_t deadline_ms,
+                                std::string_view blob = {});
   ProviderBinding m_binding;
   webox_instance *m_instance = nullptr;
 };

@@ -23,10 +23,6 @@
 namespace webox::store {
 namespace {
 
-// Placeholder for the step reserved by the batch branch (16), so that the
-// interview tables keep their number 17; the batch merge replaces it.
-void migration_16_reserved_for_batch(Db &) {}
-
 // Every step of the schema, in order (lib/store/migrations.hpp). To add one,
 // append its line here: { N, migration_NN_<what> }. One step per line, so
 // that adding one is a one-line change:
@@ -47,7 +43,7 @@ constexpr Migration kMigrations[] = {
     {13, migration_13_agent},
     {14, migration_14_history},
     {15, migration_15_webhook_deliveries},
-    {16, migration_16_reserved_for_batch},
+    {16, migration_16_batches},
     {17, migration_17_interview},
 };
 // clang-format on

@@ -33,6 +33,7 @@ void migration_12_rag(Db &db);
 void migration_13_agent(Db &db);
 void migration_14_history(Db &db);
 void migration_15_webhook_deliveries(Db &db);
+void migration_16_batches(Db &db);
 void migration_17_interview(Db &db);
 
 } // namespace webox::store

@@ -5,8 +5,8 @@
 namespace webox::workflow {
 
 BudgetGate::BudgetGate(const Config &config, store::Db *db, std::optional<double> max_cost,
-                       const chat::PriceTable &prices)
-    : m_budget(config, db, max_cost), m_prices(prices) {}
+                       const chat::PriceTable &prices, const chat::PriceTable &batch_prices)
+    : m_budget(config, db, max_cost), m_prices(prices), m_batch_prices(batch_prices) {}
 
 void BudgetGate::reserve(const std::vector<Task> &tasks) {
   if (!m_budget.active()) return;
@@ -17,14 +17,17 @@ void BudgetGate::reserve(const std::vector<Task> &tasks) {
     if (!calls_a_model(t.action)) continue;
     std::vector<chat::ModelRef> chain;
     for (const auto &link : t.links) chain.push_back(link.model);
-    chat::CallEstimate e = chat::estimate_chain(m_prices, chain, t.messages, t.options);
+    // A batch goes to the first model only, at its batch price.
+    if (t.batch) chain.resize(1);
+    const chat::PriceTable &prices = t.batch ? m_batch_prices : m_prices;
+    chat::CallEstimate e = chat::estimate_chain(prices, chain, t.messages, t.options);
     if (t.tools) {
       // A step that acts makes up to max_steps calls, each with the tools'
       // definitions: its worst case is that many (tool results, unknown
       // yet, come on top and count when the calls are back).
       nlohmann::json counted = t.messages;
       counted.push_back({{"role", "system"}, {"content", t.tools->toolbox.definitions().dump()}});
-      e = chat::estimate_chain(m_prices, chain, counted, t.options);
+      e = chat::estimate_chain(prices, chain, counted, t.options);
       const int64_t n = t.tools->loop.max_steps;
       e.prompt_tokens *= n;
       e.max_output_tokens *= n;

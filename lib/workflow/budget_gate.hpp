@@ -21,7 +21,9 @@ namespace webox::workflow {
 
 class BudgetGate {
 public:
-  BudgetGate(const Config &config, store::Db *db, std::optional<double> max_cost, const chat::PriceTable &prices);
+  // `batch_prices` price the tasks marked `batch` (provider batches).
+  BudgetGate(const Config &config, store::Db *db, std::optional<double> max_cost, const chat::PriceTable &prices,
+             const chat::PriceTable &batch_prices);
 
   // Throws Error (exit 5) when the model calls of `tasks`, with those in
   // flight, could pass a cap; else counts them as in flight.
@@ -34,6 +36,7 @@ private:
   using Key = std::pair<size_t, size_t>; // (step, item)
   chat::Budget m_budget;
   const chat::PriceTable &m_prices;
+  const chat::PriceTable &m_batch_prices;
   std::map<Key, chat::CallEstimate> m_in_flight; // until its result is back
   double m_spent = 0;                            // this run's calls that came back
 };

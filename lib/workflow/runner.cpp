@@ -13,6 +13,7 @@
 #include "lib/mcp/server_config.hpp"
 #include "lib/rag/ask.hpp"
 #include "lib/rag/retrieve.hpp"
+#include "lib/workflow/batch_settings.hpp"
 #include "lib/workflow/inputs.hpp"
 #include "lib/workflow/loader.hpp"
 #include "lib/workflow/prompt_library.hpp"
@@ -202,6 +203,9 @@ WorkflowRun::WorkflowRun(plugin::Registry &registry, const Config &config, store
                          RunSettings settings)
     : m_wf(std::move(wf)), m_impl(std::make_unique<Impl>(registry, config, db, std::move(settings))) {
   Impl &im = *m_impl;
+  if (im.settings.batch && !im.settings.log)
+    throw UsageError("--batch stores its batches and their calls (so a run cut short can be collected): "
+                     "it cannot be used with --no-log");
   if (!im.settings.model.empty()) m_wf.default_model = im.settings.model;
   if (m_wf.default_model.empty()) m_wf.default_model = config.default_model;
   m_jobs = im.settings.jobs > 0 ? im.settings.jobs : config.workflow_jobs.value_or(kDefaultJobs);
@@ -215,7 +219,8 @@ WorkflowRun::WorkflowRun(plugin::Registry &registry, const Config &config, store
     im.check_mcp_servers(m_wf, i, problems);
   }
   if (!problems.empty()) throw InvalidWorkflow(std::move(problems));
-  if (im.settings.check_inputs) im.inputs = resolve_inputs(m_wf, im.settings.vars);
+  if (im.settings.resolved_inputs) im.inputs = *im.settings.resolved_inputs;
+  else if (im.settings.check_inputs) im.inputs = resolve_inputs(m_wf, im.settings.vars);
 }
 
 WorkflowRun::~WorkflowRun() = default;
@@ -283,12 +288,15 @@ json RunReport::to_json() const {
     if (!s.chunks.is_null()) j["chunks"] = s.chunks;
     steps_doc.push_back(std::move(j));
   }
-  return {{"workflow", workflow}, {"run_id", run_id}, {"status", status}, {"steps", steps_doc}, {"outputs", outputs}};
+  json doc = {{"workflow", workflow}, {"run_id", run_id}, {"status", status}, {"steps", steps_doc}, {"outputs", outputs}};
+  if (batch.batches > 0) doc["batch"] = {{"batches", batch.batches}, {"ok", batch.ok}, {"failed", batch.failed}};
+  return doc;
 }
 
 RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> &on_change) {
   Impl &im = *m_impl;
   im.prepare_tools(m_wf);
+  const BatchSettings batch = im.settings.batch ? load_batch_settings(im.config.source) : BatchSettings{};
   SchedulerSetup setup{
       m_wf,
       im.plan,
@@ -302,7 +310,9 @@ RunReport WorkflowRun::run(const std::function<void(const RunReport &, size_t)> 
       [&im](const std::string &spec) -> const std::vector<chat::ChainLink> & { return im.links_for(spec); },
       [&im](const Task &t) { return execute_task(t, im.prices); },
       im.tools,
-      [&im](const Step &s, const std::string &query) { return im.retrieve(s, query); }};
+      [&im](const Step &s, const std::string &query) { return im.retrieve(s, query); },
+      batch.poll_ms,
+      batch.max_requests};
   return run_scheduled(setup, on_change);
 }
 

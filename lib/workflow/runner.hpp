@@ -57,6 +57,10 @@ struct RunSettings {
   bool check_inputs = true;      // false for `workflow validate`: no --var needed
   std::optional<double> max_cost; // --max-cost: the whole run's cap (USD)
   bool yes = false;              // --yes: every tool of a step that acts may run
+  bool batch = false;            // --batch: model calls go through provider batches (batch_lane.hpp)
+  // Inputs already resolved (a run resumed by `webox batch collect`): used
+  // as they are instead of `vars`.
+  std::optional<nlohmann::json> resolved_inputs;
 };
 
 struct StepReport {
@@ -84,6 +88,10 @@ struct RunReport {
   std::vector<StepReport> steps;  // in file order
   nlohmann::json outputs = nlohmann::json::object();
   bool over_budget = false;       // a step was refused by --max-cost or a budget (exit 5)
+  // --batch: the provider batches of the run and their requests' results.
+  struct BatchTally {
+    int64_t batches = 0, ok = 0, failed = 0;
+  } batch;
   nlohmann::json to_json() const;
 };
 

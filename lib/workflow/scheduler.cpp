@@ -8,6 +8,7 @@
 #include "lib/core/logging.hpp"
 #include "lib/core/template.hpp"
 #include "lib/store/calls.hpp"
+#include "lib/workflow/batch_lane.hpp"
 #include "lib/workflow/budget_gate.hpp"
 #include "lib/workflow/condition.hpp"
 #include "lib/workflow/loader.hpp"
@@ -90,6 +91,7 @@ private:
   const OnStepChange &m_on_change;
   RunReport m_report;
   RunRecorder m_recorder;
+  chat::PriceTable m_batch_prices; // --batch: the providers' batch prices
   BudgetGate m_budget;
   json m_data;
   std::vector<StepState> m_state;
@@ -99,18 +101,22 @@ private:
   bool m_stop_new = false; // a step failed and --keep-going is off
   std::string m_first_failure;
   std::vector<WorkerPool::Done> m_immediate; // cache hits, finished without a worker
+  std::optional<BatchLane> m_lane;           // --batch
   WorkerPool m_pool;                         // last: its threads stop before the rest goes
 };
 
 Scheduler::Scheduler(const SchedulerSetup &setup, const OnStepChange &on_change)
     : m_setup(setup), m_wf(setup.wf), m_on_change(on_change), m_report(empty_report(setup.wf)),
-      m_recorder(setup.db, setup.settings.log, setup.settings.use_cache),
-      m_budget(setup.config, setup.db, setup.settings.max_cost, setup.prices),
+      m_recorder(setup.db, setup.settings.log, setup.settings.use_cache), m_batch_prices(setup.prices.for_batch()),
+      m_budget(setup.config, setup.db, setup.settings.max_cost, setup.prices, m_batch_prices),
       m_data({{"inputs", setup.inputs}, {"steps", json::object()}}), m_state(setup.wf.steps.size()),
       m_position(setup.wf.steps.size()), m_ready([this](size_t a, size_t b) { return m_position[a] < m_position[b]; }),
       m_pool(setup.jobs, setup.execute) {
   for (size_t i = 0; i < m_state.size(); ++i) m_state[i].waiting = setup.plan.needs[i].size();
   for (size_t k = 0; k < setup.plan.order.size(); ++k) m_position[setup.plan.order[k]] = k;
+  if (setup.settings.batch && setup.db)
+    m_lane.emplace(BatchLaneSetup{*setup.db, m_wf, m_batch_prices, m_report.run_id, setup.inputs,
+                                  setup.batch_poll_ms, setup.batch_max_requests});
 }
 
 RunReport Scheduler::run() {
@@ -130,7 +136,17 @@ RunReport Scheduler::run() {
       if (round) round->commit();
     }
     if (m_finished >= n) break;
+    if (m_lane) {
+      // The round's model calls leave as batches; a failed submission's
+      // tasks come back at once.
+      arrived = m_lane->flush();
+      if (!arrived.empty()) continue;
+    }
     arrived = m_pool.collect(100);
+    if (m_lane) {
+      for (auto &d : cancel::requested() ? m_lane->abandon() : m_lane->poll()) arrived.push_back(std::move(d));
+      m_report.batch = m_lane->tally();
+    }
   }
   finish_run();
   return m_report;
@@ -233,13 +249,18 @@ std::vector<Task> Scheduler::render_items(size_t i) {
 
 // Phases "budget-checked" and "running".
 void Scheduler::submit(size_t i, std::vector<Task> tasks) {
+  if (m_lane)
+    for (auto &t : tasks) t.batch = m_lane->takes(t);
   m_budget.reserve(tasks);
   StepState &st = m_state[i];
   st.pending_tasks = tasks.size() + std::count_if(m_immediate.begin(), m_immediate.end(),
                                                   [&](const auto &d) { return d.first.step == i; });
   m_report.steps[i].status = "running";
   m_on_change(m_report, i);
-  for (auto &t : tasks) m_pool.submit(std::move(t));
+  for (auto &t : tasks) {
+    if (t.batch) m_lane->add(std::move(t));
+    else m_pool.submit(std::move(t));
+  }
   if (st.pending_tasks == 0) complete(i); // write steps, empty foreach
 }
 

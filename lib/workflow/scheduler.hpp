@@ -64,6 +64,8 @@ struct SchedulerSetup {
   TaskExecutor execute; // runs on the workers
   const std::map<size_t, std::shared_ptr<const StepTools>> &tools; // steps that act, by index
   Retriever retrieve;   // retrieve: steps (scheduler thread)
+  int64_t batch_poll_ms = 30000;  // --batch: how often a waiting batch is asked (batch_settings.hpp)
+  int64_t batch_max_requests = 0; // --batch: 0 = the provider's limit
 };
 
 using OnStepChange = std::function<void(const RunReport &, size_t step)>;

@@ -62,6 +62,7 @@ struct Task {
   std::string path;                     // transcribe: the audio; image/tts: the target
   std::string output_root;              // image/tts: "" or the folder `path` must stay under
   std::shared_ptr<const StepTools> tools; // null: the model is offered no tools
+  bool batch = false;                   // sent in a provider batch (--batch): priced at batch prices
 };
 
 struct TaskResult {

@@ -53,6 +53,7 @@
 //     like any 5xx by the host.
 #include <webox/plugin.hpp>
 
+#include "plugins/common/batch_kit.hpp"
 #include "plugins/common/models_kit.hpp"
 #include "plugins/common/content_kit.hpp"
 #include "plugins/common/provider_kit.hpp"
@@ -314,11 +315,8 @@ json thinking_extra(const json &thinking, size_t call_number) {
   return {{"thinking_blocks", thinking}};
 }
 
-Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
-                              const std::string &requested_model) {
-  const json doc = kit::parse_response(resp.body, self.name);
-  if (!doc.is_object())
-    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
+// A whole Messages answer (a 200 body, or a batch result's `message`).
+Answer answer_of_message(const webox_instance &self, const json &doc, const std::string &requested_model) {
   if (string_at(doc, "type") == "error") throw_stream_error(self, doc);
   Answer a;
   a.model = string_at(doc, "model");
@@ -339,6 +337,14 @@ Answer read_complete_response(const webox_instance &self, const sdk::HttpRespons
   a.finish_reason = normalized_stop_reason(string_at(doc, "stop_reason"));
   update_usage(a.usage, kit::object_at(doc, "usage"));
   return a;
+}
+
+Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
+                              const std::string &requested_model) {
+  const json doc = kit::parse_response(resp.body, self.name);
+  if (!doc.is_object())
+    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
+  return answer_of_message(self, doc, requested_model);
 }
 
 // Folds the stream's events into an Answer, emitting text as it comes.
@@ -528,8 +534,145 @@ webox_status list_models(webox_instance *self, const webox_call *call, const web
   });
 }
 
-const webox_plugin kDescriptor = kit::models::with_list_models(
-    kit::chat_descriptor(kProviderId, kVersion, create, destroy, describe, chat_complete, chat_stream), list_models);
+
+// ---- Message Batches (ABI 1.5; plugin.h "ABI 1.5 (batch)") --------------------
+//
+// `POST {base}/v1/messages/batches` with {"requests": [{"custom_id",
+// "params": <what chat_complete would send>}]} starts a batch;
+// `GET {base}/v1/messages/batches/{id}` says processing_status in_progress,
+// canceling or ended, with request_counts {processing, succeeded, errored,
+// canceled, expired} and `cancel_initiated_at`; once ended, the results are
+// JSONL at `{base}/v1/messages/batches/{id}/results`, one line per request:
+// {"custom_id", "result": {"type": succeeded|errored|canceled|expired,
+// "message"|"error"}}. The answer's `results_url` is not followed: the key
+// goes only to the configured base URL. The create POST is WEBOX_HTTP_ONCE.
+
+namespace batch_kit = webox::kit::batch;
+
+sdk::HttpResponse anthropic_batch_http(const webox_instance &self, const webox_call *call, sdk::HttpRequest http) {
+  http.timeout_ms = self.timeout_ms;
+  http.headers.push_back("x-api-key: " + kit::api_key(self, call));
+  http.headers.push_back(std::string("anthropic-version: ") + kApiVersion);
+  return kit::whole_answer(
+      call, http, [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self.name, f, started); },
+      [&](const sdk::HttpResponse &r) { throw_http_error(self, r); });
+}
+
+batch_kit::Status anthropic_batch_doc(const webox_instance &self, const sdk::HttpResponse &resp) {
+  const json doc = kit::parse_response(resp.body, self.name);
+  batch_kit::Status st;
+  st.id = string_at(doc, "id");
+  if (!doc.is_object() || st.id.empty()) throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the batch answer has no id");
+  st.provider_status = string_at(doc, "processing_status");
+  const json counts = kit::object_at(doc, "request_counts");
+  const int64_t processing = count_at(counts, "processing").value_or(0);
+  st.succeeded = count_at(counts, "succeeded").value_or(0);
+  const int64_t errored = count_at(counts, "errored").value_or(0), canceled = count_at(counts, "canceled").value_or(0),
+                expired = count_at(counts, "expired").value_or(0);
+  st.failed = errored + canceled + expired;
+  st.total = processing + st.succeeded + st.failed;
+  const bool cancel_asked = !string_at(doc, "cancel_initiated_at").empty();
+  if (st.provider_status == "ended") st.status = cancel_asked ? "cancelled" : expired > 0 ? "expired" : "ended";
+  else if (st.provider_status == "canceling") st.status = "cancelling";
+  else st.status = "in_progress";
+  st.created_at = string_at(doc, "created_at");
+  return st;
+}
+
+webox_status batch(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    const json request = batch_kit::parse_action(req, self->name);
+    const std::string action = string_at(request, "action");
+    sdk::HttpRequest http;
+    http.headers = {"content-type: application/json", "accept: application/json"};
+    if (action == "submit") {
+      std::string body = "{\"requests\":[";
+      bool first = true;
+      batch_kit::for_each_request(std::string_view(req->blob ? req->blob : "", req->blob ? req->blob_size : 0), self->name,
+                                  [&](const std::string &custom_id, const json &chat_request) {
+                                    if (!first) body += ',';
+                                    first = false;
+                                    body += dump(json{{"custom_id", custom_id}, {"params", build_body(*self, chat_request, false)}});
+                                  });
+      body += "]}";
+      http.url = self->base_url + "/v1/messages/batches";
+      http.body = std::move(body);
+      http.flags = WEBOX_HTTP_ONCE;
+    } else if (action == "status") {
+      http.method = "GET";
+      http.url = self->base_url + "/v1/messages/batches/" + batch_kit::checked_id(request, self->name);
+    } else {
+      http.url = self->base_url + "/v1/messages/batches/" + batch_kit::checked_id(request, self->name) + "/cancel";
+    }
+    sdk::give(dump(anthropic_batch_doc(*self, anthropic_batch_http(*self, call, http)).to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+// One line of the results as a result event.
+json anthropic_result_line(const webox_instance &self, const json &line, std::string &why) {
+  const std::string custom_id = string_at(line, "custom_id");
+  const json result = kit::object_at(line, "result");
+  const std::string type = string_at(result, "type");
+  if (custom_id.empty() || type.empty()) {
+    why = custom_id.empty() ? "no custom_id" : "no result type";
+    return json(json::value_t::discarded);
+  }
+  json event = {{"custom_id", custom_id}, {"ok", false}};
+  if (type == "succeeded") {
+    try {
+      event["answer"] = answer_of_message(self, kit::object_at(result, "message"), "").to_json();
+      event["ok"] = true;
+    } catch (const sdk::Failure &f) {
+      event["error"] = batch_kit::error_doc("errored", f.message);
+    }
+  } else if (type == "errored") {
+    // {"type":"error","error":{"type":"invalid_request_error","message":...}}
+    const json outer = kit::object_at(result, "error");
+    const json inner = outer.contains("error") ? kit::object_at(outer, "error") : outer;
+    const std::string code = string_at(inner, "type");
+    event["error"] = batch_kit::error_doc("errored", self.name + ": " + (code.empty() ? "" : code + ": ") + string_at(inner, "message"), 0, code);
+  } else if (type == "canceled" || type == "expired") {
+    const std::string kind = type == "canceled" ? "cancelled" : "expired";
+    event["error"] = batch_kit::error_doc(kind, self.name + ": the request was " + kind + " before it ran");
+  } else {
+    why = "unknown result type '" + type.substr(0, 40) + "'";
+    return json(json::value_t::discarded);
+  }
+  return event;
+}
+
+webox_status batch_results(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink,
+                           void *user, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
+    const std::string id = batch_kit::checked_id(request, self->name);
+    batch_kit::ResultReader reader(self->name, sink, user, batch_kit::max_results_of(request));
+    sdk::HttpRequest http;
+    http.method = "GET";
+    http.url = self->base_url + "/v1/messages/batches/" + id + "/results";
+    http.headers = {"x-api-key: " + kit::api_key(*self, call), std::string("anthropic-version: ") + kApiVersion};
+    http.framing = WEBOX_HTTP_NDJSON;
+    http.timeout_ms = self->timeout_ms;
+    sdk::HttpResponse resp;
+    try {
+      resp = sdk::http_stream(call, http, [&](std::string_view line) {
+        reader.on_line(line, [&](const json &l, std::string &why) { return anthropic_result_line(*self, l, why); });
+        return true;
+      });
+    } catch (const sdk::Failure &f) {
+      throw sdk::explain_transport_failure(self->name, f, false);
+    }
+    if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    sdk::give(dump(reader.summary()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+const webox_plugin kDescriptor = kit::batch::with_batch(
+    kit::models::with_list_models(
+        kit::chat_descriptor(kProviderId, kVersion, create, destroy, describe, chat_complete, chat_stream), list_models),
+    batch, batch_results);
 
 } // namespace
 

@@ -35,6 +35,8 @@ struct Slots {
   decltype(webox_plugin::social_send) social_send = nullptr;
   decltype(webox_plugin::list_models) list_models = nullptr; // ABI 1.4
   decltype(webox_plugin::webhook) webhook = nullptr;         // ABI 1.5 (webhooks)
+  decltype(webox_plugin::batch) batch = nullptr;             // ABI 1.5 (batch)
+  decltype(webox_plugin::batch_results) batch_results = nullptr;
 };
 
 // The descriptor: `slots`' functions, everything else from the manifest.
@@ -42,7 +44,7 @@ constexpr webox_plugin manifest_descriptor(const Slots &s) {
   return webox_plugin{sizeof(webox_plugin), WEBOX_ABI_MAJOR, WEBOX_PLUGIN_MIN_HOST_MINOR, WEBOX_PROVIDER_ID,
                       WEBOX_PROVIDER_VERSION, WEBOX_PLUGIN_CAPABILITIES, s.create, s.destroy, s.describe, s.chat,
                       s.chat_stream, s.embed, s.image, s.tts, s.stt, s.social_collect, s.social_send,
-                      s.list_models, s.webhook};
+                      s.list_models, s.webhook, s.batch, s.batch_results};
 }
 
 // The `describe` slot's answer when it is a fixed document.

@@ -24,5 +24,7 @@ extern const uint64_t kMediaCapabilities = WEBOX_PLUGIN_CAPABILITIES & (WEBOX_CA
 // Embeddings for a manifest that lists them (openai, mistral, deepinfra).
 extern const uint64_t kEmbedCapabilities = WEBOX_PLUGIN_CAPABILITIES & WEBOX_CAP_EMBED;
 extern const uint64_t kVisionCapabilities = WEBOX_PLUGIN_CAPABILITIES & WEBOX_CAP_VISION;
+// The Batch API (ABI 1.5) for a manifest that lists "batch" (openai only).
+extern const uint64_t kBatchCapabilities = WEBOX_PLUGIN_CAPABILITIES & WEBOX_CAP_BATCH;
 
 } // namespace webox::openai

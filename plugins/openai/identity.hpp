@@ -16,5 +16,6 @@ extern const char kKnownModels[];          // comma-separated manifest "models"
 extern const uint64_t kMediaCapabilities;  // WEBOX_CAP_IMAGE|TTS|STT when the manifest lists them (openai only)
 extern const uint64_t kEmbedCapabilities;  // WEBOX_CAP_EMBED when the manifest lists "embed"
 extern const uint64_t kVisionCapabilities; // WEBOX_CAP_VISION when the manifest lists "vision" (ABI 1.4)
+extern const uint64_t kBatchCapabilities;  // WEBOX_CAP_BATCH when the manifest lists "batch" (ABI 1.5: openai)
 
 } // namespace webox::openai

@@ -66,13 +66,16 @@
 
 #include <webox/plugin.hpp>
 
+#include "plugins/common/batch_kit.hpp"
 #include "plugins/common/content_kit.hpp"
+#include "plugins/common/media_kit.hpp"
 #include "plugins/common/provider_kit.hpp"
 #include "plugins/common/models_kit.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <optional>
@@ -375,16 +378,14 @@ json calls_of_message(const webox_instance &self, const json &message, const jso
   return calls.finished();
 }
 
-Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
-                              const std::string &requested_model, const json &messages) {
-  // OpenRouter may send keep-alive whitespace before the JSON: the parser skips it.
-  const json doc = kit::parse_response(resp.body, self.name);
-  if (!doc.is_object())
-    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
+// A whole chat completion's document (a 200 body, or the body of a batch
+// result line) as the answer.
+Answer answer_of_document(const webox_instance &self, const json &doc, int http_status,
+                          const std::string &requested_model, const json &messages) {
   if (doc.contains("error") && !doc["error"].is_null()) throw_inband_error(self, doc["error"]);
   if (is_bare_error_object(doc)) throw_inband_error(self, doc);
   const json *choice = first_choice(doc);
-  if (!choice) throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response has no choices", resp.status);
+  if (!choice) throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the response has no choices", http_status);
   Answer a;
   a.model = string_at(doc, "model");
   if (a.model.empty()) a.model = requested_model;
@@ -394,6 +395,15 @@ Answer read_complete_response(const webox_instance &self, const sdk::HttpRespons
   a.finish_reason = string_at(*choice, "finish_reason");
   if (auto u = usage_of_chunk(doc)) a.usage = *u;
   return a;
+}
+
+Answer read_complete_response(const webox_instance &self, const sdk::HttpResponse &resp,
+                              const std::string &requested_model, const json &messages) {
+  // OpenRouter may send keep-alive whitespace before the JSON: the parser skips it.
+  const json doc = kit::parse_response(resp.body, self.name);
+  if (!doc.is_object())
+    throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": " + kit::unparsable(resp.body, "the response", "the response is not valid JSON (cut short?)"), resp.status);
+  return answer_of_document(self, doc, resp.status, requested_model, messages);
 }
 
 // Consumes the SSE data payloads of one streamed answer.
@@ -586,14 +596,217 @@ webox_status list_models(webox_instance *self, const webox_call *call, const web
   });
 }
 
+
+// ---- Batch (ABI 1.5, openai only; plugin.h "ABI 1.5 (batch)") -------------
+//
+// The Batch API: the requests go up as a JSONL file (`POST {base}/files`,
+// multipart, purpose=batch), one line per request {"custom_id", "method":
+// "POST", "url": "/v1/chat/completions", "body": <what chat_complete would
+// send>}; `POST {base}/batches` starts the batch; `GET {base}/batches/{id}`
+// says validating, in_progress, finalizing, completed, failed, expired,
+// cancelling or cancelled with `request_counts` and, once done, an
+// `output_file_id` (answers) and an `error_file_id` (failed requests, and the
+// requests left when the batch expired or was cancelled); each is read with
+// `GET {base}/files/{id}/content`, one line per request: {"custom_id",
+// "response": {"status_code", "body"}, "error": {"code", "message"}|null}.
+// Both POSTs are WEBOX_HTTP_ONCE: a repeated batch would be paid twice.
+
+namespace batch_kit = webox::kit::batch;
+
+std::string openai_batch_status(const std::string &provider_status) {
+  if (provider_status == "completed") return "ended";
+  if (provider_status == "failed") return "failed";
+  if (provider_status == "expired") return "expired";
+  if (provider_status == "cancelling") return "cancelling";
+  if (provider_status == "cancelled") return "cancelled";
+  return "in_progress"; // validating, in_progress, finalizing, and words added later
+}
+
+std::string iso_time(const json &doc, const char *key) {
+  auto t = count_at(doc, key);
+  if (!t || *t <= 0) return {};
+  const std::time_t seconds = static_cast<std::time_t>(*t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+batch_kit::Status openai_batch_doc(const webox_instance &self, const json &doc) {
+  batch_kit::Status st;
+  st.id = string_at(doc, "id");
+  if (st.id.empty()) throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the batch answer has no id");
+  st.provider_status = string_at(doc, "status");
+  st.status = openai_batch_status(st.provider_status);
+  const json counts = kit::object_at(doc, "request_counts");
+  st.total = count_at(counts, "total").value_or(0);
+  st.succeeded = count_at(counts, "completed").value_or(0);
+  st.failed = count_at(counts, "failed").value_or(0);
+  st.created_at = iso_time(doc, "created_at");
+  const json errors = kit::object_at(doc, "errors");
+  if (const json *list = webox::json_fields::member(errors, "data"); list && list->is_array() && !list->empty())
+    st.message = string_at((*list)[0], "message");
+  return st;
+}
+
+sdk::HttpResponse openai_batch_http(const webox_instance &self, const webox_call *call, sdk::HttpRequest http) {
+  http.timeout_ms = self.timeout_ms;
+  http.should_retry = retry_unless_out_of_quota;
+  http.headers.push_back("Authorization: Bearer " + kit::api_key(self, call));
+  return kit::whole_answer(
+      call, http, [&](const sdk::Failure &f, bool started) { return sdk::explain_transport_failure(self.name, f, started); },
+      [&](const sdk::HttpResponse &r) { throw_http_error(self, r); });
+}
+
+json openai_batch_object(const webox_instance &self, const sdk::HttpResponse &resp) {
+  json doc = kit::parse_response(resp.body, self.name);
+  if (!doc.is_object()) throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the batch answer is not a JSON object");
+  return doc;
+}
+
+json openai_batch_get(const webox_instance &self, const webox_call *call, const std::string &id) {
+  sdk::HttpRequest http;
+  http.method = "GET";
+  http.url = self.base_url + "/batches/" + id;
+  http.headers = {"Accept: application/json"};
+  return openai_batch_object(self, openai_batch_http(self, call, http));
+}
+
+json openai_batch_submit(const webox_instance &self, const webox_call *call, const webox_request *req,
+                         const json &request) {
+  std::string jsonl;
+  batch_kit::for_each_request(std::string_view(req->blob ? req->blob : "", req->blob ? req->blob_size : 0), self.name,
+                              [&](const std::string &custom_id, const json &chat_request) {
+                                jsonl += dump(json{{"custom_id", custom_id},
+                                                   {"method", "POST"},
+                                                   {"url", "/v1/chat/completions"},
+                                                   {"body", build_body(self, chat_request, false)}});
+                                jsonl += '\n';
+                              });
+  webox::media_plugin::Multipart form;
+  form.field("purpose", "batch");
+  form.file("file", "webox-batch.jsonl", "application/jsonl", std::move(jsonl));
+  sdk::HttpRequest upload;
+  upload.url = self.base_url + "/files";
+  upload.body = form.body();
+  upload.headers = {"Content-Type: " + form.content_type(), "Accept: application/json"};
+  upload.flags = WEBOX_HTTP_ONCE;
+  const std::string file_id = string_at(openai_batch_object(self, openai_batch_http(self, call, upload)), "id");
+  upload.body.clear();
+  upload.body.shrink_to_fit();
+  if (file_id.empty()) throw sdk::Failure(WEBOX_E_UPSTREAM, self.name + ": the file upload answered no id");
+  json create = {{"input_file_id", file_id}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"}};
+  const json metadata = kit::object_at(request, "metadata");
+  if (!metadata.empty()) create["metadata"] = metadata;
+  sdk::HttpRequest start;
+  start.url = self.base_url + "/batches";
+  start.body = dump(create);
+  start.headers = {"Content-Type: application/json", "Accept: application/json"};
+  start.flags = WEBOX_HTTP_ONCE;
+  return openai_batch_object(self, openai_batch_http(self, call, start));
+}
+
+webox_status batch(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    const json request = batch_kit::parse_action(req, self->name);
+    const std::string action = string_at(request, "action");
+    json doc;
+    if (action == "submit") {
+      doc = openai_batch_submit(*self, call, req, request);
+    } else if (action == "status") {
+      doc = openai_batch_get(*self, call, batch_kit::checked_id(request, self->name));
+    } else {
+      sdk::HttpRequest http;
+      http.url = self->base_url + "/batches/" + batch_kit::checked_id(request, self->name) + "/cancel";
+      http.headers = {"Content-Type: application/json", "Accept: application/json"};
+      http.body = "{}";
+      doc = openai_batch_object(*self, openai_batch_http(*self, call, http));
+    }
+    sdk::give(dump(openai_batch_doc(*self, doc).to_json()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
+// One line of an output or error file as a result event.
+json openai_result_line(const webox_instance &self, const json &line, std::string &why) {
+  const std::string custom_id = string_at(line, "custom_id");
+  if (custom_id.empty()) {
+    why = "no custom_id";
+    return json(json::value_t::discarded);
+  }
+  json event = {{"custom_id", custom_id}};
+  const json error = kit::object_at(line, "error");
+  if (!error.empty()) {
+    const std::string code = string_at(error, "code");
+    const std::string kind = code == "batch_expired" ? "expired" : code == "batch_cancelled" ? "cancelled" : "errored";
+    event["ok"] = false;
+    event["error"] = batch_kit::error_doc(kind, self.name + ": " + (code.empty() ? "" : code + ": ") + string_at(error, "message"), 0, code);
+    return event;
+  }
+  const json response = kit::object_at(line, "response");
+  const int status = static_cast<int>(count_at(response, "status_code").value_or(0));
+  const json body = kit::object_at(response, "body");
+  if (status / 100 != 2) {
+    const ProviderError e = read_error_envelope(body);
+    event["ok"] = false;
+    event["error"] = batch_kit::error_doc("errored", self.name + ": " + std::to_string(status) + (e.code.empty() ? "" : " " + e.code) +
+                                                         ": " + (e.message.empty() ? std::string("the request failed") : e.message),
+                                          status, e.code);
+    return event;
+  }
+  try {
+    event["answer"] = answer_of_document(self, body, status, "", json::array()).to_json();
+    event["ok"] = true;
+  } catch (const sdk::Failure &f) {
+    event["ok"] = false;
+    event["error"] = batch_kit::error_doc("errored", f.message, status);
+  }
+  return event;
+}
+
+webox_status batch_results(webox_instance *self, const webox_call *call, const webox_request *req, webox_sink_fn sink,
+                           void *user, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
+    const std::string id = batch_kit::checked_id(request, self->name);
+    const json doc = openai_batch_get(*self, call, id);
+    batch_kit::ResultReader reader(self->name, sink, user, batch_kit::max_results_of(request));
+    for (const char *file : {"output_file_id", "error_file_id"}) {
+      const std::string file_id = string_at(doc, file);
+      if (file_id.empty()) continue;
+      if (!batch_kit::valid_custom_id(file_id))
+        throw sdk::Failure(WEBOX_E_UPSTREAM, self->name + ": the batch names a file id webox will not put in a URL");
+      sdk::HttpRequest http;
+      http.method = "GET";
+      http.url = self->base_url + "/files/" + file_id + "/content";
+      http.headers = {"Authorization: Bearer " + kit::api_key(*self, call)};
+      http.framing = WEBOX_HTTP_NDJSON;
+      http.timeout_ms = self->timeout_ms;
+      sdk::HttpResponse resp;
+      try {
+        resp = sdk::http_stream(call, http, [&](std::string_view line) {
+          reader.on_line(line, [&](const json &l, std::string &why) { return openai_result_line(*self, l, why); });
+          return true;
+        });
+      } catch (const sdk::Failure &f) {
+        throw sdk::explain_transport_failure(self->name, f, false);
+      }
+      if (resp.status / 100 != 2) throw_http_error(*self, resp);
+    }
+    sdk::give(dump(reader.summary()), &out->json);
+    return WEBOX_OK;
+  });
+}
+
 const webox_plugin kDescriptor = {
     .struct_size = sizeof(webox_plugin),
     .abi_major = WEBOX_ABI_MAJOR,
-    .min_host_minor = 4, // list_models
+    .min_host_minor = static_cast<uint16_t>(id::kBatchCapabilities ? 5 : 4), // batch (ABI 1.5), list_models (1.4)
     .id = id::kProviderId,
     .version = id::kProviderVersion,
     .capabilities = WEBOX_CAP_CHAT | WEBOX_CAP_CHAT_STREAM | WEBOX_CAP_TOOLS | WEBOX_CAP_LIST_MODELS | id::kMediaCapabilities |
-                    id::kEmbedCapabilities | id::kVisionCapabilities,
+                    id::kEmbedCapabilities | id::kVisionCapabilities | id::kBatchCapabilities,
     .create = create,
     .destroy = destroy,
     .describe = describe,
@@ -607,6 +820,8 @@ const webox_plugin kDescriptor = {
     .social_send = nullptr,
     .list_models = list_models,
     .webhook = nullptr,
+    .batch = batch,
+    .batch_results = batch_results,
 };
 
 } // namespace

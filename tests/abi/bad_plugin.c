@@ -116,6 +116,8 @@ static const webox_plugin descriptor = {
     NULL, NULL, NULL, NULL, NULL, NULL,
     NULL, /* list_models (ABI 1.4) */
     NULL, /* webhook (ABI 1.5) */
+    NULL, /* batch (ABI 1.5) */
+    NULL, /* batch_results (ABI 1.5) */
 };
 
 #if BAD_NO_ENTRY

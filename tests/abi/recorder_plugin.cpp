@@ -165,6 +165,8 @@ const webox_plugin kDescriptor = {
     social_send,
     list_models,
     nullptr, // webhook (ABI 1.5)
+    nullptr, // batch (ABI 1.5)
+    nullptr, // batch_results
 };
 
 } // namespace

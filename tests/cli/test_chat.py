@@ -161,7 +161,7 @@ class PluginsTest(WeboxTestCase):
         r = self.webox("plugins", "info", "echo", check=0)
         self.assertIn("loads and matches its manifest", r.out)
         doc = self.webox("plugins", "info", "openai", "--json", check=0).json()
-        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "embed", "image", "tts", "stt", "tools", "vision", "list-models"])
+        self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "embed", "image", "tts", "stt", "tools", "vision", "list-models", "batch"])  # ABI 1.5: openai only
         doc = self.webox("plugins", "info", "mistral", "--json", check=0).json()
         self.assertEqual(doc["capabilities"], ["chat", "chat-stream", "embed", "tools", "list-models"])
         doc = self.webox("plugins", "info", "groq", "--json", check=0).json()

@@ -353,6 +353,9 @@ typedef struct webox_plugin {
   webox_op_fn list_models; /* WEBOX_CAP_LIST_MODELS: see "ABI 1.4" at the end */
   /* ABI 1.5 (webhooks) */
   webox_stream_op_fn webhook; /* WEBOX_CAP_WEBHOOKS: see "ABI 1.5 (webhooks)" at the end */
+  /* ABI 1.5 (batch) */
+  webox_op_fn batch;                /* WEBOX_CAP_BATCH: see "ABI 1.5 (batch)" */
+  webox_stream_op_fn batch_results; /* WEBOX_CAP_BATCH: one "result" event a request */
   /* Later members are appended here, never above. */
 } webox_plugin;
 
@@ -455,6 +458,52 @@ WEBOX_EXPORT webox_status webox_plugin_entry_v1(const webox_host_api *host,
  * fetches details the payload lacks) makes the host retry the delivery a
  * few times, then park it as failed. */
 #define WEBOX_CAP_WEBHOOKS (UINT64_C(1) << 11)
+
+/* ---- ABI 1.5 (batch) ---------------------------------------------------------
+ * WEBOX_CAP_BATCH (manifest capability "batch") promises the two slots
+ * appended to webox_plugin after `webhook`: `batch` and `batch_results`.
+ * They run many chat requests on the provider's own batch service (OpenAI
+ * Batch API, Anthropic Message Batches): submitted at once, answered within
+ * hours, at the provider's batch price. A plugin that sets the bit MUST
+ * declare min_host_minor 5. The manifest MAY say the provider's limits,
+ * which the host splits a batch by (default 10,000 requests, 100 MB):
+ *   "batch_limits": {"max_requests": 50000, "max_bytes": 209715200}
+ *
+ * `batch` (schemas/batch.request.json, batch.result.json) takes an "action":
+ *   {"action":"submit", "metadata":{"webox_batch":"12"}}   with `blob` = the
+ *       requests as JSONL, one line per request: {"custom_id":"t0",
+ *       "request":<the document the chat slot takes>}. custom_id is
+ *       [A-Za-z0-9_-]{1,64}, unique in the batch. The plugin translates each
+ *       line to its wire format as its chat slot would (no streaming) and
+ *       submits them all; nothing is submitted when a line is refused
+ *       (WEBOX_E_INVALID naming the custom_id).
+ *   {"action":"status", "id":"batch_abc"}
+ *   {"action":"cancel", "id":"batch_abc"}
+ * and answers, for each action, the batch as it is now:
+ *   {"id":"batch_abc", "status":S, "provider_status":"in_progress",
+ *    "request_counts":{"total":10,"succeeded":4,"failed":1},
+ *    "created_at":"2026-12-07T20:00:00Z"?, "message":"..."?}
+ *   S is one of "in_progress" (validating, running, finalizing), "cancelling",
+ *   "ended" (every request has its result), "expired" (the window passed;
+ *   the results of the requests done are still available), "cancelled"
+ *   (likewise), "failed" (the provider refused the batch as a whole; no
+ *   results; "message" says why).
+ *
+ * `batch_results` takes {"id":"batch_abc", "max_results":N} for a batch whose
+ * status is ended, expired or cancelled, and emits one event per request as
+ * it reads the provider's result files (streamed: the host never needs the
+ * whole file):
+ *   {"type":"result", "custom_id":"t0", "ok":true,
+ *    "answer":<the chat slot's result document: text, model, usage, ...>}
+ *   {"type":"result", "custom_id":"t1", "ok":false,
+ *    "error":{"kind":"errored"|"expired"|"cancelled", "message":"...",
+ *             "http_status":400?, "provider_code":"..."?}}
+ *   {"type":"warning", "message":"line 12 of the output file is not JSON"}
+ * A line that cannot be read is a warning, never a result; at most
+ * `max_results` result events are emitted (more is a WEBOX_E_UPSTREAM
+ * failure). The result document: {"results":N, "warnings":M}. A request may
+ * have no result at all (the host reports it as missing). */
+#define WEBOX_CAP_BATCH (UINT64_C(1) << 12)
 
 #ifdef __cplusplus
 }
