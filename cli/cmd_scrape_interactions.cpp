@@ -98,7 +98,7 @@ private:
 
 json summary_json(const leads::RunCounts &c, int64_t elapsed_ms) {
   return {{"new_interactions", c.new_interactions}, {"new_people", c.new_people}, {"new_leads", c.new_leads},
-          {"new_contacts", c.new_contacts},         {"pages", c.pages},           {"items", c.items},
+          {"new_contacts", c.new_contacts},         {"new_optouts", c.new_optouts}, {"pages", c.pages},           {"items", c.items},
           {"elapsed_ms", elapsed_ms}, {"model_calls", c.model_calls}, {"model_phones", c.model_phones}};
 }
 

@@ -13,7 +13,7 @@
 namespace webox::leads {
 
 LeadsStore::LeadsStore(store::Db &db, LeadsSettings settings, int64_t now)
-    : m_db(db), m_settings(std::move(settings)), m_phones(m_settings.phone_regions), m_now(now) {
+    : m_db(db), m_settings(std::move(settings)), m_phones(m_settings.phone_regions), m_optout_words(m_settings.optout_words), m_now(now) {
   ensure_person_index(m_db);
 }
 

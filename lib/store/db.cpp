@@ -52,6 +52,13 @@ constexpr Migration kMigrations[] = {
     {12, migration_12_rag},
     {13, migration_13_agent},
     {14, migration_14_history},
+    // 15, 16 and 17 are reserved this round for the serve, batch and
+    // interview branches; until they merge, empty steps hold their places so
+    // that 18 keeps its number (the merge replaces them with the real ones).
+    {15, migration_reserved},
+    {16, migration_reserved},
+    {17, migration_reserved},
+    {18, migration_18_leads_lifecycle},
 };
 // clang-format on
 

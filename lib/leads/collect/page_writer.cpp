@@ -49,6 +49,10 @@ struct PageWriter::Impl {
   SQLite::Statement upsert_cursor{store.m_db.sql(), "INSERT INTO sync_cursors(account_id, edge, cursor, updated_at) VALUES(?, ?, ?, ?) "
                                                      "ON CONFLICT(account_id, edge) DO UPDATE SET cursor = excluded.cursor, "
                                                      "updated_at = excluded.updated_at"};
+  // An opt-out word in what the person wrote (lib/leads/optout/): recorded in
+  // the page's transaction, so no campaign sees the text without the opt-out.
+  SQLite::Statement insert_optout{store.m_db.sql(), "INSERT INTO optouts(person_id, reason, source, interaction_id, created_at) "
+                                                     "VALUES(?, ?, ?, ?, ?) ON CONFLICT(person_id) DO NOTHING"};
   SQLite::Statement delete_cursor{store.m_db.sql(), "DELETE FROM sync_cursors WHERE account_id = ? AND edge = ?"};
   // The store's run-wide caches are used and filled directly (one lookup a
   // row); the keys this page added or changed are remembered so that a page
@@ -201,6 +205,7 @@ struct PageWriter::Impl {
     if (!inserted) return false;
     int64_t interaction_id = store.m_db.sql().getLastInsertRowid();
     ++counts.new_interactions;
+    note_optout(it, person_id, interaction_id);
     std::vector<ContactMatch> found;
     if (!contacts) {
       found = find_contacts(store.m_phones, it.text);
@@ -229,6 +234,21 @@ struct PageWriter::Impl {
     if (store.m_asker && !phone_found && looks_like_hidden_phone(it.text)) ask_later.push_back({interaction_id, person_id, it.text});
     touched.emplace_back(person_id, contacts_changed);
     return true;
+  }
+
+  void note_optout(const Interaction &it, int64_t person_id, int64_t interaction_id) {
+    if (it.kind == Kind::like || it.text.empty()) return;
+    const std::string word = store.m_optout_words.find(it.text);
+    if (word.empty()) return;
+    auto &q = insert_optout;
+    q.bind(1, person_id);
+    q.bind(2, "wrote \"" + word + "\"");
+    q.bind(3, kind_name(it.kind));
+    q.bind(4, interaction_id);
+    q.bind(5, now_text);
+    q.exec();
+    if (store.m_db.sql().getChanges() > 0) ++counts.new_optouts;
+    q.reset();
   }
 
   // `touched` as one entry per person, its flags or-ed, by ascending id.
@@ -327,6 +347,7 @@ void PageWriter::commit() {
     total.new_leads += m->counts.new_leads;
     total.new_contacts += m->counts.new_contacts;
     total.items += m->counts.items;
+    total.new_optouts += m->counts.new_optouts;
     ++total.pages;
   });
   if (!m->ask_later.empty()) m->store.ask_model(m->ask_later, m->defer_scoring);

@@ -1,0 +1,30 @@
+// Migration 18: the lifecycle of a lead over months (issue 25).
+//
+// - optouts: people who must never be messaged again (`webox leads optout`,
+//   or an opt-out word in a comment or DM they wrote, seen by collection).
+//   One row per person; the people sharing a contact with them (same phone
+//   or e-mail, on any platform) are covered too (lib/leads/optout/).
+// - contacts_by_value: how "the same person on another platform" is found.
+//
+// Portable SQL (no AUTOINCREMENT, ISO-8601 text times made in C++).
+#include "lib/store/migrations.hpp"
+
+#include <SQLiteCpp/Database.h>
+
+namespace webox::store {
+
+void migration_18_leads_lifecycle(SQLite::Database &db) {
+  db.exec(R"sql(
+        CREATE TABLE optouts(
+          id             INTEGER PRIMARY KEY,
+          person_id      INTEGER NOT NULL UNIQUE REFERENCES people(id),
+          reason         TEXT NOT NULL,
+          source         TEXT NOT NULL,   -- manual, comment, reply, mention, dm
+          interaction_id INTEGER REFERENCES interactions(id),
+          created_at     TEXT NOT NULL
+        );
+        CREATE INDEX contacts_by_value ON contacts(kind, value);
+      )sql");
+}
+
+} // namespace webox::store
