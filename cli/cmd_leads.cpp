@@ -5,6 +5,8 @@
 //   webox leads set-status ID|@username STATUS [--note TEXT]
 //   webox leads search TEXT [filters] [--json|--jsonl]
 //   webox leads rescore [--json]
+// (optout, sequence, stats, export-person/forget/purge, dm and export are
+// registered from their own files.)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -187,7 +189,12 @@ Examples:
   webox leads set-status 42 contacted
   webox leads search "06 12"
   webox leads rescore                 # after changing weights in config
-See webox-leads(1) for the scoring rules.)EX");
+  webox leads optout @marie.dupont --reason "a demandé STOP"
+  webox leads sequence run relance-3-etapes --send
+  webox leads stats --by week --since 12w
+  webox leads export-person @marie.dupont > marie.json
+  webox leads forget @marie.dupont --yes
+See webox-leads(1) for the scoring rules, opt-outs, statistics and personal data.)EX");
 
   auto lo = std::make_shared<LeadsListOptions>();
   CLI::App *list = leads_cmd->add_subcommand("list", "Leads, best score first");

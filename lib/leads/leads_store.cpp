@@ -4,6 +4,8 @@
 // fallback lib/leads/contacts/phone_asking.cpp, reading lib/leads/query/.
 #include "lib/leads/leads_store.hpp"
 
+#include "lib/leads/privacy/privacy.hpp"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "lib/leads/collect/person_index.hpp"
@@ -11,6 +13,14 @@
 #include "lib/leads/contacts/phone_fallback.hpp"
 
 namespace webox::leads {
+
+bool LeadsStore::suppressed(const std::string &platform, const std::string &id, const std::string &username) {
+  if (!m_suppression_salt) {
+    const std::string file = m_db.sql().getFilename();
+    m_suppression_salt = file.empty() ? std::string() : suppression_salt(file, false);
+  }
+  return is_suppressed(m_db, *m_suppression_salt, platform, id, username);
+}
 
 LeadsStore::LeadsStore(store::Db &db, LeadsSettings settings, int64_t now)
     : m_db(db), m_settings(std::move(settings)), m_phones(m_settings.phone_regions), m_optout_words(m_settings.optout_words), m_now(now) {

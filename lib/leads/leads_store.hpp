@@ -78,6 +78,10 @@ public:
   // slow model must not hold the write lock).
   void set_phone_asker(std::unique_ptr<PhoneAsker> asker);
 
+  // A person `webox leads forget` erased (lib/leads/privacy/): collection
+  // skips what they wrote instead of bringing them back.
+  bool suppressed(const std::string &platform, const std::string &id, const std::string &username);
+
 private:
   friend class PageWriter;
   // What committed pages taught us, so that later pages skip a lookup per
@@ -112,6 +116,7 @@ private:
   LeadsSettings m_settings;
   PhoneDetector m_phones;
   OptoutWords m_optout_words; // leads.optout_words, compiled once a run
+  std::optional<std::string> m_suppression_salt; // read on first need; "" = nobody was ever forgotten
   int64_t m_now;
   RunCounts m_counts;
 };

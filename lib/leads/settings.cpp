@@ -102,6 +102,11 @@ LeadsSettings load_leads_settings(const std::filesystem::path &file) {
       }
     } else if (key == "dm") {
       // read by load_dm_settings (dm/settings.cpp)
+    } else if (key == "retention_days") {
+      const double days = number(file, v, "leads.retention_days");
+      if (days < 1 || days > 36500 || days != static_cast<int>(days))
+        fail_config_at(file, v.Mark(), "'leads.retention_days' must be a whole number of days from 1 to 36500");
+      out.retention_days = static_cast<int>(days);
     } else if (key == "sequences_dir") {
       if (!v.IsScalar() || v.Scalar().empty()) fail_config_at(file, v.Mark(), "'leads.sequences_dir' must be a folder");
       const std::string dir = v.Scalar();

@@ -10,6 +10,7 @@
 //     saturation: 43
 //     phone_regions: [BE, CH]         # tried after FR
 //     phone_fallback_model: openai:gpt-4o-mini   # optional, see webox-leads(1)
+//     retention_days: 365              # interactions older than that are deleted (lib/leads/privacy/)
 //     sequences_dir: ~/relances        # where `leads sequence run NAME` looks
 //     optout_words: {fr: [stop, désinscrire], en: [stop, unsubscribe]}  # replaces those languages' lists
 //   social:
@@ -32,6 +33,7 @@ struct LeadsSettings {
   std::vector<std::string> phone_regions{"FR"}; // FR always first
   std::string phone_fallback_model;             // "" = no LLM fallback
   OptoutWordLists optout_words = default_optout_words();
+  int retention_days = 0; // > 0: interactions older than that are deleted when collection runs
   std::filesystem::path sequences_dir; // "" = ~/.config/webox/sequences (lib/leads/sequence/)
 };
 

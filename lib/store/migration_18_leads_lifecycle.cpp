@@ -4,6 +4,8 @@
 //   or an opt-out word in a comment or DM they wrote, seen by collection).
 //   One row per person; the people sharing a contact with them (same phone
 //   or e-mail, on any platform) are covered too (lib/leads/optout/).
+// - suppressed: salted hashes of the people `webox leads forget` erased
+//   (lib/leads/privacy/), so that collection does not bring them back.
 // - contacts_by_value: how "the same person on another platform" is found.
 //
 // Portable SQL (no AUTOINCREMENT, ISO-8601 text times made in C++).
@@ -24,6 +26,10 @@ void migration_18_leads_lifecycle(SQLite::Database &db) {
           created_at     TEXT NOT NULL
         );
         CREATE INDEX contacts_by_value ON contacts(kind, value);
+        CREATE TABLE suppressed(
+          hash       TEXT PRIMARY KEY,   -- hex HMAC-SHA256(salt, platform, id)
+          created_at TEXT NOT NULL       -- the day only
+        );
       )sql");
 }
 

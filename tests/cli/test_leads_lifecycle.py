@@ -1,6 +1,9 @@
 """The lifecycle of leads over months (issue 25) through the real binary:
-opt-outs (words seen by collection, `leads optout`, linked people), against
-the loopback Instagram and X send endpoints of tests/fakes/fake_social.py."""
+opt-outs (words seen by collection, `leads optout`, linked people),
+sequences over simulated days (WEBOX_NOW), statistics against hand-computed
+figures, personal-data rights (export-person, forget checked over the
+database file and its WAL, retention), against the loopback Instagram and X
+send endpoints of tests/fakes/fake_social.py."""
 import json
 import os
 import signal
@@ -347,6 +350,79 @@ class StatsTest(LifecycleTestCase):
             r = self.webox("leads", "stats", "--since", bad, check=2)
             self.assertIn("--since", r.err, bad)
         self.webox("leads", "stats", "--by", "nope", check=2)
+
+
+class PrivacyTest(LifecycleTestCase):
+    SECRETS = [b"marie.dupont", b"Marie Dupont", b"0612345678", b"+33612345678", b"06 12 34 56 78", b"Dupont"]
+
+    def seed(self):
+        now = int(time.time())
+        lines = self.person("instagram", "99000001", "marie.dupont", now - 3600, text="rappelez-moi au 06 12 34 56 78",
+                            full_name="Marie Dupont")
+        lines += self.person("instagram", "99000002", "paul.martin", now - 3600, full_name="Paul Martin")
+        self.collect(lines)
+        return lines
+
+    @staticmethod
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    def files(self):
+        base = self.db_path()
+        return [p for p in (base, base + "-wal") if os.path.exists(p)]
+
+    def test_export_then_forget_leaves_no_trace_and_collection_does_not_bring_her_back(self):
+        lines = self.seed()
+        self.webox("leads", "optout", "@marie.dupont", "--reason", "STOP", check=0)
+        self.webox("leads", "dm", "--template", "bienvenue", "--send", "--status", "any", check=0)  # paul only
+        doc = self.webox("leads", "export-person", "@marie.dupont", check=0).json()
+        self.assertEqual(doc["person"]["name"], "Marie Dupont")
+        self.assertEqual(len(doc["interactions"]), 3)
+        self.assertEqual(doc["contacts"][0]["value"], "+33612345678")
+        self.assertEqual(doc["lead"]["person_id"], doc["person"]["id"])
+        self.assertEqual(doc["optouts"][0]["reason"], "STOP")
+        for key in ("lead_events", "dm_ledger", "exports"):
+            self.assertIn(key, doc)
+        found = [f for f in self.files() if any(s in self.read(f) for s in self.SECRETS)]
+        self.assertTrue(found)  # the check below can see them
+        self.webox("leads", "forget", "@marie.dupont", check=2)  # no --yes
+        r = self.webox("leads", "forget", "@marie.dupont", "--yes", "--json", check=0).json()
+        self.assertEqual(r["interactions"], 3)
+        for f in self.files():
+            data = self.read(f)
+            for secret in self.SECRETS:
+                self.assertNotIn(secret, data, f"{secret!r} still in {f}")
+            strings = subprocess.run(["strings", f], capture_output=True).stdout
+            self.assertNotIn(b"marie", strings.lower())
+        salt = os.path.join(os.path.dirname(self.db_path()), "webox-suppression.salt")
+        self.assertEqual(os.stat(salt).st_mode & 0o777, 0o600)
+        self.assertEqual([l["person"]["username"] for l in json.loads(self.webox("leads", "list", "--json", check=0).out)],
+                         ["paul.martin"])
+        # Collected again, old and new: never stored.
+        now = int(time.time())
+        self.collect(lines + self.person("instagram", "99000001", "marie.dupont", now, text="encore moi"))
+        with self.db() as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM people").fetchone()[0], 1)
+        self.webox("leads", "show", "@marie.dupont", check=2)
+        self.webox("leads", "forget", "@marie.dupont", "--yes", check=2)  # unknown now
+        self.webox("leads", "export-person", "@nobody", check=2)
+
+    def test_retention_days_deletes_old_interactions_when_collecting(self):
+        now = int(time.time())
+        self.config("leads:\n  retention_days: 30\n")
+        lines = self.person("x", "1", "vieux", now - 40 * 86400) + self.person("x", "2", "recent", now - 3600)
+        self.collect(lines)
+        with self.db() as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM interactions").fetchone()[0], 3)
+        self.config("")
+        self.collect(self.person("x", "1", "vieux", now - 100 * 86400))
+        r = self.webox("leads", "purge", "--older-than", "30", check=0)
+        self.assertIn("3 interactions", r.out)
+        self.webox("leads", "purge", check=2)
+        self.webox("leads", "purge", "--older-than", "0", check=2)
+        self.config("leads:\n  retention_days: -3\n")
+        self.collect(lines, check=4)
 
 
 if __name__ == "__main__":

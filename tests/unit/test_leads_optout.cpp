@@ -6,6 +6,7 @@
 
 #include "lib/leads/collect/collect.hpp"
 #include "lib/leads/dm/campaign.hpp"
+#include "lib/leads/dm/ledger.hpp"
 #include "lib/leads/dm/targets.hpp"
 #include "lib/leads/optout/optout_words.hpp"
 #include "lib/leads/optout/optouts.hpp"
@@ -93,4 +94,46 @@ TEST_CASE("collection opts out who writes STOP, and linked people with them; cam
   LeadFilter only;
   only.opted_out = true;
   CHECK(list_leads(db, only).size() == 3);
+}
+
+TEST_CASE("a person who opts out while a campaign runs is not written to, and the ledger refuses the claim", "[leads][optout]") {
+  webox::store::Db db(":memory:");
+  std::vector<json> rows;
+  for (int k = 0; k < 4; ++k) rows.push_back(comment("carla", k, "prix ? dispo ?", "x")), rows.push_back(comment("dan", k, "prix ?", "x"));
+  collect_lines(db, rows);
+  LeadFilter all;
+  auto targets = select_targets(db, all, "c1", [](const std::string &) { return std::string("acct"); });
+  REQUIRE(targets.size() == 2);
+  const int64_t carla = resolve_person(db, "@carla", "x");
+  CampaignOptions o;
+  o.campaign = "c1";
+  o.send = true;
+  o.now = kOptoutNow;
+  o.settings.pace_min_ms = o.settings.pace_max_ms = 0;
+  std::vector<std::string> written;
+  Pacer pacer(0, 0, 1);
+  // carla writes STOP (collected by another process) after the targets were chosen.
+  CHECK(record_optout(db, carla, "wrote \"stop\"", "dm"));
+  DmReport r = run_campaign(db, targets, o, [](const DmTarget &) { return std::string("hi"); },
+                            [&](const DmTarget &t, const std::string &, const std::string &) {
+                              written.push_back(t.handle);
+                              SendOutcome s;
+                              s.sent = true;
+                              s.message_id = "m";
+                              return s;
+                            },
+                            pacer);
+  CHECK(written == std::vector<std::string>{"@dan"});
+  for (const auto &e : r.entries)
+    if (e.target->person_id == carla) CHECK((e.status == DmStatus::skipped && e.reason == "opted_out"));
+
+  DmLedger ledger(db);
+  LedgerRow intent;
+  intent.campaign = "c2";
+  intent.platform = "x";
+  intent.account = "acct";
+  intent.person_id = carla;
+  intent.text = "hi";
+  intent.day = "2026-11-18";
+  CHECK_FALSE(ledger.record_intent(intent));
 }

@@ -120,6 +120,7 @@ struct PageWriter::Impl {
       maybe_rename(known, it.person);
     } else {
       find_person.reset();
+      if (store.suppressed(it.platform, it.person.id, it.person.username)) return 0;
       // A deferred-scoring page inserts its new people already marked: one
       // statement instead of an insert and an update.
       auto &ins = defer_scoring ? insert_marked_person : insert_person;
@@ -183,6 +184,7 @@ struct PageWriter::Impl {
   bool add_row(const Interaction &it, bool intent, const std::vector<ContactMatch> *contacts) {
     ++counts.items;
     int64_t person_id = person(it);
+    if (person_id == 0) return false; // forgotten: never stored again
     int64_t post_id = it.post ? post(it.platform, *it.post) : 0;
     // bindNoCopy: `it` and now_text outlive exec(), and copying four texts
     // a row was a visible part of an import's malloc time.
