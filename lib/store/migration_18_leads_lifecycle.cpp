@@ -8,7 +8,9 @@
 //   (lib/leads/privacy/), so that collection does not bring them back.
 // - contacts_by_value: how "the same person on another platform" is found.
 //
-// Portable SQL (no AUTOINCREMENT, ISO-8601 text times made in C++).
+// Portable SQL (no AUTOINCREMENT, ISO-8601 text times made in C++). Every
+// statement is IF NOT EXISTS: a store whose user_version was set back (as
+// tests/cli/test_history.py does) runs it again harmlessly.
 #include "lib/store/migrations.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -17,7 +19,7 @@ namespace webox::store {
 
 void migration_18_leads_lifecycle(SQLite::Database &db) {
   db.exec(R"sql(
-        CREATE TABLE optouts(
+        CREATE TABLE IF NOT EXISTS optouts(
           id             INTEGER PRIMARY KEY,
           person_id      INTEGER NOT NULL UNIQUE REFERENCES people(id),
           reason         TEXT NOT NULL,
@@ -25,8 +27,8 @@ void migration_18_leads_lifecycle(SQLite::Database &db) {
           interaction_id INTEGER REFERENCES interactions(id),
           created_at     TEXT NOT NULL
         );
-        CREATE INDEX contacts_by_value ON contacts(kind, value);
-        CREATE TABLE suppressed(
+        CREATE INDEX IF NOT EXISTS contacts_by_value ON contacts(kind, value);
+        CREATE TABLE IF NOT EXISTS suppressed(
           hash       TEXT PRIMARY KEY,   -- hex HMAC-SHA256(salt, platform, id)
           created_at TEXT NOT NULL       -- the day only
         );
