@@ -5,6 +5,8 @@
 //   webox leads set-status ID|@username STATUS [--note TEXT]
 //   webox leads search TEXT [filters] [--json|--jsonl]
 //   webox leads rescore [--json]
+// (optout, sequence, stats, export-person/forget/purge, dm and export are
+// registered from their own files.)
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -32,7 +34,7 @@ using nlohmann::json;
 struct LeadsListOptions {
   std::string platform, status, since, query;
   std::optional<int> min_score;
-  bool has_phone = false;
+  bool has_phone = false, opted_out = false, contactable = false;
   int limit = 0;
   bool json = false, jsonl = false;
 };
@@ -48,7 +50,10 @@ struct StatusOptions {
 };
 
 leads::LeadFilter filter_of(const LeadsListOptions &o) {
-  return leads::lead_filter_from_flags(o.platform, o.status, o.min_score, o.has_phone, o.since, o.limit);
+  leads::LeadFilter f = leads::lead_filter_from_flags(o.platform, o.status, o.min_score, o.has_phone, o.since, o.limit);
+  if (o.opted_out) f.opted_out = true;
+  if (o.contactable) f.opted_out = false;
+  return f;
 }
 
 std::string handle(const json &lead) {
@@ -116,6 +121,12 @@ void run_show(const LeadsShowOptions &o, Context &ctx) {
   s += "\nScore " + std::to_string(l["score"].get<int>()) + ", status " + l["status"].get<std::string>() + ", " +
        std::to_string(l["interactions"].get<int64_t>()) + " interactions, last " +
        (l["last_interaction_at"].is_null() ? std::string("-") : l["last_interaction_at"].get<std::string>()) + "\n";
+  if (const json &oo = l["optout"]; oo.is_object()) {
+    s += "OPTED OUT " + oo["at"].get<std::string>() + ": " + oo["reason"].get<std::string>() + " (" + oo["source"].get<std::string>();
+    if (oo.contains("linked_person"))
+      s += ", as " + oo["linked_person"]["handle"].get<std::string>() + " on " + oo["linked_person"]["platform"].get<std::string>();
+    s += "): never messaged\n";
+  }
   if (!l["contacts"].empty()) {
     s += "\nContacts:\n";
     for (const auto &c : l["contacts"])
@@ -158,6 +169,8 @@ void add_filters(CLI::App *cmd, LeadsListOptions &o) {
   cmd->add_option("--min-score", o.min_score, "Only leads scoring at least N (0-100)")->check(CLI::Range(0, 100));
   cmd->add_flag("--has-phone", o.has_phone, "Only leads with a phone number");
   cmd->add_option("--since", o.since, "Only leads active since DATE");
+  auto *opted = cmd->add_flag("--opted-out", o.opted_out, "Only people who opted out (or are linked to one who did)");
+  cmd->add_flag("--contactable", o.contactable, "Only people who did not opt out")->excludes(opted);
   cmd->add_option("-n,--limit", o.limit, "At most N leads (0 = all)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", o.json, "One JSON array");
   cmd->add_flag("--jsonl", o.jsonl, "One JSON lead per line");
@@ -176,7 +189,12 @@ Examples:
   webox leads set-status 42 contacted
   webox leads search "06 12"
   webox leads rescore                 # after changing weights in config
-See webox-leads(1) for the scoring rules.)EX");
+  webox leads optout @marie.dupont --reason "a demandé STOP"
+  webox leads sequence run relance-3-etapes --send
+  webox leads stats --by week --since 12w
+  webox leads export-person @marie.dupont > marie.json
+  webox leads forget @marie.dupont --yes
+See webox-leads(1) for the scoring rules, opt-outs, statistics and personal data.)EX");
 
   auto lo = std::make_shared<LeadsListOptions>();
   CLI::App *list = leads_cmd->add_subcommand("list", "Leads, best score first");

@@ -38,6 +38,7 @@
 #include "lib/leads/dm/campaign.hpp"
 #include "lib/leads/dm/drafter.hpp"
 #include "lib/leads/dm/ledger.hpp"
+#include "lib/leads/dm/live_campaign.hpp"
 #include "lib/leads/dm/platform_sender.hpp"
 #include "lib/leads/dm/settings.hpp"
 #include "lib/leads/dm/targets.hpp"
@@ -180,15 +181,14 @@ Wording wording_of(const DmOptions &o, Context &ctx) {
   return w;
 }
 
-std::vector<leads::DmTarget> targets_of(const DmOptions &o, Context &ctx, const std::string &campaign) {
+std::vector<leads::DmTarget> targets_of(const DmOptions &o, Context &ctx, const leads::LiveCampaign &live, const std::string &campaign) {
   std::error_code ec;
   if (!std::filesystem::exists(paths::database(), ec)) return {};
   leads::LeadFilter f;
   f.platform = o.platform;
   f.status = o.status == "any" ? "" : o.status;
   f.min_score = o.min_score;
-  const std::filesystem::path config_file = ctx.config().source;
-  return leads::select_targets(ctx.db(), f, campaign, [&](const std::string &p) { return leads::sending_account(config_file, p); });
+  return live.targets(ctx.db(), f, campaign);
 }
 
 void print_report(const DmOptions &o, const std::string &campaign, const leads::DmReport &report) {
@@ -214,10 +214,7 @@ void print_report(const DmOptions &o, const std::string &campaign, const leads::
     std::fprintf(stderr, "campaign %s: %s\n", campaign.c_str(), line.empty() ? "no leads match" : line.c_str());
   }
   if (report.stop != leads::StopReason::none) {
-    ExitCode code = report.stop == leads::StopReason::quota ? ExitCode::quota
-                    : report.stop == leads::StopReason::auth ? ExitCode::config
-                                                             : ExitCode::temporary;
-    throw Error(report.stop_detail + (remaining_text.empty() ? "" : "; not messaged:" + remaining_text), code);
+    throw Error(report.stop_detail + (remaining_text.empty() ? "" : "; not messaged:" + remaining_text), leads::stop_exit_code(report.stop));
   }
 }
 
@@ -228,32 +225,18 @@ void run_dm(const DmOptions &o, Context &ctx) {
   if (!o.status.empty() && o.status != "any" && !leads::is_status(o.status))
     throw UsageError("--status: '" + o.status + "' is not one of new, contacted, in_progress, converted, refused, any");
 
-  const Config &config = ctx.config();
-  leads::DmSettings settings = leads::load_dm_settings(config.source);
+  leads::LiveCampaign live([&ctx](const std::string &p) { return plugin::bind_provider(ctx.plugins(), ctx.config(), p); },
+                           ctx.config().source);
   Wording w = wording_of(o, ctx);
-  std::vector<leads::DmTarget> targets = targets_of(o, ctx, w.campaign);
+  std::vector<leads::DmTarget> targets = targets_of(o, ctx, live, w.campaign);
   if (w.tpl) leads::require_template_fields(*w.tpl, o.template_name, targets);
-
-  leads::InstagramHost instagram = leads::instagram_host(config.source);
-  leads::PlatformSenders senders([&ctx](const std::string &p) { return plugin::bind_provider(ctx.plugins(), ctx.config(), p); },
-                                 config.source, instagram);
-  leads::CampaignOptions co;
-  co.campaign = w.campaign;
-  co.send = o.send;
-  co.limit = o.limit;
-  co.settings = settings;
-  co.unsendable_platforms = senders.unsendable(targets);
-  if (auto why = leads::missing_page_id(instagram, targets)) {
+  if (auto why = live.unsendable_reason(targets)) {
     if (o.send) throw Error(*why + "; nothing was sent", ExitCode::config);
     std::fprintf(stderr, "webox: warning: %s\n", why->c_str());
   }
   leads::Composer compose = [&](const leads::DmTarget &t) { return w.tpl ? w.tpl->render(t.context) : w.drafter->draft(t); };
-  leads::Sender send = [&](const leads::DmTarget &t, const std::string &text, const std::string &comment_id) {
-    return senders.send(t, text, comment_id);
-  };
-  leads::Pacer pacer(settings.pace_min_ms, settings.pace_max_ms);
   if (!o.json && !o.send) std::fprintf(stderr, "campaign %s: dry run, nothing is sent (add --send)\n", w.campaign.c_str());
-  leads::DmReport report = leads::run_campaign(ctx.db(), targets, co, compose, send, pacer, [&](const leads::DmEntry &e) {
+  leads::DmReport report = live.run(ctx.db(), targets, w.campaign, o.send, o.limit, compose, [&](const leads::DmEntry &e) {
     if (!o.json) print_entry(e);
   });
   print_report(o, w.campaign, report);

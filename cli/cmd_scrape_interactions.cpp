@@ -34,6 +34,8 @@
 #include "lib/leads/collect/collect.hpp"
 #include "lib/leads/collect/plugin_collect.hpp"
 #include "lib/leads/leads_store.hpp"
+#include "lib/leads/collect/record.hpp"
+#include "lib/leads/privacy/privacy.hpp"
 #include "lib/leads/contacts/phone_asker_chat.hpp"
 #include "lib/leads/settings.hpp"
 #include "lib/plugin/provider.hpp"
@@ -98,7 +100,7 @@ private:
 
 json summary_json(const leads::RunCounts &c, int64_t elapsed_ms) {
   return {{"new_interactions", c.new_interactions}, {"new_people", c.new_people}, {"new_leads", c.new_leads},
-          {"new_contacts", c.new_contacts},         {"pages", c.pages},           {"items", c.items},
+          {"new_contacts", c.new_contacts},         {"new_optouts", c.new_optouts}, {"pages", c.pages},           {"items", c.items},
           {"elapsed_ms", elapsed_ms}, {"model_calls", c.model_calls}, {"model_phones", c.model_phones}};
 }
 
@@ -186,6 +188,8 @@ void run_scrape(ScrapeOptions opt, Context &ctx) {
   ScrapeProgress progress(!opt.quiet && !opt.json && ::isatty(2), opt.platform.empty() ? "jsonl" : opt.platform);
   if (opt.platform.empty()) run_jsonl(opt, ctx, store, since, progress);
   else run_plugin(opt, ctx, store, since, progress);
+  // leads.retention_days: the cron job that collects also forgets the old texts.
+  if (settings.retention_days > 0) leads::purge_interactions(ctx.db(), settings.retention_days, leads::unix_now());
 }
 
 } // namespace

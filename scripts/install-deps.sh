@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ninja-build
-  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev sqlite3
+  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev catch2 libcurl4-openssl-dev libssl-dev zlib1g-dev
   libkainjow-mustache-dev libutf8proc-dev libedit-dev
   libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us

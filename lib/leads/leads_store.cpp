@@ -5,6 +5,7 @@
 #include "lib/leads/leads_store.hpp"
 
 #include "lib/store/db.hpp"
+#include "lib/leads/privacy/privacy.hpp"
 
 #include "lib/leads/collect/person_index.hpp"
 #include "lib/leads/collect/record.hpp"
@@ -12,8 +13,16 @@
 
 namespace webox::leads {
 
+bool LeadsStore::suppressed(const std::string &platform, const std::string &id, const std::string &username) {
+  if (!m_suppression_salt) {
+    const std::string file = m_db.file();
+    m_suppression_salt = file.empty() ? std::string() : suppression_salt(file, false);
+  }
+  return is_suppressed(m_db, *m_suppression_salt, platform, id, username);
+}
+
 LeadsStore::LeadsStore(store::Db &db, LeadsSettings settings, int64_t now)
-    : m_db(db), m_settings(std::move(settings)), m_phones(m_settings.phone_regions), m_now(now) {
+    : m_db(db), m_settings(std::move(settings)), m_phones(m_settings.phone_regions), m_optout_words(m_settings.optout_words), m_now(now) {
   ensure_person_index(m_db);
 }
 

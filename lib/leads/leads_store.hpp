@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/leads/contacts/contacts.hpp"
+#include "lib/leads/optout/optout_words.hpp"
 #include "lib/leads/settings.hpp"
 #include "lib/store/db.hpp"
 
@@ -36,6 +37,7 @@ struct RunCounts {
   int64_t new_people = 0;
   int64_t new_leads = 0;
   int64_t new_contacts = 0;
+  int64_t new_optouts = 0; // people who wrote an opt-out word
   int64_t pages = 0;
   int64_t items = 0; // items seen, new or not
   int64_t model_calls = 0;  // LLM phone fallback: texts asked about
@@ -76,6 +78,10 @@ public:
   // slow model must not hold the write lock).
   void set_phone_asker(std::unique_ptr<PhoneAsker> asker);
 
+  // A person `webox leads forget` erased (lib/leads/privacy/): collection
+  // skips what they wrote instead of bringing them back.
+  bool suppressed(const std::string &platform, const std::string &id, const std::string &username);
+
 private:
   friend class PageWriter;
   // What committed pages taught us, so that later pages skip a lookup per
@@ -109,6 +115,8 @@ private:
   store::Db &m_db;
   LeadsSettings m_settings;
   PhoneDetector m_phones;
+  OptoutWords m_optout_words; // leads.optout_words, compiled once a run
+  std::optional<std::string> m_suppression_salt; // read on first need; "" = nobody was ever forgotten
   int64_t m_now;
   RunCounts m_counts;
 };

@@ -27,6 +27,28 @@ void no_longer_counts(const std::filesystem::path &file, const YAML::Node &key, 
                file.string(), key.Mark().line + 1, name);
 }
 
+// leads.optout_words: {LANGUAGE: [word or phrase, ...]}; a language given
+// replaces its default list, an empty list turns it off.
+void read_optout_words(const std::filesystem::path &file, const YAML::Node &v, OptoutWordLists &out) {
+  constexpr size_t kMaxWords = 200, kMaxLength = 100;
+  if (!v.IsMap()) fail_config_at(file, v.Mark(), "'leads.optout_words' must be a mapping such as {fr: [stop, désinscrire]}");
+  for (const auto &lang : v) {
+    const std::string language = lang.first.as<std::string>();
+    const YAML::Node &list = lang.second;
+    if (!list.IsSequence()) fail_config_at(file, list.Mark(), "'leads.optout_words." + language + "' must be a list of words or phrases");
+    if (list.size() > kMaxWords) fail_config_at(file, list.Mark(), "'leads.optout_words." + language + "': at most 200 entries");
+    std::vector<std::string> words;
+    for (const auto &w : list) {
+      if (!w.IsScalar()) fail_config_at(file, w.Mark(), "an opt-out word must be text");
+      std::string word = w.as<std::string>();
+      if (fold_for_optout(word).empty() || word.size() > kMaxLength)
+        fail_config_at(file, w.Mark(), "an opt-out word must be 1 to 100 bytes of text, not blank");
+      words.push_back(std::move(word));
+    }
+    out[language] = std::move(words);
+  }
+}
+
 } // namespace
 
 LeadsSettings load_leads_settings(const std::filesystem::path &file) {
@@ -80,6 +102,17 @@ LeadsSettings load_leads_settings(const std::filesystem::path &file) {
       }
     } else if (key == "dm") {
       // read by load_dm_settings (dm/settings.cpp)
+    } else if (key == "retention_days") {
+      const double days = number(file, v, "leads.retention_days");
+      if (days < 1 || days > 36500 || days != static_cast<int>(days))
+        fail_config_at(file, v.Mark(), "'leads.retention_days' must be a whole number of days from 1 to 36500");
+      out.retention_days = static_cast<int>(days);
+    } else if (key == "sequences_dir") {
+      if (!v.IsScalar() || v.Scalar().empty()) fail_config_at(file, v.Mark(), "'leads.sequences_dir' must be a folder");
+      const std::string dir = v.Scalar();
+      out.sequences_dir = dir.starts_with("~/") ? std::filesystem::path(paths::env("HOME")) / dir.substr(2) : std::filesystem::path(dir);
+    } else if (key == "optout_words") {
+      read_optout_words(file, v, out.optout_words);
     } else if (key == "phone_fallback_model") {
       out.phone_fallback_model = v.as<std::string>();
     } else {

@@ -10,6 +10,9 @@
 //     saturation: 43
 //     phone_regions: [BE, CH]         # tried after FR
 //     phone_fallback_model: openai:gpt-4o-mini   # optional, see webox-leads(1)
+//     retention_days: 365              # interactions older than that are deleted (lib/leads/privacy/)
+//     sequences_dir: ~/relances        # where `leads sequence run NAME` looks
+//     optout_words: {fr: [stop, désinscrire], en: [stop, unsubscribe]}  # replaces those languages' lists
 //   social:
 //     instagram: {user_id: "1784...", login: instagram, api_version: v23.0}
 //     x: {user_id: "12345"}
@@ -20,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/leads/optout/optout_words.hpp"
 #include "lib/leads/score/scoring.hpp"
 
 namespace webox::leads {
@@ -28,6 +32,9 @@ struct LeadsSettings {
   ScoringSettings scoring;
   std::vector<std::string> phone_regions{"FR"}; // FR always first
   std::string phone_fallback_model;             // "" = no LLM fallback
+  OptoutWordLists optout_words = default_optout_words();
+  int retention_days = 0; // > 0: interactions older than that are deleted when collection runs
+  std::filesystem::path sequences_dir; // "" = ~/.config/webox/sequences (lib/leads/sequence/)
 };
 
 // One platform's settings under `social.<platform>`: every scalar as text.

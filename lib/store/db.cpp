@@ -45,6 +45,7 @@ constexpr Migration kMigrations[] = {
     {15, migration_15_webhook_deliveries},
     {16, migration_16_batches},
     {17, migration_17_interview},
+    {18, migration_18_leads_lifecycle},
 };
 // clang-format on
 

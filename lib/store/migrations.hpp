@@ -35,5 +35,6 @@ void migration_14_history(Db &db);
 void migration_15_webhook_deliveries(Db &db);
 void migration_16_batches(Db &db);
 void migration_17_interview(Db &db);
+void migration_18_leads_lifecycle(Db &db);
 
 } // namespace webox::store

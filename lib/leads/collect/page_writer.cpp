@@ -49,6 +49,10 @@ struct PageWriter::Impl {
   store::Statement upsert_cursor{store.m_db, "INSERT INTO sync_cursors(account_id, edge, cursor, updated_at) VALUES(?, ?, ?, ?) "
                                                      "ON CONFLICT(account_id, edge) DO UPDATE SET cursor = excluded.cursor, "
                                                      "updated_at = excluded.updated_at"};
+  // An opt-out word in what the person wrote (lib/leads/optout/): recorded in
+  // the page's transaction, so no campaign sees the text without the opt-out.
+  store::Statement insert_optout{store.m_db, "INSERT INTO optouts(person_id, reason, source, interaction_id, created_at) "
+                                                     "VALUES(?, ?, ?, ?, ?) ON CONFLICT(person_id) DO NOTHING"};
   store::Statement delete_cursor{store.m_db, "DELETE FROM sync_cursors WHERE account_id = ? AND edge = ?"};
   // The store's run-wide caches are used and filled directly (one lookup a
   // row); the keys this page added or changed are remembered so that a page
@@ -116,6 +120,7 @@ struct PageWriter::Impl {
       maybe_rename(known, it.person);
     } else {
       find_person.reset();
+      if (store.suppressed(it.platform, it.person.id, it.person.username)) return 0;
       // A deferred-scoring page inserts its new people already marked: one
       // statement instead of an insert and an update.
       auto &ins = defer_scoring ? insert_marked_person : insert_person;
@@ -177,6 +182,7 @@ struct PageWriter::Impl {
   bool add_row(const Interaction &it, bool intent, const std::vector<ContactMatch> *contacts) {
     ++counts.items;
     int64_t person_id = person(it);
+    if (person_id == 0) return false; // forgotten: never stored again
     int64_t post_id = it.post ? post(it.platform, *it.post) : 0;
     // bindNoCopy: `it` and now_text outlive exec(), and copying four texts
     // a row was a visible part of an import's malloc time.
@@ -198,6 +204,7 @@ struct PageWriter::Impl {
     if (!inserted) return false;
     int64_t interaction_id = *inserted;
     ++counts.new_interactions;
+    note_optout(it, person_id, interaction_id);
     std::vector<ContactMatch> found;
     if (!contacts) {
       found = find_contacts(store.m_phones, it.text);
@@ -226,6 +233,21 @@ struct PageWriter::Impl {
     if (store.m_asker && !phone_found && looks_like_hidden_phone(it.text)) ask_later.push_back({interaction_id, person_id, it.text});
     touched.emplace_back(person_id, contacts_changed);
     return true;
+  }
+
+  void note_optout(const Interaction &it, int64_t person_id, int64_t interaction_id) {
+    if (it.kind == Kind::like || it.text.empty()) return;
+    const std::string word = store.m_optout_words.find(it.text);
+    if (word.empty()) return;
+    auto &q = insert_optout;
+    q.bind(1, person_id);
+    q.bind(2, "wrote \"" + word + "\"");
+    q.bind(3, kind_name(it.kind));
+    q.bind(4, interaction_id);
+    q.bind(5, now_text);
+    q.exec();
+    if (store.m_db.getChanges() > 0) ++counts.new_optouts;
+    q.reset();
   }
 
   // `touched` as one entry per person, its flags or-ed, by ascending id.
@@ -324,6 +346,7 @@ void PageWriter::commit() {
     total.new_leads += m->counts.new_leads;
     total.new_contacts += m->counts.new_contacts;
     total.items += m->counts.items;
+    total.new_optouts += m->counts.new_optouts;
     ++total.pages;
   });
   if (!m->ask_later.empty()) m->store.ask_model(m->ask_later, m->defer_scoring);

@@ -4,6 +4,7 @@
 
 #include "lib/core/error.hpp"
 #include "lib/leads/collect/record.hpp"
+#include "lib/leads/optout/optouts.hpp"
 
 namespace webox::leads {
 namespace {
@@ -58,6 +59,7 @@ namespace {
 
 // One run: the ledger, the clock, what has been planned, the report.
 struct CampaignRun {
+  store::Db &db;
   DmLedger ledger;
   const CampaignOptions &o;
   const int64_t now;
@@ -94,6 +96,16 @@ void skip(DmEntry &e, const char *reason, std::string detail) {
   e.status = DmStatus::skipped;
   e.reason = reason;
   e.detail = std::move(detail);
+}
+
+// Targets are chosen without the opted-out, but a person may write "STOP"
+// while a paced campaign runs: asked again before each message (and once
+// more by the ledger's claim). True when `e` is skipped.
+bool skipped_as_opted_out(CampaignRun &run, const DmTarget &t, DmEntry &e) {
+  auto o = covering_optout(run.db, t.person_id);
+  if (!o) return false;
+  skip(e, "opted_out", "opted out " + o->created_at + " (" + o->reason + (o->person_id == t.person_id ? "" : ", as " + o->handle + " on " + o->platform) + ")");
+  return true;
 }
 
 // The platform's rules for `t`: a sender, a path (private reply or direct
@@ -198,6 +210,7 @@ void send_one(CampaignRun &run, const DmTarget &t, const std::string &day, const
     if (run.paced_before) pacer.wait();
     run.paced_before = true;
     auto id = run.ledger.record_intent(intent_of(run.o, t, e, day));
+    if (!id && skipped_as_opted_out(run, t, e)) return;
     if (!id) { // another run wrote this person (or took this comment) meanwhile
       e.status = DmStatus::uncertain;
       e.reason = "concurrent";
@@ -222,7 +235,7 @@ DmEntry process(CampaignRun &run, const DmTarget &t, const Composer &compose, co
     e.reason = "stopped";
     return e;
   }
-  if (decided_by_ledger(run, t, e) || skipped_by_platform(run, t, e)) return e;
+  if (decided_by_ledger(run, t, e) || skipped_as_opted_out(run, t, e) || skipped_by_platform(run, t, e)) return e;
   e.text = compose(t);
   if (!run.o.send) {
     e.status = DmStatus::would_send;
@@ -239,7 +252,7 @@ DmEntry process(CampaignRun &run, const DmTarget &t, const Composer &compose, co
 
 DmReport run_campaign(store::Db &db, const std::vector<DmTarget> &targets, const CampaignOptions &o, const Composer &compose,
                       const Sender &send, Pacer &pacer, const EntryCallback &on_entry) {
-  CampaignRun run{DmLedger(db), o, o.now ? o.now : unix_now(), {}, 0, false};
+  CampaignRun run{db, DmLedger(db), o, o.now ? o.now : unix_now(), {}, 0, false};
   run.report.entries.reserve(targets.size());
   for (const DmTarget &t : targets) {
     // --limit: the rest is simply not targeted this run (a stopped run still lists them).

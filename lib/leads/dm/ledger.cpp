@@ -5,6 +5,9 @@
 #include "lib/store/db.hpp"
 #include <nlohmann/json.hpp>
 
+#include "lib/leads/collect/record.hpp"
+#include "lib/leads/optout/optouts.hpp"
+
 namespace webox::leads {
 namespace {
 
@@ -30,6 +33,11 @@ LedgerRow row_of(store::Statement &q) {
   r.comment_id = q.getColumn(13).getString();
   return r;
 }
+
+// The time of an intent and of a send: the clock the quota's day is read
+// from (WEBOX_NOW pins both), so a sequence's delays can be tested over
+// simulated days (lib/leads/sequence/).
+std::string ledger_now() { return iso8601_utc(unix_now()); }
 
 } // namespace
 
@@ -68,7 +76,12 @@ int64_t DmLedger::used_on(const std::string &platform, const std::string &accoun
 std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r) {
   return store::guarded(m_db, [&]() -> std::optional<int64_t> {
     store::WriteTransaction tx(m_db);
-    std::string now = store::now_iso8601();
+    // Checked under the write lock: an opt-out committed by collection
+    // before this claim is always seen (lib/leads/optout/optouts.hpp).
+    store::Statement opted(m_db, "SELECT " + optout_covering_sql("?1") + " IS NOT NULL");
+    opted.bind(1, r.person_id);
+    if (opted.executeStep() && opted.getColumn(0).getInt() != 0) return std::nullopt;
+    std::string now = ledger_now();
     // A failed attempt may be tried again; an intent or a sent row never.
     store::Statement up(m_db,
                          "INSERT INTO dm_ledger(campaign, platform, account, person_id, lead_id, state, text, day, created_at, updated_at, "
@@ -110,7 +123,7 @@ std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r) {
 void DmLedger::mark_sent(int64_t id, const std::string &message_id) {
   store::guarded(m_db, [&] {
     store::WriteTransaction tx(m_db);
-    std::string now = store::now_iso8601();
+    std::string now = ledger_now();
     store::Statement up(m_db, "UPDATE dm_ledger SET state = 'sent', message_id = ?, updated_at = ? WHERE id = ?");
     up.bind(1, message_id);
     up.bind(2, now);

@@ -51,8 +51,9 @@ public:
   // Intents and sent messages of (platform, account) on `day` (YYYY-MM-DD).
   int64_t used_on(const std::string &platform, const std::string &account, const std::string &day);
   // Commits an intent (a new row, or a failed row tried again) and returns
-  // its id; nullopt when the row is already an intent or sent, or when its
-  // comment_id is already held by another row (nothing written).
+  // its id; nullopt when the row is already an intent or sent, when its
+  // comment_id is already held by another row, or when the person is
+  // opted out (lib/leads/optout/optouts.hpp; nothing written).
   std::optional<int64_t> record_intent(const LedgerRow &row);
   // The message left: the row becomes `sent` and, in the same transaction,
   // the lead moves from `new` to `contacted` with a history event.

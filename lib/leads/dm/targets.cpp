@@ -62,6 +62,7 @@ std::vector<DmTarget> select_targets(store::Db &db, const LeadFilter &filter, co
                                      const AccountOf &account_of) {
   LeadFilter f = filter;
   f.limit = 0; // --limit counts messages, not candidates (some are skipped)
+  f.opted_out = false; // never a candidate (lib/leads/optout/optouts.hpp)
   const std::vector<json> leads = list_leads(db, f);
   std::map<std::string, std::string> accounts;
   return store::guarded(db, [&] {

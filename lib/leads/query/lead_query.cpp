@@ -10,6 +10,7 @@
 #include "lib/core/json_limits.hpp"
 #include "lib/leads/collect/record.hpp"
 #include "lib/leads/contacts/contacts.hpp"
+#include "lib/leads/optout/optouts.hpp"
 
 namespace webox::leads {
 
@@ -54,11 +55,11 @@ constexpr const char *kNationalDigits =
     "'47','48','49','51','52','53','54','55','56','57','58','60','61','62','63','64','65','66','81','82','84',"
     "'86','90','91','92','93','94','95','98') THEN 2 ELSE 3 END))";
 
-constexpr const char *kLeadSelect =
+const std::string kLeadSelect =
     "SELECT l.id, l.score, l.status, l.phones, l.emails, l.created_at, l.updated_at, "
     "p.id, p.platform, p.platform_user_id, p.username, p.name, p.last_interaction_at, "
-    "(SELECT count(*) FROM interactions i WHERE i.person_id = p.id) "
-    "FROM leads l JOIN people p ON p.id = l.person_id ";
+    "(SELECT count(*) FROM interactions i WHERE i.person_id = p.id), " +
+    optout_covering_sql("p.id") + " FROM leads l JOIN people p ON p.id = l.person_id ";
 
 json lead_row(store::Statement &q) {
   auto parse_list = [](const std::string &s) {
@@ -79,7 +80,8 @@ json lead_row(store::Statement &q) {
           {"updated_at", q.getColumn(6).getString()},
           {"person", person},
           {"last_interaction_at", q.getColumn(12).isNull() ? json(nullptr) : json(iso8601_utc(q.getColumn(12).getInt64()))},
-          {"interactions", q.getColumn(13).getInt64()}};
+          {"interactions", q.getColumn(13).getInt64()},
+          {"opted_out", !q.getColumn(14).isNull()}};
 }
 
 std::string where_clause(const LeadFilter &f, std::vector<std::variant<int64_t, std::string>> &binds) {
@@ -89,6 +91,7 @@ std::string where_clause(const LeadFilter &f, std::vector<std::variant<int64_t, 
   if (f.min_score) parts.push_back("l.score >= ?"), binds.emplace_back(int64_t{*f.min_score});
   if (f.has_phone) parts.push_back("l.phones <> '[]'");
   if (f.since) parts.push_back("p.last_interaction_at >= ?"), binds.emplace_back(*f.since);
+  if (f.opted_out) parts.push_back(optout_covering_sql("p.id") + (*f.opted_out ? " IS NOT NULL" : " IS NULL"));
   std::string sql;
   for (size_t i = 0; i < parts.size(); ++i) sql += (i ? " AND " : "") + parts[i];
   return sql;
@@ -135,7 +138,7 @@ std::vector<json> list_leads(store::Db &db, const LeadFilter &f) {
   return store::guarded(db, [&] {
     std::vector<std::variant<int64_t, std::string>> binds;
     std::string where = where_clause(f, binds);
-    std::string sql = std::string(kLeadSelect) + (where.empty() ? "" : "WHERE " + where) + " ORDER BY l.score DESC, l.id";
+    std::string sql = kLeadSelect + (where.empty() ? "" : "WHERE " + where) + " ORDER BY l.score DESC, l.id";
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
     store::Statement q(db, sql);
     bind_all(q, binds);
@@ -186,6 +189,11 @@ std::optional<json> show_lead(store::Db &db, const std::string &ref) {
     lead["recent_interactions"] = interactions;
     lead["contacts"] = contacts;
     lead["events"] = events;
+    lead["optout"] = nullptr;
+    if (auto o = covering_optout(db, person)) {
+      lead["optout"] = {{"reason", o->reason}, {"source", o->source}, {"at", o->created_at}};
+      if (o->person_id != person) lead["optout"]["linked_person"] = {{"platform", o->platform}, {"handle", o->handle}};
+    }
     return lead;
   });
 }
@@ -232,7 +240,7 @@ std::vector<json> search_leads(store::Db &db, const std::string &query, const Le
     // ?2 is always present so that the filter's plain '?' parameters number from 3.
     match += " OR (length(?2) >= 4 AND EXISTS(SELECT 1 FROM contacts c WHERE c.person_id = p.id AND (c.digits LIKE ?2 OR "
              "c.value LIKE ?2 OR (c.kind = 'phone' AND " + std::string(kNationalDigits) + " LIKE ?2)))))";
-    std::string sql = std::string(kLeadSelect) + "WHERE " + match + (where.empty() ? "" : " AND " + where) + " ORDER BY l.score DESC, l.id";
+    std::string sql = kLeadSelect + "WHERE " + match + (where.empty() ? "" : " AND " + where) + " ORDER BY l.score DESC, l.id";
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
     store::Statement q(db, sql);
     q.bind(1, like);

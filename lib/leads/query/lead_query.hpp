@@ -23,6 +23,9 @@ struct LeadFilter {
   std::optional<int> min_score;
   bool has_phone = false;
   std::optional<int64_t> since; // last interaction at or after
+  // true: only people covered by an opt-out (theirs or a linked person's,
+  // lib/leads/optout/optouts.hpp); false: only the others; unset: all.
+  std::optional<bool> opted_out;
   int limit = 0;                // 0 = all
 };
 

@@ -1,0 +1,174 @@
+// `webox leads sequence`: follow-up sequences of DMs (lib/leads/sequence/).
+// Registered under the existing `leads` command (after cmd_leads.cpp).
+//
+//   webox leads sequence run FILE|NAME [--send] [--limit N] [--json]
+//   webox leads sequence status FILE|NAME [--json]
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/command.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "lib/core/config.hpp"
+#include "lib/core/error.hpp"
+#include "lib/core/paths.hpp"
+#include "lib/leads/collect/record.hpp"
+#include "lib/leads/dm/live_campaign.hpp"
+#include "lib/leads/dm/templates.hpp"
+#include "lib/leads/sequence/sequence.hpp"
+#include "lib/leads/settings.hpp"
+#include "lib/plugin/provider.hpp"
+
+namespace webox::cli {
+namespace {
+
+using nlohmann::json;
+
+struct SequenceOptions {
+  std::string what;
+  int limit = 0;
+  bool send = false, json = false;
+};
+
+leads::Sequence sequence_of(const std::string &what, Context &ctx) {
+  const leads::LeadsSettings settings = leads::load_leads_settings(ctx.config().source);
+  const std::filesystem::path dir = settings.sequences_dir.empty() ? paths::config_dir() / "sequences" : settings.sequences_dir;
+  return leads::load_sequence(leads::find_sequence(what, dir));
+}
+
+json sequence_entry_json(const leads::DmEntry &e) {
+  json j = {{"lead_id", e.target->lead_id}, {"platform", e.target->platform}, {"handle", e.target->handle},
+            {"status", leads::status_name(e.status)}};
+  if (!e.reason.empty()) j["reason"] = e.reason;
+  if (!e.detail.empty()) j["detail"] = e.detail;
+  if (!e.text.empty()) j["text"] = e.text;
+  return j;
+}
+
+void run_sequence(const SequenceOptions &o, Context &ctx) {
+  const leads::Sequence seq = sequence_of(o.what, ctx);
+  std::error_code ec;
+  const bool has_db = std::filesystem::exists(paths::database(), ec);
+  leads::LiveCampaign live([&ctx](const std::string &p) { return plugin::bind_provider(ctx.plugins(), ctx.config(), p); },
+                           ctx.config().source);
+  const int64_t now = leads::unix_now();
+  if (!o.json && !o.send) std::fprintf(stderr, "sequence %s: dry run, nothing is sent (add --send)\n", seq.name.c_str());
+  json doc = {{"sequence", seq.name}, {"dry_run", !o.send}, {"steps", json::array()}};
+  bool partial = false;
+  int left = o.limit;
+  for (size_t n = 1; n <= seq.steps.size(); ++n) {
+    const leads::SequenceStep &step = seq.steps[n - 1];
+    const std::string campaign = leads::step_campaign(seq.name, n);
+    leads::LeadFilter f;
+    f.platform = seq.platform;
+    if (n == 1) f.status = seq.status, f.min_score = seq.min_score;
+    std::vector<leads::DmTarget> targets;
+    if (has_db) targets = leads::due_for_step(ctx.db(), seq, n, live.targets(ctx.db(), f, campaign), now);
+    leads::require_template_fields(*step.tpl, step.template_name, targets);
+    if (auto why = live.unsendable_reason(targets); why && o.send) throw Error(*why + "; nothing was sent", ExitCode::config);
+    if (o.limit > 0 && left <= 0) break;
+    leads::Composer compose = [&](const leads::DmTarget &t) { return step.tpl->render(t.context); };
+    leads::DmReport report = live.run(ctx.db(), targets, campaign, o.send, o.limit > 0 ? left : 0, compose, [&](const leads::DmEntry &e) {
+      if (o.json) return;
+      const std::string who = e.target->handle + " (" + e.target->platform + ")";
+      if (e.status == leads::DmStatus::sent || e.status == leads::DmStatus::would_send)
+        out::line(std::string(e.status == leads::DmStatus::sent ? "sent " : "to   ") + "step " + std::to_string(n) + " " + who + ": " + e.text);
+      else if (e.status != leads::DmStatus::not_reached)
+        out::line(std::string(leads::status_name(e.status)) + " step " + std::to_string(n) + " " + who + ": " + e.detail);
+    });
+    std::map<std::string, int> counts;
+    json entries = json::array();
+    for (const auto &e : report.entries) {
+      ++counts[leads::status_name(e.status)];
+      entries.push_back(sequence_entry_json(e));
+      partial = partial || e.status == leads::DmStatus::skipped || e.status == leads::DmStatus::failed || e.status == leads::DmStatus::uncertain;
+      if (e.status == leads::DmStatus::sent || e.status == leads::DmStatus::would_send) --left;
+    }
+    doc["steps"].push_back({{"step", n}, {"template", step.template_name}, {"counts", counts}, {"entries", entries}});
+    if (report.stop != leads::StopReason::none) {
+      if (o.json) out::line(out::json_text(doc, 2));
+      throw Error("step " + std::to_string(n) + ": " + report.stop_detail + "; later steps not run", leads::stop_exit_code(report.stop));
+    }
+  }
+  if (o.json) out::line(out::json_text(doc, 2));
+  else
+    for (const auto &s : doc["steps"]) {
+      std::string line;
+      for (const auto &[k, v] : s["counts"].items()) line += (line.empty() ? "" : ", ") + std::to_string(v.get<int>()) + " " + k;
+      std::fprintf(stderr, "sequence %s step %d (%s): %s\n", seq.name.c_str(), s["step"].get<int>(),
+                   s["template"].get<std::string>().c_str(), line.empty() ? "nobody due" : line.c_str());
+    }
+  if (o.send && partial) ctx.exit_code = static_cast<int>(ExitCode::partial);
+}
+
+void run_sequence_status(const SequenceOptions &o, Context &ctx) {
+  const leads::Sequence seq = sequence_of(o.what, ctx);
+  std::vector<leads::StepStatus> st(seq.steps.size());
+  std::error_code ec;
+  if (std::filesystem::exists(paths::database(), ec)) st = leads::sequence_status(ctx.db(), seq);
+  json steps = json::array();
+  for (size_t i = 0; i < st.size(); ++i)
+    steps.push_back({{"step", i + 1}, {"template", seq.steps[i].template_name}, {"sent", st[i].sent}, {"waiting", st[i].waiting},
+                     {"replied", st[i].replied}, {"opted_out", st[i].opted_out}, {"uncertain", st[i].uncertain}, {"failed", st[i].failed}});
+  if (o.json) {
+    out::line(out::json_text(json{{"sequence", seq.name}, {"steps", steps}}, 2));
+    return;
+  }
+  out::line("STEP  TEMPLATE              SENT  WAITING  REPLIED  OPTED_OUT  UNCERTAIN  FAILED");
+  for (const auto &s : steps) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%4d  %-20s %5lld  %7lld  %7lld  %9lld  %9lld  %6lld", s["step"].get<int>(),
+                  s["template"].get<std::string>().c_str(), s["sent"].get<long long>(), s["waiting"].get<long long>(),
+                  s["replied"].get<long long>(), s["opted_out"].get<long long>(), s["uncertain"].get<long long>(),
+                  s["failed"].get<long long>());
+    out::line(buf);
+  }
+}
+
+} // namespace
+
+void setup_leads_sequence(CLI::App &app, Context &ctx) {
+  CLI::App *leads_cmd = app.get_subcommand("leads");
+  CLI::App *seq = leads_cmd->add_subcommand("sequence", "Follow-up sequences: step after step to the people who did not answer");
+  seq->require_subcommand(1);
+  seq->footer(R"EX(
+Examples:
+  webox leads sequence run relance-3-etapes            # dry run: who each due step goes to
+  webox leads sequence run relance-3-etapes --send     # under cron, e.g. every hour
+  webox leads sequence run ./relance.yaml --send --limit 20
+  webox leads sequence status relance-3-etapes --json
+A sequence is ~/.config/webox/sequences/NAME.yaml (or leads.sequences_dir):
+  leads: {min_score: 15}
+  steps:
+    - template: bienvenue
+    - template: relance
+      after: 3d
+      if: {min_score: 20}
+A reply from the person stops the sequence for them; opted-out people are
+never written to. Exit status as webox leads dm; 2 also for a sequence file
+that does not check (file:line). See webox-leads-sequence(1).)EX");
+
+  auto ro = std::make_shared<SequenceOptions>();
+  CLI::App *run = seq->add_subcommand("run", "Send every step that is due (dry run unless --send)");
+  run->add_option("SEQUENCE", ro->what, "NAME (in the sequences folder) or a FILE.yaml")->required();
+  run->add_flag("--send", ro->send, "Really send (default: dry run, print every message)");
+  run->add_option("-n,--limit", ro->limit, "At most N messages this run, all steps together (0 = no limit)")->check(CLI::NonNegativeNumber);
+  run->add_flag("--json", ro->json, "One JSON report");
+  run->callback([ro, &ctx] { ctx.command = [ro, &ctx] { run_sequence(*ro, ctx); }; });
+
+  auto so = std::make_shared<SequenceOptions>();
+  CLI::App *status = seq->add_subcommand("status", "Where the people of a sequence are, step by step");
+  status->add_option("SEQUENCE", so->what, "NAME (in the sequences folder) or a FILE.yaml")->required();
+  status->add_flag("--json", so->json, "One JSON document");
+  status->callback([so, &ctx] { ctx.command = [so, &ctx] { run_sequence_status(*so, ctx); }; });
+}
+
+WEBOX_COMMAND(34, setup_leads_sequence);
+
+} // namespace webox::cli

@@ -1,0 +1,55 @@
+// Personal-data rights (GDPR articles 15 and 17): everything stored about a
+// person as one JSON document (`webox leads export-person`), and its erasure
+// (`webox leads forget`), leaving only a salted hash in the suppression list
+// so that a later collection does not bring the person back.
+//
+// THE SALT. 32 random bytes, hex, in `webox-suppression.salt` next to the
+// database (mode 0600, created on the first forget). Without it the hashes
+// cannot be matched to anyone, not even by webox: losing it means forgotten
+// people may be collected again.
+//
+// All SQL of this feature is in privacy.cpp (portable SQL, store::guarded),
+// but for reclaim_space(), which is SQLite's own (VACUUM, WAL checkpoint).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "lib/store/db.hpp"
+
+namespace webox::leads {
+
+// The salt file of the database at `database` (created when `create`).
+// "" when it does not exist and `create` is false.
+std::string suppression_salt(const std::filesystem::path &database, bool create);
+
+// The suppression hash of (platform, platform user id or "@username").
+std::string suppression_hash(const std::string &salt, const std::string &platform, const std::string &id);
+
+// True when (platform, id) or (platform, "@" + username) was forgotten.
+bool is_suppressed(store::Db &db, const std::string &salt, const std::string &platform, const std::string &id,
+                   const std::string &username);
+
+// Everything stored about person `person_id`.
+nlohmann::json export_person(store::Db &db, int64_t person_id);
+
+struct ForgetCounts {
+  int64_t interactions = 0, contacts = 0, ledger = 0, events = 0, calls = 0;
+};
+// Erases the person from every table (and so from the FTS index of the
+// logged calls, through its triggers) in one transaction, adds their hashes
+// to the suppression list, then reclaims the space.
+ForgetCounts forget_person(store::Db &db, int64_t person_id, const std::string &salt);
+
+// VACUUM, then a WAL checkpoint that truncates the -wal file: the erased
+// bytes are left neither in the database file nor in its WAL.
+void reclaim_space(store::Db &db);
+
+// Deletes the interactions older than `days` days before `now` (the
+// contacts found in them stay); returns how many. leads.retention_days.
+int64_t purge_interactions(store::Db &db, int days, int64_t now);
+
+} // namespace webox::leads
