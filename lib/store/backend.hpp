@@ -19,6 +19,10 @@
 
 namespace webox::store {
 
+// What a value of the current row is (a column's declared type does not
+// say: SQLite types each value).
+enum class ValueType { null, integer, real, text, blob };
+
 // One prepared statement. Parameters and columns are numbered from 1 and 0
 // respectively, as in SQLite (and SQLiteCpp).
 class Cursor {
@@ -43,6 +47,9 @@ public:
   virtual int64_t changes() = 0;
 
   virtual int column_count() = 0;
+  // The column's name as the query says it (its alias, if any).
+  virtual std::string_view column_name(int column) = 0;
+  virtual ValueType value_type(int column) = 0;
   virtual bool is_null(int column) = 0;
   virtual int64_t get_int64(int column) = 0;
   virtual double get_double(int column) = 0;

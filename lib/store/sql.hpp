@@ -52,6 +52,12 @@ public:
       : m_cursor(&cursor), m_index(index), m_owner(std::move(owner)) {}
 
   bool isNull() const { return m_cursor->is_null(m_index); }
+  bool isInteger() const { return m_cursor->value_type(m_index) == ValueType::integer; }
+  bool isFloat() const { return m_cursor->value_type(m_index) == ValueType::real; }
+  bool isText() const { return m_cursor->value_type(m_index) == ValueType::text; }
+  bool isBlob() const { return m_cursor->value_type(m_index) == ValueType::blob; }
+  // The column's name (its alias in the query, if any).
+  std::string getName() const { return std::string(m_cursor->column_name(m_index)); }
   int getInt() const { return static_cast<int>(m_cursor->get_int64(m_index)); }
   int64_t getInt64() const { return m_cursor->get_int64(m_index); }
   double getDouble() const { return m_cursor->get_double(m_index); }

@@ -70,6 +70,19 @@ public:
   int64_t changes() override { return sqlite3_changes64(m_handle); }
 
   int column_count() override { return sqlite3_column_count(m_stmt); }
+  std::string_view column_name(int c) override {
+    const char *name = sqlite3_column_name(m_stmt, c);
+    return name ? std::string_view(name) : std::string_view();
+  }
+  ValueType value_type(int c) override {
+    switch (sqlite3_column_type(m_stmt, c)) {
+      case SQLITE_INTEGER: return ValueType::integer;
+      case SQLITE_FLOAT: return ValueType::real;
+      case SQLITE_TEXT: return ValueType::text;
+      case SQLITE_BLOB: return ValueType::blob;
+      default: return ValueType::null;
+    }
+  }
   bool is_null(int c) override { return sqlite3_column_type(m_stmt, c) == SQLITE_NULL; }
   int64_t get_int64(int c) override { return sqlite3_column_int64(m_stmt, c); }
   double get_double(int c) override { return sqlite3_column_double(m_stmt, c); }
