@@ -29,4 +29,18 @@ YAML::Node config_section(const std::filesystem::path &file, const char *name) {
   return map[name];
 }
 
+int64_t config_integer(const std::filesystem::path &file, const YAML::Node &node, const std::string &what, int64_t min,
+                       int64_t max) {
+  int64_t v = 0;
+  try {
+    v = node.as<int64_t>();
+  } catch (const YAML::Exception &) {
+    fail_config_at(file, node.Mark(), "'" + what + "' must be a whole number");
+  }
+  if (v < min || v > max)
+    fail_config_at(file, node.Mark(),
+                   "'" + what + "' must be between " + std::to_string(min) + " and " + std::to_string(max));
+  return v;
+}
+
 } // namespace webox

@@ -3,6 +3,7 @@
 // user (or an editor jumping to the position) sees the same format everywhere.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <yaml-cpp/mark.h>
@@ -21,5 +22,10 @@ namespace webox {
 // section all give an undefined node (`!node`); a section written as
 // `name:` alone gives a null node.
 YAML::Node config_section(const std::filesystem::path &file, const char *name);
+
+// A whole number between min and max of a config section, named `what`
+// ("rag.k") in the message; anything else fails through fail_config_at.
+int64_t config_integer(const std::filesystem::path &file, const YAML::Node &node, const std::string &what, int64_t min,
+                       int64_t max);
 
 } // namespace webox

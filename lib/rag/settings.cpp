@@ -6,24 +6,6 @@
 #include "lib/core/config_error.hpp"
 
 namespace webox::rag {
-namespace {
-
-int64_t rag_setting_integer(const std::filesystem::path &file, const YAML::Node &n, const std::string &what,
-                            int64_t min, int64_t max) {
-  int64_t v = 0;
-  try {
-    v = n.as<int64_t>();
-  } catch (const YAML::Exception &) {
-    fail_config_at(file, n.Mark(), "'" + what + "' must be a whole number");
-  }
-  if (v < min || v > max)
-    fail_config_at(file, n.Mark(),
-                   "'" + what + "' must be between " + std::to_string(min) + " and " + std::to_string(max));
-  return v;
-}
-
-} // namespace
-
 RagSettings load_rag_settings(const std::filesystem::path &file) {
   RagSettings out;
   const YAML::Node rag = config_section(file, "rag");
@@ -36,15 +18,15 @@ RagSettings load_rag_settings(const std::filesystem::path &file) {
       if (!v.IsScalar()) fail_config_at(file, v.Mark(), "'rag.embed_model' must be provider:model");
       out.embed_model = v.as<std::string>();
     } else if (key == "max_file_mb") {
-      out.max_file_bytes = rag_setting_integer(file, v, "rag.max_file_mb", 1, 1024) << 20;
+      out.max_file_bytes = config_integer(file, v, "rag.max_file_mb", 1, 1024) << 20;
     } else if (key == "chunk_bytes") {
-      out.limits.target_bytes = static_cast<size_t>(rag_setting_integer(file, v, "rag.chunk_bytes", 200, 100000));
+      out.limits.target_bytes = static_cast<size_t>(config_integer(file, v, "rag.chunk_bytes", 200, 100000));
     } else if (key == "overlap_bytes") {
-      out.limits.overlap_bytes = static_cast<size_t>(rag_setting_integer(file, v, "rag.overlap_bytes", 0, 50000));
+      out.limits.overlap_bytes = static_cast<size_t>(config_integer(file, v, "rag.overlap_bytes", 0, 50000));
     } else if (key == "context_tokens") {
-      out.context_tokens = rag_setting_integer(file, v, "rag.context_tokens", 100, 1000000);
+      out.context_tokens = config_integer(file, v, "rag.context_tokens", 100, 1000000);
     } else if (key == "k") {
-      out.k = static_cast<size_t>(rag_setting_integer(file, v, "rag.k", 1, 1000));
+      out.k = static_cast<size_t>(config_integer(file, v, "rag.k", 1, 1000));
     } else {
       fail_config_at(file, kv.first.Mark(),
                      "unknown setting 'rag." + key +

@@ -8,23 +8,6 @@
 #include "lib/core/error.hpp"
 
 namespace webox::serve {
-namespace {
-
-int64_t serve_setting_integer(const std::filesystem::path &file, const YAML::Node &n, const std::string &what, int64_t min,
-                              int64_t max) {
-  int64_t v = 0;
-  try {
-    v = n.as<int64_t>();
-  } catch (const YAML::Exception &) {
-    fail_config_at(file, n.Mark(), "'" + what + "' must be a whole number");
-  }
-  if (v < min || v > max)
-    fail_config_at(file, n.Mark(), "'" + what + "' must be between " + std::to_string(min) + " and " + std::to_string(max));
-  return v;
-}
-
-} // namespace
-
 ListenAddress parse_listen(const std::string &text, const std::string &where) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0)
@@ -56,15 +39,15 @@ ServeSettings load_serve_settings(const std::filesystem::path &file) {
         fail_config_at(file, v.Mark(), e.what());
       }
     } else if (key == "max_body_bytes") {
-      out.max_body_bytes = serve_setting_integer(file, v, "serve.max_body_bytes", 1024, int64_t{64} << 20);
+      out.max_body_bytes = config_integer(file, v, "serve.max_body_bytes", 1024, int64_t{64} << 20);
     } else if (key == "max_pending") {
-      out.max_pending = serve_setting_integer(file, v, "serve.max_pending", 1, 10000000);
+      out.max_pending = config_integer(file, v, "serve.max_pending", 1, 10000000);
     } else if (key == "max_attempts") {
-      out.max_attempts = static_cast<int>(serve_setting_integer(file, v, "serve.max_attempts", 1, 100));
+      out.max_attempts = static_cast<int>(config_integer(file, v, "serve.max_attempts", 1, 100));
     } else if (key == "drain_seconds") {
-      out.drain_ms = serve_setting_integer(file, v, "serve.drain_seconds", 0, 3600) * 1000;
+      out.drain_ms = config_integer(file, v, "serve.drain_seconds", 0, 3600) * 1000;
     } else if (key == "threads") {
-      out.threads = static_cast<int>(serve_setting_integer(file, v, "serve.threads", 1, 256));
+      out.threads = static_cast<int>(config_integer(file, v, "serve.threads", 1, 256));
     } else {
       fail_config_at(file, kv.first.Mark(),
                      "unknown setting 'serve." + key +

@@ -649,20 +649,11 @@ webox_status batch_results(webox_instance *self, const webox_call *call, const w
     const std::string id = batch_kit::checked_id(request, self->name);
     batch_kit::ResultReader reader(self->name, sink, user, batch_kit::max_results_of(request));
     sdk::HttpRequest http;
-    http.method = "GET";
     http.url = self->base_url + "/v1/messages/batches/" + id + "/results";
     http.headers = {"x-api-key: " + kit::api_key(*self, call), std::string("anthropic-version: ") + kApiVersion};
-    http.framing = WEBOX_HTTP_NDJSON;
     http.timeout_ms = self->timeout_ms;
-    sdk::HttpResponse resp;
-    try {
-      resp = sdk::http_stream(call, http, [&](std::string_view line) {
-        reader.on_line(line, [&](const json &l, std::string &why) { return anthropic_result_line(*self, l, why); });
-        return true;
-      });
-    } catch (const sdk::Failure &f) {
-      throw sdk::explain_transport_failure(self->name, f, false);
-    }
+    sdk::HttpResponse resp = reader.read_file(
+        call, http, [&](const json &l, std::string &why) { return anthropic_result_line(*self, l, why); });
     if (resp.status / 100 != 2) throw_http_error(*self, resp);
     sdk::give(dump(reader.summary()), &out->json);
     return WEBOX_OK;

@@ -137,6 +137,23 @@ public:
     sdk::emit(m_sink, m_user, dump(event));
   }
 
+  // GETs a result file (`http`: its URL, headers and timeout) and hands
+  // each line to on_line; the response comes back for the caller's mapping
+  // of an HTTP error status, transport failures are explained here.
+  template <class ReadLine>
+  sdk::HttpResponse read_file(const webox_call *call, sdk::HttpRequest http, const ReadLine &read_line) {
+    http.method = "GET";
+    http.framing = WEBOX_HTTP_NDJSON;
+    try {
+      return sdk::http_stream(call, http, [&](std::string_view line) {
+        on_line(line, read_line);
+        return true;
+      });
+    } catch (const sdk::Failure &f) {
+      throw sdk::explain_transport_failure(m_who, f, false);
+    }
+  }
+
   json summary() const { return {{"results", m_results}, {"warnings", m_warnings}}; }
 
 private:

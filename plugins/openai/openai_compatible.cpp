@@ -778,20 +778,11 @@ webox_status batch_results(webox_instance *self, const webox_call *call, const w
       if (!batch_kit::valid_custom_id(file_id))
         throw sdk::Failure(WEBOX_E_UPSTREAM, self->name + ": the batch names a file id webox will not put in a URL");
       sdk::HttpRequest http;
-      http.method = "GET";
       http.url = self->base_url + "/files/" + file_id + "/content";
       http.headers = {"Authorization: Bearer " + kit::api_key(*self, call)};
-      http.framing = WEBOX_HTTP_NDJSON;
       http.timeout_ms = self->timeout_ms;
-      sdk::HttpResponse resp;
-      try {
-        resp = sdk::http_stream(call, http, [&](std::string_view line) {
-          reader.on_line(line, [&](const json &l, std::string &why) { return openai_result_line(*self, l, why); });
-          return true;
-        });
-      } catch (const sdk::Failure &f) {
-        throw sdk::explain_transport_failure(self->name, f, false);
-      }
+      sdk::HttpResponse resp = reader.read_file(
+          call, http, [&](const json &l, std::string &why) { return openai_result_line(*self, l, why); });
       if (resp.status / 100 != 2) throw_http_error(*self, resp);
     }
     sdk::give(dump(reader.summary()), &out->json);
