@@ -45,6 +45,10 @@ public:
   virtual void reset() = 0;
   // Rows inserted, updated or deleted by the statement's last complete run.
   virtual int64_t changes() = 0;
+  // The id of the row the statement's last run inserted (its INTEGER
+  // PRIMARY KEY `id`), when it inserted exactly one. SQLite reads it from
+  // the connection; a server backend adds RETURNING id to the statement.
+  virtual int64_t last_insert_id() = 0;
 
   virtual int column_count() = 0;
   // The column's name as the query says it (its alias, if any).

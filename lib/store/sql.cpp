@@ -52,4 +52,11 @@ std::optional<int64_t> returned_id(Statement &insert) {
   return id;
 }
 
+std::optional<int64_t> inserted_id(Statement &insert) {
+  std::optional<int64_t> id;
+  if (insert.exec() == 1) id = insert.lastInsertId();
+  insert.reset();
+  return id;
+}
+
 } // namespace webox::store

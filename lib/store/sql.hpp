@@ -109,6 +109,8 @@ public:
   void reset();
 
   Column getColumn(int index);
+  // The id the last run inserted (see store::inserted_id).
+  int64_t lastInsertId() { return m_cursor->last_insert_id(); }
   int getColumnCount() { return m_cursor->column_count(); }
   bool hasRow() const { return m_has_row; }
   bool isDone() const { return m_done; }
@@ -125,5 +127,12 @@ private:
 // it: the new row's id, or nullopt when ON CONFLICT ... DO NOTHING skipped
 // the row. The portable way to learn an id (no last_insert_rowid()).
 std::optional<int64_t> returned_id(Statement &insert);
+
+// Runs `insert` (an INSERT without RETURNING, parameters bound; ON CONFLICT
+// ... DO NOTHING allowed) and resets it: the new row's id, or nullopt when no
+// row was inserted. For the hot paths of bulk imports, where SQLite's
+// RETURNING (its rows gathered in a temporary table first) cost about a fifth
+// of an import's CPU; elsewhere returned_id reads clearer.
+std::optional<int64_t> inserted_id(Statement &insert);
 
 } // namespace webox::store

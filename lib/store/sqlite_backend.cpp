@@ -68,6 +68,7 @@ public:
   // The error of a failed step was thrown by step(); reset only rewinds.
   void reset() override { sqlite3_reset(m_stmt); }
   int64_t changes() override { return sqlite3_changes64(m_handle); }
+  int64_t last_insert_id() override { return sqlite3_last_insert_rowid(m_handle); }
 
   int column_count() override { return sqlite3_column_count(m_stmt); }
   std::string_view column_name(int c) override {

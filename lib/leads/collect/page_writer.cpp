@@ -28,7 +28,7 @@ struct PageWriter::Impl {
   std::string now_text = store::now_iso8601();
   store::Statement find_person{store.m_db, "SELECT id, username, name FROM people WHERE platform = ? AND platform_user_id = ?"};
   store::Statement insert_person{store.m_db, "INSERT INTO people(platform, platform_user_id, username, name, created_at) "
-                                                     "VALUES(?, ?, ?, ?, ?) RETURNING id"};
+                                                     "VALUES(?, ?, ?, ?, ?)"};
   store::Statement rename_person{store.m_db, "UPDATE people SET username = ?, name = ? WHERE id = ?"};
   store::Statement upsert_post{store.m_db,
                                 "INSERT INTO posts(platform, platform_id, account_id, caption, permalink, like_count, "
@@ -42,7 +42,7 @@ struct PageWriter::Impl {
   store::Statement insert_interaction{store.m_db,
                                        "INSERT INTO interactions(platform, platform_id, kind, person_id, post_id, account_id, "
                                        "text, intent, occurred_at, collected_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                                       "ON CONFLICT(platform, platform_id) DO NOTHING RETURNING id"};
+                                       "ON CONFLICT(platform, platform_id) DO NOTHING"};
   store::Statement insert_contact{store.m_db,
                                    "INSERT INTO contacts(person_id, kind, value, raw, digits, region, type, interaction_id, created_at) "
                                    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(person_id, kind, value) DO NOTHING"};
@@ -73,7 +73,7 @@ struct PageWriter::Impl {
 
   store::Statement mark_rescore{store.m_db, "UPDATE people SET needs_rescore = 1 WHERE id = ? AND needs_rescore = 0"};
   store::Statement insert_marked_person{store.m_db, "INSERT INTO people(platform, platform_user_id, username, name, "
-                                                            "created_at, needs_rescore) VALUES(?, ?, ?, ?, ?, 1) RETURNING id"};
+                                                            "created_at, needs_rescore) VALUES(?, ?, ?, ?, ?, 1)"};
 
   Impl(LeadsStore &s, int64_t account, bool defer) : store(s), account_id(account), defer_scoring(defer), tx(s.m_db) {}
 
@@ -129,7 +129,7 @@ struct PageWriter::Impl {
       ins.bind(3, it.person.username);
       ins.bind(4, it.person.name);
       ins.bind(5, now_text);
-      known = {store::returned_id(ins).value_or(0), it.person.username, it.person.name};
+      known = {store::inserted_id(ins).value_or(0), it.person.username, it.person.name};
       if (defer_scoring) inserted_marked.push_back(known.id);
       ++counts.new_people;
     }
@@ -199,8 +199,9 @@ struct PageWriter::Impl {
     st.bind(8, intent ? 1 : 0);
     st.bind(9, it.timestamp);
     st.bindNoCopy(10, now_text);
-    // No row back: the interaction was known (ON CONFLICT DO NOTHING).
-    std::optional<int64_t> inserted = store::returned_id(st);
+    // No row inserted: the interaction was known (ON CONFLICT DO NOTHING).
+    // inserted_id, not RETURNING: this is the import's hottest statement.
+    std::optional<int64_t> inserted = store::inserted_id(st);
     if (!inserted) return false;
     int64_t interaction_id = *inserted;
     ++counts.new_interactions;
