@@ -132,10 +132,19 @@ public:
       m_handle = nullptr;
       throw SqlError(SqlError::Kind::other, message);
     }
-    sqlite3_busy_timeout(m_handle, kSqliteBusyTimeoutMs);
-    if (!in_memory) use_wal();
-    exec("PRAGMA foreign_keys = ON");
-    exec("PRAGMA synchronous = NORMAL");
+    // A file that is not a database fails here, at the first statement: the
+    // destructor does not run for a constructor that throws, so the
+    // connection is closed before the error leaves.
+    try {
+      sqlite3_busy_timeout(m_handle, kSqliteBusyTimeoutMs);
+      if (!in_memory) use_wal();
+      exec("PRAGMA foreign_keys = ON");
+      exec("PRAGMA synchronous = NORMAL");
+    } catch (...) {
+      sqlite3_close_v2(m_handle);
+      m_handle = nullptr;
+      throw;
+    }
   }
   ~SqliteBackend() override { sqlite3_close_v2(m_handle); }
   SqliteBackend(const SqliteBackend &) = delete;

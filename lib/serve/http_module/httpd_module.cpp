@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <new>
@@ -124,6 +125,11 @@ WEBOX_HTTPD_EXPORT void *webox_httpd_start_v1(const webox_httpd_config *config, 
     if (s->port <= 0) return fail("cannot listen on " + host + ":" + std::to_string(cfg.port));
     Server *raw = s.get();
     s->thread = std::thread([raw] { raw->http.listen_after_bind(); });
+    // httplib's stop() does nothing before its accept loop has begun (it
+    // acts only while is_running()), and the loop begins on that thread: a
+    // SIGTERM right after "listening" was then lost and serve never ended
+    // (seen under ASan). Started means running, within a bounded wait.
+    for (int i = 0; i < 5000 && !raw->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return s.release();
   } catch (const std::exception &e) {
     return fail(e.what());
