@@ -41,9 +41,12 @@ std::string sparkline(const std::vector<double> &values) {
 }
 
 std::string history_line(const SessionRecord &s) {
+  // "2026-12-07 22:21": the minute is enough in a list (show gives the rest).
+  std::string started = s.started_at.substr(0, 16);
+  if (started.size() > 10 && started[10] == 'T') started[10] = ' ';
   char line[512];
-  std::snprintf(line, sizeof line, "%-5lld %-20.20s %-20s %-11s %2d turn%s  %s", static_cast<long long>(s.id),
-                s.started_at.c_str(), s.scenario.c_str(), s.status.c_str(), s.turn_count, s.turn_count == 1 ? " " : "s",
+  std::snprintf(line, sizeof line, "%-5lld %-16s %-20s %-11s %2d turn%s  %s", static_cast<long long>(s.id),
+                started.c_str(), s.scenario.c_str(), s.status.c_str(), s.turn_count, s.turn_count == 1 ? " " : "s",
                 optional_score(s.overall_score).c_str());
   return line;
 }
