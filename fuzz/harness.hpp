@@ -36,6 +36,21 @@ inline void install_stub_host() {
   ::webox::sdk::g_host = &api;
 }
 
+inline webox_status no_secret(const webox_call *, const char *, webox_buf *) { return WEBOX_E_AUTH; }
+
+// The stub host, plus a secret lookup that finds nothing: for code that asks
+// for a token before it would call the API (a webhook mention read through
+// the Graph API), so it takes its "no key" path instead of crashing the stub.
+inline void install_stub_host_without_secrets() {
+  static webox_host_api api = [] {
+    install_stub_host();
+    webox_host_api a = *::webox::sdk::g_host;
+    a.get_secret = no_secret;
+    return a;
+  }();
+  ::webox::sdk::g_host = &api;
+}
+
 // A webox_sink_fn: each event must be a JSON object, as the host expects.
 inline int json_event_sink(void *, const char *data, size_t size) {
   auto doc = webox::bounded_json::parse_or_discarded(std::string_view(data, size));
