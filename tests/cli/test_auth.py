@@ -196,6 +196,10 @@ class InstagramLogin(AuthTestCase):
         r = self.webox("auth", "refresh", "instagram", check=4)
         self.assertIn("webox auth login instagram", r.err)
         r = self.webox("auth", "refresh", check=4)
+        # No token at all: the collection names the way to get one.
+        r = self.scrape(check=4)
+        self.assertIn("webox auth login instagram", r.err)
+        self.assertEqual(len(r.err.strip().splitlines()), 1, r.err)
 
     def test_logout_forgets_the_tokens(self):
         self.login()
