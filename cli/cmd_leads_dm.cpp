@@ -28,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/auth/lifecycle.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
@@ -225,7 +226,7 @@ void run_dm(const DmOptions &o, Context &ctx) {
   if (!o.status.empty() && o.status != "any" && !leads::is_status(o.status))
     throw UsageError("--status: '" + o.status + "' is not one of new, contacted, in_progress, converted, refused, any");
 
-  leads::LiveCampaign live([&ctx](const std::string &p) { return plugin::bind_provider(ctx.plugins(), ctx.config(), p); },
+  leads::LiveCampaign live([&ctx](const std::string &p) { return auth::bind_platform(ctx.plugins(), ctx.config(), p); },
                            ctx.config().source);
   Wording w = wording_of(o, ctx);
   std::vector<leads::DmTarget> targets = targets_of(o, ctx, live, w.campaign);

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/auth/lifecycle.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
@@ -55,7 +56,7 @@ void run_sequence(const SequenceOptions &o, Context &ctx) {
   const leads::Sequence seq = sequence_of(o.what, ctx);
   std::error_code ec;
   const bool has_db = std::filesystem::exists(paths::database(), ec);
-  leads::LiveCampaign live([&ctx](const std::string &p) { return plugin::bind_provider(ctx.plugins(), ctx.config(), p); },
+  leads::LiveCampaign live([&ctx](const std::string &p) { return auth::bind_platform(ctx.plugins(), ctx.config(), p); },
                            ctx.config().source);
   const int64_t now = leads::unix_now();
   if (!o.json && !o.send) std::fprintf(stderr, "sequence %s: dry run, nothing is sent (add --send)\n", seq.name.c_str());

@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/auth/lifecycle.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/flags.hpp"
@@ -166,7 +167,7 @@ void run_jsonl(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store,
 
 void run_plugin(const ScrapeOptions &opt, Context &ctx, leads::LeadsStore &store, int64_t since, ScrapeProgress &progress) {
   leads::PlatformSettings settings = leads::load_platform_settings(ctx.config().source, opt.platform);
-  auto bind = [&ctx](const std::string &platform) { return plugin::bind_provider(ctx.plugins(), ctx.config(), platform); };
+  auto bind = [&ctx](const std::string &platform) { return auth::bind_platform(ctx.plugins(), ctx.config(), platform); };
   int64_t elapsed = leads::collect_from_plugin(store, {opt.platform, opt.account, opt.from, since}, settings, bind,
                                                [&](const leads::RunCounts &c) { progress.update(c); });
   print_summary(opt, opt.platform, store.counts(), elapsed, {});

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "lib/auth/lifecycle.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
@@ -55,7 +56,7 @@ void run_serve_command(const ServeOptions &opt, Context &ctx) {
   run.leads = leads::load_leads_settings(ctx.config().source);
   ctx.db(); // the secret fallback and the schema, before any thread
   run.routes = serve::resolve_routes(ctx.plugins());
-  run.bind = [&ctx](const std::string &platform) { return plugin::bind_provider(ctx.plugins(), ctx.config(), platform); };
+  run.bind = [&ctx](const std::string &platform) { return auth::bind_platform(ctx.plugins(), ctx.config(), platform); };
   std::string paths;
   for (const auto &r : run.routes) paths += " /webhooks/" + r.path;
   run.on_listening = [&paths](const std::string &address) {

@@ -33,6 +33,7 @@ constexpr Slot kSlots[] = {
     // ABI 1.5 (batch): one capability, two slots; both must be there.
     {WEBOX_CAP_BATCH, offsetof(webox_plugin, batch)},
     {WEBOX_CAP_BATCH, offsetof(webox_plugin, batch_results)},
+    {WEBOX_CAP_AUTH, offsetof(webox_plugin, auth)}, // ABI 1.6 (auth)
 };
 
 // The v1.0 descriptor ends with the social_send slot.

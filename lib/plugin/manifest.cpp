@@ -33,6 +33,7 @@ constexpr CapabilityName kCapabilities[] = {
     {WEBOX_CAP_LIST_MODELS, "list-models"}, // ABI 1.4
     {WEBOX_CAP_WEBHOOKS, "webhooks"},       // ABI 1.5 (webhooks)
     {WEBOX_CAP_BATCH, "batch"},             // ABI 1.5 (batch)
+    {WEBOX_CAP_AUTH, "auth"},               // ABI 1.6 (auth)
 };
 
 [[noreturn]] void bad(const std::string &why) { throw Error("plugin.json: " + why); }

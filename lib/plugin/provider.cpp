@@ -1,6 +1,7 @@
 #include "lib/plugin/provider.hpp"
 
 #include "lib/core/cancel.hpp"
+#include "lib/core/logging.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/plugin/host_api.hpp"
 #include "lib/plugin/operation.hpp"
@@ -147,6 +148,10 @@ nlohmann::json Provider::finish(webox_status status, webox_result &result, const
     std::string store_failure = scope.secret_failure();
     if (!store_failure.empty()) message = store_failure;
   }
+  // A platform the user signs in to with `webox auth login`: a missing,
+  // expired or revoked token is fixed by signing in again, so say how.
+  if (status == WEBOX_E_AUTH && can(WEBOX_CAP_AUTH) && message.find("webox auth login") == std::string::npos)
+    message += " (run: webox auth login " + manifest().id + ")";
   // Plugins are asked to name themselves; make sure the user sees who failed.
   if (message.rfind(m_binding.instance + ":", 0) != 0 && message.rfind(manifest().id + ":", 0) != 0)
     message = m_binding.instance + ": " + message;
@@ -358,6 +363,15 @@ nlohmann::json Provider::batch_results(const nlohmann::json &request,
   webox_status s = d->batch_results(m_instance, scope.call(), &x.req, sink.sink, sink.user(), &x.result);
   sink.rethrow_if_failed(x.result);
   return finish(s, x.result, "batch_results", scope);
+}
+
+nlohmann::json Provider::auth(const nlohmann::json &request, int64_t deadline_ms) {
+  nlohmann::json doc = call_json_slot(WEBOX_CAP_AUTH, "has no sign-in (no auth capability)", &webox_plugin::auth, "auth",
+                                      request, deadline_ms);
+  for (const char *field : {"access_token", "refresh_token"})
+    if (doc.is_object() && doc.contains(field) && doc[field].is_string())
+      logging::register_secret(doc[field].get<std::string>());
+  return doc;
 }
 
 } // namespace webox::plugin

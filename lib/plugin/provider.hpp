@@ -143,6 +143,12 @@ public:
   nlohmann::json batch_results(const nlohmann::json &request,
                                const std::function<bool(const nlohmann::json &event)> &on_event);
 
+  // ABI 1.6 (auth, WEBOX_CAP_AUTH; plugin.h "ABI 1.6 (auth)"): one step of
+  // signing in ({"action":"authorize"|"exchange"|"refresh", ...}). Every
+  // token in the answer is registered for redaction before it is returned.
+  // Driven by lib/auth, never by a command directly.
+  nlohmann::json auth(const nlohmann::json &request, int64_t deadline_ms = 0);
+
 private:
   // Stores what a plugin handed back under "rotated_secrets" (a refreshed
   // OAuth token pair) in the encrypted key store and removes it from `doc`.

@@ -37,6 +37,7 @@ struct Slots {
   decltype(webox_plugin::webhook) webhook = nullptr;         // ABI 1.5 (webhooks)
   decltype(webox_plugin::batch) batch = nullptr;             // ABI 1.5 (batch)
   decltype(webox_plugin::batch_results) batch_results = nullptr;
+  decltype(webox_plugin::auth) auth = nullptr;               // ABI 1.6 (auth)
 };
 
 // The descriptor: `slots`' functions, everything else from the manifest.
@@ -44,7 +45,7 @@ constexpr webox_plugin manifest_descriptor(const Slots &s) {
   return webox_plugin{sizeof(webox_plugin), WEBOX_ABI_MAJOR, WEBOX_PLUGIN_MIN_HOST_MINOR, WEBOX_PROVIDER_ID,
                       WEBOX_PROVIDER_VERSION, WEBOX_PLUGIN_CAPABILITIES, s.create, s.destroy, s.describe, s.chat,
                       s.chat_stream, s.embed, s.image, s.tts, s.stt, s.social_collect, s.social_send,
-                      s.list_models, s.webhook, s.batch, s.batch_results};
+                      s.list_models, s.webhook, s.batch, s.batch_results, s.auth};
 }
 
 // The `describe` slot's answer when it is a fixed document.

@@ -61,6 +61,7 @@
 #include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
+#include "plugins/common/oauth_kit.hpp"
 #include "plugins/common/social_kit.hpp"
 
 #include <chrono>
@@ -183,7 +184,7 @@ private:
       std::string why = sub == 463 ? "the access token has expired" : "the access token is not valid";
       throw sdk::Failure(WEBOX_E_AUTH,
                          "instagram: " + why + " (Graph error " + code_text + ": " + message +
-                             "); get a new long-lived token and set INSTAGRAM_ACCESS_TOKEN or run `webox keys set instagram`",
+                             "); sign in again with: webox auth login instagram (or set INSTAGRAM_ACCESS_TOKEN, or run `webox keys set instagram`)",
                          resp.status, -1, code_text);
     }
     if (code == 10 || (code >= 200 && code <= 299))
@@ -742,8 +743,117 @@ webox_status webhook(webox_instance *self, const webox_call *call, const webox_r
   });
 }
 
+// SIGN-IN (ABI 1.6 auth; Instagram API with Instagram Login). Three steps,
+// three hosts, each overridable for tests and proxies:
+//   authorize  INSTAGRAM_AUTHORIZE_URL (https://www.instagram.com/oauth/authorize)
+//              ?client_id&redirect_uri&response_type=code&scope=a,b&state; no PKCE
+//   exchange   POST INSTAGRAM_TOKEN_URL (https://api.instagram.com/oauth/access_token)
+//              form client_id, client_secret, grant_type=authorization_code,
+//              redirect_uri, code -> {"data":[{"access_token","user_id",
+//              "permissions"}]} (older answers unwrapped): a token for one hour;
+//              then GET <graph host>/access_token?grant_type=ig_exchange_token
+//              &client_secret&access_token -> {"access_token","token_type",
+//              "expires_in"}: the 60-day token
+//   refresh    GET <graph host>/refresh_access_token?grant_type=ig_refresh_token
+//              &access_token (a long-lived token at least 24 hours old, unexpired)
+// The two GETs carry secrets in the query because Meta documents no other
+// form; the host's logs redact access_token and client_secret parameters.
+// The app's id is INSTAGRAM_APP_ID (a setting), its secret INSTAGRAM_APP_SECRET.
+namespace ig_auth {
+
+const std::vector<std::string> kDefaultScopes = {"instagram_business_basic", "instagram_business_manage_comments",
+                                                 "instagram_business_manage_messages"};
+
+std::string graph_host(const webox_instance &self, const json &request) {
+  std::string base = request.value("base_url", "");
+  if (base.empty()) base = self.base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
+}
+
+json authorize(const webox_call *call, const json &request) {
+  const std::string client_id = webox::oauth_kit::required_setting(call, "INSTAGRAM_APP_ID", "instagram");
+  std::string url = webox::oauth_kit::url_setting(call, "INSTAGRAM_AUTHORIZE_URL", "https://www.instagram.com/oauth/authorize");
+  url += (url.find('?') == std::string::npos ? "?" : "&") +
+         webox::oauth_kit::form_encode({{"client_id", client_id},
+                                        {"redirect_uri", request.value("redirect_uri", "")},
+                                        {"response_type", "code"},
+                                        {"scope", webox::oauth_kit::join(webox::oauth_kit::scopes_of(request, kDefaultScopes), ",")},
+                                        {"state", request.value("state", "")}});
+  return {{"url", url}, {"pkce", false}};
+}
+
+json long_lived(const webox_instance &self, const webox_call *call, const std::string &url, const std::string &what) {
+  sdk::HttpRequest r;
+  r.method = "GET";
+  r.url = url;
+  r.headers = {"Accept: application/json"};
+  r.timeout_ms = self.timeout_ms;
+  r.should_retry = webox::oauth_kit::never_retry_4xx;
+  json doc = webox::oauth_kit::token_answer(sdk::http(call, r), "instagram", what);
+  json out = webox::oauth_kit::token_result(doc, self.key_var, "");
+  if (!out.contains("expires_in")) out["expires_in"] = 60LL * 24 * 3600; // documented: 60 days
+  return out;
+}
+
+json exchange(const webox_instance &self, const webox_call *call, const json &request) {
+  const std::string client_id = webox::oauth_kit::required_setting(call, "INSTAGRAM_APP_ID", "instagram");
+  const std::string secret = webox::oauth_kit::required_secret(call, "INSTAGRAM_APP_SECRET", "instagram");
+  std::string code = request.value("code", "");
+  // Instagram appends "#_" to the redirect; it is not part of the code.
+  if (code.size() >= 2 && code.compare(code.size() - 2, 2, "#_") == 0) code.resize(code.size() - 2);
+  const std::string token_url =
+      webox::oauth_kit::url_setting(call, "INSTAGRAM_TOKEN_URL", "https://api.instagram.com/oauth/access_token");
+  json short_doc = webox::oauth_kit::token_answer(
+      webox::oauth_kit::post_form(call, token_url,
+                                  {{"client_id", client_id},
+                                   {"client_secret", secret},
+                                   {"grant_type", "authorization_code"},
+                                   {"redirect_uri", request.value("redirect_uri", "")},
+                                   {"code", code}},
+                                  {}, self.timeout_ms),
+      "instagram", "the code exchange");
+  const std::string short_token = webox::social_kit::string_field(short_doc, "access_token");
+  json out = long_lived(self, call,
+                        graph_host(self, request) + "/access_token?" +
+                            webox::oauth_kit::form_encode({{"grant_type", "ig_exchange_token"},
+                                                           {"client_secret", secret},
+                                                           {"access_token", short_token}}),
+                        "the long-lived token exchange");
+  if (short_doc.contains("user_id") && (short_doc["user_id"].is_number_integer() || short_doc["user_id"].is_string()))
+    out["account"] = short_doc["user_id"].is_string() ? short_doc["user_id"].get<std::string>() : short_doc["user_id"].dump();
+  if (auto p = short_doc.find("permissions"); p != short_doc.end()) {
+    if (p->is_string()) out["scopes"] = webox::oauth_kit::split_scopes(p->get<std::string>());
+    if (p->is_array()) out["scopes"] = *p;
+  }
+  return out;
+}
+
+json refresh(const webox_instance &self, const webox_call *call, const json &request) {
+  std::string token = request.value("access_token", "");
+  if (token.empty()) throw sdk::Failure(WEBOX_E_AUTH, "instagram: no stored token to refresh");
+  return long_lived(self, call,
+                    graph_host(self, request) + "/refresh_access_token?" +
+                        webox::oauth_kit::form_encode({{"grant_type", "ig_refresh_token"}, {"access_token", token}}),
+                    "the token refresh");
+}
+
+} // namespace ig_auth
+
+webox_status auth(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = webox::oauth_kit::parse_request(req, "instagram");
+    const std::string action = request.value("action", "");
+    json answer = action == "authorize" ? ig_auth::authorize(call, request)
+                  : action == "exchange" ? ig_auth::exchange(*self, call, request)
+                                         : ig_auth::refresh(*self, call, request);
+    sdk::give(answer.dump(), &out->json);
+    return WEBOX_OK;
+  });
+}
+
 } // namespace
 
 // Id, version, capabilities and oldest host minor come from plugin.json.
 WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .social_collect = social_collect, .social_send = social_send,
-                    .webhook = webhook)
+                    .webhook = webhook, .auth = auth)

@@ -35,6 +35,7 @@
 #include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
+#include "plugins/common/oauth_kit.hpp"
 #include "plugins/common/social_kit.hpp"
 
 #include <memory>
@@ -205,7 +206,67 @@ webox_status social_collect(webox_instance *self, const webox_call *call, const 
   });
 }
 
+// SIGN-IN (ABI 1.6 auth; LinkedIn 3-legged OAuth, Authorization Code Flow):
+//   authorize  LINKEDIN_AUTHORIZE_URL (https://www.linkedin.com/oauth/v2/authorization)
+//              ?response_type=code&client_id&redirect_uri&state&scope=a%20b
+//   exchange   POST LINKEDIN_TOKEN_URL (https://www.linkedin.com/oauth/v2/accessToken)
+//              form grant_type=authorization_code, code, client_id, client_secret,
+//              redirect_uri
+//   refresh    the same endpoint, grant_type=refresh_token, refresh_token,
+//              client_id, client_secret (refresh tokens are granted to some
+//              apps only; without one the user signs in again after 60 days)
+// -> {"access_token","expires_in","refresh_token"?,"refresh_token_expires_in"?,"scope"}.
+// No PKCE: LinkedIn's web flow authenticates the app by its client secret.
+namespace li_auth {
+
+const std::vector<std::string> kDefaultScopes = {"r_organization_social", "rw_organization_admin"};
+
+std::string token_url(const webox_call *call) {
+  return webox::oauth_kit::url_setting(call, "LINKEDIN_TOKEN_URL", "https://www.linkedin.com/oauth/v2/accessToken");
+}
+
+json run(const webox_instance &self, const webox_call *call, const json &request) {
+  const std::string action = request.value("action", "");
+  const std::string client_id = webox::oauth_kit::required_setting(call, "LINKEDIN_CLIENT_ID", "linkedin");
+  if (action == "authorize") {
+    std::string url = webox::oauth_kit::url_setting(call, "LINKEDIN_AUTHORIZE_URL", "https://www.linkedin.com/oauth/v2/authorization");
+    url += (url.find('?') == std::string::npos ? "?" : "&") +
+           webox::oauth_kit::form_encode({{"response_type", "code"},
+                                          {"client_id", client_id},
+                                          {"redirect_uri", request.value("redirect_uri", "")},
+                                          {"state", request.value("state", "")},
+                                          {"scope", webox::oauth_kit::join(webox::oauth_kit::scopes_of(request, kDefaultScopes), " ")}});
+    return {{"url", url}, {"pkce", false}};
+  }
+  const std::string secret = webox::oauth_kit::required_secret(call, "LINKEDIN_CLIENT_SECRET", "linkedin");
+  webox::oauth_kit::Fields fields;
+  if (action == "exchange") {
+    fields = {{"grant_type", "authorization_code"}, {"code", request.value("code", "")},
+              {"redirect_uri", request.value("redirect_uri", "")}};
+  } else {
+    std::string refresh_token = request.value("refresh_token", "");
+    if (refresh_token.empty())
+      throw sdk::Failure(WEBOX_E_AUTH, "linkedin: no refresh token was granted to this app: the token cannot be refreshed");
+    fields = {{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}};
+  }
+  fields.emplace_back("client_id", client_id);
+  fields.emplace_back("client_secret", secret);
+  json doc = webox::oauth_kit::token_answer(webox::oauth_kit::post_form(call, token_url(call), fields, {}, self.timeout_ms),
+                                            "linkedin", action == "exchange" ? "the code exchange" : "the token refresh");
+  return webox::oauth_kit::token_result(doc, self.key_var, "LINKEDIN_REFRESH_TOKEN");
+}
+
+} // namespace li_auth
+
+webox_status auth(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = webox::oauth_kit::parse_request(req, "linkedin");
+    sdk::give(li_auth::run(*self, call, request).dump(), &out->json);
+    return WEBOX_OK;
+  });
+}
+
 } // namespace
 
 // Id, version, capabilities and oldest host minor come from plugin.json.
-WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .social_collect = social_collect)
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .social_collect = social_collect, .auth = auth)

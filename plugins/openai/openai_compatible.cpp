@@ -813,6 +813,7 @@ const webox_plugin kDescriptor = {
     .webhook = nullptr,
     .batch = batch,
     .batch_results = batch_results,
+    .auth = nullptr,
 };
 
 } // namespace

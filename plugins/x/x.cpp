@@ -44,6 +44,7 @@
 #include "plugins/common/descriptor.hpp"
 #include "plugins/common/shared/bounded_json.hpp"
 
+#include "plugins/common/oauth_kit.hpp"
 #include "plugins/common/social_kit.hpp"
 
 #include <algorithm>
@@ -545,7 +546,78 @@ webox_status social_send(webox_instance *self, const webox_call *call, const web
   });
 }
 
+// SIGN-IN (ABI 1.6 auth; X OAuth 2.0 Authorization Code Flow with PKCE):
+//   authorize  X_AUTHORIZE_URL (https://x.com/i/oauth2/authorize)?response_type=code
+//              &client_id&redirect_uri&scope=a%20b&state&code_challenge
+//              &code_challenge_method=S256
+//   exchange   POST <base>/2/oauth2/token form code, grant_type=authorization_code,
+//              client_id, redirect_uri, code_verifier (HTTP Basic as well for a
+//              confidential client, X_CLIENT_SECRET set)
+//   refresh    POST <base>/2/oauth2/token form grant_type=refresh_token,
+//              refresh_token, client_id (the refresh token rotates)
+// -> {"token_type","expires_in":7200,"access_token","scope","refresh_token"}.
+// offline.access among the scopes is what makes X issue a refresh token.
+// Tokens are stored as X_OAUTH2_ACCESS_TOKEN / X_OAUTH2_REFRESH_TOKEN, the
+// pair Api::initial_token and Api::refresh read.
+namespace x_auth {
+
+const std::vector<std::string> kDefaultScopes = {"tweet.read", "users.read", "like.read", "dm.read", "dm.write",
+                                                 "offline.access"};
+
+std::vector<std::string> client_headers(const webox_call *call, const std::string &client_id) {
+  if (auto secret = sdk::secret(call, "X_CLIENT_SECRET"); secret && !secret->empty())
+    return {"Authorization: Basic " + base64(client_id + ":" + *secret)};
+  return {};
+}
+
+json token(const webox_instance &self, const webox_call *call, webox::oauth_kit::Fields fields, const std::string &client_id,
+           const char *what) {
+  fields.emplace_back("client_id", client_id);
+  json doc = webox::oauth_kit::token_answer(
+      webox::oauth_kit::post_form(call, self.base_url + "/2/oauth2/token", fields, client_headers(call, client_id), self.timeout_ms),
+      "x", what);
+  return webox::oauth_kit::token_result(doc, kRotatedAccess, kRotatedRefresh);
+}
+
+json run(const webox_instance &self, const webox_call *call, const json &request) {
+  const std::string action = request.value("action", "");
+  const std::string client_id = webox::oauth_kit::required_secret(call, "X_CLIENT_ID", "x");
+  if (action == "authorize") {
+    std::string url = webox::oauth_kit::url_setting(call, "X_AUTHORIZE_URL", "https://x.com/i/oauth2/authorize");
+    url += (url.find('?') == std::string::npos ? "?" : "&") +
+           webox::oauth_kit::form_encode({{"response_type", "code"},
+                                          {"client_id", client_id},
+                                          {"redirect_uri", request.value("redirect_uri", "")},
+                                          {"scope", webox::oauth_kit::join(webox::oauth_kit::scopes_of(request, kDefaultScopes), " ")},
+                                          {"state", request.value("state", "")},
+                                          {"code_challenge", request.value("code_challenge", "")},
+                                          {"code_challenge_method", "S256"}});
+    return {{"url", url}, {"pkce", true}};
+  }
+  if (action == "exchange")
+    return token(self, call,
+                 {{"code", request.value("code", "")},
+                  {"grant_type", "authorization_code"},
+                  {"redirect_uri", request.value("redirect_uri", "")},
+                  {"code_verifier", request.value("code_verifier", "")}},
+                 client_id, "the code exchange");
+  std::string refresh_token = request.value("refresh_token", "");
+  if (refresh_token.empty()) throw sdk::Failure(WEBOX_E_AUTH, "x: no refresh token stored (sign in with the offline.access scope)");
+  return token(self, call, {{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}}, client_id, "the token refresh");
+}
+
+} // namespace x_auth
+
+webox_status auth(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
+  return sdk::guard(&out->error, [&] {
+    json request = webox::oauth_kit::parse_request(req, "x");
+    sdk::give(x_auth::run(*self, call, request).dump(), &out->json);
+    return WEBOX_OK;
+  });
+}
+
 } // namespace
 
 // Id, version, capabilities and oldest host minor come from plugin.json.
-WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .social_collect = social_collect, .social_send = social_send)
+WEBOX_DEFINE_PLUGIN(.create = create, .destroy = destroy, .describe = describe, .social_collect = social_collect, .social_send = social_send,
+                    .auth = auth)

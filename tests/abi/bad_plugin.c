@@ -118,6 +118,7 @@ static const webox_plugin descriptor = {
     NULL, /* webhook (ABI 1.5) */
     NULL, /* batch (ABI 1.5) */
     NULL, /* batch_results (ABI 1.5) */
+    NULL, /* auth (ABI 1.6) */
 };
 
 #if BAD_NO_ENTRY

@@ -167,6 +167,7 @@ const webox_plugin kDescriptor = {
     nullptr, // webhook (ABI 1.5)
     nullptr, // batch (ABI 1.5)
     nullptr, // batch_results
+    nullptr, // auth (ABI 1.6)
 };
 
 } // namespace

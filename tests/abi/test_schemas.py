@@ -93,6 +93,20 @@ class SchemaFilesTest(unittest.TestCase):
         self.assertEqual(problems({"text": "", "finish_reason": "tool_calls", "tool_calls": [call]},
                                   load("chat.result")), [])
 
+    def test_auth_shapes_of_abi_1_6(self):
+        request, result = load("auth.request"), load("auth.result")
+        challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        self.assertEqual(problems({"action": "authorize", "redirect_uri": "http://127.0.0.1:5000/callback",
+                                   "state": "s" * 43, "code_challenge": challenge,
+                                   "code_challenge_method": "S256"}, request), [])
+        self.assertEqual(problems({"action": "refresh", "access_token": "t"}, request), [])
+        self.assertTrue(problems({"action": "login"}, request))
+        self.assertTrue(problems({"action": "authorize", "code_challenge_method": "plain"}, request))
+        self.assertEqual(problems({"url": "https://www.instagram.com/oauth/authorize?x=1", "pkce": False}, result), [])
+        self.assertEqual(problems({"access_token": "t", "expires_in": 5184000, "scopes": ["a"],
+                                   "store_as": {"access_token": "INSTAGRAM_ACCESS_TOKEN"}}, result), [])
+        self.assertTrue(problems({"access_token": "t"}, result))  # where to store it is not optional
+
     def test_list_models_shapes_of_abi_1_4(self):
         request, result = load("list_models.request"), load("list_models.result")
         self.assertEqual(problems({"limit": 2000}, request), [])

@@ -65,6 +65,7 @@ CASES = [
     Case("keys set", ["keys", "set", "openai"], stdin=STORED_KEY + "\n"),
     Case("keys set again", ["keys", "set", "x-bearer"], stdin=X_TOKEN + "\n"),
     Case("keys list", ["keys", "list"]),
+    Case("auth status", ["auth", "status", "--json"], env=IG_ENV),
     Case("keys path", ["keys", "path"]),
     # chat: every protocol, success and failures
     Case("chat openai", ["chat", "-m", "openai:gpt-4o-mini", "hello"], env=LLM_ENV),

@@ -66,7 +66,7 @@ extern "C" {
 #endif
 
 #define WEBOX_ABI_MAJOR 1 /* bumped only for a breaking change          */
-#define WEBOX_ABI_MINOR 5 /* bumped when members or functions are added */
+#define WEBOX_ABI_MINOR 6 /* bumped when members or functions are added */
 
 #if defined(_WIN32)
 #define WEBOX_EXPORT __declspec(dllexport)
@@ -356,6 +356,8 @@ typedef struct webox_plugin {
   /* ABI 1.5 (batch) */
   webox_op_fn batch;                /* WEBOX_CAP_BATCH: see "ABI 1.5 (batch)" */
   webox_stream_op_fn batch_results; /* WEBOX_CAP_BATCH: one "result" event a request */
+  /* ABI 1.6 (auth) */
+  webox_op_fn auth; /* WEBOX_CAP_AUTH: see "ABI 1.6 (auth)" at the end */
   /* Later members are appended here, never above. */
 } webox_plugin;
 
@@ -504,6 +506,45 @@ WEBOX_EXPORT webox_status webox_plugin_entry_v1(const webox_host_api *host,
  * failure). The result document: {"results":N, "warnings":M}. A request may
  * have no result at all (the host reports it as missing). */
 #define WEBOX_CAP_BATCH (UINT64_C(1) << 12)
+
+/* ---- ABI 1.6 (auth): signing in to a platform -------------------------------
+ * WEBOX_CAP_AUTH (manifest capability "auth") promises the `auth` slot
+ * appended to webox_plugin after `batch_results`. A plugin that sets the bit
+ * MUST declare min_host_minor 6. It is how `webox auth login|refresh` gets a
+ * platform token: the PLUGIN knows its platform's OAuth endpoints, parameters
+ * and token exchanges; the HOST opens the browser, runs the one-shot loopback
+ * redirect listener (http://127.0.0.1:<random port>/callback), makes and
+ * checks `state` and the PKCE pair (RFC 7636, S256), applies the time limit,
+ * and stores what the plugin answers in the encrypted key store.
+ *
+ * The request (schemas/auth.request.json) has an "action":
+ *   {"action":"authorize", "redirect_uri":"http://127.0.0.1:PORT/callback",
+ *    "state":"<43 url-safe chars>", "code_challenge":"<S256 of the verifier>",
+ *    "code_challenge_method":"S256", "scopes":["..."]?  (default: the plugin's)}
+ *     -> {"url":"https://...", "pkce":true|false}: the consent page to open.
+ *        "pkce" says whether the plugin put the challenge in it (a platform
+ *        without PKCE ignores it; the host then sends no verifier).
+ *   {"action":"exchange", "code":"...", "redirect_uri":"...",
+ *    "code_verifier":"..."?}   the code the redirect brought
+ *   {"action":"refresh", "access_token":"..."?, "refresh_token":"..."?}
+ *     the values stored under the names an earlier answer gave
+ *     -> a TOKEN document (schemas/auth.result.json):
+ *   {"access_token":"...", "refresh_token":"..."?, "expires_in":5184000?,
+ *    "refresh_token_expires_in":N?, "scopes":["..."]?, "account":"..."?,
+ *    "store_as":{"access_token":"INSTAGRAM_ACCESS_TOKEN",
+ *                "refresh_token":"..."?}}
+ *   "store_as" names the key-store entries the plugin reads its tokens from
+ *   afterwards (get_secret); each MUST be among the manifest's "secrets".
+ *   The host registers every token for redaction the moment it reads the
+ *   answer. A plugin MUST NOT put a token, a code, a verifier or a client
+ *   secret in an error message or a log line, and SHOULD send tokens in
+ *   bodies or headers rather than URLs where the platform allows it.
+ * Failures: WEBOX_E_AUTH when the platform refused the code, the grant or the
+ * token (OAuth "invalid_grant", Graph code 190: sign in again, exit 4),
+ * WEBOX_E_INVALID when a client id or secret is missing (named in the
+ * message), and the usual network classes. The client id, client secret and
+ * endpoint overrides are the plugin's own settings (get_setting, get_secret). */
+#define WEBOX_CAP_AUTH (UINT64_C(1) << 13)
 
 #ifdef __cplusplus
 }
