@@ -363,6 +363,21 @@ class CloudMediaTest(WeboxTestCase):
             r = self.webox(*cmd, "--max-cost", "cheap", check=2)
             self.assertIn("--max-cost", r.err)
 
+    # ---- Transcriptions in the log and in stats ---------------------------------------
+
+    def test_transcriptions_are_logged_calls_with_their_cost(self):
+        audio = fake_media.audio_bytes(5000)
+        with open(self.out("r.mp3"), "wb") as f:
+            f.write(audio)
+        self.webox("transcribe", "-m", "openai:whisper-1", self.out("r.mp3"), "--json", check=0)  # 2.5 s, verbose
+        self.webox("transcribe", "-m", "openai:gpt-4o-transcribe", self.out("r.mp3"), check=0)  # no length: unpriced
+        rows = {r["key"]: r for r in self.webox("stats", "--json", check=0).json()["rows"]}
+        self.assertEqual(rows["openai:whisper-1"]["calls"], 1)
+        self.assertAlmostEqual(rows["openai:whisper-1"]["cost"], 0.006 * 2.5 / 60)
+        self.assertEqual(rows["openai:whisper-1"]["unpriced_calls"], 0)
+        self.assertEqual(rows["openai:gpt-4o-transcribe"]["unpriced_calls"], 1)
+        self.assertIn("openai:whisper-1", self.webox("stats", check=0).out)
+
     def test_usage_errors(self):
         self.webox("generate-image", "-m", "sdwebui", "--size", "big", "x", check=2)
         r = self.webox("generate-image", "-m", "echo", "x", check=2)
