@@ -13,6 +13,7 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "lib/chat/assistants.hpp"
+#include "lib/compare/text_width.hpp"
 
 namespace webox::cli {
 namespace {
@@ -44,9 +45,8 @@ void list_assistants(const AssistantsOptions &o) {
   }
   if (all.empty()) std::fputs("no assistants found\n", stderr);
   for (const auto &a : all) {
-    char line[512];
-    std::snprintf(line, sizeof line, "%-22s %s", a.name.c_str(), a.description.c_str());
-    if (!out::line(line)) return;
+    // Padded by display width: names like "créatif" take fewer columns than bytes.
+    if (!out::line(compare::pad_to(a.name, 22) + " " + a.description)) return;
   }
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/checks.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/flags.hpp"
@@ -21,6 +22,8 @@
 #include "lib/core/text_input.hpp"
 #include "lib/media/gallery.hpp"
 #include "lib/media/generate.hpp"
+#include "lib/media/media_budget.hpp"
+#include "lib/media/media_prices.hpp"
 #include "lib/media/produce.hpp"
 #include "lib/plugin/provider.hpp"
 #include "lib/plugin/registry.hpp"
@@ -39,6 +42,7 @@ struct ImageOptions {
   std::optional<int64_t> seed;
   std::string output;
   std::vector<std::string> options;
+  std::optional<double> max_cost;
   bool json = false;
   std::vector<std::string> words;
 };
@@ -49,12 +53,14 @@ Examples:
   webox generate-image -m stability:sd3.5-large "une affiche rétro" --output affiche.png
   webox generate-image -m sdwebui:default --seed 42 "a lighthouse at dusk" --output local.png
   webox generate-image -m openai:dall-e-3 --quality hd "..." --json | jq -r '.images[].file'
+  webox generate-image -m openai:gpt-image-1 -n 4 --max-cost 0.20 "..."   # exit 5 if 4 images could cost more
 
 The prompt is the arguments, else standard input. Without --output the images go
 to the gallery folder ($XDG_DATA_HOME/webox/media) as <prompt>-<sha8>.<ext>;
 every path written is printed. Without -m the model is $WEBOX_IMAGE_MODEL,
-else media.image_model in the config, else openai:gpt-image-1.
-See webox-generate-image(1).)";
+else media.image_model in the config, else openai:gpt-image-1. --max-cost and
+the config's budgets are checked before the request, at the prices of
+data/prices.json (no --quality: the dearest one). See webox-generate-image(1).)";
 
 // The prompt: the arguments, else standard input, without its last newline.
 std::string read_image_prompt(const ImageOptions &o) {
@@ -83,6 +89,12 @@ media::Target image_target(const ImageOptions &o) {
     if (out::is_tty()) throw UsageError("refusing to write an image to a terminal; redirect standard output or give --output FILE");
   }
   return target;
+}
+
+// What an image budget check counted: "2 images, quality hd, 1792x1024".
+std::string image_basis(const ImageOptions &o) {
+  return std::to_string(o.count) + (o.count == 1 ? " image" : " images") + ", quality " +
+         (o.quality.empty() ? "the dearest" : o.quality) + ", " + (o.size.empty() ? "1024x1024" : o.size);
 }
 
 json image_request(const ImageOptions &o, const chat::ModelRef &ref, const std::string &prompt) {
@@ -159,6 +171,10 @@ void run_generate_image(Context &ctx, const ImageOptions &o) {
     throw UsageError(ref.provider + " does not generate images; use -m openai:gpt-image-1, stability:sd3.5-large or "
                                     "sdwebui:default");
 
+  // Priced and capped before the request (exit 5, nothing sent).
+  const media::MediaPriceTable prices = media::MediaPriceTable::shipped();
+  media::check_media_budget(config, &ctx.db(), o.max_cost, ref, prices.image_cost(ref.provider, ref.model, o.quality, o.size, o.count),
+                            image_basis(o));
   const json request = image_request(o, ref, prompt);
   json doc;
   std::vector<media::GeneratedImage> images = media::generate_images(provider, request, &doc);
@@ -167,9 +183,11 @@ void run_generate_image(Context &ctx, const ImageOptions &o) {
 
   json written = json::array();
   const json options = gallery_options(o, request);
+  // The provider's own figure where it gives one, else the price table's.
+  const std::optional<double> priced = prices.image_cost(ref.provider, ref.model, o.quality, o.size, 1);
   const double cost_each = doc.contains("cost") && doc["cost"].is_number()
                                ? doc["cost"].get<double>() / static_cast<double>(images.size())
-                               : -1;
+                               : priced.value_or(-1);
   for (size_t i = 0; i < images.size(); ++i) {
     media::MediaRecord rec = write_one(images[i], target, i, images.size(), prompt);
     int64_t id = record_in_gallery(ctx, rec, ref, options, images[i], cost_each);
@@ -200,6 +218,9 @@ void setup_generate_image(CLI::App &app, Context &ctx) {
   cmd->add_option("--option", o->options, "Provider option key=value (repeatable; JSON values parsed)")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
+  cmd->add_option("--max-cost", o->max_cost, "Refuse (exit 5) when the images could cost more (USD, data/prices.json)")
+      ->type_name("USD")
+      ->check(checks::amount());
   cmd->add_flag("--json", o->json, "Print one JSON object: model, images[{id, file, media_type, bytes, sha256}]");
   cmd->add_option("prompt", o->words, "The prompt (joined with spaces)");
   cmd->footer(kImageExamples);

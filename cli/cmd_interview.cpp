@@ -3,12 +3,13 @@
 //   webox interview list [--json]
 //   webox interview run SCENARIO [--role R] [--turns N] [--answers F...] [-m M]
 //                       [--tts-model M] [--stt-model M] [--voice V] [--no-audio]
-//                       [--save-audio DIR] [--json]
+//                       [--save-audio DIR] [--max-cost USD] [--json]
 //   webox interview history [--json] [--limit N]
 //   webox interview show ID [--json | --markdown]
 //   webox interview progress [--scenario S] [--json]
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -33,6 +34,7 @@ struct InterviewOptions {
   std::string scenario, role, model, tts_model, stt_model, voice, save_audio;
   std::vector<std::string> answers;
   int turns = 0;
+  std::optional<double> max_cost;
   int64_t id = 0;
   int64_t limit = 20;
   bool json = false, markdown = false, no_audio = false;
@@ -46,6 +48,7 @@ Examples:
   webox interview run entretien-fr --stt-model openai:whisper-1 -m anthropic:claude-sonnet-4-5
   webox interview history ; webox interview show 3 --markdown > session-3.md
   webox interview progress --scenario sales-pitch
+  webox interview run sales-pitch -m openai:gpt-4o-mini --max-cost 0.05   refuse a call past $0.05 (exit 5)
 
 Offline by default: questions from $WEBOX_MODEL or default_model, else the echo
 model (which cannot score: its turns are kept without scores), speech by espeak,
@@ -118,6 +121,7 @@ void run_interview(Context &ctx, const InterviewOptions &o) {
   s.voice = o.voice;
   s.play = !o.no_audio;
   s.save_audio = o.save_audio;
+  s.max_cost = o.max_cost;
   for (const auto &a : o.answers) s.answers.emplace_back(a);
 
   iv::InterviewSession session(ctx.config(), ctx.plugins(), ctx.db(), std::move(s));
@@ -208,6 +212,9 @@ void add_run(CLI::App *cmd, Context &ctx, const std::shared_ptr<InterviewOptions
       ->type_name("MODEL");
   run->add_option("--voice", o->voice, "TTS voice (default: the scenario's for espeak, else the provider's)")
       ->type_name("VOICE");
+  run->add_option("--max-cost", o->max_cost, "Refuse (exit 5) a model call that could take the session past this (USD)")
+      ->type_name("USD")
+      ->check(checks::amount());
   run->add_flag("--no-audio", o->no_audio, "Do not play the questions on the speakers");
   run->add_option("--save-audio", o->save_audio, "Write questions and answers as WAV files in DIR")->type_name("DIR");
   run->add_flag("--json", o->json, "Print one JSON document for the session at the end");

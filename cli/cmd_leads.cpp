@@ -20,6 +20,7 @@
 #include "cli/output.hpp"
 #include "lib/core/config.hpp"
 #include "lib/core/error.hpp"
+#include "lib/compare/text_width.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/leads/leads_store.hpp"
 #include "lib/leads/query/lead_query.hpp"
@@ -57,9 +58,8 @@ leads::LeadFilter filter_of(const LeadsListOptions &o) {
 }
 
 std::string handle(const json &lead) {
-  const json &p = lead["person"];
-  std::string u = p.value("username", "");
-  return u.empty() ? p.value("platform_user_id", "") : "@" + u;
+  std::string u = lead.value("username", "");
+  return u.empty() ? lead.value("platform_user_id", "") : "@" + u;
 }
 
 std::string join(const json &list) {
@@ -87,11 +87,12 @@ void print_leads(const std::vector<json> &rows, const LeadsListOptions &o) {
     std::string contact = join(r["phones"]);
     std::string emails = join(r["emails"]);
     if (!emails.empty()) contact += (contact.empty() ? "" : ", ") + emails;
-    char buf[512];
-    std::snprintf(buf, sizeof buf, "%5lld  %5d  %-11s  %-9s  %-25s  %s", static_cast<long long>(r["id"].get<int64_t>()),
-                  r["score"].get<int>(), r["status"].get<std::string>().c_str(),
-                  r["person"]["platform"].get<std::string>().c_str(), handle(r).c_str(), contact.c_str());
-    if (!out::line(buf)) return;
+    char head[64];
+    std::snprintf(head, sizeof head, "%5lld  %5d  %-11s  ", static_cast<long long>(r["id"].get<int64_t>()),
+                  r["score"].get<int>(), r["status"].get<std::string>().c_str());
+    // Handles are padded by display width (accents, CJK), not bytes.
+    if (!out::line(head + compare::pad_to(r["platform"].get<std::string>(), 9) + "  " + compare::pad_to(handle(r), 25) + "  " + contact))
+      return;
   }
 }
 
@@ -115,9 +116,8 @@ void run_show(const LeadsShowOptions &o, Context &ctx) {
     return;
   }
   const json &l = *lead;
-  std::string s = "Lead " + std::to_string(l["id"].get<int64_t>()) + "  " + handle(l) + " (" +
-                  l["person"]["platform"].get<std::string>() + ")";
-  if (!l["person"].value("name", "").empty()) s += "  " + l["person"].value("name", "");
+  std::string s = "Lead " + std::to_string(l["id"].get<int64_t>()) + "  " + handle(l) + " (" + l["platform"].get<std::string>() + ")";
+  if (!l.value("name", "").empty()) s += "  " + l.value("name", "");
   s += "\nScore " + std::to_string(l["score"].get<int>()) + ", status " + l["status"].get<std::string>() + ", " +
        std::to_string(l["interactions"].get<int64_t>()) + " interactions, last " +
        (l["last_interaction_at"].is_null() ? std::string("-") : l["last_interaction_at"].get<std::string>()) + "\n";

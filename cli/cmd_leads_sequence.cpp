@@ -7,7 +7,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -21,8 +20,8 @@
 #include "lib/core/paths.hpp"
 #include "lib/leads/collect/record.hpp"
 #include "lib/leads/dm/live_campaign.hpp"
-#include "lib/leads/dm/templates.hpp"
 #include "lib/leads/sequence/sequence.hpp"
+#include "lib/leads/sequence/sequence_run.hpp"
 #include "lib/leads/settings.hpp"
 #include "lib/plugin/provider.hpp"
 
@@ -43,69 +42,57 @@ leads::Sequence sequence_of(const std::string &what, Context &ctx) {
   return leads::load_sequence(leads::find_sequence(what, dir));
 }
 
-json sequence_entry_json(const leads::DmEntry &e) {
-  json j = {{"lead_id", e.target->lead_id}, {"platform", e.target->platform}, {"handle", e.target->handle},
-            {"status", leads::status_name(e.status)}};
+json sequence_entry_json(const leads::SequenceEntry &e) {
+  json j = {{"lead_id", e.lead_id}, {"platform", e.platform}, {"handle", e.handle}, {"status", leads::status_name(e.status)}};
   if (!e.reason.empty()) j["reason"] = e.reason;
   if (!e.detail.empty()) j["detail"] = e.detail;
   if (!e.text.empty()) j["text"] = e.text;
   return j;
 }
 
+json sequence_report_json(const leads::Sequence &seq, const leads::SequenceReport &report, bool send) {
+  json doc = {{"sequence", seq.name}, {"dry_run", !send}, {"steps", json::array()}};
+  for (const auto &s : report.steps) {
+    json entries = json::array();
+    for (const auto &e : s.entries) entries.push_back(sequence_entry_json(e));
+    doc["steps"].push_back({{"step", s.step}, {"template", s.template_name}, {"counts", s.counts}, {"entries", entries}});
+  }
+  return doc;
+}
+
+// Each person as the step decides, on stdout (not with --json).
+void print_sequence_entry(size_t n, const leads::DmEntry &e) {
+  const std::string who = e.target->handle + " (" + e.target->platform + ")";
+  if (e.status == leads::DmStatus::sent || e.status == leads::DmStatus::would_send)
+    out::line(std::string(e.status == leads::DmStatus::sent ? "sent " : "to   ") + "step " + std::to_string(n) + " " + who + ": " + e.text);
+  else if (e.status != leads::DmStatus::not_reached)
+    out::line(std::string(leads::status_name(e.status)) + " step " + std::to_string(n) + " " + who + ": " + e.detail);
+}
+
+void print_sequence_summary(const leads::Sequence &seq, const leads::SequenceReport &report) {
+  for (const auto &s : report.steps) {
+    std::string line;
+    for (const auto &[k, v] : s.counts) line += (line.empty() ? "" : ", ") + std::to_string(v) + " " + k;
+    std::fprintf(stderr, "sequence %s step %zu (%s): %s\n", seq.name.c_str(), s.step, s.template_name.c_str(),
+                 line.empty() ? "nobody due" : line.c_str());
+  }
+}
+
 void run_sequence(const SequenceOptions &o, Context &ctx) {
   const leads::Sequence seq = sequence_of(o.what, ctx);
-  std::error_code ec;
-  const bool has_db = std::filesystem::exists(paths::database(), ec);
   leads::LiveCampaign live([&ctx](const std::string &p) { return auth::bind_platform(ctx.plugins(), ctx.config(), p); },
                            ctx.config().source);
-  const int64_t now = leads::unix_now();
   if (!o.json && !o.send) std::fprintf(stderr, "sequence %s: dry run, nothing is sent (add --send)\n", seq.name.c_str());
-  json doc = {{"sequence", seq.name}, {"dry_run", !o.send}, {"steps", json::array()}};
-  bool partial = false;
-  int left = o.limit;
-  for (size_t n = 1; n <= seq.steps.size(); ++n) {
-    const leads::SequenceStep &step = seq.steps[n - 1];
-    const std::string campaign = leads::step_campaign(seq.name, n);
-    leads::LeadFilter f;
-    f.platform = seq.platform;
-    if (n == 1) f.status = seq.status, f.min_score = seq.min_score;
-    std::vector<leads::DmTarget> targets;
-    if (has_db) targets = leads::due_for_step(ctx.db(), seq, n, live.targets(ctx.db(), f, campaign), now);
-    leads::require_template_fields(*step.tpl, step.template_name, targets);
-    if (auto why = live.unsendable_reason(targets); why && o.send) throw Error(*why + "; nothing was sent", ExitCode::config);
-    if (o.limit > 0 && left <= 0) break;
-    leads::Composer compose = [&](const leads::DmTarget &t) { return step.tpl->render(t.context); };
-    leads::DmReport report = live.run(ctx.db(), targets, campaign, o.send, o.limit > 0 ? left : 0, compose, [&](const leads::DmEntry &e) {
-      if (o.json) return;
-      const std::string who = e.target->handle + " (" + e.target->platform + ")";
-      if (e.status == leads::DmStatus::sent || e.status == leads::DmStatus::would_send)
-        out::line(std::string(e.status == leads::DmStatus::sent ? "sent " : "to   ") + "step " + std::to_string(n) + " " + who + ": " + e.text);
-      else if (e.status != leads::DmStatus::not_reached)
-        out::line(std::string(leads::status_name(e.status)) + " step " + std::to_string(n) + " " + who + ": " + e.detail);
-    });
-    std::map<std::string, int> counts;
-    json entries = json::array();
-    for (const auto &e : report.entries) {
-      ++counts[leads::status_name(e.status)];
-      entries.push_back(sequence_entry_json(e));
-      partial = partial || e.status == leads::DmStatus::skipped || e.status == leads::DmStatus::failed || e.status == leads::DmStatus::uncertain;
-      if (e.status == leads::DmStatus::sent || e.status == leads::DmStatus::would_send) --left;
-    }
-    doc["steps"].push_back({{"step", n}, {"template", step.template_name}, {"counts", counts}, {"entries", entries}});
-    if (report.stop != leads::StopReason::none) {
-      if (o.json) out::line(out::json_text(doc, 2));
-      throw Error("step " + std::to_string(n) + ": " + report.stop_detail + "; later steps not run", leads::stop_exit_code(report.stop));
-    }
-  }
-  if (o.json) out::line(out::json_text(doc, 2));
-  else
-    for (const auto &s : doc["steps"]) {
-      std::string line;
-      for (const auto &[k, v] : s["counts"].items()) line += (line.empty() ? "" : ", ") + std::to_string(v.get<int>()) + " " + k;
-      std::fprintf(stderr, "sequence %s step %d (%s): %s\n", seq.name.c_str(), s["step"].get<int>(),
-                   s["template"].get<std::string>().c_str(), line.empty() ? "nobody due" : line.c_str());
-    }
-  if (o.send && partial) ctx.exit_code = static_cast<int>(ExitCode::partial);
+  leads::SequenceEntryCallback live_output;
+  if (!o.json) live_output = print_sequence_entry;
+  const leads::SequenceReport report =
+      leads::run_sequence(ctx.db(), seq, live, {o.send, o.limit, leads::unix_now()}, live_output);
+  if (o.json) out::line(out::json_text(sequence_report_json(seq, report, o.send), 2));
+  if (report.stop != leads::StopReason::none)
+    throw Error("step " + std::to_string(report.stopped_at) + ": " + report.stop_detail + "; later steps not run",
+                leads::stop_exit_code(report.stop));
+  if (!o.json) print_sequence_summary(seq, report);
+  if (o.send && report.partial) ctx.exit_code = static_cast<int>(ExitCode::partial);
 }
 
 void run_sequence_status(const SequenceOptions &o, Context &ctx) {

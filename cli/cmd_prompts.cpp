@@ -13,6 +13,7 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "lib/compare/text_width.hpp"
 #include "lib/workflow/prompt_library.hpp"
 
 namespace webox::cli {
@@ -55,9 +56,8 @@ void list_prompts(const PromptsOptions &o) {
       if (!out::line(p.category + ":")) return;
       last_category = p.category;
     }
-    char line[512];
-    std::snprintf(line, sizeof line, "  %-26s %s%s", p.name.c_str(), p.description.c_str(), p.user ? " (yours)" : "");
-    if (!out::line(line)) return;
+    // Padded by display width, not bytes (accented names).
+    if (!out::line("  " + compare::pad_to(p.name, 26) + " " + p.description + (p.user ? " (yours)" : ""))) return;
   }
   if (o.json) out::line(doc.dump());
   else if (shown == 0) std::fputs(o.category.empty() ? "no prompts found\n" : "no prompts in that category\n", stderr);

@@ -110,9 +110,10 @@ Examples:
   webox stats --by day --since 2026-11-01
 
 Costs come from data/prices.json and the config's prices:; calls of models
-without a known price are counted as "unpriced", never as $0. Images and
-speech made by generate-image and tts are counted below the calls, with the
-cost their provider reported where it did.)");
+without a known price are counted as "unpriced", never as $0. Transcriptions
+(transcribe, interview answers) and embeddings are calls of their model.
+Images and speech made by generate-image and tts are counted below the
+calls, with the cost their provider reported, else data/prices.json's.)");
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_stats(ctx, *o); }; });
 }
 

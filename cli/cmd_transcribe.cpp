@@ -18,6 +18,7 @@
 #include "lib/core/error.hpp"
 #include "lib/media/generate.hpp"
 #include "lib/media/signature.hpp"
+#include "lib/media/transcription.hpp"
 #include "lib/plugin/provider.hpp"
 #include "lib/plugin/registry.hpp"
 
@@ -45,8 +46,9 @@ Examples:
 
 Without -m the model is $WEBOX_STT_MODEL, else media.stt_model in the
 config, else pocketsphinx (offline, English, WAV input). --json prints the
-text with its segments and times.
-See webox-transcribe(1).)";
+text with its segments and times. Each transcription is logged like a model
+call (webox stats counts it by model, with its cost where data/prices.json
+prices it: per minute of audio). See webox-transcribe(1).)";
 
 std::string read_audio(const std::string &file) {
   if (file == "-") {
@@ -83,7 +85,8 @@ void run_transcribe(Context &ctx, const TranscribeOptions &o) {
                   {"options", media::options_from_pairs(o.options)}};
   if (!o.language.empty()) request["language"] = o.language;
   if (!o.prompt.empty()) request["prompt"] = o.prompt;
-  json result = provider.stt(request, audio);
+  // Logged as a call (webox stats counts it, with its cost where priced).
+  json result = media::transcribe_logged(provider, ref, request, audio, {&ctx.db(), filename, media::wav_seconds(audio), ""});
 
   if (o.json) {
     result["model"] = ref.text();

@@ -2,7 +2,7 @@
 // complete.
 //
 //   webox tts [TEXT...] [-m MODEL] [--voice VOICE] [--speed X] [--format F]
-//             [--output FILE|DIR/|-] [--file F] [--list-voices] [--json]
+//             [--output FILE|DIR/|-] [--file F] [--max-cost USD] [--list-voices] [--json]
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -25,6 +25,8 @@
 #include "lib/core/text_input.hpp"
 #include "lib/media/gallery.hpp"
 #include "lib/media/generate.hpp"
+#include "lib/media/media_budget.hpp"
+#include "lib/media/media_prices.hpp"
 #include "lib/media/produce.hpp"
 #include "lib/media/signature.hpp"
 #include "lib/plugin/provider.hpp"
@@ -44,6 +46,7 @@ struct TtsOptions {
   std::string output;
   std::string file;
   std::vector<std::string> options;
+  std::optional<double> max_cost;
   bool list_voices = false;
   bool json = false;
   std::vector<std::string> words;
@@ -56,11 +59,13 @@ Examples:
   webox tts -m openai:gpt-4o-mini-tts --voice alloy --output out.mp3 < script.txt
   webox tts -m elevenlabs:eleven_multilingual_v2 --voice VOICE_ID --format mp3_44100_128 --output out.mp3 "..."
   webox tts --list-voices -m espeak
+  webox tts -m openai:tts-1-hd --max-cost 0.01 --output long.mp3 --file chapitre.txt   # exit 5 if it could cost more
 
 The text is the arguments, else --file, else standard input. Without --output the
 file goes to the gallery folder ($XDG_DATA_HOME/webox/media) and its path is
 printed. Without -m the model is $WEBOX_TTS_MODEL, else media.tts_model in
-the config, else espeak (offline). See webox-tts(1).)";
+the config, else espeak (offline). --max-cost and the config's budgets are
+checked before any request, at the prices of data/prices.json. See webox-tts(1).)";
 
 std::string read_text(const TtsOptions &o) {
   std::string text = webox::text::join_words(o.words);
@@ -202,6 +207,9 @@ void run_tts(Context &ctx, const TtsOptions &o) {
   std::string format = o.format;
   if (format.empty() && target.kind == media::Target::Kind::file) format = media::audio_format_from_name(target.path);
 
+  // Priced and capped before the first request (exit 5, nothing sent).
+  const std::optional<double> cost = media::MediaPriceTable::shipped().speech_cost(ref.provider, ref.model, text);
+  media::check_media_budget(config, &ctx.db(), o.max_cost, ref, cost, std::to_string(media::speech_chars(text)) + " characters");
   const json request = speech_request(o, ref, text, format);
   const size_t max_chars = max_chars_of(provider);
   Speech speech;
@@ -211,6 +219,7 @@ void run_tts(Context &ctx, const TtsOptions &o) {
     media::SpeechFile made = media::speak_to_file(provider, ref.provider, request, max_chars, target);
     speech = {made.result, made.record};
   }
+  if (cost) speech.record.cost = *cost;
   const int64_t id = record_audio(ctx, speech.record);
   if (!to_stdout) print_audio(o, id, speech, ref);
 }
@@ -234,6 +243,9 @@ void setup_tts(CLI::App &app, Context &ctx) {
   cmd->add_option("--option", o->options, "Provider option key=value (repeatable; JSON values parsed)")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
+  cmd->add_option("--max-cost", o->max_cost, "Refuse (exit 5) when the speech could cost more (USD, data/prices.json)")
+      ->type_name("USD")
+      ->check(checks::amount());
   cmd->add_flag("--list-voices", o->list_voices, "List the model's voices and exit");
   cmd->add_flag("--json", o->json, "Print one JSON object: id, file, model, media_type, bytes, sha256");
   cmd->add_option("text", o->words, "The text to speak (joined with spaces)");

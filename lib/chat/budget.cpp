@@ -24,9 +24,10 @@ std::string start_of(bool month) {
 [[noreturn]] void refuse(const std::string &why) { throw Error(why, ExitCode::quota); }
 
 std::string describe(const CallEstimate &e) {
-  return e.model.text() + " could cost up to " + format_cost(e.worst_case_usd) + " (about " +
-         std::to_string(e.prompt_tokens) + " prompt tokens + " + std::to_string(e.max_output_tokens) +
-         " answer tokens)";
+  std::string basis = e.basis.empty() ? "about " + std::to_string(e.prompt_tokens) + " prompt tokens + " +
+                                            std::to_string(e.max_output_tokens) + " answer tokens"
+                                      : e.basis;
+  return e.model.text() + " up to " + format_cost(e.worst_case_usd) + ", " + basis;
 }
 
 } // namespace
@@ -105,11 +106,16 @@ bool Budget::active() const { return m_max_cost.has_value() || caps_configured()
 
 double Budget::spent_since(const std::string &since_iso, const std::string &provider) const {
   if (!m_db) return 0;
-  std::string sql = "SELECT COALESCE(SUM(cost), 0) FROM calls WHERE created_at >= ?";
-  if (!provider.empty()) sql += " AND provider = ?";
+  // Model calls and media (images, speech, transcriptions) alike.
+  const std::string of_provider = provider.empty() ? "" : " AND provider = ?";
+  const std::string sql = "SELECT (SELECT COALESCE(SUM(cost), 0) FROM calls WHERE created_at >= ?" + of_provider +
+                          ") + (SELECT COALESCE(SUM(cost), 0) FROM media WHERE created_at >= ?" + of_provider + ")";
   store::Statement st(*m_db, sql);
-  st.bind(1, since_iso);
-  if (!provider.empty()) st.bind(2, provider);
+  int i = 1;
+  for (int table = 0; table < 2; ++table) {
+    st.bind(i++, since_iso);
+    if (!provider.empty()) st.bind(i++, provider);
+  }
   st.executeStep();
   return st.getColumn(0).getDouble();
 }
@@ -125,10 +131,11 @@ void Budget::check(const std::vector<CallEstimate> &calls, double spent_here) co
     total += *c.worst_case_usd;
     by_provider[c.model.provider] += *c.worst_case_usd;
   }
+  // One line: an error is one line (the calls in parentheses).
   auto detail = [&] {
     std::string d;
-    for (const auto &c : calls) d += "\n  " + describe(c);
-    return d;
+    for (const auto &c : calls) d += (d.empty() ? " (" : "; ") + describe(c);
+    return d.empty() ? d : d + ")";
   };
   if (m_max_cost && spent_here + total > *m_max_cost)
     refuse("over --max-cost " + format_cost(*m_max_cost) + ": " +

@@ -8,6 +8,9 @@
 // command, or the config's daily/monthly caps overall or per provider — the
 // call is refused with exit 5 and nothing is sent. After the call the real
 // usage is logged, so the next check counts what was really spent.
+//
+// Media are capped the same way (tts, generate-image: lib/media/media_prices),
+// and what they cost (the gallery's `media` table) counts as spent.
 #pragma once
 
 #include <optional>
@@ -34,6 +37,9 @@ struct CallEstimate {
   int64_t prompt_tokens = 0;
   int64_t max_output_tokens = 0;
   std::optional<double> worst_case_usd; // nullopt when the model has no price
+  // What a call not priced by tokens counts (media: "2 images, quality hd");
+  // empty for a model call (then its tokens are said).
+  std::string basis;
 };
 
 // High-side token estimate of a message list: about 3 bytes a token (English
@@ -59,7 +65,8 @@ public:
   // True when the config sets a daily or monthly cap (they read the log).
   bool caps_configured() const;
 
-  // Throws webox::Error (exit 5) when `calls` together could pass a cap.
+  // Throws webox::Error (exit 5, one line naming each call's worst case)
+  // when `calls` together could pass a cap.
   // `spent_here`: what this command's calls already cost, counted against
   // --max-cost (a workflow checks step after step; the config's caps read
   // the same calls from the log).

@@ -1,5 +1,7 @@
 #include "lib/chat/model_ref.hpp"
 
+#include <algorithm>
+
 #include "lib/chat/model_catalog.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
@@ -15,6 +17,26 @@ std::string default_model_spec(const Config &config) {
 }
 
 namespace {
+
+// The models a short name is a part of ("claude" -> claude-haiku-4-5, ...;
+// "haiku" -> claude-haiku-4-5): a family named the way people say it. At
+// most six, sorted; "" when none.
+std::string model_family_of(const std::string &name, std::vector<std::string> names) {
+  if (name.size() < 3) return "";
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::string found;
+  int count = 0;
+  for (const auto &n : names) {
+    const size_t at = n.find(name);
+    const bool starts_a_part = at != std::string::npos && (at == 0 || n[at - 1] == '-' || n[at - 1] == ':') &&
+                               (at + name.size() == n.size() || n[at + name.size()] == '-');
+    if (!starts_a_part || n == name || count == 6) continue;
+    found += (found.empty() ? "" : ", ") + n;
+    ++count;
+  }
+  return found;
+}
 
 // A model named without its provider ("gpt-4o-mini", Ollama's
 // "llama3.2:3b"): the one provider the catalogue has it from, cached
@@ -33,7 +55,10 @@ ModelRef resolve_bare_model(const std::string &name, const Config &config, plugi
   for (auto &m : model_names(config, registry)) names.push_back(std::move(m));
   std::string hint = plugin::closest_match(name, names);
   if (hint.empty()) hint = plugin::closest_match(name.substr(0, name.find(':')), names);
-  throw UsageError("unknown model or provider '" + name + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+  std::string did_you_mean = hint.empty() ? "" : " (did you mean '" + hint + "'?)";
+  if (hint.empty())
+    if (std::string family = model_family_of(name, names); !family.empty()) did_you_mean = " (did you mean one of " + family + "?)";
+  throw UsageError("unknown model or provider '" + name + "'" + did_you_mean +
                    "; use provider:model, e.g. openai:gpt-4o-mini ('webox models' lists them)");
 }
 

@@ -36,6 +36,7 @@ size_t batch_or(int batch, size_t fallback) { return batch > 0 ? static_cast<siz
 json sheet_cell(const Field &f, const Cell &c) {
   if (c.null) return "";
   if (f.type == FieldType::integer) return std::stoll(std::string(c.text));
+  if (f.type == FieldType::boolean) return c.text == "true";
   return std::string(c.text);
 }
 

@@ -3,17 +3,23 @@
 #include <algorithm>
 
 #include "lib/core/error.hpp"
+#include "lib/leads/optout/optouts.hpp"
 
 namespace webox::exporting {
 
 const std::vector<Field> &all_fields() {
   // Lists stay as the stored JSON text; writers join them for CSV cells.
+  // Text that may be missing (username, name) is "" rather than null, as in
+  // `leads list --json` (one shape for a lead: webox-leads(1), LEAD JSON).
+  static const std::string opted_out_sql =
+      "CASE WHEN " + leads::optout_covering_sql("p.id") + " IS NULL THEN 'false' ELSE 'true' END";
   static const std::vector<Field> fields = {
       {"id", FieldType::integer, "l.id", "", "lead id"},
+      {"person_id", FieldType::integer, "p.id", "", "the person's id in the store (webox leads export-person)"},
       {"platform", FieldType::text, "p.platform", "", "instagram, x, ..."},
-      {"username", FieldType::text, "p.username", "", "handle without @"},
-      {"name", FieldType::text, "p.name", "", "display name"},
       {"platform_user_id", FieldType::text, "p.platform_user_id", "", "the platform's user id"},
+      {"username", FieldType::text, "coalesce(p.username, '')", "", "handle without @"},
+      {"name", FieldType::text, "coalesce(p.name, '')", "", "display name"},
       {"score", FieldType::integer, "l.score", "", "0-100"},
       {"status", FieldType::text, "l.status", "", "new, contacted, in_progress, converted, refused"},
       {"phone", FieldType::text, "json_extract(l.phones, '$[0]')", "", "first phone number, E.164"},
@@ -26,6 +32,7 @@ const std::vector<Field> &all_fields() {
        "number of interactions"},
       {"last_interaction_at", FieldType::timestamp,
        "strftime('%Y-%m-%dT%H:%M:%SZ', p.last_interaction_at, 'unixepoch')", "", "ISO 8601 UTC"},
+      {"opted_out", FieldType::boolean, opted_out_sql, "", "true when the person (or one linked by a phone or e-mail) opted out"},
       {"created_at", FieldType::timestamp, "l.created_at", "", "ISO 8601 UTC"},
       {"updated_at", FieldType::timestamp, "l.updated_at", "", "ISO 8601 UTC"},
   };
@@ -44,8 +51,8 @@ const Field *find(std::string_view name) {
 
 std::vector<const Field *> default_fields() {
   std::vector<const Field *> out;
-  for (const char *n : {"id", "platform", "username", "name", "score", "status", "phones", "emails", "interactions",
-                        "last_interaction_at", "created_at", "updated_at"})
+  for (const char *n : {"id", "person_id", "platform", "platform_user_id", "username", "name", "score", "status", "phones",
+                        "emails", "interactions", "last_interaction_at", "opted_out", "created_at", "updated_at"})
     out.push_back(find(n));
   return out;
 }

@@ -14,7 +14,7 @@
 
 namespace webox::exporting {
 
-enum class FieldType { integer, text, list, timestamp };
+enum class FieldType { integer, text, list, timestamp, boolean };
 
 struct Field {
   std::string_view name;
@@ -27,7 +27,7 @@ struct Field {
 // Every field, in the documented order.
 const std::vector<Field> &all_fields();
 
-// The fields written when --fields is not given.
+// The fields written when --fields is not given: the lead record.
 std::vector<const Field *> default_fields();
 
 // Parses "a,b,c". Throws UsageError (exit 2) naming an unknown field and

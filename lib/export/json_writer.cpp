@@ -1,6 +1,6 @@
 // JSON and JSONL files: one flat object per lead, keys in --fields order,
-// integers as numbers, lists as arrays, times as ISO 8601 strings, absent
-// values as null. JSON is one array written element by element (never held
+// integers as numbers, lists as arrays, booleans as true/false, times as
+// ISO 8601 strings, absent values as null. JSON is one array written element by element (never held
 // whole in memory); JSONL is one object per line.
 #include <nlohmann/json.hpp>
 
@@ -48,8 +48,9 @@ void append_json_object(std::string &out, const std::vector<const Field *> &fiel
     out += ':';
     if (cells[i].null) {
       out += "null";
-    } else if (fields[i]->type == FieldType::integer || fields[i]->type == FieldType::list) {
-      out += cells[i].text; // SQLite's integer text, or the stored JSON array
+    } else if (fields[i]->type == FieldType::integer || fields[i]->type == FieldType::list ||
+               fields[i]->type == FieldType::boolean) {
+      out += cells[i].text; // SQLite's integer text, the stored JSON array, or true/false
     } else {
       append_json_string(out, cells[i].text);
     }

@@ -40,7 +40,7 @@ std::optional<ExportProgress> resumable(store::Db &db, const std::string &key, c
 std::string who(store::Db &db, int64_t lead_id) {
   std::string s = "lead " + std::to_string(lead_id);
   if (auto lead = leads::show_lead(db, std::to_string(lead_id))) {
-    std::string u = (*lead)["person"].value("username", "");
+    std::string u = (*lead).value("username", "");
     if (!u.empty()) s += " (@" + u + ")";
   }
   return s;

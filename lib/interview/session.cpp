@@ -5,9 +5,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "lib/chat/budget.hpp"
 #include "lib/chat/call_log.hpp"
 #include "lib/chat/fallback.hpp"
 #include "lib/chat/model_ref.hpp"
+#include "lib/chat/prices.hpp"
 #include "lib/core/atomic_file.hpp"
 #include "lib/core/cancel.hpp"
 #include "lib/core/config.hpp"
@@ -18,6 +20,9 @@
 #include "lib/interview/metrics.hpp"
 #include "lib/interview/prompts.hpp"
 #include "lib/media/generate.hpp"
+#include "lib/media/media_budget.hpp"
+#include "lib/media/media_prices.hpp"
+#include "lib/media/transcription.hpp"
 #include "lib/plugin/provider.hpp"
 #include "lib/store/calls.hpp"
 #include "lib/store/db.hpp"
@@ -85,8 +90,12 @@ struct InterviewSession::Impl {
   SessionSettings settings;
   std::string role;
   int total = 0;
+  std::vector<chat::ModelRef> chat_chain;
   std::vector<chat::ChainLink> chat_links;
   std::string chat_text;
+  chat::PriceTable prices;
+  media::MediaPriceTable media_prices = media::MediaPriceTable::shipped();
+  double spent = 0; // by this session's calls (models, speech, transcription), counted against --max-cost
   chat::ModelRef tts_ref, stt_ref;
   std::unique_ptr<plugin::Provider> tts, stt;
   size_t tts_max_chars = 0;
@@ -98,7 +107,7 @@ struct InterviewSession::Impl {
   const SessionEvents *events = nullptr;
 
   Impl(const Config &c, plugin::Registry &r, store::Db &d, SessionSettings s)
-      : config(c), registry(r), db(d), settings(std::move(s)) {}
+      : config(c), registry(r), db(d), settings(std::move(s)), prices(chat::PriceTable::for_config(c)) {}
 
   void warn(const std::string &w) {
     if (events && events->warning) events->warning(w);
@@ -109,9 +118,9 @@ struct InterviewSession::Impl {
     role = settings.role.empty() ? sc.role : settings.role;
     total = settings.turns > 0 ? settings.turns : sc.questions;
     const std::string chat_spec = settings.model.empty() ? interview_default_model(config) : settings.model;
-    std::vector<chat::ModelRef> chain = chat::resolve_chain(chat_spec, {}, config, registry);
-    chat_text = chat::chain_text(chain);
-    chat_links = chat::bind_chain(chain, config, registry);
+    chat_chain = chat::resolve_chain(chat_spec, {}, config, registry);
+    chat_text = chat::chain_text(chat_chain);
+    chat_links = chat::bind_chain(chat_chain, config, registry);
 
     const std::string tts_spec = settings.tts_model.empty()
                                      ? media::default_media_model(media::MediaKind::speech, config.media).model
@@ -155,10 +164,23 @@ struct InterviewSession::Impl {
                      stt_ref.text() + " does not recognise; use --stt-model openai:whisper-1 (or another engine)");
   }
 
+  // As chat does, before anything leaves the machine: the call's worst case
+  // on top of what the session spent, against --max-cost and the config's
+  // daily/monthly caps (webox::Error, exit 5; the turns done are stored).
+  void check_budget(const json &messages, const json &options) const {
+    chat::Budget budget(config, &db, settings.max_cost);
+    if (budget.active()) budget.check({chat::estimate_chain(prices, chat_chain, messages, options)}, spent);
+  }
+
   // One model call through the fallback chain, logged; nullopt after Ctrl-C.
   chat::ChainResult call_model(const json &messages, const json &options) {
+    check_budget(messages, options);
     chat::ChainResult r = chat::run_chain(chat_links, chat::load_cooldowns(db), messages, options, chat::Streaming::no,
                                           [](std::string_view) {}, {});
+    for (auto &a : r.attempts) {
+      a.turn.cost = prices.cost(a.turn.model.provider, a.turn.model.model, a.turn.input_tokens, a.turn.output_tokens);
+      if (a.turn.cost) spent += *a.turn.cost;
+    }
     store::Calls calls(db);
     chat::log_chain(calls, r, interview_call_context(messages, group));
     chat::save_cooldowns(db, r, chat::max_cooldown_ms(config));
@@ -197,6 +219,10 @@ struct InterviewSession::Impl {
 
   // Synthesises `text` as WAV (bounded by kMaxAnswerBytes).
   std::string synthesize(const std::string &text) {
+    const std::optional<double> cost = media_prices.speech_cost(tts_ref.provider, tts_ref.model, text);
+    // Speech and transcription are capped as the model calls are.
+    media::check_media_budget(config, &db, settings.max_cost, tts_ref, cost,
+                              std::to_string(media::speech_chars(text)) + " characters", spent);
     json request = {{"model", tts_ref.model}, {"text", text}, {"format", "wav"}, {"options", json::object()}};
     std::string voice = settings.voice;
     if (voice.empty() && tts_ref.provider == "espeak") voice = settings.scenario.voice;
@@ -206,6 +232,7 @@ struct InterviewSession::Impl {
       if (audio.size() + bytes.size() > kMaxAnswerBytes) throw Error("the spoken question is over 64 MiB");
       audio.append(bytes);
     });
+    if (cost) spent += *cost;
     return audio;
   }
 
@@ -251,7 +278,12 @@ struct InterviewSession::Impl {
                     {"options", json::object()}};
     // Whisper gives word timings only when asked (the words-per-minute measure uses them).
     if (stt_ref.model == "whisper-1") request["options"]["timestamp_granularities[]"] = "word";
-    json result = stt->stt(request, wav16k);
+    const std::optional<double> seconds = media::wav_seconds(wav16k);
+    const std::optional<double> cost = media_prices.transcription_cost(stt_ref.provider, stt_ref.model, seconds);
+    media::check_media_budget(config, &db, settings.max_cost, stt_ref, cost,
+                              seconds ? std::to_string(static_cast<int>(*seconds + 0.5)) + " s of audio" : "audio", spent);
+    json result = media::transcribe_logged(*stt, stt_ref, request, wav16k, {&db, "an interview answer", seconds, group});
+    if (cost) spent += *cost;
     if (cancel::requested()) throw Interrupted();
     return result;
   }

@@ -5,7 +5,9 @@
 // at the end a summary, printed and spoken.
 //
 // Every model call goes through chat::run_chain and is logged in `calls`
-// (group "interview-<session id>"), like chat and workflows. Each turn is
+// (group "interview-<session id>", priced from data/prices.json), like chat
+// and workflows, and is refused before it is sent when it could pass
+// --max-cost or the config's caps (lib/chat/budget.hpp). Each turn is
 // stored as soon as it is complete, so Ctrl-C (exit 130) or a provider
 // failure keeps what was done; the session's status says how it ended.
 #pragma once
@@ -14,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +50,7 @@ struct SessionSettings {
   std::vector<std::filesystem::path> answers; // empty = the microphone
   bool play = true;                           // false: --no-audio
   std::filesystem::path save_audio;           // "" = keep no audio files
+  std::optional<double> max_cost;             // --max-cost, USD, over the session's model calls
 };
 
 // What the loop reports as it goes (the CLI prints; tests collect).

@@ -34,7 +34,8 @@ std::vector<StatsRow> usage_stats(Db &db, const std::string &since_iso, StatsBy 
 
 // Media made since a moment (the gallery's `media` table: generated images,
 // synthesised speech), one row per kind and provider:model, by kind then
-// model. Transcriptions are not recorded, so not counted.
+// model. Transcriptions are logged calls (lib/media/transcription.hpp): they
+// are rows of usage_stats, by model, with their cost.
 struct MediaStatsRow {
   std::string kind;     // "image" or "speech"
   std::string model;    // provider:model

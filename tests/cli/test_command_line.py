@@ -158,10 +158,14 @@ class CommandLineTest(harness.WeboxTestCase):
                 db.execute("INSERT INTO media(kind, provider, model, prompt, file_path, bytes, cost, created_at) "
                            "VALUES('image', 'openai', 'gpt-image-1', 'p', '/x.png', 1, ?, "
                            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", (cost,))
+            db.execute("INSERT INTO media(kind, provider, model, prompt, file_path, bytes, cost, created_at) "
+                       "VALUES('audio', 'elevenlabs', 'eleven_multilingual_v2', 'p', '/x.mp3', 1, NULL, "
+                       "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
         doc = self.webox("stats", "--json", check=0).json()
         media = {(m["kind"], m["model"]): m for m in doc["media"]}
         self.assertEqual(media[("speech", "espeak:espeak-ng")]["items"], 2)
-        self.assertEqual(media[("speech", "espeak:espeak-ng")]["unpriced_items"], 2)
+        self.assertEqual(media[("speech", "espeak:espeak-ng")]["unpriced_items"], 0)  # free: data/prices.json "media"
+        self.assertEqual(media[("speech", "espeak:espeak-ng")]["cost"], 0)
         image = media[("image", "openai:gpt-image-1")]
         self.assertEqual(image["items"], 3)
         self.assertAlmostEqual(image["cost"], 0.08)

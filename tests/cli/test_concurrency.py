@@ -57,7 +57,7 @@ def run_workload(env, ops_per_worker, workdir):
         raise RuntimeError(f"seed import failed: {err}")
     leads = json.loads(subprocess.run([WEBOX, "leads", "list", "--json"], env=env, capture_output=True, text=True,
                                       check=True).stdout)
-    lead_of = {l["person"]["platform_user_id"]: l["id"] for l in leads}
+    lead_of = {l["platform_user_id"]: l["id"] for l in leads}
 
     failures, lock = [], threading.Lock()
     expected = {"chats": 0, "imports": 0, "status": {w: 0 for w in range(WORKERS)}, "ids": set(), "exports": set()}

@@ -116,9 +116,11 @@ class SessionTest(InterviewCase):
             self.assertEqual(t["metrics"]["rate_from"], "word timings")
         self.assertIsNone(doc["overall_score"])
         self.assertEqual(r.err.count("gave no usable JSON for the rubric"), 1, r.err)
-        # Every model call is logged: 2 questions, 2 evaluations and their repairs, the summary and its repair.
-        calls = self.db().execute("SELECT count(*) FROM calls WHERE group_id = ?", (f"interview-{doc['id']}",)).fetchone()[0]
-        self.assertEqual(calls, 8)
+        # Every call is logged: 2 questions, 2 evaluations and their repairs, the summary and its repair,
+        # and the 2 transcriptions (priced: PocketSphinx is free).
+        calls = self.db().execute("SELECT provider, count(*), sum(cost) FROM calls WHERE group_id = ? GROUP BY provider",
+                                  (f"interview-{doc['id']}",)).fetchall()
+        self.assertEqual(sorted(calls), [("echo", 8, 0), ("pocketsphinx", 2, 0)])
 
     def test_session_on_the_openai_fake_scores_every_criterion(self):
         fake = self.llm()
@@ -331,6 +333,52 @@ class HistoryTest(InterviewCase):
         r = self.webox("interview", "history", check=0)
         self.assertIn("no interview sessions", r.err)
         self.assertFalse(os.path.exists(os.path.join(self.home, "data", "webox", "webox.db")))
+
+
+class BudgetTest(InterviewCase):
+    """Spending caps, as chat has them: each model call of a session is priced,
+    logged with its cost and refused before it is sent when it could pass
+    --max-cost or the config's caps; the turns done are kept."""
+
+    # Output only, so that a call's worst case is exactly 4096 answer tokens.
+    PRICES = 'prices:\n  "openai:auto": {input: 0, output: 1000}\n'
+    WORST = 4096 * 1000 / 1e6
+
+    def test_model_calls_are_priced_and_max_cost_stops_before_the_call_that_would_pass_it(self):
+        fake = self.llm()
+        self.write_config(self.PRICES)
+        answers = self.answers(2)
+        first = self.run_session("-m", "openai:auto", "--answers", *answers, "--json").json()
+        costs = [row[0] for row in self.db().execute(
+            "SELECT cost FROM calls WHERE group_id = ? AND provider = 'openai' ORDER BY id", (f"interview-{first['id']}",))]
+        self.assertEqual(len(costs), 5)  # question, evaluation, question, evaluation, summary
+        self.assertTrue(all(c is not None and c > 0 for c in costs), costs)
+        # Room for question 1 and its evaluation, not for question 2 on top of them.
+        cap = self.WORST + costs[0] + costs[1] / 2
+        before = len(fake.requests())
+        r = self.run_session("-m", "openai:auto", "--answers", *answers, "--max-cost", repr(cap), "--json", check=None)
+        self.assertEqual(r.code, 5, r.err)
+        self.assertEqual(r.out, "")
+        self.assertIn("over --max-cost", r.err)
+        self.assertEqual(len(r.err.strip().splitlines()), 1, r.err)
+        self.assertEqual(len(fake.requests()) - before, 2)
+        sessions = self.webox("interview", "history", "--json", check=0).json()
+        second = next(s for s in sessions if s["id"] != first["id"])
+        self.assertEqual(second["status"], "failed")
+        self.assertEqual(second["turn_count"], 1)
+
+    def test_a_daily_cap_refuses_the_first_question_and_nothing_is_sent(self):
+        fake = self.llm()
+        self.write_config('budgets:\n  daily: 1\n' + self.PRICES)
+        r = self.run_session("-m", "openai:auto", "--answers", self.answer(1), check=None)
+        self.assertEqual(r.code, 5, r.err)
+        self.assertIn("daily", r.err)
+        self.assertEqual(fake.requests(), [])
+
+    def test_max_cost_must_be_an_amount(self):
+        r = self.run_session("--max-cost", "cheap", "--answers", self.answer(1), check=None)
+        self.assertEqual(r.code, 2, r.err)
+        self.assertIn("--max-cost", r.err)
 
 
 if __name__ == "__main__":

@@ -87,6 +87,37 @@ class FileExportTest(ExportCase):
         empty = self.webox("leads", "export", "--format", "json", "--min-score", "100", check=0).json()
         self.assertEqual(empty, [])
 
+    def test_one_lead_shape_in_list_show_and_exports(self):
+        # webox-leads(1), LEAD JSON: the same keys with the same JSON types in
+        # `leads list --json`, `leads show --json` (plus its four detail keys),
+        # and the JSON and JSONL exports with the default fields.
+        self.webox("leads", "optout", "@paul", "--reason", "test", check=0)
+        listed = {l["id"]: l for l in self.webox("leads", "list", "--json", check=0).json()}
+        exported = {l["id"]: l for l in self.webox("leads", "export", "--format", "json", check=0).json()}
+        lines = {l["id"]: l for l in map(json.loads, self.webox("leads", "export", "--format", "jsonl", check=0).out.splitlines())}
+        self.assertEqual(set(listed), set(exported))
+        self.assertEqual(set(listed), set(lines))
+
+        def shape(lead):
+            return {k: type(v).__name__ for k, v in lead.items()}
+
+        for lead_id, lead in listed.items():
+            shown = self.webox("leads", "show", str(lead_id), "--json", check=0).json()
+            details = {"contacts", "recent_interactions", "events", "optout"}
+            self.assertEqual(set(shown) - set(lead), details)
+            core = {k: v for k, v in shown.items() if k not in details}
+            self.assertEqual(set(lead), set(core))
+            self.assertEqual(set(lead), set(exported[lead_id]))
+            self.assertEqual(set(lead), set(lines[lead_id]))
+            self.assertEqual(shape(lead), shape(core))
+            self.assertEqual(shape(lead), shape(exported[lead_id]))
+            self.assertEqual(shape(lead), shape(lines[lead_id]))
+            self.assertEqual(lead, core)
+            self.assertEqual(lead, exported[lead_id])
+            self.assertEqual(lead, lines[lead_id])
+        self.assertEqual({l["username"]: l["opted_out"] for l in exported.values()},
+                         {"marie.dupont": False, "evil": False, "paul": True, "nophone": False})
+
     def test_bad_input_exits_2_and_writes_nothing(self):
         out = os.path.join(self.home, "x.csv")
         cases = [
@@ -161,7 +192,7 @@ class SheetsTest(RemoteCase):
         rows = self.state()["sheets"][SHEET]
         self.assertEqual(rows[0], ["id", "username", "phones", "score"])  # an empty sheet gets a header
         self.assertEqual(len(rows), 1 + len(PEOPLE))
-        self.assertIn([self.leads[0]["id"], self.leads[0]["person"]["username"], " ".join(self.leads[0]["phones"]),
+        self.assertIn([self.leads[0]["id"], self.leads[0]["username"], " ".join(self.leads[0]["phones"]),
                        self.leads[0]["score"]], rows)
         self.assertEqual(self.state()["tokens_issued"], 1)  # one exchange for every batch
         calls = self.calls("/v4/spreadsheets/")
@@ -189,7 +220,7 @@ class SheetsTest(RemoteCase):
         return self.state()["sheets"][SHEET]
 
     def lead_id(self, username):
-        return next(l["id"] for l in self.leads if l["person"]["username"] == username)
+        return next(l["id"] for l in self.leads if l["username"] == username)
 
     def test_header_once_then_a_changed_lead_rewritten_in_place(self):
         to = f"sheets:{SHEET}/Leads!A1"
@@ -221,7 +252,8 @@ class SheetsTest(RemoteCase):
         body = json.loads(updates[0]["body"])
         row = 1 + [r[0] for r in rows].index(paul)
         self.assertEqual(body["valueInputOption"], "RAW")
-        self.assertEqual([d["range"] for d in body["data"]], [f"Leads!A{row}:L{row}"])
+        last = chr(ord("A") + len(header.split(",")) - 1)  # the default fields: the lead record (15 since it gained person_id, ...)
+        self.assertEqual([d["range"] for d in body["data"]], [f"Leads!A{row}:{last}{row}"])
 
         # A full export rewrites every row in one request per batch.
         self.control(reset_requests=True)
@@ -443,7 +475,7 @@ class WebhookTest(RemoteCase):
         self.webox("leads", "set-status", "@paul", "contacted", check=0)
         self.control(webhook_script=[400])
         r = self.webox("leads", "export", "--to", hook, "--since-last", "--json", check=3)
-        self.assertEqual([x["lead"] for x in r.json()["rejected"]], [l["id"] for l in self.leads if l["person"]["username"] == "paul"])
+        self.assertEqual([x["lead"] for x in r.json()["rejected"]], [l["id"] for l in self.leads if l["username"] == "paul"])
         self.assertEqual([d["status"] for d in self.state()["deliveries"]][-1], 400)
         # Unsigned is refused before sending; a wrong secret is refused by the receiver.
         self.webox("leads", "export", "--to", hook, env={"WEBOX_WEBHOOK_SECRET": ""}, check=4)

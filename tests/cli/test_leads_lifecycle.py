@@ -84,10 +84,10 @@ class OptoutTest(LifecycleTestCase):
         self.assertIn("stop", shown["optout"]["reason"])
         self.assertIn("OPTED OUT", self.webox("leads", "show", "@client.2", check=0).out)
         self.assertNotIn("OPTED OUT", self.webox("leads", "show", "@client.0", check=0).out)
-        opted = [l["person"]["username"] for l in json.loads(self.webox("leads", "list", "--opted-out", "--json", check=0).out)]
+        opted = [l["username"] for l in json.loads(self.webox("leads", "list", "--opted-out", "--json", check=0).out)]
         self.assertEqual(sorted(opted), ["client.1", "client.2"])
         contactable = json.loads(self.webox("leads", "list", "--contactable", "--json", check=0).out)
-        self.assertEqual([l["person"]["username"] for l in contactable], ["client.0"])
+        self.assertEqual([l["username"] for l in contactable], ["client.0"])
         self.assertTrue(all(not l["opted_out"] for l in contactable))
         doc = self.webox("leads", "dm", "--template", "bienvenue", "--send", "--status", "any", "--json", check=0).json()
         self.assertEqual(doc["counts"], {"sent": 1})
@@ -119,7 +119,7 @@ class OptoutTest(LifecycleTestCase):
         lines = self.person("instagram", "1", "a", now - 60, text="STOP")
         lines += self.person("instagram", "2", "b", now - 60, text="Ras  le BOL de vos messages")
         self.assertEqual(self.collect(lines, check=0).code, 0)
-        opted = [l["person"]["username"] for l in json.loads(self.webox("leads", "list", "--opted-out", "--json", check=0).out)]
+        opted = [l["username"] for l in json.loads(self.webox("leads", "list", "--opted-out", "--json", check=0).out)]
         self.assertEqual(opted, ["b"])
 
     def test_bad_input(self):
@@ -299,7 +299,7 @@ class StatsTest(LifecycleTestCase):
         self.collect(lines)
         for who, status in [("@a0", "converted"), ("@a1", "refused"), ("@b0", "contacted"), ("@b1", "converted")]:
             self.webox("leads", "set-status", who, status, check=0)
-        leads = {l["person"]["username"]: l for l in json.loads(self.webox("leads", "list", "--json", check=0).out)}
+        leads = {l["username"]: l for l in json.loads(self.webox("leads", "list", "--json", check=0).out)}
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with self.db() as c:
             for who, state, updated in [("a0", "sent", "2020-01-01T00:00:00Z"), ("a2", "sent", "2099-01-01T00:00:00Z"),
@@ -307,7 +307,7 @@ class StatsTest(LifecycleTestCase):
                 l = leads[who]
                 c.execute("INSERT INTO dm_ledger(campaign, platform, account, person_id, lead_id, state, text, day, created_at, "
                           "updated_at) VALUES('c', 'instagram', 'me', ?, ?, ?, 'hi', '2026-01-01', ?, ?)",
-                          (l["person"]["id"], l["id"], state, stamp, updated))
+                          (l["person_id"], l["id"], state, stamp, updated))
         return leads
 
     def test_figures_against_a_seeded_store(self):
@@ -397,7 +397,7 @@ class PrivacyTest(LifecycleTestCase):
             self.assertNotIn(b"marie", strings.lower())
         salt = os.path.join(os.path.dirname(self.db_path()), "webox-suppression.salt")
         self.assertEqual(os.stat(salt).st_mode & 0o777, 0o600)
-        self.assertEqual([l["person"]["username"] for l in json.loads(self.webox("leads", "list", "--json", check=0).out)],
+        self.assertEqual([l["username"] for l in json.loads(self.webox("leads", "list", "--json", check=0).out)],
                          ["paul.martin"])
         # Collected again, old and new: never stored.
         now = int(time.time())

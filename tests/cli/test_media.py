@@ -307,6 +307,77 @@ class CloudMediaTest(WeboxTestCase):
         body = self.requests("/sdapi/v1/txt2img")[0]["body"]
         self.assertEqual((body["width"], body["height"], body["batch_size"], body["seed"]), (640, 480, 2, 7))
 
+    # ---- Budgets (data/prices.json "media") ----------------------------------------
+
+    def assert_refused_before_any_request(self, r, path, what):
+        self.assertEqual(r.code, 5, r)
+        self.assertEqual(len(r.err.strip().splitlines()), 1, r.err)  # one line
+        self.assertIn(what, r.err)
+        self.assertEqual(self.requests(path), [])
+
+    def test_max_cost_refuses_speech_before_any_request(self):
+        text = "a" * 1000  # tts-1: $15 per million characters, so $0.015
+        r = self.webox("tts", "-m", "openai:tts-1", text, "--output", self.out("a.mp3"), "--max-cost", "0.01", check=None)
+        self.assert_refused_before_any_request(r, "/v1/audio/speech", "over --max-cost $0.0100")
+        self.assertIn("1000 characters", r.err)
+        self.assertFalse(os.path.exists(self.out("a.mp3")))
+        self.webox("tts", "-m", "openai:tts-1", text, "--output", self.out("a.mp3"), "--max-cost", "0.02", check=0)
+        self.assertEqual(len(self.requests("/v1/audio/speech")), 1)
+        media = self.webox("stats", "--json", check=0).json()["media"]
+        self.assertEqual([(m["kind"], m["model"], m["unpriced_items"]) for m in media], [("speech", "openai:tts-1", 0)])
+        self.assertAlmostEqual(media[0]["cost"], 0.015)
+        # A model without a price cannot be kept to a cap.
+        r = self.webox("tts", "-m", "elevenlabs:eleven_multilingual_v2", "--voice", "V1", "hi", "--output", self.out("e.mp3"),
+                       "--max-cost", "1", check=None)
+        self.assertEqual(r.code, 5, r)
+        self.assertIn("no known price", r.err)
+
+    def test_max_cost_refuses_images_before_any_request(self):
+        r = self.webox("generate-image", "-m", "openai:dall-e-3", "--quality", "hd", "-n", "2", "phare",
+                       "--output", self.out("d") + "/", "--max-cost", "0.1", check=None)
+        self.assert_refused_before_any_request(r, "/v1/images/generations", "2 images, quality hd")
+        # No --quality: the dearest one counts (gpt-image-1 high, $0.167).
+        r = self.webox("generate-image", "-m", "openai:gpt-image-1", "phare", "--output", self.out("g.png"),
+                       "--max-cost", "0.1", check=None)
+        self.assert_refused_before_any_request(r, "/v1/images/generations", "quality the dearest")
+        # A larger size counts in proportion to its pixels: 1536x1024 low is 1.5 x $0.011.
+        r = self.webox("generate-image", "-m", "openai:gpt-image-1", "--quality", "low", "--size", "1536x1024", "phare",
+                       "--output", self.out("g.png"), "--max-cost", "0.016", check=None)
+        self.assert_refused_before_any_request(r, "/v1/images/generations", "$0.0165")
+        doc = self.webox("generate-image", "-m", "openai:gpt-image-1", "--quality", "low", "phare", "--output", self.out("g.png"),
+                         "--max-cost", "0.02", "--json", check=0).json()
+        self.assertEqual(len(doc["images"]), 1)
+        media = self.webox("stats", "--json", check=0).json()["media"]
+        self.assertAlmostEqual(media[0]["cost"], 0.011)  # the price table's, the fake reports none
+
+    def test_daily_budget_counts_media_already_made(self):
+        self.write_config("budgets:\n  daily: 0.05\n")
+        self.webox("tts", "-m", "openai:tts-1", "b" * 3000, "--output", self.out("1.mp3"), check=0)  # $0.045
+        r = self.webox("tts", "-m", "openai:tts-1", "c" * 1000, "--output", self.out("2.mp3"), check=None)  # $0.015 more
+        self.assertEqual(r.code, 5, r)
+        self.assertIn("daily budget $0.0500: $0.0450 spent", r.err)
+        self.assertEqual(len(self.requests("/v1/audio/speech")), 1)
+
+    def test_max_cost_is_an_amount(self):
+        for cmd in (["tts", "hi"], ["generate-image", "x"]):
+            r = self.webox(*cmd, "--max-cost", "cheap", check=2)
+            self.assertIn("--max-cost", r.err)
+
+    # ---- Transcriptions in the log and in stats ---------------------------------------
+
+    def test_transcriptions_are_logged_calls_with_their_cost(self):
+        audio = fake_media.audio_bytes(5000)
+        with open(self.out("r.mp3"), "wb") as f:
+            f.write(audio)
+        self.webox("transcribe", "-m", "openai:whisper-1", self.out("r.mp3"), "--json", check=0)  # 2.5 s, verbose
+        self.webox("transcribe", "-m", "openai:gpt-4o-transcribe", self.out("r.mp3"), check=0)  # no length: unpriced
+        rows = {r["key"]: r for r in self.webox("stats", "--json", check=0).json()["rows"]}
+        self.assertEqual(rows["openai:whisper-1"]["calls"], 1)
+        self.assertAlmostEqual(rows["openai:whisper-1"]["cost"], 0.006 * 2.5 / 60)
+        self.assertEqual(rows["openai:whisper-1"]["unpriced_calls"], 0)
+        self.assertEqual(rows["openai:gpt-4o-transcribe"]["unpriced_calls"], 1)
+        self.assertIn("openai:whisper-1", self.webox("stats", check=0).out)
+
     def test_usage_errors(self):
         self.webox("generate-image", "-m", "sdwebui", "--size", "big", "x", check=2)
         r = self.webox("generate-image", "-m", "echo", "x", check=2)

@@ -235,5 +235,14 @@ class ResolveTest(WeboxTestCase):
         self.assertIn("unknown model or provider 'zzzzzzzzzzzz'", r.err)
 
 
+    def test_a_family_name_lists_its_models(self):
+        # The "-m claude": no single model, so the models it is a part of.
+        r = self.chat_model("claude", check=2)
+        self.assertRegex(r.err, r"did you mean one of [^?]*claude-haiku-4-5[^?]*claude-sonnet-4-5")
+        self.assertEqual(len(r.err.strip().splitlines()), 1)
+        r = self.chat_model("haiku", check=2)
+        self.assertIn("claude-haiku-4-5", r.err)
+
+
 if __name__ == "__main__":
     main()

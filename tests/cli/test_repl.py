@@ -27,7 +27,7 @@ class Repl:
         os.close(slave)
         self.master = master
         self.seen = ""
-        self.expect("> ")
+        self.start = self.expect("> ")  # what came before the first prompt
 
     def read(self, timeout=0.2):
         ready, _, _ = select.select([self.master], [], [], timeout)
@@ -185,6 +185,21 @@ class ReplTest(WeboxTestCase):
         r.line('"""')
         r.close()
         self.assertEqual(self.chat_bodies()[0]["messages"][-1]["content"], "ligne un\n/model pas une commande")
+
+    def test_a_pasted_block_is_one_prompt(self):
+        # What a terminal in bracketed-paste mode sends (CR for each line break).
+        r = self.repl()
+        self.assertIn("\x1b[?2004h", r.start)  # asked of the terminal
+        os.write(r.master, "dis: \x1b[200~ligne un\r/model pas une commande\rligne trois é\r\x1b[201~".encode())
+        r.expect("ligne trois é")
+        r.expect("> ")
+        # A paste without a line break is typed in, to go on editing.
+        os.write(r.master, "\x1b[200~mot collé\x1b[201~ et suite\r".encode())
+        r.expect("> ")
+        self.assertEqual(r.close(), 0)
+        self.assertIn("\x1b[?2004l", r.seen)  # and given back on leaving
+        prompts = [b["messages"][-1]["content"] for b in self.chat_bodies()]
+        self.assertEqual(prompts, ["dis: ligne un\n/model pas une commande\nligne trois é", "mot collé et suite"])
 
     def test_history_is_private_and_kept_across_sessions(self):
         r = self.repl()

@@ -85,7 +85,7 @@ class ScrapeTest(WeboxTestCase):
         self.assertIn("+33698765432", phones)  # narrow no-break spaces
         self.assertIn("+33623456789", phones)  # no-break spaces
         lead = leads[0]
-        who = "@" + lead["person"]["username"]
+        who = "@" + lead["username"]
         shown = json.loads(self.webox("leads", "show", who, "--json", check=0).out)
         self.assertEqual(shown["id"], lead["id"])
         self.assertTrue(all(c["source_interaction"] for c in shown["contacts"]))
@@ -361,7 +361,7 @@ class ExportTest(WeboxTestCase):
 
     def check_sample_imported(self):
         lead = json.loads(self.webox("leads", "show", "@marie.dupont", "--json", check=0).out)
-        self.assertEqual(lead["person"]["name"], "Marie Dupont")
+        self.assertEqual(lead["name"], "Marie Dupont")
         self.assertEqual(lead["phones"], ["+33612345678"])  # split with narrow no-break spaces
         texts = [i["text"] for i in lead["recent_interactions"]]
         self.assertIn("Parfait, mon numéro : 06\u202f12\u202f34\u202f56\u202f78 😀", texts)  # mojibake repaired

@@ -159,7 +159,7 @@ class ServeDeliveryTest(ServeCase):
         mention_reads = [r for r in fake.requests() if "mentioned_comment" in r["query"].get("fields", "")]
         self.assertEqual(len(mention_reads), 1)
         leads = json.loads(self.webox("leads", "list", "--json", check=0).out)
-        names = {l["person"].get("username") for l in leads}
+        names = {l.get("username") for l in leads}
         self.assertIn("alice", names)
         self.assertIn("mentioner_C9", names)
         self.assertIn("+33612345678", {p for l in leads for p in l["phones"]})

@@ -65,7 +65,7 @@ class LinkedInTest(PlatformTestCase):
         # Phone numbers in comments become contacts, people are identified by URN.
         leads = json.loads(self.webox("leads", "list", "--json", "--platform", "linkedin", check=0).out)
         self.assertTrue(leads)
-        self.assertTrue(all(l["person"]["platform_user_id"].startswith("urn:li:person:") for l in leads))
+        self.assertTrue(all(l["platform_user_id"].startswith("urn:li:person:") for l in leads))
         # Second run: totals unchanged, nothing new and no page beyond the first of each edge.
         self.control(reset_requests=True)
         second = self.scrape("--json").json()

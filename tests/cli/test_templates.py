@@ -108,6 +108,14 @@ class AssistantsTest(WeboxTestCase):
             self.assertTrue(a["description"])
             self.assertNotIn("system", a)
 
+    def test_list_columns_line_up_with_accented_names(self):
+        # "créatif" is 7 columns and 8 bytes: padding by bytes put its description one column left.
+        doc = self.webox("assistants", "list", "--json", check=0).json()
+        lines = self.webox("assistants", "list", check=0).out.splitlines()
+        self.assertTrue(any(a["name"] != a["name"].encode().decode("ascii", "ignore") for a in doc))
+        for a, line in zip(doc, lines):
+            self.assertEqual(line.index(a["description"]), 23, line)
+
     def test_show(self):
         r = self.webox("assistants", "show", "coach:rendez-vous", check=0)
         self.assertIn("name:        coach:rendez-vous", r.out)

@@ -188,14 +188,14 @@ TEST_CASE("an ambiguous answer leaves the person uncertain and stops the campaig
 TEST_CASE("a lead's template context holds only the fields it has", "[leads][dm]") {
   json lead = {{"id", 7}, {"score", 40}, {"status", "new"}, {"phones", {"+33612345678"}}, {"emails", json::array()},
                {"last_interaction_at", "2026-11-18T10:00:00Z"},
-               {"person", {{"platform", "instagram"}, {"username", "marie.d"}, {"name", "  Marie Dupont"}}}};
+               {"platform", "instagram"}, {"username", "marie.d"}, {"name", "  Marie Dupont"}};
   json ctx = dm_context(lead, "bienvenue");
   CHECK(ctx["first_name"] == "Marie");
   CHECK(ctx["handle"] == "@marie.d");
   CHECK(ctx["phone"] == "+33612345678");
   CHECK(ctx["campaign"] == "bienvenue");
   CHECK_FALSE(ctx.contains("email"));
-  lead["person"]["name"] = "";
+  lead["name"] = "";
   CHECK_FALSE(dm_context(lead, "c").contains("first_name"));
 }
 

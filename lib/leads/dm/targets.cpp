@@ -35,16 +35,15 @@ void put(json &ctx, const char *key, const std::string &value) {
 } // namespace
 
 json dm_context(const json &lead, const std::string &campaign) {
-  const json &p = lead["person"];
   json ctx = json::object();
   ctx["id"] = lead["id"];
   ctx["score"] = lead["score"];
   put(ctx, "status", lead.value("status", ""));
-  put(ctx, "platform", p.value("platform", ""));
-  std::string username = p.value("username", "");
+  put(ctx, "platform", lead.value("platform", ""));
+  std::string username = lead.value("username", "");
   put(ctx, "username", username);
   if (!username.empty()) ctx["handle"] = "@" + username;
-  std::string name = p.value("name", "");
+  std::string name = lead.value("name", "");
   put(ctx, "name", name);
   size_t start = name.find_first_not_of(' ');
   if (start != std::string::npos) put(ctx, "first_name", name.substr(start, name.find(' ', start) - start));
@@ -72,13 +71,13 @@ std::vector<DmTarget> select_targets(store::Db &db, const LeadFilter &filter, co
     for (const json &lead : leads) {
       DmTarget t;
       t.lead_id = lead["id"].get<int64_t>();
-      t.person_id = lead["person"]["id"].get<int64_t>();
-      t.platform = lead["person"].value("platform", "");
+      t.person_id = lead["person_id"].get<int64_t>();
+      t.platform = lead.value("platform", "");
       auto it = accounts.find(t.platform);
       if (it == accounts.end()) it = accounts.emplace(t.platform, account_of(t.platform)).first;
       t.account = it->second;
-      t.recipient_id = lead["person"].value("platform_user_id", "");
-      std::string username = lead["person"].value("username", "");
+      t.recipient_id = lead.value("platform_user_id", "");
+      std::string username = lead.value("username", "");
       t.handle = username.empty() ? t.recipient_id : "@" + username;
       if (lead["last_interaction_at"].is_string()) {
         try {

@@ -33,7 +33,7 @@ using AccountOf = std::function<std::string(const std::string &platform)>;
 std::vector<DmTarget> select_targets(store::Db &db, const LeadFilter &filter, const std::string &campaign,
                                      const AccountOf &account_of);
 
-// The template context of one lead (a row of list_leads).
+// The template context of one lead (the lead record of list_leads).
 nlohmann::json dm_context(const nlohmann::json &lead, const std::string &campaign);
 
 } // namespace webox::leads

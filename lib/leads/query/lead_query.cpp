@@ -61,27 +61,28 @@ const std::string kLeadSelect =
     "(SELECT count(*) FROM interactions i WHERE i.person_id = p.id), " +
     optout_covering_sql("p.id") + " FROM leads l JOIN people p ON p.id = l.person_id ";
 
+// The lead record (webox-leads(1), LEAD JSON): the same keys and types as a
+// JSON export with the default fields (lib/export/fields.cpp).
 json lead_row(store::Statement &q) {
   auto parse_list = [](const std::string &s) {
     auto j = parse_json_or_discarded(s);
     return j.is_array() ? j : json::array();
   };
-  json person = {{"id", q.getColumn(7).getInt64()},
-                 {"platform", q.getColumn(8).getString()},
-                 {"platform_user_id", q.getColumn(9).getString()},
-                 {"username", q.getColumn(10).getString()},
-                 {"name", q.getColumn(11).getString()}};
   return {{"id", q.getColumn(0).getInt64()},
-          {"score", q.getColumn(1).getInt()},
+          {"person_id", q.getColumn(7).getInt64()},
+          {"platform", q.getColumn(8).getString()},
+          {"platform_user_id", q.getColumn(9).getString()},
+          {"username", q.getColumn(10).getString()},
+          {"name", q.getColumn(11).getString()},
+          {"score", q.getColumn(1).getInt64()},
           {"status", q.getColumn(2).getString()},
           {"phones", parse_list(q.getColumn(3).getString())},
           {"emails", parse_list(q.getColumn(4).getString())},
-          {"created_at", q.getColumn(5).getString()},
-          {"updated_at", q.getColumn(6).getString()},
-          {"person", person},
-          {"last_interaction_at", q.getColumn(12).isNull() ? json(nullptr) : json(iso8601_utc(q.getColumn(12).getInt64()))},
           {"interactions", q.getColumn(13).getInt64()},
-          {"opted_out", !q.getColumn(14).isNull()}};
+          {"last_interaction_at", q.getColumn(12).isNull() ? json(nullptr) : json(iso8601_utc(q.getColumn(12).getInt64()))},
+          {"opted_out", !q.getColumn(14).isNull()},
+          {"created_at", q.getColumn(5).getString()},
+          {"updated_at", q.getColumn(6).getString()}};
 }
 
 std::string where_clause(const LeadFilter &f, std::vector<std::variant<int64_t, std::string>> &binds) {
@@ -153,7 +154,7 @@ std::optional<json> show_lead(store::Db &db, const std::string &ref) {
     auto id = resolve_lead(db, ref);
     if (!id) return std::nullopt;
     json lead = lead_by_id(db, *id);
-    int64_t person = lead["person"]["id"];
+    int64_t person = lead["person_id"];
     json interactions = json::array();
     store::Statement qi(db, "SELECT i.id, i.platform_id, i.kind, i.text, i.occurred_at, po.platform_id FROM interactions i "
                                    "LEFT JOIN posts po ON po.id = i.post_id WHERE i.person_id = ? ORDER BY i.occurred_at DESC, i.id DESC LIMIT 50");

@@ -35,11 +35,14 @@ struct LeadFilter {
 LeadFilter lead_filter_from_flags(const std::string &platform, const std::string &status,
                                   std::optional<int> min_score, bool has_phone, const std::string &since, int limit);
 
-// One lead as shown by `leads list` and `leads show` (JSON document; fields
-// documented in webox-leads(1)).
+// One lead as `leads list`, `leads search` and `leads show` print it: the
+// lead record, flat (id, person_id, platform, platform_user_id, username,
+// name, score, status, phones, emails, interactions, last_interaction_at,
+// opted_out, created_at, updated_at), the same keys and types as a JSON
+// export's default fields; documented once in webox-leads(1), LEAD JSON.
 std::vector<nlohmann::json> list_leads(store::Db &db, const LeadFilter &filter);
-// By numeric id, "@username" or username; nullopt when absent. With
-// interactions, contacts and events.
+// By numeric id, "@username" or username; nullopt when absent. The lead
+// record plus recent_interactions, contacts, events and optout.
 std::optional<nlohmann::json> show_lead(store::Db &db, const std::string &ref);
 // Returns the lead's JSON after the change; throws UsageError for an unknown
 // lead or status.
