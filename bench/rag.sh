@@ -18,6 +18,10 @@
 # Usage: bench/rag.sh [N] [V] [D] [BUILD_DIR]    figures on stdout; nothing
 # timed here runs in the test suite. `bench/rag.sh 1000 100000 768` skips
 # most of the BM25 part and measures 768 dimensions.
+# WEBOX_BEFORE=/path/to/other/webox measures that binary too, line after
+# line in the same run (before/after a change): for the searches, both
+# binaries share the database; the vector file is rebuilt by a warm-up run
+# when its format differs between them (a version change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
@@ -56,7 +60,7 @@ echo "  files/s=$(python3 -c "print(round($n/$wall))") MB/s=$(python3 -c "print(
 echo "rag index again (no change): $(python3 bench/maxrss.py "$webox" -q rag index bench "$work/md")"
 echo "database: $(du -h "$db" | cut -f1)"
 
-latency() { # label, then the command; RUNS (60) runs with varying queries, p50/p99 in ms
+latency() { # label, then the command; RUNS (60) runs with varying queries (after one warm-up run), p50/p99 in ms
   # Wall time, and the CPU time of the process (user + system): on a shared
   # machine the wall time moves with the load, the CPU time much less.
   local label=$1; shift
@@ -65,6 +69,7 @@ import os, random, resource, subprocess, sys, time
 label, cmd = sys.argv[1], sys.argv[2:]
 random.seed(3)
 times, cpu = [], []
+subprocess.run([a.replace("QUERY", "warm up") for a in cmd], stdout=subprocess.DEVNULL, check=True)
 for i in range(int(os.environ.get("RUNS", "60"))):
     q = " ".join(random.choice(["train", "lyon", "budget", "jazz", "cadeau", f"w{random.randrange(20000)}", f"w{random.randrange(20000)}"]) for _ in range(3))
     args = [a.replace("QUERY", q) for a in cmd]
@@ -81,8 +86,14 @@ print(f"{label:38} wall p50={p(times, .5):.1f} ms p99={p(times, .99):.1f} ms | c
 PY
 }
 fts="SELECT rag_fts.rowid, bm25(rag_fts, 1.0, 0.5) AS rank FROM rag_fts JOIN rag_chunks k ON k.id = rag_fts.rowid JOIN rag_documents d ON d.id = k.document_id WHERE rag_fts MATCH 'QUERY' AND d.collection_id = 1 ORDER BY rank LIMIT 5"
-latency "webox --version (start-up)" "$webox" --version
-latency "webox rag search --lexical" "$webox" rag search bench QUERY --lexical -k 5
+# Each binary measured: this build's, and WEBOX_BEFORE's when given.
+binaries=("$webox")
+[ -n "${WEBOX_BEFORE:-}" ] && binaries+=("$WEBOX_BEFORE")
+tag() { [ "$1" = "$webox" ] && echo "" || echo " [before]"; }
+for b in "${binaries[@]}"; do
+  latency "webox --version (start-up)$(tag "$b")" "$b" --version
+  latency "webox rag search --lexical$(tag "$b")" "$b" rag search bench QUERY --lexical -k 5
+done
 latency "sqlite3 CLI, same FTS5 query" sqlite3 "$db" "$fts"
 # The gap by phase: each process's start-up, then what `rag search` read
 # before it looked the collection up by its row alone (the counts of
@@ -122,13 +133,38 @@ vec_id=$(sqlite3 "$db" "SELECT id FROM rag_collections WHERE name = 'vec'")
 vec_file=$db.vectors/c$vec_id.f32
 echo "first hybrid search (builds the vector file): $(python3 bench/maxrss.py "$webox" rag search vec train -k 5)"
 echo "vector file: $(du -h "$vec_file" | cut -f1)"
-latency "rag search vec --lexical" "$webox" rag search vec QUERY --lexical -k 5
-latency "hybrid, vector file (mmap scan)" "$webox" rag search vec QUERY -k 5
-echo "  one search: $(python3 bench/maxrss.py "$webox" rag search vec train -k 5)"
+for b in "${binaries[@]}"; do
+  latency "rag search vec --lexical$(tag "$b")" "$b" rag search vec QUERY --lexical -k 5
+  latency "hybrid, vector file (mmap scan)$(tag "$b")" "$b" rag search vec QUERY -k 5
+  echo "  one search$(tag "$b"): $(python3 bench/maxrss.py "$b" rag search vec train -k 5)"
+done
+# The hybrid results of this build (int8 codes pick the candidates) kept
+# for the recall against the exact BLOB scan below.
+hybrid_results() {
+  python3 - "$@" <<'PY'
+import json, random, subprocess, sys
+random.seed(8)
+out = []
+for _ in range(30):
+    q = f"w{random.randrange(20000)} lyon w{random.randrange(20000)}"
+    hits = json.loads(subprocess.run(sys.argv[1:] + [q, "-k", "10", "--json"], capture_output=True, check=True, text=True).stdout)
+    out.append([[h["path"], h["text"]] for h in hits])
+print(json.dumps(out))
+PY
+}
+hybrid_results "$webox" rag search vec > "$work/codes.json"
 # Before: no vector file can be written (a directory where its temporary
 # file would go), so every search reads the BLOBs as before this change.
 rm -f "$vec_file"
 mkdir "$vec_file.tmp"
-latency "hybrid, stored BLOBs (before)" "$webox" rag search vec QUERY -k 5
+latency "hybrid, stored BLOBs (no vector file)" "$webox" rag search vec QUERY -k 5
 echo "  one search: $(python3 bench/maxrss.py "$webox" rag search vec train -k 5)"
+hybrid_results "$webox" rag search vec > "$work/exact.json"
+python3 - "$work/codes.json" "$work/exact.json" <<'PY'
+import json, sys
+codes, exact = (json.load(open(f)) for f in sys.argv[1:])
+same = sum(len({tuple(h) for h in c} & {tuple(h) for h in e}) for c, e in zip(codes, exact))
+total = sum(len(e) for e in exact)
+print(f"recall@10 of hybrid search, vector file (int8 candidates, float32 re-rank) vs exact BLOB scan: {same}/{total}")
+PY
 rmdir "$vec_file.tmp"

@@ -2,6 +2,7 @@
 // or hybrid (with an embedding model), and answers grounded in them.
 //
 //   webox rag index NAME PATHS... [-m EMBED_MODEL] [--dimensions N]
+//   webox rag index NAME [PATHS...] --rebuild
 //   webox rag search NAME QUERY [-k N] [--json] [--lexical]
 //   webox rag ask NAME QUESTION -m MODEL [-k N] [--context-tokens N]
 //   webox rag list | show NAME | drop NAME
@@ -49,6 +50,7 @@ struct RagOptions {
   std::optional<double> max_cost;
   bool lexical = false;
   bool json = false;
+  bool rebuild = false;
 };
 
 constexpr const char *kRagExamples = R"(
@@ -60,6 +62,7 @@ Examples:
   webox rag ask notes "Quel est le budget du projet X ?" -m anthropic:claude-sonnet-4-5
   webox rag index gifts /usr/share/webox/data/samples/gift-catalogue.jsonl
   webox rag ask gifts "Un cadeau pour une amie qui aime le jazz, moins de 40 euros ?" -m echo
+  webox rag index notes --rebuild                       # re-read, re-chunk, re-embed every file
   webox rag list ; webox rag show notes ; webox rag drop notes
 
 Re-running `rag index` is incremental: unchanged files are skipped, changed
@@ -94,9 +97,13 @@ private:
 
 void run_rag_index(Context &ctx, const RagOptions &o) {
   rag::validate_collection_name(o.name);
+  if (o.paths.empty() && !o.rebuild)
+    throw UsageError("rag index: name the files and folders to index (or --rebuild the collection from its own)");
   const rag::RagSettings settings = rag::load_rag_settings(ctx.config().source);
+  if (o.rebuild && !ctx.has_database()) throw UsageError("no collection named '" + o.name + "' to rebuild (see 'webox rag list')");
   rag::Collections collections(ctx.db());
   std::optional<rag::CollectionInfo> existing = collections.find(o.name);
+  if (o.rebuild && !existing) throw UsageError("no collection named '" + o.name + "' to rebuild (see 'webox rag list')");
   rag::CollectionInfo probe;
   probe.name = o.name;
   if (existing) probe = *existing;
@@ -119,13 +126,15 @@ void run_rag_index(Context &ctx, const RagOptions &o) {
   options.paths = o.paths;
   options.max_file_bytes = settings.max_file_bytes;
   options.limits = settings.limits;
+  options.rebuild = o.rebuild;
   RagProgress progress(ctx.global.verbosity >= 0 && !o.json && ::isatty(STDERR_FILENO) == 1);
   options.on_progress = [&](size_t done, size_t total, const std::string &) { progress.update(done, total); };
   rag::IndexReport r = rag::index_paths(collections, collection, embedder.get(), options);
   progress.clear();
 
   if (r.files == 0 && r.removed == 0 && r.skipped.empty())
-    throw UsageError("nothing to index: no file under " + text::join_words(o.paths));
+    throw UsageError(o.paths.empty() ? "nothing to rebuild: collection " + o.name + " holds no document"
+                                     : "nothing to index: no file under " + text::join_words(o.paths));
   size_t unreadable = 0;
   for (const auto &s : r.skipped) {
     if (s.why.rfind("unreadable", 0) == 0 || s.why.rfind("vanished", 0) == 0 || s.why.rfind("cannot list", 0) == 0)
@@ -319,7 +328,10 @@ void setup_rag(CLI::App &app, Context &ctx) {
 
   CLI::App *index = rag_sub(rag, ctx, "index", "Index files and folders into a collection (incremental)", o, run_rag_index);
   index->add_option("name", o->name, "The collection")->required()->type_name("NAME");
-  index->add_option("paths", o->paths, "Files and folders")->required()->type_name("PATH");
+  index->add_option("paths", o->paths, "Files and folders (with --rebuild: default, the collection's own)")
+      ->type_name("PATH");
+  index->add_flag("--rebuild", o->rebuild,
+                  "Re-read, re-chunk and re-embed every stored file (under PATHS, if given); resumable");
   index->add_option("-m,--model", o->model, "Embedding model (hybrid retrieval); default rag.embed_model, else none")
       ->type_name("MODEL");
   index->add_option("--dimensions", o->dimensions, "Ask the embedding model for vectors this long")

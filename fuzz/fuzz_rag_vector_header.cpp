@@ -2,7 +2,8 @@
 // a file on disk that a crash, a full disk or another program may have left
 // in any state. The input is the whole file. Properties: no read past the
 // input (ASan), and an accepted header describes exactly the bytes given
-// (header + count rows of its dimension), so a scan of it stays inside.
+// (header + count rows of its dimension and their codes), so a scan of it
+// stays inside.
 #include <cstdlib>
 #include <string_view>
 
@@ -18,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       continue;
     }
     if (h.header->dimensions != dimensions || h.header->dimensions > kMaxDimensions) std::abort();
-    if (kHeaderBytes + h.header->count * row_bytes(h.header->dimensions) != size) std::abort();
+    if (kHeaderBytes + h.header->count * bytes_per_row(h.header->dimensions) != size) std::abort();
     if (h.header->count > 0) {
       std::vector<float> query(dimensions, 1.0f);
       const auto best = top_k_rows(reinterpret_cast<const std::byte *>(data) + kHeaderBytes,

@@ -218,6 +218,22 @@ void Collections::remove_document(int64_t collection_id, const std::string &path
   });
 }
 
+void Collections::mark_stale(int64_t collection_id, const std::vector<std::string> &paths) {
+  store::guarded(m_db, [&] {
+    store::WriteTransaction tx(m_db);
+    // No stored hash is empty, no mtime negative: the next run's
+    // size-and-mtime check fails and its hash check too.
+    store::Statement q(m_db, "UPDATE rag_documents SET hash = '', mtime = -1, size = -1 WHERE collection_id = ? AND path = ?");
+    for (const std::string &path : paths) {
+      q.bind(1, collection_id);
+      q.bind(2, path);
+      q.exec();
+      q.reset();
+    }
+    tx.commit();
+  });
+}
+
 void Collections::touch_document(int64_t collection_id, const std::string &path, int64_t mtime) {
   store::guarded(m_db, [&] {
     store::Statement q(m_db, "UPDATE rag_documents SET mtime = ? WHERE collection_id = ? AND path = ?");

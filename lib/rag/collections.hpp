@@ -79,6 +79,12 @@ public:
   void put_document(int64_t collection_id, const DocumentRecord &record, const std::vector<Chunk> &chunks,
                     const std::vector<std::vector<float>> &vectors);
   void remove_document(int64_t collection_id, const std::string &path);
+  // `rag index --rebuild`: forgets the hash, mtime and size of these
+  // documents in one transaction, so that the runs from now on re-read,
+  // re-chunk and re-embed each of them; until its turn comes, a document's
+  // old chunks keep answering searches. An interrupted rebuild thus leaves
+  // the rest marked, and the next `rag index` finishes it.
+  void mark_stale(int64_t collection_id, const std::vector<std::string> &paths);
   // Only the mtime changed (same bytes): remember it so the hash is not read again.
   void touch_document(int64_t collection_id, const std::string &path, int64_t mtime);
   void mark_updated(int64_t collection_id);

@@ -145,6 +145,7 @@ public:
 
   IndexReport run() {
     resolve_roots();
+    if (m_options.rebuild) mark_stale();
     const std::vector<std::string> files = files_under(m_roots, m_report.skipped);
     m_report.files = files.size();
     m_seen.insert(files.begin(), files.end());
@@ -183,6 +184,14 @@ private:
   static constexpr size_t kDocumentsPerCommit = 200;
 
   void resolve_roots() {
+    if (m_options.paths.empty()) {
+      if (!m_options.rebuild) throw UsageError("no path to index (name files or folders, or --rebuild the collection's own)");
+      // The collection's own files, each its own root: a file gone since is
+      // removed, a new file beside one is not taken.
+      for (const auto &entry : m_stored) m_roots.push_back(entry.first);
+      m_every_stored_under_roots = true;
+      return;
+    }
     for (const auto &p : m_options.paths) {
       std::string root = absolute_path(p);
       std::error_code ec;
@@ -194,6 +203,21 @@ private:
       }
       m_roots.push_back(root);
     }
+  }
+
+  void mark_stale() {
+    std::vector<std::string> stale;
+    for (auto &[path, state] : m_stored) {
+      if (!is_under_roots(path)) continue;
+      stale.push_back(path);
+      state = DocumentState{"", -1, -1};
+    }
+    m_collections.mark_stale(m_collection.id, stale);
+  }
+
+  bool is_under_roots(const std::string &path) const {
+    return m_every_stored_under_roots ||
+           std::any_of(m_roots.begin(), m_roots.end(), [&](const std::string &r) { return under(path, r); });
   }
 
   void commit_group() {
@@ -317,7 +341,7 @@ private:
     for (const auto &entry : m_stored) {
       const std::string &path = entry.first;
       if (m_seen.count(path)) continue;
-      if (!std::any_of(m_roots.begin(), m_roots.end(), [&](const std::string &r) { return under(path, r); })) continue;
+      if (!is_under_roots(path)) continue;
       m_collections.remove_document(m_collection.id, path);
       ++m_report.removed;
     }
@@ -330,6 +354,7 @@ private:
   std::map<std::string, DocumentState> m_stored;
   bool m_dimensions_recorded;
   std::vector<std::string> m_roots;
+  bool m_every_stored_under_roots = false; // a --rebuild of the whole collection: its documents are the roots
   std::set<std::string> m_seen;
   IndexReport m_report;
   std::optional<store::WriteTransaction> m_group;

@@ -37,6 +37,10 @@ struct IndexOptions {
   std::vector<std::string> paths;
   int64_t max_file_bytes = kDefaultMaxFileBytes;
   ChunkLimits limits;
+  // `rag index --rebuild`: every stored document under `paths` (all of the
+  // collection's when `paths` is empty) is read, chunked and embedded again,
+  // as if it had changed (Collections::mark_stale).
+  bool rebuild = false;
   // Called before each file is looked at: done so far, total, path.
   std::function<void(size_t done, size_t total, const std::string &path)> on_progress;
 };
@@ -60,7 +64,8 @@ struct IndexReport {
 
 // Indexes `options.paths` into `collection`. `embedder` is null for a
 // lexical collection. Throws UsageError when a path does not exist and no
-// stored document lies under it; Interrupted on Ctrl-C (between documents).
+// stored document lies under it, or when `paths` is empty without
+// `rebuild`; Interrupted on Ctrl-C (between documents).
 IndexReport index_paths(Collections &collections, const CollectionInfo &collection, Embedder *embedder,
                         const IndexOptions &options);
 

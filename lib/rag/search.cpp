@@ -17,17 +17,12 @@
 
 namespace webox::rag {
 
-std::string fts_query(std::string_view text) {
-  std::string out;
+std::vector<std::string> fts_words(std::string_view text) {
+  std::vector<std::string> words;
   std::string word;
-  size_t words = 0;
   auto flush = [&] {
     if (word.empty()) return;
-    if (words < 64) { // a pasted page is not a better query than its first 64 words
-      if (!out.empty()) out += " OR ";
-      out += "\"" + word + "\"";
-      ++words;
-    }
+    if (words.size() < 64) words.push_back(word); // a pasted page is not a better query than its first 64 words
     word.clear();
   };
   for (char ch : text) {
@@ -38,13 +33,66 @@ std::string fts_query(std::string_view text) {
     else flush();
   }
   flush();
+  return words;
+}
+
+namespace {
+
+std::string fts_match_of(const std::vector<std::string> &words) {
+  std::string out;
+  for (const auto &w : words) {
+    if (!out.empty()) out += " OR ";
+    out += "\"" + w + "\"";
+  }
   return out;
 }
 
+// SQLite FTS5 only (the one place this file reads FTS5's vocabulary): how
+// many rows of rag_fts hold `word`, as the index spells its tokens. Only
+// ASCII letters are folded here; a word with other characters may be
+// spelled otherwise by the tokenizer (diacritics removed) and is then
+// reported as held by none (kept: the safe side).
+int64_t fts5_rows_holding(store::Db &db, const std::string &word) {
+  std::string token = word;
+  for (char &c : token) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  store::Statement q(db, "SELECT doc FROM temp.rag_fts_terms WHERE term = ?");
+  q.bind(1, token);
+  return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+}
+
+} // namespace
+
+std::vector<std::string> selective_words(store::Db &db, const std::vector<std::string> &words, size_t k,
+                                         int64_t min_rows) {
+  if (words.size() < 2) return words;
+  return store::guarded(db, [&] {
+    // An upper bound of the rows of rag_fts (one per chunk; ids only grow):
+    // a word is dropped only if it is common against at least the true count.
+    store::Statement rows(db, "SELECT coalesce(max(id), 0) FROM rag_chunks");
+    const int64_t total = rows.executeStep() ? rows.getColumn(0).getInt64() : 0;
+    if (total < min_rows) return words;
+    store::Statement(db, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.rag_fts_terms USING fts5vocab(main, 'rag_fts', 'row')")
+        .exec();
+    std::vector<std::string> kept;
+    int64_t most_held = 0;
+    for (const auto &w : words) {
+      const int64_t held = fts5_rows_holding(db, w);
+      if (2 * held >= total) continue;
+      kept.push_back(w);
+      most_held = std::max(most_held, held);
+    }
+    if (kept.size() == words.size() || most_held < static_cast<int64_t>(k)) return words;
+    return kept;
+  });
+}
+
+std::string fts_query(std::string_view text) { return fts_match_of(fts_words(text)); }
+
 Ranked bm25_search(store::Db &db, int64_t collection_id, std::string_view query, size_t k) {
-  std::string match = fts_query(query);
+  const std::vector<std::string> words = fts_words(query);
   Ranked out;
-  if (match.empty() || k == 0) return out;
+  if (words.empty() || k == 0) return out;
+  const std::string match = fts_match_of(selective_words(db, words, k));
   return store::guarded(db, [&] {
     store::Statement q(db, R"sql(
       SELECT rag_fts.rowid, bm25(rag_fts, 1.0, 0.5) AS rank

@@ -35,7 +35,24 @@ using Ranked = std::vector<std::pair<int64_t, double>>; // chunk id, score; best
 // text holds no word.
 std::string fts_query(std::string_view text);
 
-// BM25 over the collection's chunks, best first (scores negated: higher is better).
+// The words fts_query quotes, in order (at most 64).
+std::vector<std::string> fts_words(std::string_view text);
+
+// The words of a query worth matching: those that at most half of the
+// full-text rows hold. BM25 gives a word held by half the rows or more an
+// IDF of zero (FTS5 then uses 1e-6), so it cannot change the order of rows
+// that match another word, while matching it costs a walk of its whole
+// posting list (a million rows for a stop word of a million chunks: a
+// second). Dropped only from an index of `min_rows` rows (below, the walk is
+// cheap and the lookup would cost more), and only when a word kept is held by
+// at least k rows (so the answer keeps its k rows); otherwise `words` as they
+// are. Document frequencies come from FTS5's vocabulary (fts5vocab).
+constexpr int64_t kSelectiveFromRows = 50000;
+std::vector<std::string> selective_words(store::Db &db, const std::vector<std::string> &words, size_t k,
+                                         int64_t min_rows = kSelectiveFromRows);
+
+// BM25 over the collection's chunks, best first (scores negated: higher is
+// better), on the selective words of the query.
 Ranked bm25_search(store::Db &db, int64_t collection_id, std::string_view query, size_t k);
 
 // Exact cosine over the collection's vectors (all normalised), best first:

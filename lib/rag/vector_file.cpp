@@ -7,6 +7,10 @@
 #include <functional>
 #include <queue>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -43,6 +47,80 @@ template <class T> void store_field(std::string &bytes, size_t at, T v) { std::m
   throw VectorFileWriteError(what + " " + file.string() + ": " + std::strerror(errno));
 }
 
+void write_all_vector_bytes(int fd, const char *data, size_t size, const std::filesystem::path &file) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::write(fd, data + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail_vector_io("cannot write", file);
+    done += static_cast<size_t>(n);
+  }
+}
+
+// Asks the kernel to map [at, at + size) of the mapping now, in one call,
+// rather than a page fault per 4 KiB during the scan. Advice only: an older
+// kernel without MADV_POPULATE_READ gets read-ahead instead.
+void populate_vector_pages(void *map, size_t at, size_t size) {
+  const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t start = at / page * page;
+  char *base = static_cast<char *>(map) + start;
+  const size_t length = at + size - start;
+#ifdef MADV_POPULATE_READ
+  if (::madvise(base, length, MADV_POPULATE_READ) == 0) return;
+#endif
+  ::madvise(base, length, MADV_WILLNEED);
+}
+
+// Portable integer dot product of int8 codes (GCC/Clang vector types; the
+// products of two int8 fit in int16, their sums are kept in int32).
+int32_t dot_codes_portable(const int8_t *a, const int8_t *b, size_t width) {
+  using i8x16 = int8_t __attribute__((vector_size(16)));
+  using i16x16 = int16_t __attribute__((vector_size(32)));
+  using i32x16 = int32_t __attribute__((vector_size(64)));
+  i32x16 acc{};
+  for (size_t i = 0; i < width; i += 16) {
+    i8x16 x, y;
+    std::memcpy(&x, a + i, 16);
+    std::memcpy(&y, b + i, 16);
+    const i16x16 p = __builtin_convertvector(x, i16x16) * __builtin_convertvector(y, i16x16);
+    acc += __builtin_convertvector(p, i32x16);
+  }
+  int32_t s = 0;
+  for (int j = 0; j < 16; ++j) s += acc[j];
+  return s;
+}
+
+#if defined(__x86_64__)
+// AVX2: 32 codes a step. maddubs multiplies unsigned by signed bytes, so
+// |a| times b with a's sign; codes lie in [-127, 127], so the pairwise int16
+// sums (at most 2 * 127 * 127) never saturate.
+__attribute__((target("avx2"))) int32_t dot_codes_avx2(const int8_t *a, const int8_t *b, size_t width) {
+  __m256i acc = _mm256_setzero_si256();
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (size_t i = 0; i < width; i += 32) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(a + i));
+    const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + i));
+    const __m256i pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(x), _mm256_sign_epi8(y, x));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, ones));
+  }
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+  s = _mm_hadd_epi32(s, s);
+  s = _mm_hadd_epi32(s, s);
+  return _mm_cvtsi128_si32(s);
+}
+
+bool cpu_has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+#endif
+
+float code_scale(const std::byte *code) {
+  float scale;
+  std::memcpy(&scale, code, sizeof scale);
+  return scale;
+}
+
 } // namespace
 
 float dot(const float *a, const float *b, size_t n) {
@@ -72,6 +150,24 @@ float dot(const float *a, const float *b, size_t n) {
   float s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
   for (; i < n; ++i) s += a[i] * b[i]; // the scalar tail
   return s;
+}
+
+float quantise(const float *v, size_t n, int8_t *codes) {
+  std::memset(codes, 0, code_width(static_cast<uint32_t>(n)));
+  float largest = 0;
+  for (size_t i = 0; i < n; ++i) largest = std::max(largest, std::fabs(v[i]));
+  if (!(largest > 0) || !std::isfinite(largest)) return 0; // all zeros (or not a number): scores 0
+  const float scale = largest / 127.0f;
+  for (size_t i = 0; i < n; ++i)
+    codes[i] = static_cast<int8_t>(std::clamp(std::lround(v[i] / scale), -127l, 127l));
+  return scale;
+}
+
+int32_t dot_codes(const int8_t *a, const int8_t *b, size_t width) {
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) return dot_codes_avx2(a, b, width);
+#endif
+  return dot_codes_portable(a, b, width);
 }
 
 void normalise(std::vector<float> &v) {
@@ -129,7 +225,7 @@ HeaderCheck read_header(std::string_view bytes, const VectorFileExpect &expect) 
   }
   h.model.assign(bytes.data() + kVectorModelAt, model_len);
   const size_t payload = bytes.size() - kHeaderBytes;
-  const size_t stride = row_bytes(h.dimensions);
+  const size_t stride = bytes_per_row(h.dimensions);
   // Compared by division so that no count, however large, overflows.
   if (payload % stride != 0 || payload / stride != h.count) {
     r.why = "size " + std::to_string(bytes.size()) + " bytes does not hold the " + std::to_string(h.count) +
@@ -166,9 +262,7 @@ std::optional<VectorFile> VectorFile::open(const std::filesystem::path &file, co
     return std::nullopt;
   }
   const auto size = static_cast<size_t>(st.st_size);
-  // MAP_POPULATE: one call maps the whole file from the page cache instead
-  // of a page fault per 4 KiB during the scan.
-  void *map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+  void *map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
   ::close(fd);
   if (map == MAP_FAILED) {
     why = std::strerror(errno);
@@ -180,16 +274,23 @@ std::optional<VectorFile> VectorFile::open(const std::filesystem::path &file, co
     why = h.why;
     return std::nullopt;
   }
+  // Only the pages the search reads: the codes of a large file (its float32
+  // rows are read for the candidates alone), all of a small one.
+  const auto count = static_cast<size_t>(h.header->count);
+  const size_t codes_at = kHeaderBytes + count * row_bytes(h.header->dimensions);
+  if (count >= kQuantisedScanFrom) populate_vector_pages(map, codes_at, size - codes_at);
+  else populate_vector_pages(map, 0, size);
   return VectorFile(map, size, *h.header);
 }
 
 VectorFile::VectorFile(void *map, size_t size, const VectorFileHeader &h)
     : m_map(map), m_size(size), m_rows(static_cast<const std::byte *>(map) + kHeaderBytes),
-      m_count(static_cast<size_t>(h.count)), m_dimensions(h.dimensions) {}
+      m_codes(m_rows + static_cast<size_t>(h.count) * row_bytes(h.dimensions)), m_count(static_cast<size_t>(h.count)),
+      m_dimensions(h.dimensions) {}
 
 VectorFile::VectorFile(VectorFile &&o) noexcept
     : m_map(std::exchange(o.m_map, nullptr)), m_size(std::exchange(o.m_size, 0)), m_rows(o.m_rows),
-      m_count(o.m_count), m_dimensions(o.m_dimensions) {}
+      m_codes(o.m_codes), m_count(o.m_count), m_dimensions(o.m_dimensions) {}
 
 VectorFile &VectorFile::operator=(VectorFile &&o) noexcept {
   if (this != &o) {
@@ -197,6 +298,7 @@ VectorFile &VectorFile::operator=(VectorFile &&o) noexcept {
     m_map = std::exchange(o.m_map, nullptr);
     m_size = std::exchange(o.m_size, 0);
     m_rows = o.m_rows;
+    m_codes = o.m_codes;
     m_count = o.m_count;
     m_dimensions = o.m_dimensions;
   }
@@ -208,7 +310,7 @@ VectorFile::~VectorFile() {
 }
 
 VectorFileWriter::VectorFileWriter(std::filesystem::path file, const VectorFileExpect &what)
-    : m_file(std::move(file)), m_tmp(m_file.string() + ".tmp") {
+    : m_file(std::move(file)), m_tmp(m_file.string() + ".tmp"), m_codes_tmp(m_file.string() + ".codes.tmp") {
   m_header.collection_id = what.collection_id;
   m_header.model = what.model;
   m_header.dimensions = what.dimensions;
@@ -220,6 +322,9 @@ VectorFileWriter::VectorFileWriter(std::filesystem::path file, const VectorFileE
   // temporary name is enough; O_TRUNC clears what a killed one left.
   m_fd = ::open(m_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (m_fd < 0) fail_vector_io("cannot write", m_tmp);
+  m_codes_fd = ::open(m_codes_tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (m_codes_fd < 0) fail_vector_io("cannot write", m_codes_tmp);
+  m_code.resize(code_width(m_header.dimensions));
   m_buffer = encode_header(m_header); // placeholder, rewritten with the count by publish()
 }
 
@@ -228,29 +333,49 @@ VectorFileWriter::~VectorFileWriter() {
     ::close(m_fd);
     ::unlink(m_tmp.c_str());
   }
+  if (m_codes_fd >= 0) {
+    ::close(m_codes_fd);
+    ::unlink(m_codes_tmp.c_str());
+  }
 }
 
 void VectorFileWriter::flush() {
-  size_t done = 0;
-  while (done < m_buffer.size()) {
-    const ssize_t n = ::write(m_fd, m_buffer.data() + done, m_buffer.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail_vector_io("cannot write", m_tmp);
-    done += static_cast<size_t>(n);
-  }
+  write_all_vector_bytes(m_fd, m_buffer.data(), m_buffer.size(), m_tmp);
   m_buffer.clear();
+  write_all_vector_bytes(m_codes_fd, m_codes_buffer.data(), m_codes_buffer.size(), m_codes_tmp);
+  m_codes_buffer.clear();
 }
 
 void VectorFileWriter::add(int64_t chunk_id, const float *vector) {
   const size_t floats = size_t{m_header.dimensions} * sizeof(float);
   m_buffer.append(reinterpret_cast<const char *>(&chunk_id), sizeof chunk_id);
   m_buffer.append(reinterpret_cast<const char *>(vector), floats);
+  const float scale = quantise(vector, m_header.dimensions, m_code.data());
+  m_codes_buffer.append(reinterpret_cast<const char *>(&scale), sizeof scale);
+  m_codes_buffer.append(reinterpret_cast<const char *>(m_code.data()), m_code.size());
   ++m_header.count;
   if (m_buffer.size() >= (1u << 20)) flush();
 }
 
+// The codes, written aside while the rows streamed, go after the rows.
+void VectorFileWriter::append_codes() {
+  std::string block(1u << 20, '\0');
+  for (off_t at = 0;;) {
+    const ssize_t n = ::pread(m_codes_fd, block.data(), block.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_vector_io("cannot read", m_codes_tmp);
+    if (n == 0) break;
+    write_all_vector_bytes(m_fd, block.data(), static_cast<size_t>(n), m_tmp);
+    at += n;
+  }
+  ::close(m_codes_fd);
+  m_codes_fd = -1;
+  ::unlink(m_codes_tmp.c_str());
+}
+
 void VectorFileWriter::publish() {
   flush();
+  append_codes();
   const std::string header = encode_header(m_header);
   if (::pwrite(m_fd, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size()))
     fail_vector_io("cannot write", m_tmp);
@@ -307,8 +432,49 @@ ScoredIds top_k_rows(const std::byte *rows, size_t count, uint32_t dimensions, c
   return out;
 }
 
+ScoredIds top_k_quantised(const VectorFile &file, const float *query, size_t k) {
+  const size_t count = file.count();
+  const uint32_t dimensions = file.dimensions();
+  if (k == 0 || count == 0) return {};
+  std::vector<int8_t> q(code_width(dimensions));
+  quantise(query, dimensions, q.data());
+  // Pass 1, the codes: the best `wanted` rows by approximate score (the
+  // query's own scale is common to all and left out).
+  const size_t wanted = std::min(count, std::max(k * kRerankFactor, kRerankMin));
+  using Entry = std::pair<float, size_t>; // approximate score, row index
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> best;
+  const size_t stride = code_bytes(dimensions);
+  for (size_t i = 0; i < count; ++i) {
+    const std::byte *code = file.codes() + i * stride;
+    const float score =
+        code_scale(code) * static_cast<float>(dot_codes(reinterpret_cast<const int8_t *>(code + sizeof(float)),
+                                                        q.data(), q.size()));
+    if (best.size() == wanted && !(score > best.top().first)) continue;
+    if (best.size() == wanted) best.pop();
+    best.emplace(score, i);
+  }
+  // Pass 2, the candidates' float32 rows: exact scores, exact order.
+  ScoredIds out;
+  out.reserve(best.size());
+  const size_t row_stride = row_bytes(dimensions);
+  for (; !best.empty(); best.pop()) {
+    const std::byte *row = file.rows() + best.top().second * row_stride;
+    int64_t id;
+    std::memcpy(&id, row, sizeof id);
+    out.emplace_back(id, dot(reinterpret_cast<const float *>(row + sizeof(int64_t)), query, dimensions));
+  }
+  std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) {
+    if (a.second != b.second) return a.second > b.second;
+    return a.first < b.first;
+  });
+  if (out.size() > k) out.resize(k);
+  return out;
+}
+
 ScoredIds top_k(const VectorFile &file, const float *query, size_t k) {
-  return top_k_rows(file.rows(), file.count(), file.dimensions(), query, k);
+  if (file.count() < kQuantisedScanFrom || k >= file.count())
+    return top_k_rows(file.rows(), file.count(), file.dimensions(), query, k);
+  return top_k_quantised(file, query, k);
 }
 
 } // namespace webox::rag

@@ -356,6 +356,101 @@ class RagTest(RagCase):
         self.webox("rag", "drop", "notes", check=0)
         self.assertEqual(os.listdir(vec_dir), [])
 
+    def test_libcurl_is_loaded_only_by_a_command_that_goes_to_the_network(self):
+        # Linked, libcurl and its 27 dependencies were mapped by every process:
+        # half of the start-up of an offline `rag search` (lib/net/curl_library.cpp).
+        def curl_loaded(*args):
+            r = self.webox(*args, env={"LD_DEBUG": "files"}, check=0)
+            return any("file=libcurl" in line for line in r.err.splitlines())
+        ldd = subprocess.run(["ldd", WEBOX], capture_output=True, text=True).stdout
+        self.assertNotIn("libcurl", ldd)
+        d = self.corpus()
+        self.webox("rag", "index", "notes", d, check=0)
+        self.webox("rag", "index", "vec", d, "-m", "ollama:nomic-embed-text", check=0)
+        self.assertFalse(curl_loaded("--version"))
+        self.assertFalse(curl_loaded("rag", "search", "notes", "train Lyon"))
+        self.assertFalse(curl_loaded("rag", "search", "vec", "train Lyon", "--lexical"))
+        self.assertTrue(curl_loaded("rag", "search", "vec", "train Lyon"))  # the query's embedding: HTTP
+        hits = self.search("vec", "train Lyon")
+        self.assertEqual(os.path.basename(hits[0]["path"]), "train.md")
+
+    def test_rebuild_rechunks_every_stored_file_and_only_those(self):
+        d = self.corpus()
+        self.webox("rag", "index", "notes", d, check=0)
+        with self.db() as c:
+            before = c.execute("SELECT count(*) FROM rag_chunks").fetchone()[0]
+        # Smaller chunks from now on: a plain re-run sees no change, --rebuild re-chunks all.
+        self.write_config("rag:\n  chunk_bytes: 200\n  overlap_bytes: 0\n")
+        with open(os.path.join(d, "long.md"), "w") as f:
+            f.write("# Long\n\n" + "\n\n".join(f"Paragraph {i} " + "words " * 30 for i in range(6)))
+        r = self.webox("rag", "index", "notes", os.path.join(d, "budget.md"), check=0)
+        self.assertIn("0 updated, 1 unchanged", r.out)
+        # Without PATHS: the collection's own files (long.md, never indexed, is not taken).
+        r = self.webox("rag", "index", "notes", "--rebuild", "--json", check=0).json()
+        self.assertEqual((r["added"], r["updated"], r["unchanged"], r["removed"]), (0, 6, 0, 0), r)
+        with self.db() as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM rag_documents").fetchone()[0], 6)
+            self.assertEqual(c.execute("SELECT count(*) FROM rag_documents WHERE hash = ''").fetchone()[0], 0)
+            self.assertEqual(c.execute("SELECT count(*) FROM rag_chunks").fetchone()[0], r["chunks"])
+        for query, expected in QUERIES:
+            hits = self.search("notes", query, "-k", "3")
+            self.assertIn(expected, [os.path.basename(h["path"]) for h in hits], (query, hits))
+        # With PATHS: the stored files under them only; a file gone is removed.
+        os.remove(os.path.join(d, "recipes.txt"))
+        r = self.webox("rag", "index", "notes", os.path.join(d, "budget.md"), os.path.join(d, "recipes.txt"),
+                       "--rebuild", check=0)
+        self.assertIn("0 added, 1 updated, 0 unchanged, 1 removed", r.out)
+        r = self.webox("rag", "index", "notes", d, check=0)
+        self.assertIn("1 added, 0 updated, 5 unchanged", r.out)
+        self.assertGreater(before, 0)
+
+    def test_rebuild_with_embeddings_killed_midway_is_finished_by_the_next_run(self):
+        self.fake.control(dim=256)
+        d = self.corpus()
+        self.webox("rag", "index", "notes", d, "-m", "ollama:nomic-embed-text", check=0)
+        self.fake.control(hang_after=2)  # two documents re-embedded and committed, the third hangs
+        sent = len(self.fake.requests())
+        proc = subprocess.Popen([WEBOX, "rag", "index", "notes", "--rebuild"], env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while len(self.fake.requests()) < sent + 3 and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        self.fake.control(hang_after=None)
+        with self.db() as c:
+            self.assertEqual(c.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+            stale = c.execute("SELECT count(*) FROM rag_documents WHERE hash = ''").fetchone()[0]
+            self.assertEqual(c.execute("SELECT count(*) FROM rag_documents").fetchone()[0], 6)
+            self.assertEqual(c.execute("SELECT count(*) FROM rag_vectors").fetchone()[0],
+                             c.execute("SELECT count(*) FROM rag_chunks").fetchone()[0])
+        self.assertEqual(stale, 4)
+        # Still searchable mid-rebuild (old chunks of the files not redone yet).
+        hits = self.search("notes", "violin teacher", "-k", "3")
+        self.assertIn("people.jsonl", [os.path.basename(h["path"]) for h in hits])
+        # A plain run finishes what the rebuild left.
+        r = self.webox("rag", "index", "notes", d, check=0)
+        self.assertIn("0 added, 4 updated, 2 unchanged", r.out)
+        r = self.webox("rag", "index", "notes", d, check=0)
+        self.assertIn("0 updated, 6 unchanged", r.out)
+
+    def test_rebuild_bad_input(self):
+        r = self.webox("rag", "index", "notes", "--rebuild")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("no collection named 'notes'", r.err)
+        r = self.webox("rag", "index", "notes")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("--rebuild", r.err)
+        d = self.corpus()
+        self.webox("rag", "index", "notes", d, check=0)
+        r = self.webox("rag", "index", "other", "--rebuild")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("no collection named 'other'", r.err)
+        r = self.webox("rag", "index", "notes", "--rebuild", "-m", "ollama:nomic-embed-text")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("without embeddings", r.err)
+
     def test_bad_input(self):
         d = self.corpus()
         r = self.webox("rag", "index", "a/b", d)

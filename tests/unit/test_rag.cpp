@@ -2,6 +2,7 @@
 // and citations, and the collection store (incremental writes).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 
@@ -184,6 +185,35 @@ TEST_CASE("the grounded prompt numbers sources under the budget; citations are r
   CHECK(tiny.sources.size() == 1);
   CHECK(cited_sources("A [2] and [1, 3][2] but not [9] or [x]", 3) == std::vector<int>{2, 1, 3});
   CHECK(cited_sources("none", 3).empty());
+}
+
+TEST_CASE("BM25 leaves out the words half the rows hold, and only when the rest still gives k rows", "[rag]") {
+  // 40 chunks, all holding "le", 30 "train", 3 "budget": BM25 gives the
+  // first two an IDF of zero; "avion" is held by none.
+  store::Db db(":memory:");
+  Collections c(db);
+  CollectionInfo notes = c.open_or_create("notes");
+  for (int d = 0; d < 40; ++d) {
+    Chunk chunk;
+    chunk.text = std::string("le jour ") + (d < 30 ? "train " : "") + (d < 3 ? "budget " : "") + std::to_string(d);
+    c.put_document(notes.id, {"/n/" + std::to_string(d), "h", 1, 1, DocKind::text}, {chunk}, {});
+  }
+  const std::vector<std::string> words = {"le", "Train", "budget", "avion"};
+  CHECK(selective_words(db, words, 3, 10) == std::vector<std::string>{"budget", "avion"});
+  CHECK(selective_words(db, words, 4, 10) == words);  // "budget" alone gives 3 rows, not 4
+  CHECK(selective_words(db, words, 3, 41) == words);  // a small index: the walk is cheap
+  CHECK(selective_words(db, {"le", "train"}, 3, 10) == std::vector<std::string>{"le", "train"}); // nothing selective
+  CHECK(selective_words(db, {"budget"}, 1, 10) == std::vector<std::string>{"budget"});
+  // The rows that match a selective word are BM25's best with every word.
+  std::vector<int64_t> selective, with_common;
+  for (const auto &hit : bm25_search(db, notes.id, "budget", 3)) selective.push_back(hit.first);
+  store::Statement q(db, R"sql(SELECT rag_fts.rowid FROM rag_fts WHERE rag_fts MATCH '"le" OR "train" OR "budget"'
+                               ORDER BY bm25(rag_fts, 1.0, 0.5) LIMIT 3)sql");
+  while (q.executeStep()) with_common.push_back(q.getColumn(0).getInt64());
+  std::sort(selective.begin(), selective.end());
+  std::sort(with_common.begin(), with_common.end());
+  CHECK(selective.size() == 3);
+  CHECK(selective == with_common);
 }
 
 TEST_CASE("collection names are validated", "[rag]") {
