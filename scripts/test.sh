@@ -11,7 +11,10 @@ scripts/install-deps.sh
 # with another compiler). CI needs the optimiser's warnings (-O2) but not
 # debug info, which costs about a quarter of the compile time; a developer's
 # build/ keeps -g.
-ci_flags=(-DWEBOX_WERROR=ON)
+# Unity batches of 32 sources instead of 16 (cmake/WeboxSettings.cmake): a
+# fifth less compile CPU in both full trees, for a slower edit-rebuild that
+# CI does not do.
+ci_flags=(-DWEBOX_WERROR=ON -DWEBOX_UNITY_BATCH_SIZE=32)
 [ -n "${CI:-}" ] && ci_flags+=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG")
 echo "== build (RelWithDebInfo${CI:+, without debug info})"
 WEBOX_BUILD_DIR=build scripts/build.sh "${ci_flags[@]}"
@@ -62,6 +65,7 @@ if [ -f build-asan/CMakeCache.txt ] && ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*c
   rm -rf build-asan
 fi
 WEBOX_BUILD_DIR=build-asan WEBOX_BUILD_TYPE=Debug scripts/build.sh -DWEBOX_SANITIZE=ON -DWEBOX_WERROR=ON \
+  -DWEBOX_UNITY_BATCH_SIZE=32 \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DCMAKE_C_FLAGS_DEBUG=-g1
 
