@@ -53,8 +53,7 @@ json sequence_entry_json(const leads::DmEntry &e) {
 
 void run_sequence(const SequenceOptions &o, Context &ctx) {
   const leads::Sequence seq = sequence_of(o.what, ctx);
-  std::error_code ec;
-  const bool has_db = std::filesystem::exists(paths::database(), ec);
+  const bool has_db = ctx.has_database();
   leads::LiveCampaign live([&ctx](const std::string &p) { return plugin::bind_provider(ctx.plugins(), ctx.config(), p); },
                            ctx.config().source);
   const int64_t now = leads::unix_now();
@@ -110,8 +109,7 @@ void run_sequence(const SequenceOptions &o, Context &ctx) {
 void run_sequence_status(const SequenceOptions &o, Context &ctx) {
   const leads::Sequence seq = sequence_of(o.what, ctx);
   std::vector<leads::StepStatus> st(seq.steps.size());
-  std::error_code ec;
-  if (std::filesystem::exists(paths::database(), ec)) st = leads::sequence_status(ctx.db(), seq);
+  if (ctx.has_database()) st = leads::sequence_status(ctx.db(), seq);
   json steps = json::array();
   for (size_t i = 0; i < st.size(); ++i)
     steps.push_back({{"step", i + 1}, {"template", seq.steps[i].template_name}, {"sent", st[i].sent}, {"waiting", st[i].waiting},

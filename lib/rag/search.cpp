@@ -41,7 +41,55 @@ std::string fts_query(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The query's words, as fts_query cuts them (at most `most`).
+std::vector<std::string> rag_query_words(std::string_view text, size_t most) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80 || std::isalnum(c)) {
+      word += ch;
+      continue;
+    }
+    if (!word.empty() && words.size() < most) words.push_back(word);
+    word.clear();
+  }
+  if (!word.empty() && words.size() < most) words.push_back(word);
+  return words;
+}
+
+// PostgreSQL has no FTS5: a chunk scores 1 for each query word its text
+// holds and 0.5 for each its heading holds (ILIKE, ASCII case ignored; a
+// scan of the collection's chunks), best first, then by id.
+Ranked rag_word_search(store::Db &db, int64_t collection_id, std::string_view query, size_t k) {
+  const std::vector<std::string> words = rag_query_words(query, 16);
+  Ranked out;
+  if (words.empty() || k == 0) return out;
+  std::string score;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string p = ":w" + std::to_string(i);
+    if (!score.empty()) score += " + ";
+    score += "(CASE WHEN k.text ILIKE " + p + " THEN 1.0 ELSE 0.0 END) + (CASE WHEN k.heading ILIKE " + p +
+             " THEN 0.5 ELSE 0.0 END)";
+  }
+  return store::guarded(db, [&] {
+    store::Statement q(db, "SELECT id, score FROM (SELECT k.id AS id, " + score +
+                               " AS score FROM rag_chunks k JOIN rag_documents d ON d.id = k.document_id "
+                               "WHERE d.collection_id = :collection) m WHERE score > 0 ORDER BY score DESC, id LIMIT :k");
+    for (size_t i = 0; i < words.size(); ++i) q.bind((":w" + std::to_string(i)).c_str(), "%" + words[i] + "%");
+    q.bind(":collection", collection_id);
+    q.bind(":k", static_cast<int64_t>(k));
+    while (q.executeStep()) out.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getDouble());
+    return out;
+  });
+}
+
+} // namespace
+
 Ranked bm25_search(store::Db &db, int64_t collection_id, std::string_view query, size_t k) {
+  if (db.backend().kind() != "sqlite") return rag_word_search(db, collection_id, query, k);
   std::string match = fts_query(query);
   Ranked out;
   if (match.empty() || k == 0) return out;
