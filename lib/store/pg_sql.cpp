@@ -134,9 +134,30 @@ private:
     m_out.sql += '$' + std::to_string(number);
   }
 
+  // SQLite's `a IS b` / `a IS NOT b` compare any two values, NULL equal to
+  // NULL; PostgreSQL spells that IS [NOT] DISTINCT FROM and keeps IS for
+  // NULL, TRUE, FALSE and UNKNOWN. True when it rewrote one.
+  bool is_comparison() {
+    size_t end = pg_match_words(m_sql, m_at, {"IS"});
+    if (!end || (end < m_sql.size() && pg_word_char(m_sql[end]))) return false;
+    size_t not_end = pg_match_words(m_sql, m_at, {"IS", "NOT"});
+    const bool negated = not_end && (not_end == m_sql.size() || !pg_word_char(m_sql[not_end]));
+    size_t next = negated ? not_end : end;
+    while (next < m_sql.size() && std::isspace(static_cast<unsigned char>(m_sql[next]))) ++next;
+    size_t next_end = next;
+    while (next_end < m_sql.size() && pg_word_char(m_sql[next_end])) ++next_end;
+    const std::string_view following = m_sql.substr(next, next_end - next);
+    for (std::string_view keyword : {"NULL", "TRUE", "FALSE", "UNKNOWN", "DISTINCT", "NOT"})
+      if (pg_same_word(following, keyword)) return false;
+    m_out.sql.append(negated ? "IS DISTINCT FROM" : "IS NOT DISTINCT FROM");
+    m_at = negated ? not_end : end;
+    return true;
+  }
+
   void word() {
     // Only at the start of a word (not inside "t.real_value").
     const bool word_start = m_at == 0 || (!pg_word_char(m_sql[m_at - 1]) && m_sql[m_at - 1] != '.');
+    if (word_start && is_comparison()) return;
     if (word_start) {
       for (const PgTypeWord &t : kPgTypeWords) {
         size_t end = pg_match_words(m_sql, m_at, t.words);

@@ -31,3 +31,17 @@ TEST_CASE("pg sql: DDL types become PostgreSQL's", "[store][pg]") {
                  "r DOUBLE PRECISION, b BYTEA, real_name TEXT) ;");
   CHECK(translate("SELECT 'INTEGER', t.real FROM t").sql == "SELECT 'INTEGER', t.real FROM t");
 }
+
+TEST_CASE("pg sql: SQLite's IS and IS NOT between values become IS [NOT] DISTINCT FROM", "[store][pg]") {
+  CHECK(translate("WHERE a IS NOT ? OR b IS ? OR c IS NULL OR d IS NOT NULL OR e IS NOT DISTINCT FROM f").sql ==
+        "WHERE a IS DISTINCT FROM $1 OR b IS NOT DISTINCT FROM $2 OR c IS NULL OR d IS NOT NULL OR e IS NOT DISTINCT FROM f");
+  CHECK(translate("SELECT this, isnot FROM t").sql == "SELECT this, isnot FROM t");
+}
+
+TEST_CASE("pg sql: numbered parameters and their limits", "[store][pg]") {
+  auto t = translate("SELECT ?2, ?1, ?");
+  CHECK(t.sql == "SELECT $2, $1, $3");
+  CHECK(t.names.size() == 3);
+  CHECK_THROWS(translate("SELECT ?99999999999999999999"));
+  CHECK_THROWS(translate("SELECT ?0"));
+}
