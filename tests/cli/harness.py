@@ -84,6 +84,11 @@ def store_is_pg():
     return os.environ.get("WEBOX_TEST_STORE", "") == "pg"
 
 
+# A test that reads the SQLite file itself (python's sqlite3) or checks a
+# SQLite-only behaviour: skipped when its module runs against PostgreSQL.
+sqlite_only = unittest.skipIf(store_is_pg(), "reads the SQLite file directly (WEBOX_TEST_STORE=pg)")
+
+
 class WeboxTestCase(unittest.TestCase):
     """Base class: self.home is an isolated HOME, self.env its environment."""
 
