@@ -21,6 +21,8 @@
 #include "lib/core/logging.hpp"
 #include "lib/core/text_input.hpp"
 #include "lib/plugin/registry.hpp"
+#include "lib/store/db.hpp"
+#include "lib/store/open.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -187,6 +189,15 @@ int run(int argc, char **argv) {
   } catch (const Error &e) {
     print_error(e.what());
     return static_cast<int>(e.code());
+  } catch (const store::SqlError &e) {
+    // A statement no store::guarded wrapped: still the store's error model
+    // (a lost server connection exits 75 wherever it happens).
+    try {
+      store::throw_store_error(ctx.store_location().shown(), e);
+    } catch (const Error &error) {
+      print_error(error.what());
+      return static_cast<int>(error.code());
+    }
   } catch (const std::exception &e) {
     print_error(std::string("internal error: ") + e.what());
     return static_cast<int>(ExitCode::failure);

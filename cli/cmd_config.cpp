@@ -18,6 +18,7 @@
 #include "lib/media/generate.hpp"
 #include "lib/plugin/host_api.hpp"
 #include "lib/plugin/registry.hpp"
+#include "lib/store/open.hpp"
 #include "lib/workflow/runner.hpp"
 
 namespace webox::cli {
@@ -46,8 +47,8 @@ void explain_locations(Context &ctx, std::vector<Setting> &out) {
   out.push_back({"config_file", cfg.source.string(),
                  std::string(paths::env("WEBOX_CONFIG").empty() ? "default" : "env WEBOX_CONFIG") +
                      (cfg.file_exists ? "" : " (missing)")});
-  std::string db = env_or("WEBOX_DB", (paths::data_dir() / "webox.db").string(), src, "default");
-  out.push_back({"database", db, src});
+  const store::Location where = ctx.store_location();
+  out.push_back({"database", where.shown(), where.setting == "WEBOX_DB" ? "env WEBOX_DB" : where.setting});
   std::string model = env_or("WEBOX_MODEL", cfg.default_model, src, cfg.default_model.empty() ? "default" : "file");
   out.push_back({"default_model", chat::default_model_spec(cfg), src});
   out.push_back({"keys_file", ctx.keys().file().string(), "default"});

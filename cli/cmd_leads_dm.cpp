@@ -126,8 +126,7 @@ void print_entry(const leads::DmEntry &e) {
 
 void run_uncertain(const DmOptions &o, Context &ctx) {
   std::vector<leads::LedgerRow> rows;
-  std::error_code ec;
-  if (std::filesystem::exists(paths::database(), ec)) rows = leads::DmLedger(ctx.db()).uncertain(o.campaign);
+  if (ctx.has_database()) rows = leads::DmLedger(ctx.db()).uncertain(o.campaign);
   if (o.json) {
     json list = json::array();
     for (const auto &r : rows)
@@ -183,8 +182,7 @@ Wording wording_of(const DmOptions &o, Context &ctx) {
 }
 
 std::vector<leads::DmTarget> targets_of(const DmOptions &o, Context &ctx, const leads::LiveCampaign &live, const std::string &campaign) {
-  std::error_code ec;
-  if (!std::filesystem::exists(paths::database(), ec)) return {};
+  if (!ctx.has_database()) return {};
   leads::LeadFilter f;
   f.platform = o.platform;
   f.status = o.status == "any" ? "" : o.status;

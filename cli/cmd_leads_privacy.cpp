@@ -16,6 +16,7 @@
 #include "lib/leads/optout/optouts.hpp"
 #include "lib/leads/privacy/privacy.hpp"
 #include "lib/leads/settings.hpp"
+#include "lib/store/open.hpp"
 
 namespace webox::cli {
 namespace {
@@ -38,7 +39,11 @@ void run_export_person(const PrivacyOptions &o, Context &ctx) {
 void run_forget(const PrivacyOptions &o, Context &ctx) {
   if (!o.yes) throw UsageError("forget erases " + o.ref + " for good: add --yes (webox leads export-person first, if asked for)");
   const int64_t person = privacy_person(o, ctx);
-  const std::string salt = leads::suppression_salt(paths::database(), true);
+  // A server store keeps the salt beside where the file would be: this
+  // host's data directory (see webox-store(1)).
+  const store::Location where = ctx.store_location();
+  const std::string salt =
+      leads::suppression_salt(where.is_server() ? paths::data_dir() / "webox.db" : std::filesystem::path(where.value), true);
   const leads::ForgetCounts n = leads::forget_person(ctx.db(), person, salt);
   if (o.json) {
     out::line(nlohmann::json{{"forgotten", o.ref}, {"interactions", n.interactions}, {"contacts", n.contacts}, {"dm_ledger", n.ledger},

@@ -98,8 +98,7 @@ void run_sequence(const SequenceOptions &o, Context &ctx) {
 void run_sequence_status(const SequenceOptions &o, Context &ctx) {
   const leads::Sequence seq = sequence_of(o.what, ctx);
   std::vector<leads::StepStatus> st(seq.steps.size());
-  std::error_code ec;
-  if (std::filesystem::exists(paths::database(), ec)) st = leads::sequence_status(ctx.db(), seq);
+  if (ctx.has_database()) st = leads::sequence_status(ctx.db(), seq);
   json steps = json::array();
   for (size_t i = 0; i < st.size(); ++i)
     steps.push_back({{"step", i + 1}, {"template", seq.steps[i].template_name}, {"sent", st[i].sent}, {"waiting", st[i].waiting},

@@ -107,8 +107,7 @@ void run_lead_stats(const LeadStatsOptions &o, Context &ctx) {
   const int64_t now = leads::unix_now();
   std::optional<int64_t> since;
   if (!o.since.empty()) since = leads::parse_stats_since(o.since, now);
-  std::error_code ec;
-  if (!std::filesystem::exists(paths::database(), ec)) throw Error("no leads yet (nothing collected: see webox scrape-interactions)");
+  if (!ctx.has_database()) throw Error("no leads yet (nothing collected: see webox scrape-interactions)");
   const json doc = leads::lead_stats(ctx.db(), since, now);
   if (o.json) out::line(out::json_text(doc, 2));
   else out::write(stats_text(doc, o.by));

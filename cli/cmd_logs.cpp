@@ -35,6 +35,7 @@
 #include "lib/store/calls.hpp"
 #include "lib/store/db.hpp"
 #include "lib/store/history.hpp"
+#include "lib/store/open.hpp"
 #include "lib/store/stats.hpp"
 
 namespace webox::cli {
@@ -356,8 +357,9 @@ Examples:
   webox logs path
   sqlite3 "$(webox logs path)" 'select count(*) from calls')EX");
   path->callback([&ctx, path_json] {
-    ctx.command = [path_json] {
-      std::string file = paths::database().string();
+    ctx.command = [&ctx, path_json] {
+      // A server store: its URL, password hidden.
+      std::string file = ctx.store_location().shown();
       if (*path_json) print_json(json{{"path", file}});
       else out::line(file);
     };

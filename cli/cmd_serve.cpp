@@ -51,7 +51,7 @@ void run_serve_command(const ServeOptions &opt, Context &ctx) {
     serve::parse_listen(opt.listen, "--listen");
     run.settings.listen = opt.listen;
   }
-  run.database = paths::database();
+  run.store = ctx.store_location();
   run.config_file = ctx.config().source;
   run.leads = leads::load_leads_settings(ctx.config().source);
   ctx.db(); // the secret fallback and the schema, before any thread

@@ -13,6 +13,7 @@
 #include "lib/plugin/host_api.hpp"
 #include "lib/plugin/registry.hpp"
 #include "lib/store/db.hpp"
+#include "lib/store/open.hpp"
 
 namespace webox::cli {
 namespace {
@@ -80,7 +81,7 @@ const Config &Context::config() {
 
 store::Db &Context::db() {
   if (!m_db) {
-    m_db = std::make_unique<store::Db>(paths::database());
+    m_db = store::open(store_location());
     // A bulk import killed with the person index out left it out; every
     // leads command reads through it. One read of the schema when it is there.
     leads::ensure_person_index(*m_db);
@@ -100,8 +101,12 @@ KeyStore &Context::keys() {
 }
 
 bool Context::has_database() const {
+  const store::Location where = store_location();
+  if (where.is_server()) return true;
   std::error_code ec;
-  return std::filesystem::exists(paths::database(), ec);
+  return std::filesystem::exists(where.value, ec);
 }
+
+store::Location Context::store_location() const { return store::store_location(paths::config_file()); }
 
 } // namespace webox::cli

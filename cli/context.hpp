@@ -19,7 +19,8 @@ struct Config;
 class KeyStore;
 namespace store {
 class Db;
-}
+struct Location;
+} // namespace store
 namespace plugin {
 class Registry;
 }
@@ -48,9 +49,12 @@ public:
   store::Db &db();
   plugin::Registry &plugins();
   KeyStore &keys();
-  // True when the database file exists: read-only commands answer "nothing
-  // yet" instead of creating an empty database just to read it.
+  // True when the database file exists (or the store is a server):
+  // read-only commands answer "nothing yet" instead of creating an empty
+  // database just to read it.
   bool has_database() const;
+  // WEBOX_DB, store.url in the config file, or the default file.
+  store::Location store_location() const;
 
 private:
   std::unique_ptr<Config> m_config;

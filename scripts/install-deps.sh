@@ -18,6 +18,8 @@ packages=(
   portaudio19-dev   # microphone and speakers of `webox interview` (libportaudio2, opened with dlopen only when a session records)
   libpoppler-cpp-dev   # PDF text (the webox-pdf.so module, loaded only when a PDF is read)
   libcpp-httplib-dev   # the HTTP server of `webox serve` (the webox-httpd.so module, loaded only by that command)
+  libpq-dev   # the PostgreSQL store (the webox-pg.so module, loaded only for a postgresql:// store URL)
+  postgresql-15   # the tests' throwaway PostgreSQL cluster (tests/pg_cluster.sh, ctest fixture "pg")
   clang openssl   # fuzz targets (libFuzzer); test certificates
   lld   # the linker of every tree when present (cmake/WeboxSettings.cmake: a fifth of GNU ld's CPU time)
   clang-format clang-tidy   # scripts/lint.sh (.clang-format, .clang-tidy)

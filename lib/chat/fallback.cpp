@@ -147,7 +147,8 @@ void save_cooldowns(store::Db &db, const ChainResult &result, int64_t max_ms) {
       del.bind(1, a.turn.model.text());
       del.exec();
     } else if (a.status == "error" && a.code == WEBOX_E_RATE_LIMITED) {
-      store::Statement put(db, "INSERT OR REPLACE INTO cooldowns(model, until_unix, reason) VALUES(?, ?, ?)");
+      store::Statement put(db, "INSERT INTO cooldowns(model, until_unix, reason) VALUES(?, ?, ?) "
+                                    "ON CONFLICT(model) DO UPDATE SET until_unix = excluded.until_unix, reason = excluded.reason");
       put.bind(1, a.turn.model.text());
       put.bind(2, now + (cooldown_ms(a.retry_after_ms, max_ms) + 999) / 1000);
       put.bind(3, a.error);

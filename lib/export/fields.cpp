@@ -7,6 +7,8 @@
 
 namespace webox::exporting {
 
+// The SQL of each field is the one place where SQLite's JSON and date
+// functions appear outside the SQLite backend; pg_sql is PostgreSQL's.
 const std::vector<Field> &all_fields() {
   // Lists stay as the stored JSON text; writers join them for CSV cells.
   // Text that may be missing (username, name) is "" rather than null, as in
@@ -22,16 +24,20 @@ const std::vector<Field> &all_fields() {
       {"name", FieldType::text, "coalesce(p.name, '')", "", "display name"},
       {"score", FieldType::integer, "l.score", "", "0-100"},
       {"status", FieldType::text, "l.status", "", "new, contacted, in_progress, converted, refused"},
-      {"phone", FieldType::text, "json_extract(l.phones, '$[0]')", "", "first phone number, E.164"},
-      {"email", FieldType::text, "json_extract(l.emails, '$[0]')", "", "first e-mail address"},
+      {"phone", FieldType::text, "json_extract(l.phones, '$[0]')", "", "first phone number, E.164",
+       "(l.phones::json ->> 0)"},
+      {"email", FieldType::text, "json_extract(l.emails, '$[0]')", "", "first e-mail address", "(l.emails::json ->> 0)"},
       {"phones", FieldType::list, "l.phones",
-       "CASE l.phones WHEN '[]' THEN '' ELSE (SELECT group_concat(value, ' ') FROM json_each(l.phones)) END", "every phone number, E.164"},
+       "CASE l.phones WHEN '[]' THEN '' ELSE (SELECT group_concat(value, ' ') FROM json_each(l.phones)) END", "every phone number, E.164",
+       "", "array_to_string(ARRAY(SELECT json_array_elements_text(l.phones::json)), ' ')"},
       {"emails", FieldType::list, "l.emails",
-       "CASE l.emails WHEN '[]' THEN '' ELSE (SELECT group_concat(value, ' ') FROM json_each(l.emails)) END", "every e-mail address"},
+       "CASE l.emails WHEN '[]' THEN '' ELSE (SELECT group_concat(value, ' ') FROM json_each(l.emails)) END", "every e-mail address",
+       "", "array_to_string(ARRAY(SELECT json_array_elements_text(l.emails::json)), ' ')"},
       {"interactions", FieldType::integer, "(SELECT count(*) FROM interactions i WHERE i.person_id = p.id)", "",
        "number of interactions"},
       {"last_interaction_at", FieldType::timestamp,
-       "strftime('%Y-%m-%dT%H:%M:%SZ', p.last_interaction_at, 'unixepoch')", "", "ISO 8601 UTC"},
+       "strftime('%Y-%m-%dT%H:%M:%SZ', p.last_interaction_at, 'unixepoch')", "", "ISO 8601 UTC",
+       "to_char(to_timestamp(p.last_interaction_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"},
       {"opted_out", FieldType::boolean, opted_out_sql, "", "true when the person (or one linked by a phone or e-mail) opted out"},
       {"created_at", FieldType::timestamp, "l.created_at", "", "ISO 8601 UTC"},
       {"updated_at", FieldType::timestamp, "l.updated_at", "", "ISO 8601 UTC"},

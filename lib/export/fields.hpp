@@ -22,6 +22,17 @@ struct Field {
   std::string_view sql;      // the expression, over `leads l JOIN people p`
   std::string_view sql_joined; // lists only: the same, joined with spaces (CSV, Sheets)
   std::string_view help;
+  // PostgreSQL's spelling of sql and sql_joined where SQLite's JSON and
+  // date functions differ (empty: the same SQL on both).
+  std::string_view pg_sql = {};
+  std::string_view pg_sql_joined = {};
+
+  // The expression for the store's backend ("sqlite", "postgresql").
+  std::string_view expression(std::string_view backend, bool lists_joined) const {
+    const bool pg = backend != "sqlite";
+    if (lists_joined && !sql_joined.empty()) return pg && !pg_sql_joined.empty() ? pg_sql_joined : sql_joined;
+    return pg && !pg_sql.empty() ? pg_sql : sql;
+  }
 };
 
 // Every field, in the documented order.

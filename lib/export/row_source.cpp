@@ -31,7 +31,7 @@ RowSource::RowSource(store::Db &db, const leads::LeadFilter &f, std::vector<cons
     // incremental window; column 0 is always the lead id (the paging key).
     std::string sql = "SELECT l.id";
     for (const Field *field : m_fields)
-      sql += ", " + std::string(lists_joined && !field->sql_joined.empty() ? field->sql_joined : field->sql);
+      sql += ", " + std::string(field->expression(db.backend().kind(), lists_joined));
     sql += " FROM leads l JOIN people p ON p.id = l.person_id WHERE l.id > ?";
     if (!f.platform.empty()) sql += " AND p.platform = ?", m->binds.emplace_back(f.platform);
     if (!f.status.empty()) sql += " AND l.status = ?", m->binds.emplace_back(f.status);

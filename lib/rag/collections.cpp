@@ -75,7 +75,8 @@ std::optional<CollectionInfo> Collections::find(const std::string &name, Counts 
 CollectionInfo Collections::open_or_create(const std::string &name) {
   validate_collection_name(name);
   store::guarded(m_db, [&] {
-    store::Statement q(m_db, "INSERT OR IGNORE INTO rag_collections(name, created_at, updated_at) VALUES (?, ?, ?)");
+    store::Statement q(m_db, "INSERT INTO rag_collections(name, created_at, updated_at) VALUES (?, ?, ?) "
+                             "ON CONFLICT(name) DO NOTHING");
     std::string now = store::now_iso8601();
     q.bind(1, name);
     q.bind(2, now);

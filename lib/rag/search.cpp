@@ -60,6 +60,33 @@ int64_t fts5_rows_holding(store::Db &db, const std::string &word) {
   return q.executeStep() ? q.getColumn(0).getInt64() : 0;
 }
 
+// PostgreSQL has no FTS5: a chunk scores 1 for each query word its text
+// holds and 0.5 for each its heading holds (ILIKE, ASCII case ignored; a
+// scan of the collection's chunks), best first, then by id.
+Ranked rag_word_search(store::Db &db, int64_t collection_id, std::string_view query, size_t k) {
+  std::vector<std::string> words = fts_words(query);
+  if (words.size() > 16) words.resize(16); // one ILIKE scan per word
+  Ranked out;
+  if (words.empty() || k == 0) return out;
+  std::string score;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string p = ":w" + std::to_string(i);
+    if (!score.empty()) score += " + ";
+    score += "(CASE WHEN k.text ILIKE " + p + " THEN 1.0 ELSE 0.0 END) + (CASE WHEN k.heading ILIKE " + p +
+             " THEN 0.5 ELSE 0.0 END)";
+  }
+  return store::guarded(db, [&] {
+    store::Statement q(db, "SELECT id, score FROM (SELECT k.id AS id, " + score +
+                               " AS score FROM rag_chunks k JOIN rag_documents d ON d.id = k.document_id "
+                               "WHERE d.collection_id = :collection) m WHERE score > 0 ORDER BY score DESC, id LIMIT :k");
+    for (size_t i = 0; i < words.size(); ++i) q.bind((":w" + std::to_string(i)).c_str(), "%" + words[i] + "%");
+    q.bind(":collection", collection_id);
+    q.bind(":k", static_cast<int64_t>(k));
+    while (q.executeStep()) out.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getDouble());
+    return out;
+  });
+}
+
 } // namespace
 
 std::vector<std::string> selective_words(store::Db &db, const std::vector<std::string> &words, size_t k,
@@ -89,6 +116,7 @@ std::vector<std::string> selective_words(store::Db &db, const std::vector<std::s
 std::string fts_query(std::string_view text) { return fts_match_of(fts_words(text)); }
 
 Ranked bm25_search(store::Db &db, int64_t collection_id, std::string_view query, size_t k) {
+  if (db.backend().kind() != "sqlite") return rag_word_search(db, collection_id, query, k);
   const std::vector<std::string> words = fts_words(query);
   Ranked out;
   if (words.empty() || k == 0) return out;

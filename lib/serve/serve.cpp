@@ -26,6 +26,7 @@
 #include "lib/serve/httpd.hpp"
 #include "lib/serve/queue_store.hpp"
 #include "lib/store/db.hpp"
+#include "lib/core/paths.hpp"
 
 namespace webox::serve {
 namespace {
@@ -36,13 +37,16 @@ using nlohmann::json;
 // however it ends.
 class ServeLock {
 public:
-  explicit ServeLock(const std::filesystem::path &database) {
-    const std::string path = database.string() + "-serve.lock";
+  explicit ServeLock(const store::Location &database) {
+    // A server store: one serve per host (the lock is a local file).
+    const std::string path = database.is_server() ? (paths::state_dir() / "webox-pg-serve.lock").string()
+                                                  : database.value + "-serve.lock";
+    if (database.is_server()) paths::ensure_private_dir(paths::state_dir());
     m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (m_fd < 0) throw Error("serve: cannot open " + path);
     if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
       ::close(m_fd);
-      throw Error("serve: another `webox serve` uses this store (" + database.string() + ")", ExitCode::temporary);
+      throw Error("serve: another `webox serve` uses this store (" + database.shown() + ")", ExitCode::temporary);
     }
   }
   ~ServeLock() { ::close(m_fd); }
@@ -199,8 +203,9 @@ std::vector<ServedRoute> resolve_routes(plugin::Registry &registry) {
 }
 
 ServeSummary run_serve(const ServeRun &run) {
-  ServeLock lock(run.database);
-  store::Db http_db(run.database), worker_db(run.database);
+  ServeLock lock(run.store);
+  std::unique_ptr<store::Db> http_store = store::open(run.store), worker_store = store::open(run.store);
+  store::Db &http_db = *http_store, &worker_db = *worker_store;
   DeliveryQueue http_queue(http_db, run.settings.max_pending), worker_queue(worker_db, run.settings.max_pending);
   ServeSummary summary;
   summary.recovered = worker_queue.recover();

@@ -22,6 +22,7 @@
 #include "lib/plugin/provider.hpp"
 #include "lib/serve/settings.hpp"
 #include "lib/serve/webhook_service.hpp"
+#include "lib/store/open.hpp"
 
 namespace webox::plugin {
 class Registry;
@@ -38,7 +39,7 @@ std::vector<ServedRoute> resolve_routes(plugin::Registry &registry);
 
 struct ServeRun {
   ServeSettings settings;
-  std::filesystem::path database;
+  store::Location store;
   std::filesystem::path config_file;
   leads::LeadsSettings leads;
   std::vector<ServedRoute> routes;

@@ -6,8 +6,9 @@ namespace webox::store {
 
 void record_agent_step(Db &db, const AgentStep &step, const std::vector<ToolCallEntry> &calls) {
   WriteTransaction tx(db);
-  store::Statement put(db, "INSERT OR REPLACE INTO agent_steps(call_id, turn_id, step, messages_json) "
-                                  "VALUES(?, ?, ?, ?)");
+  store::Statement put(db, "INSERT INTO agent_steps(call_id, turn_id, step, messages_json) VALUES(?, ?, ?, ?) "
+                           "ON CONFLICT(call_id) DO UPDATE SET turn_id = excluded.turn_id, step = excluded.step, "
+                           "messages_json = excluded.messages_json");
   put.bind(1, step.call_id);
   put.bind(2, step.turn_id);
   put.bind(3, step.step);

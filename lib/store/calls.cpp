@@ -10,6 +10,8 @@
 // and time to first token becomes NULL on the way in and -1 on the way out.
 #include "lib/store/calls.hpp"
 
+#include <limits>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -274,11 +276,12 @@ std::vector<CallRecord> Calls::recent(int limit, const std::string &conversation
   return guarded(m_db, [&] {
     std::string query = std::string("SELECT ") + kCallColumns + " FROM calls";
     if (!conversation_id.empty()) query += " WHERE conversation_id = ?";
-    query += " ORDER BY id DESC LIMIT ?"; // LIMIT -1: no limit
+    query += " ORDER BY id DESC LIMIT ?";
     store::Statement st(m_db, query);
     int index = 1;
     if (!conversation_id.empty()) st.bind(index++, conversation_id);
-    st.bind(index, limit > 0 ? limit : -1);
+    // No limit: the largest one (LIMIT -1 is SQLite's alone).
+    st.bind(index, limit > 0 ? static_cast<int64_t>(limit) : std::numeric_limits<int64_t>::max());
     return all_calls(st);
   });
 }

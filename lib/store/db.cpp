@@ -93,6 +93,7 @@ void migrate(Db &db) {
     throw Error("database " + where + " is locked by another process: " + e.what(), ExitCode::temporary);
   if (e.kind() == SqlError::Kind::unavailable)
     throw Error("database " + where + ": " + e.what(), ExitCode::temporary);
+  if (e.kind() == SqlError::Kind::configuration) throw Error("database " + where + ": " + e.what(), ExitCode::config);
   throw Error("database " + where + ": " + e.what());
 }
 
@@ -169,6 +170,26 @@ void WriteTransaction::commit() {
     rethrow_as_error(m_db.backend().where(), e);
   }
 }
+
+// One name for every savepoint: both engines roll back to and release the
+// innermost of a name, which is what nested RAII objects need.
+Savepoint::Savepoint(Db &db) : m_db(db) {
+  if (!m_db.backend().in_transaction()) return;
+  m_db.exec("SAVEPOINT webox_savepoint");
+  m_active = true;
+}
+
+Savepoint::~Savepoint() {
+  if (m_active) m_db.tryExec("ROLLBACK TO webox_savepoint; RELEASE webox_savepoint");
+}
+
+void Savepoint::release() {
+  if (!m_active) return;
+  m_db.exec("RELEASE webox_savepoint");
+  m_active = false;
+}
+
+void throw_store_error(const std::string &where, const SqlError &e) { rethrow_as_error(where, e); }
 
 void rethrow_sql_error(Db &db) {
   try {

@@ -66,8 +66,32 @@ private:
   bool m_nested = false;
 };
 
+// A point inside the current transaction to come back to when a statement
+// fails and the transaction goes on (a unique violation that answers a
+// question rather than an error). PostgreSQL refuses every later statement
+// of a transaction in which one failed, unless it is rolled back to a
+// savepoint; SQLite undoes the statement alone. The same code is then right
+// on both. Outside a transaction it does nothing: a failed statement undoes
+// itself. Rolled back to unless release() was called.
+class Savepoint {
+public:
+  explicit Savepoint(Db &db);
+  ~Savepoint();
+  Savepoint(const Savepoint &) = delete;
+  Savepoint &operator=(const Savepoint &) = delete;
+  void release();
+
+private:
+  Db &m_db;
+  bool m_active = false;
+};
+
 // Current time as ISO 8601 UTC with milliseconds: 2026-11-23T10:44:03.123Z.
 std::string now_iso8601();
+
+// `e` as the webox::Error of a failed statement on the database `where`
+// names: busy and unavailable are temporary (exit 75), configuration exit 4.
+[[noreturn]] void throw_store_error(const std::string &where, const SqlError &e);
 
 // Call only inside a catch block: rethrows the exception being handled, a
 // store::SqlError becoming a webox::Error that names `db`'s file ("busy"

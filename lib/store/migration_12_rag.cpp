@@ -19,7 +19,7 @@ namespace webox::store {
 // - rag_vectors: the chunk's vector, little-endian float32, L2-normalised
 //   (cosine similarity is then a dot product); collection_id repeated so an
 //   exact scan reads one index range.
-// - rag_fts: FTS5, external content (rag_chunks), kept in step by triggers;
+// - rag_fts (SQLite only): FTS5, external content (rag_chunks), kept in step by triggers;
 //   unicode61 with diacritics removed, so "eleve" finds "élève".
 // Every statement is IF NOT EXISTS: a database whose user_version was set
 // back (a restore, the migration tests) runs it again without failing.
@@ -63,6 +63,11 @@ void migration_12_rag(Db &db) {
       vector        BLOB NOT NULL
     );
     CREATE INDEX IF NOT EXISTS rag_vectors_collection ON rag_vectors(collection_id);
+  )sql");
+  // The full-text index is SQLite's FTS5; on PostgreSQL the lexical search
+  // reads rag_chunks with ILIKE instead (lib/rag/search.cpp).
+  if (db.backend().kind() != "sqlite") return;
+  db.exec(R"sql(
     CREATE VIRTUAL TABLE IF NOT EXISTS rag_fts USING fts5(
       text, heading, content='rag_chunks', content_rowid='id',
       tokenize='unicode61 remove_diacritics 2');

@@ -15,7 +15,11 @@
 
 namespace webox::store {
 
+// The full-text index of `logs search`: SQLite's FTS5. On PostgreSQL the
+// step numbers alike and creates nothing: the search reads calls with ILIKE
+// (lib/store/history.cpp).
 void migration_14_history(Db &db) {
+  if (db.backend().kind() != "sqlite") return;
   db.exec(R"sql(
         CREATE VIRTUAL TABLE IF NOT EXISTS calls_fts USING fts5(
           prompt, system, response,

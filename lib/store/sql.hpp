@@ -34,6 +34,7 @@ public:
     busy,             // locked by another connection: try again later
     unique_violation, // a UNIQUE or PRIMARY KEY constraint refused the row
     unavailable,      // the server is down or the connection was lost
+    configuration,    // a malformed URL, a refused role or password: the user's settings
   };
   SqlError(Kind kind, const std::string &message) : std::runtime_error(message), m_kind(kind) {}
   Kind kind() const { return m_kind; }

@@ -43,8 +43,11 @@ std::optional<CachedAnswer> RunStore::cached(const std::string &key) {
 void RunStore::remember(const std::string &key, const std::string &provider, const std::string &model,
                         const CachedAnswer &a) {
   try {
-    store::Statement st(m_db, "INSERT OR REPLACE INTO workflow_cache(key, provider, model, answer, "
-                                     "input_tokens, output_tokens, created_at) VALUES(?,?,?,?,?,?,?)");
+    store::Statement st(m_db, "INSERT INTO workflow_cache(key, provider, model, answer, "
+                              "input_tokens, output_tokens, created_at) VALUES(?,?,?,?,?,?,?) "
+                              "ON CONFLICT(key) DO UPDATE SET provider = excluded.provider, model = excluded.model, "
+                              "answer = excluded.answer, input_tokens = excluded.input_tokens, "
+                              "output_tokens = excluded.output_tokens, created_at = excluded.created_at");
     st.bind(1, key);
     st.bind(2, provider);
     st.bind(3, model);
@@ -76,8 +79,12 @@ void RunStore::start_run(const std::string &run_id, const std::string &workflow,
 
 void RunStore::record_step(const std::string &run_id, const StepRow &row) {
   try {
-    store::Statement st(m_db, "INSERT OR REPLACE INTO workflow_steps(run_id, step_id, status, model, output, "
-                                     "cached, latency_ms, tokens, cost, error) VALUES(?,?,?,?,?,?,?,?,?,?)");
+    store::Statement st(m_db, "INSERT INTO workflow_steps(run_id, step_id, status, model, output, "
+                              "cached, latency_ms, tokens, cost, error) VALUES(?,?,?,?,?,?,?,?,?,?) "
+                              "ON CONFLICT(run_id, step_id) DO UPDATE SET status = excluded.status, "
+                              "model = excluded.model, output = excluded.output, cached = excluded.cached, "
+                              "latency_ms = excluded.latency_ms, tokens = excluded.tokens, cost = excluded.cost, "
+                              "error = excluded.error");
     st.bind(1, run_id);
     st.bind(2, row.step_id);
     st.bind(3, row.status);

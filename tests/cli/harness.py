@@ -41,6 +41,54 @@ class Result:
         return f"<exit {self.code}\nstdout: {self.out!r}\nstderr: {self.err!r}>"
 
 
+# WEBOX_TEST_STORE=pg runs a test module against PostgreSQL: each test gets
+# a fresh database of the cluster tests/pg_cluster.sh started in
+# WEBOX_TEST_PG_DIR (ctest fixture "pg"), and WEBOX_DB points at it.
+PG_BIN = os.environ.get("WEBOX_PG_BIN", "/usr/lib/postgresql/15/bin")
+
+
+def pg_cluster_url():
+    """The URL of the test cluster's database "webox", or raises SkipTest
+    with the reason the cluster could not start (no server binaries)."""
+    d = os.environ.get("WEBOX_TEST_PG_DIR", "")
+    if not d:
+        raise unittest.SkipTest("WEBOX_TEST_PG_DIR is not set (the ctest fixture 'pg' sets it)")
+    if os.path.exists(os.path.join(d, "skip")):
+        with open(os.path.join(d, "skip")) as f:
+            raise unittest.SkipTest(f.read().strip())
+    with open(os.path.join(d, "url")) as f:
+        return f.read().strip()
+
+
+def pg_psql(url, sql):
+    """Runs `sql` with psql against `url`; raises on failure."""
+    subprocess.run([os.path.join(PG_BIN, "psql"), url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+
+
+class PgDatabase:
+    """A fresh, empty database on the test cluster, dropped by drop()."""
+
+    def __init__(self):
+        base = pg_cluster_url()
+        self.name = "t_%d_%d" % (os.getpid(), int(time.monotonic_ns() % 10**12))
+        self.admin = base.rsplit("/", 1)[0] + "/postgres"
+        pg_psql(self.admin, f"CREATE DATABASE {self.name}")
+        self.url = base.rsplit("/", 1)[0] + "/" + self.name
+
+    def drop(self):
+        pg_psql(self.admin, f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+def store_is_pg():
+    return os.environ.get("WEBOX_TEST_STORE", "") == "pg"
+
+
+# A test that reads the SQLite file itself (python's sqlite3) or checks a
+# SQLite-only behaviour: skipped when its module runs against PostgreSQL.
+sqlite_only = unittest.skipIf(store_is_pg(), "reads the SQLite file directly (WEBOX_TEST_STORE=pg)")
+
+
 class WeboxTestCase(unittest.TestCase):
     """Base class: self.home is an isolated HOME, self.env its environment."""
 
@@ -62,6 +110,10 @@ class WeboxTestCase(unittest.TestCase):
             env["WEBOX_PLUGIN_PATH"] = os.environ["WEBOX_PLUGIN_PATH_FOR_TESTS"]
         self.env = env
         self.fakes = []
+        self.pg = None
+        if store_is_pg():
+            self.pg = PgDatabase()
+            env["WEBOX_DB"] = self.pg.url
 
     def write_config(self, text):
         """Writes the isolated HOME's config.yaml."""
@@ -72,6 +124,8 @@ class WeboxTestCase(unittest.TestCase):
     def tearDown(self):
         for f in self.fakes:
             f.stop()
+        if self.pg:
+            self.pg.drop()
         shutil.rmtree(self.home, ignore_errors=True)
 
     def webox(self, *args, stdin=None, env=None, timeout=30, check=None):

@@ -10,7 +10,7 @@ import subprocess
 import time
 import urllib.request
 
-from harness import WEBOX, WeboxTestCase, main
+from harness import WEBOX, WeboxTestCase, main, sqlite_only
 
 IG_ACCOUNT = "17841400000000001"
 
@@ -81,6 +81,7 @@ class DmTestCase(WeboxTestCase):
 
 
 class DmTest(DmTestCase):
+    @sqlite_only
     def test_dry_run_prints_every_message_and_sends_nothing(self):
         self.seed(recent=4, old=2)
         r = self.dm("--template", "bienvenue", "--min-score", "15", check=0)
@@ -124,6 +125,7 @@ class DmTest(DmTestCase):
         self.assertEqual(again["counts"]["already_sent"], 5)
         self.assertEqual(len(self.messages()), 5)
 
+    @sqlite_only
     def test_a_template_field_a_lead_lacks_is_refused_before_any_send(self):
         self.seed(recent=3, old=0)
         r = self.dm("--template", "relance-prenom", "--send", check=2)
@@ -180,6 +182,7 @@ class DmTest(DmTestCase):
         doc = self.dm("--template", "bienvenue", "--send", "--status", "any", "--json", check=0).json()
         self.assertEqual(doc["counts"], {"already_sent": 2, "sent": 1})
 
+    @sqlite_only
     def test_throttling_backs_off_then_stops_and_spam_restrictions_stop_at_once(self):
         self.seed(recent=4, old=0)
         self.control(send_errors=[[613, 2534040]])
@@ -327,6 +330,7 @@ class PrivateReplyTest(DmTestCase):
     def sent_bodies(self):
         return [(q["path"], json.loads(q["body"])) for q in self.fake.requests() if q["method"] == "POST"]
 
+    @sqlite_only
     def test_a_commenter_gets_a_private_reply_to_the_newest_recent_comment_never_the_same_twice(self):
         # Last interaction a day ago: outside the 24-hour window, inside the 7 days.
         self.people(("99100001", "lea", [("c-a1", DAY + 3600, "comment"), ("c-a2", 3 * DAY, "reply"), ("c-a3", 8 * DAY, "comment")]))
@@ -414,6 +418,7 @@ class PrivateReplyTest(DmTestCase):
         self.dm("--template", "bienvenue", "--send", env=self.fb_env(), check=0)
         self.assertEqual({p for p, _ in self.sent_bodies()}, {f"/fb/v23.0/{PAGE_ID}/messages"})
 
+    @sqlite_only
     def test_facebook_login_without_a_page_id_exits_4_and_sends_nothing(self):
         self.people(("99100006", "flo", [("c-f1", DAY, "comment")]))
         r = self.dm("--template", "bienvenue", "--send", env=self.fb_env(), check=4)

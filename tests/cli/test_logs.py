@@ -207,6 +207,7 @@ class LogsTest(harness.WeboxTestCase):
 
     # --- path and help ------------------------------------------------------------
 
+    @harness.sqlite_only
     def test_path(self):
         r = self.webox("logs", "path", check=0)
         self.assertEqual(r.out, os.path.join(self.home, "data", "webox", "webox.db") + "\n")

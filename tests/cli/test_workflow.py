@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import time
 
-from harness import WEBOX, WeboxTestCase, main
+from harness import WEBOX, WeboxTestCase, main, sqlite_only
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(REPO, "workflows")
@@ -360,6 +360,7 @@ steps:
     prompt: "x"%s
 """
 
+    @sqlite_only
     def test_max_cost_counts_what_came_back_and_what_is_in_flight(self):
         self.write_config(self.BUDGET_PRICES)
         chained = self.write("chained.yaml", self.TWO_STEPS % "\n    needs: a")
@@ -409,6 +410,7 @@ steps:
         self.assertIn('"is_lead" (boolean)', r.out)
         self.assertEqual(self.requests(), [])
 
+    @sqlite_only
     def test_ctrl_c_cancels_in_flight_calls(self):
         wf = self.write("slow.yaml", """
 defaults: {model: "openai:wait-8000"}
@@ -429,6 +431,7 @@ steps:
 
     # -- what is stored ---------------------------------------------------------------
 
+    @sqlite_only
     def test_runs_steps_and_calls_are_stored(self):
         wf = self.write("s.yaml", "name: stored\ndefaults: {model: openai:ok}\nsteps:\n  - {id: a, prompt: one}\n")
         run_id = self.run_wf(wf, "--json", check=0).json()["run_id"]

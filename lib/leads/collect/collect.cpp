@@ -37,13 +37,16 @@ namespace {
 class ImportPragmas {
 public:
   static constexpr int kCheckpointPages = 16384; // 64 MiB of 4 KiB pages
-  explicit ImportPragmas(store::Db &db) : m_db(db) {
+  // SQLite's own settings; a server store keeps its own (and its checks).
+  explicit ImportPragmas(store::Db &db) : m_db(db), m_sqlite(db.backend().kind() == "sqlite") {
+    if (!m_sqlite) return;
     m_checkpoint = m_db.execAndGet("PRAGMA wal_autocheckpoint").getInt();
     m_foreign_keys = m_db.execAndGet("PRAGMA foreign_keys").getInt();
     m_db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kCheckpointPages));
     m_db.exec("PRAGMA foreign_keys = OFF");
   }
   ~ImportPragmas() {
+    if (!m_sqlite) return;
     m_db.tryExec("PRAGMA wal_autocheckpoint = " + std::to_string(m_checkpoint));
     m_db.tryExec("PRAGMA foreign_keys = " + std::to_string(m_foreign_keys));
   }
@@ -52,6 +55,7 @@ public:
 
 private:
   store::Db &m_db;
+  bool m_sqlite;
   int m_checkpoint = 1000, m_foreign_keys = 1;
 };
 
@@ -70,8 +74,10 @@ void import_jsonl(LeadsStore &store, std::istream &in, std::vector<LineError> &e
   // A bigger page cache (64 MiB, this connection only) keeps the unique
   // indexes of a million-row import in memory instead of re-reading pages,
   // and reads through mmap save a copy per page read.
-  store.db().exec("PRAGMA cache_size = -65536");
-  store.db().exec("PRAGMA mmap_size = 268435456");
+  if (store.db().backend().kind() == "sqlite") {
+    store.db().exec("PRAGMA cache_size = -65536");
+    store.db().exec("PRAGMA mmap_size = 268435456");
+  }
   ImportPragmas pragmas(store.db());
   store.rescore_pending(); // what an earlier, interrupted import left unscored
   PersonIndexDeferral person_index(store.db(), input_bytes / kShortLineBytes, bulk_rows);

@@ -34,10 +34,10 @@ struct PageWriter::Impl {
                                 "INSERT INTO posts(platform, platform_id, account_id, caption, permalink, like_count, "
                                 "comments_count, posted_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) "
                                 "ON CONFLICT(platform, platform_id) DO UPDATE SET "
-                                "caption = coalesce(excluded.caption, caption), permalink = coalesce(excluded.permalink, permalink), "
-                                "like_count = coalesce(excluded.like_count, like_count), "
-                                "comments_count = coalesce(excluded.comments_count, comments_count), "
-                                "posted_at = coalesce(excluded.posted_at, posted_at), updated_at = excluded.updated_at"};
+                                "caption = coalesce(excluded.caption, posts.caption), permalink = coalesce(excluded.permalink, posts.permalink), "
+                                "like_count = coalesce(excluded.like_count, posts.like_count), "
+                                "comments_count = coalesce(excluded.comments_count, posts.comments_count), "
+                                "posted_at = coalesce(excluded.posted_at, posts.posted_at), updated_at = excluded.updated_at"};
   store::Statement find_post{store.m_db, "SELECT id FROM posts WHERE platform = ? AND platform_id = ?"};
   store::Statement insert_interaction{store.m_db,
                                        "INSERT INTO interactions(platform, platform_id, kind, person_id, post_id, account_id, "

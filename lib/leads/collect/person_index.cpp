@@ -18,6 +18,10 @@ constexpr const char *kIndex = "interactions_by_person";
 constexpr const char *kCreateIndex =
     "CREATE INDEX IF NOT EXISTS interactions_by_person ON interactions(person_id, occurred_at, kind, intent)";
 
+// Only a SQLite file defers its index: a server store is shared by other
+// hosts, whose queries need the index while an import runs.
+bool defers_index(store::Db &db) { return db.backend().kind() == "sqlite"; }
+
 bool index_exists(store::Db &db) {
   store::Statement q(db, "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?");
   q.bind(1, kIndex);
@@ -44,7 +48,7 @@ void create_index(store::Db &db) {
 } // namespace
 
 PersonIndexDeferral::PersonIndexDeferral(store::Db &db, int64_t expected_rows, int64_t bulk_rows) : m_db(db) {
-  if (expected_rows < bulk_rows) return;
+  if (expected_rows < bulk_rows || !defers_index(db)) return;
   store::guarded(m_db, [&] {
     int64_t stored = m_db.execAndGet("SELECT coalesce(max(rowid), 0) FROM interactions").getInt64();
     if (expected_rows < stored || !index_exists(m_db)) return;
@@ -66,6 +70,7 @@ void PersonIndexDeferral::finish() {
 }
 
 void ensure_person_index(store::Db &db) {
+  if (!defers_index(db)) return;
   store::guarded(db, [&] {
     if (index_exists(db)) return;
     Fd lock = try_lock(db);

@@ -102,7 +102,11 @@ std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r) {
     if (r.comment_id.empty()) up.bind(10);
     else up.bind(10, r.comment_id);
     try {
-      if (up.exec() == 0) return std::nullopt;
+      // The refusal below is an answer: the transaction must go on after it.
+      store::Savepoint point(m_db);
+      const int claimed = up.exec();
+      point.release();
+      if (claimed == 0) return std::nullopt;
     } catch (const store::SqlError &e) {
       // dm_ledger_comment: another row (another campaign, another run) holds
       // this comment. Nothing was written; the caller reports it.
@@ -170,8 +174,9 @@ void DmLedger::mark_failed(int64_t id, const std::string &code, const std::strin
     up.bind(4, id);
     up.exec();
     if (code == "comment_used" || code == "comment_gone") {
-      store::Statement spend(m_db, "INSERT OR IGNORE INTO dm_spent_comments(platform, comment_id, spent_at) "
-                                          "SELECT platform, comment_id, ? FROM dm_ledger WHERE id = ? AND comment_id IS NOT NULL");
+      store::Statement spend(m_db, "INSERT INTO dm_spent_comments(platform, comment_id, spent_at) "
+                                   "SELECT platform, comment_id, ? FROM dm_ledger WHERE id = ? AND comment_id IS NOT NULL "
+                                   "ON CONFLICT(platform, comment_id) DO NOTHING");
       spend.bind(1, store::now_iso8601());
       spend.bind(2, id);
       spend.exec();

@@ -163,7 +163,8 @@ ForgetCounts forget_person(store::Db &db, int64_t person, const std::string &sal
 void reclaim_space(store::Db &db) {
   store::guarded(db, [&] {
     db.exec("VACUUM");
-    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    // SQLite's WAL file keeps the erased pages until it is truncated.
+    if (db.backend().kind() == "sqlite") db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   });
 }
 

@@ -1,0 +1,190 @@
+// `webox store`: the database webox remembers everything in.
+//
+//   webox store migrate [--json]
+//   webox store info [--schema] [--json]
+//   webox store copy --from A --to B [--force] [--json]
+//
+// A store is a SQLite file (a path, the default) or a PostgreSQL database
+// (postgresql://...), named by WEBOX_DB or store.url in the config file
+// (webox-store(1)). The logic is in lib/store/admin.cpp.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "lib/core/error.hpp"
+#include "lib/store/admin.hpp"
+#include "lib/store/open.hpp"
+#include "lib/store/schema.hpp"
+
+namespace webox::cli {
+namespace {
+
+using nlohmann::json;
+
+struct StoreOptions {
+  bool json = false;
+  bool schema = false;
+  bool force = false;
+  std::string from;
+  std::string to;
+};
+
+void run_store_migrate(Context &ctx, const StoreOptions &o) {
+  const store::MigrateResult r = store::migrate_store(store::connect(ctx.store_location()));
+  if (o.json) {
+    out::line(out::json_text(
+        json{{"backend", r.backend}, {"store", r.where}, {"before", r.before}, {"version", r.after}}, 2));
+    return;
+  }
+  const std::string change =
+      r.before == r.after ? "already at schema version " + std::to_string(r.after)
+      : r.before == 0     ? "created at schema version " + std::to_string(r.after)
+                      : "upgraded from schema version " + std::to_string(r.before) + " to " + std::to_string(r.after);
+  out::line(r.backend + " " + r.where + ": " + change);
+}
+
+std::string human_bytes(int64_t bytes) {
+  if (bytes < 0) return "unknown";
+  char buf[40];
+  if (bytes < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024);
+  else std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024));
+  return buf;
+}
+
+void run_store_info(Context &ctx, const StoreOptions &o) {
+  const store::Location where = ctx.store_location();
+  if (!ctx.has_database()) {
+    // Reading must not create an empty file.
+    if (o.json)
+      out::line(out::json_text(
+          json{{"backend", "sqlite"}, {"store", where.shown()}, {"setting", where.setting}, {"exists", false}}, 2));
+    else out::line("sqlite " + where.shown() + ": no database yet (created on first use, or by webox store migrate)");
+    return;
+  }
+  if (o.schema) {
+    for (const std::string &line : store::describe_schema(ctx.db()))
+      if (!out::line(line)) return;
+    return;
+  }
+  const store::StoreInfo info = store::store_info(ctx.db());
+  if (o.json) {
+    json rows = json::object();
+    for (const auto &[table, n] : info.rows) rows[table] = n;
+    out::line(out::json_text(json{{"backend", info.backend},
+                                  {"store", info.where},
+                                  {"setting", where.setting},
+                                  {"exists", true},
+                                  {"schema_version", info.schema_version},
+                                  {"latest_version", info.latest_version},
+                                  {"bytes", info.bytes < 0 ? json(nullptr) : json(info.bytes)},
+                                  {"rows", rows}},
+                             2));
+    return;
+  }
+  std::string s;
+  s += "backend:  " + info.backend + "\n";
+  s += "store:    " + info.where + "  (" + where.setting + ")\n";
+  s += "schema:   " + std::to_string(info.schema_version) + " (this webox: " + std::to_string(info.latest_version) +
+       ")\n";
+  s += "size:     " + human_bytes(info.bytes) + "\n";
+  s += "rows:\n";
+  for (const auto &[table, n] : info.rows) {
+    char line[120];
+    std::snprintf(line, sizeof line, "  %-26s %lld\n", table.c_str(), static_cast<long long>(n));
+    s += line;
+  }
+  out::write(s);
+}
+
+// --from and --to: a path or a URL; a SQLite source must exist (copying
+// from a typo would create an empty file and copy nothing).
+store::Location copy_location(const std::string &value, const char *option, bool must_exist) {
+  store::Location where{value, option};
+  if (must_exist && !where.is_server()) {
+    std::error_code ec;
+    if (!std::filesystem::exists(value, ec)) throw UsageError(std::string(option) + ": no database at " + value);
+  }
+  return where;
+}
+
+void run_store_copy(const StoreOptions &o) {
+  const store::Location from_where = copy_location(o.from, "--from", true);
+  const store::Location to_where = copy_location(o.to, "--to", false);
+  std::unique_ptr<store::Db> from = store::open(from_where);
+  std::unique_ptr<store::Db> to = store::open(to_where);
+  store::CopyOptions options;
+  options.force = o.force;
+  if (!o.json)
+    options.on_table = [](const std::string &table, int64_t n) {
+      std::fprintf(stderr, "  %-26s %lld\n", table.c_str(), static_cast<long long>(n));
+    };
+  const store::CopyResult r = store::copy_store(*from, *to, options);
+  if (o.json) {
+    json rows = json::object();
+    for (const auto &[table, n] : r.rows) rows[table] = n;
+    out::line(out::json_text(
+        json{{"from", from_where.shown()}, {"to", to_where.shown()}, {"rows", rows}, {"total", r.total}}, 2));
+    return;
+  }
+  out::line("copied " + std::to_string(r.total) + " rows in " + std::to_string(r.rows.size()) + " tables from " +
+            from_where.shown() + " to " + to_where.shown());
+}
+
+} // namespace
+
+void setup_store(CLI::App &app, Context &ctx) {
+  CLI::App *store_cmd = app.add_subcommand("store", "The database: create or upgrade it, describe it, copy it");
+  store_cmd->require_subcommand(1);
+  store_cmd->footer(R"EX(
+The store is WEBOX_DB, else store.url in the config file, else
+~/.local/share/webox/webox.db. A path is a SQLite file; postgresql://... or
+postgres://... is a PostgreSQL database (passwords are never printed).
+
+Examples:
+  webox store info
+  WEBOX_DB=postgresql://webox@db.internal/webox webox store migrate
+  webox store copy --from ~/.local/share/webox/webox.db --to postgresql://webox@db.internal/webox)EX");
+
+  auto opt = std::make_shared<StoreOptions>();
+  CLI::App *migrate = store_cmd->add_subcommand("migrate", "Create or upgrade the schema; print its version");
+  migrate->add_flag("--json", opt->json, "Print one JSON object");
+  migrate->footer(R"EX(
+Examples:
+  webox store migrate
+  WEBOX_DB=postgresql://webox@%2Fvar%2Frun%2Fpostgresql/webox webox store migrate --json)EX");
+  migrate->callback([opt, &ctx] { ctx.command = [opt, &ctx] { run_store_migrate(ctx, *opt); }; });
+
+  CLI::App *info = store_cmd->add_subcommand("info", "Backend, schema version, size and rows per table");
+  info->add_flag("--json", opt->json, "Print one JSON object");
+  info->add_flag("--schema", opt->schema, "Print the schema, one sorted line per table, column, key and index");
+  info->footer(R"EX(
+Examples:
+  webox store info
+  webox store info --json | jq .rows.calls
+  diff <(webox store info --schema) <(WEBOX_DB=postgresql://... webox store info --schema))EX");
+  info->callback([opt, &ctx] { ctx.command = [opt, &ctx] { run_store_info(ctx, *opt); }; });
+
+  CLI::App *copy = store_cmd->add_subcommand("copy", "Copy a whole store into another (SQLite <-> PostgreSQL)");
+  copy->add_option("--from", opt->from, "The store to read: a SQLite file or a postgresql:// URL")->required();
+  copy->add_option("--to", opt->to, "The store to write (created or upgraded first; must be empty)")->required();
+  copy->add_flag("--force", opt->force, "Replace what --to holds (in the same transaction as the copy)");
+  copy->add_flag("--json", opt->json, "Print one JSON object: rows per table");
+  copy->footer(R"EX(
+The copy is one transaction on --to: interrupted or failed, --to is as it was.
+
+Examples:
+  webox store copy --from ~/.local/share/webox/webox.db --to postgresql://webox@db.internal/webox
+  webox store copy --from postgresql://webox@db.internal/webox --to backup.db --force)EX");
+  copy->callback([opt, &ctx] { ctx.command = [opt] { run_store_copy(*opt); }; });
+}
+
+WEBOX_COMMAND(41, setup_store);
+
+} // namespace webox::cli
