@@ -103,6 +103,25 @@ QueryParams parse_query(std::string_view query) {
   return out;
 }
 
+RedirectRequest read_redirect_request(std::string_view head) {
+  // "GET /callback?query HTTP/1.1"
+  RedirectRequest out;
+  const size_t line_end = head.find("\r\n");
+  if (line_end == std::string_view::npos) return out; // cut short: the 8 KiB limit, a timeout or a closed peer
+  const std::string_view line = head.substr(0, line_end);
+  if (line.rfind("GET ", 0) != 0) return out;
+  std::string_view target = line.substr(4);
+  target = target.substr(0, target.find(' '));
+  const size_t question = target.find('?');
+  if (target.substr(0, question) != "/callback") {
+    out.kind = RedirectRequest::Kind::other_path;
+    return out;
+  }
+  out.kind = RedirectRequest::Kind::callback;
+  if (question != std::string_view::npos) out.params = parse_query(target.substr(question + 1));
+  return out;
+}
+
 RedirectListener::RedirectListener(uint16_t port) : m_socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
   if (m_socket.get() < 0) throw Error(std::string("cannot open a socket: ") + std::strerror(errno));
   sockaddr_in addr{};
@@ -143,24 +162,16 @@ PendingRedirect RedirectListener::wait(int64_t timeout_ms) {
     if (ready <= 0) continue;
     Fd client(::accept4(m_socket.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (client.get() < 0) continue;
-    std::string head = read_request_head(client.get());
-    // "GET /callback?query HTTP/1.1"
-    size_t line_end = head.find("\r\n");
-    std::string_view line(head.data(), line_end == std::string::npos ? 0 : line_end);
-    if (line.rfind("GET ", 0) != 0) {
+    RedirectRequest request = read_redirect_request(read_request_head(client.get()));
+    if (request.kind == RedirectRequest::Kind::not_a_get) {
       send_page(client.get(), 400, "webox: not a sign-in redirect.");
       continue;
     }
-    std::string_view target = line.substr(4, line.find(' ', 4) == std::string_view::npos ? std::string_view::npos
-                                                                                         : line.find(' ', 4) - 4);
-    std::string_view path = target.substr(0, target.find('?'));
-    if (path != "/callback") {
+    if (request.kind == RedirectRequest::Kind::other_path) {
       send_page(client.get(), 404, "webox: not found.");
       continue;
     }
-    QueryParams params = target.find('?') == std::string_view::npos ? QueryParams{}
-                                                                     : parse_query(target.substr(target.find('?') + 1));
-    return PendingRedirect(std::move(client), std::move(params));
+    return PendingRedirect(std::move(client), std::move(request.params));
   }
 }
 

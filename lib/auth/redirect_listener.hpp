@@ -63,4 +63,13 @@ private:
 // escapes are kept as they are.
 QueryParams parse_query(std::string_view query);
 
+// What a request head the browser sent to the listener asks for: the
+// redirect ("GET /callback?code=…&state=…"), another path (404) or not a GET
+// at all (400). Pure, so it is fuzzed (fuzz/fuzz_oauth_redirect.cpp).
+struct RedirectRequest {
+  enum class Kind { callback, other_path, not_a_get } kind = Kind::not_a_get;
+  QueryParams params; // of a callback
+};
+RedirectRequest read_redirect_request(std::string_view head);
+
 } // namespace webox::auth
