@@ -18,7 +18,8 @@
 
 namespace webox::fuzz {
 
-template <class Instance, class ReadLine> int run_batch_results(const uint8_t *data, size_t size, const ReadLine &read_line) {
+template <class Instance, class ReadLine>
+int run_batch_results(const uint8_t *data, size_t size, const ReadLine &read_line) {
   install_stub_host();
   if (size == 0) return 0;
   Instance self;

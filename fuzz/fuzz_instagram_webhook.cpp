@@ -19,9 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   webox_instance self;
   self.base_url = "http://127.0.0.1:9";
   self.key_var = "INSTAGRAM_ACCESS_TOKEN";
-  const json delivery = webox::bounded_json::parse_or_discarded(std::string_view(reinterpret_cast<const char *>(data), size));
+  const json delivery =
+      webox::bounded_json::parse_or_discarded(std::string_view(reinterpret_cast<const char *>(data), size));
   if (!delivery.is_object()) return 0; // serve answers 400 to a body that is not a JSON object, before it is queued
-  const std::string request = json{{"delivery", delivery}, {"options", json::object()}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string request =
+      json{{"delivery", delivery}, {"options", json::object()}}.dump(-1, ' ', false, json::error_handler_t::replace);
   webox_request req{sizeof(webox_request), request.data(), request.size(), nullptr, 0};
   webox_result out{};
   out.struct_size = sizeof(webox_result);

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const std::string_view head(reinterpret_cast<const char *>(data), size);
   const auto request = webox::auth::read_redirect_request(head);
   const bool has_line = head.find("\r\n") != std::string_view::npos;
-  if (request.kind == webox::auth::RedirectRequest::Kind::callback && (!has_line || head.rfind("GET /callback", 0) != 0))
+  if (request.kind == webox::auth::RedirectRequest::Kind::callback &&
+      (!has_line || head.rfind("GET /callback", 0) != 0))
     std::abort();
   if (request.kind != webox::auth::RedirectRequest::Kind::callback && !request.params.empty()) std::abort();
   return 0;

@@ -17,7 +17,8 @@
 
 namespace webox::fuzz {
 
-template <class Load> int run_user_file(const uint8_t *data, size_t size, const char *file_name, const Load &load) {
+template <class Load>
+int run_user_file(const uint8_t *data, size_t size, const char *file_name, const Load &load) {
   static const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("webox-fuzz-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

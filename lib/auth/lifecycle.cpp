@@ -16,6 +16,7 @@
 #include "lib/auth/browser.hpp"
 #include "lib/auth/pkce.hpp"
 #include "lib/auth/redirect_listener.hpp"
+#include "lib/core/clock.hpp"
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/fd.hpp"
@@ -32,23 +33,9 @@ using nlohmann::json;
 
 std::string auth_record_name(const std::string &platform) { return "auth." + platform; }
 
-std::string auth_day(int64_t t) {
-  std::time_t secs = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string auth_day(int64_t t) { return clock::utc_text(t, "%Y-%m-%d"); }
 
-std::string auth_iso(int64_t t) {
-  std::time_t secs = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string auth_iso(int64_t t) { return clock::utc_text(t, "%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string relogin_hint(const std::string &platform) { return "sign in again with: webox auth login " + platform; }
 
@@ -236,15 +223,7 @@ bool grant_refused(const plugin::ProviderError &e) { return e.status() == WEBOX_
 
 } // namespace
 
-int64_t now_unix() {
-  if (const char *pinned = std::getenv("WEBOX_NOW"); pinned && *pinned) {
-    int64_t v = 0;
-    auto [end, ec] = std::from_chars(pinned, pinned + std::strlen(pinned), v);
-    if (ec == std::errc() && *end == '\0') return v;
-  }
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
+int64_t now_unix() { return clock::unix_now(); }
 
 nlohmann::json TokenStatus::to_json(int64_t now) const {
   json j = {{"platform", platform}, {"source", source}, {"signed_in", source != "none"}, {"account", account},

@@ -219,6 +219,20 @@ std::string history_snippet(const std::string &text, const std::vector<std::stri
   return {};
 }
 
+// One row of either search (id, conversation, model, status, time, the
+// matched text, title) with the snippet the backend's search made of it.
+SearchHit search_hit_of(store::Statement &st, const std::string &snippet) {
+  SearchHit h;
+  h.call_id = st.getColumn(0).getInt64();
+  h.conversation_id = history_text(st.getColumn(1));
+  h.model = history_text(st.getColumn(2));
+  h.status = history_text(st.getColumn(3));
+  h.created_at = history_text(st.getColumn(4));
+  h.snippet = one_line(snippet);
+  h.title = one_line(history_text(st.getColumn(6)));
+  return h;
+}
+
 // PostgreSQL has no FTS5: every word must appear in the prompt, the system
 // prompt or the response (ILIKE, a scan of the calls; newest first, like
 // the SQLite search). FTS5's own syntax (--fts) is refused as bad input.
@@ -242,17 +256,7 @@ std::vector<SearchHit> search_calls_by_words(Db &db, const std::string &fts_quer
       st.bind((":t" + std::to_string(i)).c_str(), history_like_pattern((*terms)[i]));
     bind_filter(st, f);
     std::vector<SearchHit> out;
-    while (st.executeStep()) {
-      SearchHit h;
-      h.call_id = st.getColumn(0).getInt64();
-      h.conversation_id = history_text(st.getColumn(1));
-      h.model = history_text(st.getColumn(2));
-      h.status = history_text(st.getColumn(3));
-      h.created_at = history_text(st.getColumn(4));
-      h.snippet = one_line(history_snippet(history_text(st.getColumn(5)), *terms));
-      h.title = one_line(history_text(st.getColumn(6)));
-      out.push_back(std::move(h));
-    }
+    while (st.executeStep()) out.push_back(search_hit_of(st, history_snippet(history_text(st.getColumn(5)), *terms)));
     return out;
   });
 }
@@ -277,17 +281,7 @@ std::vector<SearchHit> search_calls(Db &db, const std::string &fts_query, const 
       st.bind(":query", fts_query);
       bind_filter(st, f);
       std::vector<SearchHit> out;
-      while (st.executeStep()) {
-        SearchHit h;
-        h.call_id = st.getColumn(0).getInt64();
-        h.conversation_id = history_text(st.getColumn(1));
-        h.model = history_text(st.getColumn(2));
-        h.status = history_text(st.getColumn(3));
-        h.created_at = history_text(st.getColumn(4));
-        h.snippet = one_line(history_text(st.getColumn(5)));
-        h.title = one_line(history_text(st.getColumn(6)));
-        out.push_back(std::move(h));
-      }
+      while (st.executeStep()) out.push_back(search_hit_of(st, history_text(st.getColumn(5))));
       return out;
     } catch (const store::SqlError &e) {
       // Only a query given with --fts can be malformed; say so as bad input.

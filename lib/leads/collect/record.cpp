@@ -16,6 +16,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "lib/core/clock.hpp"
+
 namespace webox::leads {
 namespace {
 
@@ -169,27 +171,9 @@ int64_t parse_timestamp(const json &value) {
   throw RecordError("\"timestamp\" must be an ISO 8601 string or a number of seconds");
 }
 
-int64_t unix_now() {
-  // WEBOX_NOW pins the clock: recency decay makes a score depend on when it
-  // is computed, so reproducible scores (tests, audits, a CI replay) need a
-  // fixed "now". A value that is not a whole number is ignored.
-  if (const char *pinned = std::getenv("WEBOX_NOW"); pinned && *pinned) {
-    int64_t v = 0;
-    auto [end, ec] = std::from_chars(pinned, pinned + std::strlen(pinned), v);
-    if (ec == std::errc() && *end == '\0') return v;
-  }
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
+int64_t unix_now() { return clock::unix_now(); }
 
-std::string iso8601_utc(int64_t t) {
-  std::time_t secs = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string iso8601_utc(int64_t t) { return clock::utc_text(t, "%Y-%m-%dT%H:%M:%SZ"); }
 
 Post post_from_json(const json &post) {
   Post p;
