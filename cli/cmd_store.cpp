@@ -19,6 +19,7 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/text_input.hpp"
 #include "lib/store/admin.hpp"
 #include "lib/store/open.hpp"
 #include "lib/store/schema.hpp"
@@ -48,14 +49,6 @@ void run_store_migrate(Context &ctx, const StoreOptions &o) {
       : r.before == 0     ? "created at schema version " + std::to_string(r.after)
                       : "upgraded from schema version " + std::to_string(r.before) + " to " + std::to_string(r.after);
   out::line(r.backend + " " + r.where + ": " + change);
-}
-
-std::string human_bytes(int64_t bytes) {
-  if (bytes < 0) return "unknown";
-  char buf[40];
-  if (bytes < 1024 * 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024);
-  else std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024));
-  return buf;
 }
 
 void run_store_info(Context &ctx, const StoreOptions &o) {
@@ -93,7 +86,7 @@ void run_store_info(Context &ctx, const StoreOptions &o) {
   s += "store:    " + info.where + "  (" + where.setting + ")\n";
   s += "schema:   " + std::to_string(info.schema_version) + " (this webox: " + std::to_string(info.latest_version) +
        ")\n";
-  s += "size:     " + human_bytes(info.bytes) + "\n";
+  s += "size:     " + (info.bytes < 0 ? std::string("unknown") : text::human_size(static_cast<size_t>(info.bytes))) + "\n";
   s += "rows:\n";
   for (const auto &[table, n] : info.rows) {
     char line[120];
