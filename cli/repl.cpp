@@ -80,11 +80,16 @@ int repl_decode_utf8(int first, Next next) {
 // Reads the pasted bytes up to the end marker (or end of input).
 std::string repl_read_paste() {
   std::string text;
+  std::string last; // the last bytes read, to find the end marker past the size cap too
   const std::string_view end(kPasteEnd);
   for (int b; (b = repl_read_byte()) >= 0;) {
-    if (text.size() < kMaxPasteBytes) text += static_cast<char>(b);
-    if (text.size() >= end.size() && std::string_view(text).substr(text.size() - end.size()) == end) {
-      text.resize(text.size() - end.size());
+    if (text.size() < kMaxPasteBytes + end.size()) text += static_cast<char>(b);
+    last += static_cast<char>(b);
+    if (last.size() > end.size()) last.erase(0, 1);
+    if (last == end) {
+      text.resize(text.size() >= end.size() && std::string_view(text).substr(text.size() - end.size()) == end
+                      ? text.size() - end.size()
+                      : std::min(text.size(), kMaxPasteBytes));
       break;
     }
   }
