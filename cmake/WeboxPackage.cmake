@@ -21,8 +21,9 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# Merged with the shlibdeps result.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "espeak-ng-data")
+# Merged with the shlibdeps result. libcurl4: loaded with dlopen at the first
+# HTTP request (lib/net/curl_library.cpp), so shlibdeps no longer sees it.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "espeak-ng-data, libcurl4")
 # libportaudio2: `webox interview` records and plays through it, opened with dlopen
 # (shlibdeps cannot see it), so a missing one is only "no audio device".
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "pocketsphinx-en-us, libportaudio2")

@@ -356,6 +356,24 @@ class RagTest(RagCase):
         self.webox("rag", "drop", "notes", check=0)
         self.assertEqual(os.listdir(vec_dir), [])
 
+    def test_libcurl_is_loaded_only_by_a_command_that_goes_to_the_network(self):
+        # Linked, libcurl and its 27 dependencies were mapped by every process:
+        # half of the start-up of an offline `rag search` (lib/net/curl_library.cpp).
+        def curl_loaded(*args):
+            r = self.webox(*args, env={"LD_DEBUG": "files"}, check=0)
+            return any("file=libcurl" in line for line in r.err.splitlines())
+        ldd = subprocess.run(["ldd", WEBOX], capture_output=True, text=True).stdout
+        self.assertNotIn("libcurl", ldd)
+        d = self.corpus()
+        self.webox("rag", "index", "notes", d, check=0)
+        self.webox("rag", "index", "vec", d, "-m", "ollama:nomic-embed-text", check=0)
+        self.assertFalse(curl_loaded("--version"))
+        self.assertFalse(curl_loaded("rag", "search", "notes", "train Lyon"))
+        self.assertFalse(curl_loaded("rag", "search", "vec", "train Lyon", "--lexical"))
+        self.assertTrue(curl_loaded("rag", "search", "vec", "train Lyon"))  # the query's embedding: HTTP
+        hits = self.search("vec", "train Lyon")
+        self.assertEqual(os.path.basename(hits[0]["path"]), "train.md")
+
     def test_rebuild_rechunks_every_stored_file_and_only_those(self):
         d = self.corpus()
         self.webox("rag", "index", "notes", d, check=0)
