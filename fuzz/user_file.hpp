@@ -1,5 +1,5 @@
 // The harness shared by the targets whose parser reads a file the user names
-// or keeps in a folder of theirs (interview scenarios): the
+// or keeps in a folder of theirs (interview scenarios, DM sequences): the
 // input is written to one scratch file of this process, the loader reads it
 // from there, and a webox::Error (a usage error naming file:line, exit 2)
 // is the expected end of bad input. Any other exception escapes and crashes

@@ -46,6 +46,11 @@ void check_yaml_limits(const YAML::Node &root) {
       for (const auto &child : p.node) pending.push_back({child, p.depth + 1});
     } else if (p.node.IsMap()) {
       for (const auto &kv : p.node) {
+        // Every reader converts keys with as<std::string>(), which throws a
+        // conversion error (an "internal error", exit 1) for an empty key,
+        // `? [a, b]` or `? {a: b}`: no webox file has such keys.
+        if (!kv.first.IsScalar())
+          throw YAML::ParserException(kv.first.Mark(), "a key must be a name (text), not empty, a list or a mapping");
         pending.push_back({kv.first, p.depth + 1});
         pending.push_back({kv.second, p.depth + 1});
       }

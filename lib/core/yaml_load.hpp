@@ -10,7 +10,9 @@
 //   - nesting deeper than kMaxYamlDepth (the recursive conversions to JSON
 //     stay a few hundred KB of stack),
 //   - more than kMaxYamlNodes nodes or kMaxYamlTextBytes bytes of scalars
-//     once aliases are expanded.
+//     once aliases are expanded,
+//   - a mapping key that is not text (empty, a list, a mapping), which every
+//     reader of these files would fail to convert.
 // Every refusal is a YAML::ParserException at the offending node, so callers
 // report it like a syntax error: "FILE:LINE:COLUMN: what".
 #pragma once

@@ -145,6 +145,14 @@ class DmTest(DmTestCase):
         self.assertIn("casse.md", r.err)
         self.assertEqual(self.messages(), [])
         self.dm("--template", "bienvenue", "--status", "maybe", check=2)
+        # A template is named, never reached by a path: a file two folders
+        # above prompts/dm/ is not read through "../../".
+        with open(os.path.join(self.home, "config", "webox", "dehors.md"), "w") as f:
+            f.write("Bonjour {{username}}\n")
+        for name in ("../../dehors", ".hidden", "a/b"):
+            r = self.dm("--template", name, "--send", check=2)
+            self.assertIn("is not a DM template name", r.err)
+        self.assertEqual(self.messages(), [])
 
     def test_named_leads_get_their_first_name_and_user_templates_win(self):
         self.seed(recent=2, old=0, named=True)

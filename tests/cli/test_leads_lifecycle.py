@@ -271,6 +271,8 @@ class SequenceTest(LifecycleTestCase):
             ("steps: []\n", ":1:", "non-empty"),
             ("steps:\n  - template: bienvenue\n  - template: welcome\n    after: 400d\n", ":4:", "year"),
             ("steps: [\n", ":", ""),
+            ("steps:\n  - template: ../../bienvenue\n", ":2:", "is not a DM template name"),
+            ("steps:\n aftecome\n? af - 'ter: 800d\n", ":3:", "a key must be a name"),  # found by fuzz_dm_sequence
         ]
         for text, line, what in cases:
             path = self.write_sequence("bad", text)

@@ -27,6 +27,10 @@ std::string known_templates() {
 } // namespace
 
 std::filesystem::path find_dm_prompt(const std::string &name) {
+  // A name, never a path: `--template ../x` or a shared sequence file's
+  // `template: ../../x` must not read a file outside prompts/dm/.
+  if (name.empty() || name.front() == '.' || name.find_first_of("/\\") != std::string::npos || name.find('\0') != std::string::npos)
+    throw UsageError("'" + name + "' is not a DM template name (a file name in prompts/dm/ without .md; no '/' nor a leading '.')");
   for (const auto &dir : dm_prompt_dirs()) {
     std::error_code ec;
     if (std::filesystem::exists(dir / (name + ".md"), ec)) return dir / (name + ".md");

@@ -14,12 +14,6 @@
 
 namespace webox::leads {
 
-const char *const kStatuses[5] = {"new", "contacted", "in_progress", "converted", "refused"};
-
-bool is_status(const std::string &s) {
-  return std::find_if(std::begin(kStatuses), std::end(kStatuses), [&](const char *x) { return s == x; }) != std::end(kStatuses);
-}
-
 LeadFilter lead_filter_from_flags(const std::string &platform, const std::string &status,
                                   std::optional<int> min_score, bool has_phone, const std::string &since, int limit) {
   LeadFilter f;

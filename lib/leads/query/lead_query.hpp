@@ -10,12 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/leads/query/lead_status.hpp"
 #include "lib/store/db.hpp"
 
 namespace webox::leads {
-
-extern const char *const kStatuses[5]; // new, contacted, in_progress, converted, refused
-bool is_status(const std::string &s);
 
 struct LeadFilter {
   std::string platform;

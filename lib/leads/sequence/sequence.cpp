@@ -10,7 +10,7 @@
 #include "lib/core/text_input.hpp"
 #include "lib/core/yaml_load.hpp"
 #include "lib/leads/dm/templates.hpp"
-#include "lib/leads/query/lead_query.hpp"
+#include "lib/leads/query/lead_status.hpp"
 
 namespace webox::leads {
 namespace {
