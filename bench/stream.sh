@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One streamed answer of N tokens (default 10,000) from a loopback fake:
 # webox's wall time against `curl -N` fetching the same stream, and the max
-# RSS of `webox chat`. Targets: webox <= 1.05x curl; RSS <= 15 MB.
+# RSS of `webox chat` (three rounds). Targets: webox <= 1.05x curl; RSS <= 15 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 webox=${WEBOX_BIN:-$PWD/build/bin/webox}
@@ -22,6 +22,14 @@ hyperfine -N --warmup 2 --runs "$runs" \
   "$webox chat -m openai:big-$tokens --no-log x" \
   "$webox chat -m openai:big-$tokens x"
 
-echo "== max RSS"
+echo "== max RSS (WEBOX_BEFORE=/path/to/other/webox: that binary too, line after line)"
 echo -n "curl:  "; python3 bench/maxrss.py curl -sN -H 'Authorization: Bearer test-key' -H 'Content-Type: application/json' -d "$body" "$base/chat/completions"
-echo -n "webox: "; python3 bench/maxrss.py "$webox" chat -m "openai:big-$tokens" x
+binaries=("$webox")
+[ -n "${WEBOX_BEFORE:-}" ] && binaries+=("$WEBOX_BEFORE")
+for round in 1 2 3; do
+  for b in "${binaries[@]}"; do
+    tag=$([ "$b" = "$webox" ] && echo "webox" || echo "before")
+    echo -n "$tag:          "; python3 bench/maxrss.py "$b" chat -m "openai:big-$tokens" x
+    echo -n "$tag --no-log: "; python3 bench/maxrss.py "$b" chat --no-log -m "openai:big-$tokens" x
+  done
+done

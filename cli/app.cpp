@@ -1,7 +1,9 @@
 // The command tree and the one top-level catch.
 //
-// main() calls run(). Subcommand callbacks registered by each cmd_*.cpp only
-// choose what to run; the work starts after the whole command line parsed
+// main() calls run(). The root knows every command by name and summary; only
+// the invoked command's options are built (CommandTree, cli/command.hpp), so
+// a run does not pay for the ~30 others. Subcommand callbacks registered by
+// each cmd_*.cpp only choose what to run; the work starts after the whole command line parsed
 // and logging is set up, inside the single try block below that turns every
 // webox::Error into "webox: error: <message>" and its exit code.
 #include "cli/app.hpp"
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -116,39 +119,91 @@ void refuse_fallen_through_options(const std::vector<const CLI::App *> &path) {
   }
 }
 
-} // namespace
-
-std::vector<CommandEntry> &command_table() {
-  static std::vector<CommandEntry> table; // filled by static initialisers, before main
-  return table;
+// The commands in the order of `webox --help`; the parts of a command after
+// its own entry, in their order.
+const std::vector<CommandEntry> &sorted_commands() {
+  static const std::vector<CommandEntry> sorted = [] {
+    std::vector<CommandEntry> commands = command_table();
+    std::stable_sort(commands.begin(), commands.end(),
+                     [](const CommandEntry &a, const CommandEntry &b) { return a.order < b.order; });
+    return commands;
+  }();
+  return sorted;
 }
 
-int run(int argc, char **argv) {
-  cancel::install_handlers();
-  // libcurl is initialised when the first HTTP client is made, on the main
-  // thread (Context::config()), never for commands that send nothing.
+bool is_command_name(std::string_view word) {
+  const auto &commands = sorted_commands();
+  return std::any_of(commands.begin(), commands.end(),
+                     [word](const CommandEntry &c) { return c.summary && word == c.name; });
+}
 
-  Context ctx;
-  CLI::App app{"webox: many AI providers behind one fast, scriptable command"};
+// The command a line invokes, read the way CLI11 reads it at the root: the
+// first argument that names a command, after skipping the values the root's
+// options require ("--plugin-dir chat logs" runs logs). Empty when there is
+// none. Where CLI11 reads the line otherwise, run_command_line notices and
+// builds every command.
+std::string invoked_command(const CLI::App &root, int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") return {};
+    if (arg.size() < 2 || arg[0] != '-') {
+      if (is_command_name(arg)) return std::string(arg);
+      continue;
+    }
+    if (arg[1] == '-') { // --name or --name=value
+      if (arg.find('=') != std::string_view::npos) continue;
+      if (const CLI::Option *opt = root.get_option_no_throw(std::string(arg)))
+        i += std::max(0, std::min(opt->get_type_size_min(), opt->get_items_expected_min()));
+      continue;
+    }
+    // -abc: flags, until one that takes a value (the rest of the word, or
+    // the next arguments).
+    for (size_t at = 1; at < arg.size(); ++at) {
+      const CLI::Option *opt = root.get_option_no_throw(std::string{'-', arg[at]});
+      if (opt == nullptr || opt->get_items_expected_max() == 0) continue;
+      if (at + 1 == arg.size()) i += std::max(0, std::min(opt->get_type_size_min(), opt->get_items_expected_min()));
+      break;
+    }
+  }
+  return {};
+}
+
+void add_global_options(CLI::App &app, Context &ctx, GlobalFlags &flags) {
   app.set_version_flag("--version", std::string("webox ") + WEBOX_VERSION);
   app.require_subcommand(1);
   // Global flags are accepted after the command too: `webox chat -v ...`.
   app.fallthrough();
   app.footer(kAppExamples);
-  int verbose = 0;
-  bool quiet = false;
-  app.add_flag("-v,--verbose", verbose, "More diagnostics on stderr (-v info, -vv debug, -vvv trace)");
-  app.add_flag("-q,--quiet", quiet, "Only errors on stderr");
+  app.add_flag("-v,--verbose", flags.verbose, "More diagnostics on stderr (-v info, -vv debug, -vvv trace)");
+  app.add_flag("-q,--quiet", flags.quiet, "Only errors on stderr");
   app.add_option("--plugin-dir", ctx.global.plugin_dirs, "Also look for plugins in DIR (repeatable, searched first)")
       ->type_name("DIR");
   app.add_option("--ca-bundle", ctx.global.ca_bundle,
                  "Also trust the CA certificates in FILE (PEM) for HTTPS; verification is never turned off")
       ->type_name("FILE");
+}
 
-  std::vector<CommandEntry> commands = command_table();
-  std::stable_sort(commands.begin(), commands.end(),
-                   [](const CommandEntry &a, const CommandEntry &b) { return a.order < b.order; });
-  for (const auto &c : commands) c.setup(app, ctx);
+// Help and --version are answered by CLI11; any other parse error is one
+// line naming the help to read, exit 2.
+int exit_for_parse_error(const CLI::App &app, const CLI::ParseError &e, int argc, char **argv) {
+  if (dynamic_cast<const CLI::Success *>(&e) != nullptr) return app.exit(e);
+  std::string message = e.what();
+  if (argc > 1 && argv[1][0] != '-' && !is_command_name(argv[1])) {
+    std::string hint = suggest_command(app, argv[1]);
+    message = "unknown command '" + std::string(argv[1]) + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
+  }
+  print_error(message + " (see `" + command_words(chosen_path(app)) + " --help`)");
+  return static_cast<int>(ExitCode::usage);
+}
+
+enum class Build { invoked, all };
+
+int run_command_line(int argc, char **argv, Build build) {
+  Context ctx;
+  CommandTree tree(ctx);
+  if (build == Build::all) tree.build_all();
+  else tree.build(invoked_command(tree.root(), argc, argv));
+  CLI::App &app = tree.root();
 
   // `webox` alone is a question, not a mistake: the overview, exit 0.
   if (argc <= 1) {
@@ -158,27 +213,13 @@ int run(int argc, char **argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp &e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp &e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion &e) {
-    return app.exit(e);
   } catch (const CLI::ParseError &e) {
-    std::string message = e.what();
-    bool known_command = false;
-    for (const CLI::App *sub : app.get_subcommands([](const CLI::App *) { return true; }))
-      known_command = known_command || (argc > 1 && sub->get_name() == argv[1]);
-    if (argc > 1 && argv[1][0] != '-' && !known_command) {
-      std::string hint = suggest_command(app, argv[1]);
-      message = "unknown command '" + std::string(argv[1]) + "'" +
-                (hint.empty() ? "" : " (did you mean '" + hint + "'?)");
-    }
-    print_error(message + " (see `" + command_words(chosen_path(app)) + " --help`)");
-    return static_cast<int>(ExitCode::usage);
+    if (!tree.chosen_is_built()) return run_command_line(argc, argv, Build::all);
+    return exit_for_parse_error(app, e, argc, argv);
   }
+  if (!tree.chosen_is_built()) return run_command_line(argc, argv, Build::all);
 
-  ctx.global.verbosity = quiet ? -1 : verbose;
+  ctx.global.verbosity = tree.flags().quiet ? -1 : tree.flags().verbose;
   logging::init(ctx.global.verbosity);
   for (const std::string &warning : take_deprecation_warnings()) spdlog::warn("{}", warning);
   try {
@@ -202,6 +243,47 @@ int run(int argc, char **argv) {
     print_error(std::string("internal error: ") + e.what());
     return static_cast<int>(ExitCode::failure);
   }
+}
+
+} // namespace
+
+std::vector<CommandEntry> &command_table() {
+  static std::vector<CommandEntry> table; // filled by static initialisers, before main
+  return table;
+}
+
+CommandTree::CommandTree(Context &ctx)
+    : m_ctx(ctx), m_root(std::make_unique<CLI::App>("webox: many AI providers behind one fast, scriptable command")) {
+  add_global_options(*m_root, ctx, m_flags);
+  for (const CommandEntry &c : sorted_commands())
+    if (c.summary) m_root->add_subcommand(c.name, c.summary);
+}
+
+CommandTree::~CommandTree() = default;
+
+void CommandTree::build(const std::string &name) {
+  if (!is_command_name(name) || std::find(m_built.begin(), m_built.end(), name) != m_built.end()) return;
+  CLI::App *command = m_root->get_subcommand(name);
+  for (const CommandEntry &c : sorted_commands())
+    if (name == c.name) c.setup(command, m_ctx);
+  m_built.push_back(name);
+}
+
+void CommandTree::build_all() {
+  for (const CommandEntry &c : sorted_commands())
+    if (c.summary) build(c.name);
+}
+
+bool CommandTree::chosen_is_built() const {
+  const std::vector<CLI::App *> chosen = m_root->get_subcommands();
+  return chosen.empty() || std::find(m_built.begin(), m_built.end(), chosen.front()->get_name()) != m_built.end();
+}
+
+int run(int argc, char **argv) {
+  cancel::install_handlers();
+  // libcurl is initialised when the first HTTP client is made, on the main
+  // thread (Context::config()), never for commands that send nothing.
+  return run_command_line(argc, argv, Build::invoked);
 }
 
 } // namespace webox::cli

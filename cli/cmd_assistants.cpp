@@ -73,9 +73,8 @@ void show_assistant(const AssistantsOptions &o) {
   out::line("\n" + a.system_prompt);
 }
 
-void setup_assistants(CLI::App &app, Context &ctx) {
+void setup_assistants(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<AssistantsOptions>();
-  CLI::App *cmd = app.add_subcommand("assistants", "Assistants for chat --assistant: a system prompt, a model");
   cmd->require_subcommand(1);
   cmd->footer(R"(
 Examples:
@@ -99,6 +98,6 @@ over shipped ones of the same name. See webox-assistants(1).)");
 
 } // namespace
 
-WEBOX_COMMAND(27, setup_assistants);
+WEBOX_COMMAND(27, "assistants", "Assistants for chat --assistant: a system prompt, a model", setup_assistants);
 
 } // namespace webox::cli

@@ -127,8 +127,7 @@ void run_logout(Context &ctx, const AuthOptions &o) {
 
 } // namespace
 
-void setup_auth(CLI::App &app, Context &ctx) {
-  CLI::App *cmd = app.add_subcommand("auth", "Sign in to social platforms (OAuth) and keep their tokens fresh");
+void setup_auth(CLI::App *cmd, Context &ctx) {
   cmd->require_subcommand(1);
   cmd->footer(R"EX(
 Examples:
@@ -194,6 +193,6 @@ Examples:
   logout->callback([&ctx, logout_opt] { ctx.command = [&ctx, logout_opt] { run_logout(ctx, *logout_opt); }; });
 }
 
-WEBOX_COMMAND(62, setup_auth);
+WEBOX_COMMAND(62, "auth", "Sign in to social platforms (OAuth) and keep their tokens fresh", setup_auth);
 
 } // namespace webox::cli

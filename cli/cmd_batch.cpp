@@ -126,8 +126,7 @@ void collect_cmd(Context &ctx, const BatchOptions &o) {
   if (some_failed) ctx.exit_code = static_cast<int>(got.batch.succeeded > 0 || c.ok > 0 ? ExitCode::partial : ExitCode::failure);
 }
 
-void setup_batch(CLI::App &app, Context &ctx) {
-  CLI::App *cmd = app.add_subcommand("batch", "Provider batches of 'workflow run --batch': list, status, collect, cancel");
+void setup_batch(CLI::App *cmd, Context &ctx) {
   cmd->require_subcommand(1);
   cmd->footer(R"(
 Examples:
@@ -167,6 +166,6 @@ cancelled (the answers are kept); 1 none came back; 2 no such batch;
 
 } // namespace
 
-WEBOX_COMMAND(26, setup_batch);
+WEBOX_COMMAND(26, "batch", "Provider batches of 'workflow run --batch': list, status, collect, cancel", setup_batch);
 
 } // namespace webox::cli

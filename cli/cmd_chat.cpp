@@ -452,9 +452,8 @@ void run_chat(Context &ctx, const ChatOptions &o) {
 
 } // namespace
 
-void setup_chat(CLI::App &app, Context &ctx) {
+void setup_chat(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<ChatOptions>();
-  CLI::App *cmd = app.add_subcommand("chat", "Talk to a model; streamed, remembered");
   cmd->add_option("-m,--model", o->model, "provider:model, an alias, @chain, or a provider (default: config default_model)")
       ->type_name("MODEL");
   cmd->add_option("--fallback", o->fallbacks,
@@ -511,6 +510,6 @@ void setup_chat(CLI::App &app, Context &ctx) {
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_chat(ctx, *o); }; });
 }
 
-WEBOX_COMMAND(10, setup_chat);
+WEBOX_COMMAND(10, "chat", "Talk to a model; streamed, remembered", setup_chat);
 
 } // namespace webox::cli

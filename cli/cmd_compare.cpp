@@ -178,9 +178,8 @@ void run_compare(Context &ctx, const CompareOptions &o) {
     ctx.exit_code = static_cast<int>(ExitCode::partial);
 }
 
-void setup_compare(CLI::App &app, Context &ctx) {
+void setup_compare(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<CompareOptions>();
-  CLI::App *cmd = app.add_subcommand("compare", "One prompt to several models at once, side by side");
   cmd->add_option("-m,--model", o->models, "A model to compare (repeat for each; @chain allowed)")
       ->type_name("MODEL")
       ->allow_extra_args(false);
@@ -242,6 +241,6 @@ Exit status: 0 every model answered; 3 some failed (their columns say why);
 
 } // namespace
 
-WEBOX_COMMAND(20, setup_compare);
+WEBOX_COMMAND(20, "compare", "One prompt to several models at once, side by side", setup_compare);
 
 } // namespace webox::cli

@@ -383,9 +383,8 @@ struct CompletionsOptions {
 
 } // namespace
 
-void setup_completions(CLI::App &app, Context &ctx) {
+void setup_completions(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<CompletionsOptions>();
-  CLI::App *cmd = app.add_subcommand("completions", "Shell completion script for bash, zsh or fish");
   cmd->add_option("shell", o->shell, "bash, zsh or fish")->check(CLI::IsMember({"bash", "zsh", "fish"}));
   // Called by the scripts themselves at completion time; hidden from --help.
   cmd->add_option("--models-for", o->models_for, "Model names for a command's -m (used by the scripts)")
@@ -401,19 +400,21 @@ Examples:
 Installed packages already ship the three scripts. Model names after -m are
 read from the installed plugins' manifests when you press Tab.
 See webox-completions(1).)");
-  CLI::App &root = app;
-  cmd->callback([&ctx, &root, cmd, o] {
+  cmd->callback([&ctx, cmd, o] {
     o->models = cmd->count("--models-for") > 0;
-    ctx.command = [&ctx, &root, o] {
+    ctx.command = [&ctx, o] {
       if (o->models) return print_models(ctx, o->models_for);
       if (o->shell.empty()) throw UsageError("completions: name a shell: bash, zsh or fish");
-      std::vector<Node> nodes = command_tree(root);
+      // A run builds only the invoked command's options; the scripts need
+      // every command's.
+      CommandTree tree(ctx);
+      tree.build_all();
+      std::vector<Node> nodes = command_tree(tree.root());
       out::write(o->shell == "bash" ? bash_script(nodes) : o->shell == "zsh" ? zsh_script(nodes) : fish_script(nodes));
     };
   });
 }
 
-// Last, so that the tree it walks is complete (it walks it at run time anyway).
-WEBOX_COMMAND(1000, setup_completions);
+WEBOX_COMMAND(1000, "completions", "Shell completion script for bash, zsh or fish", setup_completions);
 
 } // namespace webox::cli

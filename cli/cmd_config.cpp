@@ -171,8 +171,7 @@ void run_explain(Context &ctx, bool json) {
 
 } // namespace
 
-void setup_config(CLI::App &app, Context &ctx) {
-  CLI::App *cmd = app.add_subcommand("config", "Where settings live and which source won");
+void setup_config(CLI::App *cmd, Context &ctx) {
   cmd->require_subcommand(1);
   cmd->footer(R"(
 Examples:
@@ -189,6 +188,6 @@ Precedence: flag > environment > config file > default. Keys are never shown.)")
   exp->callback([&ctx, json] { ctx.command = [&ctx, json] { run_explain(ctx, *json); }; });
 }
 
-WEBOX_COMMAND(80, setup_config);
+WEBOX_COMMAND(80, "config", "Where settings live and which source won", setup_config);
 
 } // namespace webox::cli

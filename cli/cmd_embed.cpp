@@ -104,9 +104,8 @@ void run_embed(Context &ctx, const EmbedOptions &o) {
 
 } // namespace
 
-void setup_embed(CLI::App &app, Context &ctx) {
+void setup_embed(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<EmbedOptions>();
-  CLI::App *cmd = app.add_subcommand("embed", "Embedding vectors of texts (OpenAI, Gemini, Ollama, Mistral, ...)");
   cmd->add_option("texts", o->texts, "Texts to embed (default: standard input, one per line)")->type_name("TEXT");
   cmd->add_option("-m,--model", o->model, "provider:model (default: rag.embed_model)")->type_name("MODEL");
   cmd->add_option("--dimensions", o->dimensions, "Ask for vectors this long (OpenAI text-embedding-3, Gemini, Ollama)")
@@ -121,6 +120,6 @@ void setup_embed(CLI::App &app, Context &ctx) {
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_embed(ctx, *o); }; });
 }
 
-WEBOX_COMMAND(23, setup_embed);
+WEBOX_COMMAND(23, "embed", "Embedding vectors of texts (OpenAI, Gemini, Ollama, Mistral, ...)", setup_embed);
 
 } // namespace webox::cli

@@ -203,9 +203,8 @@ void run_generate_image(Context &ctx, const ImageOptions &o) {
 
 } // namespace
 
-void setup_generate_image(CLI::App &app, Context &ctx) {
+void setup_generate_image(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<ImageOptions>();
-  CLI::App *cmd = app.add_subcommand("generate-image", "Images from a prompt: OpenAI, Stability, a local SD WebUI");
   cmd->add_option("-m,--model", o->model, "provider:model (default: $WEBOX_IMAGE_MODEL, media.image_model, else openai:gpt-image-1)")
       ->type_name("MODEL");
   cmd->add_option("--size", o->size, "WIDTHxHEIGHT, e.g. 1024x1024 (Stability: mapped to an aspect ratio)")
@@ -227,6 +226,6 @@ void setup_generate_image(CLI::App &app, Context &ctx) {
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_generate_image(ctx, *o); }; });
 }
 
-WEBOX_COMMAND(20, setup_generate_image);
+WEBOX_COMMAND(20, "generate-image", "Images from a prompt: OpenAI, Stability, a local SD WebUI", setup_generate_image);
 
 } // namespace webox::cli

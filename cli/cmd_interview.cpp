@@ -221,10 +221,8 @@ void add_run(CLI::App *cmd, Context &ctx, const std::shared_ptr<InterviewOptions
   run->callback([&ctx, o] { ctx.command = [&ctx, o] { run_interview(ctx, *o); }; });
 }
 
-void setup_interview(CLI::App &app, Context &ctx) {
+void setup_interview(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<InterviewOptions>();
-  CLI::App *cmd =
-      app.add_subcommand("interview", "Voice interview trainer: spoken questions, scored answers, progress");
   cmd->require_subcommand(1);
   cmd->footer(kInterviewExamples);
   CLI::App *list = cmd->add_subcommand("list", "The scenarios");
@@ -250,6 +248,6 @@ void setup_interview(CLI::App &app, Context &ctx) {
 
 } // namespace
 
-WEBOX_COMMAND(28, setup_interview);
+WEBOX_COMMAND(28, "interview", "Voice interview trainer: spoken questions, scored answers, progress", setup_interview);
 
 } // namespace webox::cli

@@ -218,8 +218,7 @@ void run_remove(Context &ctx, const KeyOptions &o) {
 
 } // namespace
 
-void setup_keys(CLI::App &app, Context &ctx) {
-  CLI::App *keys = app.add_subcommand("keys", "Store API keys encrypted (AES-256-GCM, mode 0600)");
+void setup_keys(CLI::App *keys, Context &ctx) {
   keys->require_subcommand(1);
   keys->footer(R"EX(
 Examples:
@@ -272,6 +271,6 @@ Examples:
       [&ctx] { ctx.command = [&ctx] { out::line(ctx.keys().file().string()); }; });
 }
 
-WEBOX_COMMAND(60, setup_keys);
+WEBOX_COMMAND(60, "keys", "Store API keys encrypted (AES-256-GCM, mode 0600)", setup_keys);
 
 } // namespace webox::cli

@@ -178,8 +178,7 @@ void add_filters(CLI::App *cmd, LeadsListOptions &o) {
 
 } // namespace
 
-void setup_leads(CLI::App &app, Context &ctx) {
-  CLI::App *leads_cmd = app.add_subcommand("leads", "List, inspect and follow up leads");
+void setup_leads(CLI::App *leads_cmd, Context &ctx) {
   leads_cmd->require_subcommand(1);
   leads_cmd->footer(R"EX(
 Examples:
@@ -227,6 +226,6 @@ See webox-leads(1) for the scoring rules, opt-outs, statistics and personal data
   rescore->callback([rescore_json, &ctx] { ctx.command = [rescore_json, &ctx] { run_rescore(*rescore_json, ctx); }; });
 }
 
-WEBOX_COMMAND(31, setup_leads);
+WEBOX_COMMAND(31, "leads", "List, inspect and follow up leads", setup_leads);
 
 } // namespace webox::cli

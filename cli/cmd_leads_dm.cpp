@@ -248,8 +248,7 @@ void run_dm(const DmOptions &o, Context &ctx) {
 
 } // namespace
 
-void setup_leads_dm(CLI::App &app, Context &ctx) {
-  CLI::App *leads_cmd = app.get_subcommand("leads");
+void setup_leads_dm(CLI::App *leads_cmd, Context &ctx) {
   auto o = std::make_shared<DmOptions>();
   CLI::App *dm = leads_cmd->add_subcommand("dm", "Direct messages to leads: templated or drafted, quota-bound, never twice");
   auto *tpl = dm->add_option("-t,--template", o->template_name, "prompts/dm/NAME.md, rendered per lead (Mustache)");
@@ -268,6 +267,6 @@ void setup_leads_dm(CLI::App &app, Context &ctx) {
   dm->callback([o, &ctx] { ctx.command = [o, &ctx] { run_dm(*o, ctx); }; });
 }
 
-WEBOX_COMMAND(32, setup_leads_dm);
+WEBOX_COMMAND_PART(32, "leads", setup_leads_dm);
 
 } // namespace webox::cli

@@ -147,8 +147,7 @@ void run_leads_export(const LeadsExportOptions &o, Context &ctx) {
   }
 }
 
-void setup_leads_export(CLI::App &app, Context &ctx) {
-  CLI::App *leads_cmd = app.get_subcommand("leads");
+void setup_leads_export(CLI::App *leads_cmd, Context &ctx) {
   auto o = std::make_shared<LeadsExportOptions>();
   CLI::App *cmd = leads_cmd->add_subcommand("export", "Leads to CSV/JSON/JSONL, Google Sheets, Notion or a signed webhook");
   cmd->add_option("--platform", o->platform, "Only this platform (instagram, x, ...)");
@@ -173,6 +172,6 @@ void setup_leads_export(CLI::App &app, Context &ctx) {
 
 } // namespace
 
-WEBOX_COMMAND(32, setup_leads_export);
+WEBOX_COMMAND_PART(32, "leads", setup_leads_export);
 
 } // namespace webox::cli

@@ -47,8 +47,7 @@ void run_optout(const OptoutOptions &o, Context &ctx) {
 
 } // namespace
 
-void setup_leads_optout(CLI::App &app, Context &ctx) {
-  CLI::App *leads_cmd = app.get_subcommand("leads");
+void setup_leads_optout(CLI::App *leads_cmd, Context &ctx) {
   auto o = std::make_shared<OptoutOptions>();
   CLI::App *cmd = leads_cmd->add_subcommand("optout", "Never message this person again (dm, sequences), on any linked platform");
   cmd->add_option("PERSON", o->ref, "@username, a platform user id, or a lead id")->required();
@@ -68,6 +67,6 @@ Exit status: 0 done; 2 nobody or several people match. See webox-leads(1).)EX");
   cmd->callback([o, &ctx] { ctx.command = [o, &ctx] { run_optout(*o, ctx); }; });
 }
 
-WEBOX_COMMAND(33, setup_leads_optout);
+WEBOX_COMMAND_PART(33, "leads", setup_leads_optout);
 
 } // namespace webox::cli

@@ -70,8 +70,7 @@ void run_purge(const PrivacyOptions &o, Context &ctx) {
 
 } // namespace
 
-void setup_leads_privacy(CLI::App &app, Context &ctx) {
-  CLI::App *leads_cmd = app.get_subcommand("leads");
+void setup_leads_privacy(CLI::App *leads_cmd, Context &ctx) {
   auto e = std::make_shared<PrivacyOptions>();
   CLI::App *exp = leads_cmd->add_subcommand("export-person", "Everything stored about a person, as one JSON document (GDPR art. 15)");
   exp->add_option("PERSON", e->ref, "@username, a platform user id, or a lead id")->required();
@@ -102,6 +101,6 @@ See webox-leads(1), PERSONAL DATA.)EX");
   purge->callback([p, &ctx] { ctx.command = [p, &ctx] { run_purge(*p, ctx); }; });
 }
 
-WEBOX_COMMAND(36, setup_leads_privacy);
+WEBOX_COMMAND_PART(36, "leads", setup_leads_privacy);
 
 } // namespace webox::cli

@@ -120,8 +120,7 @@ void run_sequence_status(const SequenceOptions &o, Context &ctx) {
 
 } // namespace
 
-void setup_leads_sequence(CLI::App &app, Context &ctx) {
-  CLI::App *leads_cmd = app.get_subcommand("leads");
+void setup_leads_sequence(CLI::App *leads_cmd, Context &ctx) {
   CLI::App *seq = leads_cmd->add_subcommand("sequence", "Follow-up sequences: step after step to the people who did not answer");
   seq->require_subcommand(1);
   seq->footer(R"EX(
@@ -156,6 +155,6 @@ that does not check (file:line). See webox-leads-sequence(1).)EX");
   status->callback([so, &ctx] { ctx.command = [so, &ctx] { run_sequence_status(*so, ctx); }; });
 }
 
-WEBOX_COMMAND(34, setup_leads_sequence);
+WEBOX_COMMAND_PART(34, "leads", setup_leads_sequence);
 
 } // namespace webox::cli

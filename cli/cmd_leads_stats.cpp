@@ -115,8 +115,7 @@ void run_lead_stats(const LeadStatsOptions &o, Context &ctx) {
 
 } // namespace
 
-void setup_leads_stats(CLI::App &app, Context &ctx) {
-  CLI::App *leads_cmd = app.get_subcommand("leads");
+void setup_leads_stats(CLI::App *leads_cmd, Context &ctx) {
   auto o = std::make_shared<LeadStatsOptions>();
   CLI::App *cmd = leads_cmd->add_subcommand("stats", "The funnel: leads by status, platform, post, score, week; DM outcomes");
   cmd->add_option("--by", o->by, "status (default), platform, post, score or week")
@@ -133,6 +132,6 @@ Exit status: 0; 1 no store yet; 2 a bad --by or --since. See webox-leads(1).)EX"
   cmd->callback([o, &ctx] { ctx.command = [o, &ctx] { run_lead_stats(*o, ctx); }; });
 }
 
-WEBOX_COMMAND(35, setup_leads_stats);
+WEBOX_COMMAND_PART(35, "leads", setup_leads_stats);
 
 } // namespace webox::cli

@@ -284,8 +284,7 @@ void add_history_filters(CLI::App *cmd, HistoryOptions &o) {
 
 } // namespace
 
-void setup_logs(CLI::App &app, Context &ctx) {
-  CLI::App *logs = app.add_subcommand("logs", "Show logged model calls and export conversations");
+void setup_logs(CLI::App *logs, Context &ctx) {
   auto lopt = std::make_shared<LogsOptions>();
   logs->add_option("-n,--count", lopt->count, "How many calls to show, newest first (0 = all)")
       ->capture_default_str()
@@ -366,6 +365,6 @@ Examples:
   });
 }
 
-WEBOX_COMMAND(40, setup_logs);
+WEBOX_COMMAND(40, "logs", "Show logged model calls and export conversations", setup_logs);
 
 } // namespace webox::cli

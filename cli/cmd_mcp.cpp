@@ -150,8 +150,7 @@ void run_mcp_call(Context &ctx, const McpOptions &o) {
   if (is_error) throw Error("tool '" + o.tool + "' of mcp server '" + o.server + "' reported an error (isError)");
 }
 
-void setup_mcp(CLI::App &app, Context &ctx) {
-  CLI::App *mcp_cmd = app.add_subcommand("mcp", "Model Context Protocol servers: list them, their tools, call one");
+void setup_mcp(CLI::App *mcp_cmd, Context &ctx) {
   mcp_cmd->require_subcommand(1);
   mcp_cmd->footer(R"EX(
 Examples:
@@ -211,7 +210,7 @@ their data. Exit status 1 when the tool reports an error (isError).)EX");
   call->callback([&ctx, call_opt] { ctx.command = [&ctx, call_opt] { run_mcp_call(ctx, *call_opt); }; });
 }
 
-WEBOX_COMMAND(45, setup_mcp);
+WEBOX_COMMAND(45, "mcp", "Model Context Protocol servers: list them, their tools, call one", setup_mcp);
 
 } // namespace
 } // namespace webox::cli

@@ -107,8 +107,7 @@ void run_show(Context &ctx, const MediaShowOptions &o) {
 
 } // namespace
 
-void setup_media(CLI::App &app, Context &ctx) {
-  CLI::App *media_cmd = app.add_subcommand("media", "The gallery of generated images and audio");
+void setup_media(CLI::App *media_cmd, Context &ctx) {
   media_cmd->require_subcommand(1);
   media_cmd->footer(R"EX(
 Examples:
@@ -130,6 +129,6 @@ Examples:
   show->callback([sopt, &ctx] { ctx.command = [sopt, &ctx] { run_show(ctx, *sopt); }; });
 }
 
-WEBOX_COMMAND(26, setup_media);
+WEBOX_COMMAND(26, "media", "The gallery of generated images and audio", setup_media);
 
 } // namespace webox::cli

@@ -106,9 +106,8 @@ void run_models(Context &ctx, const ModelsOptions &o) {
 
 } // namespace
 
-void setup_models(CLI::App &app, Context &ctx) {
+void setup_models(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<ModelsOptions>();
-  CLI::App *cmd = app.add_subcommand("models", "The model catalogue: known models, capabilities, prices, aliases");
   cmd->add_flag("--json", o->json, "JSON: {default, models: [{model, provider, source, capabilities?, context_window?, price?}], aliases}");
   cmd->add_option("-p,--provider", o->provider, "Only this provider's models")->type_name("ID");
   cmd->add_flag("--refresh", o->refresh, "Ask the endpoints for their models now (all with a key, or -p ID); cached");
@@ -129,6 +128,6 @@ See webox-models(1).)");
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_models(ctx, *o); }; });
 }
 
-WEBOX_COMMAND(50, setup_models);
+WEBOX_COMMAND(50, "models", "The model catalogue: known models, capabilities, prices, aliases", setup_models);
 
 } // namespace webox::cli

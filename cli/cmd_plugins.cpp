@@ -97,8 +97,7 @@ void run_path(Context &ctx) {
 
 } // namespace
 
-void setup_plugins(CLI::App &app, Context &ctx) {
-  CLI::App *cmd = app.add_subcommand("plugins", "List, inspect and check plugins");
+void setup_plugins(CLI::App *cmd, Context &ctx) {
   cmd->require_subcommand(1);
   cmd->footer(R"(
 Examples:
@@ -124,6 +123,6 @@ See webox-plugins(1) and, to write one, webox-plugins(7).)");
   path->callback([&ctx] { ctx.command = [&ctx] { run_path(ctx); }; });
 }
 
-WEBOX_COMMAND(70, setup_plugins);
+WEBOX_COMMAND(70, "plugins", "List, inspect and check plugins", setup_plugins);
 
 } // namespace webox::cli

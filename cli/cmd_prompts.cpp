@@ -79,9 +79,8 @@ void show_prompt(const PromptsOptions &o) {
   out::line("\n" + p.body);
 }
 
-void setup_prompts(CLI::App &app, Context &ctx) {
+void setup_prompts(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<PromptsOptions>();
-  CLI::App *cmd = app.add_subcommand("prompts", "The prompt library: reusable templates for workflow steps");
   cmd->require_subcommand(1);
   cmd->footer(R"(
 Examples:
@@ -115,6 +114,6 @@ See webox-prompts(1).)");
 
 } // namespace
 
-WEBOX_COMMAND(26, setup_prompts);
+WEBOX_COMMAND(26, "prompts", "The prompt library: reusable templates for workflow steps", setup_prompts);
 
 } // namespace webox::cli

@@ -320,8 +320,7 @@ CLI::App *rag_sub(CLI::App *rag, Context &ctx, const char *name, const char *hel
 
 } // namespace
 
-void setup_rag(CLI::App &app, Context &ctx) {
-  CLI::App *rag = app.add_subcommand("rag", "Search and ask your documents: collections, BM25 or hybrid retrieval");
+void setup_rag(CLI::App *rag, Context &ctx) {
   rag->require_subcommand(1);
   rag->footer(kRagExamples);
   auto o = std::make_shared<RagOptions>();
@@ -373,6 +372,6 @@ void setup_rag(CLI::App &app, Context &ctx) {
   drop->add_option("name", o->name, "The collection")->required()->type_name("NAME");
 }
 
-WEBOX_COMMAND(27, setup_rag);
+WEBOX_COMMAND(27, "rag", "Search and ask your documents: collections, BM25 or hybrid retrieval", setup_rag);
 
 } // namespace webox::cli

@@ -195,8 +195,7 @@ void run_scrape(ScrapeOptions opt, Context &ctx) {
 
 } // namespace
 
-void setup_scrape_interactions(CLI::App &app, Context &ctx) {
-  CLI::App *cmd = app.add_subcommand("scrape-interactions", "Collect interactions of your social accounts into leads");
+void setup_scrape_interactions(CLI::App *cmd, Context &ctx) {
   auto opt = std::make_shared<ScrapeOptions>();
   cmd->add_option("--platform", opt->platform, "instagram, x, instagram-export (a social-collect plugin), or jsonl");
   add_deprecated_short(cmd, 'p', "platform", opt->platform, "PLATFORM"); // -p is --provider (models)
@@ -210,6 +209,7 @@ void setup_scrape_interactions(CLI::App &app, Context &ctx) {
   cmd->callback([opt, &ctx] { ctx.command = [opt, &ctx] { run_scrape(*opt, ctx); }; });
 }
 
-WEBOX_COMMAND(30, setup_scrape_interactions);
+WEBOX_COMMAND(30, "scrape-interactions",
+              "Collect interactions of your social accounts into leads", setup_scrape_interactions);
 
 } // namespace webox::cli

@@ -73,8 +73,7 @@ void run_serve_command(const ServeOptions &opt, Context &ctx) {
 
 } // namespace
 
-void setup_serve(CLI::App &app, Context &ctx) {
-  CLI::App *cmd = app.add_subcommand("serve", "Receive platform webhooks (Instagram) into the leads store");
+void setup_serve(CLI::App *cmd, Context &ctx) {
   auto opt = std::make_shared<ServeOptions>();
   cmd->add_option("--listen", opt->listen, "HOST:PORT to listen on (default: serve.listen, else 127.0.0.1:8787)")
       ->type_name("HOST:PORT");
@@ -82,6 +81,6 @@ void setup_serve(CLI::App &app, Context &ctx) {
   cmd->callback([opt, &ctx] { ctx.command = [opt, &ctx] { run_serve_command(*opt, ctx); }; });
 }
 
-WEBOX_COMMAND(33, setup_serve);
+WEBOX_COMMAND(33, "serve", "Receive platform webhooks (Instagram) into the leads store", setup_serve);
 
 } // namespace webox::cli

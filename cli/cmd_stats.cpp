@@ -95,9 +95,8 @@ void run_stats(Context &ctx, const StatsOptions &o) {
   print_table(media_table);
 }
 
-void setup_stats(CLI::App &app, Context &ctx) {
+void setup_stats(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<StatsOptions>();
-  CLI::App *cmd = app.add_subcommand("stats", "Calls, tokens, cost, error rate and latency from the log");
   cmd->add_option("--since", o->since, "A duration back from now (30m, 24h, 7d, 2w) or a date (2026-11-01)")
       ->type_name("WHEN")
       ->capture_default_str();
@@ -119,6 +118,6 @@ calls, with the cost their provider reported, else data/prices.json's.)");
 
 } // namespace
 
-WEBOX_COMMAND(30, setup_stats);
+WEBOX_COMMAND(30, "stats", "Calls, tokens, cost, error rate and latency from the log", setup_stats);
 
 } // namespace webox::cli

@@ -132,8 +132,7 @@ void run_store_copy(const StoreOptions &o) {
 
 } // namespace
 
-void setup_store(CLI::App &app, Context &ctx) {
-  CLI::App *store_cmd = app.add_subcommand("store", "The database: create or upgrade it, describe it, copy it");
+void setup_store(CLI::App *store_cmd, Context &ctx) {
   store_cmd->require_subcommand(1);
   store_cmd->footer(R"EX(
 The store is WEBOX_DB, else store.url in the config file, else
@@ -178,6 +177,6 @@ Examples:
   copy->callback([opt, &ctx] { ctx.command = [opt] { run_store_copy(*opt); }; });
 }
 
-WEBOX_COMMAND(41, setup_store);
+WEBOX_COMMAND(41, "store", "The database: create or upgrade it, describe it, copy it", setup_store);
 
 } // namespace webox::cli

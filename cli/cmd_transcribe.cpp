@@ -98,9 +98,8 @@ void run_transcribe(Context &ctx, const TranscribeOptions &o) {
 
 } // namespace
 
-void setup_transcribe(CLI::App &app, Context &ctx) {
+void setup_transcribe(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<TranscribeOptions>();
-  CLI::App *cmd = app.add_subcommand("transcribe", "Speech to text: PocketSphinx (offline), OpenAI Whisper");
   cmd->add_option("file", o->file, "The audio file (- = standard input)")->required()->type_name("FILE");
   cmd->add_option("-m,--model", o->model, "provider:model (default: $WEBOX_STT_MODEL, media.stt_model, else pocketsphinx)")
       ->type_name("MODEL");
@@ -115,6 +114,6 @@ void setup_transcribe(CLI::App &app, Context &ctx) {
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_transcribe(ctx, *o); }; });
 }
 
-WEBOX_COMMAND(24, setup_transcribe);
+WEBOX_COMMAND(24, "transcribe", "Speech to text: PocketSphinx (offline), OpenAI Whisper", setup_transcribe);
 
 } // namespace webox::cli

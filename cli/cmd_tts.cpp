@@ -226,9 +226,8 @@ void run_tts(Context &ctx, const TtsOptions &o) {
 
 } // namespace
 
-void setup_tts(CLI::App &app, Context &ctx) {
+void setup_tts(CLI::App *cmd, Context &ctx) {
   auto o = std::make_shared<TtsOptions>();
-  CLI::App *cmd = app.add_subcommand("tts", "Text to speech: espeak (offline), OpenAI, ElevenLabs");
   cmd->add_option("-m,--model", o->model, "provider:model (default: $WEBOX_TTS_MODEL, media.tts_model, else espeak)")->type_name("MODEL");
   cmd->add_option("--voice", o->voice, "Voice: fr, en-us, fr-FR (espeak); alloy (OpenAI); a voice id (ElevenLabs)")
       ->type_name("VOICE");
@@ -253,6 +252,6 @@ void setup_tts(CLI::App &app, Context &ctx) {
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_tts(ctx, *o); }; });
 }
 
-WEBOX_COMMAND(22, setup_tts);
+WEBOX_COMMAND(22, "tts", "Text to speech: espeak (offline), OpenAI, ElevenLabs", setup_tts);
 
 } // namespace webox::cli

@@ -287,8 +287,7 @@ void list_workflows(const WorkflowListOptions &o) {
   }
 }
 
-void setup_workflow(CLI::App &app, Context &ctx) {
-  CLI::App *cmd = app.add_subcommand("workflow", "Run YAML prompt workflows: chained, parallel, cached, replayable");
+void setup_workflow(CLI::App *cmd, Context &ctx) {
   cmd->require_subcommand(1);
   cmd->footer(R"(
 Examples:
@@ -373,6 +372,6 @@ and the others were answered and kept; 4 a missing key;
 
 } // namespace
 
-WEBOX_COMMAND(25, setup_workflow);
+WEBOX_COMMAND(25, "workflow", "Run YAML prompt workflows: chained, parallel, cached, replayable", setup_workflow);
 
 } // namespace webox::cli

@@ -1,5 +1,5 @@
-// Small wrappers over OpenSSL 3 EVP: random bytes, AES-256-GCM, SHA-256,
-// HMAC-SHA256, hex and base64. Everything throws webox::Error on failure.
+// Small wrappers over OpenSSL 3 EVP: AES-256-GCM, SHA-256, HMAC-SHA256; random
+// bytes from the kernel; hex and base64. Everything throws webox::Error on failure.
 #pragma once
 
 #include <string>

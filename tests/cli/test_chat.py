@@ -236,5 +236,23 @@ class ModelsConfigTest(WeboxTestCase):
         self.assertIn("Examples:", r.out)
 
 
+class OfflineChatStartupTest(WeboxTestCase):
+    """A chat that sends nothing over the network does not start OpenSSL
+    (issue 22): its random conversation id comes from the kernel, not from
+    OpenSSL's generator, whose first use loaded the OpenSSL configuration
+    and instantiated its DRBG (0.3 MB of a chat's RSS)."""
+
+    def test_chat_with_an_offline_model_does_not_initialise_openssl(self):
+        conf = os.path.join(self.home, "openssl.cnf")
+        with open(conf, "w") as f:
+            # Any initialisation of OpenSSL fails with this configuration.
+            f.write("config_diagnostics = 1\nopenssl_conf = openssl_init\n[openssl_init]\n"
+                    "providers = provider_sect\n[provider_sect]\nwebox_no_such = no_such_sect\n"
+                    "[no_such_sect]\nactivate = 1\n")
+        r = self.webox("chat", "-m", "echo:echo", "hello", env={"OPENSSL_CONF": conf}, check=0)
+        self.assertEqual(r.out.strip(), "hello")
+        self.assertIn("hello", self.webox("logs", "-n", "1", check=0).out)
+
+
 if __name__ == "__main__":
     main()

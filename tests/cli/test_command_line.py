@@ -4,6 +4,7 @@ alone, usage errors that name the subcommand's help, --json honoured or
 refused, media in `webox stats`."""
 import json
 import os
+import re
 import sqlite3
 import sys
 
@@ -174,6 +175,50 @@ class CommandLineTest(harness.WeboxTestCase):
         self.assertIn("speech", r.out)
         self.assertIn("$0.0800 (+1 unpriced)", r.out)
         self.assertIn("unknown", r.out)
+
+
+class LazyCommandTreeTest(harness.WeboxTestCase):
+    """A run builds only the invoked command's options (issue 22); the line
+    must still be read as when every command was built."""
+
+    def db_path(self):
+        return os.path.join(self.home, "data", "webox", "webox.db")
+
+    def test_a_global_option_value_naming_a_command_is_a_value(self):
+        for line in (["--plugin-dir", "chat", "logs", "path"], ["--plugin-dir=chat", "logs", "path"],
+                     ["-vq", "--plugin-dir", "logs", "logs", "path"], ["logs", "path", "--plugin-dir", "chat"]):
+            r = self.webox(*line, check=0)
+            self.assertEqual(r.out.strip(), self.db_path(), line)
+
+    def test_usage_errors_name_the_same_help(self):
+        r = self.webox("--no-such-flag", "logs", "path", check=2)
+        self.assertIn("--no-such-flag", r.err)
+        self.assertIn("(see `webox logs path --help`)", r.err)
+        r = self.webox("--plugin-dir", check=2)
+        self.assertIn("(see `webox --help`)", r.err)
+        r = self.webox("chat", "logs", "-m", "echo", check=None)  # "logs" is chat's prompt
+        self.assertNotIn("webox logs", r.err)
+        r = self.webox("--", "chat", check=2)
+        self.assertIn("(see `webox --help`)", r.err)
+
+    def test_help_of_a_command_lists_what_completion_knows(self):
+        """`webox CMD --help` (that command alone built) and the completion
+        script (every command built) agree on each command's options."""
+        script = self.webox("completions", "fish", check=0).out
+
+        def completed(path):
+            return set(re.findall(r"__webox_at \"%s\"' [^\n]*?-l ([a-z][a-z0-9-]*)" % path, script))
+
+        globals_ = completed("")
+        for command in ("chat", "logs", "logs search", "leads", "leads dm", "rag", "completions"):
+            helped = set(re.findall(r"(?m)^ +(?:-\w,)?--([a-z][a-z0-9-]*)",
+                                    self.webox(*command.split(), "--help", check=0).out))
+            self.assertEqual(completed(command) - globals_, helped - globals_, command)
+        self.assertIn("model", completed("chat"))
+        self.assertIn("template", completed("leads dm"))
+        leads = self.webox("leads", "--help", check=0).out
+        for name in ("list", "dm", "export", "optout", "sequence", "stats", "forget"):
+            self.assertIn("  " + name + " ", leads)
 
 
 if __name__ == "__main__":
