@@ -59,6 +59,7 @@ struct ChatOptions {
   std::string template_name;       // -t, --template
   std::vector<std::string> vars;   // --var name=value
   std::vector<std::string> attach; // -a/--attach
+  std::string pdf = "auto";        // --pdf
   std::vector<std::string> prompt_words;
 };
 
@@ -94,6 +95,8 @@ Examples:
   webox chat --render always "..." | less -R          # drawn even through a pipe
   webox chat -a rapport.pdf -a schema.png -m openai:gpt-4o "Que montre ce schéma ?"
   webox chat -a notes.md -m ollama:llama3.2 "Résume ce fichier"
+  webox chat -a rapport.pdf -m anthropic:claude-sonnet-4-5 --pdf native "Résume"  # the PDF whole
+  webox chat -a rapport.pdf -m gemini:gemini-2.5-flash --pdf text "Résume"       # its text only
 
 The prompt is the arguments, or standard input, or both (input first, then
 the arguments). Text is written as it arrives; on a terminal its Markdown is
@@ -297,10 +300,10 @@ private:
 // printed stays a prefix of the answer on stdout.
 agent::LoopResult send_streamed(chat::ChatSession &session, Agent &agent, Grounding &grounding,
                                 const std::optional<render::MarkdownStyle> &style, const std::string &prompt,
-                                const std::vector<chat::Attachment> &attachments) {
+                                std::vector<chat::Attachment> attachments) {
   AnswerPrinter printer(style);
   agent::LoopResult result;
-  const std::string text = session.attach(grounding.ground(prompt), attachments);
+  const std::string text = session.attach(grounding.ground(prompt), std::move(attachments));
   try {
     result = agent::run_agent_turn(
         session, text, agent.toolbox, *agent.approval, agent.loop,
@@ -361,14 +364,19 @@ std::vector<ReplCommand> repl_commands(chat::ChatSession &session, chat::UsageTa
          attachments.push_back(chat::read_attachment(file)); // throws for a bad file: nothing is staged
          repl_note("webox: " + file + " goes with the next prompt");
        }},
+      {"pdf", "/pdf MODE", "how attached PDFs go: auto (whole where the model takes them), native, text",
+       [&session](const std::string &mode) {
+         if (!mode.empty()) session.set_pdf_mode(chat::parse_pdf_mode(mode, "/pdf"));
+         repl_note(std::string("webox: PDFs go ") + chat::pdf_mode_name(session.pdf_mode()));
+       }},
   };
 }
 
 // --json: one object, printed whatever the ending (the calls a model asked
 // for are in it), then the ending's exit code.
 void send_json(chat::ChatSession &session, Agent &agent, Grounding &grounding, const std::string &prompt,
-               const std::vector<chat::Attachment> &attachments) {
-  const std::string text = session.attach(grounding.ground(prompt), attachments);
+               std::vector<chat::Attachment> attachments) {
+  const std::string text = session.attach(grounding.ground(prompt), std::move(attachments));
   agent::LoopResult result = agent::run_agent_turn(session, text, agent.toolbox, *agent.approval, agent.loop,
                                                    [](std::string_view) {}, note_fallback);
   note_answer(session, result.answer);
@@ -405,6 +413,7 @@ void run_chat(Context &ctx, const ChatOptions &o) {
   settings.conversation_id = o.cid;
   settings.streaming = o.no_stream ? chat::Streaming::no : chat::Streaming::yes;
   settings.logging = o.no_log ? chat::Logging::no : chat::Logging::yes;
+  settings.pdf = chat::parse_pdf_mode(o.pdf);
   if (o.continue_last && !o.cid.empty()) throw UsageError("use either -c or --cid, not both");
 
   if (!o.vars.empty() && o.template_name.empty()) throw UsageError("--var fills a template: name it with -t NAME");
@@ -444,10 +453,10 @@ void run_chat(Context &ctx, const ChatOptions &o) {
     return;
   }
   if (o.json) {
-    send_json(session, agent, grounding, prompt, attachments);
+    send_json(session, agent, grounding, prompt, std::move(attachments));
     return;
   }
-  send_streamed(session, agent, grounding, style, prompt, attachments);
+  send_streamed(session, agent, grounding, style, prompt, std::move(attachments));
 }
 
 } // namespace
@@ -502,9 +511,12 @@ void setup_chat(CLI::App *cmd, Context &ctx) {
                            ->type_name("WHEN");
   cmd->add_flag("--raw", o->raw, "The answer as the model wrote it, even on a terminal (--render never)")->excludes(render);
   cmd->add_option("-a,--attach", o->attach,
-                  "Attach a file (repeatable): text inline, a PDF's text, an image for vision models; see ATTACHMENTS in webox-chat(1)")
+                  "Attach a file (repeatable): text inline, a PDF (whole or its text), an image for vision models; see ATTACHMENTS in webox-chat(1)")
       ->type_name("FILE")
       ->allow_extra_args(false);
+  cmd->add_option("--pdf", o->pdf,
+                  "How attached PDFs go: auto (whole where the model takes PDFs, else as text), native (whole or exit 2), text")
+      ->type_name("MODE");
   cmd->add_option("prompt", o->prompt_words, "The prompt (joined with spaces)");
   cmd->footer(kChatExamples);
   cmd->callback([&ctx, o] { ctx.command = [&ctx, o] { run_chat(ctx, *o); }; });

@@ -41,6 +41,7 @@ struct CompareOptions {
   std::string render = "auto"; // --render
   bool raw = false;            // --raw
   std::vector<std::string> attach; // -a/--attach
+  std::string pdf = "auto";        // --pdf
   std::string assistant;            // --assistant
   std::string template_name;        // -t, --template
   std::vector<std::string> vars;    // --var name=value
@@ -137,11 +138,12 @@ void run_compare(Context &ctx, const CompareOptions &o) {
   settings.seed = o.seed;
   settings.max_cost = o.max_cost;
   settings.log = !o.no_log;
+  settings.pdf = chat::parse_pdf_mode(o.pdf);
   chat::check_attachment_count(o.attach.size());
   std::vector<chat::Attachment> attachments;
   for (const std::string &file : o.attach) attachments.push_back(chat::read_attachment(file));
-  const std::string prompt = chat::prompt_with_attachments(prepare_prompt(o, settings), attachments);
-  settings.images = chat::image_parts(attachments);
+  const std::string prompt = prepare_prompt(o, settings);
+  settings.attachments = std::move(attachments);
 
   const Config &config = ctx.config();
   compare::CompareRun run(ctx.plugins(), config, &ctx.db(), settings, prompt);
@@ -211,9 +213,12 @@ void setup_compare(CLI::App *cmd, Context &ctx) {
                            ->type_name("WHEN");
   cmd->add_flag("--raw", o->raw, "Columns show the answers as written, even on a terminal (--render never)")->excludes(render);
   cmd->add_option("-a,--attach", o->attach,
-                  "Attach a file to the prompt (repeatable): text inline, a PDF's text, an image for vision models")
+                  "Attach a file to the prompt (repeatable): text inline, a PDF (whole or its text), an image for vision models")
       ->type_name("FILE")
       ->allow_extra_args(false);
+  cmd->add_option("--pdf", o->pdf,
+                  "How attached PDFs go, column by column: auto (whole where the model takes PDFs, else as text), native (whole or exit 2), text")
+      ->type_name("MODE");
   cmd->add_option("--assistant", o->assistant, "Every column gets this assistant's system prompt ('webox assistants list')")
       ->type_name("NAME");
   cmd->add_option("-t,--template", o->template_name, "Use a prompt of the library ('webox prompts list'); the input is {{input}}")
@@ -230,6 +235,7 @@ Examples:
   webox compare --models openai:gpt-4o-mini,mistral:mistral-small-latest --format markdown "..." > cmp.md
   webox compare -m echo -m echo:messages --json "offline" | jq '.results[].latency_ms'
   webox compare -m openai:gpt-4o -m gemini:gemini-2.5-flash -a schema.png "Que montre ce schéma ?"
+  webox compare -m anthropic:claude-sonnet-4-5 -m ollama:llama3.2 -a rapport.pdf "Résume"  # whole, then as text
   webox compare -m gpt-4o-mini -m claude-haiku-4-5 -t resume-article < article.txt
   webox compare -m mistral-small-latest -m gemini-2.5-flash --assistant traducteur "Good morning"
 

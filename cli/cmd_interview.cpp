@@ -18,6 +18,7 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "lib/compare/text_width.hpp"
 #include "lib/core/error.hpp"
 #include "lib/interview/interview_store.hpp"
 #include "lib/interview/report.hpp"
@@ -81,10 +82,12 @@ void list_interview_scenarios(const InterviewOptions &o) {
   for (const auto &s : list.scenarios) {
     std::string criteria;
     for (const auto &c : s.rubric) criteria += (criteria.empty() ? "" : ", ") + c.name;
-    char line[512];
-    std::snprintf(line, sizeof line, "%-20s %-4s %2d questions  %s — %s%s", s.name.c_str(), s.language.c_str(),
-                  s.questions, s.title.c_str(), criteria.c_str(), s.user ? " (yours)" : "");
-    if (!out::line(line)) return;
+    char rest[64];
+    std::snprintf(rest, sizeof rest, " %2d questions  ", s.questions);
+    // Padded by terminal cells, not bytes: an accented name lines up too.
+    if (!out::line(compare::pad_to(s.name, 20) + " " + compare::pad_to(s.language, 4) + rest + s.title + " — " +
+                   criteria + (s.user ? " (yours)" : "")))
+      return;
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/compare/text_width.hpp"
 #include "lib/auth/lifecycle.hpp"
 #include "cli/command.hpp"
 #include "cli/context.hpp"
@@ -109,12 +110,13 @@ void run_sequence_status(const SequenceOptions &o, Context &ctx) {
   }
   out::line("STEP  TEMPLATE              SENT  WAITING  REPLIED  OPTED_OUT  UNCERTAIN  FAILED");
   for (const auto &s : steps) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "%4d  %-20s %5lld  %7lld  %7lld  %9lld  %9lld  %6lld", s["step"].get<int>(),
-                  s["template"].get<std::string>().c_str(), s["sent"].get<long long>(), s["waiting"].get<long long>(),
-                  s["replied"].get<long long>(), s["opted_out"].get<long long>(), s["uncertain"].get<long long>(),
-                  s["failed"].get<long long>());
-    out::line(buf);
+    char step[16], counts[128];
+    std::snprintf(step, sizeof step, "%4d  ", s["step"].get<int>());
+    std::snprintf(counts, sizeof counts, " %5lld  %7lld  %7lld  %9lld  %9lld  %6lld", s["sent"].get<long long>(),
+                  s["waiting"].get<long long>(), s["replied"].get<long long>(), s["opted_out"].get<long long>(),
+                  s["uncertain"].get<long long>(), s["failed"].get<long long>());
+    // The template's name padded by terminal cells, not bytes.
+    out::line(step + compare::pad_to(s["template"].get<std::string>(), 20) + counts);
   }
 }
 

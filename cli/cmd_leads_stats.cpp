@@ -14,6 +14,7 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "lib/compare/text_width.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/leads/collect/record.hpp"
@@ -35,9 +36,9 @@ std::string stats_bars(const std::vector<std::pair<std::string, int64_t>> &rows,
   for (const auto &[k, v] : rows) top = std::max(top, v);
   std::string s = extra_header;
   for (const auto &[label, value] : rows) {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "  %-24s %6lld  ", label.c_str(), static_cast<long long>(value));
-    s += buf;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " %6lld  ", static_cast<long long>(value));
+    s += "  " + compare::pad_to(label, 24) + buf; // by terminal cells: accented labels line up
     const int64_t width = value * 40 / top;
     for (int64_t i = 0; i < width; ++i) s += "\xE2\x96\x88"; // █
     if (value > 0 && width == 0) s += "\xE2\x96\x8F";      // ▏ something, however small
@@ -84,10 +85,10 @@ std::string stats_text(const json &d, const std::string &by) {
   if (by == "platform") {
     s += "By platform:          leads  converted  rate\n";
     for (const auto &[p, v] : d["by_platform"].items()) {
-      char buf[128];
-      std::snprintf(buf, sizeof buf, "  %-18s %6lld  %9lld  %s\n", p.c_str(), v["leads"].get<long long>(), v["converted"].get<long long>(),
+      char buf[96];
+      std::snprintf(buf, sizeof buf, " %6lld  %9lld  %s\n", v["leads"].get<long long>(), v["converted"].get<long long>(),
                     stats_percent(v["conversion_rate"]).c_str());
-      s += buf;
+      s += "  " + compare::pad_to(p, 18) + buf;
     }
     return s;
   }

@@ -13,6 +13,7 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "lib/compare/text_width.hpp"
 #include "lib/chat/model_catalog.hpp"
 #include "lib/chat/model_ref.hpp"
 #include "lib/chat/model_refresh.hpp"
@@ -94,9 +95,8 @@ void run_models(Context &ctx, const ModelsOptions &o) {
   for (const auto &e : entries) {
     std::string name = e.text() + (e.text() == default_model ? "  (default)" : "");
     std::string more = details(e);
-    char line[1024];
-    std::snprintf(line, sizeof line, "%-44s %s", name.c_str(), more.c_str());
-    if (!out::line(more.empty() ? name : std::string(line))) return;
+    // Padded by terminal cells, not bytes (a local model or alias may be accented).
+    if (!out::line(more.empty() ? name : compare::pad_to(name, 44) + " " + more)) return;
   }
   if (o.search.empty())
     for (const auto &[alias, target] : config.aliases) out::line(alias + " -> " + target + "  (alias)");

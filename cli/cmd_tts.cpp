@@ -20,6 +20,7 @@
 #include "cli/context.hpp"
 #include "cli/flags.hpp"
 #include "cli/output.hpp"
+#include "lib/compare/text_width.hpp"
 #include "lib/chat/model_ref.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/text_input.hpp"
@@ -105,10 +106,9 @@ void list_voices(plugin::Provider &provider, bool as_json) {
   for (const auto &v : voices) {
     std::string langs;
     for (const auto &l : v.value("languages", json::array())) langs += (langs.empty() ? "" : ",") + l.get<std::string>();
-    char line[256];
-    std::snprintf(line, sizeof line, "%-16s %-28s %s", v.value("id", "").c_str(), v.value("name", "").c_str(),
-                  langs.c_str());
-    if (!out::line(line)) return;
+    // Padded by terminal cells, not bytes: "Amélie" lines up with "Thomas".
+    if (!out::line(compare::pad_to(v.value("id", ""), 16) + " " + compare::pad_to(v.value("name", ""), 28) + " " + langs))
+      return;
   }
 }
 

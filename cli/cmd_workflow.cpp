@@ -24,6 +24,7 @@
 #include "cli/command.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "lib/compare/text_width.hpp"
 #include "lib/core/config.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
@@ -281,9 +282,8 @@ void list_workflows(const WorkflowListOptions &o) {
   }
   if (found.empty()) std::fputs("no workflows found\n", stderr);
   for (const auto &[name, v] : found) {
-    char line[512];
-    std::snprintf(line, sizeof line, "%-24s %s", name.c_str(), v.second.c_str());
-    if (!out::line(line)) return;
+    // Padded by terminal cells, not bytes: an accented name lines up too.
+    if (!out::line(compare::pad_to(name, 24) + " " + v.second)) return;
   }
 }
 

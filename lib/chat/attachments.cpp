@@ -82,13 +82,129 @@ void read_pdf(Attachment &a, const std::string &bytes, const AttachmentLimits &l
     case pdf::Outcome::unavailable: refuse_file(a.path, "PDFs cannot be read: " + pdf.message);
   }
   a.pages = pdf.pages.size();
+  a.text.clear();
   for (size_t i = 0; i < pdf.pages.size(); ++i) {
     a.text += "[page " + std::to_string(i + 1) + "]\n" + pdf.pages[i];
     if (!a.text.empty() && a.text.back() != '\n') a.text += '\n';
   }
 }
 
+// PDF syntax (ISO 32000-1, 7.2.2): what may follow a name without being
+// part of it.
+bool pdf_ends_name(std::string_view b, size_t at) {
+  if (at >= b.size()) return true;
+  return b[at] == '\0' || std::string_view(" \t\r\n\f()<>[]{}/%").find(b[at]) != std::string_view::npos;
+}
+
+size_t pdf_skip_space(std::string_view b, size_t at) {
+  while (at < b.size() && (b[at] == '\0' || std::string_view(" \t\r\n\f").find(b[at]) != std::string_view::npos)) ++at;
+  return at;
+}
+
+// Page objects ("/Type /Page", not "/Pages") written in the clear. Pages
+// inside compressed object streams are not seen: 0 then, and
+// estimated_pages guesses. poppler is not loaded for this on purpose: a PDF
+// that goes natively never needs it.
+size_t count_pdf_pages(std::string_view b) {
+  size_t pages = 0;
+  for (size_t at = b.find("/Type"); at != std::string_view::npos; at = b.find("/Type", at + 1)) {
+    if (!pdf_ends_name(b, at + 5)) continue;
+    size_t value = pdf_skip_space(b, at + 5);
+    if (b.substr(value, 5) == "/Page" && pdf_ends_name(b, value + 5)) ++pages;
+  }
+  return pages;
+}
+
+// A trailer (or cross-reference stream) naming an /Encrypt dictionary: the
+// file needs a password or is locked against copying; providers refuse it.
+bool names_encryption(std::string_view b) {
+  for (size_t at = b.find("/Encrypt"); at != std::string_view::npos; at = b.find("/Encrypt", at + 1))
+    if (pdf_ends_name(b, at + 8)) return true;
+  return false;
+}
+
+// A PDF of unknown page count (compressed page objects): one page per
+// this many bytes, a figure between text-only documents (a few KB a page)
+// and scans (a few hundred), so that the estimate errs neither way wildly.
+constexpr size_t kPdfBytesPerPageGuess = 50 * 1024;
+
+size_t pdf_base64_size(size_t bytes) { return (bytes + 2) / 3 * 4; }
+
+// Why `a` cannot go natively to every target, "" when it can; `request_bytes`
+// is the base64 of the PDFs before it that go natively.
+std::string native_pdf_obstacle(const Attachment &a, const std::vector<PdfTarget> &targets, int64_t request_bytes) {
+  if (targets.empty()) return "no model to send it to";
+  for (const PdfTarget &t : targets)
+    if (!t.accepts)
+      return "--pdf native: " + t.model + " does not take PDFs natively; use --pdf text (or --pdf auto)";
+  const std::string file = "attachment " + a.path + ": ";
+  if (a.encrypted)
+    return file + "the PDF is encrypted and providers refuse encrypted PDFs: decrypt it first (e.g. qpdf --decrypt) "
+                  "or use --pdf text";
+  for (const PdfTarget &t : targets) {
+    if (t.max_pages > 0 && a.pages > static_cast<size_t>(t.max_pages))
+      return file + std::to_string(a.pages) + " pages, more than " + t.model + " takes natively (" +
+             std::to_string(t.max_pages) + "); use --pdf text";
+    const int64_t needed = request_bytes + static_cast<int64_t>(pdf_base64_size(a.bytes));
+    if (t.max_request_bytes > 0 && needed > t.max_request_bytes)
+      return file + text::human_size(static_cast<size_t>(needed)) + " of base64" +
+             (request_bytes > 0 ? " with the PDFs before it" : "") + " is more than " + t.model +
+             " takes in one request (" + text::human_size(static_cast<size_t>(t.max_request_bytes)) +
+             "); use --pdf text";
+  }
+  return {};
+}
+
 } // namespace
+
+PdfMode parse_pdf_mode(const std::string &text, const std::string &where) {
+  if (text == "auto") return PdfMode::automatic;
+  if (text == "native") return PdfMode::native;
+  if (text == "text") return PdfMode::text;
+  throw UsageError(where + ": '" + text + "' is not a PDF mode: auto, native or text");
+}
+
+const char *pdf_mode_name(PdfMode mode) {
+  switch (mode) {
+    case PdfMode::automatic: return "auto";
+    case PdfMode::native: return "native";
+    case PdfMode::text: return "text";
+  }
+  return "auto";
+}
+
+std::vector<bool> route_pdfs(std::vector<Attachment> &attachments, PdfMode mode,
+                             const std::vector<PdfTarget> &targets, const AttachmentLimits &limits) {
+  std::vector<bool> native(attachments.size(), false);
+  int64_t request_bytes = 0;
+  for (size_t i = 0; i < attachments.size(); ++i) {
+    Attachment &a = attachments[i];
+    if (a.kind != AttachmentKind::pdf) continue;
+    if (mode != PdfMode::text) {
+      std::string why = native_pdf_obstacle(a, targets, request_bytes);
+      if (!why.empty() && mode == PdfMode::native) throw UsageError(why);
+      native[i] = why.empty();
+    }
+    if (native[i]) {
+      request_bytes += static_cast<int64_t>(pdf_base64_size(a.bytes));
+      if (a.base64.empty()) a.base64 = crypto::base64_encode(a.pdf);
+    } else if (a.text.empty()) {
+      read_pdf(a, a.pdf, limits);
+    }
+  }
+  return native;
+}
+
+size_t estimated_pages(const Attachment &a) {
+  if (a.pages > 0) return a.pages;
+  return std::max<size_t>(1, a.bytes / kPdfBytesPerPageGuess);
+}
+
+int64_t tokens_per_page_of(const std::vector<PdfTarget> &targets) {
+  int64_t most = 0;
+  for (const PdfTarget &t : targets) most = std::max(most, t.tokens_per_page);
+  return most;
+}
 
 const char *kind_name(AttachmentKind kind) {
   switch (kind) {
@@ -153,7 +269,12 @@ Attachment read_attachment(const std::filesystem::path &file, const AttachmentLi
   a.sha256 = crypto::hex_encode(crypto::sha256(bytes));
   switch (a.kind) {
     case AttachmentKind::text: a.text = std::move(bytes); break;
-    case AttachmentKind::pdf: read_pdf(a, bytes, limits); break;
+    case AttachmentKind::pdf:
+      // Read later, by route_pdfs: as text (poppler) or sent whole.
+      a.pages = count_pdf_pages(bytes);
+      a.encrypted = names_encryption(bytes);
+      a.pdf = std::move(bytes);
+      break;
     case AttachmentKind::image: a.base64 = crypto::base64_encode(bytes); break;
   }
   return a;
@@ -165,10 +286,17 @@ void check_attachment_count(size_t count, const AttachmentLimits &limits) {
                      " were given");
 }
 
-std::string prompt_with_attachments(const std::string &prompt, const std::vector<Attachment> &attachments) {
+std::string prompt_with_attachments(const std::string &prompt, const std::vector<Attachment> &attachments,
+                                    const std::vector<bool> &native) {
   if (attachments.empty()) return prompt;
   std::string out;
-  for (const Attachment &a : attachments) {
+  for (size_t i = 0; i < attachments.size(); ++i) {
+    const Attachment &a = attachments[i];
+    if (i < native.size() && native[i]) {
+      out += "[pdf " + a.name + ": " + a.media_type + ", " + std::to_string(a.bytes) + " bytes, sha256 " + a.sha256 +
+             ", sent whole]\n\n";
+      continue;
+    }
     switch (a.kind) {
       case AttachmentKind::text:
       case AttachmentKind::pdf: {
@@ -191,18 +319,27 @@ std::string prompt_with_attachments(const std::string &prompt, const std::vector
   return out + prompt;
 }
 
-nlohmann::json image_parts(const std::vector<Attachment> &attachments) {
+nlohmann::json media_parts(const std::vector<Attachment> &attachments, const std::vector<bool> &native,
+                           int64_t tokens_per_page) {
   nlohmann::json parts = nlohmann::json::array();
-  for (const Attachment &a : attachments)
+  for (size_t i = 0; i < attachments.size(); ++i) {
+    const Attachment &a = attachments[i];
     if (a.kind == AttachmentKind::image)
       parts.push_back({{"type", "image"}, {"media_type", a.media_type}, {"data", a.base64}, {"name", a.name}});
+    if (a.kind != AttachmentKind::pdf || i >= native.size() || !native[i]) continue;
+    const auto pages = static_cast<int64_t>(estimated_pages(a));
+    nlohmann::json part = {{"type", "document"}, {"media_type", a.media_type}, {"data", a.base64},
+                           {"name", a.name},     {"pages", pages}};
+    if (tokens_per_page > 0) part["input_tokens"] = pages * tokens_per_page;
+    parts.push_back(std::move(part));
+  }
   return parts;
 }
 
-nlohmann::json user_content(const std::string &text, const nlohmann::json &images) {
-  if (!images.is_array() || images.empty()) return text;
+nlohmann::json user_content(const std::string &text, const nlohmann::json &media) {
+  if (!media.is_array() || media.empty()) return text;
   nlohmann::json parts = nlohmann::json::array({{{"type", "text"}, {"text", text}}});
-  for (const auto &image : images) parts.push_back(image);
+  for (const auto &part : media) parts.push_back(part);
   return parts;
 }
 

@@ -39,6 +39,21 @@ std::string describe(const CallEstimate &e) {
 // image as 450,000 tokens.
 constexpr int64_t kTokensPerImage = 2000;
 
+// A PDF sent whole (a document part) is billed by its pages: the host puts
+// its estimate in the part ("input_tokens": pages times the manifest's
+// "pdf.tokens_per_page"); without one, this figure a page, the top of
+// Anthropic's documented 1,500 to 3,000 (text plus a page image).
+constexpr int64_t kTokensPerPdfPage = 3000;
+
+int64_t document_tokens(const nlohmann::json &part) {
+  if (auto t = part.find("input_tokens"); t != part.end() && t->is_number_integer() && t->get<int64_t>() > 0)
+    return t->get<int64_t>();
+  int64_t pages = 1;
+  if (auto p = part.find("pages"); p != part.end() && p->is_number_integer() && p->get<int64_t>() > 0)
+    pages = p->get<int64_t>();
+  return pages * kTokensPerPdfPage;
+}
+
 bool is_part_list(const nlohmann::json &m) {
   return m.is_object() && m.contains("content") && m["content"].is_array() && !m.contains("tool_calls");
 }
@@ -47,6 +62,7 @@ int64_t part_list_tokens(const nlohmann::json &parts) {
   int64_t tokens = 4;
   for (const auto &p : parts) {
     if (p.is_object() && p.value("type", "") == "image") tokens += kTokensPerImage;
+    else if (p.is_object() && p.value("type", "") == "document") tokens += document_tokens(p);
     else tokens += static_cast<int64_t>((p.dump().size() + 2) / 3);
   }
   return tokens;

@@ -52,6 +52,16 @@ bool worth_falling_back(webox_status status) {
          status == WEBOX_E_UPSTREAM;
 }
 
+std::vector<PdfTarget> pdf_targets(const std::vector<ChainLink> &links) {
+  std::vector<PdfTarget> targets;
+  for (const ChainLink &link : links) {
+    const plugin::Manifest &m = link.binding.plugin->manifest;
+    targets.push_back({link.binding.instance + ":" + link.model.model, plugin::accepts_native_pdf(m, link.model.model),
+                       m.pdf.max_request_bytes, m.pdf.max_pages, m.pdf.tokens_per_page});
+  }
+  return targets;
+}
+
 std::vector<ChainLink> bind_chain(const std::vector<ModelRef> &chain, const Config &config,
                                   plugin::Registry &registry) {
   std::vector<ChainLink> links;

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/chat/attachments.hpp"
 #include "lib/chat/turn.hpp"
 #include "lib/core/config.hpp"
 #include "lib/plugin/provider.hpp"
@@ -48,6 +49,10 @@ struct ChainLink {
   ModelRef model;
   plugin::ProviderBinding binding; // resolved up front, on the main thread
 };
+
+// What each link's plugin manifest says of PDFs sent whole ("pdf"), for
+// route_pdfs.
+std::vector<PdfTarget> pdf_targets(const std::vector<ChainLink> &links);
 
 // Binds every model of `chain` (loads plugins: main thread only).
 std::vector<ChainLink> bind_chain(const std::vector<ModelRef> &chain, const Config &config,

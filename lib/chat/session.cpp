@@ -1,5 +1,7 @@
 #include "lib/chat/session.hpp"
 
+#include <algorithm>
+
 #include "lib/chat/assistants.hpp"
 #include "lib/chat/call_log.hpp"
 #include "lib/chat/budget.hpp"
@@ -111,30 +113,35 @@ void ChatSession::load_history(const std::string &conversation_id) {
   }
 }
 
-std::string ChatSession::attach(const std::string &prompt, const std::vector<Attachment> &attachments) {
-  nlohmann::json images = image_parts(attachments);
-  if (!images.empty())
+std::string ChatSession::attach(const std::string &prompt, std::vector<Attachment> attachments) {
+  const bool images = std::any_of(attachments.begin(), attachments.end(),
+                                  [](const Attachment &a) { return a.kind == AttachmentKind::image; });
+  if (images)
     for (const auto &link : m_links) {
       // Refused here, before anything is sent, rather than by the host when
       // the fallback reaches a model that cannot see them.
       std::string why = plugin::vision_refusal(link.binding.plugin->manifest, link.binding.instance, link.model.model);
       if (!why.empty()) throw UsageError(why);
     }
-  m_next_images = std::move(images);
-  return prompt_with_attachments(prompt, attachments);
+  // Every link of the chain gets the same message: a PDF goes whole only
+  // when each of them takes it.
+  const std::vector<PdfTarget> targets = pdf_targets(m_links);
+  const std::vector<bool> native = route_pdfs(attachments, m_settings.pdf, targets);
+  m_next_parts = media_parts(attachments, native, tokens_per_page_of(targets));
+  return prompt_with_attachments(prompt, attachments, native);
 }
 
 nlohmann::json ChatSession::messages_for(const std::string &prompt) const {
   nlohmann::json messages = nlohmann::json::array();
   if (!m_system.empty()) messages.push_back({{"role", "system"}, {"content", m_system}});
   for (const auto &m : m_history) messages.push_back(m);
-  messages.push_back({{"role", "user"}, {"content", user_content(prompt, m_next_images)}});
+  messages.push_back({{"role", "user"}, {"content", user_content(prompt, m_next_parts)}});
   return messages;
 }
 
 void ChatSession::remember(const std::string &prompt, const nlohmann::json &added) {
-  m_history.push_back({{"role", "user"}, {"content", user_content(prompt, m_next_images)}});
-  m_next_images = nlohmann::json::array();
+  m_history.push_back({{"role", "user"}, {"content", user_content(prompt, m_next_parts)}});
+  m_next_parts = nlohmann::json::array();
   for (const auto &m : added) m_history.push_back(m);
 }
 

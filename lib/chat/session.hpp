@@ -51,6 +51,7 @@ struct ChatSettings {
   Streaming streaming = Streaming::yes;
   Logging logging = Logging::yes;
   std::optional<double> max_cost;  // --max-cost, USD
+  PdfMode pdf = PdfMode::automatic; // --pdf: how attached PDFs go (lib/chat/attachments)
 };
 
 // Parses "-o key=value" values: JSON when the value parses as JSON
@@ -76,11 +77,13 @@ public:
   TurnResult send(const std::string &prompt, const DeltaSink &on_delta, const FallbackNote &on_fallback = {});
 
   // The text of the next prompt with `attachments` (lib/chat/attachments:
-  // text and PDFs inline, images named); their images are staged as parts
-  // of the next user message, after every model of the chain was checked to
-  // see images (UsageError, exit 2, naming the one that cannot). Once per
-  // prompt, before it is sent; what it returns is what is sent and logged.
-  std::string attach(const std::string &prompt, const std::vector<Attachment> &attachments);
+  // text inline, PDFs natively or inline as the PDF mode and every model of
+  // the chain allow, images and native PDFs named); their images and native
+  // PDFs are staged as parts of the next user message, after every model of
+  // the chain was checked to see images (UsageError, exit 2, naming the one
+  // that cannot). Once per prompt, before it is sent; what it returns is
+  // what is sent and logged.
+  std::string attach(const std::string &prompt, std::vector<Attachment> attachments);
 
   // The pieces of an agent turn (lib/agent/agent_turn.hpp), which makes
   // several model calls for one prompt.
@@ -108,6 +111,8 @@ public:
   void set_model(const std::string &spec);
   void set_system(std::string system) { m_system = std::move(system); }
   void set_temperature(double temperature) { m_options["temperature"] = temperature; }
+  void set_pdf_mode(PdfMode mode) { m_settings.pdf = mode; }
+  PdfMode pdf_mode() const { return m_settings.pdf; }
   // Forgets the turns: the next prompt starts a new conversation (id).
   void new_conversation();
   const std::string &system() const { return m_system; }
@@ -132,9 +137,10 @@ private:
   nlohmann::json m_options = nlohmann::json::object();
   std::string m_conversation_id;
   nlohmann::json m_history = nlohmann::json::array(); // user, assistant and tool messages
-  // Image parts of the next user message (attach); kept in m_history with
-  // it, so later turns of this process still show the image to the model.
-  nlohmann::json m_next_images = nlohmann::json::array();
+  // Image and document parts of the next user message (attach); kept in
+  // m_history with it, so later turns of this process still show them to
+  // the model.
+  nlohmann::json m_next_parts = nlohmann::json::array();
 };
 
 } // namespace webox::chat

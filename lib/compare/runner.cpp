@@ -1,5 +1,6 @@
 #include "lib/compare/runner.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <random>
 #include <set>
@@ -69,20 +70,12 @@ CompareRun::CompareRun(plugin::Registry &registry, const Config &config, store::
     m_links.push_back(chat::bind_chain(chain, m_config, registry));
     m_chains.push_back(std::move(chain));
   }
-  m_messages = nlohmann::json::array();
-  if (!m_settings.system.empty()) m_messages.push_back({{"role", "system"}, {"content", m_settings.system}});
-  m_messages.push_back({{"role", "user"}, {"content", chat::user_content(m_prompt, m_settings.images)}});
-  if (!m_settings.images.empty())
-    for (const auto &links : m_links)
-      for (const auto &link : links)
-        if (std::string why = plugin::vision_refusal(link.binding.plugin->manifest, link.binding.instance, link.model.model);
-            !why.empty())
-          throw UsageError(why);
+  prepare_messages();
 
   std::vector<chat::CallEstimate> estimates;
   int64_t answer_tokens = 0;
-  for (const auto &chain : m_chains) {
-    chat::CallEstimate worst = chat::estimate_chain(m_prices, chain, m_messages, m_settings.options);
+  for (size_t i = 0; i < m_chains.size(); ++i) {
+    chat::CallEstimate worst = chat::estimate_chain(m_prices, m_chains[i], m_messages[i], m_settings.options);
     answer_tokens += worst.max_output_tokens;
     estimates.push_back(worst);
   }
@@ -90,13 +83,39 @@ CompareRun::CompareRun(plugin::Registry &registry, const Config &config, store::
     chat::ModelRef judge = chat::resolve_model(m_settings.judge, m_config, registry);
     m_judge = chat::ChainLink{judge, plugin::bind_provider(registry, m_config, judge.provider)};
     require_key(*m_judge, "judge");
-    chat::CallEstimate e = chat::estimate_call(m_prices, judge, m_messages, {{"max_tokens", kJudgeAnswerTokens}});
+    const nlohmann::json judge_reads = nlohmann::json::array({{{"role", "user"}, {"content", m_prompt}}});
+    chat::CallEstimate e = chat::estimate_call(m_prices, judge, judge_reads, {{"max_tokens", kJudgeAnswerTokens}});
     e.prompt_tokens += answer_tokens;
     e.worst_case_usd = m_prices.cost(judge.provider, judge.model, e.prompt_tokens, e.max_output_tokens);
     estimates.push_back(e);
   }
   chat::Budget(m_config, m_db, m_settings.max_cost).check(estimates);
   m_id = store::Calls::new_conversation_id();
+}
+
+// Each column's user message: images for every column (each must see
+// them), PDFs whole or as text as the column's chain allows.
+void CompareRun::prepare_messages() {
+  const bool images = std::any_of(m_settings.attachments.begin(), m_settings.attachments.end(),
+                                  [](const chat::Attachment &a) { return a.kind == chat::AttachmentKind::image; });
+  if (images)
+    for (const auto &links : m_links)
+      for (const auto &link : links)
+        if (std::string why = plugin::vision_refusal(link.binding.plugin->manifest, link.binding.instance, link.model.model);
+            !why.empty())
+          throw UsageError(why);
+  for (const auto &links : m_links) {
+    const std::vector<chat::PdfTarget> targets = chat::pdf_targets(links);
+    const std::vector<bool> native = chat::route_pdfs(m_settings.attachments, m_settings.pdf, targets);
+    const nlohmann::json parts = chat::media_parts(m_settings.attachments, native, chat::tokens_per_page_of(targets));
+    m_prompts.push_back(chat::prompt_with_attachments(m_prompt, m_settings.attachments, native));
+    nlohmann::json messages = nlohmann::json::array();
+    if (!m_settings.system.empty()) messages.push_back({{"role", "system"}, {"content", m_settings.system}});
+    messages.push_back({{"role", "user"}, {"content", chat::user_content(m_prompts.back(), parts)}});
+    m_messages.push_back(std::move(messages));
+  }
+  // The judge and the report read the first column's prompt text.
+  if (!m_prompts.empty()) m_prompt = m_prompts.front();
 }
 
 Report CompareRun::run(const std::function<void(const Report &)> &on_update) {
@@ -129,7 +148,7 @@ Report CompareRun::run(const std::function<void(const Report &)> &on_update) {
         report.answers[i].answered_by = next.text() + " (fallback)";
         on_update(report);
       };
-      chat::ChainResult r = chat::run_chain(m_links[i], cooling, m_messages, m_settings.options,
+      chat::ChainResult r = chat::run_chain(m_links[i], cooling, m_messages[i], m_settings.options,
                                             m_settings.streaming, on_delta, on_fallback);
       for (auto &a : r.attempts)
         a.turn.cost = m_prices.cost(a.turn.model.provider, a.turn.model.model, a.turn.input_tokens,
@@ -142,10 +161,10 @@ Report CompareRun::run(const std::function<void(const Report &)> &on_update) {
   }
   for (auto &t : threads) t.join();
   if (cancel::requested()) {
-    record(results, m_prompt, m_settings.system);
+    record(results, m_prompts, m_settings.system);
     throw Interrupted();
   }
-  record(results, m_prompt, m_settings.system);
+  record(results, m_prompts, m_settings.system);
   if (m_db) {
     for (const auto &r : results) chat::save_cooldowns(*m_db, r, chat::max_cooldown_ms(m_config));
   }
@@ -199,17 +218,16 @@ void CompareRun::judge(Report &report) {
   }
   if (!verdict.error.empty() && calls.size() == 2 && calls.back().answered())
     verdict.error += " (after one repair attempt)";
-  record(calls, ballot.user, ballot.system);
+  record(calls, std::vector<std::string>(calls.size(), ballot.user), ballot.system);
   report.judge = verdict;
 }
 
-void CompareRun::record(const std::vector<chat::ChainResult> &results, const std::string &prompt,
+void CompareRun::record(const std::vector<chat::ChainResult> &results, const std::vector<std::string> &prompts,
                         const std::string &system) {
   if (!m_db || !m_settings.log) return;
   store::Calls calls(*m_db);
-  for (const auto &r : results) {
-    chat::log_chain(calls, r, {prompt, system, m_settings.options, "", m_id});
-  }
+  for (size_t i = 0; i < results.size() && i < prompts.size(); ++i)
+    chat::log_chain(calls, results[i], {prompts[i], system, m_settings.options, "", m_id});
 }
 
 } // namespace webox::compare

@@ -41,11 +41,12 @@ struct CompareSettings {
   std::optional<unsigned> seed;         // judge shuffle; random when unset
   std::optional<double> max_cost;
   bool log = true;
-  // Image parts of the prompt (ABI 1.4, lib/chat/attachments: image_parts);
-  // the prompt's text already holds the text attachments. Every column must
-  // see images (checked before anything is sent, exit 2); the judge reads
-  // the answers and the prompt's text, never the images.
-  nlohmann::json images = nlohmann::json::array();
+  // Files attached to the prompt (lib/chat/attachments). Every column must
+  // see images (checked before anything is sent, exit 2); each column gets
+  // PDFs whole or as text as `pdf` and its own chain allow; the judge reads
+  // the answers and the prompt's text, never the images or PDFs.
+  std::vector<chat::Attachment> attachments;
+  chat::PdfMode pdf = chat::PdfMode::automatic;
 };
 
 class CompareRun {
@@ -60,13 +61,16 @@ public:
 
 private:
   void judge(Report &report);
-  void record(const std::vector<chat::ChainResult> &results, const std::string &prompt, const std::string &system);
+  void prepare_messages();
+  void record(const std::vector<chat::ChainResult> &results, const std::vector<std::string> &prompts,
+              const std::string &system);
 
   const Config &m_config;
   store::Db *m_db;
   CompareSettings m_settings;
   std::string m_prompt;
-  nlohmann::json m_messages;
+  std::vector<std::string> m_prompts;     // per column: the prompt with its attachments as sent
+  std::vector<nlohmann::json> m_messages; // per column
   chat::PriceTable m_prices;
   std::vector<std::vector<chat::ModelRef>> m_chains;
   std::vector<std::vector<chat::ChainLink>> m_links;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -93,7 +94,33 @@ void read_webhook_route(const nlohmann::json &j, Manifest &m) {
   m.webhooks = r;
 }
 
+// "pdf": {"models": [...], "max_request_bytes": N, "max_pages": N,
+// "tokens_per_page": N}; the limits are optional positive integers.
+void read_native_pdf(const nlohmann::json &j, Manifest &m) {
+  if (!j.contains("pdf")) return;
+  const nlohmann::json &pdf = j["pdf"];
+  if (!pdf.is_object()) bad("'pdf' must be an object");
+  m.pdf.models = string_list(pdf, "models");
+  auto positive = [&](const char *key, int64_t &out) {
+    if (!pdf.contains(key)) return;
+    const nlohmann::json &v = pdf[key];
+    if (!v.is_number_integer() || v.get<int64_t>() < 1) bad(std::string("'pdf.") + key + "' must be a positive integer");
+    out = v.get<int64_t>();
+  };
+  positive("max_request_bytes", m.pdf.max_request_bytes);
+  positive("max_pages", m.pdf.max_pages);
+  positive("tokens_per_page", m.pdf.tokens_per_page);
+}
+
 } // namespace
+
+bool accepts_native_pdf(const Manifest &m, const std::string &model) {
+  return std::any_of(m.pdf.models.begin(), m.pdf.models.end(), [&](const std::string &listed) {
+    if (!listed.empty() && listed.back() == '*')
+      return std::string_view(model).substr(0, listed.size() - 1) == std::string_view(listed).substr(0, listed.size() - 1);
+    return listed == model;
+  });
+}
 
 uint64_t capability_bit(const std::string &name) {
   for (const auto &c : kCapabilities)
@@ -143,6 +170,7 @@ Manifest read_manifest(const std::filesystem::path &dir) {
     m.vision_models_listed = true;
   }
   read_batch_limits(j, m);
+  read_native_pdf(j, m);
 
   if (!j.contains("abi") || !j["abi"].is_object() || !j["abi"].contains("major") || !j["abi"]["major"].is_number_integer())
     bad("missing 'abi.major'");

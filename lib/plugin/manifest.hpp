@@ -23,6 +23,16 @@ struct WebhookRoute {
   std::string delivery_id_header; // optional: a header naming the delivery (deduplicated)
 };
 
+// "pdf" in plugin.json (a fact, no capability bit and no slot): the models
+// that take a PDF whole, as a document part of a chat message, and the
+// provider's documented limits for it. Without it every PDF goes as text.
+struct NativePdf {
+  std::vector<std::string> models; // exact names, or a prefix ending in '*'
+  int64_t max_request_bytes = 0;   // the base64 of the PDFs of one request; 0 = not said
+  int64_t max_pages = 0;           // pages of one PDF; 0 = not said
+  int64_t tokens_per_page = 0;     // what a page costs in input tokens (budget estimate); 0 = not said
+};
+
 struct Manifest {
   std::filesystem::path dir;      // the plugin's folder
   std::string id;
@@ -40,6 +50,7 @@ struct Manifest {
   // ABI 1.4 ("vision_models"): the models of `models` that see images.
   std::vector<std::string> vision_models;
   bool vision_models_listed = false;
+  NativePdf pdf;                  // "pdf": PDFs sent as document parts
   WebhookRoute webhooks;          // ABI 1.5 (webhooks)
   // ABI 1.5 (batch, "batch_limits"): the most requests and bytes of input
   // one provider batch takes; the host splits bigger rounds.
@@ -64,5 +75,9 @@ std::vector<std::string> capability_names(uint64_t caps);
 // in "models" and lists "vision_models" without it. A model it does not
 // name is not known either way (false).
 bool known_text_only(const Manifest &m, const std::string &model);
+
+// True when the manifest's "pdf" lists `model` (exactly, or by a prefix
+// ending in '*'): a PDF may go to it natively.
+bool accepts_native_pdf(const Manifest &m, const std::string &model);
 
 } // namespace webox::plugin

@@ -216,16 +216,38 @@ void Provider::check_tools_supported(const nlohmann::json &request) const {
                       {});
 }
 
-bool has_image_parts(const nlohmann::json &messages) {
+namespace {
+
+bool has_parts_of_type(const nlohmann::json &messages, std::string_view type) {
   if (!messages.is_array()) return false;
   for (const auto &m : messages) {
     if (!m.is_object()) continue;
     auto content = m.find("content");
     if (content == m.end() || !content->is_array()) continue;
     for (const auto &part : *content)
-      if (part.is_object() && part.value("type", "") == "image") return true;
+      if (part.is_object() && part.value("type", "") == type) return true;
   }
   return false;
+}
+
+} // namespace
+
+bool has_image_parts(const nlohmann::json &messages) { return has_parts_of_type(messages, "image"); }
+
+bool has_document_parts(const nlohmann::json &messages) { return has_parts_of_type(messages, "document"); }
+
+std::string native_pdf_refusal(const Manifest &manifest, const std::string &instance, const std::string &model) {
+  if (accepts_native_pdf(manifest, model)) return {};
+  return instance + ":" + model + " does not take PDFs natively (the plugin '" + manifest.id +
+         "' lists the models that do under \"pdf\" in plugin.json)";
+}
+
+void Provider::check_documents_supported(const nlohmann::json &request) const {
+  if (!has_document_parts(request.value("messages", nlohmann::json()))) return;
+  // As for images: no document reaches a plugin whose manifest did not say
+  // the model reads them, whatever the caller checked before.
+  std::string why = native_pdf_refusal(manifest(), m_binding.instance, request.value("model", ""));
+  if (!why.empty()) throw ProviderError(WEBOX_E_UNSUPPORTED, why, {});
 }
 
 std::string vision_refusal(const Manifest &manifest, const std::string &instance, const std::string &model) {
@@ -250,6 +272,7 @@ nlohmann::json Provider::chat(const nlohmann::json &request, int64_t deadline_ms
     throw ProviderError(WEBOX_E_UNSUPPORTED, m_binding.instance + " cannot chat", {});
   check_tools_supported(request);
   check_vision_supported(request);
+  check_documents_supported(request);
   Exchange x(request);
   CallScope scope = new_scope(deadline_ms);
   webox_status s = m_binding.plugin->descriptor->chat(m_instance, scope.call(), &x.req, &x.result);
@@ -276,6 +299,7 @@ nlohmann::json Provider::chat_stream(const nlohmann::json &request,
   }
   check_tools_supported(request);
   check_vision_supported(request);
+  check_documents_supported(request);
   Exchange x(request);
   detail::EventSink sink(on_event);
   CallScope scope = new_scope(deadline_ms);

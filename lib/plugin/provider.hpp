@@ -60,6 +60,14 @@ bool has_image_parts(const nlohmann::json &messages);
 // answers for it.
 std::string vision_refusal(const Manifest &manifest, const std::string &instance, const std::string &model);
 
+// True when a chat request's messages hold a document part (a PDF sent
+// natively: {"type":"document",...} in a list content).
+bool has_document_parts(const nlohmann::json &messages);
+
+// Why a PDF may not go natively to `model` of `instance` (the manifest's
+// "pdf" does not list it), or "" when it may.
+std::string native_pdf_refusal(const Manifest &manifest, const std::string &instance, const std::string &model);
+
 class Provider {
 public:
   explicit Provider(ProviderBinding binding);
@@ -161,6 +169,7 @@ private:
   void check_tools_supported(const nlohmann::json &request) const;
   // Throws WEBOX_E_UNSUPPORTED when `request` holds images this plugin or model cannot see.
   void check_vision_supported(const nlohmann::json &request) const;
+  void check_documents_supported(const nlohmann::json &request) const;
   // finish(), then keep_rotated_secrets() on the result or the error detail
   // (social operations; provider_social_send.cpp).
   nlohmann::json finish_keeping_secrets(webox_status status, webox_result &result, const char *operation,

@@ -207,13 +207,16 @@ json tool_result_block(const json &message) {
   return block;
 }
 
-// A message's content: image parts (ABI 1.4) become `image` blocks with a
-// base64 source; a string and text blocks go as they are.
+// A message's content: image parts (ABI 1.4) become `image` blocks and
+// document parts (a PDF sent natively) `document` blocks, both with a base64
+// source; a string and text blocks go as they are.
 json anthropic_content(const json &value) {
-  if (!content::has_images(value)) return value;
-  return content::map_images(value, [](const json &image) {
-    return json{{"type", "image"},
-                {"source", {{"type", "base64"}, {"media_type", content::media_type(image)}, {"data", content::data(image)}}}};
+  if (!content::has_media(value)) return value;
+  return content::map_media(value, [](const json &part) {
+    json block = {{"type", content::is_document(part) ? "document" : "image"},
+                  {"source", {{"type", "base64"}, {"media_type", content::media_type(part)}, {"data", content::data(part)}}}};
+    if (content::is_document(part) && !content::name(part).empty()) block["title"] = content::name(part);
+    return block;
   });
 }
 

@@ -2,9 +2,12 @@
 // chat plugins share to translate webox's provider-neutral parts,
 //   {"type":"text","text":"..."}
 //   {"type":"image","media_type":"image/png","data":"<base64>","name":"x.png"}
+//   {"type":"document","media_type":"application/pdf","data":"<base64>",
+//    "name":"x.pdf","pages":N}
 // into their wire formats. The host sends image parts only to a plugin with
-// the "vision" capability, in a user message's list content; a string
-// content is plain text as before.
+// the "vision" capability, and document parts (a PDF sent natively) only for
+// a model its manifest lists under "pdf" ("models"), in a user message's
+// list content; a string content is plain text as before.
 #pragma once
 
 #include <string>
@@ -29,6 +32,21 @@ inline bool has_images(const json &content) {
   return false;
 }
 
+inline bool is_document(const json &part) {
+  return part.is_object() && json_fields::string_at(part, "type") == "document";
+}
+
+inline bool is_media(const json &part) { return is_image(part) || is_document(part); }
+
+// True when `content` is a list holding at least one image or document part.
+inline bool has_media(const json &content) {
+  if (!content.is_array()) return false;
+  for (const auto &part : content)
+    if (is_media(part)) return true;
+  return false;
+}
+
+inline std::string name(const json &part) { return json_fields::string_at(part, "name"); }
 inline std::string media_type(const json &image) { return json_fields::string_at(image, "media_type"); }
 inline std::string data(const json &image) { return json_fields::string_at(image, "data"); }
 
@@ -38,6 +56,14 @@ inline std::string data(const json &image) { return json_fields::string_at(image
 template <typename Translate> json map_images(const json &content, Translate translate) {
   json out = json::array();
   for (const auto &part : content) out.push_back(is_image(part) ? translate(part) : part);
+  return out;
+}
+
+// The same for image and document parts alike: `translate(part)` tells them
+// apart with is_document().
+template <typename Translate> json map_media(const json &content, Translate translate) {
+  json out = json::array();
+  for (const auto &part : content) out.push_back(is_media(part) ? translate(part) : part);
   return out;
 }
 

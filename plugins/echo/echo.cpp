@@ -141,13 +141,14 @@ size_t decoded_size(const std::string &b64) {
   return b64.size() / 4 * 3 - std::min<size_t>(pad, 2);
 }
 
-// A list with image parts (ABI 1.4): its text, then one line per image
-// saying what arrived, so tests see the image reached the plugin whole.
+// A list with image or document parts: its text, then one line per part
+// saying what arrived, so tests see the file reached the plugin whole.
 std::string parts_text(const json &content) {
   std::string text, images;
   for (const auto &part : content) {
-    if (kit::content::is_image(part))
-      images += "\n[image " + string_at(part, "name") + ": " + kit::content::media_type(part) + ", " +
+    if (kit::content::is_media(part))
+      images += std::string("\n[") + (kit::content::is_document(part) ? "document " : "image ") +
+                string_at(part, "name") + ": " + kit::content::media_type(part) + ", " +
                 std::to_string(decoded_size(kit::content::data(part))) + " bytes]";
     else
       text += string_at(part, "text");
@@ -157,7 +158,7 @@ std::string parts_text(const json &content) {
 
 std::string content_text(const json &content) {
   if (content.is_string()) return content.get<std::string>();
-  if (kit::content::has_images(content)) return parts_text(content);
+  if (kit::content::has_media(content)) return parts_text(content);
   return content.is_null() ? std::string() : content.dump();
 }
 

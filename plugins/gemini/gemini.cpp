@@ -274,14 +274,15 @@ std::string api_key(const webox_instance &self, const webox_call *call) {
 
 // A message's content as Gemini parts: a string is one text part; a list of
 // OpenAI-style `{"type":"text","text"}` blocks becomes one part per block,
-// an image part (ABI 1.4) one `inline_data` part.
+// an image part (ABI 1.4) or a document part (a PDF sent natively) one
+// `inline_data` part.
 json parts_of(const webox_instance &self, const json &content) {
   if (content.is_string()) return json::array({{{"text", content}}});
   json parts = json::array();
   if (content.is_array()) {
     for (const auto &block : content)
       if (block.is_string()) parts.push_back({{"text", block}});
-      else if (content::is_image(block))
+      else if (content::is_media(block))
         parts.push_back({{"inline_data", {{"mime_type", content::media_type(block)}, {"data", content::data(block)}}}});
       else if (block.contains("text")) parts.push_back({{"text", string_at(block, "text")}});
   } else if (!content.is_null()) {

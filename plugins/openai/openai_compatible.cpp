@@ -278,18 +278,22 @@ json assistant_with_calls(const json &message, const json &calls) {
 
 // A message whose content holds image parts (ABI 1.4): each becomes an
 // `image_url` part with a data: URL, which every OpenAI-compatible vision
-// endpoint takes (no upload step).
-json with_image_urls(const json &message) {
+// endpoint takes (no upload step). A document part (a PDF sent natively,
+// only where the manifest's "pdf" lists the model) becomes a `file` part
+// with its bytes as a data: URL in `file_data`.
+json with_media_parts(const json &message) {
   json out = message;
-  out["content"] = content::map_images(message["content"], [](const json &image) {
-    return json{{"type", "image_url"},
-                {"image_url", {{"url", "data:" + content::media_type(image) + ";base64," + content::data(image)}}}};
+  out["content"] = content::map_media(message["content"], [](const json &part) {
+    const std::string url = "data:" + content::media_type(part) + ";base64," + content::data(part);
+    if (content::is_document(part))
+      return json{{"type", "file"}, {"file", {{"filename", content::name(part)}, {"file_data", url}}}};
+    return json{{"type", "image_url"}, {"image_url", {{"url", url}}}};
   });
   return out;
 }
 
 // webox's messages in this protocol: tool calls and results translated,
-// images as data: URLs, everything else as it is (names, ...).
+// images and documents as data: URLs, everything else as it is (names, ...).
 json wire_messages(const webox_instance &self, const json &messages) {
   json out = json::array();
   for (const auto &m : messages) {
@@ -302,7 +306,7 @@ json wire_messages(const webox_instance &self, const json &messages) {
     }
     const json calls = string_at(m, "role") == "assistant" ? tools::calls_of(m, self.name) : json::array();
     if (!calls.empty()) out.push_back(assistant_with_calls(m, calls));
-    else if (content::has_images(m.value("content", json()))) out.push_back(with_image_urls(m));
+    else if (content::has_media(m.value("content", json()))) out.push_back(with_media_parts(m));
     else out.push_back(m);
   }
   return out;

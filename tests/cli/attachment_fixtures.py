@@ -14,8 +14,9 @@ def png(width=1, height=1):
             chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def pdf(pages, encrypted=False):
-    """A valid PDF 1.4 whose page N shows pages[N-1] (ASCII) in Helvetica."""
+def pdf(pages, encrypted=False, pad=0):
+    """A valid PDF 1.4 whose page N shows pages[N-1] (ASCII) in Helvetica;
+    `pad` bytes of comment after the header make it as large as a test needs."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
                ("<< /Type /Pages /Kids [%s] /Count %d >>" %
                 (" ".join("%d 0 R" % (4 + 2 * i) for i in range(len(pages))), len(pages))).encode(),
@@ -30,6 +31,8 @@ def pdf(pages, encrypted=False):
         # matches: a reader must ask for the user password.
         objects.append(b"<< /Filter /Standard /V 1 /R 2 /P -4 /O <" + b"ab" * 32 + b"> /U <" + b"cd" * 32 + b"> >>")
     out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+    if pad:
+        out += b"%" + b"x" * pad + b"\n"
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))

@@ -188,6 +188,113 @@ class AttachTest(WeboxTestCase):
         self.assertIn("no such file", r.err)
 
 
+class PdfNativeTest(WeboxTestCase):
+    """--pdf auto|native|text through the echo plugin: its manifest lists
+    echo:reader and echo:messages under "pdf" (at most 5 pages, 1 MB of
+    base64 a request); echo:echo and echo:text-only take PDFs as text."""
+
+    def setUp(self):
+        super().setUp()
+        self.files = Files(self.home)
+        self.doc = self.files.pdf("rapport.pdf", ["Budget total 12000 euros", "Lyon en mars"])
+        with open(self.doc, "rb") as f:
+            self.bytes = f.read()
+
+    def chat(self, *args, check=0):
+        return self.webox("chat", "--no-log", *args, check=check)
+
+    def whole_line(self, name="rapport.pdf", data=None):
+        import hashlib
+        data = self.bytes if data is None else data
+        return "[pdf %s: application/pdf, %d bytes, sha256 %s, sent whole]" % (
+            name, len(data), hashlib.sha256(data).hexdigest())
+
+    def test_auto_sends_the_pdf_whole_to_a_model_that_takes_it(self):
+        r = self.chat("-m", "echo:reader", "-a", self.doc, "Quel budget ?")
+        self.assertIn(self.whole_line() + "\n\nQuel budget ?", r.out)
+        self.assertIn("[document rapport.pdf: application/pdf, %d bytes]" % len(self.bytes), r.out)
+        self.assertNotIn("[page 1]", r.out)
+
+    def test_auto_sends_the_text_to_a_model_that_does_not(self):
+        for model in ("echo", "echo:text-only"):
+            r = self.chat("-m", model, "-a", self.doc, "?")
+            self.assertIn("Attached PDF rapport.pdf (2 pages), its text:", r.out)
+            self.assertNotIn("[document", r.out)
+
+    def test_text_mode_reads_it_even_for_a_model_that_takes_pdfs(self):
+        r = self.chat("-m", "echo:reader", "--pdf", "text", "-a", self.doc, "?")
+        self.assertIn("[page 2]\nLyon en mars", r.out)
+        self.assertNotIn("[document", r.out)
+
+    def test_native_to_a_model_without_pdf_support_exits_2_naming_it(self):
+        r = self.chat("-m", "echo:text-only", "--pdf", "native", "-a", self.doc, "?", check=2)
+        self.assertEqual(r.err.strip().count("\n"), 0, r.err)
+        self.assertIn("echo:text-only does not take PDFs natively; use --pdf text", r.err)
+        # a fallback that cannot take it is refused too, before anything is sent
+        r = self.chat("-m", "echo:reader", "--fallback", "echo:text-only", "--pdf", "native", "-a", self.doc, "?",
+                      check=2)
+        self.assertIn("echo:text-only does not take PDFs natively", r.err)
+        r = self.chat("-m", "echo:reader", "--pdf", "whole", "-a", self.doc, "?", check=2)
+        self.assertIn("--pdf: 'whole' is not a PDF mode: auto, native or text", r.err)
+
+    def test_the_provider_limits_are_checked_before_sending(self):
+        big = self.files.path("gros.pdf")
+        fx.write(big, fx.pdf(["une page"], pad=800 * 1000))  # > 1 MB of base64
+        r = self.chat("-m", "echo:reader", "--pdf", "native", "-a", big, "?", check=2)
+        self.assertIn("attachment %s: " % big, r.err)
+        self.assertIn("is more than echo:reader takes in one request (", r.err)
+        self.assertIn("use --pdf text", r.err)
+        r = self.chat("-m", "echo:reader", "-a", big, "?")  # auto: its text instead
+        self.assertIn("Attached PDF gros.pdf (1 page), its text:", r.out)
+        long_doc = self.files.pdf("long.pdf", ["page %d" % i for i in range(6)])
+        r = self.chat("-m", "echo:reader", "--pdf", "native", "-a", long_doc, "?", check=2)
+        self.assertIn("long.pdf: 6 pages, more than echo:reader takes natively (5)", r.err)
+
+    def test_an_encrypted_pdf_is_refused_before_sending(self):
+        locked = self.files.pdf("locked.pdf", ["secret"], encrypted=True)
+        r = self.chat("-m", "echo:reader", "--pdf", "native", "-a", locked, "?", check=2)
+        self.assertIn("locked.pdf: the PDF is encrypted and providers refuse encrypted PDFs", r.err)
+        r = self.chat("-m", "echo:reader", "-a", locked, "?", check=2)  # auto: as text, which cannot be read either
+        self.assertIn("locked.pdf: the PDF is encrypted (it needs a password)", r.err)
+
+    def test_the_log_names_the_pdf_and_continuing_sends_that_line(self):
+        # echo:reader (echo:messages would answer with the request, base64 included)
+        self.webox("chat", "-m", "echo:reader", "-a", self.doc, "première", check=0)
+        db = self.webox("logs", "path", check=0).out.strip()
+        with sqlite3.connect(db) as conn:
+            (prompt,) = conn.execute("SELECT prompt FROM calls ORDER BY id DESC LIMIT 1").fetchone()
+        self.assertIn(self.whole_line(), prompt)
+        encoded = base64.b64encode(self.bytes).decode()
+        for name in os.listdir(os.path.dirname(db)):
+            with open(os.path.join(os.path.dirname(db), name), "rb") as f:
+                self.assertFalse(encoded[:64].encode() in f.read(), name)
+        r = self.webox("chat", "-c", "-m", "echo:messages", "et ensuite ?", check=0)
+        messages = json.loads(r.out)
+        self.assertIn(self.whole_line(), messages[0]["content"])
+        self.assertNotIn('"document"', r.out)
+
+    def test_compare_sends_each_column_what_its_model_takes(self):
+        r = self.webox("compare", "-m", "echo:messages", "-m", "echo", "--json", "--no-log", "-a", self.doc, "?",
+                       check=0)
+        results = r.json()["results"]
+        sent = json.loads(results[0]["text"])[-1]["content"]
+        self.assertEqual(sent[1], {"type": "document", "media_type": "application/pdf",
+                                   "data": base64.b64encode(self.bytes).decode(), "name": "rapport.pdf",
+                                   "pages": 2, "input_tokens": 2000})
+        self.assertIn(self.whole_line(), sent[0]["text"])
+        self.assertIn("Attached PDF rapport.pdf (2 pages), its text:", results[1]["text"])
+        r = self.webox("compare", "-m", "echo:messages", "-m", "echo", "--pdf", "native", "--no-log",
+                       "-a", self.doc, "?", check=2)
+        self.assertIn("echo:echo does not take PDFs natively; use --pdf text", r.err)
+
+    def test_the_budget_counts_the_pages(self):
+        # 2 pages at echo's 1,000 tokens a page, priced through a config price
+        self.write_config('prices:\n  "echo:reader": {input: 1000, output: 0}\n')
+        r = self.chat("-m", "echo:reader", "--max-cost", "1.5", "-a", self.doc, "?", check=5)
+        self.assertIn("prompt tokens", r.err)
+        self.chat("-m", "echo:reader", "--max-cost", "3", "-a", self.doc, "?")
+
+
 class StartupCostTest(WeboxTestCase):
     """poppler is mapped only when a PDF is read (lib/core/pdf_text)."""
 
@@ -204,6 +311,11 @@ class StartupCostTest(WeboxTestCase):
         self.assertEqual(self.loaded("chat", "-m", "echo", "--no-log", "-a", files.png(), "image only"), [])
         doc = files.pdf("d.pdf", ["one page"])
         self.assertNotEqual(self.loaded("chat", "-m", "echo", "--no-log", "-a", doc, "?"), [])
+
+    def test_poppler_is_not_loaded_for_a_pdf_sent_whole(self):
+        doc = Files(self.home).pdf("d.pdf", ["one page"])
+        self.assertEqual(self.loaded("chat", "-m", "echo:reader", "--no-log", "-a", doc, "?"), [])
+        self.assertNotEqual(self.loaded("chat", "-m", "echo:reader", "--pdf", "text", "--no-log", "-a", doc, "?"), [])
 
 
 class WireFormatTest(WeboxTestCase):
@@ -286,6 +398,53 @@ class WireFormatTest(WeboxTestCase):
             {"type": "text", "text": "x"}, {"type": "image", "media_type": "image/png", "data": self.b64}]}]}
         req = urllib.request.Request(self.fake.url + "/v1/chat/completions", data=json.dumps(bad).encode(),
                                      headers={"Authorization": "Bearer test-key",
+                                              "Content-Type": "application/json"})
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=5)
+        self.assertEqual(e.exception.code, 400)
+
+    def send_pdf(self, model, *args, check=0):
+        doc = self.files.pdf("rapport.pdf", ["Budget total 12000 euros"])
+        with open(doc, "rb") as f:
+            self.pdf_b64 = base64.b64encode(f.read()).decode()
+        return self.webox("chat", "-m", model, "--no-log", "-a", doc, *args, "--", "Quel budget ?", check=check)
+
+    def test_anthropic_document_block(self):
+        self.send_pdf("anthropic:claude-sonnet-4-5")
+        blocks = self.sent()[-1]["messages"][-1]["content"]
+        self.assertTrue(blocks[0]["text"].endswith("Quel budget ?"))
+        self.assertEqual(blocks[1], {"type": "document", "title": "rapport.pdf",
+                                     "source": {"type": "base64", "media_type": "application/pdf",
+                                                "data": self.pdf_b64}})
+
+    def test_openai_file_part_with_a_data_url(self):
+        for stream in ([], ["--no-stream"]):
+            self.send_pdf("openai:gpt-4o", *stream)
+            parts = self.sent()[-1]["messages"][-1]["content"]
+            self.assertEqual(parts[1], {"type": "file", "file": {
+                "filename": "rapport.pdf", "file_data": "data:application/pdf;base64," + self.pdf_b64}})
+
+    def test_gemini_inline_data_pdf(self):
+        self.send_pdf("gemini:gemini-2.5-flash")
+        parts = self.sent()[-1]["contents"][-1]["parts"]
+        self.assertEqual(parts[1], {"inline_data": {"mime_type": "application/pdf", "data": self.pdf_b64}})
+
+    def test_providers_without_native_pdfs_get_the_text(self):
+        for model in ("groq:llama-3.3-70b-versatile", "ollama:llama3.2", "openai:gpt-3.5-turbo"):
+            self.send_pdf(model, check=None)
+            body = json.dumps(self.sent()[-1])
+            self.assertIn("Budget total 12000 euros", body, model)
+            self.assertNotIn(self.pdf_b64[:40], body, model)
+        r = self.send_pdf("groq:llama-3.3-70b-versatile", "--pdf", "native", check=2)
+        self.assertIn("groq:llama-3.3-70b-versatile does not take PDFs natively; use --pdf text", r.err)
+
+    def test_the_fake_refuses_a_wrong_document_shape(self):
+        pdf = base64.b64encode(fx.pdf(["x"])).decode()
+        bad = {"model": "m", "max_tokens": 10, "messages": [{"role": "user", "content": [
+            {"type": "text", "text": "x"},
+            {"type": "document", "media_type": "application/pdf", "data": pdf}]}]}
+        req = urllib.request.Request(self.fake.url + "/v1/messages", data=json.dumps(bad).encode(),
+                                     headers={"x-api-key": "test-key", "anthropic-version": "2023-06-01",
                                               "Content-Type": "application/json"})
         with self.assertRaises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(req, timeout=5)

@@ -120,6 +120,27 @@ class ReplTest(WeboxTestCase):
         self.assertIn("que dit le fichier ?", first)
         self.assertEqual(bodies[1]["messages"][-1]["content"], "et sinon ?")
 
+    def test_pdf_mode_decides_how_attached_pdfs_go(self):
+        import attachment_fixtures as fx
+        doc = fx.write(os.path.join(self.home, "rapport.pdf"), fx.pdf(["Budget 12000 euros"]))
+        r = Repl(self.env, "-m", "openai:gpt-4o")
+        self.addCleanup(lambda: r.proc.poll() is None and r.proc.kill())
+        self.assertIn("webox: PDFs go auto", r.line("/pdf"))
+        self.assertIn("'whole' is not a PDF mode", r.line("/pdf whole"))
+        r.line("/attach " + doc)
+        r.line("que dit-il ?")  # auto: gpt-4o takes PDFs whole
+        self.assertIn("webox: PDFs go text", r.line("/pdf text"))
+        r.line("/attach " + doc)
+        r.line("et en texte ?")
+        self.assertEqual(r.close(), 0)
+        bodies = self.chat_bodies()
+        self.assertEqual(len(bodies), 2)
+        whole = bodies[0]["messages"][-1]["content"]
+        self.assertEqual(whole[1]["type"], "file")
+        self.assertEqual(whole[1]["file"]["filename"], "rapport.pdf")
+        text = bodies[1]["messages"][-1]["content"]
+        self.assertIn("Attached PDF rapport.pdf (1 page), its text:", text)
+
     def test_a_slash_prompt_is_typed_with_two_slashes(self):
         r = self.repl()
         self.assertIn("/usr/bin contient quoi ?", r.line("//usr/bin contient quoi ?"))

@@ -462,6 +462,21 @@ steps:
         self.assertEqual(sum(1 for m in media if m["kind"] == "audio"), 3)  # the answer, the question, the feedback
 
 
+class ListWidthTest(WeboxTestCase):
+    """Lists pad their columns by terminal cells, not bytes (issue 18)."""
+
+    def test_an_accented_workflow_name_lines_up(self):
+        d = os.path.join(self.home, "config", "webox", "workflows")
+        os.makedirs(d)
+        for name in ("résumé-été", "plain"):
+            with open(os.path.join(d, name + ".yaml"), "w") as f:
+                f.write("not: a workflow\n")
+        lines = self.webox("workflow", "list", check=0).out.splitlines()
+        starts = {line.split()[0]: line.index("(invalid") for line in lines if "(invalid" in line}
+        # precomposed accents: one code point, one cell each
+        self.assertEqual(starts["résumé-été"], starts["plain"], lines)
+
+
 class PromptsTest(WeboxTestCase):
     def test_list_show_and_new(self):
         r = self.webox("prompts", "list", "--json", check=0)

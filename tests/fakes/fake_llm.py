@@ -49,6 +49,12 @@ IMAGES (checked as the real APIs do, a wrong shape is that provider's 400):
   Ollama         the message's "images": [base64, ...], content a string
   The base64 must decode (strictly) to bytes whose signature is the media type
   claimed (PNG, JPEG, GIF, WebP).
+PDFS sent whole, checked the same way (the bytes must start with %PDF-):
+  OpenAI         {"type":"file","file":{"filename","file_data":"data:application/pdf;base64,..."}}
+                 (the openai and openrouter flavours only; the others refuse the part)
+  Anthropic      {"type":"document","source":{"type":"base64","media_type":"application/pdf","data"}}
+                 and an optional "title"
+  Gemini         a part {"inline_data":{"mime_type":"application/pdf","data"}}
   GET  /__requests                   every request received so far (not this
                                      one) as a JSON list of {"method", "path",
                                      "query": {k: v}, "received" (monotonic
@@ -641,6 +647,19 @@ def sniff_image(data):
     return None
 
 
+def pdf_problem(media_type, data):
+    """Why a PDF sent whole (its declared type, its base64) would be refused, or None."""
+    if media_type != "application/pdf":
+        return "unsupported document media type: %r" % (media_type,)
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (ValueError, TypeError):
+        return "the PDF data is not valid base64"
+    if not raw.startswith(b"%PDF-"):
+        return "the document is not a PDF"
+    return None
+
+
 def image_problem(media_type, data):
     """Why an image (its declared type, its base64) would be refused, or None."""
     if media_type not in IMAGE_TYPES:
@@ -655,7 +674,20 @@ def image_problem(media_type, data):
     return None
 
 
-def openai_image_problem(body):
+def openai_file_problem(part, flavor):
+    if flavor not in ("openai", "openrouter"):
+        return "Invalid value: 'file'. Supported values are: 'text' and 'image_url'."
+    f = part.get("file")
+    if set(part) != {"type", "file"} or not isinstance(f, dict) or not set(f) <= {"filename", "file_data"}:
+        return "Invalid file part: expected {\"type\":\"file\",\"file\":{\"filename\",\"file_data\"}}"
+    url = f.get("file_data", "")
+    if not url.startswith("data:application/pdf;base64,"):
+        return "Invalid file_data: expected a data:application/pdf;base64 URL"
+    problem = pdf_problem("application/pdf", url.split(";base64,", 1)[1])
+    return "Invalid file: " + problem if problem else None
+
+
+def openai_image_problem(body, flavor="openai"):
     for m in body.get("messages") or []:
         content = m.get("content") if isinstance(m, dict) else None
         if not isinstance(content, list):
@@ -663,6 +695,11 @@ def openai_image_problem(body):
         for part in content:
             kind = part.get("type") if isinstance(part, dict) else None
             if kind == "text" and isinstance(part.get("text"), str):
+                continue
+            if kind == "file":
+                problem = openai_file_problem(part, flavor)
+                if problem:
+                    return problem
                 continue
             if kind != "image_url":
                 return "Invalid value: %r. Supported values are: 'text' and 'image_url'." % (kind,)
@@ -682,16 +719,20 @@ def anthropic_image_problem(body):
     for m in body.get("messages") or []:
         content = m.get("content") if isinstance(m, dict) else None
         for block in content if isinstance(content, list) else []:
-            if not isinstance(block, dict) or block.get("type") != "image":
+            if not isinstance(block, dict) or block.get("type") not in ("image", "document"):
                 continue
             source = block.get("source")
-            if set(block) != {"type", "source"} or not isinstance(source, dict):
+            allowed = {"type", "source", "title"} if block.get("type") == "document" else {"type", "source"}
+            if not {"type", "source"} <= set(block) <= allowed or not isinstance(source, dict):
                 return "messages.0.content.1.image.source: Field required"
             if source.get("type") != "base64":
                 return "source.type: Input should be 'base64'"
-            problem = image_problem(source.get("media_type"), source.get("data", ""))
+            if block.get("type") == "document":
+                problem = pdf_problem(source.get("media_type"), source.get("data", ""))
+            else:
+                problem = image_problem(source.get("media_type"), source.get("data", ""))
             if problem:
-                return "messages.0.content.1.image.source.base64: " + problem
+                return "messages.0.content.1.%s.source.base64: %s" % (block.get("type"), problem)
     return None
 
 
@@ -707,7 +748,9 @@ def gemini_image_problem(body):
             inline = part.get("inline_data") or part.get("inlineData")
             if inline is None:
                 continue
-            problem = image_problem(inline.get("mime_type") or inline.get("mimeType"), inline.get("data", ""))
+            mime = inline.get("mime_type") or inline.get("mimeType")
+            check = pdf_problem if mime == "application/pdf" else image_problem
+            problem = check(mime, inline.get("data", ""))
             if problem:
                 return "Unable to process input image: " + problem
     return None
@@ -735,7 +778,7 @@ def handle_openai(h, path, query, body):
     auth = openai_auth_error(flavor, h.lower_headers)
     if auth:
         return h.send_json(401, auth, indent=4)
-    image_error = openai_image_problem(body)
+    image_error = openai_image_problem(body, flavor)
     if image_error:
         return h.send_json(400, {"error": {"message": image_error, "type": "invalid_request_error",
                                            "param": "messages", "code": "invalid_image"}}, indent=4)

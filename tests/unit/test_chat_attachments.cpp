@@ -11,6 +11,7 @@
 
 #include "lib/chat/attachments.hpp"
 #include "lib/chat/budget.hpp"
+#include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/plugin/manifest.hpp"
 #include "lib/plugin/provider.hpp"
@@ -96,7 +97,7 @@ TEST_CASE("the prompt holds text attachments fenced and images by name", "[chat]
   CHECK(prompt == "Attached file a.md:\n````\nx ``` y\n````\n\n[image s.png: image/png, 3 bytes, sha256 ab]\n\nQ ?");
   CHECK(chat::prompt_with_attachments("Q ?", {}) == "Q ?");
 
-  nlohmann::json parts = chat::image_parts({text, image});
+  nlohmann::json parts = chat::media_parts({text, image});
   REQUIRE(parts.size() == 1);
   CHECK(parts[0] == nlohmann::json{{"type", "image"}, {"media_type", "image/png"}, {"data", "AAAA"}, {"name", "s.png"}});
   CHECK(chat::user_content("t", nlohmann::json::array()) == "t");
@@ -130,6 +131,90 @@ TEST_CASE("the budget counts an image as tokens, not as its base64", "[chat][att
   const int64_t tokens = chat::estimate_prompt_tokens(messages);
   CHECK(tokens < 3000);
   CHECK(tokens >= 2000);
+}
+
+namespace {
+
+// A PDF read through read_attachment (not through poppler): two page
+// objects in the clear, the page tree's "/Type /Pages" not counted.
+chat::Attachment pdf_attachment(const TempDir &dir, const std::string &name, const std::string &extra = "") {
+  const std::string body = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+                           "2 0 obj << /Type/Pages /Kids [3 0 R 4 0 R] /Count 2 >> endobj\n"
+                           "3 0 obj << /Type /Page /Parent 2 0 R >> endobj\n"
+                           "4 0 obj <</Type/Page/Parent 2 0 R>> endobj\n"
+                           "trailer << /Root 1 0 R /EncryptMetadata false " + extra + ">>\n%%EOF\n";
+  return chat::read_attachment(dir.write(name, body));
+}
+
+chat::PdfTarget taking(const std::string &model, int64_t max_bytes = 0, int64_t max_pages = 0) {
+  return {model, true, max_bytes, max_pages, 500};
+}
+
+} // namespace
+
+TEST_CASE("a PDF is read by its bytes: pages counted, encryption seen, poppler not needed", "[chat][attachments][pdf]") {
+  TempDir dir;
+  chat::Attachment plain = pdf_attachment(dir, "plain.pdf");
+  CHECK(plain.kind == chat::AttachmentKind::pdf);
+  CHECK(plain.pages == 2);
+  CHECK_FALSE(plain.encrypted); // /EncryptMetadata is another name
+  CHECK(plain.text.empty());     // not read as text until it must be
+  CHECK(pdf_attachment(dir, "locked.pdf", "/Encrypt 9 0 R").encrypted);
+  CHECK(chat::estimated_pages(plain) == 2);
+  chat::Attachment compressed;
+  compressed.bytes = 500 * 1024; // page objects in object streams: none counted
+  CHECK(chat::estimated_pages(compressed) == 10);
+}
+
+TEST_CASE("route_pdfs: auto goes whole where every model takes PDFs, native refuses, text never", "[chat][attachments][pdf]") {
+  TempDir dir;
+  std::vector<chat::Attachment> files = {pdf_attachment(dir, "r.pdf")};
+  const std::vector<bool> native = chat::route_pdfs(files, chat::PdfMode::automatic, {taking("a:m"), taking("b:m")});
+  REQUIRE(native == std::vector<bool>{true});
+  CHECK(files[0].text.empty()); // poppler was not needed
+  CHECK(files[0].base64 == crypto::base64_encode(files[0].pdf));
+
+  nlohmann::json parts = chat::media_parts(files, native, 500);
+  REQUIRE(parts.size() == 1);
+  CHECK(parts[0] == nlohmann::json{{"type", "document"}, {"media_type", "application/pdf"}, {"data", files[0].base64},
+                                   {"name", "r.pdf"}, {"pages", 2}, {"input_tokens", 1000}});
+  CHECK_THAT(chat::prompt_with_attachments("Q", files, native),
+             Catch::StartsWith("[pdf r.pdf: application/pdf, " + std::to_string(files[0].bytes) + " bytes, sha256 " +
+                               files[0].sha256 + ", sent whole]\n\nQ"));
+  CHECK(chat::estimate_prompt_tokens(nlohmann::json::array({{{"role", "user"}, {"content", chat::user_content("Q", parts)}}})) < 1100);
+
+  chat::PdfTarget blind{"ollama:llama3.2", false, 0, 0, 0};
+  CHECK_THROWS_WITH(chat::route_pdfs(files, chat::PdfMode::native, {taking("a:m"), blind}),
+                    Catch::Contains("ollama:llama3.2 does not take PDFs natively; use --pdf text"));
+  CHECK_THROWS_WITH(chat::route_pdfs(files, chat::PdfMode::native, {taking("a:m", 0, 1)}),
+                    Catch::Contains("r.pdf: 2 pages, more than a:m takes natively (1)"));
+  CHECK_THROWS_WITH(chat::route_pdfs(files, chat::PdfMode::native, {taking("a:m", 100)}),
+                    Catch::Contains("r.pdf: ") && Catch::Contains("is more than a:m takes in one request"));
+  // Two PDFs that fit one by one but not together: the second is named.
+  std::vector<chat::Attachment> two = {pdf_attachment(dir, "a.pdf"), pdf_attachment(dir, "b.pdf")};
+  const auto one = static_cast<int64_t>((two[0].bytes + 2) / 3 * 4);
+  CHECK_THROWS_WITH(chat::route_pdfs(two, chat::PdfMode::native, {taking("a:m", one + 10)}),
+                    Catch::Contains("b.pdf: ") && Catch::Contains("with the PDFs before it"));
+  std::vector<chat::Attachment> locked = {pdf_attachment(dir, "locked.pdf", "/Encrypt 9 0 R")};
+  CHECK_THROWS_WITH(chat::route_pdfs(locked, chat::PdfMode::native, {taking("a:m")}),
+                    Catch::Contains("locked.pdf: the PDF is encrypted and providers refuse encrypted PDFs"));
+  CHECK_THROWS_AS(chat::parse_pdf_mode("whole"), UsageError);
+  CHECK(chat::parse_pdf_mode("text") == chat::PdfMode::text);
+}
+
+TEST_CASE("the manifest's \"pdf\" names the models that take PDFs, exactly or by a prefix", "[chat][attachments][plugin]") {
+  plugin::Manifest m;
+  m.id = "p";
+  CHECK_THAT(plugin::native_pdf_refusal(m, "p", "any"), Catch::Contains("p:any does not take PDFs natively"));
+  m.pdf.models = {"claude-*", "gpt-4o"};
+  CHECK(plugin::accepts_native_pdf(m, "claude-sonnet-4-5"));
+  CHECK(plugin::accepts_native_pdf(m, "gpt-4o"));
+  CHECK_FALSE(plugin::accepts_native_pdf(m, "gpt-4o-mini-tts"));
+  CHECK_FALSE(plugin::accepts_native_pdf(m, "claude"));
+  CHECK(plugin::native_pdf_refusal(m, "p", "gpt-4o").empty());
+  nlohmann::json doc = {{"type", "document"}, {"media_type", "application/pdf"}, {"data", "JVBE"}};
+  CHECK(plugin::has_document_parts(nlohmann::json::array({{{"role", "user"}, {"content", {doc}}}})));
+  CHECK_FALSE(plugin::has_image_parts(nlohmann::json::array({{{"role", "user"}, {"content", {doc}}}})));
 }
 
 TEST_CASE("a PDF's chunks keep their page as their location", "[rag][chunker][pdf]") {

@@ -36,6 +36,26 @@ TEST_CASE("bad manifests are refused with a reason", "[plugin][manifest]") {
   CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "f"), Catch::Contains("file name in the plugin's folder"));
 }
 
+TEST_CASE("the manifest's \"pdf\" fact: models and limits, checked", "[plugin][manifest][pdf]") {
+  TempDir dir;
+  dir.write("p/plugin.json", R"({"id":"p","version":"1","abi":{"major":1},"models":["m1"],
+    "pdf":{"models":["m1","big-*"],"max_request_bytes":32000000,"max_pages":100,"tokens_per_page":3000}})");
+  plugin::Manifest m = plugin::read_manifest(dir.path / "p");
+  CHECK(m.pdf.models == std::vector<std::string>{"m1", "big-*"});
+  CHECK(m.pdf.max_request_bytes == 32000000);
+  CHECK(m.pdf.max_pages == 100);
+  CHECK(m.pdf.tokens_per_page == 3000);
+  CHECK(plugin::accepts_native_pdf(m, "big-2"));
+  dir.write("q/plugin.json", R"({"id":"q","version":"1","abi":{"major":1},"pdf":{"models":["m"],"max_pages":0}})");
+  CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "q"), Catch::Contains("'pdf.max_pages' must be a positive integer"));
+  dir.write("r/plugin.json", R"({"id":"r","version":"1","abi":{"major":1},"pdf":["m"]})");
+  CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "r"), Catch::Contains("'pdf' must be an object"));
+  dir.write("s/plugin.json", R"({"id":"s","version":"1","abi":{"major":1},"pdf":{"models":"m"}})");
+  CHECK_THROWS_WITH(plugin::read_manifest(dir.path / "s"), Catch::Contains("'models' must be a list of strings"));
+  dir.write("t/plugin.json", R"({"id":"t","version":"1","abi":{"major":1}})");
+  CHECK_FALSE(plugin::accepts_native_pdf(plugin::read_manifest(dir.path / "t"), "m"));
+}
+
 // Found by fuzz/fuzz_manifest: a non-integer min_host_minor escaped as a
 // JSON type_error instead of a refusal naming the field, and a huge major
 // wrapped around when narrowed to int.
