@@ -19,10 +19,12 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
+#include "lib/core/paths.hpp"
 #include "lib/core/text_input.hpp"
 #include "lib/plugin/registry.hpp"
 #include "lib/store/db.hpp"
 #include "lib/store/open.hpp"
+#include "lib/store/workspace.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -116,6 +118,15 @@ void refuse_fallen_through_options(const std::vector<const CLI::App *> &path) {
   }
 }
 
+// A bad workspace name from the flag or the environment stops the command
+// before it does anything (a chat would otherwise call the provider and only
+// then fail to log). The config file's is checked where the store is opened.
+void check_workspace_choice(const Context &ctx) {
+  if (ctx.global.workspace_given) store::check_workspace_name(ctx.global.workspace, "--workspace");
+  const std::string env = paths::env("WEBOX_WORKSPACE");
+  if (!env.empty()) store::check_workspace_name(env, "WEBOX_WORKSPACE");
+}
+
 } // namespace
 
 std::vector<CommandEntry> &command_table() {
@@ -144,6 +155,9 @@ int run(int argc, char **argv) {
   app.add_option("--ca-bundle", ctx.global.ca_bundle,
                  "Also trust the CA certificates in FILE (PEM) for HTTPS; verification is never turned off")
       ->type_name("FILE");
+  CLI::Option *workspace_option = app.add_option("--workspace", ctx.global.workspace,
+                 "Work in workspace NAME of the store (beats WEBOX_WORKSPACE and workspace: in the config; default: default)")
+      ->type_name("NAME");
 
   std::vector<CommandEntry> commands = command_table();
   std::stable_sort(commands.begin(), commands.end(),
@@ -179,11 +193,13 @@ int run(int argc, char **argv) {
   }
 
   ctx.global.verbosity = quiet ? -1 : verbose;
+  ctx.global.workspace_given = workspace_option->count() > 0;
   logging::init(ctx.global.verbosity);
   for (const std::string &warning : take_deprecation_warnings()) spdlog::warn("{}", warning);
   try {
     refuse_fallen_through_options(chosen_path(app));
     check_arguments(app);
+    check_workspace_choice(ctx);
     if (ctx.command) ctx.command();
     return ctx.exit_code;
   } catch (const Error &e) {
