@@ -22,10 +22,12 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/logging.hpp"
+#include "lib/core/paths.hpp"
 #include "lib/core/text_input.hpp"
 #include "lib/plugin/registry.hpp"
 #include "lib/store/db.hpp"
 #include "lib/store/open.hpp"
+#include "lib/store/workspace.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -119,6 +121,15 @@ void refuse_fallen_through_options(const std::vector<const CLI::App *> &path) {
   }
 }
 
+// A bad workspace name from the flag or the environment stops the command
+// before it does anything (a chat would otherwise call the provider and only
+// then fail to log). The config file's is checked where the store is opened.
+void check_workspace_choice(const Context &ctx) {
+  if (ctx.global.workspace_given) store::check_workspace_name(ctx.global.workspace, "--workspace");
+  const std::string env = paths::env("WEBOX_WORKSPACE");
+  if (!env.empty()) store::check_workspace_name(env, "WEBOX_WORKSPACE");
+}
+
 // The commands in the order of `webox --help`; the parts of a command after
 // its own entry, in their order.
 const std::vector<CommandEntry> &sorted_commands() {
@@ -181,6 +192,9 @@ void add_global_options(CLI::App &app, Context &ctx, GlobalFlags &flags) {
   app.add_option("--ca-bundle", ctx.global.ca_bundle,
                  "Also trust the CA certificates in FILE (PEM) for HTTPS; verification is never turned off")
       ->type_name("FILE");
+  app.add_option("--workspace", ctx.global.workspace,
+                 "Work in workspace NAME of the store (beats WEBOX_WORKSPACE and workspace: in the config; default: default)")
+      ->type_name("NAME");
 }
 
 // Help and --version are answered by CLI11; any other parse error is one
@@ -220,11 +234,13 @@ int run_command_line(int argc, char **argv, Build build) {
   if (!tree.chosen_is_built()) return run_command_line(argc, argv, Build::all);
 
   ctx.global.verbosity = tree.flags().quiet ? -1 : tree.flags().verbose;
+  ctx.global.workspace_given = app.get_option("--workspace")->count() > 0;
   logging::init(ctx.global.verbosity);
   for (const std::string &warning : take_deprecation_warnings()) spdlog::warn("{}", warning);
   try {
     refuse_fallen_through_options(chosen_path(app));
     check_arguments(app);
+    check_workspace_choice(ctx);
     if (ctx.command) ctx.command();
     return ctx.exit_code;
   } catch (const Error &e) {

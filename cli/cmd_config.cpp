@@ -49,6 +49,12 @@ void explain_locations(Context &ctx, std::vector<Setting> &out) {
                      (cfg.file_exists ? "" : " (missing)")});
   const store::Location where = ctx.store_location();
   out.push_back({"database", where.shown(), where.setting == "WEBOX_DB" ? "env WEBOX_DB" : where.setting});
+  const std::string &ws = where.workspace.setting;
+  const std::string ws_source = ws == "--workspace"       ? "flag --workspace"
+                                : ws == "WEBOX_WORKSPACE" ? "env WEBOX_WORKSPACE"
+                                : ws == "default"         ? "default"
+                                                          : "file";
+  out.push_back({"workspace", where.workspace.name, ws_source});
   std::string model = env_or("WEBOX_MODEL", cfg.default_model, src, cfg.default_model.empty() ? "default" : "file");
   out.push_back({"default_model", chat::default_model_spec(cfg), src});
   out.push_back({"keys_file", ctx.keys().file().string(), "default"});

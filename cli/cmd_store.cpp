@@ -3,10 +3,13 @@
 //   webox store migrate [--json]
 //   webox store info [--schema] [--json]
 //   webox store copy --from A --to B [--force] [--json]
+//   webox store workspaces [--json]
 //
 // A store is a SQLite file (a path, the default) or a PostgreSQL database
 // (postgresql://...), named by WEBOX_DB or store.url in the config file
-// (webox-store(1)). The logic is in lib/store/admin.cpp.
+// (webox-store(1)), in the workspace --workspace, WEBOX_WORKSPACE or
+// workspace: in the config file chose. The logic is in lib/store/admin.cpp
+// and lib/store/workspace.cpp.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -19,10 +22,12 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/paths.hpp"
 #include "lib/core/text_input.hpp"
 #include "lib/store/admin.hpp"
 #include "lib/store/open.hpp"
 #include "lib/store/schema.hpp"
+#include "lib/store/workspace.hpp"
 
 namespace webox::cli {
 namespace {
@@ -56,9 +61,15 @@ void run_store_info(Context &ctx, const StoreOptions &o) {
   if (!ctx.has_database()) {
     // Reading must not create an empty file.
     if (o.json)
-      out::line(out::json_text(
-          json{{"backend", "sqlite"}, {"store", where.shown()}, {"setting", where.setting}, {"exists", false}}, 2));
-    else out::line("sqlite " + where.shown() + ": no database yet (created on first use, or by webox store migrate)");
+      out::line(out::json_text(json{{"backend", "sqlite"},
+                                    {"store", where.shown()},
+                                    {"setting", where.setting},
+                                    {"workspace", where.workspace.name},
+                                    {"exists", false}},
+                               2));
+    else
+      out::line("sqlite " + where.shown() + " (workspace " + where.workspace.name +
+                "): no database yet (created on first use, or by webox store migrate)");
     return;
   }
   if (o.schema) {
@@ -73,6 +84,8 @@ void run_store_info(Context &ctx, const StoreOptions &o) {
     out::line(out::json_text(json{{"backend", info.backend},
                                   {"store", info.where},
                                   {"setting", where.setting},
+                                  {"workspace", where.workspace.name},
+                                  {"workspace_setting", where.workspace.setting},
                                   {"exists", true},
                                   {"schema_version", info.schema_version},
                                   {"latest_version", info.latest_version},
@@ -84,6 +97,7 @@ void run_store_info(Context &ctx, const StoreOptions &o) {
   std::string s;
   s += "backend:  " + info.backend + "\n";
   s += "store:    " + info.where + "  (" + where.setting + ")\n";
+  s += "workspace: " + where.workspace.name + "  (" + where.workspace.setting + ")\n";
   s += "schema:   " + std::to_string(info.schema_version) + " (this webox: " + std::to_string(info.latest_version) +
        ")\n";
   s += "size:     " + (info.bytes < 0 ? std::string("unknown") : text::human_size(static_cast<size_t>(info.bytes))) + "\n";
@@ -96,20 +110,34 @@ void run_store_info(Context &ctx, const StoreOptions &o) {
   out::write(s);
 }
 
-// --from and --to: a path or a URL; a SQLite source must exist (copying
-// from a typo would create an empty file and copy nothing).
-store::Location copy_location(const std::string &value, const char *option, bool must_exist) {
-  store::Location where{value, option};
-  if (must_exist && !where.is_server()) {
-    std::error_code ec;
-    if (!std::filesystem::exists(value, ec)) throw UsageError(std::string(option) + ": no database at " + value);
-  }
+// A source workspace that is not there (a typo) would be created empty and
+// copy nothing.
+bool copy_workspace_exists(const store::Location &where) {
+  for (const store::WorkspaceEntry &w : store::list_workspaces(where))
+    if (w.name == where.workspace.name) return true;
+  return false;
+}
+
+// --from and --to: a path or a URL, in the selected workspace (the same on
+// both sides); a source must exist (copying from a typo would create an
+// empty file and copy nothing).
+store::Location copy_location(const std::string &value, const char *option, const store::Workspace &workspace,
+                              bool must_exist) {
+  store::Location where = store::in_workspace(store::Location{value, option}, workspace);
+  if (!must_exist) return where;
+  const std::string in = workspace.is_default() ? "" : " (workspace " + workspace.name + ")";
+  std::error_code ec;
+  if (!where.is_server() && !std::filesystem::exists(where.value, ec))
+    throw UsageError(std::string(option) + ": no database at " + where.value + in);
+  if (where.is_server() && !workspace.is_default() && !copy_workspace_exists(where))
+    throw UsageError(std::string(option) + ": no workspace " + workspace.name + " in " + where.shown());
   return where;
 }
 
-void run_store_copy(const StoreOptions &o) {
-  const store::Location from_where = copy_location(o.from, "--from", true);
-  const store::Location to_where = copy_location(o.to, "--to", false);
+void run_store_copy(Context &ctx, const StoreOptions &o) {
+  const store::Workspace workspace = store::select_workspace(ctx.global.workspace, paths::config_file());
+  const store::Location from_where = copy_location(o.from, "--from", workspace, true);
+  const store::Location to_where = copy_location(o.to, "--to", workspace, false);
   std::unique_ptr<store::Db> from = store::open(from_where);
   std::unique_ptr<store::Db> to = store::open(to_where);
   store::CopyOptions options;
@@ -123,11 +151,39 @@ void run_store_copy(const StoreOptions &o) {
     json rows = json::object();
     for (const auto &[table, n] : r.rows) rows[table] = n;
     out::line(out::json_text(
-        json{{"from", from_where.shown()}, {"to", to_where.shown()}, {"rows", rows}, {"total", r.total}}, 2));
+        json{{"from", from_where.shown()},
+             {"to", to_where.shown()},
+             {"workspace", workspace.name},
+             {"rows", rows},
+             {"total", r.total}},
+        2));
     return;
   }
   out::line("copied " + std::to_string(r.total) + " rows in " + std::to_string(r.rows.size()) + " tables from " +
-            from_where.shown() + " to " + to_where.shown());
+            from_where.shown() + " to " + to_where.shown() +
+            (workspace.is_default() ? "" : " (workspace " + workspace.name + ")"));
+}
+
+void run_store_workspaces(Context &ctx, const StoreOptions &o) {
+  const store::Location where = ctx.store_location();
+  const std::vector<store::WorkspaceEntry> all = store::list_workspaces(where);
+  if (o.json) {
+    json list = json::array();
+    for (const auto &w : all) list.push_back(json{{"name", w.name}, {"where", w.where}});
+    out::line(out::json_text(json{{"backend", where.is_server() ? "postgresql" : "sqlite"},
+                                  {"store", where.is_server() ? where.shown() : where.default_file()},
+                                  {"current", where.workspace.name},
+                                  {"workspaces", list}},
+                             2));
+    return;
+  }
+  std::string s;
+  for (const auto &w : all) {
+    char line[200];
+    std::snprintf(line, sizeof line, "%s %-40s  ", w.name == where.workspace.name ? "*" : " ", w.name.c_str());
+    s += line + w.where + "\n";
+  }
+  out::write(s);
 }
 
 } // namespace
@@ -138,9 +194,12 @@ void setup_store(CLI::App *store_cmd, Context &ctx) {
 The store is WEBOX_DB, else store.url in the config file, else
 ~/.local/share/webox/webox.db. A path is a SQLite file; postgresql://... or
 postgres://... is a PostgreSQL database (passwords are never printed).
+Every command works in one workspace of it: --workspace NAME, else
+WEBOX_WORKSPACE, else workspace: in the config file, else default.
 
 Examples:
   webox store info
+  webox --workspace agence-lyon store info
   WEBOX_DB=postgresql://webox@db.internal/webox webox store migrate
   webox store copy --from ~/.local/share/webox/webox.db --to postgresql://webox@db.internal/webox)EX");
 
@@ -170,13 +229,28 @@ Examples:
   copy->add_flag("--json", opt->json, "Print one JSON object: rows per table");
   copy->footer(R"EX(
 The copy is one transaction on --to: interrupted or failed, --to is as it was.
+It copies the selected workspace (--workspace, WEBOX_WORKSPACE, workspace: in
+the config) of --from into the same workspace of --to.
 
 Examples:
   webox store copy --from ~/.local/share/webox/webox.db --to postgresql://webox@db.internal/webox
   webox store copy --from postgresql://webox@db.internal/webox --to backup.db --force)EX");
-  copy->callback([opt, &ctx] { ctx.command = [opt] { run_store_copy(*opt); }; });
+  copy->callback([opt, &ctx] { ctx.command = [opt, &ctx] { run_store_copy(ctx, *opt); }; });
+
+  CLI::App *workspaces = store_cmd->add_subcommand("workspaces", "List the workspaces of the store (* the selected one)");
+  workspaces->add_flag("--json", opt->json, "Print one JSON object");
+  workspaces->footer(R"EX(
+A workspace is a separate set of rows: on SQLite a file in workspaces/NAME/
+beside the store's file, on PostgreSQL the schema webox_ws_NAME. Listing
+creates nothing.
+
+Examples:
+  webox store workspaces
+  webox --workspace agence-lyon store info
+  WEBOX_DB=postgresql://webox@db.internal/webox webox store workspaces --json | jq -r '.workspaces[].name')EX");
+  workspaces->callback([opt, &ctx] { ctx.command = [opt, &ctx] { run_store_workspaces(ctx, *opt); }; });
 }
 
-WEBOX_COMMAND(41, "store", "The database: create or upgrade it, describe it, copy it", setup_store);
+WEBOX_COMMAND(41, "store", "The database: create or upgrade it, describe it, copy it, list its workspaces", setup_store);
 
 } // namespace webox::cli

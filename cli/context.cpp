@@ -107,6 +107,8 @@ bool Context::has_database() const {
   return std::filesystem::exists(where.value, ec);
 }
 
-store::Location Context::store_location() const { return store::store_location(paths::config_file()); }
+store::Location Context::store_location() const {
+  return store::store_location(paths::config_file(), global.workspace);
+}
 
 } // namespace webox::cli

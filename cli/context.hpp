@@ -32,6 +32,8 @@ struct GlobalOptions {
   int verbosity = 0; // -q = -1, -v = 1, -vv = 2
   std::vector<std::string> plugin_dirs;
   std::string ca_bundle; // --ca-bundle FILE: beats WEBOX_CA_BUNDLE and http.ca_bundle
+  std::string workspace; // --workspace NAME: beats WEBOX_WORKSPACE and workspace: in the config file
+  bool workspace_given = false; // --workspace "" is a bad name, not "no flag"
 };
 
 class Context {
@@ -53,7 +55,8 @@ public:
   // read-only commands answer "nothing yet" instead of creating an empty
   // database just to read it.
   bool has_database() const;
-  // WEBOX_DB, store.url in the config file, or the default file.
+  // WEBOX_DB, store.url in the config file, or the default file; in the
+  // workspace --workspace, WEBOX_WORKSPACE or the config file chose.
   store::Location store_location() const;
 
 private:

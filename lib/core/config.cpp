@@ -288,15 +288,15 @@ Config load_config(const std::filesystem::path &file) {
       // lib/export/export_settings.cpp, lib/mcp/server_config.cpp,
       // lib/agent/tool_settings.cpp, lib/rag/settings.cpp,
       // lib/workflow/batch_settings.cpp, lib/serve/settings.cpp,
-      // lib/store/open.cpp) are only
+      // lib/store/open.cpp, lib/store/workspace.cpp) are only
       // accepted here; they are validated where they are used.
-      static const char *const later[] = {"leads", "social", "export", "mcp_servers", "tools", "rag", "serve", "batch", "store"};
+      static const char *const later[] = {"leads", "social", "export", "mcp_servers", "tools", "rag", "serve", "batch", "store", "workspace"};
       bool known = false;
       for (const char *k : later) known = known || key == k;
       if (!known)
         fail_config_at(file, kv.first.Mark(), "unknown setting '" + key +
                                            "' (known: default_model, aliases, providers, fallbacks, budgets, "
-                                           "prices, http, leads, workflow, social, media, export, mcp_servers, tools, rag, batch, store)");
+                                           "prices, http, leads, workflow, social, media, export, mcp_servers, tools, rag, batch, store, workspace)");
     }
   }
   return cfg;

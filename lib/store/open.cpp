@@ -18,8 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// webox_pg_open_v1 (lib/store/pg_module/pg_module.cpp).
-using PgOpenFn = Backend *(*)(const char *, const char *, int *, char *, size_t);
+// webox_pg_open_v2 (lib/store/pg_module/pg_module.cpp): v1 plus the schema
+// of the workspace (empty for the default one).
+using PgOpenFn = Backend *(*)(const char *, const char *, const char *, int *, char *, size_t);
 
 fs::path find_pg_module() {
   std::string env = paths::env("WEBOX_PG_MODULE");
@@ -50,7 +51,7 @@ PgOpenFn pg_open_function(const Location &where) {
       problem = "cannot load " + path.string() + ": " + ::dlerror();
       return;
     }
-    fn = reinterpret_cast<PgOpenFn>(::dlsym(handle, "webox_pg_open_v1"));
+    fn = reinterpret_cast<PgOpenFn>(::dlsym(handle, "webox_pg_open_v2"));
     if (!fn) problem = path.string() + " is not a webox PostgreSQL module";
   });
   if (!fn) throw Error(where.setting + ": " + where.shown() + ": " + problem, ExitCode::config);
@@ -71,7 +72,11 @@ std::unique_ptr<Backend> connect_postgresql(const Location &where) {
   PgOpenFn open_fn = pg_open_function(where);
   int kind = 0;
   char message[1024] = "";
-  std::unique_ptr<Backend> backend(open_fn(where.value.c_str(), shown.c_str(), &kind, message, sizeof message));
+  // Checked again here: the schema name is spliced into SQL text.
+  check_workspace_name(where.workspace.name, where.workspace.setting);
+  const std::string schema = workspace_schema(where.workspace.name);
+  std::unique_ptr<Backend> backend(
+      open_fn(where.value.c_str(), shown.c_str(), schema.c_str(), &kind, message, sizeof message));
   if (backend) return backend;
   // libpq may repeat parts of the URL; never its password.
   const std::string text = url::redact_in_text(message);
@@ -106,7 +111,9 @@ Location checked_location(Location where) {
 
 } // namespace
 
-Location store_location(const fs::path &config_file) {
+namespace {
+
+Location store_location_of_default(const fs::path &config_file) {
   std::string env = paths::env("WEBOX_DB");
   if (!env.empty()) return checked_location({env, "WEBOX_DB"});
   YAML::Node section = config_section(config_file, "store");
@@ -122,6 +129,23 @@ Location store_location(const fs::path &config_file) {
     }
   }
   return {(paths::data_dir() / "webox.db").string(), "default"};
+}
+
+} // namespace
+
+Location in_workspace(Location where, Workspace workspace) {
+  // The name becomes a path and a schema: never trusted unchecked.
+  check_workspace_name(workspace.name, workspace.setting);
+  if (!where.is_server()) {
+    where.base_file = where.default_file();
+    where.value = workspace_file(where.base_file, workspace.name).string();
+  }
+  where.workspace = std::move(workspace);
+  return where;
+}
+
+Location store_location(const fs::path &config_file, const std::string &workspace_flag) {
+  return in_workspace(store_location_of_default(config_file), select_workspace(workspace_flag, config_file));
 }
 
 std::unique_ptr<Backend> connect(const Location &location) {

@@ -10,6 +10,9 @@
 //
 // `shown` is the URL without its password, the only form messages use. On
 // failure: nullptr, *error_kind a SqlError::Kind, `error` one line.
+// webox_pg_open_v2 takes a `schema` after `shown`: a workspace's schema,
+// created if missing and then the connection's whole search_path (empty:
+// the default workspace, search_path untouched). lib/store/open.cpp calls v2.
 //
 // SQL: the store's SQL text, translated mechanically (lib/store/pg_sql.hpp).
 // Statements run with PQexecParams (parameters never spliced into the text):
@@ -308,6 +311,27 @@ public:
          "INSERT INTO webox_schema(version) VALUES (" +
          std::to_string(version) + ")");
   }
+  // A workspace's schema (lib/store/workspace.hpp), created on first use,
+  // becomes the only one this connection sees. CREATE SCHEMA IF NOT EXISTS
+  // still fails on a race (two sessions insert the same pg_namespace row),
+  // so it runs under the write lock the migrations take.
+  void use_schema(const std::string &schema) {
+    for (char c : schema)
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+        throw SqlError(SqlError::Kind::configuration, "'" + schema + "' is not a workspace schema");
+    if (!schema_exists(schema)) {
+      begin_write();
+      try {
+        exec("CREATE SCHEMA IF NOT EXISTS " + schema);
+        exec("COMMIT");
+      } catch (...) {
+        PQclear(PQexec(m_conn, "ROLLBACK"));
+        throw;
+      }
+    }
+    exec("SET search_path TO " + schema);
+  }
+
   bool table_exists(std::string_view name) override {
     PgCursor q(m_conn, "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
                        "AND table_name = ?");
@@ -316,6 +340,12 @@ public:
   }
 
 private:
+  bool schema_exists(const std::string &schema) {
+    PgCursor q(m_conn, "SELECT count(*) FROM pg_namespace WHERE nspname = ?");
+    q.bind_text(1, schema, true);
+    return q.step() && q.get_int64(0) > 0;
+  }
+
   PGconn *m_conn;
   std::string m_shown;
   int64_t m_changes = 0;
@@ -374,6 +404,29 @@ webox_pg_open_v1(const char *url, const char *shown, int *error_kind, char *erro
     return nullptr;
   } catch (const std::exception &e) {
     PQfinish(conn);
+    *error_kind = static_cast<int>(SqlError::Kind::other);
+    pg::pg_copy_error(e.what(), error, error_size);
+    return nullptr;
+  }
+}
+
+extern "C" __attribute__((visibility("default"))) webox::store::Backend *
+webox_pg_open_v2(const char *url, const char *shown, const char *schema, int *error_kind, char *error,
+                 size_t error_size) {
+  using webox::store::SqlError;
+  namespace pg = webox::store::pg;
+  webox::store::Backend *backend = webox_pg_open_v1(url, shown, error_kind, error, error_size);
+  if (!backend || !schema || !*schema) return backend;
+  try {
+    static_cast<pg::PgBackend *>(backend)->use_schema(schema);
+    return backend;
+  } catch (const SqlError &e) {
+    delete backend;
+    *error_kind = static_cast<int>(e.kind());
+    pg::pg_copy_error(std::string("workspace schema ") + schema + ": " + e.what(), error, error_size);
+    return nullptr;
+  } catch (const std::exception &e) {
+    delete backend;
     *error_kind = static_cast<int>(SqlError::Kind::other);
     pg::pg_copy_error(e.what(), error, error_size);
     return nullptr;
