@@ -9,9 +9,12 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
+
 #include "lib/core/error.hpp"
 #include "lib/leads/dm/ledger.hpp"
 #include "lib/store/db.hpp"
+#include "lib/store/exclusive_lock.hpp"
 #include "lib/store/open.hpp"
 
 namespace {
@@ -174,4 +177,64 @@ TEST_CASE("pg: a writer waiting past the lock timeout is busy, a lost connection
   } catch (const webox::Error &e) {
     CHECK(e.code() == webox::ExitCode::temporary);
   }
+}
+
+TEST_CASE("pg: an exclusive lock is the database's: a second connection cannot take it, a closed one frees it",
+          "[store][pg]") {
+  const std::string base = pg_test_url();
+  if (base.empty()) return;
+  PgScratch scratch(base);
+  auto first = scratch.open();
+  auto second = scratch.open();
+  // The file would be each host's own: on a server it is not used.
+  {
+    webox::store::ExclusiveLock held(*first, "collect:instagram:1", "/nonexistent/a.lock");
+    CHECK(held.held());
+    webox::store::ExclusiveLock refused(*second, "collect:instagram:1", "/nonexistent/b.lock");
+    CHECK_FALSE(refused.held());
+    webox::store::ExclusiveLock other(*second, "collect:instagram:2", "/nonexistent/b.lock");
+    CHECK(other.held());
+  }
+  webox::store::ExclusiveLock again(*second, "collect:instagram:1", "/nonexistent/b.lock");
+  CHECK(again.held()); // released by the first holder's destructor
+  // A session that ends (a killed process) releases it too.
+  {
+    auto third = scratch.open();
+    webox::store::ExclusiveLock held(*third, "export:x", "/nonexistent/c.lock");
+    CHECK(held.held());
+    const int64_t pid = third->execAndGet("SELECT pg_backend_pid()").getInt64();
+    first->exec("SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
+  }
+  for (int i = 0; i < 50; ++i) { // the server notices the end of the session asynchronously
+    webox::store::ExclusiveLock after(*first, "export:x", "/nonexistent/a.lock");
+    if (after.held()) return;
+    ::usleep(20000);
+  }
+  FAIL("the lock of a terminated session was never released");
+}
+
+TEST_CASE("pg: the DM ledger counts the daily quota under the write lock", "[store][pg]") {
+  const std::string base = pg_test_url();
+  if (base.empty()) return;
+  PgScratch scratch(base);
+  auto db = scratch.open();
+  db->exec("INSERT INTO people(id, platform, platform_user_id, created_at) VALUES (1, 'x', 'a', 'now'), "
+           "(2, 'x', 'b', 'now'), (3, 'x', 'c', 'now')");
+  webox::leads::DmLedger ledger(*db);
+  webox::leads::LedgerRow row;
+  row.campaign = "c";
+  row.platform = "x";
+  row.account = "me";
+  row.day = "2026-12-08";
+  row.text = "hi";
+  bool spent = true;
+  row.person_id = 1;
+  CHECK(ledger.record_intent(row, 2, &spent));
+  CHECK_FALSE(spent);
+  row.person_id = 2;
+  CHECK(ledger.record_intent(row, 2, &spent));
+  row.person_id = 3;
+  CHECK_FALSE(ledger.record_intent(row, 2, &spent));
+  CHECK(spent);
+  CHECK(db->execAndGet("SELECT count(*) FROM dm_ledger").getInt() == 2);
 }

@@ -297,8 +297,15 @@ public:
   }
 
   // The version lives in a one-row table (PostgreSQL has no user_version).
+  // Whether it exists is read from pg_tables, a query with the statement's
+  // snapshot, not with to_regclass: that one answers from the session's
+  // catalogue cache, which keeps "no such table" from a look before the
+  // write lock was granted (an advisory lock does not refresh the cache),
+  // so that a process waiting for another's first migration then ran it
+  // again ("relation ... already exists"; 4 processes on a fresh database).
   int schema_version() override {
-    ResultPtr res = pg_checked(m_conn, PQexec(m_conn, "SELECT to_regclass('webox_schema') IS NOT NULL"));
+    ResultPtr res = pg_checked(m_conn, PQexec(m_conn, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables "
+                                                      "WHERE schemaname = current_schema() AND tablename = 'webox_schema')"));
     if (std::strcmp(PQgetvalue(res.get(), 0, 0), "t") != 0) return 0;
     res = pg_checked(m_conn, PQexec(m_conn, "SELECT coalesce(max(version), 0) FROM webox_schema"));
     return std::atoi(PQgetvalue(res.get(), 0, 0));
