@@ -213,6 +213,57 @@ TEST_CASE("pg: an exclusive lock is the database's: a second connection cannot t
   FAIL("the lock of a terminated session was never released");
 }
 
+TEST_CASE("pg: a bulk load (COPY) stores every value as an INSERT would", "[store][pg]") {
+  const std::string base = pg_test_url();
+  if (base.empty()) return;
+  PgScratch scratch(base);
+  auto db = scratch.open();
+  db->exec("CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER, r REAL, s TEXT, b BLOB)");
+  const std::string text = "tab\there, line\nfeed, cr\r, back\\slash, \\N, \"quote\", é";
+  const std::string blob("\0\x01\xff\\x\t\n", 7);
+  {
+    webox::store::WriteTransaction tx(*db);
+    auto load = db->backend().bulk_load("t", {"id", "n", "r", "s", "b"});
+    REQUIRE(load);
+    load->add_int64(1);
+    load->add_int64(-9007199254740993LL);
+    load->add_double(0.1);
+    load->add_text(text);
+    load->add_blob(blob.data(), blob.size());
+    load->end_row();
+    load->add_int64(2);
+    load->add_null();
+    load->add_null();
+    load->add_text("");
+    load->add_null();
+    load->end_row();
+    CHECK(load->finish() == 2);
+    tx.commit();
+  }
+  Statement q(*db, "SELECT n, r, s, b FROM t WHERE id = 1");
+  REQUIRE(q.executeStep());
+  CHECK(q.getColumn(0).getInt64() == -9007199254740993LL);
+  CHECK(q.getColumn(1).getDouble() == 0.1);
+  CHECK(q.getColumn(2).getString() == text);
+  CHECK(std::string(static_cast<const char *>(q.getColumn(3).getBlob()), q.getColumn(3).getBytes()) == blob);
+  Statement empty(*db, "SELECT n IS NULL, r IS NULL, s = '', b IS NULL FROM t WHERE id = 2");
+  REQUIRE(empty.executeStep());
+  for (int c = 0; c < 4; ++c) CHECK(empty.getColumn(c).getInt() == 1);
+  // A value the column refuses fails the load, and nothing of it is kept.
+  try {
+    webox::store::WriteTransaction tx(*db);
+    auto load = db->backend().bulk_load("t", {"id", "n"});
+    load->add_int64(3);
+    load->add_text("not a number");
+    load->end_row();
+    load->finish();
+    FAIL("no error");
+  } catch (const SqlError &e) {
+    CHECK(std::string(e.what()).find("invalid input syntax") != std::string::npos);
+  }
+  CHECK(db->execAndGet("SELECT count(*) FROM t").getInt() == 2);
+}
+
 TEST_CASE("pg: the DM ledger counts the daily quota under the write lock", "[store][pg]") {
   const std::string base = pg_test_url();
   if (base.empty()) return;

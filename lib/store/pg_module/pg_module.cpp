@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -255,6 +256,108 @@ private:
   std::unordered_map<int, std::string> m_bytea;
 };
 
+// COPY ... FROM STDIN in text format: one line per row, columns separated by
+// tabs, \N for NULL, backslash escapes for the bytes that would end a field
+// or a line. Rows are buffered and sent a chunk at a time (PQputCopyData),
+// so a load of any size holds one chunk in memory.
+class PgBulkLoader final : public BulkLoader {
+public:
+  PgBulkLoader(PGconn *conn, const std::string &table, const std::vector<std::string> &columns) : m_conn(conn) {
+    std::string sql = "COPY " + pg_identifier(table) + " (";
+    for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + pg_identifier(columns[i]);
+    sql += ") FROM STDIN";
+    ResultPtr res(PQexec(m_conn, sql.c_str()), PQclear);
+    if (!res || PQresultStatus(res.get()) != PGRES_COPY_IN) pg_fail(m_conn, res.get());
+    m_open = true;
+  }
+  ~PgBulkLoader() override {
+    if (!m_open) return;
+    // Abandoned (an error, Ctrl-C): the server fails the COPY; the caller
+    // rolls its transaction back.
+    PQputCopyEnd(m_conn, "abandoned by webox");
+    while (PGresult *r = PQgetResult(m_conn)) PQclear(r);
+  }
+  PgBulkLoader(const PgBulkLoader &) = delete;
+  PgBulkLoader &operator=(const PgBulkLoader &) = delete;
+
+  void add_null() override { field("\\N"); }
+  void add_int64(int64_t v) override { field(std::to_string(v)); }
+  void add_double(double v) override {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    field(buf);
+  }
+  void add_text(std::string_view v) override {
+    separate();
+    for (char c : v) {
+      switch (c) {
+        case '\\': m_buffer += "\\\\"; break;
+        case '\n': m_buffer += "\\n"; break;
+        case '\r': m_buffer += "\\r"; break;
+        case '\t': m_buffer += "\\t"; break;
+        default: m_buffer += c;
+      }
+    }
+  }
+  // bytea's hex input form, its backslash escaped for COPY: \\x0a1b...
+  void add_blob(const void *data, size_t size) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    separate();
+    m_buffer += "\\\\x";
+    const auto *bytes = static_cast<const unsigned char *>(data);
+    for (size_t i = 0; i < size; ++i) {
+      m_buffer += kHex[bytes[i] >> 4];
+      m_buffer += kHex[bytes[i] & 15];
+    }
+  }
+  void end_row() override {
+    m_buffer += '\n';
+    m_first = true;
+    if (m_buffer.size() >= kChunk) flush();
+  }
+  int64_t finish() override {
+    flush();
+    m_open = false;
+    if (PQputCopyEnd(m_conn, nullptr) != 1) pg_fail(m_conn, nullptr);
+    int64_t rows = 0;
+    std::optional<SqlError> failure;
+    while (PGresult *raw = PQgetResult(m_conn)) {
+      ResultPtr res(raw, PQclear);
+      if (PQresultStatus(raw) == PGRES_COMMAND_OK) rows = pg_command_tuples(raw);
+      else if (!failure) failure.emplace(pg_error_kind(m_conn, raw), pg_one_line(PQresultErrorMessage(raw)));
+    }
+    if (failure) throw *failure;
+    return rows;
+  }
+
+private:
+  static constexpr size_t kChunk = 256 * 1024;
+
+  static std::string pg_identifier(const std::string &name) {
+    std::string q = "\"";
+    for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  }
+  void separate() {
+    if (!m_first) m_buffer += '\t';
+    m_first = false;
+  }
+  void field(const std::string &text) {
+    separate();
+    m_buffer += text;
+  }
+  void flush() {
+    if (m_buffer.empty()) return;
+    if (PQputCopyData(m_conn, m_buffer.data(), static_cast<int>(m_buffer.size())) != 1) pg_fail(m_conn, nullptr);
+    m_buffer.clear();
+  }
+
+  PGconn *m_conn;
+  std::string m_buffer;
+  bool m_first = true;
+  bool m_open = false;
+};
+
 // NOTICEs ("relation already exists, skipping") are not the user's business.
 void pg_quiet_notices(void *, const char *) {}
 
@@ -314,6 +417,9 @@ public:
     exec("CREATE TABLE IF NOT EXISTS webox_schema(version BIGINT NOT NULL); DELETE FROM webox_schema; "
          "INSERT INTO webox_schema(version) VALUES (" +
          std::to_string(version) + ")");
+  }
+  std::unique_ptr<BulkLoader> bulk_load(const std::string &table, const std::vector<std::string> &columns) override {
+    return std::make_unique<PgBulkLoader>(m_conn, table, columns);
   }
   bool table_exists(std::string_view name) override {
     PgCursor q(m_conn, "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
