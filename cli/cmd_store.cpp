@@ -72,12 +72,15 @@ void run_store_info(Context &ctx, const StoreOptions &o) {
                 "): no database yet (created on first use, or by webox store migrate)");
     return;
   }
+  // Read only: an older schema is reported, not migrated.
+  store::Db db(store::connect(where), store::Db::AsItIs{});
   if (o.schema) {
-    for (const std::string &line : store::describe_schema(ctx.db()))
+    for (const std::string &line : store::describe_schema(db))
       if (!out::line(line)) return;
     return;
   }
-  const store::StoreInfo info = store::store_info(ctx.db());
+  const store::StoreInfo info = store::store_info(db);
+  const bool needs_migrate = info.schema_version < info.latest_version;
   if (o.json) {
     json rows = json::object();
     for (const auto &[table, n] : info.rows) rows[table] = n;
@@ -89,6 +92,7 @@ void run_store_info(Context &ctx, const StoreOptions &o) {
                                   {"exists", true},
                                   {"schema_version", info.schema_version},
                                   {"latest_version", info.latest_version},
+                                  {"needs_migrate", needs_migrate},
                                   {"bytes", info.bytes < 0 ? json(nullptr) : json(info.bytes)},
                                   {"rows", rows}},
                              2));
@@ -99,7 +103,8 @@ void run_store_info(Context &ctx, const StoreOptions &o) {
   s += "store:    " + info.where + "  (" + where.setting + ")\n";
   s += "workspace: " + where.workspace.name + "  (" + where.workspace.setting + ")\n";
   s += "schema:   " + std::to_string(info.schema_version) + " (this webox: " + std::to_string(info.latest_version) +
-       ")\n";
+       (needs_migrate ? "; needs `webox store migrate`" : "") +
+       (info.schema_version > info.latest_version ? "; newer than this webox" : "") + ")\n";
   s += "size:     " + (info.bytes < 0 ? std::string("unknown") : text::human_size(static_cast<size_t>(info.bytes))) + "\n";
   s += "rows:\n";
   for (const auto &[table, n] : info.rows) {

@@ -125,9 +125,9 @@ ExportSummary export_leads(const ExportJob &job, const ExportServices &services)
   plan.fields = job.fields;
   map_notion_fields(job, services, plan);
 
-  std::optional<DestinationLock> lock;
-  if (job.destination) lock.emplace(job.destination->state_key);
   store::Db &db = services.db();
+  std::optional<DestinationLock> lock;
+  if (job.destination) lock.emplace(db, job.destination->state_key);
   find_window(job, db, plan);
   std::optional<Delivered> delivered;
   if (plan.resumed) delivered = Delivered{plan.resumed->watermark, plan.resumed->after_id};

@@ -15,8 +15,8 @@ namespace webox::leads {
 
 bool LeadsStore::suppressed(const std::string &platform, const std::string &id, const std::string &username) {
   if (!m_suppression_salt) {
-    const std::string file = m_db.file();
-    m_suppression_salt = file.empty() ? std::string() : suppression_salt(file, false);
+    const std::filesystem::path database = suppression_salt_database(m_db);
+    m_suppression_salt = database.empty() ? std::string() : suppression_salt(database, false);
   }
   return is_suppressed(m_db, *m_suppression_salt, platform, id, username);
 }

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
+#include "lib/core/paths.hpp"
 #include "lib/store/schema.hpp"
 
 namespace webox::store {
@@ -61,16 +63,58 @@ std::string insert_sql(const std::string &table, const std::vector<std::string> 
   return "INSERT INTO " + quoted(table) + "(" + column_list(columns) + ") VALUES (" + values + ")";
 }
 
+// One value of the source's current row into a bulk load.
+void load_value(Statement &from, int column, BulkLoader &load) {
+  Column value = from.getColumn(column);
+  if (value.isNull()) load.add_null();
+  else if (value.isInteger()) load.add_int64(value.getInt64());
+  else if (value.isFloat()) load.add_double(value.getDouble());
+  else if (value.isBlob()) load.add_blob(value.getBlob(), static_cast<size_t>(value.getBytes()));
+  else load.add_text(value.getString());
+}
+
+// Where the copied rows of one table go: the target's bulk load (PostgreSQL:
+// COPY FROM STDIN, one stream instead of a round trip per row) when it has
+// one, else a prepared INSERT per row (SQLite, in one transaction: its fast
+// path). WEBOX_STORE_COPY_ROWS=insert forces the INSERTs (bench/).
+class CopyTarget {
+public:
+  CopyTarget(Db &to, const std::string &table, const std::vector<std::string> &columns)
+      : m_columns(columns.size()) {
+    if (paths::env("WEBOX_STORE_COPY_ROWS") != "insert") m_load = to.backend().bulk_load(table, columns);
+    if (!m_load) m_insert.emplace(to, insert_sql(table, columns));
+  }
+  // The source's current row.
+  void write(Statement &from) {
+    for (size_t c = 0; c < m_columns; ++c) {
+      if (m_load) load_value(from, static_cast<int>(c), *m_load);
+      else copy_value(from, static_cast<int>(c), *m_insert, static_cast<int>(c) + 1);
+    }
+    if (m_load) {
+      m_load->end_row();
+    } else {
+      m_insert->exec();
+      m_insert->reset();
+    }
+  }
+  // The rows the target stored (a bulk load counts them itself), given the
+  // rows written.
+  int64_t finish(int64_t written) { return m_load ? m_load->finish() : written; }
+
+private:
+  size_t m_columns;
+  std::unique_ptr<BulkLoader> m_load;
+  std::optional<Statement> m_insert;
+};
+
 // Rows of one table of a SQLite source: one statement, SQLite steps through
 // the table without holding it.
-int64_t copy_rows_from_sqlite(Db &from, const std::string &select, Statement &insert, size_t columns) {
+int64_t copy_rows_from_sqlite(Db &from, const std::string &select, CopyTarget &target) {
   int64_t n = 0;
   Statement rows(from, select);
   while (rows.executeStep()) {
     if (cancel::requested()) throw Interrupted();
-    for (size_t c = 0; c < columns; ++c) copy_value(rows, static_cast<int>(c), insert, static_cast<int>(c) + 1);
-    insert.exec();
-    insert.reset();
+    target.write(rows);
     ++n;
   }
   return n;
@@ -78,7 +122,7 @@ int64_t copy_rows_from_sqlite(Db &from, const std::string &select, Statement &in
 
 // Rows of one table of a PostgreSQL source: libpq holds a whole result in
 // memory, so a server-side cursor hands them over a batch at a time.
-int64_t copy_rows_from_server(Db &from, const std::string &select, Statement &insert, size_t columns, int batch) {
+int64_t copy_rows_from_server(Db &from, const std::string &select, CopyTarget &target, int batch) {
   int64_t n = 0;
   from.exec("DECLARE webox_copy NO SCROLL CURSOR FOR " + select);
   Statement fetch(from, "FETCH " + std::to_string(batch) + " FROM webox_copy");
@@ -86,9 +130,7 @@ int64_t copy_rows_from_server(Db &from, const std::string &select, Statement &in
     int64_t got = 0;
     while (fetch.executeStep()) {
       if (cancel::requested()) throw Interrupted();
-      for (size_t c = 0; c < columns; ++c) copy_value(fetch, static_cast<int>(c), insert, static_cast<int>(c) + 1);
-      insert.exec();
-      insert.reset();
+      target.write(fetch);
       ++got;
     }
     fetch.reset();
@@ -178,10 +220,13 @@ CopyResult copy_store(Db &from, Db &to, const CopyOptions &options) {
         if (std::find(source_tables.begin(), source_tables.end(), t) == source_tables.end()) continue;
         const std::vector<std::string> columns = table_columns(to, t);
         const std::string select = "SELECT " + column_list(columns) + " FROM " + quoted(t);
-        Statement insert(to, insert_sql(t, columns));
-        const int64_t n = server_source
-                              ? copy_rows_from_server(from, select, insert, columns.size(), options.batch_rows)
-                              : copy_rows_from_sqlite(from, select, insert, columns.size());
+        CopyTarget target(to, t, columns);
+        const int64_t written = server_source ? copy_rows_from_server(from, select, target, options.batch_rows)
+                                              : copy_rows_from_sqlite(from, select, target);
+        const int64_t n = target.finish(written);
+        if (n != written)
+          throw Error("copy: table " + t + ": " + std::to_string(written) + " rows read, " + std::to_string(n) +
+                      " stored; nothing was written");
         advance_identity(to, t, columns);
         const int64_t source_rows = count_rows(from, t), target_rows = count_rows(to, t);
         if (target_rows != source_rows || target_rows != n)

@@ -22,6 +22,9 @@ struct StoreInfo {
   std::vector<std::pair<std::string, int64_t>> rows; // per data table, in creation order
 };
 
+// What `db` holds, read only: open it with Db::AsItIs so that an old schema
+// is reported (schema_version < latest_version: `webox store migrate`), not
+// upgraded behind the user's back.
 StoreInfo store_info(Db &db);
 
 struct MigrateResult {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace webox::store {
 
@@ -62,6 +63,24 @@ public:
   virtual std::string_view get_blob(int column) = 0;
 };
 
+// Rows streamed into one table, faster than one INSERT per row (PostgreSQL:
+// COPY ... FROM STDIN). Values come column by column, in the order the load
+// was opened with; end_row() after each row. Inside the caller's
+// transaction: nothing is visible before it commits. Destroyed without
+// finish(), the load is abandoned (the statement fails; roll back).
+class BulkLoader {
+public:
+  virtual ~BulkLoader() = default;
+  virtual void add_null() = 0;
+  virtual void add_int64(int64_t value) = 0;
+  virtual void add_double(double value) = 0;
+  virtual void add_text(std::string_view value) = 0;
+  virtual void add_blob(const void *data, size_t size) = 0;
+  virtual void end_row() = 0;
+  // Sends what is left and ends the load: the rows the engine stored.
+  virtual int64_t finish() = 0;
+};
+
 // One connection.
 class Backend {
 public:
@@ -88,6 +107,15 @@ public:
   virtual int schema_version() = 0;
   virtual void set_schema_version(int version) = 0;
   virtual bool table_exists(std::string_view name) = 0;
+
+  // A bulk load into `table` (identifiers from the catalogue, not the user),
+  // or nullptr when the engine has no faster path than prepared INSERTs
+  // (SQLite: an INSERT per row in one transaction is already its fast path).
+  virtual std::unique_ptr<BulkLoader> bulk_load(const std::string &table, const std::vector<std::string> &columns) {
+    (void)table;
+    (void)columns;
+    return nullptr;
+  }
 };
 
 } // namespace webox::store

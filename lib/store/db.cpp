@@ -116,6 +116,8 @@ Db::Db(std::unique_ptr<Backend> backend) : m_backend(std::move(backend)) {
   }
 }
 
+Db::Db(std::unique_ptr<Backend> backend, AsItIs) : m_backend(std::move(backend)) {}
+
 Db::~Db() = default;
 
 bool Db::tryExec(std::string_view sql) noexcept {

@@ -24,6 +24,10 @@ public:
   explicit Db(const std::filesystem::path &file);
   // Migrates the database `backend` is connected to. Throws webox::Error.
   explicit Db(std::unique_ptr<Backend> backend);
+  // The database as it is, never migrated: for reading what a store holds
+  // (`webox store info`) without changing it.
+  struct AsItIs {};
+  Db(std::unique_ptr<Backend> backend, AsItIs);
   ~Db();
   Db(const Db &) = delete;
   Db &operator=(const Db &) = delete;

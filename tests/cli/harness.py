@@ -146,6 +146,21 @@ class WeboxTestCase(unittest.TestCase):
             self.assertEqual(r.code, check, r)
         return r
 
+    def store_rows(self, sql):
+        """The rows of `sql` on the test's store, whichever the backend, as
+        tuples (whole numbers as int, NULL as None): SQLite's file under the
+        test HOME, or the test's PostgreSQL database (WEBOX_TEST_STORE=pg)."""
+        if self.pg:
+            out = subprocess.run([os.path.join(PG_BIN, "psql"), self.pg.url, "-At", "-F", "\x1f", "-R", "\x1e",
+                                  "-P", "null=\x02", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                                 check=True, capture_output=True, timeout=60).stdout.decode()  # bytes: \r kept
+            def value(v):
+                return None if v == "\x02" else int(v) if v.lstrip("-").isdigit() else v
+            return [tuple(value(v) for v in row.split("\x1f")) for row in out.rstrip("\n").split("\x1e") if row]
+        import sqlite3
+        with sqlite3.connect(os.path.join(self.home, "data", "webox", "webox.db")) as c:
+            return [tuple(row) for row in c.execute(sql)]
+
     def start_fake(self, script, *args):
         f = Fake(script, *args)
         self.fakes.append(f)

@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -125,16 +124,11 @@ class ServeCase(WeboxTestCase):
         self.serves.append(s)
         return s
 
-    def db(self):
-        return sqlite3.connect(os.path.join(self.home, "data", "webox", "webox.db"))
-
     def interactions(self):
-        with self.db() as c:
-            return sorted(c.execute("SELECT platform_id, kind FROM interactions WHERE platform = 'instagram'"))
+        return sorted(self.store_rows("SELECT platform_id, kind FROM interactions WHERE platform = 'instagram'"))
 
     def deliveries(self):
-        with self.db() as c:
-            return c.execute("SELECT count(*) FROM webhook_deliveries").fetchone()[0]
+        return self.store_rows("SELECT count(*) FROM webhook_deliveries")[0][0]
 
 
 class ServeDeliveryTest(ServeCase):
@@ -195,8 +189,7 @@ class ServeDeliveryTest(ServeCase):
         code, err = s.stop()
         self.assertEqual(code, 0)
         self.assertIn("parked as failed", err)
-        with self.db() as c:
-            self.assertEqual(c.execute("SELECT state FROM webhook_deliveries").fetchall(), [("failed",)])
+        self.assertEqual(self.store_rows("SELECT state FROM webhook_deliveries"), [("failed",)])
 
 
 class ServeRefusalTest(ServeCase):
@@ -339,8 +332,7 @@ class ServeStopTest(ServeCase):
         self.assertEqual(len(stored), len(set(stored)))
         missing = set(acked) - set(stored)
         self.assertFalse(missing, f"{len(missing)} acknowledged deliveries lost")
-        with self.db() as c:
-            self.assertEqual(c.execute("SELECT count(*) FROM webhook_deliveries WHERE state <> 'done'").fetchone()[0], 0)
+        self.assertEqual(self.store_rows("SELECT count(*) FROM webhook_deliveries WHERE state <> 'done'"), [(0,)])
 
 
 if __name__ == "__main__":

@@ -38,6 +38,21 @@ class StoreSqliteTest(WeboxTestCase):
         self.assertIn("no database yet", r.out)
         self.assertFalse(os.path.exists(self.db))
 
+    def test_info_reads_an_old_store_without_migrating_it(self):
+        import sqlite3
+        os.makedirs(os.path.dirname(self.db))
+        with sqlite3.connect(self.db) as c:
+            c.execute("CREATE TABLE kept(a)")  # a store at schema 0
+        doc = self.webox("store", "info", "--json", check=0).json()
+        self.assertEqual(doc["schema_version"], 0)
+        self.assertTrue(doc["needs_migrate"])
+        self.assertIn("needs `webox store migrate`", self.webox("store", "info", check=0).out)
+        with sqlite3.connect(self.db) as c:
+            self.assertEqual(c.execute("PRAGMA user_version").fetchone()[0], 0)
+            self.assertEqual([r[0] for r in c.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")], ["kept"])
+        self.webox("store", "migrate", check=0)
+        self.assertFalse(self.webox("store", "info", "--json", check=0).json()["needs_migrate"])
+
     def test_info_counts_rows(self):
         self.webox("chat", "-m", "echo", "bonjour", check=0)
         doc = self.webox("store", "info", "--json", check=0).json()
@@ -147,7 +162,28 @@ class StorePgTest(WeboxTestCase):
         self.assertEqual(doc["schema_version"], doc["latest_version"])
         self.assertEqual(doc["rows"]["calls"], 0)
 
+    def test_info_reads_without_migrating(self):
+        doc = self.webox("store", "info", "--json", check=0).json()
+        self.assertEqual(doc["schema_version"], 0)
+        self.assertTrue(doc["needs_migrate"])
+        self.assertEqual(self.store_rows("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"), [(0,)])
+        self.webox("store", "migrate", check=0)
+        self.assertFalse(self.webox("store", "info", "--json", check=0).json()["needs_migrate"])
+
+    def test_copy_to_pg_keeps_every_byte_of_text(self):
+        # Written with COPY FROM STDIN: tabs, newlines, backslashes and
+        # "\N" are escapes of its text format, and must come back as typed.
+        lite = os.path.join(self.home, "lite.db")
+        tricky = "tab\there\nnew line\r\\N back\\slash \\x00 « é » 😀"
+        self.webox("chat", "-m", "echo", tricky, env={"WEBOX_DB": lite}, check=0)
+        self.webox("store", "copy", "--from", lite, "--to", self.url, check=0)
+        self.assertEqual(self.store_rows("SELECT prompt FROM calls"), [(tricky,)])
+        # Replaced with --force, in one transaction: the same rows, not twice.
+        self.webox("store", "copy", "--from", lite, "--to", self.url, "--force", check=0)
+        self.assertEqual(self.store_rows("SELECT count(*) FROM calls"), [(1,)])
+
     def test_schema_is_the_same_as_sqlite(self):
+        self.webox("store", "migrate", check=0)  # info only reads
         pg = self.webox("store", "info", "--schema", check=0).out.splitlines()
         sqlite_file = os.path.join(self.home, "fresh.db")
         self.webox("store", "migrate", env={"WEBOX_DB": sqlite_file}, check=0)

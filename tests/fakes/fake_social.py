@@ -2,8 +2,8 @@
 """fake_social.py: a loopback server speaking the Instagram Graph API (both
 hosts) well enough to test `webox scrape-interactions` through the real binary.
 
-Usage: fake_social.py PORT [SEED]   (PORT 0 = pick a free port, printed alone on
-the first stdout line). Binds 127.0.0.1 only. SIGTERM stops it.
+Usage: fake_social.py PORT [SEED [ACCOUNT]]   (PORT 0 = pick a free port, printed
+alone on the first stdout line; ACCOUNT: the Instagram account id it serves). Binds 127.0.0.1 only. SIGTERM stops it.
 
 HOSTS. One server plays both Graph hosts, told apart by a path prefix:
   /ig/vNN.0/...   graph.instagram.com (Instagram Login; accepts /me)
@@ -794,8 +794,10 @@ class Server(ThreadingHTTPServer):
 
 
 def main():
-    global STATE
+    global STATE, ACCOUNT_ID
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    if len(sys.argv) > 3:  # another Instagram account (tests/cli/test_store_concurrency.py)
+        ACCOUNT_ID = sys.argv[3]
     STATE = State(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
     server = Server(("127.0.0.1", port), Handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -9,9 +9,12 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
+
 #include "lib/core/error.hpp"
 #include "lib/leads/dm/ledger.hpp"
 #include "lib/store/db.hpp"
+#include "lib/store/exclusive_lock.hpp"
 #include "lib/store/open.hpp"
 
 namespace {
@@ -174,4 +177,115 @@ TEST_CASE("pg: a writer waiting past the lock timeout is busy, a lost connection
   } catch (const webox::Error &e) {
     CHECK(e.code() == webox::ExitCode::temporary);
   }
+}
+
+TEST_CASE("pg: an exclusive lock is the database's: a second connection cannot take it, a closed one frees it",
+          "[store][pg]") {
+  const std::string base = pg_test_url();
+  if (base.empty()) return;
+  PgScratch scratch(base);
+  auto first = scratch.open();
+  auto second = scratch.open();
+  // The file would be each host's own: on a server it is not used.
+  {
+    webox::store::ExclusiveLock held(*first, "collect:instagram:1", "/nonexistent/a.lock");
+    CHECK(held.held());
+    webox::store::ExclusiveLock refused(*second, "collect:instagram:1", "/nonexistent/b.lock");
+    CHECK_FALSE(refused.held());
+    webox::store::ExclusiveLock other(*second, "collect:instagram:2", "/nonexistent/b.lock");
+    CHECK(other.held());
+  }
+  webox::store::ExclusiveLock again(*second, "collect:instagram:1", "/nonexistent/b.lock");
+  CHECK(again.held()); // released by the first holder's destructor
+  // A session that ends (a killed process) releases it too.
+  {
+    auto third = scratch.open();
+    webox::store::ExclusiveLock held(*third, "export:x", "/nonexistent/c.lock");
+    CHECK(held.held());
+    const int64_t pid = third->execAndGet("SELECT pg_backend_pid()").getInt64();
+    first->exec("SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
+  }
+  for (int i = 0; i < 50; ++i) { // the server notices the end of the session asynchronously
+    webox::store::ExclusiveLock after(*first, "export:x", "/nonexistent/a.lock");
+    if (after.held()) return;
+    ::usleep(20000);
+  }
+  FAIL("the lock of a terminated session was never released");
+}
+
+TEST_CASE("pg: a bulk load (COPY) stores every value as an INSERT would", "[store][pg]") {
+  const std::string base = pg_test_url();
+  if (base.empty()) return;
+  PgScratch scratch(base);
+  auto db = scratch.open();
+  db->exec("CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER, r REAL, s TEXT, b BLOB)");
+  const std::string text = "tab\there, line\nfeed, cr\r, back\\slash, \\N, \"quote\", é";
+  const std::string blob("\0\x01\xff\\x\t\n", 7);
+  {
+    webox::store::WriteTransaction tx(*db);
+    auto load = db->backend().bulk_load("t", {"id", "n", "r", "s", "b"});
+    REQUIRE(load);
+    load->add_int64(1);
+    load->add_int64(-9007199254740993LL);
+    load->add_double(0.1);
+    load->add_text(text);
+    load->add_blob(blob.data(), blob.size());
+    load->end_row();
+    load->add_int64(2);
+    load->add_null();
+    load->add_null();
+    load->add_text("");
+    load->add_null();
+    load->end_row();
+    CHECK(load->finish() == 2);
+    tx.commit();
+  }
+  Statement q(*db, "SELECT n, r, s, b FROM t WHERE id = 1");
+  REQUIRE(q.executeStep());
+  CHECK(q.getColumn(0).getInt64() == -9007199254740993LL);
+  CHECK(q.getColumn(1).getDouble() == 0.1);
+  CHECK(q.getColumn(2).getString() == text);
+  CHECK(std::string(static_cast<const char *>(q.getColumn(3).getBlob()), q.getColumn(3).getBytes()) == blob);
+  Statement empty(*db, "SELECT n IS NULL, r IS NULL, s = '', b IS NULL FROM t WHERE id = 2");
+  REQUIRE(empty.executeStep());
+  for (int c = 0; c < 4; ++c) CHECK(empty.getColumn(c).getInt() == 1);
+  // A value the column refuses fails the load, and nothing of it is kept.
+  try {
+    webox::store::WriteTransaction tx(*db);
+    auto load = db->backend().bulk_load("t", {"id", "n"});
+    load->add_int64(3);
+    load->add_text("not a number");
+    load->end_row();
+    load->finish();
+    FAIL("no error");
+  } catch (const SqlError &e) {
+    CHECK(std::string(e.what()).find("invalid input syntax") != std::string::npos);
+  }
+  CHECK(db->execAndGet("SELECT count(*) FROM t").getInt() == 2);
+}
+
+TEST_CASE("pg: the DM ledger counts the daily quota under the write lock", "[store][pg]") {
+  const std::string base = pg_test_url();
+  if (base.empty()) return;
+  PgScratch scratch(base);
+  auto db = scratch.open();
+  db->exec("INSERT INTO people(id, platform, platform_user_id, created_at) VALUES (1, 'x', 'a', 'now'), "
+           "(2, 'x', 'b', 'now'), (3, 'x', 'c', 'now')");
+  webox::leads::DmLedger ledger(*db);
+  webox::leads::LedgerRow row;
+  row.campaign = "c";
+  row.platform = "x";
+  row.account = "me";
+  row.day = "2026-12-08";
+  row.text = "hi";
+  bool spent = true;
+  row.person_id = 1;
+  CHECK(ledger.record_intent(row, 2, &spent));
+  CHECK_FALSE(spent);
+  row.person_id = 2;
+  CHECK(ledger.record_intent(row, 2, &spent));
+  row.person_id = 3;
+  CHECK_FALSE(ledger.record_intent(row, 2, &spent));
+  CHECK(spent);
+  CHECK(db->execAndGet("SELECT count(*) FROM dm_ledger").getInt() == 2);
 }

@@ -40,7 +40,7 @@ int64_t collect_from_plugin(LeadsStore &store, const PluginCollection &c, const 
   // The lock comes before the plugin is even loaded: a second cron run must
   // not spend an API call.
   std::optional<AccountLock> lock;
-  if (!file_source) lock.emplace(c.platform, account_key);
+  if (!file_source) lock.emplace(store.db(), c.platform, account_key);
 
   plugin::Provider provider(bind(c.platform));
   if (!provider.can(WEBOX_CAP_SOCIAL_COLLECT))

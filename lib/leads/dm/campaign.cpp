@@ -138,15 +138,21 @@ bool skipped_by_platform(CampaignRun &run, const DmTarget &t, DmEntry &e) {
   return true;
 }
 
-// The daily quota of our account on t's platform; true when spent (the run stops).
-bool quota_spent(CampaignRun &run, const DmTarget &t, const std::string &day, DmEntry &e) {
+void stop_at_quota(CampaignRun &run, const DmTarget &t, DmEntry &e) {
   const DmSettings &s = run.o.settings;
-  if (run.ledger.used_on(t.platform, t.account, day) < s.daily_quota) return false;
   run.report.stop = StopReason::quota;
   run.report.stop_detail = "daily quota of " + std::to_string(s.daily_quota) + " messages for " + t.platform + " account " +
                            t.account + " reached (leads.dm.daily_quota)";
   e.status = DmStatus::not_reached;
   e.reason = "quota";
+}
+
+// The daily quota of our account on t's platform; true when spent (the run
+// stops). Read before composing a message; record_intent checks it again
+// under the write lock, which is what holds when other runs send meanwhile.
+bool quota_spent(CampaignRun &run, const DmTarget &t, const std::string &day, DmEntry &e) {
+  if (run.ledger.used_on(t.platform, t.account, day) < run.o.settings.daily_quota) return false;
+  stop_at_quota(run, t, e);
   return true;
 }
 
@@ -209,7 +215,9 @@ void send_one(CampaignRun &run, const DmTarget &t, const std::string &day, const
   for (int backoffs = 0;; ++backoffs) {
     if (run.paced_before) pacer.wait();
     run.paced_before = true;
-    auto id = run.ledger.record_intent(intent_of(run.o, t, e, day));
+    bool over_quota = false;
+    auto id = run.ledger.record_intent(intent_of(run.o, t, e, day), run.o.settings.daily_quota, &over_quota);
+    if (over_quota) return stop_at_quota(run, t, e);
     if (!id && skipped_as_opted_out(run, t, e)) return;
     if (!id) { // another run wrote this person (or took this comment) meanwhile
       e.status = DmStatus::uncertain;

@@ -73,9 +73,16 @@ int64_t DmLedger::used_on(const std::string &platform, const std::string &accoun
   });
 }
 
-std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r) {
+std::optional<int64_t> DmLedger::record_intent(const LedgerRow &r, int64_t daily_quota, bool *quota_spent) {
+  if (quota_spent) *quota_spent = false;
   return store::guarded(m_db, [&]() -> std::optional<int64_t> {
     store::WriteTransaction tx(m_db);
+    // Counted after the write lock is taken: every intent another process
+    // committed before is seen, none can commit until this one does.
+    if (used_on(r.platform, r.account, r.day) >= daily_quota) {
+      if (quota_spent) *quota_spent = true;
+      return std::nullopt;
+    }
     // Checked under the write lock: an opt-out committed by collection
     // before this claim is always seen (lib/leads/optout/optouts.hpp).
     store::Statement opted(m_db, "SELECT " + optout_covering_sql("?1") + " IS NOT NULL");

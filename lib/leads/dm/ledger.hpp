@@ -43,6 +43,9 @@ struct LedgerRow {
   std::string comment_id; // the comment answered by a private reply, "" for a direct message
 };
 
+// record_intent without a quota (tests, tools).
+inline constexpr int64_t kNoDailyQuota = INT64_MAX;
+
 class DmLedger {
 public:
   explicit DmLedger(store::Db &db) : m_db(db) {}
@@ -52,9 +55,14 @@ public:
   int64_t used_on(const std::string &platform, const std::string &account, const std::string &day);
   // Commits an intent (a new row, or a failed row tried again) and returns
   // its id; nullopt when the row is already an intent or sent, when its
-  // comment_id is already held by another row, or when the person is
-  // opted out (lib/leads/optout/optouts.hpp; nothing written).
-  std::optional<int64_t> record_intent(const LedgerRow &row);
+  // comment_id is already held by another row, when the person is opted
+  // out (lib/leads/optout/optouts.hpp), or when the account's intents and
+  // sent messages of row.day already reach `daily_quota` (*quota_spent is
+  // then true); nothing is written then. The quota is counted under the
+  // write lock, in the transaction that writes the intent: N processes (N
+  // hosts on PostgreSQL) running one campaign never pass it together.
+  std::optional<int64_t> record_intent(const LedgerRow &row, int64_t daily_quota = kNoDailyQuota,
+                                      bool *quota_spent = nullptr);
   // The message left: the row becomes `sent` and, in the same transaction,
   // the lead moves from `new` to `contacted` with a history event.
   void mark_sent(int64_t id, const std::string &message_id);

@@ -11,6 +11,7 @@
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/json_limits.hpp"
+#include "lib/core/paths.hpp"
 #include "lib/leads/collect/record.hpp"
 
 namespace webox::leads {
@@ -66,11 +67,19 @@ std::string privacy_like_pattern(const std::string &text) {
 
 } // namespace
 
+std::filesystem::path suppression_salt_database(store::Db &db) {
+  if (db.backend().kind() != "sqlite") return paths::data_dir() / "webox.db";
+  return db.file();
+}
+
 std::string suppression_salt(const std::filesystem::path &database, bool create) {
   const std::filesystem::path file = privacy_salt_file(database);
   std::string salt = privacy_read_salt(file);
   if (!salt.empty() || !create) return salt;
   const std::string fresh = crypto::hex_encode(crypto::random_bytes(32));
+  // A SQLite store has made this directory already; beside a server store
+  // (this host's data directory) nothing may have yet.
+  paths::ensure_private_dir(file.parent_path());
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0) {
     const std::string line = fresh + "\n";
@@ -162,9 +171,15 @@ ForgetCounts forget_person(store::Db &db, int64_t person, const std::string &sal
 
 void reclaim_space(store::Db &db) {
   store::guarded(db, [&] {
+    if (db.backend().kind() != "sqlite") {
+      // Not the whole database: other hosts share it, and VACUUM of tables
+      // this role does not own is refused anyway.
+      db.exec("VACUUM interactions, people, contacts, leads, lead_events, dm_ledger, optouts, calls");
+      return;
+    }
     db.exec("VACUUM");
     // SQLite's WAL file keeps the erased pages until it is truncated.
-    if (db.backend().kind() == "sqlite") db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   });
 }
 

@@ -9,7 +9,7 @@
 // people may be collected again.
 //
 // All SQL of this feature is in privacy.cpp (portable SQL, store::guarded),
-// but for reclaim_space(), which is SQLite's own (VACUUM, WAL checkpoint).
+// but for reclaim_space(), which is each backend's own.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,13 @@
 #include "lib/store/db.hpp"
 
 namespace webox::leads {
+
+// Where the salt of `db` is looked for, as the database path that
+// suppression_salt() takes: the SQLite file; for a server store this host's
+// data directory (webox-store(1): a local file, like the key store); empty
+// for a database in memory (no salt). Collection and forget both ask here,
+// so that a person forgotten on a server store stays forgotten.
+std::filesystem::path suppression_salt_database(store::Db &db);
 
 // The salt file of the database at `database` (created when `create`).
 // "" when it does not exist and `create` is false.
@@ -44,8 +51,14 @@ struct ForgetCounts {
 // to the suppression list, then reclaims the space.
 ForgetCounts forget_person(store::Db &db, int64_t person_id, const std::string &salt);
 
-// VACUUM, then a WAL checkpoint that truncates the -wal file: the erased
-// bytes are left neither in the database file nor in its WAL.
+// SQLite: VACUUM, then a WAL checkpoint that truncates the -wal file: the
+// erased bytes are left neither in the database file nor in its WAL.
+// PostgreSQL: VACUUM of the tables that hold personal data, so that the
+// erased row versions are removed and their space reused; it cannot promise
+// more. The bytes may stay in the server's files until overwritten, in its
+// WAL until recycled, and in replicas and backups: those are the database
+// operator's (VACUUM FULL takes an exclusive lock on the shared tables, which
+// would stop every host; webox-leads(1) says so).
 void reclaim_space(store::Db &db);
 
 // Deletes the interactions older than `days` days before `now` (the

@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -258,6 +259,108 @@ private:
   std::unordered_map<int, std::string> m_bytea;
 };
 
+// COPY ... FROM STDIN in text format: one line per row, columns separated by
+// tabs, \N for NULL, backslash escapes for the bytes that would end a field
+// or a line. Rows are buffered and sent a chunk at a time (PQputCopyData),
+// so a load of any size holds one chunk in memory.
+class PgBulkLoader final : public BulkLoader {
+public:
+  PgBulkLoader(PGconn *conn, const std::string &table, const std::vector<std::string> &columns) : m_conn(conn) {
+    std::string sql = "COPY " + pg_identifier(table) + " (";
+    for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + pg_identifier(columns[i]);
+    sql += ") FROM STDIN";
+    ResultPtr res(PQexec(m_conn, sql.c_str()), PQclear);
+    if (!res || PQresultStatus(res.get()) != PGRES_COPY_IN) pg_fail(m_conn, res.get());
+    m_open = true;
+  }
+  ~PgBulkLoader() override {
+    if (!m_open) return;
+    // Abandoned (an error, Ctrl-C): the server fails the COPY; the caller
+    // rolls its transaction back.
+    PQputCopyEnd(m_conn, "abandoned by webox");
+    while (PGresult *r = PQgetResult(m_conn)) PQclear(r);
+  }
+  PgBulkLoader(const PgBulkLoader &) = delete;
+  PgBulkLoader &operator=(const PgBulkLoader &) = delete;
+
+  void add_null() override { field("\\N"); }
+  void add_int64(int64_t v) override { field(std::to_string(v)); }
+  void add_double(double v) override {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    field(buf);
+  }
+  void add_text(std::string_view v) override {
+    separate();
+    for (char c : v) {
+      switch (c) {
+        case '\\': m_buffer += "\\\\"; break;
+        case '\n': m_buffer += "\\n"; break;
+        case '\r': m_buffer += "\\r"; break;
+        case '\t': m_buffer += "\\t"; break;
+        default: m_buffer += c;
+      }
+    }
+  }
+  // bytea's hex input form, its backslash escaped for COPY: \\x0a1b...
+  void add_blob(const void *data, size_t size) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    separate();
+    m_buffer += "\\\\x";
+    const auto *bytes = static_cast<const unsigned char *>(data);
+    for (size_t i = 0; i < size; ++i) {
+      m_buffer += kHex[bytes[i] >> 4];
+      m_buffer += kHex[bytes[i] & 15];
+    }
+  }
+  void end_row() override {
+    m_buffer += '\n';
+    m_first = true;
+    if (m_buffer.size() >= kChunk) flush();
+  }
+  int64_t finish() override {
+    flush();
+    m_open = false;
+    if (PQputCopyEnd(m_conn, nullptr) != 1) pg_fail(m_conn, nullptr);
+    int64_t rows = 0;
+    std::optional<SqlError> failure;
+    while (PGresult *raw = PQgetResult(m_conn)) {
+      ResultPtr res(raw, PQclear);
+      if (PQresultStatus(raw) == PGRES_COMMAND_OK) rows = pg_command_tuples(raw);
+      else if (!failure) failure.emplace(pg_error_kind(m_conn, raw), pg_one_line(PQresultErrorMessage(raw)));
+    }
+    if (failure) throw *failure;
+    return rows;
+  }
+
+private:
+  static constexpr size_t kChunk = 256 * 1024;
+
+  static std::string pg_identifier(const std::string &name) {
+    std::string q = "\"";
+    for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  }
+  void separate() {
+    if (!m_first) m_buffer += '\t';
+    m_first = false;
+  }
+  void field(const std::string &text) {
+    separate();
+    m_buffer += text;
+  }
+  void flush() {
+    if (m_buffer.empty()) return;
+    if (PQputCopyData(m_conn, m_buffer.data(), static_cast<int>(m_buffer.size())) != 1) pg_fail(m_conn, nullptr);
+    m_buffer.clear();
+  }
+
+  PGconn *m_conn;
+  std::string m_buffer;
+  bool m_first = true;
+  bool m_open = false;
+};
+
 // NOTICEs ("relation already exists, skipping") are not the user's business.
 void pg_quiet_notices(void *, const char *) {}
 
@@ -300,8 +403,15 @@ public:
   }
 
   // The version lives in a one-row table (PostgreSQL has no user_version).
+  // Whether it exists is read from pg_tables, a query with the statement's
+  // snapshot, not with to_regclass: that one answers from the session's
+  // catalogue cache, which keeps "no such table" from a look before the
+  // write lock was granted (an advisory lock does not refresh the cache),
+  // so that a process waiting for another's first migration then ran it
+  // again ("relation ... already exists"; 4 processes on a fresh database).
   int schema_version() override {
-    ResultPtr res = pg_checked(m_conn, PQexec(m_conn, "SELECT to_regclass('webox_schema') IS NOT NULL"));
+    ResultPtr res = pg_checked(m_conn, PQexec(m_conn, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables "
+                                                      "WHERE schemaname = current_schema() AND tablename = 'webox_schema')"));
     if (std::strcmp(PQgetvalue(res.get(), 0, 0), "t") != 0) return 0;
     res = pg_checked(m_conn, PQexec(m_conn, "SELECT coalesce(max(version), 0) FROM webox_schema"));
     return std::atoi(PQgetvalue(res.get(), 0, 0));
@@ -332,6 +442,9 @@ public:
     exec("SET search_path TO " + schema);
   }
 
+  std::unique_ptr<BulkLoader> bulk_load(const std::string &table, const std::vector<std::string> &columns) override {
+    return std::make_unique<PgBulkLoader>(m_conn, table, columns);
+  }
   bool table_exists(std::string_view name) override {
     PgCursor q(m_conn, "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
                        "AND table_name = ?");
