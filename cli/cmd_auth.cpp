@@ -1,6 +1,6 @@
 // `webox auth`: platform sign-in and the tokens it gives (lib/auth/lifecycle).
 //
-//   webox auth login PLATFORM [--no-browser] [--port N] [--timeout S] [--scope S]...
+//   webox auth login PLATFORM [--via METHOD] [--page NAME|ID] [--no-browser] [--port N] [--timeout S] [--scope S]...
 //   webox auth status [--json]
 //   webox auth refresh [PLATFORM]
 //   webox auth logout PLATFORM
@@ -10,7 +10,11 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <iostream>
 #include <memory>
+#include <optional>
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -26,6 +30,8 @@ namespace {
 
 struct AuthOptions {
   std::string platform;
+  std::string via;
+  std::string page;
   bool no_browser = false;
   int port = 0;
   int timeout_s = 300;
@@ -37,7 +43,10 @@ std::string auth_status_line(const auth::TokenStatus &s, int64_t now) {
   std::string line = s.platform + ": ";
   if (s.source == "none") return line + "not signed in";
   line += s.account.empty() ? "signed in" : "account " + s.account;
-  if (s.expires_at) {
+  if (!s.method.empty()) line += " (--via " + s.method + ")";
+  if (s.never_expires) {
+    line += ", never expires";
+  } else if (s.expires_at) {
     const int64_t left = *s.expires_at - now;
     line += left <= 0 ? ", expired" : ", expires in " + std::to_string(left / auth::kDaySeconds) + " days";
   } else {
@@ -64,14 +73,34 @@ void print_status(const auth::TokenStatus &s, bool json) {
   if (!s.note.empty() && s.source != "none") spdlog::warn("{}: {}", s.platform, s.note);
 }
 
+// Several accounts and no --page: asked on a terminal, by number, id or name.
+std::optional<std::string> ask_account(const std::string &kind, const std::vector<auth::AccountChoice> &choices) {
+  if (!::isatty(STDIN_FILENO) || !::isatty(STDERR_FILENO)) return std::nullopt;
+  for (size_t i = 0; i < choices.size(); ++i)
+    std::fprintf(stderr, "  %zu. %s (%s)\n", i + 1, choices[i].name.c_str(), choices[i].id.c_str());
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::fprintf(stderr, "Which %s? [1-%zu] ", kind.c_str(), choices.size());
+    std::fflush(stderr);
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return std::nullopt;
+    for (size_t i = 0; i < choices.size(); ++i)
+      if (answer == std::to_string(i + 1) || answer == choices[i].id || answer == choices[i].name) return choices[i].id;
+  }
+  return std::nullopt;
+}
+
 void run_login(Context &ctx, const AuthOptions &o) {
   if (o.port < 0 || o.port > 65535) throw UsageError("--port must be between 0 and 65535");
+  if (!o.page.empty() && o.via.empty()) throw UsageError("--page chooses a Facebook Page: use it with --via facebook");
   if (o.timeout_s < 1 || o.timeout_s > 3600) throw UsageError("--timeout must be between 1 and 3600 seconds");
   auth::LoginOptions lo;
   lo.open_browser = !o.no_browser;
   lo.port = static_cast<uint16_t>(o.port);
   lo.timeout_ms = static_cast<int64_t>(o.timeout_s) * 1000;
   lo.scopes = o.scopes;
+  lo.method = o.via;
+  lo.choice = o.page;
+  lo.choose = ask_account;
   lo.show_url = [&](const std::string &url, bool opened) {
     // stderr, so that `--json`-style stdout stays clean; the URL holds no secret
     // (a client id, the state, the PKCE challenge).
@@ -119,10 +148,15 @@ void run_refresh(Context &ctx, const AuthOptions &o) {
 
 void run_logout(Context &ctx, const AuthOptions &o) {
   auth::Lifecycle lifecycle(ctx.plugins(), ctx.config());
-  if (!lifecycle.logout(o.platform)) throw UsageError(o.platform + ": no token stored; nothing to forget");
-  std::fprintf(stderr, "%s: tokens removed from the key store (the app's access can be revoked on the platform's "
-                       "settings page)\n",
-               o.platform.c_str());
+  const auto result = lifecycle.logout(o.platform);
+  std::string kept;
+  for (const auto &k : result.kept) kept += "; " + k;
+  if (result.removed.empty()) throw UsageError(o.platform + ": no token stored by webox auth login; nothing removed" + kept);
+  std::string removed;
+  for (const auto &n : result.removed) removed += (removed.empty() ? "" : ", ") + n;
+  std::fprintf(stderr, "%s: removed from the key store: %s%s (the app's access stays granted until revoked on the "
+                       "platform's settings page)\n",
+               o.platform.c_str(), removed.c_str(), kept.c_str());
 }
 
 } // namespace
@@ -133,6 +167,8 @@ void setup_auth(CLI::App *cmd, Context &ctx) {
 Examples:
   webox auth login instagram                 opens the browser; redirect to 127.0.0.1
   webox auth login x --no-browser            prints the URL (headless server)
+  webox auth login instagram --via facebook --page "Ma Boutique"
+                                             a Facebook Page's token (never expires)
   webox auth status
   webox auth refresh instagram
   webox auth logout linkedin
@@ -144,6 +180,8 @@ webox-auth(1).)EX");
   auto login_opt = std::make_shared<AuthOptions>();
   CLI::App *login = cmd->add_subcommand("login", "Sign in in the browser; store the token");
   login->add_option("PLATFORM", login_opt->platform, "instagram, x, linkedin")->required();
+  login->add_option("--via", login_opt->via, "Another sign-in the platform offers: instagram --via facebook (Facebook Login, a Page's token)");
+  login->add_option("--page", login_opt->page, "With --via facebook: the Facebook Page to use, by name or id");
   login->add_flag("--no-browser", login_opt->no_browser, "Print the consent URL instead of opening a browser");
   login->add_option("--port", login_opt->port, "Port of the 127.0.0.1 redirect listener (default: a free one)");
   login->add_option("--timeout", login_opt->timeout_s, "Seconds to wait for the redirect (default 300)");
@@ -155,11 +193,15 @@ Examples:
   webox auth login x --no-browser --timeout 600
   webox auth login instagram --port 8765     a fixed redirect URI to register:
                                              http://127.0.0.1:8765/callback
+  webox auth login instagram --via facebook --page 1122334455
 Needs the app's client id and secret: INSTAGRAM_APP_ID / INSTAGRAM_APP_SECRET,
-X_CLIENT_ID (/ X_CLIENT_SECRET), LINKEDIN_CLIENT_ID / LINKEDIN_CLIENT_SECRET.
+(--via facebook: FACEBOOK_APP_ID / FACEBOOK_APP_SECRET), X_CLIENT_ID
+(/ X_CLIENT_SECRET), LINKEDIN_CLIENT_ID / LINKEDIN_CLIENT_SECRET.
 Exit status: 0 signed in; 1 refused (consent denied, wrong state, no redirect
-in time); 4 client id or secret missing, or the platform refused the code;
-130 Ctrl-C. Nothing is stored unless the sign-in succeeds.)EX");
+in time); 2 bad option, or several Facebook Pages and no --page off a terminal
+(they are listed); 4 client id or secret missing, the platform refused the
+code, or the Page has no Instagram account linked; 130 Ctrl-C. Nothing is
+stored unless the sign-in succeeds.)EX");
   login->callback([&ctx, login_opt] { ctx.command = [&ctx, login_opt] { run_login(ctx, *login_opt); }; });
 
   auto status_opt = std::make_shared<AuthOptions>();

@@ -56,7 +56,8 @@ void run_serve_command(const ServeOptions &opt, Context &ctx) {
   run.leads = leads::load_leads_settings(ctx.config().source);
   ctx.db(); // the secret fallback and the schema, before any thread
   run.routes = serve::resolve_routes(ctx.plugins());
-  run.bind = [&ctx](const std::string &platform) { return auth::bind_platform(ctx.plugins(), ctx.config(), platform); };
+  run.bind = [&ctx](const std::string &platform) { return plugin::bind_provider(ctx.plugins(), ctx.config(), platform); };
+  run.keep_fresh = [&ctx](const std::string &platform) { auth::Lifecycle(ctx.plugins(), ctx.config()).ensure_fresh(platform); };
   std::string paths;
   for (const auto &r : run.routes) paths += " /webhooks/" + r.path;
   run.on_listening = [&paths](const std::string &address) {

@@ -67,6 +67,11 @@ const Config &Context::config() {
       if (!std::filesystem::exists(store->file(), ec)) return std::nullopt;
       return store->get(name);
     });
+    plugin::set_setting_fallback([store](const std::string &name) -> std::optional<std::string> {
+      std::error_code ec;
+      if (!std::filesystem::exists(store->file(), ec)) return std::nullopt;
+      return store->get_setting(name);
+    });
     // Plugins' non-secret ids (INSTAGRAM_PAGE_ID) may also be written in
     // the config file, under social.<plugin id> (webox-config(1)).
     plugin::set_setting_source([file = m_config->source](const std::string &plugin_id, const std::string &key) -> std::optional<std::string> {

@@ -50,7 +50,18 @@ constexpr int64_t kWarnWithin = 14 * kDaySeconds;   // `auth status` warns from 
 // The clock in Unix seconds, or WEBOX_NOW when it holds a whole number.
 int64_t now_unix();
 
+// One of the accounts a sign-in gives access to (a Facebook Page), when the
+// plugin needs the user to pick one.
+struct AccountChoice {
+  std::string id, name;
+};
+
 struct LoginOptions {
+  std::string method;                // `--via`: "" = the plugin's default sign-in
+  std::string choice;                // `--page`: the account to use, by id or name
+  // Asked when the sign-in gives several usable accounts and `choice` is
+  // empty: returns the chosen id, or nothing (not a terminal: exit 2 listing them).
+  std::function<std::optional<std::string>(const std::string &kind, const std::vector<AccountChoice> &)> choose;
   bool open_browser = true;
   int64_t timeout_ms = 5 * 60 * 1000;
   uint16_t port = 0;                 // 0 = a free port
@@ -63,11 +74,14 @@ struct LoginOptions {
 struct TokenStatus {
   std::string platform;
   std::string source;                 // "key store", "environment" or "none"
+  std::string method;                 // the sign-in method (`--via`), "" = the default
   std::string account;
   std::vector<std::string> scopes;
   std::optional<int64_t> expires_at;  // Unix seconds
   std::optional<int64_t> obtained_at;
   std::optional<int64_t> refreshed_at;
+  bool never_expires = false;         // the platform says the token does not expire (a Page token)
+  std::optional<int64_t> grant_expires_at; // what the token is refreshed from expires then
   bool refreshable = false;           // a refresh token, or a token the platform refreshes itself
   std::string note;                   // a warning, or ""
   nlohmann::json to_json(int64_t now) const;
@@ -83,8 +97,14 @@ public:
   TokenStatus refresh(const std::string &platform);
   // Every platform whose plugin can sign in, signed in or not.
   std::vector<TokenStatus> status();
-  // Forgets the platform's tokens and record; false when none was stored.
-  bool logout(const std::string &platform);
+  // Forgets what `auth login` stored for the platform (tokens, ids, record).
+  // Says what was removed and what was kept (a token set with `webox keys
+  // set`, or in the environment); `removed` empty = nothing was.
+  struct LogoutResult {
+    std::vector<std::string> removed;  // key-store names
+    std::vector<std::string> kept;     // one sentence each
+  };
+  LogoutResult logout(const std::string &platform);
   // Refreshes `platform`'s token when it expires within kRefreshWithin
   // (see AUTOMATIC REFRESH). A platform without sign-in or record: nothing.
   void ensure_fresh(const std::string &platform);

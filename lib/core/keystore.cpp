@@ -237,6 +237,12 @@ void KeyStore::set(const std::string &name, const std::string &value,
 }
 
 std::optional<std::string> KeyStore::get(const std::string &name) const {
+  std::optional<std::string> value = get_setting(name);
+  if (value) logging::register_secret(*value);
+  return value;
+}
+
+std::optional<std::string> KeyStore::get_setting(const std::string &name) const {
   json doc = load_store(file());
   if (!doc["entries"].contains(name)) return std::nullopt;
 
@@ -247,9 +253,7 @@ std::optional<std::string> KeyStore::get(const std::string &name) const {
     fail_config("cannot decrypt key \"" + name + "\": " + key_file.string() +
                 " is missing and " + kSecretKeyEnv + " is not set");
 
-  std::string value = open_entry(doc, name, *key, file());
-  logging::register_secret(value);
-  return value;
+  return open_entry(doc, name, *key, file());
 }
 
 bool KeyStore::remove(const std::string &name, const std::vector<std::string> &other_spellings) {

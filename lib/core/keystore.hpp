@@ -33,6 +33,11 @@ public:
   // than 0600, or the key material does not decrypt it.
   std::optional<std::string> get(const std::string &name) const;
 
+  // The same for a non-secret id kept in the store (an account or Page id,
+  // INSTAGRAM_LOGIN): not registered for redaction, so that it stays
+  // readable in logs and messages ("facebook" must not become [REDACTED]).
+  std::optional<std::string> get_setting(const std::string &name) const;
+
   // Removes `name` and its `other_spellings`; false when none was stored.
   bool remove(const std::string &name, const std::vector<std::string> &other_spellings = {});
 

@@ -8,6 +8,7 @@
 #include "lib/core/config_error.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/plugin/host_api.hpp"
 
 namespace webox::leads {
 namespace {
@@ -136,8 +137,9 @@ PlatformSettings load_platform_settings(const std::filesystem::path &file, const
 std::string platform_user_id(const std::string &platform, const PlatformSettings &settings) {
   std::string variable;
   for (char c : platform) variable += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  std::string env = paths::env((variable + "_USER_ID").c_str());
-  if (!env.empty()) return env;
+  // Environment, key store (`webox auth login instagram --via facebook`
+  // keeps the account's id there), config: the host's one lookup order.
+  if (auto v = plugin::lookup_setting(platform, variable + "_USER_ID")) return *v;
   auto it = settings.find("user_id");
   return it == settings.end() ? std::string() : it->second;
 }
@@ -145,8 +147,11 @@ std::string platform_user_id(const std::string &platform, const PlatformSettings
 std::string instagram_base_override(const PlatformSettings &settings) {
   if (!paths::env("INSTAGRAM_BASE_URL").empty()) return {};
   std::string meta = paths::env("META_GRAPH_BASE_URL");
-  auto login = settings.find("login");
-  bool facebook = !meta.empty() || (login != settings.end() && login->second == "facebook");
+  // INSTAGRAM_LOGIN: environment, key store (kept by `webox auth login
+  // instagram --via facebook`), then social.instagram.login.
+  std::string login = plugin::lookup_setting("instagram", "INSTAGRAM_LOGIN").value_or("");
+  if (auto it = settings.find("login"); login.empty() && it != settings.end()) login = it->second;
+  bool facebook = !meta.empty() || login == "facebook";
   if (!facebook) return {};
   return meta.empty() ? "https://graph.facebook.com" : meta;
 }

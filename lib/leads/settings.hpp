@@ -46,14 +46,18 @@ LeadsSettings load_leads_settings(const std::filesystem::path &config_file);
 PlatformSettings load_platform_settings(const std::filesystem::path &config_file, const std::string &platform);
 
 // The user's own account id on `platform`: <PLATFORM>_USER_ID (dashes as
-// underscores), else `social.<platform>.user_id`, else "".
+// underscores) from the environment or the key store (where `webox auth
+// login instagram --via facebook` keeps it), else `social.<platform>.user_id`,
+// else "".
 std::string platform_user_id(const std::string &platform, const PlatformSettings &settings);
 
 // Instagram has two hosts (social-apis.md §1.1): Instagram Login
 // (graph.instagram.com, INSTAGRAM_BASE_URL, the manifest default) and
 // Facebook Login (graph.facebook.com, META_GRAPH_BASE_URL). The Facebook
 // host is used when META_GRAPH_BASE_URL is set and INSTAGRAM_BASE_URL is
-// not, or when config says `social.instagram.login: facebook`. Returns that
+// not, or when INSTAGRAM_LOGIN is "facebook" (environment, key store: kept
+// by `webox auth login instagram --via facebook`, or config
+// `social.instagram.login: facebook`). Returns that
 // host's base URL, or "" for Instagram Login (the plugin's own base URL).
 // Collection and sending both ask here, so they always talk to the same host.
 std::string instagram_base_override(const PlatformSettings &settings);

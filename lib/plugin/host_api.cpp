@@ -32,6 +32,7 @@ std::mutex g_config_mutex;
 std::shared_ptr<net::HttpClient> g_http;
 net::HttpSettings g_http_settings;
 SecretFallback g_secret_fallback;
+SecretFallback g_setting_fallback; // the key store for ids: not redacted
 SettingSource g_setting_source;
 // Set for `--record` / `--replay`: every plugin request goes through it.
 std::shared_ptr<net::Cassette> g_cassette;
@@ -244,6 +245,11 @@ void set_secret_fallback(SecretFallback fallback) {
   g_secret_fallback = std::move(fallback);
 }
 
+void set_setting_fallback(SecretFallback fallback) {
+  std::lock_guard lock(g_config_mutex);
+  g_setting_fallback = std::move(fallback);
+}
+
 std::optional<std::string> lookup_secret(const std::string &name, const std::string &instance,
                                          const std::string &primary_secret) {
   std::optional<std::string> value;
@@ -283,7 +289,7 @@ std::optional<std::string> lookup_setting(const std::string &plugin_id, const st
   {
     std::lock_guard lock(g_config_mutex);
     source = g_setting_source;
-    key_store = g_secret_fallback;
+    key_store = g_setting_fallback ? g_setting_fallback : g_secret_fallback;
   }
   // The keys file before the config file: the order `webox leads dm` has
   // always used for INSTAGRAM_PAGE_ID (cli/cmd_leads_dm.cpp).

@@ -44,6 +44,10 @@ bool replaying();
 // It may throw webox::Error when the store cannot be used.
 using SecretFallback = std::function<std::optional<std::string>(const std::string &name)>;
 void set_secret_fallback(SecretFallback fallback);
+// Where get_setting looks after the environment: the key store again, but
+// read without registering the value for redaction (ids stay readable).
+// Unset: the secret fallback.
+void set_setting_fallback(SecretFallback fallback);
 
 // Looks a secret up as plugins do: environment, then the key store under
 // `name`, then — when `name` is the instance's primary key — under the

@@ -125,6 +125,7 @@ private:
   }
 
   void apply(const Delivery &d) {
+    if (m_run.keep_fresh) m_run.keep_fresh(d.platform);
     json request = {{"delivery", parse_json_or_discarded(d.body)}};
     const leads::PlatformSettings settings = leads::load_platform_settings(m_run.config_file, d.platform);
     request["options"] = settings;

@@ -44,6 +44,12 @@ struct ServeRun {
   leads::LeadsSettings leads;
   std::vector<ServedRoute> routes;
   std::function<plugin::ProviderBinding(const std::string &platform)> bind;
+  // Called before each delivery of `platform` is processed: refreshes its
+  // token when it comes within the refresh window (lib/auth ensure_fresh,
+  // under the same flock as every command), since a serve runs for months
+  // and the plugin it bound at the first delivery is kept. May throw: the
+  // delivery is then retried later like any failed one.
+  std::function<void(const std::string &platform)> keep_fresh;
   // Called once listening: "127.0.0.1:8787" (the port bound when 0 was asked).
   std::function<void(const std::string &address)> on_listening;
 };

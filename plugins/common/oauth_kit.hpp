@@ -9,6 +9,7 @@
 // code and description (bounded), never a token, code, verifier or secret.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,13 +33,23 @@ inline std::string form_encode(const Fields &fields) {
   return out;
 }
 
-// The auth request document, checked for an object with a known action.
-inline nlohmann::json parse_request(const webox_request *req, const std::string &who) {
+// The auth request document, checked for an object with a known action and
+// a sign-in "method" the plugin offers (`webox auth login P --via METHOD`):
+// `methods` lists the ones besides the default; a plugin that signs in one
+// way only passes none, so a method it does not know is refused, not ignored.
+inline nlohmann::json parse_request(const webox_request *req, const std::string &who,
+                                    const std::vector<std::string> &methods = {}) {
   nlohmann::json doc = bounded_json::parse_or_discarded(std::string_view(req->json, req->json_size));
   if (!doc.is_object()) throw sdk::Failure(WEBOX_E_INVALID, who + ": the auth request is not a JSON object");
   const std::string action = json_fields::string_at(doc, "action");
   if (action != "authorize" && action != "exchange" && action != "refresh")
     throw sdk::Failure(WEBOX_E_INVALID, who + ": unknown auth action '" + action + "'");
+  const std::string method = json_fields::string_at(doc, "method");
+  if (!method.empty() && method != who && std::find(methods.begin(), methods.end(), method) == methods.end()) {
+    std::string offered = who;
+    for (const auto &m : methods) offered += ", " + m;
+    throw sdk::Failure(WEBOX_E_INVALID, who + ": no sign-in method '" + method + "' (--via takes: " + offered + ")");
+  }
   return doc;
 }
 

@@ -135,6 +135,13 @@ Usage read_usage(const sdk::HttpResponse &resp) {
   return u;
 }
 
+// Whether the token is a Facebook Page's (Facebook Login host): the host
+// sends graph.facebook.com, and `auth login --via facebook` keeps
+// INSTAGRAM_LOGIN=facebook. Only for saying how to sign in again.
+bool facebook_login(const webox_call *call, const std::string &root) {
+  return root.find("graph.facebook.com") != std::string::npos || sdk::setting(call, "INSTAGRAM_LOGIN").value_or("") == "facebook";
+}
+
 class Graph {
 public:
   Graph(const webox_instance &inst, const webox_call *call, std::string root, std::string token)
@@ -184,7 +191,9 @@ private:
       std::string why = sub == 463 ? "the access token has expired" : "the access token is not valid";
       throw sdk::Failure(WEBOX_E_AUTH,
                          "instagram: " + why + " (Graph error " + code_text + ": " + message +
-                             "); sign in again with: webox auth login instagram (or set INSTAGRAM_ACCESS_TOKEN, or run `webox keys set instagram`)",
+                             "); sign in again with: webox auth login instagram" +
+                             (facebook_login(m_call, m_root) ? " --via facebook" : "") +
+                             " (or set INSTAGRAM_ACCESS_TOKEN, or run `webox keys set instagram`)",
                          resp.status, -1, code_text);
     }
     if (code == 10 || (code >= 200 && code <= 299))
@@ -840,13 +849,240 @@ json refresh(const webox_instance &self, const webox_call *call, const json &req
 
 } // namespace ig_auth
 
+// SIGN-IN WITH FACEBOOK LOGIN (`webox auth login instagram --via facebook`):
+// the Instagram professional account linked to a Facebook Page, reached on
+// graph.facebook.com with the Page's token. Same host protocol, the request's
+// "method": "facebook"; every URL overridable like the others:
+//   authorize  INSTAGRAM_FACEBOOK_DIALOG_URL (https://www.facebook.com/v23.0/dialog/oauth)
+//              ?client_id&redirect_uri&state&response_type=code&scope=a,b; no PKCE
+//   exchange   GET <META_GRAPH_BASE_URL>/v23.0/oauth/access_token?client_id
+//              &redirect_uri&client_secret&code -> a user token for about an hour;
+//              GET .../oauth/access_token?grant_type=fb_exchange_token&client_id
+//              &client_secret&fb_exchange_token -> the long-lived user token (~60 days);
+//              GET .../me/accounts?fields=id,name,access_token,instagram_business_account
+//              (Bearer: that token; paged by cursors) -> each Page's token, which
+//              does not expire when derived from a long-lived user token.
+//   refresh    the same page list with the stored user token, the Page picked
+//              again by its id: a new Page token while the user token lives.
+// The app is the Meta app: FACEBOOK_APP_ID (a setting), FACEBOOK_APP_SECRET.
+// The answer keeps the user token as the "refresh_token" (what the Page
+// token is derived from again), says "never_expires" for the Page token, and
+// hands the host the ids collection and messages need ("settings"). With
+// several usable Pages and no "choice", it answers the list ("choices") and
+// the host asks the user, then sends a refresh naming the Page.
+namespace fb_auth {
+
+constexpr const char *kVersion = "v23.0";
+constexpr const char *kUserTokenName = "INSTAGRAM_FB_USER_TOKEN";
+constexpr int kMaxPageLists = 20; // 100 Pages a list: 2000 Pages are plenty
+const std::vector<std::string> kDefaultScopes = {"instagram_basic",      "instagram_manage_comments",
+                                                 "instagram_manage_messages", "pages_show_list",
+                                                 "pages_read_engagement", "pages_manage_metadata",
+                                                 "business_management"};
+const std::string kRelogin = "sign in again with: webox auth login instagram --via facebook";
+
+std::string graph_root(const webox_call *call) {
+  return webox::oauth_kit::url_setting(call, "META_GRAPH_BASE_URL", "https://graph.facebook.com") + "/" + kVersion;
+}
+
+// A refused token or code says how to start over, with the method.
+template <class F> auto relogin_on_refusal(F &&step) {
+  try {
+    return step();
+  } catch (const sdk::Failure &f) {
+    if (f.status != WEBOX_E_AUTH || f.message.find("webox auth login") != std::string::npos) throw;
+    sdk::Failure again(WEBOX_E_AUTH, f.message + "; " + kRelogin);
+    again.detail_json = f.detail_json;
+    json d = webox::bounded_json::parse_or_discarded(again.detail_json);
+    if (d.is_object()) {
+      d["message"] = again.message;
+      again.detail_json = d.dump();
+    }
+    throw again;
+  }
+}
+
+// GET on the Graph API: the parsed 2xx body, or a failure classed as a
+// token endpoint's (Graph code 190: WEBOX_E_AUTH).
+json graph_get(const webox_instance &self, const webox_call *call, const std::string &url, const std::string &bearer,
+               const std::string &what) {
+  sdk::HttpRequest r;
+  r.method = "GET";
+  r.url = url;
+  r.headers = {"Accept: application/json"};
+  if (!bearer.empty()) r.headers.push_back("Authorization: Bearer " + bearer);
+  r.timeout_ms = self.timeout_ms;
+  r.should_retry = webox::oauth_kit::never_retry_4xx;
+  sdk::HttpResponse resp = sdk::http(call, r);
+  if (resp.status < 200 || resp.status >= 300) webox::oauth_kit::token_answer(resp, "instagram", what); // throws
+  json doc = webox::bounded_json::parse_or_discarded(resp.body);
+  if (!doc.is_object()) throw sdk::Failure(WEBOX_E_UPSTREAM, "instagram: " + what + " answered something that is not a JSON object", resp.status);
+  return doc;
+}
+
+struct Page {
+  std::string id, name, token, ig_user;
+};
+
+std::vector<Page> list_pages(const webox_instance &self, const webox_call *call, const std::string &user_token) {
+  std::vector<Page> pages;
+  std::string after;
+  for (int n = 0; n < kMaxPageLists; ++n) {
+    std::string query = webox::oauth_kit::form_encode(
+        {{"fields", "id,name,access_token,instagram_business_account"}, {"limit", "100"}});
+    if (!after.empty()) query += "&" + webox::oauth_kit::form_encode({{"after", after}});
+    json doc = graph_get(self, call, graph_root(call) + "/me/accounts?" + query, user_token, "the list of Facebook Pages");
+    if (doc.contains("data") && doc["data"].is_array())
+      for (const auto &p : doc["data"]) {
+        Page page{webox::social_kit::string_field(p, "id"), webox::social_kit::string_field(p, "name"),
+                  webox::social_kit::string_field(p, "access_token"),
+                  webox::social_kit::string_field(webox::social_kit::object_at(p, "instagram_business_account"), "id")};
+        if (!page.id.empty()) pages.push_back(std::move(page));
+      }
+    after = next_after(doc);
+    if (after.empty()) return pages;
+  }
+  throw sdk::Failure(WEBOX_E_UPSTREAM, "instagram: more than " + std::to_string(kMaxPageLists * 100) +
+                                           " Facebook Pages: choose the one to use with --page ID");
+}
+
+std::string page_label(const Page &p) { return "'" + p.name + "' (" + p.id + ")"; }
+
+std::string labels(const std::vector<Page> &pages) {
+  std::string out;
+  for (const auto &p : pages) out += (out.empty() ? "" : ", ") + page_label(p);
+  return out;
+}
+
+// A Page token document: the Page's token in INSTAGRAM_ACCESS_TOKEN, no
+// expiry, and the ids the host keeps beside it.
+json page_answer(const webox_instance &self, const Page &p) {
+  if (p.token.empty())
+    throw webox::oauth_kit::missing_setting("instagram: the Facebook Page " + page_label(p) +
+                                            " gave no access token: the signed-in user needs a task on it (Page roles)");
+  if (p.ig_user.empty())
+    throw webox::oauth_kit::missing_setting("instagram: the Facebook Page " + page_label(p) +
+                                            " has no Instagram professional account linked (link one in the Page's "
+                                            "settings, then sign in again); nothing stored");
+  return {{"access_token", p.token},
+          {"store_as", {{"access_token", self.key_var}}},
+          {"never_expires", true},
+          {"method", "facebook"},
+          {"choice", p.id},
+          {"account", p.ig_user + " via Facebook Page " + page_label(p)},
+          {"settings", {{"INSTAGRAM_LOGIN", "facebook"}, {"INSTAGRAM_PAGE_ID", p.id}, {"INSTAGRAM_USER_ID", p.ig_user}}}};
+}
+
+// The Page the user named (id or name), or the only usable one; else the
+// list for the host to ask from.
+json choose_page(const webox_instance &self, const std::vector<Page> &pages, const std::string &choice) {
+  if (pages.empty())
+    throw webox::oauth_kit::missing_setting("instagram: this Facebook sign-in manages no Facebook Page (grant "
+                                            "pages_show_list and select the Page in the dialog); nothing stored");
+  if (!choice.empty()) {
+    for (const auto &p : pages)
+      if (p.id == choice || p.name == choice) return page_answer(self, p);
+    throw sdk::Failure(WEBOX_E_INVALID, "instagram: no Facebook Page '" + choice + "' among those this sign-in manages: " +
+                                            labels(pages) + "; nothing stored");
+  }
+  std::vector<Page> usable;
+  for (const auto &p : pages)
+    if (!p.ig_user.empty() && !p.token.empty()) usable.push_back(p);
+  if (usable.empty() && pages.size() == 1) return page_answer(self, pages[0]); // says why not
+  if (usable.empty())
+    throw webox::oauth_kit::missing_setting("instagram: none of the Facebook Pages " + labels(pages) +
+                                            " has an Instagram professional account linked; nothing stored");
+  if (usable.size() == 1) return page_answer(self, usable[0]);
+  json choices = json::array();
+  for (const auto &p : usable) choices.push_back({{"id", p.id}, {"name", p.name}});
+  return {{"choices", choices}, {"choice_kind", "Facebook Page"}, {"choice_option", "--page"}};
+}
+
+json authorize(const webox_call *call, const json &request) {
+  const std::string client_id = webox::oauth_kit::required_setting(call, "FACEBOOK_APP_ID", "instagram");
+  std::string url = webox::oauth_kit::url_setting(call, "INSTAGRAM_FACEBOOK_DIALOG_URL",
+                                                  std::string("https://www.facebook.com/") + kVersion + "/dialog/oauth");
+  url += (url.find('?') == std::string::npos ? "?" : "&") +
+         webox::oauth_kit::form_encode({{"client_id", client_id},
+                                        {"redirect_uri", request.value("redirect_uri", "")},
+                                        {"state", request.value("state", "")},
+                                        {"response_type", "code"},
+                                        {"scope", webox::oauth_kit::join(webox::oauth_kit::scopes_of(request, kDefaultScopes), ",")}});
+  return {{"url", url}, {"pkce", false}};
+}
+
+json exchange(const webox_instance &self, const webox_call *call, const json &request) {
+  const std::string client_id = webox::oauth_kit::required_setting(call, "FACEBOOK_APP_ID", "instagram");
+  const std::string secret = webox::oauth_kit::required_secret(call, "FACEBOOK_APP_SECRET", "instagram");
+  return relogin_on_refusal([&] {
+    json short_doc;
+    try {
+      short_doc = graph_get(self, call,
+                            graph_root(call) + "/oauth/access_token?" +
+                                webox::oauth_kit::form_encode({{"client_id", client_id},
+                                                               {"redirect_uri", request.value("redirect_uri", "")},
+                                                               {"client_secret", secret},
+                                                               {"code", request.value("code", "")}}),
+                            "", "the code exchange");
+    } catch (const sdk::Failure &f) {
+      // Graph says 100 for a code that is malformed, used or expired: refused.
+      if (f.status != WEBOX_E_UPSTREAM || f.detail_json.find("\"provider_code\":\"code 100\"") == std::string::npos) throw;
+      std::string message = f.message;
+      if (auto at = message.find(" failed ("); at != std::string::npos) message.replace(at, 9, " was refused (");
+      throw sdk::Failure(WEBOX_E_AUTH, message + " (a code is single-use and expires within minutes)", 400, -1, "code 100");
+    }
+    const std::string short_token = webox::social_kit::string_field(short_doc, "access_token");
+    if (short_token.empty()) throw sdk::Failure(WEBOX_E_UPSTREAM, "instagram: the code exchange answered without an access_token");
+    json long_doc = graph_get(self, call,
+                              graph_root(call) + "/oauth/access_token?" +
+                                  webox::oauth_kit::form_encode({{"grant_type", "fb_exchange_token"},
+                                                                 {"client_id", client_id},
+                                                                 {"client_secret", secret},
+                                                                 {"fb_exchange_token", short_token}}),
+                              "", "the long-lived token exchange");
+    const std::string user_token = webox::social_kit::string_field(long_doc, "access_token");
+    if (user_token.empty())
+      throw sdk::Failure(WEBOX_E_UPSTREAM, "instagram: the long-lived token exchange answered without an access_token");
+    json out = choose_page(self, list_pages(self, call, user_token), request.value("choice", ""));
+    // The grant the Page token is derived from again (refresh), with its life.
+    out["refresh_token"] = user_token;
+    out["store_as"]["refresh_token"] = kUserTokenName;
+    if (!out["store_as"].contains("access_token")) out["store_as"]["access_token"] = self.key_var;
+    if (auto e = webox::social_kit::integer_at(long_doc, "expires_in")) out["refresh_token_expires_in"] = *e;
+    else out["refresh_token_expires_in"] = 60LL * 24 * 3600; // documented: about 60 days
+    return out;
+  });
+}
+
+json refresh(const webox_instance &self, const webox_call *call, const json &request) {
+  const std::string user_token = request.value("refresh_token", "");
+  const std::string page = request.value("choice", "");
+  if (user_token.empty() || page.empty())
+    throw sdk::Failure(WEBOX_E_AUTH, "instagram: no stored Facebook sign-in to derive the Page token from; " + kRelogin);
+  return relogin_on_refusal([&] {
+    const std::vector<Page> pages = list_pages(self, call, user_token);
+    for (const auto &p : pages)
+      if (p.id == page) return page_answer(self, p);
+    throw sdk::Failure(WEBOX_E_AUTH, "instagram: the Facebook Page " + page +
+                                         " is no longer among those the signed-in user manages; " + kRelogin);
+  });
+}
+
+} // namespace fb_auth
+
 webox_status auth(webox_instance *self, const webox_call *call, const webox_request *req, webox_result *out) {
   return sdk::guard(&out->error, [&] {
-    json request = webox::oauth_kit::parse_request(req, "instagram");
+    json request = webox::oauth_kit::parse_request(req, "instagram", {"facebook"});
     const std::string action = request.value("action", "");
-    json answer = action == "authorize" ? ig_auth::authorize(call, request)
-                  : action == "exchange" ? ig_auth::exchange(*self, call, request)
-                                         : ig_auth::refresh(*self, call, request);
+    json answer;
+    if (request.value("method", "") == "facebook")
+      answer = action == "authorize" ? fb_auth::authorize(call, request)
+               : action == "exchange" ? fb_auth::exchange(*self, call, request)
+                                      : fb_auth::refresh(*self, call, request);
+    else
+      answer = action == "authorize" ? ig_auth::authorize(call, request)
+               : action == "exchange" ? ig_auth::exchange(*self, call, request)
+                                      : ig_auth::refresh(*self, call, request);
     sdk::give(answer.dump(), &out->json);
     return WEBOX_OK;
   });

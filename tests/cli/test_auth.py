@@ -19,7 +19,7 @@ from harness import WEBOX, WeboxTestCase, main
 DAY = 24 * 3600
 # Values the fake issues or expects that must never be shown anywhere.
 SECRET_MARKERS = ("IGshort-", "IGlong-", "ig-secret", "x-access-", "x-refresh-", "li-access-", "li-refresh-",
-                  "li-secret")
+                  "li-secret", "FBshort-", "FBuser-", "FBpage-", "fb-secret")
 
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -54,8 +54,10 @@ class AuthTestCase(WeboxTestCase):
 
     def start_login(self, platform, *extra, verbose=()):
         """Starts `auth login` and returns (process, consent URL, stderr lines so far)."""
+        # stdin is not a terminal: nothing is ever asked.
         proc = subprocess.Popen([WEBOX, *verbose, "auth", "login", platform, "--no-browser", "--timeout", "20", *extra],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, text=True)
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
+                                text=True)
         seen = []
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -75,10 +77,12 @@ class AuthTestCase(WeboxTestCase):
         self.assertEqual(proc.returncode, check, f"stdout: {out}\nstderr: {err}")
         return out, err
 
-    def login(self, platform="instagram", verbose=()):
-        proc, url, seen = self.start_login(platform, verbose=verbose)
+    def login(self, platform="instagram", *extra, verbose=()):
+        proc, url, seen = self.start_login(platform, *extra, verbose=verbose)
         status, body = browse(url)
-        self.assertEqual(status, 200, body)
+        if status != 200:
+            out, err = proc.communicate(timeout=30)
+            self.fail(f"{body}\nstderr: {''.join(seen)}{err}")
         self.assertIn("Signed in", body)
         return self.finish(proc, seen, 0)
 
@@ -332,6 +336,220 @@ class OtherPlatforms(AuthTestCase):
         self.assert_no_secret(*texts)
         with open(self.keys_file()) as f:
             self.assert_no_secret(f.read())
+
+
+class FacebookLogin(AuthTestCase):
+    """`webox auth login instagram --via facebook`: a Facebook Page's token."""
+
+    IG_ID = "17841400000000011"
+
+    def setUp(self):
+        super().setUp()
+        u = self.fake.url
+        self.env.update({"FACEBOOK_APP_ID": "fb-app", "FACEBOOK_APP_SECRET": "fb-secret",
+                         "INSTAGRAM_FACEBOOK_DIALOG_URL": u + "/fb-www/dialog/oauth",
+                         "META_GRAPH_BASE_URL": u + "/fb"})
+        # The Facebook Login host, not Instagram Login's.
+        del self.env["INSTAGRAM_BASE_URL"]
+
+    def fb_login(self, *extra, verbose=()):
+        return self.login("instagram", "--via", "facebook", *extra, verbose=verbose)
+
+    def fb_login_fails(self, check, *extra):
+        proc, url, seen = self.start_login("instagram", "--via", "facebook", *extra)
+        browse(url)
+        return self.finish(proc, seen, check)[1]
+
+    def names(self):
+        return self.webox("keys", "list", "--json", check=0).json()
+
+    def test_page_token_is_stored_and_used_on_graph_facebook_com(self):
+        proc, url, seen = self.start_login("instagram", "--via", "facebook")
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+        self.assertTrue(url.startswith(self.fake.url + "/fb-www/dialog/oauth?"))
+        self.assertEqual(q["client_id"], ["fb-app"])
+        self.assertEqual(q["response_type"], ["code"])
+        self.assertIn("pages_show_list", q["scope"][0].split(","))
+        self.assertIn("instagram_manage_messages", q["scope"][0].split(","))
+        self.assertEqual(browse(url)[0], 200)
+        out, err = self.finish(proc, seen, 0)
+        st = self.status("instagram")
+        self.assertEqual(st["method"], "facebook")
+        self.assertTrue(st["never_expires"])
+        self.assertIsNone(st["expires_at"])
+        self.assertIn(self.IG_ID, st["account"])
+        self.assertIn("'Ma Boutique' (1111)", st["account"])
+        self.assertTrue(st["refreshable"])
+        self.assertIn(st["grant_expires_at"][:4], time.strftime("%Y", time.gmtime(time.time() + 60 * DAY)))
+        for name in ("INSTAGRAM_ACCESS_TOKEN", "INSTAGRAM_FB_USER_TOKEN", "INSTAGRAM_PAGE_ID", "INSTAGRAM_USER_ID",
+                     "INSTAGRAM_LOGIN", "auth.instagram"):
+            self.assertIn(name, self.names())
+        r = self.webox("auth", "status", check=0)
+        self.assertIn("(--via facebook), never expires", r.out)
+        # Collection goes to the Facebook host, as the Instagram account (not /me, the Page).
+        self.scrape(check=0)
+        paths = [x["path"] for x in self.fake.get_json("/__state")["requests"]]
+        self.assertIn(f"/fb/v23.0/{self.IG_ID}/media", paths)
+        # A Page token does not expire: months later, no refresh and it still works.
+        self.scrape(now=time.time() + 200 * DAY, check=0)
+        self.assertEqual(self.fake.get_json("/__state")["fb_derives"], 1)
+        with open(self.keys_file()) as f:
+            self.assert_no_secret(out, err, f.read())
+
+    def test_two_pages_are_chosen_with_page_or_listed(self):
+        self.fake.control(fb_pages=[{"id": "1111", "name": "Boutique Lyon", "ig": "17841400000000011"},
+                                    {"id": "2222", "name": "Boutique Paris", "ig": "17841400000000022"}])
+        err = self.fb_login_fails(2)
+        self.assertIn("2 Facebook Pages: 'Boutique Lyon' (1111), 'Boutique Paris' (2222)", err)
+        self.assertIn("--page NAME|ID", err)
+        self.assertIn("nothing stored", err)
+        self.assertNotIn("INSTAGRAM_ACCESS_TOKEN", self.names())
+        self.fb_login("--page", "Boutique Paris")
+        self.assertIn("'Boutique Paris' (2222)", self.status("instagram")["account"])
+        self.scrape(check=0)
+        paths = [x["path"] for x in self.fake.get_json("/__state")["requests"]]
+        self.assertIn("/fb/v23.0/17841400000000022/media", paths)
+        self.fb_login("--page", "1111")
+        self.assertIn("'Boutique Lyon' (1111)", self.status("instagram")["account"])
+        err = self.fb_login_fails(2, "--page", "Boutique Nice")
+        self.assertIn("no Facebook Page 'Boutique Nice'", err)
+
+    def test_a_page_without_an_instagram_account_is_a_clear_exit_4(self):
+        self.fake.control(fb_pages=[{"id": "3333", "name": "Sans Insta"}])
+        err = self.fb_login_fails(4)
+        self.assertIn("'Sans Insta' (3333) has no Instagram professional account linked", err)
+        self.assertFalse(os.path.exists(self.keys_file()))
+        self.fake.control(fb_pages=[{"id": "3333", "name": "Sans Insta"},
+                                    {"id": "1111", "name": "Ma Boutique", "ig": self.IG_ID}])
+        err = self.fb_login_fails(4, "--page", "Sans Insta")
+        self.assertIn("has no Instagram professional account linked", err)
+        self.fb_login()  # the only usable one is taken
+        self.assertIn("(1111)", self.status("instagram")["account"])
+
+    def test_denied_consent_and_wrong_state(self):
+        self.fake.control(deny=True)
+        err = self.fb_login_fails(1)
+        self.assertIn("refused at instagram's consent page (access_denied: Permissions error)", err)
+        self.fake.control(deny=False)
+        proc, url, seen = self.start_login("instagram", "--via", "facebook")
+        redirect_uri = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["redirect_uri"][0]
+        self.assertEqual(browse(redirect_uri + "?code=facebook-code-1&state=forged")[0], 400)
+        _, err = self.finish(proc, seen, 1)
+        self.assertIn("state does not match", err)
+        self.assertFalse(os.path.exists(self.keys_file()))
+        # A code Facebook does not know (expired, used): refused, exit 4.
+        proc, url, seen = self.start_login("instagram", "--via", "facebook")
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+        browse(q["redirect_uri"][0] + "?" + urllib.parse.urlencode({"code": "stale-code", "state": q["state"][0]}))
+        _, err = self.finish(proc, seen, 4)
+        self.assertIn("the code exchange was refused", err)
+        self.assertIn("webox auth login instagram --via facebook", err)
+        self.assertFalse(os.path.exists(self.keys_file()))
+
+    def test_refresh_derives_the_page_token_again_or_says_sign_in_again(self):
+        self.fb_login()
+        r = self.webox("auth", "refresh", "instagram", "--json", check=0)
+        self.assertIsNotNone(json.loads(r.out)["last_refresh"])
+        self.assertEqual(self.fake.get_json("/__state")["fb_derives"], 2)
+        self.scrape(check=0)  # the new Page token is the one used
+        self.fake.control(revoked=True)
+        r = self.webox("auth", "refresh", "instagram", check=4)
+        self.assertIn("code 190", r.err)
+        self.assertIn("webox auth login instagram --via facebook", r.err)
+        self.assertEqual(len(r.err.strip().splitlines()), 1, r.err)
+        # The Page token itself refused: collection says the same.
+        r = self.scrape(check=4)
+        self.assertIn("webox auth login instagram --via facebook", r.err)
+        # The user token's ~60 days are over: said without asking Facebook.
+        requests = len(self.fake.get_json("/__state")["requests"])
+        r = self.webox("auth", "refresh", "instagram", env={"WEBOX_NOW": str(int(time.time()) + 61 * DAY)}, check=4)
+        self.assertIn("expired on", r.err)
+        self.assertIn("webox auth login instagram --via facebook", r.err)
+        self.assertEqual(len(self.fake.get_json("/__state")["requests"]), requests + 1)  # only /__state
+
+    def test_logout_removes_everything_the_sign_in_stored(self):
+        self.fb_login()
+        r = self.webox("auth", "logout", "instagram", check=0)
+        for name in ("INSTAGRAM_ACCESS_TOKEN", "INSTAGRAM_FB_USER_TOKEN", "INSTAGRAM_PAGE_ID", "INSTAGRAM_USER_ID",
+                     "INSTAGRAM_LOGIN", "auth.instagram"):
+            self.assertIn(name, r.err)
+            self.assertNotIn(name, self.names())
+
+    def test_instagram_login_afterwards_forgets_the_page_ids(self):
+        self.fb_login()
+        self.env["INSTAGRAM_BASE_URL"] = self.fake.url + "/ig"
+        self.login()
+        names = self.names()
+        for name in ("INSTAGRAM_FB_USER_TOKEN", "INSTAGRAM_PAGE_ID", "INSTAGRAM_USER_ID", "INSTAGRAM_LOGIN"):
+            self.assertNotIn(name, names)
+        self.assertIsNone(self.status("instagram")["method"])
+
+    def test_bad_input(self):
+        r = self.webox("auth", "login", "instagram", "--via", "facebok", "--no-browser", check=2)
+        self.assertIn("no sign-in method 'facebok' (--via takes: instagram, facebook)", r.err)
+        r = self.webox("auth", "login", "x", "--via", "facebook", "--no-browser", check=2)
+        self.assertIn("no sign-in method 'facebook'", r.err)
+        r = self.webox("auth", "login", "instagram", "--page", "1111", "--no-browser", check=2)
+        self.assertIn("--via facebook", r.err)
+        del self.env["FACEBOOK_APP_ID"]
+        r = self.webox("auth", "login", "instagram", "--via", "facebook", "--no-browser", check=4)
+        self.assertIn("FACEBOOK_APP_ID is not set", r.err)
+
+    def test_no_secret_in_any_output_even_at_vvv(self):
+        texts = list(self.fb_login(verbose=("-vvv",)))
+        for args in (("auth", "refresh"), ("auth", "status", "--json"), ("scrape-interactions", "--platform", "instagram")):
+            r = self.webox("-vvv", *args, check=0)
+            texts += [r.out, r.err]
+        self.assertTrue(any("me/accounts" in t for t in texts))  # the trace did show the requests
+        self.assert_no_secret(*texts)
+
+
+class LogoutWording(AuthTestCase):
+    def test_a_key_set_by_hand_is_kept_and_said_so(self):
+        self.webox("keys", "set", "instagram", stdin="hand-set-token\n", check=0)
+        r = self.webox("auth", "logout", "instagram", check=2)
+        self.assertIn("no token stored by webox auth login; nothing removed", r.err)
+        self.assertIn("INSTAGRAM_ACCESS_TOKEN was stored with `webox keys set`", r.err)
+        self.assertIn("webox keys remove INSTAGRAM_ACCESS_TOKEN", r.err)
+        self.assertIn("INSTAGRAM_ACCESS_TOKEN", self.webox("keys", "list", "--json", check=0).json())
+
+    def test_signed_in_logout_names_what_it_removed_and_the_environment(self):
+        self.login()
+        self.env["INSTAGRAM_ACCESS_TOKEN"] = "from-env-token"
+        r = self.webox("auth", "logout", "instagram", check=0)
+        self.assertIn("removed from the key store: INSTAGRAM_ACCESS_TOKEN, auth.instagram", r.err)
+        self.assertIn("INSTAGRAM_ACCESS_TOKEN is set in the environment", r.err)
+
+
+class ServeKeepsTokensFresh(AuthTestCase):
+    """A long-running `webox serve` refreshes a token that comes within the
+    refresh window while it runs, not only at the first delivery."""
+
+    def test_a_token_that_becomes_due_is_refreshed_before_the_next_delivery(self):
+        import test_serve
+        self.login()
+        self.env["INSTAGRAM_WEBHOOK_VERIFY_TOKEN"] = "verify-me"
+        self.write_config("leads:\n  threshold: 1\n")
+        serve = test_serve.Serve(self, "-v")
+        try:
+            def deliver(n):
+                doc = test_serve.comment_delivery(f"c{n}", "prix ?", user_id=f"90{n}")
+                status, body, _ = serve.deliver(doc, signature=test_serve.sign(json.dumps(doc).encode(), "ig-secret"))
+                self.assertEqual(status, 200, body)
+                serve.wait_processed(n)
+            deliver(1)  # 60 days left: nothing to refresh
+            self.assertEqual(self.fake.get_json("/__state")["ig_refreshes"], 0)
+            # The platform hands out a token for one hour: now due while serve runs.
+            self.fake.control(ig_expires_in=3600)
+            self.webox("auth", "refresh", "instagram", check=0)
+            self.assertEqual(self.fake.get_json("/__state")["ig_refreshes"], 1)
+            deliver(2)
+            self.assertEqual(self.fake.get_json("/__state")["ig_refreshes"], 2)
+        finally:
+            code, err = serve.stop()
+        self.assertEqual(code, 0, err)
+        self.assertIn("token refreshed ahead of its expiry", err)
+        self.assert_no_secret(err)
 
 
 if __name__ == "__main__":

@@ -39,13 +39,31 @@ LINKEDIN (3-legged OAuth)
        client_secret=li-secret, redirect_uri -> {"access_token","expires_in":5184000,
        "refresh_token","refresh_token_expires_in":31536000,"scope":"r_organization_social"}
 
+FACEBOOK LOGIN (Instagram through a Facebook Page; Graph API v23.0)
+  GET  /fb-www/dialog/oauth?client_id=fb-app&redirect_uri&state&response_type=code&scope
+       (denied: ?error=access_denied&error_reason=user_denied&error_description=Permissions+error&state)
+  GET  /fb/v23.0/oauth/access_token?client_id=fb-app&redirect_uri&client_secret=fb-secret&code
+       -> {"access_token":"FBshort-N","token_type":"bearer","expires_in":5183}; a bad or
+       reused code -> 400 Graph error code 100
+  GET  /fb/v23.0/oauth/access_token?grant_type=fb_exchange_token&client_id=fb-app
+       &client_secret=fb-secret&fb_exchange_token=FBshort-N
+       -> {"access_token":"FBuser-N","token_type":"bearer","expires_in":5183944}
+  GET  /fb/v23.0/me/accounts?fields=...&limit&after  Authorization: Bearer FBuser-N
+       -> the Pages of `fb_pages` ([{"id","name","ig"?}]), ONE per answer, with
+       paging.cursors.after and paging.next while more follow; each Page's
+       access_token "FBpage-<id>-N" is new at every listing (fb_derives counts
+       them); `revoked` or another token -> 400, code 190
+  GET  /fb/v23.0/<ig id>, .../media, .../tags  Bearer: the newest Page token ->
+       the account, empty pages; /fb/v23.0/me... -> 400 code 100 (a Page token's
+       /me is the Page, which has no media)
+
 GRAPH (enough for `scrape-interactions --platform instagram` to find nothing):
   GET  /ig/vNN.0/me, .../media, .../tags with `Authorization: Bearer <current long
        token>` -> the account, empty pages; `revoked` or another token -> 400, code 190
 
 TEST HOOKS: POST /__control {"deny":true,"revoked":true,"refresh_delay":1.5,
-"ig_long_token":"test-token"}; GET /__state -> {"ig_refreshes":N,"x_refreshes":N,
-"li_refreshes":N,"requests":[{method,path}]} (paths only: never a query or body,
+"ig_long_token":"test-token","fb_pages":[...],"ig_expires_in":N (of refreshed tokens)}; GET /__state -> {"ig_refreshes":N,"x_refreshes":N,
+"li_refreshes":N,"fb_derives":N,"requests":[{method,path}]} (paths only: never a query or body,
 which hold secrets).
 """
 import base64
@@ -64,8 +82,12 @@ STATE = {
     "codes": {},              # code -> {"platform","redirect_uri","challenge"}
     "ig_short": set(), "ig_long": None, "x_refresh": None, "li_refresh": None,
     "ig_refreshes": 0, "x_refreshes": 0, "li_refreshes": 0, "counter": 0, "requests": [],
+    "fb_pages": [{"id": "1111", "name": "Ma Boutique", "ig": "17841400000000011"}],
+    "fb_short": set(), "fb_user": None, "fb_page_tokens": {}, "fb_derives": 0,
 }
 
+FB_100 = {"error": {"message": "Invalid verification code format.", "type": "OAuthException", "code": 100,
+                    "fbtrace_id": "AbCdEf"}}
 IG_190 = {"error": {"message": "Error validating access token: The session has been invalidated because the user "
                                "changed their password or Facebook has changed the session for security reasons.",
                     "type": "OAuthException", "code": 190, "fbtrace_id": "AbCdEf"}}
@@ -114,20 +136,23 @@ class Handler(BaseHTTPRequestHandler):
             STATE["requests"].append({"method": "GET", "path": url.path})
         if url.path == "/__state":
             with LOCK:
-                doc = {k: STATE[k] for k in ("ig_refreshes", "x_refreshes", "li_refreshes", "requests")}
+                doc = {k: STATE[k] for k in ("ig_refreshes", "x_refreshes", "li_refreshes", "fb_derives", "requests")}
             return self.send_json(200, doc)
         authorize = {"/ig-www/oauth/authorize": ("instagram", "ig-app"),
                      "/x-www/i/oauth2/authorize": ("x", "x-client"),
-                     "/li-www/oauth/v2/authorization": ("linkedin", "li-client")}
+                     "/li-www/oauth/v2/authorization": ("linkedin", "li-client"),
+                     "/fb-www/dialog/oauth": ("facebook", "fb-app")}
         if url.path in authorize:
             platform, client = authorize[url.path]
             if q.get("client_id") != client or q.get("response_type") != "code" or not q.get("redirect_uri"):
                 return self.send_json(400, {"error": "invalid_request"})
             sep = "&" if "?" in q["redirect_uri"] else "?"
             if STATE["deny"]:
-                return self.redirect(q["redirect_uri"] + sep + urllib.parse.urlencode(
-                    {"error": "access_denied", "error_description": "The user denied your request.",
-                     "state": q.get("state", "")}))
+                denied = {"error": "access_denied", "error_description": "The user denied your request.",
+                          "state": q.get("state", "")}
+                if platform == "facebook":
+                    denied.update(error_reason="user_denied", error_description="Permissions error")
+                return self.redirect(q["redirect_uri"] + sep + urllib.parse.urlencode(denied))
             with LOCK:
                 code = f"{platform}-code-{next_id()}"
                 STATE["codes"][code] = {"platform": platform, "redirect_uri": q["redirect_uri"],
@@ -156,10 +181,77 @@ class Handler(BaseHTTPRequestHandler):
                     token = STATE["ig_long"]
             if not ok:
                 return self.send_json(400, IG_190)
-            return self.send_json(200, {"access_token": token, "token_type": "bearer", "expires_in": 5184000})
+            return self.send_json(200, {"access_token": token, "token_type": "bearer",
+                                        "expires_in": STATE.get("ig_expires_in", 5184000)})
         if url.path.startswith("/ig/v"):
             return self.graph(url.path)
+        if url.path == "/fb/v23.0/oauth/access_token":
+            return self.fb_token(q)
+        if url.path == "/fb/v23.0/me/accounts":
+            return self.fb_accounts(q)
+        if url.path.startswith("/fb/v23.0/"):
+            return self.fb_graph(url.path)
         return self.send_json(404, {"error": "not found"})
+
+    def fb_token(self, q):
+        if q.get("client_id") != "fb-app" or q.get("client_secret") != "fb-secret":
+            return self.send_json(400, {"error": {"message": "Error validating client secret.", "type": "OAuthException",
+                                                  "code": 1, "fbtrace_id": "x"}})
+        with LOCK:
+            if q.get("grant_type") == "fb_exchange_token":
+                ok = q.get("fb_exchange_token") in STATE["fb_short"]
+                if ok:
+                    STATE["fb_short"].discard(q["fb_exchange_token"])
+                    STATE["fb_user"] = f"FBuser-{next_id()}"
+                    doc = {"access_token": STATE["fb_user"], "token_type": "bearer", "expires_in": 5183944}
+            else:
+                entry = STATE["codes"].pop(q.get("code", ""), None)
+                ok = bool(entry and entry["platform"] == "facebook" and entry["redirect_uri"] == q.get("redirect_uri"))
+                if ok:
+                    short = f"FBshort-{next_id()}"
+                    STATE["fb_short"].add(short)
+                    doc = {"access_token": short, "token_type": "bearer", "expires_in": 5183}
+        if not ok:
+            return self.send_json(400, FB_100 if q.get("grant_type") != "fb_exchange_token" else IG_190)
+        return self.send_json(200, doc)
+
+    def fb_accounts(self, q):
+        with LOCK:
+            ok = (not STATE["revoked"] and STATE["fb_user"] is not None
+                  and self.headers.get("Authorization") == f"Bearer {STATE['fb_user']}")
+            if ok:
+                pages = STATE["fb_pages"]
+                i = int(q.get("after", "0") or 0)
+                data = []
+                if i < len(pages):
+                    p = pages[i]
+                    token = f"FBpage-{p['id']}-{next_id()}"
+                    STATE["fb_page_tokens"][p["id"]] = token
+                    STATE["fb_derives"] += 1
+                    data.append({"id": p["id"], "name": p["name"], "access_token": token, "category": "Shopping",
+                                 "tasks": ["MANAGE", "CREATE_CONTENT", "MODERATE"]})
+                    if p.get("ig"):
+                        data[0]["instagram_business_account"] = {"id": p["ig"]}
+                doc = {"data": data, "paging": {"cursors": {"before": str(i), "after": str(i + 1)}}}
+                if i + 1 < len(pages):
+                    doc["paging"]["next"] = "https://graph.facebook.com/v23.0/me/accounts?after=" + str(i + 1)
+        if not ok:
+            return self.send_json(400, IG_190)
+        return self.send_json(200, doc)
+
+    def fb_graph(self, path):
+        """A Page token on graph.facebook.com: the Instagram account by its id."""
+        with LOCK:
+            ok = (not STATE["revoked"]
+                  and self.headers.get("Authorization") in {f"Bearer {t}" for t in STATE["fb_page_tokens"].values()})
+        if not ok:
+            return self.send_json(400, IG_190)
+        if path.startswith("/fb/v23.0/me"):
+            return self.send_json(400, {"error": {"message": "(#100) Tried accessing nonexisting field (media) on node "
+                                                             "type (Page)", "type": "OAuthException", "code": 100}})
+        if path.endswith("/media") or path.endswith("/tags"):
+            return self.send_json(200, {"data": []})
+        return self.send_json(200, {"id": path.rsplit("/", 1)[-1], "username": "ma.boutique"})
 
     def graph(self, path):
         """Just enough Graph API for a collection with nothing in it."""

@@ -15,7 +15,7 @@ InstagramHost instagram_host(const std::filesystem::path &config_file) {
   InstagramHost h;
   h.base_url = instagram_base_override(settings);
   if (!h.facebook()) return h;
-  h.page_id = plugin::lookup_secret("INSTAGRAM_PAGE_ID", "", "").value_or("");
+  h.page_id = plugin::lookup_setting("instagram", "INSTAGRAM_PAGE_ID").value_or("");
   if (h.page_id.empty()) {
     auto it = settings.find("page_id");
     if (it != settings.end()) h.page_id = it->second;

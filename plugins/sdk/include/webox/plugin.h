@@ -535,6 +535,15 @@ WEBOX_EXPORT webox_status webox_plugin_entry_v1(const webox_host_api *host,
  *                "refresh_token":"..."?}}
  *   "store_as" names the key-store entries the plugin reads its tokens from
  *   afterwards (get_secret); each MUST be among the manifest's "secrets".
+ *   Fields added without a minor bump (the schemas say them): any action may
+ *   carry "method" (`auth login P --via METHOD`; a plugin refuses one it does
+ *   not offer, WEBOX_E_INVALID), exchange and refresh a "choice" (an account:
+ *   `--page`); a token document may say "never_expires":true, "method",
+ *   "choice" (sent back with each refresh) and "settings" {NAME: value},
+ *   ids the host keeps in the key store under the plugin's own prefix. An
+ *   exchange that gives several accounts may answer {"choices":[{"id",
+ *   "name"}], "refresh_token", "store_as"} instead: the host picks one and
+ *   sends a refresh with that "choice".
  *   The host registers every token for redaction the moment it reads the
  *   answer. A plugin MUST NOT put a token, a code, a verifier or a client
  *   secret in an error message or a log line, and SHOULD send tokens in
