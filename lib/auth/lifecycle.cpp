@@ -545,6 +545,12 @@ Lifecycle::LogoutResult Lifecycle::logout(const std::string &platform) {
   return out;
 }
 
+bool refresh_due(int64_t expires_at, std::optional<int64_t> issued_at, int64_t now) {
+  int64_t window = kRefreshWithin;
+  if (issued_at && expires_at > *issued_at) window = std::min(window, (expires_at - *issued_at) / 2);
+  return expires_at - now <= window;
+}
+
 void Lifecycle::ensure_fresh(const std::string &platform) {
   const plugin::Manifest *m = m_registry.find(platform);
   if (!m || !(m->capabilities & WEBOX_CAP_AUTH)) return;
@@ -552,7 +558,8 @@ void Lifecycle::ensure_fresh(const std::string &platform) {
   const auto names = keys.names();
   if (std::find(names.begin(), names.end(), auth_record_name(platform)) == names.end()) return;
   auto due = [&](const std::optional<AuthRecord> &r) {
-    return r && r->expires_at && *r->expires_at - now_unix() <= kRefreshWithin && !in_environment(r->access_name);
+    return r && r->expires_at && refresh_due(*r->expires_at, r->refreshed_at ? r->refreshed_at : r->obtained_at, now_unix()) &&
+           !in_environment(r->access_name);
   };
   if (!due(load_record(keys, platform))) return;
 

@@ -50,6 +50,13 @@ constexpr int64_t kWarnWithin = 14 * kDaySeconds;   // `auth status` warns from 
 // The clock in Unix seconds, or WEBOX_NOW when it holds a whole number.
 int64_t now_unix();
 
+// Whether a token that expires at `expires_at`, issued at `issued_at` (its
+// sign-in or last refresh; unknown = nullopt), is due for the automatic
+// refresh at `now`: within kRefreshWithin of its end, or within the last
+// half of its life when that life is shorter (an X token lives 2 hours: a
+// 7-day window alone would refresh it on every run).
+bool refresh_due(int64_t expires_at, std::optional<int64_t> issued_at, int64_t now);
+
 // One of the accounts a sign-in gives access to (a Facebook Page), when the
 // plugin needs the user to pick one.
 struct AccountChoice {

@@ -539,9 +539,12 @@ class ServeKeepsTokensFresh(AuthTestCase):
                 serve.wait_processed(n)
             deliver(1)  # 60 days left: nothing to refresh
             self.assertEqual(self.fake.get_json("/__state")["ig_refreshes"], 0)
-            # The platform hands out a token for one hour: now due while serve runs.
+            # The platform hands out a token for one hour, refreshed 50 minutes
+            # ago (WEBOX_NOW): in the last half of its life, due while serve runs.
             self.fake.control(ig_expires_in=3600)
+            self.env["WEBOX_NOW"] = str(int(time.time()) - 3000)
             self.webox("auth", "refresh", "instagram", check=0)
+            del self.env["WEBOX_NOW"]
             self.assertEqual(self.fake.get_json("/__state")["ig_refreshes"], 1)
             deliver(2)
             self.assertEqual(self.fake.get_json("/__state")["ig_refreshes"], 2)
