@@ -9,3 +9,15 @@ bench_setup() {
   work=$(mktemp -d "/tmp/webox-bench-$1.XXXXXX")
   trap 'rm -rf "$work"' EXIT
 }
+
+# bench_pg_cluster: starts a throwaway PostgreSQL cluster under $work
+# (tests/pg_cluster.sh: Unix socket, fsync off, as the tests run it), stopped
+# on exit; sets $cluster and $url. Without the server binaries it says why
+# and the benchmark ends there (exit 0).
+bench_pg_cluster() {
+  cluster=$work/pg
+  chmod 755 "$work" # the server runs as nobody when we are root (tests/pg_cluster.sh)
+  trap 'tests/pg_cluster.sh stop "$cluster" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+  url=$(tests/pg_cluster.sh start "$cluster")
+  if [ -f "$cluster/skip" ]; then cat "$cluster/skip"; exit 0; fi
+}

@@ -17,11 +17,7 @@ cd "$(dirname "$0")/.."
 n=${1:-1000000}
 source bench/common.sh
 bench_setup pg-import "${2:-}"
-cluster=$work/pg
-chmod 755 "$work" # the server runs as nobody when we are root (tests/pg_cluster.sh)
-trap 'tests/pg_cluster.sh stop "$cluster" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-url=$(tests/pg_cluster.sh start "$cluster")
-[ -f "$cluster/skip" ] && { cat "$cluster/skip"; exit 0; }
+bench_pg_cluster
 base=${url%/*}
 psql=${WEBOX_PG_BIN:-/usr/lib/postgresql/15/bin}/psql
 for d in raw store copy_a copy_b; do "$psql" "$base/postgres" -q -c "CREATE DATABASE $d"; done

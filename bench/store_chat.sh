@@ -11,11 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 source bench/common.sh
 bench_setup store-chat "${2:-}"
-cluster=$work/pg
-chmod 755 "$work" # the server runs as nobody when we are root (tests/pg_cluster.sh)
-trap 'tests/pg_cluster.sh stop "$cluster" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-url=$(tests/pg_cluster.sh start "$cluster")
-[ -f "$cluster/skip" ] && { cat "$cluster/skip"; exit 0; }
+bench_pg_cluster
 export XDG_DATA_HOME=$work/data XDG_STATE_HOME=$work/state XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache
 unset WEBOX_CONFIG
 echo "load before: $(uptime | sed 's/.*load/load/')"
