@@ -39,7 +39,7 @@ void run_export_person(const PrivacyOptions &o, Context &ctx) {
 void run_forget(const PrivacyOptions &o, Context &ctx) {
   if (!o.yes) throw UsageError("forget erases " + o.ref + " for good: add --yes (webox leads export-person first, if asked for)");
   const int64_t person = privacy_person(o, ctx);
-  const std::string salt = leads::suppression_salt(leads::suppression_salt_database(ctx.db()), true);
+  const std::string salt = leads::suppression_salt(ctx.db(), true);
   const leads::ForgetCounts n = leads::forget_person(ctx.db(), person, salt);
   if (o.json) {
     out::line(nlohmann::json{{"forgotten", o.ref}, {"interactions", n.interactions}, {"contacts", n.contacts}, {"dm_ledger", n.ledger},

@@ -15,8 +15,7 @@ namespace webox::leads {
 
 bool LeadsStore::suppressed(const std::string &platform, const std::string &id, const std::string &username) {
   if (!m_suppression_salt) {
-    const std::filesystem::path database = suppression_salt_database(m_db);
-    m_suppression_salt = database.empty() ? std::string() : suppression_salt(database, false);
+    m_suppression_salt = suppression_salt(m_db, false);
   }
   return is_suppressed(m_db, *m_suppression_salt, platform, id, username);
 }

@@ -46,6 +46,7 @@ constexpr Migration kMigrations[] = {
     {16, migration_16_batches},
     {17, migration_17_interview},
     {18, migration_18_leads_lifecycle},
+    {19, migration_19_suppression_salt},
 };
 // clang-format on
 

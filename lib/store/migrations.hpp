@@ -36,5 +36,6 @@ void migration_15_webhook_deliveries(Db &db);
 void migration_16_batches(Db &db);
 void migration_17_interview(Db &db);
 void migration_18_leads_lifecycle(Db &db);
+void migration_19_suppression_salt(Db &db);
 
 } // namespace webox::store

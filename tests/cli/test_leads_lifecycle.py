@@ -427,8 +427,11 @@ class PrivacyTest(LifecycleTestCase):
         r = self.webox("leads", "forget", "@marie.dupont", "--yes", "--json", check=0).json()
         self.assertEqual(r["interactions"], 3)
         self.assertEqual(self.traces(), [])
-        salt = os.path.join(os.path.dirname(self.db_path()), "webox-suppression.salt")
-        self.assertEqual(os.stat(salt).st_mode & 0o777, 0o600)
+        if store_is_pg():  # hosts share the database, not a folder
+            self.assertEqual(len(self.psql("SELECT salt FROM suppression_salt")[0][0]), 64)
+        else:
+            salt = os.path.join(os.path.dirname(self.db_path()), "webox-suppression.salt")
+            self.assertEqual(os.stat(salt).st_mode & 0o777, 0o600)
         self.assertEqual([l["username"] for l in json.loads(self.webox("leads", "list", "--json", check=0).out)],
                          ["paul.martin"])
         # Collected again, old and new: never stored.
@@ -438,6 +441,19 @@ class PrivacyTest(LifecycleTestCase):
         self.webox("leads", "show", "@marie.dupont", check=2)
         self.webox("leads", "forget", "@marie.dupont", "--yes", check=2)  # unknown now
         self.webox("leads", "export-person", "@nobody", check=2)
+
+    def test_a_person_forgotten_on_one_host_is_not_collected_by_another(self):
+        if not store_is_pg():
+            self.skipTest("hosts share a store on PostgreSQL")
+        lines = self.seed()
+        self.webox("leads", "forget", "@marie.dupont", "--yes", check=0)
+        # Another host: the same store, its own data, state and config folders.
+        other = os.path.join(self.home, "other-host")
+        for var, sub in (("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state"), ("XDG_CONFIG_HOME", "config")):
+            self.env[var] = os.path.join(other, sub)
+        self.collect(lines)
+        self.assertEqual(self.count("SELECT count(*) FROM people"), 1)
+        self.webox("leads", "show", "@marie.dupont", check=2)
 
     def test_retention_days_deletes_old_interactions_when_collecting(self):
         now = int(time.time())

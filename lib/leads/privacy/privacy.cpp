@@ -67,19 +67,13 @@ std::string privacy_like_pattern(const std::string &text) {
 
 } // namespace
 
-std::filesystem::path suppression_salt_database(store::Db &db) {
-  if (db.backend().kind() != "sqlite") return paths::data_dir() / "webox.db";
-  return db.file();
-}
+namespace {
 
-std::string suppression_salt(const std::filesystem::path &database, bool create) {
+std::string privacy_file_salt(const std::filesystem::path &database, bool create) {
   const std::filesystem::path file = privacy_salt_file(database);
   std::string salt = privacy_read_salt(file);
   if (!salt.empty() || !create) return salt;
   const std::string fresh = crypto::hex_encode(crypto::random_bytes(32));
-  // A SQLite store has made this directory already; beside a server store
-  // (this host's data directory) nothing may have yet.
-  paths::ensure_private_dir(file.parent_path());
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd >= 0) {
     const std::string line = fresh + "\n";
@@ -90,6 +84,34 @@ std::string suppression_salt(const std::filesystem::path &database, bool create)
   salt = privacy_read_salt(file); // ours, or the one another process wrote first
   if (salt.empty()) throw Error("could not create the suppression salt " + file.string());
   return salt;
+}
+
+std::string privacy_stored_salt(store::Db &db) {
+  return store::guarded(db, [&] {
+    store::Statement q(db, "SELECT salt FROM suppression_salt WHERE name = 'default'");
+    return q.executeStep() ? q.getColumn(0).getString() : std::string();
+  });
+}
+
+std::string privacy_server_salt(store::Db &db, bool create) {
+  std::string salt = privacy_stored_salt(db);
+  if (!salt.empty() || !create) return salt;
+  store::guarded(db, [&] {
+    store::Statement ins(db, "INSERT INTO suppression_salt(name, salt) VALUES ('default', ?) ON CONFLICT (name) DO NOTHING");
+    ins.bind(1, crypto::hex_encode(crypto::random_bytes(32)));
+    ins.exec();
+  });
+  salt = privacy_stored_salt(db); // ours, or the one another host stored first
+  if (salt.empty()) throw Error("could not store the suppression salt");
+  return salt;
+}
+
+} // namespace
+
+std::string suppression_salt(store::Db &db, bool create) {
+  if (db.backend().kind() != "sqlite") return privacy_server_salt(db, create);
+  const std::filesystem::path database = db.file();
+  return database.empty() ? std::string() : privacy_file_salt(database, create);
 }
 
 std::string suppression_hash(const std::string &salt, const std::string &platform, const std::string &id) {

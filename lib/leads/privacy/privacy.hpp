@@ -3,10 +3,13 @@
 // (`webox leads forget`), leaving only a salted hash in the suppression list
 // so that a later collection does not bring the person back.
 //
-// THE SALT. 32 random bytes, hex, in `webox-suppression.salt` next to the
-// database (mode 0600, created on the first forget). Without it the hashes
-// cannot be matched to anyone, not even by webox: losing it means forgotten
-// people may be collected again.
+// THE SALT. 32 random bytes, hex, created on the first forget. A SQLite
+// store keeps it in `webox-suppression.salt` next to the database (mode
+// 0600); a server store, which hosts share without sharing a folder, in its
+// table suppression_salt (migration 19), so that a person forgotten on one
+// host is not collected again by another. Without it the hashes cannot be
+// matched to anyone, not even by webox: losing it means forgotten people may
+// be collected again.
 //
 // All SQL of this feature is in privacy.cpp (portable SQL, store::guarded),
 // but for reclaim_space(), which is each backend's own.
@@ -22,16 +25,10 @@
 
 namespace webox::leads {
 
-// Where the salt of `db` is looked for, as the database path that
-// suppression_salt() takes: the SQLite file; for a server store this host's
-// data directory (webox-store(1): a local file, like the key store); empty
-// for a database in memory (no salt). Collection and forget both ask here,
-// so that a person forgotten on a server store stays forgotten.
-std::filesystem::path suppression_salt_database(store::Db &db);
-
-// The salt file of the database at `database` (created when `create`).
-// "" when it does not exist and `create` is false.
-std::string suppression_salt(const std::filesystem::path &database, bool create);
+// The salt of `db` (see THE SALT; created when `create`): "" when nobody was
+// ever forgotten and `create` is false, and always for a SQLite database in
+// memory. Collection and forget both ask here.
+std::string suppression_salt(store::Db &db, bool create);
 
 // The suppression hash of (platform, platform user id or "@username").
 std::string suppression_hash(const std::string &salt, const std::string &platform, const std::string &id);
