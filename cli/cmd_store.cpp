@@ -24,6 +24,7 @@
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
 #include "lib/core/text_input.hpp"
+#include "lib/leads/privacy/privacy.hpp"
 #include "lib/store/admin.hpp"
 #include "lib/store/open.hpp"
 #include "lib/store/schema.hpp"
@@ -152,6 +153,9 @@ void run_store_copy(Context &ctx, const StoreOptions &o) {
       std::fprintf(stderr, "  %-26s %lld\n", table.c_str(), static_cast<long long>(n));
     };
   const store::CopyResult r = store::copy_store(*from, *to, options);
+  // The suppression list's hashes were copied; their salt is not a row on
+  // SQLite (a file beside it): without it they would match nobody.
+  leads::carry_suppression_salt(*from, *to);
   if (o.json) {
     json rows = json::object();
     for (const auto &[table, n] : r.rows) rows[table] = n;

@@ -6,6 +6,7 @@ The PostgreSQL classes use the throwaway cluster of tests/pg_cluster.sh
 skip, saying so. Each test gets a fresh database of that cluster.
 """
 import json
+import time
 import os
 import subprocess
 import unittest
@@ -231,6 +232,34 @@ class StorePgTest(WeboxTestCase):
         self.assertEqual(r.json()["rows"]["calls"], 4)
         hits = self.webox("logs", "search", "after", "--json", env={"WEBOX_DB": back}, check=0).json()
         self.assertEqual(len(hits), 1)
+
+    def test_the_forgotten_stay_forgotten_after_a_copy_both_ways(self):
+        # The suppression list's hashes are rows; the salt that keys them is a
+        # file beside a SQLite store and a row of a server store: it moves too.
+        now = int(time.time())
+        person = {"platform": "instagram", "kind": "dm", "text": "prix ?", "timestamp": now - 60,
+                  "person": {"id": "99000001", "username": "marie.dupont"}}
+        seed = os.path.join(self.home, "seed.jsonl")
+        with open(seed, "w") as f:
+            for i in range(3):
+                f.write(json.dumps(dict(person, platform_id=f"m{i}", timestamp=now - 60 - i)) + "\n")
+        again = os.path.join(self.home, "again.jsonl")
+        with open(again, "w") as f:
+            f.write(json.dumps(dict(person, platform_id="m9")) + "\n")
+        lite = os.path.join(self.home, "lite.db")
+        self.webox("scrape-interactions", "--from", seed, "--quiet", env={"WEBOX_DB": lite}, check=0)
+        self.webox("leads", "forget", "@marie.dupont", "--yes", env={"WEBOX_DB": lite}, check=0)
+        self.webox("chat", "-m", "echo", "not empty", env={"WEBOX_DB": lite}, check=0)
+        self.webox("store", "copy", "--from", lite, "--to", self.url, check=0)
+        self.webox("scrape-interactions", "--from", again, "--quiet", check=0)
+        self.webox("leads", "show", "@marie.dupont", check=2)
+        os.makedirs(os.path.join(self.home, "back"))
+        back = os.path.join(self.home, "back", "back.db")  # its own folder: its own salt file
+        self.webox("store", "copy", "--from", self.url, "--to", back, check=0)
+        self.webox("scrape-interactions", "--from", again, "--quiet", env={"WEBOX_DB": back}, check=0)
+        self.webox("leads", "show", "@marie.dupont", env={"WEBOX_DB": back}, check=2)
+        salt = os.path.join(self.home, "back", "webox-suppression.salt")
+        self.assertEqual(os.stat(salt).st_mode & 0o777, 0o600)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 
 #include "lib/store/db.hpp"
 
+#include "lib/core/atomic_file.hpp"
 #include "lib/core/crypto.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/json_limits.hpp"
@@ -112,6 +113,24 @@ std::string suppression_salt(store::Db &db, bool create) {
   if (db.backend().kind() != "sqlite") return privacy_server_salt(db, create);
   const std::filesystem::path database = db.file();
   return database.empty() ? std::string() : privacy_file_salt(database, create);
+}
+
+void carry_suppression_salt(store::Db &from, store::Db &to) {
+  const std::string salt = suppression_salt(from, false);
+  if (salt.empty()) return;
+  if (to.backend().kind() != "sqlite") {
+    store::guarded(to, [&] {
+      store::Statement put(to, "INSERT INTO suppression_salt(name, salt) VALUES ('default', ?) "
+                               "ON CONFLICT (name) DO UPDATE SET salt = excluded.salt");
+      put.bind(1, salt);
+      put.exec();
+    });
+    return;
+  }
+  if (to.file().empty()) return;
+  AtomicFileOptions options;
+  options.mode = 0600;
+  write_file_atomically(privacy_salt_file(to.file()), salt + "\n", options);
 }
 
 std::string suppression_hash(const std::string &salt, const std::string &platform, const std::string &id) {

@@ -30,6 +30,11 @@ namespace webox::leads {
 // memory. Collection and forget both ask here.
 std::string suppression_salt(store::Db &db, bool create);
 
+// After `webox store copy` moved the suppression list from `from` to `to`:
+// gives `to` the salt of `from` (its file, or its table row), replacing
+// any, so the copied hashes still match. Nothing when `from` has none.
+void carry_suppression_salt(store::Db &from, store::Db &to);
+
 // The suppression hash of (platform, platform user id or "@username").
 std::string suppression_hash(const std::string &salt, const std::string &platform, const std::string &id);
 
