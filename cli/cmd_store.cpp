@@ -116,34 +116,10 @@ void run_store_info(Context &ctx, const StoreOptions &o) {
   out::write(s);
 }
 
-// A source workspace that is not there (a typo) would be created empty and
-// copy nothing.
-bool copy_workspace_exists(const store::Location &where) {
-  for (const store::WorkspaceEntry &w : store::list_workspaces(where))
-    if (w.name == where.workspace.name) return true;
-  return false;
-}
-
-// --from and --to: a path or a URL, in the selected workspace (the same on
-// both sides); a source must exist (copying from a typo would create an
-// empty file and copy nothing).
-store::Location copy_location(const std::string &value, const char *option, const store::Workspace &workspace,
-                              bool must_exist) {
-  store::Location where = store::in_workspace(store::Location{value, option}, workspace);
-  if (!must_exist) return where;
-  const std::string in = workspace.is_default() ? "" : " (workspace " + workspace.name + ")";
-  std::error_code ec;
-  if (!where.is_server() && !std::filesystem::exists(where.value, ec))
-    throw UsageError(std::string(option) + ": no database at " + where.value + in);
-  if (where.is_server() && !workspace.is_default() && !copy_workspace_exists(where))
-    throw UsageError(std::string(option) + ": no workspace " + workspace.name + " in " + where.shown());
-  return where;
-}
-
 void run_store_copy(Context &ctx, const StoreOptions &o) {
   const store::Workspace workspace = store::select_workspace(ctx.global.workspace, paths::config_file());
-  const store::Location from_where = copy_location(o.from, "--from", workspace, true);
-  const store::Location to_where = copy_location(o.to, "--to", workspace, false);
+  const store::Location from_where = store::copy_endpoint(o.from, "--from", workspace, true);
+  const store::Location to_where = store::copy_endpoint(o.to, "--to", workspace, false);
   std::unique_ptr<store::Db> from = store::open(from_where);
   std::unique_ptr<store::Db> to = store::open(to_where);
   store::CopyOptions options;

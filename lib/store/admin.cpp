@@ -8,10 +8,21 @@
 #include "lib/core/cancel.hpp"
 #include "lib/core/error.hpp"
 #include "lib/core/paths.hpp"
+#include "lib/store/open.hpp"
+#include "lib/store/workspace.hpp"
 #include "lib/store/schema.hpp"
 
 namespace webox::store {
 namespace {
+
+// A source workspace that is not there (a typo) would be created empty and
+// copy nothing.
+bool copy_workspace_exists(const Location &where) {
+  for (const WorkspaceEntry &w : list_workspaces(where))
+    if (w.name == where.workspace.name) return true;
+  return false;
+}
+
 
 bool admin_is_sqlite(Db &db) { return db.backend().kind() == "sqlite"; }
 
@@ -251,6 +262,22 @@ CopyResult copy_store(Db &from, Db &to, const CopyOptions &options) {
     throw_store_error(from.backend().where() + " -> " + to.backend().where(), e);
   }
   return result;
+}
+
+// --from and --to: a path or a URL, in the selected workspace (the same on
+// both sides); a source must exist (copying from a typo would create an
+// empty file and copy nothing).
+Location copy_endpoint(const std::string &value, const char *option, const Workspace &workspace,
+                       bool must_exist) {
+  Location where = in_workspace(Location{value, option}, workspace);
+  if (!must_exist) return where;
+  const std::string in = workspace.is_default() ? "" : " (workspace " + workspace.name + ")";
+  std::error_code ec;
+  if (!where.is_server() && !std::filesystem::exists(where.value, ec))
+    throw UsageError(std::string(option) + ": no database at " + where.value + in);
+  if (where.is_server() && !workspace.is_default() && !copy_workspace_exists(where))
+    throw UsageError(std::string(option) + ": no workspace " + workspace.name + " in " + where.shown());
+  return where;
 }
 
 } // namespace webox::store

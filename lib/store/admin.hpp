@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "lib/store/db.hpp"
+#include "lib/store/open.hpp"
+#include "lib/store/workspace.hpp"
 
 namespace webox::store {
 
@@ -61,5 +63,11 @@ struct CopyResult {
 // webox::Error: exit 2 for a target that is not empty (without force) or is
 // the source itself; store errors as usual (busy, server gone: 75).
 CopyResult copy_store(Db &from, Db &to, const CopyOptions &options);
+
+// One side of `webox store copy`: `value` (a path or a URL, named by
+// `option` in messages) in `workspace`, the same on both sides. A source
+// (`must_exist`) must be there: a missing file or server workspace (a typo)
+// would be created empty and copy nothing (UsageError, exit 2).
+Location copy_endpoint(const std::string &value, const char *option, const Workspace &workspace, bool must_exist);
 
 } // namespace webox::store
